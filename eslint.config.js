@@ -1,0 +1,75 @@
+import js from '@eslint/js'
+import reactHooks from 'eslint-plugin-react-hooks'
+import tseslint from 'typescript-eslint'
+
+const electronOnlyInApp = {
+  name: 'electron',
+  message:
+    'Only main/app and preload may import electron: everything else must run under plain Node.',
+}
+
+export default tseslint.config(
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-imports': ['error', { paths: [electronOnlyInApp] }],
+    },
+  },
+  {
+    // Layering: services and stores below main/ never reach up into the
+    // transports (ipc) or the Electron shell (app).
+    files: ['main/**/*.ts'],
+    ignores: ['main/app/**', 'main/ipc/**', 'main/cli.ts', 'main/cli/**', 'main/services.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [electronOnlyInApp],
+          patterns: [
+            {
+              group: ['**/ipc/*', '**/app/*', '**/cli/*'],
+              message: 'Lower layers must not import ipc, app or cli.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  { files: ['main/app/**/*.ts', 'preload/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
+  {
+    files: ['scripts/**/*.mjs', '*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  {
+    // The renderer talks to the main side only through the contract: it may
+    // import types from main/, never code, and nothing of Node.
+    files: ['renderer/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [electronOnlyInApp],
+          patterns: [
+            { group: ['node:*'], message: 'The renderer has no Node.' },
+            {
+              group: ['**/main/**'],
+              allowTypeImports: true,
+              message: 'Import only types from main/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+)

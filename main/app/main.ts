@@ -1,0 +1,60 @@
+/**
+ * The Electron main process: the only code that imports 'electron'. It
+ * opens the profile's services, creates the window and wires IPC to the
+ * shared dispatcher; everything else lives in plain Node modules below main/.
+ */
+import { app, dialog, session, type BrowserWindow } from 'electron'
+import { join } from 'node:path'
+import { resolveProfileDir } from '../profile/location.js'
+import { openServices, type CairnServices } from '../services.js'
+import { describeError } from '../shared/errors.js'
+import { registerIpc } from './ipc.js'
+import { installMenu } from './menu.js'
+import { createMainWindow } from './window.js'
+
+let services: CairnServices | undefined
+let mainWindow: BrowserWindow | undefined
+
+if (!app.requestSingleInstanceLock()) {
+  // Another Cairn is running: it gets focus (see 'second-instance'); this one leaves.
+  app.quit()
+} else {
+  app.on('second-instance', () => {
+    if (!mainWindow) return
+    if (mainWindow.isMinimized()) mainWindow.restore()
+    mainWindow.focus()
+  })
+  app.on('window-all-closed', () => app.quit())
+  app.on('will-quit', (event) => {
+    if (!services) return
+    event.preventDefault()
+    const closing = services
+    services = undefined
+    void closing.close().finally(() => app.quit())
+  })
+  void app.whenReady().then(start)
+}
+
+async function start(): Promise<void> {
+  // No web permissions (camera, notifications, geolocation…) for any page.
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) =>
+    callback(false),
+  )
+
+  const profileDir = resolveProfileDir(process.argv, process.env, () =>
+    join(app.getPath('userData'), 'profile'),
+  )
+  try {
+    services = openServices(profileDir)
+  } catch (error) {
+    dialog.showErrorBox('Cairn cannot open its profile', describeError(error))
+    app.exit(1)
+    return
+  }
+  mainWindow = createMainWindow()
+  registerIpc(services, mainWindow)
+  installMenu(mainWindow)
+  mainWindow.on('closed', () => {
+    mainWindow = undefined
+  })
+}

@@ -1,0 +1,39 @@
+import Database from 'better-sqlite3'
+import { CairnError, errnoCode } from '../../shared/errors.js'
+import { migrate } from './migrate.js'
+
+export type MailDb = Database.Database
+
+/**
+ * Open the mailbox database in WAL mode: readers (the UI's queries, a backup
+ * snapshot) never wait for the writer (sync, import), and a crash loses at
+ * most the last transactions, never consistency.
+ */
+export function openMailDb(file: string, options: { readonly?: boolean } = {}): MailDb {
+  let db: MailDb
+  try {
+    db = new Database(file, {
+      readonly: options.readonly ?? false,
+      fileMustExist: options.readonly ?? false,
+    })
+  } catch (error) {
+    throw new CairnError(
+      'PROFILE_UNAVAILABLE',
+      `Cannot open the mailbox database ${file} (${errnoCode(error) ?? (error as Error).message}).`,
+      { cause: error },
+    )
+  }
+  db.pragma('busy_timeout = 10000')
+  if (!options.readonly) {
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = NORMAL')
+    db.pragma('foreign_keys = ON')
+    try {
+      migrate(db)
+    } catch (error) {
+      db.close()
+      throw error
+    }
+  }
+  return db
+}

@@ -1,0 +1,242 @@
+import { readFileSync, statSync } from 'node:fs'
+import { storeAttachment } from '../attachment-store.js'
+import type { MailDb } from '../db/connection.js'
+import { ensureLocalAccount } from '../store/accounts.js'
+import { ensureFolder } from '../store/folders.js'
+import { messageWriter, type NewMessage } from '../store/messages.js'
+import { CairnError, describeError, errnoCode, isCairnError } from '../../shared/errors.js'
+import type { ImportProgress, ImportReport, SkippedMessage } from './import-types.js'
+import { readMbox } from './mbox-reader.js'
+import { parseMessage, type ParsedMessage } from './parse-message.js'
+import { findImportSources, type ImportSource } from './sources.js'
+
+export interface ImportOptions {
+  db: MailDb
+  attachmentsDir: string
+  paths: readonly string[]
+  onProgress?: (progress: ImportProgress) => void
+  signal?: AbortSignal
+  /** Messages above this size are skipped and reported (default 256 MiB). */
+  maxMessageBytes?: number
+}
+
+/** Messages are committed in batches: one transaction per message would cap an import at a few hundred a second. */
+const BATCH_SIZE = 500
+
+/**
+ * Import mail from mbox files and folders of .eml files into the profile's
+ * Local Folders. Messages that cannot be parsed are skipped and listed in
+ * the report; the rest go on. Each batch is committed, so whatever stops an
+ * import (cancel, a full disk, a crash) keeps every message before it, and
+ * importing the same source again adds only what is missing.
+ */
+export async function importMail(options: ImportOptions): Promise<ImportReport> {
+  const { db, attachmentsDir, signal } = options
+  const maxMessageBytes = options.maxMessageBytes ?? 256 * 1024 * 1024
+  const { sources, problems } = findImportSources(options.paths)
+  const accountId = ensureLocalAccount(db)
+  const insertMessage = messageWriter(db)
+
+  const report: ImportReport = {
+    imported: 0,
+    duplicates: 0,
+    skipped: problems.map((p) => ({ source: p.source, position: '', reason: p.reason })),
+    folders: [],
+    cancelled: false,
+  }
+  const progress: ImportProgress = {
+    source: '',
+    sourcesDone: 0,
+    sourcesTotal: sources.length,
+    bytesDone: 0,
+    bytesTotal: sources.reduce((sum, s) => sum + s.bytes, 0),
+    imported: 0,
+    duplicates: 0,
+    skipped: report.skipped.length,
+  }
+  const emit = () => {
+    progress.imported = report.imported
+    progress.duplicates = report.duplicates
+    progress.skipped = report.skipped.length
+    options.onProgress?.({ ...progress })
+  }
+
+  let batch: NewMessage[] = []
+  const commit = db.transaction((messages: NewMessage[]) => {
+    for (const message of messages) {
+      if (insertMessage(message) === null) report.duplicates += 1
+      else report.imported += 1
+    }
+  })
+  const flush = () => {
+    if (batch.length === 0) return
+    const pending = batch
+    batch = []
+    try {
+      commit(pending)
+    } catch (error) {
+      throw storageError(error)
+    }
+    emit()
+  }
+  const skip = (entry: SkippedMessage) => {
+    report.skipped.push(entry)
+  }
+
+  try {
+    for (const source of sources) {
+      if (signal?.aborted) break
+      progress.source = source.kind === 'mbox' ? source.file : source.label
+      emit()
+      const folderId = ensureFolder(db, accountId, source.folderPath)
+      if (!report.folders.includes(source.folderPath)) report.folders.push(source.folderPath)
+      for await (const item of messagesOf(
+        source,
+        maxMessageBytes,
+        (bytes) => (progress.bytesDone += bytes),
+      )) {
+        if (signal?.aborted) break
+        if (item.raw === null) {
+          skip({
+            source: item.source,
+            position: item.position,
+            reason: `it is larger than ${Math.round(maxMessageBytes / 1048576)} MB (${Math.round(item.size / 1048576)} MB)`,
+          })
+          continue
+        }
+        let parsed: ParsedMessage
+        try {
+          parsed = await parseMessage(item.raw)
+        } catch (error) {
+          skip({ source: item.source, position: item.position, reason: describeError(error) })
+          continue
+        }
+        batch.push(toNewMessage(parsed, folderId, item.fallbackDate, attachmentsDir))
+        if (batch.length >= BATCH_SIZE) flush()
+      }
+      flush()
+      progress.sourcesDone += 1
+    }
+  } finally {
+    // Keep what was parsed before an error or a cancel.
+    if (batch.length > 0) {
+      try {
+        flush()
+      } catch {
+        // the original error is the one to report
+      }
+    }
+  }
+  report.cancelled = signal?.aborted ?? false
+  emit()
+  return report
+}
+
+interface SourceItem {
+  source: string
+  position: string
+  raw: Buffer | null
+  size: number
+  fallbackDate: number
+}
+
+async function* messagesOf(
+  source: ImportSource,
+  maxMessageBytes: number,
+  onBytes: (bytes: number) => void,
+): AsyncGenerator<SourceItem> {
+  if (source.kind === 'mbox') {
+    const fileDate = statSync(source.file).mtimeMs
+    for await (const entry of readMbox(source.file, { maxMessageBytes, onBytes })) {
+      yield {
+        source: source.file,
+        position: `message ${entry.index} (byte ${entry.offset})`,
+        raw: entry.raw,
+        size: entry.size,
+        fallbackDate: postmarkDate(entry.postmark) ?? fileDate,
+      }
+    }
+    return
+  }
+  for (const file of source.files) {
+    const stats = statSync(file)
+    onBytes(stats.size)
+    yield {
+      source: file,
+      position: '',
+      raw: stats.size > maxMessageBytes ? null : readFileSync(file),
+      size: stats.size,
+      fallbackDate: stats.mtimeMs,
+    }
+  }
+}
+
+function toNewMessage(
+  parsed: ParsedMessage,
+  folderId: number,
+  fallbackDate: number,
+  attachmentsDir: string,
+): NewMessage {
+  const attachments = parsed.attachments.map((a) => {
+    let sha256: string
+    try {
+      sha256 = storeAttachment(attachmentsDir, a.content)
+    } catch (error) {
+      throw storageError(error)
+    }
+    return {
+      filename: a.filename,
+      mimeType: a.mimeType,
+      size: a.content.byteLength,
+      sha256,
+      contentId: a.contentId,
+      disposition: a.disposition,
+    }
+  })
+  return {
+    folderId,
+    messageId: parsed.messageId,
+    contentHash: parsed.contentHash,
+    inReplyTo: parsed.inReplyTo,
+    references: parsed.references,
+    subject: parsed.subject,
+    from: parsed.from,
+    to: parsed.to,
+    cc: parsed.cc,
+    date: parsed.date ?? fallbackDate,
+    // Archives rarely say whether a message was read; old mail is treated as read.
+    seen: parsed.flags.seen ?? true,
+    flagged: parsed.flags.flagged,
+    snippet: parsed.snippet,
+    text: parsed.text,
+    html: parsed.html,
+    size: parsed.size,
+    attachments,
+  }
+}
+
+/** The date in an mbox "From sender Www Mmm dd hh:mm:ss yyyy" line. */
+export function postmarkDate(postmark: string): number | null {
+  const match =
+    /\s([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}:\d{2}(?::\d{2})?)\s+(?:[+-]\d{4}\s+)?(\d{4})/.exec(
+      postmark,
+    )
+  if (!match) return null
+  const parsed = Date.parse(`${match[2]} ${match[1]} ${match[4]} ${match[3]} UTC`)
+  return Number.isFinite(parsed) ? parsed : null
+}
+
+function storageError(error: unknown): CairnError {
+  if (isCairnError(error)) return error
+  const code = errnoCode(error) ?? (error as { code?: string }).code
+  if (code === 'ENOSPC' || code === 'SQLITE_FULL') {
+    return new CairnError(
+      'DISK_FULL',
+      'The disk is full. The messages imported so far are kept; free some space and import again to add the rest.',
+      { cause: error },
+    )
+  }
+  return new CairnError('INTERNAL', `Saving imported mail failed: ${describeError(error)}`, {
+    cause: error,
+  })
+}

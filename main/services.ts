@@ -1,0 +1,31 @@
+import { openMailDb, type MailDb } from './mail/db/connection.js'
+import { MailService } from './mail/mail-service.js'
+import { openProfile, type Profile } from './profile/profile.js'
+
+/** The services of one open profile: what the Electron app and the browser build's host both serve. */
+export interface CairnServices {
+  readonly profile: Profile
+  readonly mail: MailService
+  close(): Promise<void>
+}
+
+export function openServices(profileDir: string): CairnServices {
+  const profile = openProfile(profileDir)
+  let db: MailDb
+  try {
+    db = openMailDb(profile.paths.database)
+  } catch (error) {
+    profile.close()
+    throw error
+  }
+  const mail = new MailService(db, profile.paths)
+  return {
+    profile,
+    mail,
+    async close() {
+      await mail.close()
+      db.close()
+      profile.close()
+    },
+  }
+}

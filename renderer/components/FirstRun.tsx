@@ -1,0 +1,23 @@
+/** The first screen of an empty profile: bring mail in, or (soon) connect or restore. */
+export function FirstRun({ onImport }: { onImport: () => void }) {
+  return (
+    <main className="first-run">
+      <h1>Welcome to Cairn</h1>
+      <p className="lead">Your mail and chats, on your computer, with backups only you can read.</p>
+      <div className="first-run-actions">
+        <button type="button" className="primary" onClick={onImport}>
+          Import mail
+          <span className="hint">From mbox files or folders of .eml messages</span>
+        </button>
+        <button type="button" disabled title="Coming soon: accounts arrive with mail sync">
+          Add an account
+          <span className="hint">Coming soon</span>
+        </button>
+        <button type="button" disabled title="Coming soon: restore arrives with encrypted backups">
+          Restore from a backup
+          <span className="hint">Coming soon</span>
+        </button>
+      </div>
+    </main>
+  )
+}

@@ -1,0 +1,167 @@
+import { useVirtualizer } from '@tanstack/react-virtual'
+import { useEffect, useRef, type KeyboardEvent } from 'react'
+import type { RowSource } from '../mail/row-source'
+import { formatDate } from '../format'
+import { Empty, ErrorState, Loading } from './States'
+
+const ROW_HEIGHT = 64
+
+/**
+ * The message list, virtualised: only the rows on screen (plus a margin)
+ * exist in the DOM, so a folder of 150k messages scrolls like one of 50.
+ * Arrow keys, j/k, Home/End and PageUp/PageDown move the selection.
+ */
+export function MessageList({
+  source,
+  showFolder,
+  emptyTitle,
+  selectedId,
+  onSelect,
+}: {
+  source: RowSource
+  showFolder: boolean
+  emptyTitle: string
+  selectedId: number | null
+  onSelect: (id: number) => void
+}) {
+  const scrollRef = useRef<HTMLDivElement>(null)
+  // The virtualizer's functions change every render by design; Cairn does not use the React Compiler.
+  // eslint-disable-next-line react-hooks/incompatible-library
+  const virtualizer = useVirtualizer({
+    count: source.count,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+  })
+  const items = virtualizer.getVirtualItems()
+  const first = items[0]?.index ?? 0
+  const last = items[items.length - 1]?.index ?? 0
+  const { ensure } = source
+
+  useEffect(() => {
+    if (source.count > 0) ensure(first, last + 1)
+  }, [ensure, first, last, source.count, source.key])
+
+  useEffect(() => {
+    scrollRef.current?.scrollTo({ top: 0 })
+  }, [source.key])
+
+  const selectedIndex = (() => {
+    if (selectedId === null) return -1
+    for (const item of items) if (source.row(item.index)?.id === selectedId) return item.index
+    return -1
+  })()
+
+  const move = (index: number) => {
+    const target = Math.max(0, Math.min(source.count - 1, index))
+    virtualizer.scrollToIndex(target, { align: 'auto' })
+    const row = source.row(target)
+    if (row) onSelect(row.id)
+    else {
+      ensure(target, target + 1)
+      // The row arrives shortly; select it once loaded.
+      setTimeout(() => {
+        const loaded = source.row(target)
+        if (loaded) onSelect(loaded.id)
+      }, 150)
+    }
+  }
+
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    const page = Math.max(
+      1,
+      Math.floor((scrollRef.current?.clientHeight ?? ROW_HEIGHT) / ROW_HEIGHT) - 1,
+    )
+    const from = selectedIndex >= 0 ? selectedIndex : first - 1
+    const keys: Record<string, number> = {
+      ArrowDown: from + 1,
+      j: from + 1,
+      ArrowUp: from - 1,
+      k: from - 1,
+      PageDown: from + page,
+      PageUp: from - page,
+      Home: 0,
+      End: source.count - 1,
+    }
+    const target = keys[event.key]
+    if (target === undefined || source.count === 0) return
+    event.preventDefault()
+    move(target)
+  }
+
+  if (source.error) return <ErrorState message={source.error} />
+  if (source.count === 0)
+    return source.loading ? <Loading label="Searching…" /> : <Empty title={emptyTitle} />
+
+  return (
+    <div
+      ref={scrollRef}
+      className="message-list"
+      tabIndex={0}
+      role="listbox"
+      aria-label="Message list"
+      aria-activedescendant={selectedId !== null ? `message-${selectedId}` : undefined}
+      onKeyDown={onKeyDown}
+    >
+      <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+        {items.map((item) => {
+          const row = source.row(item.index)
+          return (
+            <div
+              key={item.key}
+              className="message-row-slot"
+              style={{
+                position: 'absolute',
+                top: 0,
+                left: 0,
+                right: 0,
+                height: ROW_HEIGHT,
+                transform: `translateY(${item.start}px)`,
+              }}
+            >
+              {row ? (
+                <div
+                  id={`message-${row.id}`}
+                  role="option"
+                  aria-selected={row.id === selectedId}
+                  className={`message-row${row.id === selectedId ? ' selected' : ''}${row.seen ? '' : ' unread'}`}
+                  onClick={() => onSelect(row.id)}
+                >
+                  <div className="row-line">
+                    <span className="row-from">
+                      {row.from.name || row.from.address || '(no sender)'}
+                    </span>
+                    <span className="row-date">{formatDate(row.date)}</span>
+                  </div>
+                  <div className="row-line">
+                    <span className="row-subject">
+                      {row.flagged && (
+                        <span className="flag" aria-label="Flagged">
+                          ★{' '}
+                        </span>
+                      )}
+                      {row.subject || '(no subject)'}
+                    </span>
+                    {row.hasAttachments && (
+                      <span className="clip" aria-label="Has attachments">
+                        📎
+                      </span>
+                    )}
+                  </div>
+                  <div className="row-snippet">
+                    {showFolder && 'folderName' in row && (
+                      <span className="row-folder">{row.folderName}</span>
+                    )}
+                    {row.snippet}
+                  </div>
+                </div>
+              ) : (
+                <div className="message-row placeholder" aria-hidden="true" />
+              )}
+            </div>
+          )
+        })}
+      </div>
+    </div>
+  )
+}

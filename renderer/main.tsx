@@ -1,0 +1,24 @@
+import { StrictMode } from 'react'
+import { createRoot } from 'react-dom/client'
+import { setBridge } from './api'
+import { App } from './App'
+import { connectWebSocketBridge } from './bridge/websocket'
+import './styles.css'
+
+async function boot(): Promise<void> {
+  const root = createRoot(document.getElementById('root') as HTMLElement)
+  try {
+    // In the app the preload script has set window.cairn; the browser build connects to its host.
+    setBridge(window.cairn ?? (await connectWebSocketBridge()))
+  } catch (error) {
+    root.render(<p className="fatal">{error instanceof Error ? error.message : String(error)}</p>)
+    return
+  }
+  root.render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  )
+}
+
+void boot()

@@ -1,0 +1,58 @@
+// Builds everything Cairn runs: the Node-side entries (Electron main, CLI,
+// workers, the browser build's host, benchmarks) bundled by esbuild into
+// out/, the preload script as CommonJS (sandboxed preloads cannot be ES
+// modules), and the renderer with Vite. Dependencies stay external: they are
+// installed beside the app (native ones cannot be bundled).
+//   node scripts/build.mjs             everything
+//   node scripts/build.mjs --node-only skip the renderer
+import { build as esbuild } from 'esbuild'
+import { readFileSync, readdirSync, rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+const nodeOnly = process.argv.includes('--node-only')
+
+/** Entry points bundled into out/main, flat, so workers sit beside the code that starts them. */
+const mainEntries = {
+  index: 'main/app/main.ts',
+  cli: 'main/cli.ts',
+  'web-host': 'main/ipc/web-host.ts',
+  'import-worker': 'main/mail/import/import-worker.ts',
+}
+
+const benchEntries = Object.fromEntries(
+  readdirSync(join(root, 'bench'))
+    .filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts'))
+    .map((name) => [name.replace(/\.ts$/, ''), `bench/${name}`]),
+)
+
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  define: { __CAIRN_VERSION__: JSON.stringify(pkg.version) },
+}
+
+rmSync(join(root, 'out/main'), { recursive: true, force: true })
+await Promise.all([
+  esbuild({ ...common, entryPoints: mainEntries, outdir: 'out/main', format: 'esm' }),
+  esbuild({ ...common, entryPoints: benchEntries, outdir: 'out/bench', format: 'esm' }),
+  esbuild({
+    ...common,
+    entryPoints: { index: 'preload/index.ts' },
+    outdir: 'out/preload',
+    outExtension: { '.js': '.cjs' },
+    format: 'cjs',
+  }),
+])
+
+if (!nodeOnly) {
+  const { build: viteBuild } = await import('vite')
+  await viteBuild({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn' })
+}

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest'
+import { isSafeExternalUrl } from '../../main/shared/external-links'
+
+describe('links handed to the system', () => {
+  it('allows web and mailto links', () => {
+    expect(isSafeExternalUrl('https://example.com/a?b')).toBe(true)
+    expect(isSafeExternalUrl('http://example.com')).toBe(true)
+    expect(isSafeExternalUrl('mailto:bob@example.com')).toBe(true)
+  })
+
+  it('refuses every other scheme, credentials in URLs and garbage', () => {
+    for (const url of [
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'smb://host/share',
+      'ms-msdt:/id',
+      'data:text/html,x',
+      'https://user:pass@example.com',
+      'mailto:',
+      'not a url',
+    ]) {
+      expect(isSafeExternalUrl(url), url).toBe(false)
+    }
+  })
+})
