@@ -20,12 +20,14 @@ const mainEntries = {
   cli: 'main/cli.ts',
   'web-host': 'main/ipc/web-host.ts',
   'import-worker': 'main/mail/import/import-worker.ts',
+  'parse-worker': 'main/mail/import/parse-worker.ts',
 }
 
 const benchEntries = Object.fromEntries(
   readdirSync(join(root, 'bench'))
     .filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts'))
-    .map((name) => [name.replace(/\.ts$/, ''), `bench/${name}`]),
+    .filter((name) => name !== 'support.ts')
+    .map((name) => [`bench-${name.replace(/\.ts$/, '')}`, `bench/${name}`]),
 )
 
 const common = {
@@ -42,7 +44,8 @@ const common = {
 rmSync(join(root, 'out/main'), { recursive: true, force: true })
 await Promise.all([
   esbuild({ ...common, entryPoints: mainEntries, outdir: 'out/main', format: 'esm' }),
-  esbuild({ ...common, entryPoints: benchEntries, outdir: 'out/bench', format: 'esm' }),
+  // Benchmarks sit in out/main too, so the workers they start are found beside them.
+  esbuild({ ...common, entryPoints: benchEntries, outdir: 'out/main', format: 'esm' }),
   esbuild({
     ...common,
     entryPoints: { index: 'preload/index.ts' },

@@ -1,5 +1,6 @@
 import { openMailDb } from '../mail/db/connection.js'
 import { importMail } from '../mail/import/import-mail.js'
+import { workerParser } from '../mail/import/parser-pool.js'
 import { resolveProfileDir } from '../profile/location.js'
 import { openProfile } from '../profile/profile.js'
 import { parseCommandArgs, UsageError, writeJson, type Command } from './command.js'
@@ -30,9 +31,11 @@ messages already imported are not added twice.
     const bar = progressBar(context.stderr)
     try {
       const db = openMailDb(profile.paths.database)
+      const parser = workerParser()
       try {
         const report = await importMail({
           db,
+          parser,
           attachmentsDir: profile.paths.attachments,
           paths: positionals,
           onProgress: (p) =>
@@ -57,6 +60,7 @@ messages already imported are not added twice.
         }
         return 0
       } finally {
+        await parser.close()
         db.close()
       }
     } finally {

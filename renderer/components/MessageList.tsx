@@ -2,6 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual'
 import { useEffect, useRef, type KeyboardEvent } from 'react'
 import type { RowSource } from '../mail/row-source'
 import { formatDate } from '../format'
+import { PaperclipIcon } from './Icons'
 import { Empty, ErrorState, Loading } from './States'
 
 const ROW_HEIGHT = 64
@@ -142,11 +143,7 @@ export function MessageList({
                       )}
                       {row.subject || '(no subject)'}
                     </span>
-                    {row.hasAttachments && (
-                      <span className="clip" aria-label="Has attachments">
-                        📎
-                      </span>
-                    )}
+                    {row.hasAttachments && <PaperclipIcon label="Has attachments" />}
                   </div>
                   <div className="row-snippet">
                     {showFolder && 'folderName' in row && (

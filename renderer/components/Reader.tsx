@@ -4,6 +4,7 @@ import { call } from '../api'
 import { formatBytes, formatFullDate } from '../format'
 import { mailDocument } from '../mail/mail-document'
 import { useQuery } from '../use-query'
+import { PaperclipIcon } from './Icons'
 import { Empty, ErrorState, Loading } from './States'
 
 /** The reading pane. HTML mail is shown in a sandboxed frame with remote content blocked until allowed. */
@@ -62,7 +63,8 @@ export function Reader({ messageId }: { messageId: number | null }) {
               .filter((a) => a.disposition === 'attachment')
               .map((a) => (
                 <li key={a.id}>
-                  📎 {a.filename} <span className="muted">({formatBytes(a.size)})</span>
+                  <PaperclipIcon /> {a.filename}{' '}
+                  <span className="muted">({formatBytes(a.size)})</span>
                 </li>
               ))}
           </ul>

@@ -18,27 +18,52 @@ describe('migration 0001: initial schema', () => {
     const db = freshDb()
     migrate(db, [initialSchema])
     const names = db
-      .prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger') ORDER BY name`)
+      .prepare<[], { name: string }>(
+        `SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger') ORDER BY name`,
+      )
       .all()
       .map((r) => r.name)
-    for (const name of ['accounts', 'folders', 'messages', 'attachments', 'contacts', 'chats', 'chat_messages', 'messages_fts']) {
+    for (const name of [
+      'accounts',
+      'folders',
+      'messages',
+      'attachments',
+      'contacts',
+      'chats',
+      'chat_messages',
+      'messages_fts',
+    ]) {
       expect(names).toContain(name)
     }
-    db.prepare(`INSERT INTO accounts (id, kind, name, created_at) VALUES (1, 'local', 'L', 0)`).run()
-    db.prepare(`INSERT INTO folders (id, account_id, name, path) VALUES (1, 1, 'Inbox', 'Inbox')`).run()
+    db.prepare(
+      `INSERT INTO accounts (id, kind, name, created_at) VALUES (1, 'local', 'L', 0)`,
+    ).run()
+    db.prepare(
+      `INSERT INTO folders (id, account_id, name, path) VALUES (1, 1, 'Inbox', 'Inbox')`,
+    ).run()
     const insert = db.prepare(
       `INSERT INTO messages (folder_id, content_hash, subject, participants, body_text, date, seen, size)
        VALUES (1, ?, ?, 'alice@example.com', ?, 0, ?, 10)`,
     )
     insert.run('h1', 'Budget review', 'numbers for the quarter', 0)
     insert.run('h2', 'Lunch', 'sandwiches', 1)
-    expect(db.prepare('SELECT total, unread FROM folders WHERE id = 1').get()).toEqual({ total: 2, unread: 1 })
-    const hits = db.prepare(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'quart*'`).all()
+    expect(db.prepare('SELECT total, unread FROM folders WHERE id = 1').get()).toEqual({
+      total: 2,
+      unread: 1,
+    })
+    const hits = db
+      .prepare(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'quart*'`)
+      .all()
     expect(hits).toHaveLength(1)
     db.prepare(`UPDATE messages SET seen = 1 WHERE content_hash = 'h1'`).run()
     db.prepare(`DELETE FROM messages WHERE content_hash = 'h2'`).run()
-    expect(db.prepare('SELECT total, unread FROM folders WHERE id = 1').get()).toEqual({ total: 1, unread: 0 })
-    expect(db.prepare(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'sandwiches'`).all()).toHaveLength(0)
+    expect(db.prepare('SELECT total, unread FROM folders WHERE id = 1').get()).toEqual({
+      total: 1,
+      unread: 0,
+    })
+    expect(
+      db.prepare(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'sandwiches'`).all(),
+    ).toHaveLength(0)
     db.close()
   })
 })

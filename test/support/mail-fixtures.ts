@@ -14,7 +14,13 @@ export interface MessageSpec {
   text?: string
   html?: string
   headers?: Record<string, string>
-  attachments?: { filename: string; contentType: string; content: Buffer; contentId?: string; inline?: boolean }[]
+  attachments?: {
+    filename: string
+    contentType: string
+    content: Buffer
+    contentId?: string
+    inline?: boolean
+  }[]
 }
 
 export function buildMessage(spec: MessageSpec): string {
@@ -26,7 +32,8 @@ export function buildMessage(spec: MessageSpec): string {
     `Message-ID: <${spec.messageId ?? `${randomBytes(6).toString('hex')}@example.com`}>`,
     'MIME-Version: 1.0',
   ]
-  if (spec.inReplyTo) headers.push(`In-Reply-To: <${spec.inReplyTo}>`, `References: <${spec.inReplyTo}>`)
+  if (spec.inReplyTo)
+    headers.push(`In-Reply-To: <${spec.inReplyTo}>`, `References: <${spec.inReplyTo}>`)
   for (const [name, value] of Object.entries(spec.headers ?? {})) headers.push(`${name}: ${value}`)
 
   const text = spec.text ?? (spec.html ? undefined : 'Hello Bob,\n\nSee you soon.\n')

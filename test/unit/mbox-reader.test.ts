@@ -35,18 +35,30 @@ describe('mbox reader', () => {
   })
 
   it('unescapes ">From " lines by one level (mboxrd)', async () => {
-    const entries = await readAll('From a@x\nSubject: s\n\n>From the start\n>>From deeper\n> From not escaped\n')
-    expect(entries[0]?.raw?.toString()).toBe('Subject: s\n\nFrom the start\n>From deeper\n> From not escaped\n')
+    const entries = await readAll(
+      'From a@x\nSubject: s\n\n>From the start\n>>From deeper\n> From not escaped\n',
+    )
+    expect(entries[0]?.raw?.toString()).toBe(
+      'Subject: s\n\nFrom the start\n>From deeper\n> From not escaped\n',
+    )
   })
 
   it('handles CRLF line endings and a last message without a final newline', async () => {
-    const entries = await readAll('From a@x\r\nSubject: one\r\n\r\nbody\r\n\r\nFrom b@x\r\nSubject: two\r\n\r\nend')
-    expect(entries.map((e) => e.raw?.toString())).toEqual(['Subject: one\r\n\r\nbody\r\n', 'Subject: two\r\n\r\nend'])
+    const entries = await readAll(
+      'From a@x\r\nSubject: one\r\n\r\nbody\r\n\r\nFrom b@x\r\nSubject: two\r\n\r\nend',
+    )
+    expect(entries.map((e) => e.raw?.toString())).toEqual([
+      'Subject: one\r\n\r\nbody\r\n',
+      'Subject: two\r\n\r\nend',
+    ])
   })
 
   it('skips a message over the size limit without holding it, and goes on', async () => {
     const big = 'x'.repeat(5000)
-    const entries = await readAll(`From a@x\nSubject: big\n\n${big}\n\nFrom b@x\nSubject: small\n\nok\n`, 1000)
+    const entries = await readAll(
+      `From a@x\nSubject: big\n\n${big}\n\nFrom b@x\nSubject: small\n\nok\n`,
+      1000,
+    )
     expect(entries[0]?.raw).toBeNull()
     expect(entries[0]?.size).toBeGreaterThan(5000)
     expect(entries[1]?.raw?.toString()).toBe('Subject: small\n\nok\n')
@@ -54,7 +66,10 @@ describe('mbox reader', () => {
 
   it('reads messages split across read chunks', async () => {
     // Messages of ~300 KB cross the reader's 1 MiB chunks at arbitrary places.
-    const bodies = Array.from({ length: 8 }, (_, i) => `Subject: ${i}\n\n${'line of text\n'.repeat(25_000 + i)}`)
+    const bodies = Array.from(
+      { length: 8 },
+      (_, i) => `Subject: ${i}\n\n${'line of text\n'.repeat(25_000 + i)}`,
+    )
     const entries = await readAll(buildMbox(bodies))
     expect(entries.map((e) => e.raw?.toString())).toEqual(bodies)
   })

@@ -7,7 +7,8 @@ import { messageWriter, type NewMessage } from '../store/messages.js'
 import { CairnError, describeError, errnoCode, isCairnError } from '../../shared/errors.js'
 import type { ImportProgress, ImportReport, SkippedMessage } from './import-types.js'
 import { readMbox } from './mbox-reader.js'
-import { parseMessage, type ParsedMessage } from './parse-message.js'
+import type { ParsedMessage } from './parse-message.js'
+import { inlineParser, type MessageParser } from './parser-pool.js'
 import { findImportSources, type ImportSource } from './sources.js'
 
 export interface ImportOptions {
@@ -18,10 +19,16 @@ export interface ImportOptions {
   signal?: AbortSignal
   /** Messages above this size are skipped and reported (default 256 MiB). */
   maxMessageBytes?: number
+  /** Where messages are parsed (default: on this thread). */
+  parser?: MessageParser
 }
 
 /** Messages are committed in batches: one transaction per message would cap an import at a few hundred a second. */
 const BATCH_SIZE = 500
+/** Messages being parsed ahead of the one being stored, so parsing (elsewhere) and writing overlap. */
+const PARSE_AHEAD = 64
+/** …but never more than this many bytes of raw mail waiting, whatever the size of the messages. */
+const MAX_BYTES_IN_FLIGHT = 64 * 1024 * 1024
 
 /**
  * Import mail from mbox files and folders of .eml files into the profile's
@@ -61,26 +68,57 @@ export async function importMail(options: ImportOptions): Promise<ImportReport> 
     options.onProgress?.({ ...progress })
   }
 
-  let batch: NewMessage[] = []
-  const commit = db.transaction((messages: NewMessage[]) => {
-    for (const message of messages) {
-      if (insertMessage(message) === null) report.duplicates += 1
-      else report.imported += 1
-    }
-  })
-  const flush = () => {
-    if (batch.length === 0) return
-    const pending = batch
-    batch = []
+  // Messages are inserted as soon as they are parsed, inside a transaction
+  // committed every BATCH_SIZE messages: writing interleaves with parsing,
+  // and the report counts only what a commit made durable.
+  let pending = { messages: 0, imported: 0, duplicates: 0 }
+  const commit = () => {
+    if (!db.inTransaction) return
     try {
-      commit(pending)
+      db.exec('COMMIT')
     } catch (error) {
       throw storageError(error)
     }
+    report.imported += pending.imported
+    report.duplicates += pending.duplicates
+    pending = { messages: 0, imported: 0, duplicates: 0 }
     emit()
+  }
+  const write = (message: NewMessage) => {
+    try {
+      if (!db.inTransaction) db.exec('BEGIN')
+      if (insertMessage(message) === null) pending.duplicates += 1
+      else pending.imported += 1
+    } catch (error) {
+      throw storageError(error)
+    }
+    pending.messages += 1
+    if (pending.messages >= BATCH_SIZE) commit()
   }
   const skip = (entry: SkippedMessage) => {
     report.skipped.push(entry)
+  }
+
+  const parser = options.parser ?? inlineParser
+  // Parsed in order, stored in order: a window of messages is being parsed while earlier ones are written.
+  type InFlight = {
+    item: SourceItem & { raw: Buffer }
+    folderId: number
+    parsed: Promise<ParsedMessage>
+  }
+  const inFlight: InFlight[] = []
+  let bytesInFlight = 0
+  const storeNext = async () => {
+    const next = inFlight.shift() as InFlight
+    bytesInFlight -= next.item.raw.length
+    let parsed: ParsedMessage
+    try {
+      parsed = await next.parsed
+    } catch (error) {
+      skip({ source: next.item.source, position: next.item.position, reason: describeError(error) })
+      return
+    }
+    write(toNewMessage(parsed, next.folderId, next.item.fallbackDate, attachmentsDir))
   }
 
   try {
@@ -104,29 +142,25 @@ export async function importMail(options: ImportOptions): Promise<ImportReport> 
           })
           continue
         }
-        let parsed: ParsedMessage
-        try {
-          parsed = await parseMessage(item.raw)
-        } catch (error) {
-          skip({ source: item.source, position: item.position, reason: describeError(error) })
-          continue
-        }
-        batch.push(toNewMessage(parsed, folderId, item.fallbackDate, attachmentsDir))
-        if (batch.length >= BATCH_SIZE) flush()
+        const parsed = parser.parse(item.raw)
+        parsed.catch(() => undefined) // handled in storeNext(); avoids an unhandled rejection while queued
+        inFlight.push({ item: { ...item, raw: item.raw }, folderId, parsed })
+        bytesInFlight += item.raw.length
+        while (inFlight.length >= PARSE_AHEAD || bytesInFlight > MAX_BYTES_IN_FLIGHT)
+          await storeNext()
       }
-      flush()
+      while (inFlight.length > 0) await storeNext()
+      commit()
       progress.sourcesDone += 1
     }
-  } finally {
-    // Keep what was parsed before an error or a cancel.
-    if (batch.length > 0) {
-      try {
-        flush()
-      } catch {
-        // the original error is the one to report
-      }
-    }
+  } catch (error) {
+    // A failed write leaves its batch uncommitted: roll it back, keep every earlier batch.
+    if (db.inTransaction) db.exec('ROLLBACK')
+    throw error
   }
+  // A cancel stops reading; what was read and parsed is kept.
+  while (inFlight.length > 0) await storeNext()
+  commit()
   report.cancelled = signal?.aborted ?? false
   emit()
   return report

@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { openMailDb } from '../db/connection.js'
 import { CairnError, describeError, isCairnError } from '../../shared/errors.js'
 import { importMail } from './import-mail.js'
+import { workerParser } from './parser-pool.js'
 import type { ImportWorkerInput, ImportWorkerMessage } from './import-worker-protocol.js'
 
 const input = workerData as ImportWorkerInput
@@ -23,10 +24,12 @@ const send = (message: ImportWorkerMessage) => port.postMessage(message)
 
 async function run(): Promise<void> {
   const db = openMailDb(input.databaseFile)
+  const parser = workerParser()
   let lastProgress = 0
   try {
     const report = await importMail({
       db,
+      parser,
       attachmentsDir: input.attachmentsDir,
       paths: input.paths,
       signal: controller.signal,
@@ -39,6 +42,7 @@ async function run(): Promise<void> {
     })
     send({ type: 'done', report })
   } finally {
+    await parser.close()
     db.close()
   }
 }

@@ -63,8 +63,8 @@ export const initialSchema: Migration = {
         UNIQUE (folder_id, message_id, content_hash)
       );
       CREATE INDEX messages_by_folder_date ON messages (folder_id, date DESC, id DESC);
-      CREATE INDEX messages_by_message_id ON messages (message_id) WHERE message_id <> '';
-      CREATE INDEX messages_by_in_reply_to ON messages (in_reply_to) WHERE in_reply_to <> '';
+      CREATE INDEX messages_by_message_id ON messages (message_id);
+      CREATE INDEX messages_by_in_reply_to ON messages (in_reply_to);
       CREATE INDEX messages_by_thread ON messages (thread_id);
 
       CREATE TABLE attachments (

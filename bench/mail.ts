@@ -1,0 +1,139 @@
+/**
+ * npm run bench:mail — the mailbox at scale. Generates an mbox of 150,000
+ * messages (realistic text, about 10% with attachments), imports it through
+ * the app's own import worker into a fresh profile, then measures full-text
+ * search latency over 100 queries and the latency of a folder's first page.
+ * Targets (issue 2): import ≥ 2,000 msg/s, search p50 ≤ 20 ms, first page ≤ 10 ms.
+ *
+ *   CAIRN_BENCH_MESSAGES=20000 npm run bench:mail   a smaller run
+ *   CAIRN_BENCH_MBOX=/tmp/x.mbox npm run bench:mail  keep the generated mbox there, reuse it next time
+ */
+import { randomBytes } from 'node:crypto'
+import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { once } from 'node:events'
+import { openServices } from '../main/services.js'
+import { fmt, percentile, printTable, rng, sentence, timeMs, wordSource } from './support.js'
+
+const MESSAGES = Number(process.env.CAIRN_BENCH_MESSAGES ?? 150_000)
+const work = mkdtempSync(join(tmpdir(), 'cairn-bench-mail-'))
+
+async function generateMbox(file: string): Promise<{ words: () => string; attachments: number }> {
+  const random = rng(42)
+  const word = wordSource(random)
+  if (existsSync(file)) return { words: word, attachments: NaN }
+  const out = createWriteStream(file, { highWaterMark: 1 << 20 })
+  let attachments = 0
+  const start = Date.UTC(2015, 0, 1)
+  for (let i = 0; i < MESSAGES; i++) {
+    const date = new Date(start + i * 40 * 60_000 + Math.floor(random() * 600_000)).toUTCString()
+    const subject = sentence(word, 3 + Math.floor(random() * 6)).slice(0, -1)
+    const paragraphs: string[] = []
+    const paragraphCount = 1 + Math.floor(random() * 5)
+    for (let p = 0; p < paragraphCount; p++)
+      paragraphs.push(sentence(word, 15 + Math.floor(random() * 60)))
+    const body = paragraphs.join('\n\n').replace(/(.{1,76})(\s|$)/g, '$1\n')
+    const sender = `person${Math.floor(Math.pow(random(), 2) * 800)}`
+    const headers =
+      `From: ${sender} <${sender}@example.com>\nTo: me <me@example.com>\nSubject: ${subject}\n` +
+      `Date: ${date}\nMessage-ID: <bench-${i}@example.com>\nMIME-Version: 1.0\n`
+    let message: string
+    if (random() < 0.1) {
+      attachments++
+      const bytes = randomBytes(4096 + Math.floor(random() * 36_000))
+      const boundary = `b${i}`
+      message =
+        `${headers}Content-Type: multipart/mixed; boundary="${boundary}"\n\n--${boundary}\n` +
+        `Content-Type: text/plain; charset=utf-8\n\n${body}\n--${boundary}\n` +
+        `Content-Type: application/pdf; name="doc${i}.pdf"\nContent-Transfer-Encoding: base64\n` +
+        `Content-Disposition: attachment; filename="doc${i}.pdf"\n\n` +
+        `${bytes.toString('base64').replace(/.{76}/g, '$&\n')}\n--${boundary}--\n`
+    } else {
+      message = `${headers}Content-Type: text/plain; charset=utf-8\n\n${body}`
+    }
+    const escaped = message.replace(/^(>*From )/gm, '>$1')
+    if (!out.write(`From ${sender}@example.com Thu Jan  1 00:00:00 2015\n${escaped}\n`))
+      await once(out, 'drain')
+  }
+  out.end()
+  await once(out, 'finish')
+  return { words: word, attachments }
+}
+
+async function main(): Promise<void> {
+  console.log(`Generating ${MESSAGES.toLocaleString()} messages…`)
+  const mbox = process.env.CAIRN_BENCH_MBOX ?? join(work, 'Archive.mbox')
+  const { words, attachments } = await generateMbox(mbox)
+  const mboxBytes = statSync(mbox).size
+  console.log(
+    `  ${fmt(mboxBytes / 1e6, 0)} MB mbox, ${attachments.toLocaleString()} messages with attachments`,
+  )
+
+  const services = openServices(join(work, 'profile'))
+  try {
+    console.log('Importing through the import worker…')
+    const started = process.hrtime.bigint()
+    const done = new Promise<void>((resolve, reject) => {
+      services.mail.events.on('importFinished', ({ report, error }) => {
+        if (error) reject(new Error(error.message))
+        else if (report && report.imported !== MESSAGES)
+          reject(new Error(`imported ${report.imported} of ${MESSAGES}`))
+        else resolve()
+      })
+    })
+    services.mail.startImport([mbox])
+    await done
+    const importSeconds = Number(process.hrtime.bigint() - started) / 1e9
+    const rate = MESSAGES / importSeconds
+
+    // 100 queries: single common words, rare words, two-word queries and typed prefixes.
+    const random = rng(7)
+    const queries: string[] = []
+    for (let i = 0; i < 100; i++) {
+      const kind = i % 4
+      const w = words()
+      if (kind === 0) queries.push(w)
+      else if (kind === 1) queries.push(`${words()} ${w}`)
+      else if (kind === 2) queries.push(w.slice(0, Math.max(2, Math.ceil(w.length * random()))))
+      else queries.push(`${w} ${words().slice(0, 3)}`)
+    }
+    services.mail.search('warm up', 50)
+    const searchTimes = queries
+      .map((q) => timeMs(() => services.mail.search(q, 50)))
+      .sort((a, b) => a - b)
+
+    const [folder] = services.mail.listFolders()
+    if (!folder) throw new Error('no folder after import')
+    const firstPage = Array.from({ length: 100 }, () =>
+      timeMs(() => services.mail.listMessages(folder.id, { limit: 100 })),
+    ).sort((a, b) => a - b)
+    const deepJump = Array.from({ length: 20 }, (_, i) =>
+      timeMs(() =>
+        services.mail.listMessages(folder.id, {
+          offset: Math.floor((folder.total * (i + 1)) / 21),
+          limit: 100,
+        }),
+      ),
+    ).sort((a, b) => a - b)
+
+    printTable(
+      `Mailbox benchmark: ${MESSAGES.toLocaleString()} messages, ${fmt(mboxBytes / 1e6, 0)} MB mbox`,
+      ['measure', 'Cairn', 'target'],
+      [
+        ['import throughput (msg/s)', fmt(rate, 0), '≥ 2,000'],
+        ['import wall time (s)', fmt(importSeconds), ''],
+        ['search p50 (ms, 100 queries)', fmt(percentile(searchTimes, 50), 2), '≤ 20'],
+        ['search p95 (ms)', fmt(percentile(searchTimes, 95), 2), ''],
+        ['first page p50 (ms, 100 rows)', fmt(percentile(firstPage, 50), 2), '≤ 10'],
+        ['first page p95 (ms)', fmt(percentile(firstPage, 95), 2), ''],
+        ['jump into folder p50 (ms, offset seek)', fmt(percentile(deepJump, 50), 2), ''],
+      ],
+    )
+  } finally {
+    await services.close()
+    rmSync(work, { recursive: true, force: true })
+  }
+}
+
+await main()

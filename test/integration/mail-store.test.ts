@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest'
+import { ensureLocalAccount } from '../../main/mail/store/accounts'
+import { ensureFolder, listFolders } from '../../main/mail/store/folders'
+import {
+  listMessages,
+  messageWriter,
+  setSeen,
+  type NewMessage,
+} from '../../main/mail/store/messages'
+import { searchMessages } from '../../main/mail/store/search'
+import { tempMailDb } from '../support/mail-db'
+
+function message(folderId: number, n: number, overrides: Partial<NewMessage> = {}): NewMessage {
+  return {
+    folderId,
+    messageId: `m${n}@example.com`,
+    contentHash: `hash-${n}`,
+    inReplyTo: '',
+    references: [],
+    subject: `Message ${n}`,
+    from: { name: `Sender ${n % 7}`, address: `sender${n % 7}@example.com` },
+    to: [{ name: 'Me', address: 'me@example.com' }],
+    cc: [],
+    // Several messages share a date, so ordering must fall back to the id.
+    date: Date.UTC(2026, 0, 1) + Math.floor(n / 3) * 60_000,
+    seen: n % 2 === 0,
+    flagged: false,
+    snippet: '',
+    text: `body of message ${n}`,
+    html: null,
+    size: 100,
+    attachments: [],
+    ...overrides,
+  }
+}
+
+describe('mailbox store', () => {
+  it('pages through a folder by keyset in the same order as one big query, newest first', () => {
+    const { db } = tempMailDb()
+    const folder = ensureFolder(db, ensureLocalAccount(db), 'Inbox')
+    const insert = messageWriter(db)
+    db.transaction(() => {
+      for (let n = 0; n < 1000; n++) insert(message(folder, n))
+    })()
+    const all = listMessages(db, folder, { limit: 1000 }).messages.map((m) => m.id)
+    const paged: number[] = []
+    let page = listMessages(db, folder, { limit: 64 })
+    for (;;) {
+      paged.push(...page.messages.map((m) => m.id))
+      if (!page.next) break
+      page = listMessages(db, folder, { cursor: page.next, limit: 64 })
+    }
+    expect(paged).toEqual(all)
+    const dates = listMessages(db, folder, { limit: 1000 }).messages.map((m) => m.date)
+    expect([...dates].sort((a, b) => b - a)).toEqual(dates)
+    // A jump by offset lands on the same rows as paging there.
+    expect(listMessages(db, folder, { offset: 500, limit: 10 }).messages.map((m) => m.id)).toEqual(
+      all.slice(500, 510),
+    )
+    expect(listMessages(db, folder, { offset: 5000, limit: 10 }).messages).toEqual([])
+  })
+
+  it('keeps folder counts and unread counts as messages arrive and are read', () => {
+    const { db } = tempMailDb()
+    const account = ensureLocalAccount(db)
+    const inbox = ensureFolder(db, account, 'Inbox')
+    const insert = messageWriter(db)
+    const ids = [0, 1, 2, 3].map((n) => insert(message(inbox, n)) as number)
+    expect(listFolders(db).find((f) => f.id === inbox)).toMatchObject({
+      total: 4,
+      unread: 2,
+      specialUse: '\\Inbox',
+    })
+    setSeen(db, ids[1] as number, true)
+    setSeen(db, ids[1] as number, true)
+    expect(listFolders(db).find((f) => f.id === inbox)).toMatchObject({ total: 4, unread: 1 })
+  })
+
+  it('creates nested folders with their parents', () => {
+    const { db } = tempMailDb()
+    const account = ensureLocalAccount(db)
+    const id = ensureFolder(db, account, 'Archive/2023/Q1')
+    expect(ensureFolder(db, account, 'Archive/2023/Q1')).toBe(id)
+    const folders = listFolders(db)
+    expect(folders.map((f) => f.path).sort()).toEqual([
+      'Archive',
+      'Archive/2023',
+      'Archive/2023/Q1',
+    ])
+    const q1 = folders.find((f) => f.path === 'Archive/2023/Q1')
+    const year = folders.find((f) => f.path === 'Archive/2023')
+    expect(q1?.parentId).toBe(year?.id)
+  })
+
+  it('adds a message to a folder once, by Message-ID and content hash', () => {
+    const { db } = tempMailDb()
+    const folder = ensureFolder(db, ensureLocalAccount(db), 'Inbox')
+    const insert = messageWriter(db)
+    expect(insert(message(folder, 1))).not.toBeNull()
+    expect(insert(message(folder, 1))).toBeNull()
+    // Same Message-ID, other content (a resent copy): kept.
+    expect(insert(message(folder, 1, { contentHash: 'other' }))).not.toBeNull()
+  })
+
+  it('threads replies with their parent, whichever arrives first', () => {
+    const { db } = tempMailDb()
+    const folder = ensureFolder(db, ensureLocalAccount(db), 'Inbox')
+    const insert = messageWriter(db)
+    const reply = insert(
+      message(folder, 2, { messageId: 'reply@x', inReplyTo: 'root@x', references: ['root@x'] }),
+    )
+    const root = insert(message(folder, 1, { messageId: 'root@x' }))
+    const second = insert(
+      message(folder, 3, {
+        messageId: 'r2@x',
+        inReplyTo: 'reply@x',
+        references: ['root@x', 'reply@x'],
+      }),
+    )
+    const threads = db
+      .prepare<[], { id: number; thread_id: number }>('SELECT id, thread_id FROM messages')
+      .all()
+      .reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.id]: r.thread_id }), {})
+    expect(threads[reply as number]).toBe(root)
+    expect(threads[second as number]).toBe(root)
+    expect(threads[root as number]).toBe(root)
+  })
+
+  it('finds messages by subject, participant and body words, the last word as a prefix', () => {
+    const { db } = tempMailDb()
+    const account = ensureLocalAccount(db)
+    const inbox = ensureFolder(db, account, 'Inbox')
+    const work = ensureFolder(db, account, 'Work')
+    const insert = messageWriter(db)
+    insert(message(inbox, 1, { subject: 'Quarterly budget', text: 'the numbers' }))
+    insert(
+      message(work, 2, {
+        subject: 'Lunch',
+        text: 'Café Müller at noon',
+        from: { name: 'Zoë', address: 'zoe@cafe.example' },
+      }),
+    )
+    insert(message(work, 3, { subject: 'Budget follow-up', text: 'more numbers' }))
+    expect(searchMessages(db, 'budg', 10).map((h) => h.subject)).toEqual([
+      'Budget follow-up',
+      'Quarterly budget',
+    ])
+    expect(searchMessages(db, 'numbers quarterly', 10).map((h) => h.subject)).toEqual([
+      'Quarterly budget',
+    ])
+    expect(searchMessages(db, 'cafe muller', 10).map((h) => h.folderName)).toEqual(['Work'])
+    expect(searchMessages(db, 'zoe', 10)).toHaveLength(1)
+    expect(searchMessages(db, 'NOT', 10)).toEqual([])
+    expect(searchMessages(db, '', 10)).toEqual([])
+  })
+})

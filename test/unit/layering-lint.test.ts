@@ -1,0 +1,56 @@
+import { ESLint } from 'eslint'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+
+const root = join(import.meta.dirname, '..', '..')
+
+async function lint(file: string, code: string): Promise<string[]> {
+  const eslint = new ESLint({ cwd: root })
+  const [result] = await eslint.lintText(code, { filePath: join(root, file) })
+  return (result?.messages ?? []).map((m) => `${m.ruleId}: ${m.message}`)
+}
+
+describe('layering rules', () => {
+  it('fail the build when code outside main/app and preload imports electron', async () => {
+    const messages = await lint(
+      'main/mail/example.ts',
+      "import { app } from 'electron'\nexport const x = app\n",
+    )
+    expect(messages.join('\n')).toMatch(
+      /no-restricted-imports: .*Only main\/app and preload may import electron/,
+    )
+  })
+
+  it('allow electron in main/app and preload', async () => {
+    expect(
+      await lint('main/app/example.ts', "import { app } from 'electron'\nexport const x = app\n"),
+    ).toEqual([])
+    expect(
+      await lint(
+        'preload/example.ts',
+        "import { ipcRenderer } from 'electron'\nexport const x = ipcRenderer\n",
+      ),
+    ).toEqual([])
+  })
+
+  it('keep stores and services from reaching up into the transports', async () => {
+    const messages = await lint(
+      'main/mail/example.ts',
+      "import { dispatch } from '../ipc/dispatch.js'\nexport const x = dispatch\n",
+    )
+    expect(messages.join('\n')).toMatch(/Lower layers must not import ipc/)
+  })
+
+  it('let the renderer import only types from main/', async () => {
+    const code = await lint(
+      'renderer/example.ts',
+      "import { dispatch } from '../main/ipc/dispatch'\nexport const x = dispatch\n",
+    )
+    expect(code.join('\n')).toMatch(/Import only types from main/)
+    const types = await lint(
+      'renderer/example.ts',
+      "import type { Method } from '../main/ipc/contract'\nexport type X = Method\n",
+    )
+    expect(types).toEqual([])
+  })
+})
