@@ -18,6 +18,20 @@ export type ErrorCode =
   | 'MESSAGE_MALFORMED'
   | 'MESSAGE_TOO_LARGE'
   | 'NOT_FOUND'
+  // backup keys and custody
+  | 'KEY_MALFORMED'
+  | 'KEY_MISMATCH'
+  | 'KEY_MISSING'
+  | 'KEYCHAIN_UNAVAILABLE'
+  // backups
+  | 'BACKUP_NOT_CONFIGURED'
+  | 'BACKUP_BUSY'
+  | 'BACKUP_DESTINATION'
+  | 'BACKUP_CORRUPT'
+  | 'BACKUP_TOO_NEW'
+  | 'BACKUP_CHANGED_DURING'
+  | 'BACKUP_CANCELLED'
+  | 'RESTORE_FAILED'
   // generic
   | 'INVALID_ARGUMENT'
   | 'DISK_FULL'

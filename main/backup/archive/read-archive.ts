@@ -1,0 +1,163 @@
+import { createWriteStream, mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { Writable, type Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import tar from 'tar-stream'
+import { CairnError } from '../../shared/errors.js'
+import { HashingPassThrough } from './hashing.js'
+import {
+  ARCHIVE_FORMAT_VERSION,
+  isSafeRelativePath,
+  MANIFEST_NAME,
+  MAX_MANIFEST_BYTES,
+  manifestSchema,
+  type Manifest,
+  type ManifestFile,
+} from './manifest.js'
+
+export interface ReadArchiveOptions {
+  /** Folder to write files into; it must exist and be empty. */
+  targetDir: string
+  /** Which files to write out; the others are only checked (default: all). */
+  write?: (file: ManifestFile) => boolean
+  /** Called with the manifest before any file is read; throw to refuse the backup. */
+  onManifest?: (manifest: Manifest) => void
+  onBytes?: (n: number) => void
+}
+
+/**
+ * Read a backup's tar stream, trusting nothing in it. The first entry must
+ * be the manifest; every other entry must be a regular file the manifest
+ * lists, at a safe relative path, seen once, exactly the size the manifest
+ * says, with the SHA-256 it says. Absolute paths, "..", links, devices,
+ * fifos, directories, duplicates and extra entries are refused, and so is an
+ * archive that ends before every listed file arrived. Files are created
+ * exclusively (never overwriting, never through a link).
+ */
+export async function readArchive(input: Readable, options: ReadArchiveOptions): Promise<Manifest> {
+  const extract = tar.extract()
+  const feeding = pipeline(input, extract as unknown as NodeJS.WritableStream)
+  feeding.catch(() => undefined) // reported through the iteration below
+  let manifest: Manifest | null = null
+  const expected = new Map<string, ManifestFile>()
+  const seen = new Set<string>()
+  try {
+    for await (const entry of extract) {
+      const { header } = entry
+      const name = header.name
+      if (header.type !== 'file')
+        throw corrupt(`it contains ${describeType(header.type)} "${printable(name)}"`)
+      if (!manifest) {
+        if (name !== MANIFEST_NAME) throw corrupt('its first entry is not the Cairn manifest')
+        manifest = parseManifest(await readSmall(entry, MAX_MANIFEST_BYTES))
+        for (const file of manifest.files) {
+          const key = file.path.toLowerCase()
+          if (expected.has(key)) throw corrupt(`its manifest lists "${printable(file.path)}" twice`)
+          expected.set(key, file)
+        }
+        options.onManifest?.(manifest)
+        continue
+      }
+      if (!isSafeRelativePath(name))
+        throw corrupt(`it contains an unsafe path "${printable(name)}"`)
+      const key = name.toLowerCase()
+      const file = expected.get(key)
+      if (!file || file.path !== name)
+        throw corrupt(`it contains "${printable(name)}", which its manifest does not list`)
+      if (seen.has(key)) throw corrupt(`it contains "${printable(name)}" twice`)
+      seen.add(key)
+      if (header.size !== file.size) {
+        throw corrupt(
+          `"${printable(name)}" is ${header.size ?? 0} bytes, but its manifest says ${file.size}`,
+        )
+      }
+      const hasher = new HashingPassThrough(options.onBytes)
+      if (options.write?.(file) ?? true) {
+        const path = join(options.targetDir, ...name.split('/'))
+        mkdirSync(dirname(path), { recursive: true })
+        await pipeline(entry, hasher, createWriteStream(path, { flags: 'wx', mode: 0o600 }))
+      } else {
+        await pipeline(entry, hasher, discard())
+      }
+      if (hasher.bytes !== file.size || hasher.digest() !== file.sha256) {
+        throw corrupt(`"${printable(name)}" does not match its manifest (damaged)`)
+      }
+    }
+    await feeding
+  } catch (error) {
+    input.destroy()
+    throw error
+  }
+  if (!manifest) throw corrupt('it is empty')
+  const missing = manifest.files.filter((f) => !seen.has(f.path.toLowerCase()))
+  if (missing.length > 0) {
+    throw corrupt(
+      `it ends before ${missing.length} of its files (${printable(missing[0]?.path ?? '')}${missing.length > 1 ? ', …' : ''}): truncated`,
+    )
+  }
+  return manifest
+}
+
+function parseManifest(bytes: Buffer): Manifest {
+  let json: unknown
+  try {
+    json = JSON.parse(bytes.toString('utf8'))
+  } catch {
+    throw corrupt('its manifest is not valid JSON')
+  }
+  const parsed = manifestSchema.safeParse(json)
+  if (!parsed.success)
+    throw corrupt(
+      `its manifest is invalid (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? ''})`,
+    )
+  if (parsed.data.formatVersion > ARCHIVE_FORMAT_VERSION) {
+    throw new CairnError(
+      'BACKUP_TOO_NEW',
+      `This backup was made by a newer version of Cairn (archive format ${parsed.data.formatVersion}). Update Cairn to restore it.`,
+    )
+  }
+  return parsed.data
+}
+
+async function readSmall(entry: AsyncIterable<unknown>, limit: number): Promise<Buffer> {
+  const parts: Buffer[] = []
+  let size = 0
+  for await (const part of entry) {
+    const bytes = part as Buffer
+    size += bytes.length
+    if (size > limit) throw corrupt('its manifest is too large')
+    parts.push(bytes)
+  }
+  return Buffer.concat(parts)
+}
+
+function discard(): Writable {
+  return new Writable({ write: (_chunk, _encoding, done) => done() })
+}
+
+function describeType(type: string | null | undefined): string {
+  switch (type) {
+    case 'symlink':
+      return 'a symbolic link'
+    case 'link':
+      return 'a hard link'
+    case 'directory':
+      return 'a directory entry'
+    case 'character-device':
+    case 'block-device':
+      return 'a device'
+    case 'fifo':
+      return 'a fifo'
+    default:
+      return `an entry of type ${type ?? 'unknown'}`
+  }
+}
+
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 200)
+}
+
+export function corrupt(reason: string): CairnError {
+  return new CairnError('BACKUP_CORRUPT', `This backup cannot be used: ${reason}.`)
+}

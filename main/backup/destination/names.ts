@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto'
+import { hostname } from 'node:os'
+
+/**
+ * Backup file names: cairn-backup-20261127T051500Z.tar.zst.age, its sidecar
+ * <name>.json, and while it is written <name>.<pid>-<host tag>.partial, so
+ * that a later run can tell a partial file left by a crash from one still
+ * being written by a live process.
+ */
+const BACKUP_NAME = /^cairn-backup-(\d{8}T\d{6}Z)(?:-(\d+))?\.tar\.zst\.age$/
+const PARTIAL_NAME =
+  /^(cairn-backup-\d{8}T\d{6}Z(?:-\d+)?\.tar\.zst\.age)\.(\d+)-([0-9a-f]{8})\.partial$/
+
+export function backupName(date: Date, sequence = 0): string {
+  const stamp = date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '')
+  return `cairn-backup-${stamp}${sequence > 0 ? `-${sequence}` : ''}.tar.zst.age`
+}
+
+export function sidecarName(name: string): string {
+  return `${name}.json`
+}
+
+/** When a backup was made, from its name; null for a name that is not Cairn's. */
+export function parseBackupName(name: string): Date | null {
+  const match = BACKUP_NAME.exec(name)
+  if (!match) return null
+  const s = match[1] as string
+  const date = new Date(
+    `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}Z`,
+  )
+  return Number.isNaN(date.getTime()) ? null : date
+}
+
+export function isBackupName(name: string): boolean {
+  return parseBackupName(name) !== null
+}
+
+export const hostTag = (): string =>
+  createHash('sha256').update(hostname()).digest('hex').slice(0, 8)
+
+export function partialName(name: string): string {
+  return `${name}.${process.pid}-${hostTag()}.partial`
+}
+
+export function parsePartialName(
+  name: string,
+): { backup: string; pid: number; host: string } | null {
+  const match = PARTIAL_NAME.exec(name)
+  return match
+    ? { backup: match[1] as string, pid: Number(match[2]), host: match[3] as string }
+    : null
+}

@@ -1,0 +1,57 @@
+import type { BackupEntry } from './folder.js'
+
+/**
+ * How many backups to keep: the last `keepLast`, plus the newest of each of
+ * the last `daily` days, `weekly` ISO weeks and `monthly` months that have
+ * a backup (grandfather-father-son, counted in UTC).
+ */
+export interface RetentionPolicy {
+  keepLast: number
+  daily: number
+  weekly: number
+  monthly: number
+}
+
+export const DEFAULT_RETENTION: RetentionPolicy = { keepLast: 3, daily: 7, weekly: 4, monthly: 12 }
+
+/**
+ * The backups to delete. Only this profile's complete backups (a readable
+ * sidecar whose size matches the file) are ever candidates; anything else in
+ * the folder is left alone. The newest complete backup is always kept.
+ */
+export function backupsToDelete(
+  entries: readonly BackupEntry[],
+  profileId: string,
+  policy: RetentionPolicy,
+): BackupEntry[] {
+  const candidates = entries
+    .filter(
+      (e) => e.sidecar !== null && e.sidecar.profileId === profileId && e.sidecar.size === e.size,
+    )
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+  const keep = new Set<BackupEntry>(candidates.slice(0, Math.max(1, policy.keepLast)))
+  const keepNewestPer = (period: (d: Date) => string, count: number) => {
+    const periods = new Set<string>()
+    for (const entry of candidates) {
+      if (periods.size >= count) break
+      const key = period(entry.createdAt)
+      if (periods.has(key)) continue
+      periods.add(key)
+      keep.add(entry)
+    }
+  }
+  keepNewestPer((d) => d.toISOString().slice(0, 10), policy.daily)
+  keepNewestPer(isoWeek, policy.weekly)
+  keepNewestPer((d) => d.toISOString().slice(0, 7), policy.monthly)
+  return candidates.filter((e) => !keep.has(e))
+}
+
+/** ISO 8601 week, e.g. "2026-W48". */
+export function isoWeek(date: Date): string {
+  const d = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()))
+  const day = d.getUTCDay() || 7
+  d.setUTCDate(d.getUTCDate() + 4 - day)
+  const yearStart = Date.UTC(d.getUTCFullYear(), 0, 1)
+  const week = Math.ceil(((d.getTime() - yearStart) / 86_400_000 + 1) / 7)
+  return `${d.getUTCFullYear()}-W${String(week).padStart(2, '0')}`
+}

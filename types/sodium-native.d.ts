@@ -1,0 +1,25 @@
+// The parts of sodium-native that Cairn uses (the package ships no types).
+declare module 'sodium-native' {
+  const sodium: {
+    crypto_aead_chacha20poly1305_ietf_encrypt(
+      c: Uint8Array,
+      m: Uint8Array,
+      ad: Uint8Array | null,
+      nsec: null,
+      npub: Uint8Array,
+      k: Uint8Array,
+    ): number
+    crypto_aead_chacha20poly1305_ietf_decrypt(
+      m: Uint8Array,
+      nsec: null,
+      c: Uint8Array,
+      ad: Uint8Array | null,
+      npub: Uint8Array,
+      k: Uint8Array,
+    ): number
+    crypto_scalarmult_base(q: Uint8Array, n: Uint8Array): void
+    crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): void
+    sodium_memzero(buffer: Uint8Array): void
+  }
+  export default sodium
+}
