@@ -42,6 +42,7 @@ export type ManifestFile = Manifest['files'][number]
  */
 export function isSafeRelativePath(path: string): boolean {
   if (path.startsWith('/') || /^[a-zA-Z]:/.test(path)) return false
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (/[\\\0<>:"|?*\u0001-\u001f]/.test(path)) return false
   return path
     .split('/')
