@@ -2,12 +2,26 @@
  * `cairn`: headless commands over a profile, for terminals and scripts.
  * Exit codes: 0 success, 1 a failure the message explains, 2 a usage mistake.
  */
+import { backupCommand } from './cli/backup-command.js'
+import { decryptCommand } from './cli/decrypt-command.js'
 import { importCommand } from './cli/import-command.js'
+import { keyCommand } from './cli/key-command.js'
+import { listCommand } from './cli/list-command.js'
+import { restoreCommand } from './cli/restore-command.js'
+import { verifyCommand } from './cli/verify-command.js'
 import { UsageError, type CliContext, type Command } from './cli/command.js'
 import { CairnError, describeError } from './shared/errors.js'
 import { APP_VERSION } from './shared/version.js'
 
-const commands: Command[] = [importCommand]
+const commands: Command[] = [
+  importCommand,
+  keyCommand,
+  backupCommand,
+  listCommand,
+  verifyCommand,
+  restoreCommand,
+  decryptCommand,
+]
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length))

@@ -1,3 +1,4 @@
+import { recoverInterruptedRestore } from './backup/restore/recover.js'
 import { openMailDb, type MailDb } from './mail/db/connection.js'
 import { MailService } from './mail/mail-service.js'
 import { openProfile, type Profile } from './profile/profile.js'
@@ -10,6 +11,8 @@ export interface CairnServices {
 }
 
 export function openServices(profileDir: string): CairnServices {
+  // A restore that a crash interrupted is finished or undone before the profile opens.
+  recoverInterruptedRestore(profileDir)
   const profile = openProfile(profileDir)
   let db: MailDb
   try {

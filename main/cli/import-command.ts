@@ -1,9 +1,8 @@
 import { openMailDb } from '../mail/db/connection.js'
 import { importMail } from '../mail/import/import-mail.js'
 import { workerParser } from '../mail/import/parser-pool.js'
-import { resolveProfileDir } from '../profile/location.js'
-import { openProfile } from '../profile/profile.js'
 import { parseCommandArgs, UsageError, writeJson, type Command } from './command.js'
+import { openCliProfile, profileDirOf } from './profile-arg.js'
 import { progressBar } from './progress.js'
 
 export const importCommand: Command = {
@@ -25,9 +24,7 @@ messages already imported are not added twice.
     )
     if (positionals.length === 0)
       throw new UsageError('Name at least one mbox file or folder to import.')
-    const profile = openProfile(
-      resolveProfileDir(values.profile ? ['--profile', values.profile] : [], context.env),
-    )
+    const profile = openCliProfile(profileDirOf(values, context))
     const bar = progressBar(context.stderr)
     try {
       const db = openMailDb(profile.paths.database)
@@ -48,7 +45,7 @@ messages already imported are not added twice.
         if (values.json) writeJson(context, report)
         else {
           context.stdout.write(
-            `Imported ${report.imported} messages into ${report.folders.join(', ') || 'no folder'}` +
+            `Imported ${report.imported} message${report.imported === 1 ? '' : 's'} into ${report.folders.join(', ') || 'no folder'}` +
               (report.duplicates ? `; ${report.duplicates} were already there` : '') +
               '.\n',
           )

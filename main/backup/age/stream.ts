@@ -23,6 +23,7 @@ import {
 export const CHUNK_BYTES = 64 * 1024
 const SEALED_CHUNK_BYTES = CHUNK_BYTES + TAG_BYTES
 const PAYLOAD_NONCE_BYTES = 16
+const OUTPUT_CHUNKS = 16
 const EMPTY = Buffer.alloc(0)
 
 /** The 12-byte STREAM nonce: an 11-byte big-endian chunk counter and a last-chunk flag. */
@@ -53,6 +54,9 @@ export class AgeEncryptStream extends Transform {
   private readonly nonce = new ChunkNonce()
   private readonly plain = Buffer.allocUnsafe(CHUNK_BYTES)
   private fill = 0
+  // Sealed chunks are gathered into ~1 MiB buffers: one allocation per 16 chunks, not per chunk.
+  private out = Buffer.allocUnsafe(OUTPUT_CHUNKS * SEALED_CHUNK_BYTES)
+  private outFill = 0
 
   constructor(recipients: readonly Uint8Array[]) {
     super()
@@ -78,15 +82,26 @@ export class AgeEncryptStream extends Transform {
 
   override _flush(done: TransformCallback): void {
     this.seal(true)
+    this.push(this.out.subarray(0, this.outFill))
     done()
   }
 
   private seal(last: boolean): void {
-    const out = Buffer.allocUnsafe(this.fill + TAG_BYTES)
-    sealInto(out, this.key, this.nonce.forChunk(last), this.plain.subarray(0, this.fill))
+    if (this.out.length - this.outFill < SEALED_CHUNK_BYTES) {
+      this.push(this.out.subarray(0, this.outFill))
+      this.out = Buffer.allocUnsafe(OUTPUT_CHUNKS * SEALED_CHUNK_BYTES)
+      this.outFill = 0
+    }
+    const sealedLength = this.fill + TAG_BYTES
+    sealInto(
+      this.out.subarray(this.outFill, this.outFill + sealedLength),
+      this.key,
+      this.nonce.forChunk(last),
+      this.plain.subarray(0, this.fill),
+    )
+    this.outFill += sealedLength
     this.nonce.next()
     this.fill = 0
-    this.push(out)
   }
 }
 
@@ -165,35 +180,61 @@ export class AgeDecryptStream extends Transform {
       this.key = hkdf(this.fileKey as Buffer, this.queue.take(PAYLOAD_NONCE_BYTES), 'payload')
       this.state = 'payload'
     }
-    // A full-size chunk with more bytes after it cannot be the last one.
-    while (this.queue.length > SEALED_CHUNK_BYTES)
-      this.openChunk(this.queue.take(SEALED_CHUNK_BYTES), false)
+    // A full-size chunk with more bytes after it cannot be the last one. Chunks are
+    // opened in runs into one ~1 MiB buffer: one allocation per run, not per chunk.
+    while (this.queue.length > SEALED_CHUNK_BYTES) {
+      const count = Math.min(
+        OUTPUT_CHUNKS,
+        Math.floor((this.queue.length - 1) / SEALED_CHUNK_BYTES),
+      )
+      this.openRun(count, () => this.queue.take(SEALED_CHUNK_BYTES), false, count * CHUNK_BYTES)
+    }
     if (atEnd) this.openLastChunk()
   }
 
   /**
-   * Open one sealed chunk, expecting it to be the last one or not. A chunk
-   * that authenticates with the other flag is still genuine and is released,
-   * then the stream fails: a final chunk followed by more data, or a
-   * non-final full chunk where the file ends. A chunk that does not
-   * authenticate at all is never released.
+   * Open `count` sealed chunks into one buffer and release it. If one fails,
+   * the chunks before it (and it too, when it authenticated with the other
+   * last-chunk flag: genuine data in the wrong place) are released first,
+   * then the error; bytes that did not authenticate never are.
    */
-  private openChunk(sealed: Buffer, last: boolean): void {
+  private openRun(count: number, next: () => Buffer, last: boolean, outputBytes: number): void {
+    const out = Buffer.allocUnsafe(outputBytes)
+    let released = 0
+    try {
+      for (let i = 0; i < count; i++) {
+        const sealed = next()
+        const plain = out.subarray(released, released + sealed.length - TAG_BYTES)
+        const authentic = this.openChunk(sealed, last, plain)
+        if (authentic !== 'ok') {
+          released += plain.length
+          throw payloadError(
+            last
+              ? 'the file is truncated (no final chunk)'
+              : 'data continues after the final chunk',
+          )
+        }
+        released += plain.length
+      }
+    } finally {
+      if (released > 0 || outputBytes === 0) this.push(out.subarray(0, released))
+    }
+  }
+
+  /** Open one chunk into `plain`: 'ok', 'other flag' (authentic, misplaced), or throws when it does not authenticate. */
+  private openChunk(sealed: Buffer, last: boolean, plain: Buffer): 'ok' | 'other flag' {
     const key = this.key as Buffer
-    const plain = Buffer.allocUnsafe(sealed.length - TAG_BYTES)
-    const fullSize = sealed.length === SEALED_CHUNK_BYTES
     if (openInto(plain, key, this.nonce.forChunk(last), sealed)) {
       this.nonce.next()
-      this.push(plain)
-      return
+      return 'ok'
     }
     // A non-final chunk is always full-size; only then can the other flag be genuine.
-    if ((fullSize || !last) && openInto(plain, key, this.nonce.forChunk(!last), sealed)) {
+    if (
+      (sealed.length === SEALED_CHUNK_BYTES || !last) &&
+      openInto(plain, key, this.nonce.forChunk(!last), sealed)
+    ) {
       this.nonce.next()
-      this.push(plain)
-      throw payloadError(
-        last ? 'the file is truncated (no final chunk)' : 'data continues after the final chunk',
-      )
+      return 'other flag'
     }
     throw payloadError(`chunk ${this.nonce.count + 1} is damaged or was altered`)
   }
@@ -214,6 +255,6 @@ export class AgeDecryptStream extends Transform {
       if (openInto(empty, this.key as Buffer, this.nonce.forChunk(true), rest))
         throw payloadError('empty final chunk')
     }
-    this.openChunk(rest, true)
+    this.openRun(1, () => rest, true, rest.length - TAG_BYTES)
   }
 }

@@ -23,6 +23,8 @@ export interface ReadArchiveOptions {
   /** Called with the manifest before any file is read; throw to refuse the backup. */
   onManifest?: (manifest: Manifest) => void
   onBytes?: (n: number) => void
+  /** Called when a written file is complete and matches the manifest. */
+  onFileDone?: (file: ManifestFile, path: string) => void
 }
 
 /**
@@ -41,6 +43,7 @@ export async function readArchive(input: Readable, options: ReadArchiveOptions):
   let manifest: Manifest | null = null
   const expected = new Map<string, ManifestFile>()
   const seen = new Set<string>()
+  const madeDirs = new Set<string>()
   try {
     for await (const entry of extract) {
       const { header } = entry
@@ -74,7 +77,11 @@ export async function readArchive(input: Readable, options: ReadArchiveOptions):
       const hasher = new HashingPassThrough(options.onBytes)
       if (options.write?.(file) ?? true) {
         const path = join(options.targetDir, ...name.split('/'))
-        mkdirSync(dirname(path), { recursive: true })
+        const dir = dirname(path)
+        if (!madeDirs.has(dir)) {
+          mkdirSync(dir, { recursive: true })
+          madeDirs.add(dir)
+        }
         await pipeline(entry, hasher, createWriteStream(path, { flags: 'wx', mode: 0o600 }))
       } else {
         await pipeline(entry, hasher, discard())
@@ -82,6 +89,8 @@ export async function readArchive(input: Readable, options: ReadArchiveOptions):
       if (hasher.bytes !== file.size || hasher.digest() !== file.sha256) {
         throw corrupt(`"${printable(name)}" does not match its manifest (damaged)`)
       }
+      if (options.write?.(file) ?? true)
+        options.onFileDone?.(file, join(options.targetDir, ...name.split('/')))
     }
     await feeding
   } catch (error) {

@@ -1,9 +1,9 @@
-import { createReadStream } from 'node:fs'
+import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import tar from 'tar-stream'
 import { CairnError } from '../../shared/errors.js'
-import { HashingPassThrough } from './hashing.js'
+import type { FileIdentity } from './hash-files.js'
 import { MANIFEST_NAME, type Manifest } from './manifest.js'
 
 export interface ArchiveSource {
@@ -12,14 +12,20 @@ export interface ArchiveSource {
   /** Where to read it now (the live file, or a snapshot of it). */
   readFrom: string
   mtime: Date
+  /** The file that was hashed for the manifest. */
+  identity: FileIdentity
 }
 
 /**
  * The tar stream of a backup: the manifest first, then every file in
  * manifest order as a regular file (ustar, pax for long names), with no
- * owner names. Each file is hashed again as it is read; if it no longer
- * matches the manifest (it changed since it was hashed), the archive fails
- * rather than carry a file its own manifest contradicts.
+ * owner names. Each file must still be the one that was hashed: same device
+ * and inode (not replaced), same size and modification time before and
+ * after it is read (not changed in place). Cairn never rewrites a profile
+ * file in place (settings are renamed over, attachments are immutable, a
+ * database is read from a frozen snapshot), so a mismatch means the profile
+ * changed under the backup, which then stops rather than carry a file its
+ * own manifest contradicts.
  */
 export function writeArchive(
   manifest: Manifest,
@@ -30,53 +36,67 @@ export function writeArchive(
   const byPath = new Map(sources.map((s) => [s.path, s]))
   const run = async () => {
     const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 1))
-    await entry(
-      pack,
-      { name: MANIFEST_NAME, size: manifestBytes.length, mtime: new Date(manifest.createdAt) },
-      manifestBytes,
+    await new Promise<void>((resolve, reject) =>
+      pack.entry(
+        {
+          name: MANIFEST_NAME,
+          size: manifestBytes.length,
+          mtime: new Date(manifest.createdAt),
+          mode: 0o600,
+          type: 'file',
+        },
+        manifestBytes,
+        (error) => (error ? reject(error) : resolve()),
+      ),
     )
     for (const file of manifest.files) {
       const source = byPath.get(file.path)
       if (!source) throw new Error(`No source for ${file.path}`)
-      const hasher = new HashingPassThrough(onBytes)
-      const sink = pack.entry({
-        name: file.path,
-        size: file.size,
-        mtime: source.mtime,
-        mode: 0o600,
-        type: 'file',
-      })
-      // Read exactly the size the manifest recorded: a file that grew or shrank since fails the hash check.
-      const content =
-        file.size === 0
-          ? Readable.from([])
-          : createReadStream(source.readFrom, {
-              highWaterMark: 1 << 20,
-              start: 0,
-              end: file.size - 1,
-            })
-      await pipeline(content, hasher, sink)
-      if (hasher.bytes !== file.size || hasher.digest() !== file.sha256) {
-        throw new CairnError(
-          'BACKUP_CHANGED_DURING',
-          `${file.path} changed while it was being backed up; the backup was stopped and will be tried again.`,
-        )
+      // One descriptor for the checks and the read: a file renamed over meanwhile cannot slip in.
+      const fd = openSync(source.readFrom, 'r')
+      try {
+        const changed = () =>
+          new CairnError(
+            'BACKUP_CHANGED_DURING',
+            `${file.path} changed while it was being backed up; the backup was stopped and will be tried again.`,
+          )
+        const unchanged = () => {
+          const stats = fstatSync(fd)
+          return (
+            stats.dev === source.identity.dev &&
+            stats.ino === source.identity.ino &&
+            stats.mtimeMs === source.identity.mtimeMs &&
+            stats.size === file.size
+          )
+        }
+        if (!unchanged()) throw changed()
+        const sink = pack.entry({
+          name: file.path,
+          size: file.size,
+          mtime: source.mtime,
+          mode: 0o600,
+          type: 'file',
+        })
+        const content =
+          file.size === 0
+            ? Readable.from([])
+            : createReadStream('', {
+                fd,
+                start: 0,
+                end: file.size - 1,
+                autoClose: false,
+                highWaterMark: 1 << 20,
+              })
+        content.on('data', (chunk: Buffer) => onBytes(chunk.length))
+        // tar-stream fails the entry if fewer bytes than its size arrive.
+        await pipeline(content, sink)
+        if (!unchanged()) throw changed()
+      } finally {
+        closeSync(fd)
       }
     }
     pack.finalize()
   }
   run().catch((error: unknown) => pack.destroy(error as Error))
   return pack as unknown as Readable
-}
-
-function entry(
-  pack: tar.Pack,
-  header: tar.Header | { name: string; size: number; mtime: Date },
-  content: Buffer,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    pack.entry({ ...header, mode: 0o600, type: 'file' }, content, (error) =>
-      error ? reject(error) : resolve(),
-    )
-  })
 }

@@ -1,11 +1,9 @@
-import { createReadStream } from 'node:fs'
-import type { Readable } from 'node:stream'
 import { CairnError, isCairnError } from '../../shared/errors.js'
 import { AgeError } from '../age/errors.js'
-import { AgeDecryptStream } from '../age/stream.js'
 import type { Manifest, ManifestFile } from '../archive/manifest.js'
 import { readArchive } from '../archive/read-archive.js'
-import { zstdDecompressStream } from '../archive/zstd.js'
+import { openBackupStream } from '../pipeline/open-backup.js'
+import { integrityCheck } from './check-database.js'
 import type { BackupKey } from '../key/backup-key.js'
 
 export interface UnpackOptions {
@@ -19,32 +17,45 @@ export interface UnpackOptions {
   expectedFingerprint?: string | null
 }
 
+const isDatabase = (file: ManifestFile) => file.path.endsWith('.sqlite')
+
 /**
  * Decrypt, decompress and read a backup into `targetDir`, checking every
- * file against the manifest on the way (see readArchive). Nothing is
- * written before the age header authenticated with the key.
+ * file against the manifest on the way (see readArchive), and every
+ * database with SQLite's integrity_check. Databases come first in the
+ * archive, so their checks run in worker threads while the remaining files
+ * are unpacked. Nothing is written before the age header authenticated
+ * with the key. Databases are always written out (SQLite checks files).
  */
 export async function unpackBackup(options: UnpackOptions): Promise<Manifest> {
-  const source = createReadStream(options.file, { highWaterMark: 1 << 20 })
-  const plain = chain(source, new AgeDecryptStream([options.key.identity]), zstdDecompressStream())
+  const plain = openBackupStream(options.file, options.key)
+  const checks: Promise<void>[] = []
   try {
-    return await readArchive(plain, options)
+    const manifest = await readArchive(plain, {
+      ...options,
+      write: (file) => isDatabase(file) || (options.write?.(file) ?? true),
+      onFileDone: (file, path) => {
+        if (isDatabase(file)) checks.push(checkDatabase(file, path))
+      },
+    })
+    await Promise.all(checks)
+    return manifest
   } catch (error) {
+    await Promise.allSettled(checks)
     throw explain(error, options)
   } finally {
-    source.destroy()
+    plain.destroy()
   }
 }
 
-/** Pipe streams into each other; any one's error ends the last one with that error. */
-function chain(...streams: Readable[]): Readable {
-  for (let i = 0; i < streams.length - 1; i++) {
-    const from = streams[i] as Readable
-    const to = streams[i + 1] as unknown as NodeJS.WritableStream & Readable
-    from.pipe(to)
-    from.on('error', (error) => to.destroy(error))
+async function checkDatabase(file: ManifestFile, path: string): Promise<void> {
+  const result = await integrityCheck(path)
+  if (result !== 'ok') {
+    throw new CairnError(
+      'BACKUP_CORRUPT',
+      `This backup cannot be used: its database ${file.path} fails SQLite's integrity check (${result.slice(0, 300)}).`,
+    )
   }
-  return streams[streams.length - 1] as Readable
 }
 
 function explain(error: unknown, options: UnpackOptions): unknown {

@@ -1,0 +1,252 @@
+/**
+ * npm run bench:backup — Cairn's backup and restore beside the standard
+ * pipelines they must keep up with, in one run:
+ *   backup:  cairn backup          vs  tar -c | zstd -1 | age -r
+ *   restore: cairn restore         vs  age -d | zstd -d | tar -x
+ * on a generated profile of about 1 GB (a SQLite mailbox of mail-like text
+ * with its full-text index, plus incompressible attachments), and Cairn's
+ * peak RSS on that profile and on one half its size (memory must not grow
+ * with the profile). Targets (issue 3): wall time ≤ 1.0× the pipelines,
+ * output ≤ 1.05× the pipeline's, peak RSS ≤ 150 MB.
+ *
+ *   CAIRN_BENCH_GB=0.3 npm run bench:backup     a smaller profile
+ */
+import { execFileSync, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { formatKeyAge, formatKeyHex, generateBackupKey } from '../main/backup/key/backup-key.js'
+import { storeAttachment } from '../main/mail/attachment-store.js'
+import { openMailDb } from '../main/mail/db/connection.js'
+import { ensureLocalAccount } from '../main/mail/store/accounts.js'
+import { ensureFolder } from '../main/mail/store/folders.js'
+import { messageWriter } from '../main/mail/store/messages.js'
+import { openProfile } from '../main/profile/profile.js'
+import { writeBackupSettings } from '../main/backup/backup-settings.js'
+import { DEFAULT_RETENTION } from '../main/backup/destination/retention.js'
+import { fmt, printTable, rng, sentence, wordSource } from './support.js'
+
+const GB = Number(process.env.CAIRN_BENCH_GB ?? 1)
+const CLI = join(import.meta.dirname, 'cli.js')
+const work = mkdtempSync(join(tmpdir(), 'cairn-bench-backup-'))
+const rssHook = join(work, 'rss-hook.cjs')
+writeFileSync(
+  rssHook,
+  "process.on('exit',()=>require('fs').writeSync(2,'\\nCAIRN_MAXRSS_KB='+process.resourceUsage().maxRSS+'\\n'))\n",
+)
+
+/** A profile of about `gb` GB: 40% mailbox database, 60% attachments. */
+function generateProfile(dir: string, gb: number): { id: string; bytes: number } {
+  const profile = openProfile(dir)
+  const db = openMailDb(profile.paths.database)
+  const random = rng(1)
+  const word = wordSource(random)
+  const insert = messageWriter(db)
+  const folder = ensureFolder(db, ensureLocalAccount(db), 'Archive')
+  const dbTarget = gb * 0.4 * 1e9
+  // ~2.7 KB of text per message plus its share of the full-text index: about 6 KB of database each.
+  const messages = Math.round(dbTarget / 6000)
+  const batch = db.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      const text = Array.from({ length: 4 }, () => sentence(word, 70)).join('\n\n')
+      insert({
+        folderId: folder,
+        messageId: `bench-${i}@example.com`,
+        contentHash: `h${i}`,
+        inReplyTo: '',
+        references: [],
+        subject: sentence(word, 6),
+        from: { name: `Person ${i % 500}`, address: `p${i % 500}@example.com` },
+        to: [{ name: 'Me', address: 'me@example.com' }],
+        cc: [],
+        date: 1.5e12 + i * 60_000,
+        seen: true,
+        flagged: false,
+        snippet: text.slice(0, 200),
+        text,
+        html: null,
+        size: text.length,
+        attachments: [],
+      })
+    }
+  })
+  for (let i = 0; i < messages; i += 5000) batch(i, Math.min(messages, i + 5000))
+  db.close()
+  let attachmentBytes = 0
+  const attachmentTarget = gb * 0.6 * 1e9
+  while (attachmentBytes < attachmentTarget) {
+    const size = 100_000 + Math.floor(random() * 2_900_000)
+    storeAttachment(profile.paths.attachments, randomBytes(size))
+    attachmentBytes += size
+  }
+  const id = profile.id
+  const key = generateBackupKey()
+  writeBackupSettings(profile, () => ({
+    recipient: key.recipient,
+    fingerprint: key.fingerprint,
+    custody: 'user',
+    keyCreatedAt: new Date().toISOString(),
+    vault: null,
+    destination: null,
+    schedule: null,
+    retention: DEFAULT_RETENTION,
+    lastSuccessAt: null,
+    lastAttemptAt: null,
+    lastError: null,
+  }))
+  profile.close()
+  writeFileSync(join(dir, '..', 'key.txt'), `${formatKeyAge(key.secret)}\n`)
+  writeFileSync(join(dir, '..', 'key.hex'), `${formatKeyHex(key.secret)}\n`)
+  return { id, bytes: duSize(dir) }
+}
+
+function duSize(dir: string): number {
+  let total = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += statSync(join(entry.parentPath, entry.name)).size
+  }
+  return total
+}
+
+/** Run a command, returning wall seconds and (for Cairn) its peak RSS. */
+function timed(
+  command: string,
+  args: string[],
+): Promise<{ seconds: number; rssMb: number | null }> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint()
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('close', (code) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9
+      if (code !== 0) reject(new Error(`${command} ${args.join(' ')} failed (${code}): ${stderr}`))
+      const rss = /CAIRN_MAXRSS_KB=(\d+)/.exec(stderr)
+      resolve({ seconds, rssMb: rss ? Number(rss[1]) / 1024 : null })
+    })
+  })
+}
+
+const cairn = (...args: string[]) => timed(process.execPath, ['-r', rssHook, CLI, ...args])
+const shell = (script: string) => timed('bash', ['-c', `set -o pipefail; ${script}`])
+
+async function measure(gb: number, label: string) {
+  const base = join(work, label)
+  mkdirSync(base, { recursive: true })
+  const profileDir = join(base, 'profile')
+  console.log(`Generating a ${gb} GB profile (${label})…`)
+  const { bytes } = generateProfile(profileDir, gb)
+  const recipient = execFileSync('age-keygen', ['-y', join(base, 'key.txt')])
+    .toString()
+    .trim()
+  const cairnOut = join(base, 'cairn-out')
+  const refOut = join(base, 'ref-out')
+  mkdirSync(cairnOut)
+  mkdirSync(refOut)
+
+  // Warm the page cache once for both, then alternate runs and keep the best of two.
+  await shell(`tar -c -C "${profileDir}" . > /dev/null`)
+  let cairnBackup = { seconds: Infinity, rssMb: 0 as number | null }
+  let refBackup = { seconds: Infinity, rssMb: null as number | null }
+  for (let run = 0; run < 2; run++) {
+    rmSync(cairnOut, { recursive: true, force: true })
+    mkdirSync(cairnOut)
+    const c = await cairn('backup', '--profile', profileDir, '--to', cairnOut, '--no-retention')
+    if (c.seconds < cairnBackup.seconds) cairnBackup = c
+    const r = await shell(
+      `tar -c -C "${profileDir}" . | zstd -1 -q | age -r ${recipient} > "${refOut}/ref.tar.zst.age"`,
+    )
+    if (r.seconds < refBackup.seconds) refBackup = r
+  }
+  const cairnFile = readdirSync(cairnOut).find((n) => n.endsWith('.age')) as string
+  const cairnSize = statSync(join(cairnOut, cairnFile)).size
+  const refSize = statSync(join(refOut, 'ref.tar.zst.age')).size
+
+  let cairnRestore = { seconds: Infinity, rssMb: 0 as number | null }
+  let refRestore = { seconds: Infinity, rssMb: null as number | null }
+  for (let run = 0; run < 2; run++) {
+    const target = join(base, `restored-${run}`)
+    const c = await cairn(
+      'restore',
+      join(cairnOut, cairnFile),
+      '--profile',
+      target,
+      '--key-file',
+      join(base, 'key.hex'),
+    )
+    if (c.seconds < cairnRestore.seconds) cairnRestore = c
+    rmSync(target, { recursive: true, force: true })
+    const refTarget = join(base, `ref-restored-${run}`)
+    mkdirSync(refTarget)
+    const r = await shell(
+      `age -d -i "${base}/key.txt" "${refOut}/ref.tar.zst.age" | zstd -d -q | tar -x -C "${refTarget}"`,
+    )
+    if (r.seconds < refRestore.seconds) refRestore = r
+    rmSync(refTarget, { recursive: true, force: true })
+  }
+  rmSync(base, { recursive: true, force: true })
+  return { gb, bytes, cairnBackup, refBackup, cairnSize, refSize, cairnRestore, refRestore }
+}
+
+if (process.env.CAIRN_BENCH_GENERATE_ONLY) {
+  // Leave a profile for profiling: CAIRN_BENCH_GENERATE_ONLY=/path npm run bench:backup
+  const dir = process.env.CAIRN_BENCH_GENERATE_ONLY
+  mkdirSync(dir, { recursive: true })
+  generateProfile(join(dir, 'profile'), GB)
+  process.exit(0)
+}
+
+try {
+  const small = await measure(GB / 2, 'half')
+  const full = await measure(GB, 'full')
+  const r = (a: number, b: number) => `${fmt(a / b, 2)}×`
+  printTable(
+    `Backup benchmark: profile of ${fmt(full.bytes / 1e9, 2)} GB (40% SQLite mailbox, 60% incompressible attachments)`,
+    ['measure', 'Cairn', 'pipeline', 'ratio', 'target'],
+    [
+      [
+        'backup wall time (s)',
+        fmt(full.cairnBackup.seconds, 2),
+        fmt(full.refBackup.seconds, 2),
+        r(full.cairnBackup.seconds, full.refBackup.seconds),
+        '≤ 1.00×',
+      ],
+      [
+        'backup output (MB)',
+        fmt(full.cairnSize / 1e6, 1),
+        fmt(full.refSize / 1e6, 1),
+        r(full.cairnSize, full.refSize),
+        '≤ 1.05×',
+      ],
+      [
+        'restore wall time (s)',
+        fmt(full.cairnRestore.seconds, 2),
+        fmt(full.refRestore.seconds, 2),
+        r(full.cairnRestore.seconds, full.refRestore.seconds),
+        '≤ 1.00×',
+      ],
+      ['peak RSS, backup (MB)', fmt(full.cairnBackup.rssMb ?? NaN, 0), '', '', '≤ 150'],
+      ['peak RSS, restore (MB)', fmt(full.cairnRestore.rssMb ?? NaN, 0), '', '', '≤ 150'],
+      [
+        `peak RSS, backup of the ${fmt(small.bytes / 1e9, 2)} GB profile (MB)`,
+        fmt(small.cairnBackup.rssMb ?? NaN, 0),
+        '',
+        '',
+        'same as above',
+      ],
+      [
+        `peak RSS, restore of the ${fmt(small.bytes / 1e9, 2)} GB profile (MB)`,
+        fmt(small.cairnRestore.rssMb ?? NaN, 0),
+        '',
+        '',
+        'same as above',
+      ],
+    ],
+  )
+  console.log(
+    '\nPipelines: tar -c | zstd -1 | age -r  and  age -d | zstd -d | tar -x (GNU tar, zstd, age from Debian).',
+  )
+} finally {
+  rmSync(work, { recursive: true, force: true })
+}

@@ -1,0 +1,63 @@
+import { Readable } from 'node:stream'
+import { Worker } from 'node:worker_threads'
+import { workerFile } from '../../shared/worker-file.js'
+import { AgeError } from '../age/errors.js'
+import type { BackupKey } from '../key/backup-key.js'
+import type { WorkerFailure } from './protocol.js'
+
+/** Buffers (of ~1 MiB) the worker may have on their way at once: bounds memory, keeps both threads busy. */
+const IN_FLIGHT = 6
+
+/**
+ * The plaintext tar stream of a backup file: read, decrypted and
+ * decompressed in a worker thread (open-worker.ts). Errors arrive as the
+ * same classes as in-thread decryption (AgeError for age failures), so
+ * callers explain them alike.
+ */
+export function openBackupStream(file: string, key: BackupKey): Readable {
+  const worker = new Worker(workerFile('open-worker'), { workerData: { file, secret: key.secret } })
+  let granted = 0
+  const grant = (n: number) => {
+    granted += n
+    worker.postMessage({ credit: n })
+  }
+  const stream = new Readable({
+    highWaterMark: 4 << 20,
+    read() {
+      if (granted < IN_FLIGHT) grant(IN_FLIGHT - granted)
+    },
+    destroy(error, callback) {
+      void worker.terminate()
+      callback(error)
+    },
+  })
+  worker.on(
+    'message',
+    (
+      message:
+        | { type: 'data'; chunk: Uint8Array }
+        | { type: 'end' }
+        | { type: 'error'; failure: WorkerFailure },
+    ) => {
+      if (message.type === 'data') {
+        granted -= 1
+        const more = stream.push(
+          Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength),
+        )
+        if (more && granted < IN_FLIGHT) grant(1)
+      } else if (message.type === 'end') {
+        stream.push(null)
+        void worker.terminate()
+      } else {
+        stream.destroy(rebuild(message.failure))
+      }
+    },
+  )
+  worker.on('error', (error) => stream.destroy(error))
+  return stream
+}
+
+function rebuild(failure: WorkerFailure): Error {
+  if (failure.kind === 'age') return new AgeError(failure.failure, failure.message)
+  return Object.assign(new Error(failure.message), { code: failure.code ?? undefined })
+}

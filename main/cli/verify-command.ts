@@ -1,0 +1,36 @@
+import { verifyBackup } from '../backup/verify.js'
+import { parseCommandArgs, UsageError, writeJson, type Command } from './command.js'
+import { readKeyFile } from './key-input.js'
+
+export const verifyCommand: Command = {
+  name: 'verify',
+  summary: 'Check that a backup is intact (and, with the key, restorable)',
+  usage: `cairn verify FILE [--key-file F] [--json]
+
+Without a key: checks the file's size and SHA-256 against its sidecar.
+With --key-file (64 hex digits or an age key): also decrypts it, checks
+every file against the manifest and each database with SQLite's integrity
+check. Exit code 0 only if the backup is good.`,
+  async run(args, context) {
+    const { values, positionals } = parseCommandArgs(
+      args,
+      { 'key-file': { type: 'string' }, json: { type: 'boolean', default: false } },
+      true,
+    )
+    if (positionals.length !== 1) throw new UsageError('name one backup file')
+    const file = positionals[0] as string
+    const report = await verifyBackup(
+      file,
+      values['key-file'] ? readKeyFile(values['key-file']) : undefined,
+    )
+    if (values.json) writeJson(context, report)
+    else {
+      context.stdout.write(
+        report.level === 'full'
+          ? `OK: ${file} decrypts with the key and all ${report.files} files and the databases check out.\n`
+          : `OK: ${file} is intact (size and SHA-256 match its sidecar). Give --key-file to check its contents too.\n`,
+      )
+    }
+    return 0
+  },
+}
