@@ -23,14 +23,6 @@ import { listProfileFiles } from './snapshot/profile-files.js'
 import { sealBackupFile } from './pipeline/seal-backup.js'
 import { snapshotSqlite, type SqliteSnapshot } from './snapshot/sqlite-snapshot.js'
 
-/**
- * How much encrypted output may wait to be written. Writes go to the disk
- * from libuv's threads while this thread compresses and encrypts; with a
- * small buffer the two take turns instead (measured: 8 MiB cut a 1 GB
- * backup's streaming time by a fifth).
- */
-const WRITE_BUFFER_BYTES = 8 * 1024 * 1024
-
 export interface BackupRequest {
   profileDir: string
   destinationDir: string
@@ -145,7 +137,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
       progress('writing', done)
     })
     // Compression, encryption, hashing and writing run in a worker, beside the reading here.
-    const sealed = sealBackupFile(partialPath, recipient, WRITE_BUFFER_BYTES)
+    const sealed = sealBackupFile(partialPath, recipient)
     await pipeline(archive, sealed.sink, ...(signal ? [{ signal }] : []))
     const output = await sealed.result
 

@@ -1,11 +1,8 @@
 import { Writable } from 'node:stream'
 import { Worker } from 'node:worker_threads'
 import { workerFile } from '../../shared/worker-file.js'
-import { Chunker } from './chunker.js'
 import type { WorkerFailure } from './protocol.js'
-
-/** Buffers (of ~1 MiB) on their way to the worker at once. */
-const IN_FLIGHT = 6
+import { createSlots, SLOT_BYTES, SLOT_COUNT, slotView, type SealRequest } from './slots.js'
 
 export interface SealedFile {
   size: number
@@ -15,86 +12,92 @@ export interface SealedFile {
 /**
  * A writable for a backup's tar stream whose other end, in a worker thread
  * (seal-worker.ts), compresses, encrypts, hashes and writes the backup file
- * at `path` (created exclusively, fsynced on close). `result` resolves with
- * the file's size and SHA-256 once it is complete.
+ * at `path` (created exclusively, fsynced before it is closed). Bytes cross
+ * through a few shared-memory slots. `result` resolves with the file's size
+ * and SHA-256 once it is complete.
  */
 export function sealBackupFile(
   path: string,
   recipient: Uint8Array,
-  writeBufferBytes: number,
 ): { sink: Writable; result: Promise<SealedFile> } {
-  const worker = new Worker(workerFile('seal-worker'), {
-    workerData: { path, recipient, writeBufferBytes },
-  })
-  const chunker = new Chunker()
-  let inFlight = 0
-  let resume: (() => void) | null = null
-  let resolveResult!: (file: SealedFile) => void
-  let rejectResult!: (error: Error) => void
-  const result = new Promise<SealedFile>((resolve, reject) => {
-    resolveResult = resolve
-    rejectResult = reject
-  })
-  result.catch(() => undefined)
+  const shared = createSlots()
+  const worker = new Worker(workerFile('seal-worker'), { workerData: { path, recipient, shared } })
+  const free: number[] = Array.from({ length: SLOT_COUNT }, (_, i) => i)
+  let waiting: (() => void) | null = null
+  let current: { slot: number; fill: number } | null = null
   let failed: Error | null = null
+  let settle!: { resolve: (file: SealedFile) => void; reject: (error: Error) => void }
+  const result = new Promise<SealedFile>((resolve, reject) => (settle = { resolve, reject }))
+  result.catch(() => undefined)
 
   const fail = (error: Error) => {
     failed ??= error
-    resume?.()
-    rejectResult(error)
+    waiting?.()
+    settle.reject(failed)
     void worker.terminate()
   }
-  worker.on(
-    'message',
-    (
-      message:
-        | { type: 'ack' }
-        | ({ type: 'done' } & SealedFile)
-        | { type: 'error'; failure: WorkerFailure },
-    ) => {
-      if (message.type === 'ack') {
-        inFlight -= 1
-        resume?.()
-        resume = null
-      } else if (message.type === 'done') {
-        resolveResult({ size: message.size, sha256: message.sha256 })
-        void worker.terminate()
-      } else {
-        fail(
-          Object.assign(new Error(message.failure.message), {
-            code:
-              message.failure.kind === 'system' ? (message.failure.code ?? undefined) : undefined,
-          }),
-        )
-      }
-    },
-  )
+  type Reply =
+    | { type: 'free'; slot: number }
+    | ({ type: 'done' } & SealedFile)
+    | { type: 'error'; failure: WorkerFailure }
+  worker.on('message', (message: Reply) => {
+    if (message.type === 'free') {
+      free.push(message.slot)
+      waiting?.()
+      waiting = null
+    } else if (message.type === 'done') {
+      settle.resolve({ size: message.size, sha256: message.sha256 })
+      void worker.terminate()
+    } else {
+      const failure = message.failure
+      fail(
+        Object.assign(new Error(failure.message), {
+          code: failure.kind === 'system' ? (failure.code ?? undefined) : undefined,
+        }),
+      )
+    }
+  })
   worker.on('error', fail)
 
-  const send = async (chunk: Buffer) => {
-    while (inFlight >= IN_FLIGHT && !failed) await new Promise<void>((r) => (resume = r))
+  const send = (request: SealRequest) => worker.postMessage(request)
+  const slotFor = async (): Promise<{ slot: number; fill: number }> => {
+    while (free.length === 0 && !failed) await new Promise<void>((resolve) => (waiting = resolve))
     if (failed) throw failed
-    inFlight += 1
-    worker.postMessage({ type: 'data', chunk }, [chunk.buffer as ArrayBuffer])
+    return { slot: free.shift() as number, fill: 0 }
   }
 
   const sink = new Writable({
+    highWaterMark: SLOT_BYTES,
     write(data: Buffer, _encoding, done) {
       ;(async () => {
-        for (const chunk of chunker.add(data)) await send(chunk)
+        let offset = 0
+        while (offset < data.length) {
+          current ??= await slotFor()
+          const n = Math.min(data.length - offset, SLOT_BYTES - current.fill)
+          slotView(shared, current.slot).set(data.subarray(offset, offset + n), current.fill)
+          current.fill += n
+          offset += n
+          if (current.fill === SLOT_BYTES) {
+            send({ type: 'data', slot: current.slot, length: current.fill })
+            current = null
+          }
+        }
       })().then(() => done(), done)
     },
     final(done) {
-      const rest = chunker.rest()
-      ;(rest ? send(rest) : Promise.resolve())
-        .then(() => {
-          worker.postMessage({ type: 'end' })
-          return result
-        })
-        .then(() => done(), done)
+      if (failed) {
+        done(failed)
+        return
+      }
+      if (current && current.fill > 0)
+        send({ type: 'data', slot: current.slot, length: current.fill })
+      current = null
+      send({ type: 'end' })
+      result.then(() => done(), done)
     },
     destroy(error, done) {
       if (error) fail(error)
+      else void worker.terminate()
       done(error)
     },
   })
