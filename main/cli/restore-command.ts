@@ -4,6 +4,18 @@ import { keyForBackup } from './key-input.js'
 import { profileDirOf, profileOption } from './profile-arg.js'
 import { progressBar } from './progress.js'
 
+/**
+ * Fault injection for the crash-safety tests: CAIRN_TEST_KILL_AT_STEP=<step>
+ * makes the process kill itself (SIGKILL: no cleanup runs) at that step of a
+ * restore, to prove the next start finishes or undoes it.
+ */
+function crashForTests(step: string | undefined): ((reached: string) => void) | undefined {
+  if (!step) return undefined
+  return (reached) => {
+    if (reached === step) process.kill(process.pid, 'SIGKILL')
+  }
+}
+
 export const restoreCommand: Command = {
   name: 'restore',
   summary: 'Replace the profile with a backup',
@@ -37,6 +49,7 @@ system keychain, else it is asked for.`,
         key,
         profileDir,
         onProgress: (p) => bar.update(p.bytesTotal ? p.bytesDone / p.bytesTotal : 0, 'restoring'),
+        onStep: crashForTests(context.env.CAIRN_TEST_KILL_AT_STEP),
       })
       bar.done()
       const summary = {

@@ -43,7 +43,7 @@ function attempt<T>(action: () => T): T {
 
 function reason(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error)
-  if (/DBUS_SESSION_BUS_ADDRESS|D-Bus|dbus/i.test(message) && !/secrets/i.test(message)) {
+  if (/DBUS_SESSION_BUS_ADDRESS|connect to socket|No such file or directory/i.test(message)) {
     return 'no desktop session bus is running (is this a headless session?).'
   }
   if (/org\.freedesktop\.secrets/.test(message)) {

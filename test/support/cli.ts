@@ -7,6 +7,8 @@ export interface CliResult {
   code: number | null
   signal: NodeJS.Signals | null
   stdout: string
+  /** stdout as bytes, for commands that write binary data. */
+  stdoutBytes: Buffer
   stderr: string
 }
 
@@ -31,6 +33,7 @@ export function runCli(
         code,
         signal,
         stdout: Buffer.concat(stdout).toString(),
+        stdoutBytes: Buffer.concat(stdout),
         stderr: Buffer.concat(stderr).toString(),
       }),
     )

@@ -1,0 +1,55 @@
+import Database from 'better-sqlite3'
+import { readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { readBackupSettings, writeBackupSettings } from '../../main/backup/backup-settings'
+import { DEFAULT_RETENTION } from '../../main/backup/destination/retention'
+import { formatKeyHex, generateBackupKey, type BackupKey } from '../../main/backup/key/backup-key'
+import { openProfile } from '../../main/profile/profile'
+import { expect } from 'vitest'
+import { tempDir } from './temp'
+
+/** Give a profile a backup key kept by the user (no keychain needed); returns the key and a key file. */
+export function setUpBackupKey(
+  profileDir: string,
+  key: BackupKey = generateBackupKey(),
+): { key: BackupKey; keyFile: string } {
+  const profile = openProfile(profileDir)
+  try {
+    writeBackupSettings(profile, (current) => ({
+      recipient: key.recipient,
+      fingerprint: key.fingerprint,
+      custody: 'user',
+      keyCreatedAt: new Date().toISOString(),
+      vault: null,
+      destination: current?.destination ?? null,
+      schedule: current?.schedule ?? null,
+      retention: current?.retention ?? DEFAULT_RETENTION,
+      lastSuccessAt: null,
+      lastAttemptAt: null,
+      lastError: null,
+    }))
+    expect(readBackupSettings(profile)?.fingerprint).toBe(key.fingerprint)
+  } finally {
+    profile.close()
+  }
+  const keyFile = join(tempDir(), 'key.txt')
+  writeFileSync(keyFile, `${formatKeyHex(key.secret)}\n`)
+  return { key, keyFile }
+}
+
+export function backupFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.tar.zst.age'))
+    .sort()
+    .map((n) => join(dir, n))
+}
+
+/** How many messages a profile's mailbox holds (read-only; the profile may be locked). */
+export function messageCount(profileDir: string): number {
+  const db = new Database(join(profileDir, 'mail.sqlite'), { readonly: true, fileMustExist: true })
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n
+  } finally {
+    db.close()
+  }
+}
