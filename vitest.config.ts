@@ -14,6 +14,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // UI checks poll the page; under a loaded CI machine a render can take more than the 1 s default.
+    expect: { poll: { timeout: 10_000 } },
     reporters: ['default'],
   },
 })

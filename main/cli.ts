@@ -8,6 +8,7 @@ import { importCommand } from './cli/import-command.js'
 import { keyCommand } from './cli/key-command.js'
 import { listCommand } from './cli/list-command.js'
 import { restoreCommand } from './cli/restore-command.js'
+import { scheduleCommand } from './cli/schedule-command.js'
 import { verifyCommand } from './cli/verify-command.js'
 import { UsageError, type CliContext, type Command } from './cli/command.js'
 import { CairnError, describeError } from './shared/errors.js'
@@ -17,6 +18,7 @@ const commands: Command[] = [
   importCommand,
   keyCommand,
   backupCommand,
+  scheduleCommand,
   listCommand,
   verifyCommand,
   restoreCommand,

@@ -1,4 +1,7 @@
+import { readBackupSettings, writeBackupSettings } from './backup/backup-settings.js'
 import { recoverInterruptedRestore } from './backup/restore/recover.js'
+import { runBackupInWorker } from './backup/schedule/run-in-worker.js'
+import { BackupScheduler } from './backup/schedule/scheduler.js'
 import { openMailDb, type MailDb } from './mail/db/connection.js'
 import { MailService } from './mail/mail-service.js'
 import { openProfile, type Profile } from './profile/profile.js'
@@ -7,6 +10,8 @@ import { openProfile, type Profile } from './profile/profile.js'
 export interface CairnServices {
   readonly profile: Profile
   readonly mail: MailService
+  /** Scheduled backups, run in a worker thread; idle until backups are set up. */
+  readonly backups: BackupScheduler
   close(): Promise<void>
 }
 
@@ -22,10 +27,20 @@ export function openServices(profileDir: string): CairnServices {
     throw error
   }
   const mail = new MailService(db, profile.paths)
+  const backups = new BackupScheduler({
+    profileDir: profile.paths.dir,
+    profileId: profile.id,
+    settings: () => readBackupSettings(profile),
+    record: (update) => writeBackupSettings(profile, (s) => s && { ...s, ...update }),
+    run: runBackupInWorker,
+  })
+  backups.start()
   return {
     profile,
     mail,
+    backups,
     async close() {
+      await backups.stop()
       await mail.close()
       db.close()
       profile.close()

@@ -3,7 +3,7 @@
  * opens the profile's services, creates the window and wires IPC to the
  * shared dispatcher; everything else lives in plain Node modules below main/.
  */
-import { app, dialog, session, type BrowserWindow } from 'electron'
+import { app, dialog, powerMonitor, session, type BrowserWindow } from 'electron'
 import { join } from 'node:path'
 import { resolveProfileDir } from '../profile/location.js'
 import { openServices, type CairnServices } from '../services.js'
@@ -51,6 +51,8 @@ async function start(): Promise<void> {
     app.exit(1)
     return
   }
+  // Timers do not run while the machine sleeps: on wake, catch up on a missed backup now.
+  powerMonitor.on('resume', () => services?.backups.wake())
   mainWindow = createMainWindow()
   registerIpc(services, mainWindow)
   installMenu(mainWindow)

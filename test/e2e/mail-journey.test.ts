@@ -53,6 +53,8 @@ async function openApp(profileDir: string): Promise<Page> {
   services = openServices(profileDir)
   host = await startWebHost({ services, rendererDir })
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  // Fail an action with its own message well before the test's timeout.
+  page.setDefaultTimeout(15_000)
   pageErrors = []
   page.on('pageerror', (error) => pageErrors.push(error.message))
   page.on('console', (message) => {

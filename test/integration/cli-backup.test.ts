@@ -249,8 +249,33 @@ describe('cairn backup and restore, failures', () => {
     expect(existsSync(missing)).toBe(false)
   })
 
+  it('sets the folder and schedule the app follows, and refuses a schedule it cannot read', async () => {
+    const profile = await makeProfile({ messages: 1 })
+    setUpBackupKey(profile.dir)
+    const dest = tempDir()
+    const set = await runCli(['schedule', '--profile', profile.dir, '--to', dest, '--weekly', 'sun@20:00', '--keep-last', '5', '--json'])
+    expect(set.code).toBe(0)
+    expect(JSON.parse(set.stdout)).toMatchObject({
+      destination: dest,
+      schedule: { kind: 'weekly', weekday: 0, time: '20:00' },
+      retention: { keepLast: 5 },
+      nextDueAt: expect.any(String),
+    })
+    // The backup command then needs no --to.
+    expect((await runCli(['backup', '--profile', profile.dir])).code).toBe(0)
+    expect(backupFiles(dest)).toHaveLength(1)
+    const shown = await runCli(['schedule', '--profile', profile.dir])
+    expect(shown.stdout).toMatch(/Schedule: +every Sunday at 20:00/)
+    const bad = await runCli(['schedule', '--profile', profile.dir, '--daily', '25:00'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/invalid schedule/)
+    const missing = await runCli(['schedule', '--profile', profile.dir, '--to', join(dest, 'nope')])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toMatch(/does not exist/)
+  })
+
   it('lists --help for every command and exits 2 on usage mistakes', async () => {
-    for (const command of ['key', 'backup', 'list', 'verify', 'restore', 'decrypt', 'import']) {
+    for (const command of ['key', 'backup', 'schedule', 'list', 'verify', 'restore', 'decrypt', 'import']) {
       const help = await runCli([command, '--help'])
       expect(help.code, command).toBe(0)
       expect(help.stdout, command).toContain(`cairn ${command}`)

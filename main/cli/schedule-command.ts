@@ -1,0 +1,105 @@
+import { requireBackupSettings, writeBackupSettings } from '../backup/backup-settings.js'
+import { checkDestination } from '../backup/destination/folder.js'
+import { nextDue, schedulePolicySchema, type SchedulePolicy } from '../backup/schedule/policy.js'
+import { parseCommandArgs, UsageError, writeJson, type Command } from './command.js'
+import { openCliProfile, profileDirOf, profileOption } from './profile-arg.js'
+
+const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']
+
+export const scheduleCommand: Command = {
+  name: 'schedule',
+  summary: 'Set where and when the app backs up this profile',
+  usage: `cairn schedule [--profile DIR] [--to DIR] [--every HOURS | --daily HH:MM | --weekly DAY@HH:MM | --off]
+                [--keep-last N] [--daily-keep N] [--weekly-keep N] [--monthly-keep N] [--json]
+
+Sets the backup folder and schedule the Cairn app follows (a run missed
+while the app was closed or the computer asleep is made up when it next
+runs), and how many old backups to keep. With no option, shows the current
+settings and when the next backup is due.
+
+  --every 6          every 6 hours
+  --daily 02:30      every day at 02:30 (local time)
+  --weekly sun@20:00 every Sunday at 20:00`,
+  async run(args, context) {
+    const { values } = parseCommandArgs(args, {
+      ...profileOption,
+      to: { type: 'string' },
+      every: { type: 'string' },
+      daily: { type: 'string' },
+      weekly: { type: 'string' },
+      off: { type: 'boolean', default: false },
+      'keep-last': { type: 'string' },
+      'daily-keep': { type: 'string' },
+      'weekly-keep': { type: 'string' },
+      'monthly-keep': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    })
+    const chosen = [values.every, values.daily, values.weekly, values.off || undefined].filter((v) => v !== undefined)
+    if (chosen.length > 1) throw new UsageError('choose one of --every, --daily, --weekly and --off')
+    const profile = openCliProfile(profileDirOf(values, context))
+    try {
+      let settings = requireBackupSettings(profile)
+      if (values.to) checkDestination(values.to)
+      const schedule = chosen.length === 0 ? settings.schedule : values.off ? null : parsePolicy(values)
+      const count = (name: string, value: string | undefined, fallback: number) => {
+        if (value === undefined) return fallback
+        const n = Number(value)
+        if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} takes a whole number`)
+        return n
+      }
+      const retention = {
+        keepLast: Math.max(1, count('keep-last', values['keep-last'], settings.retention.keepLast)),
+        daily: count('daily-keep', values['daily-keep'], settings.retention.daily),
+        weekly: count('weekly-keep', values['weekly-keep'], settings.retention.weekly),
+        monthly: count('monthly-keep', values['monthly-keep'], settings.retention.monthly),
+      }
+      settings = writeBackupSettings(profile, (s) => s && { ...s, destination: values.to ?? s.destination, schedule, retention }) ?? settings
+      const due = settings.schedule
+        ? nextDue(settings.schedule, settings.lastSuccessAt ? new Date(settings.lastSuccessAt) : null, new Date())
+        : null
+      const report = {
+        destination: settings.destination,
+        schedule: settings.schedule,
+        retention: settings.retention,
+        lastSuccessAt: settings.lastSuccessAt,
+        lastError: settings.lastError,
+        nextDueAt: due && settings.destination ? due.toISOString() : null,
+      }
+      if (values.json) writeJson(context, report)
+      else {
+        context.stdout.write(
+          `Backup folder: ${report.destination ?? '(none: set one with --to)'}\n` +
+            `Schedule:      ${describe(settings.schedule)}\n` +
+            `Keep:          last ${retention.keepLast}, ${retention.daily} daily, ${retention.weekly} weekly, ${retention.monthly} monthly\n` +
+            `Last backup:   ${report.lastSuccessAt ?? 'never'}${report.lastError ? ` (last attempt failed: ${report.lastError})` : ''}\n` +
+            (report.nextDueAt ? `Next due:      ${new Date(report.nextDueAt) <= new Date() ? 'now (when Cairn runs)' : report.nextDueAt}\n` : ''),
+        )
+      }
+      return 0
+    } finally {
+      profile.close()
+    }
+  },
+}
+
+function parsePolicy(values: { every?: string | undefined; daily?: string | undefined; weekly?: string | undefined }): SchedulePolicy {
+  let candidate: unknown
+  if (values.every !== undefined) candidate = { kind: 'interval', hours: Number(values.every.replace(/h$/i, '')) }
+  else if (values.daily !== undefined) candidate = { kind: 'daily', time: values.daily }
+  else {
+    const [day, time] = (values.weekly ?? '').toLowerCase().split('@')
+    candidate = { kind: 'weekly', weekday: WEEKDAYS.indexOf((day ?? '').slice(0, 3)), time }
+  }
+  const parsed = schedulePolicySchema.safeParse(candidate)
+  if (!parsed.success) {
+    throw new UsageError(`invalid schedule (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}); see --help`)
+  }
+  return parsed.data
+}
+
+function describe(policy: SchedulePolicy | null): string {
+  if (!policy) return 'off (backups run only when asked)'
+  if (policy.kind === 'interval') return `every ${policy.hours} hours`
+  if (policy.kind === 'daily') return `every day at ${policy.time}`
+  return `every ${['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'][policy.weekday]} at ${policy.time}`
+}
