@@ -34,13 +34,17 @@ settings and when the next backup is due.
       'monthly-keep': { type: 'string' },
       json: { type: 'boolean', default: false },
     })
-    const chosen = [values.every, values.daily, values.weekly, values.off || undefined].filter((v) => v !== undefined)
-    if (chosen.length > 1) throw new UsageError('choose one of --every, --daily, --weekly and --off')
+    const chosen = [values.every, values.daily, values.weekly, values.off || undefined].filter(
+      (v) => v !== undefined,
+    )
+    if (chosen.length > 1)
+      throw new UsageError('choose one of --every, --daily, --weekly and --off')
     const profile = openCliProfile(profileDirOf(values, context))
     try {
       let settings = requireBackupSettings(profile)
       if (values.to) checkDestination(values.to)
-      const schedule = chosen.length === 0 ? settings.schedule : values.off ? null : parsePolicy(values)
+      const schedule =
+        chosen.length === 0 ? settings.schedule : values.off ? null : parsePolicy(values)
       const count = (name: string, value: string | undefined, fallback: number) => {
         if (value === undefined) return fallback
         const n = Number(value)
@@ -53,9 +57,17 @@ settings and when the next backup is due.
         weekly: count('weekly-keep', values['weekly-keep'], settings.retention.weekly),
         monthly: count('monthly-keep', values['monthly-keep'], settings.retention.monthly),
       }
-      settings = writeBackupSettings(profile, (s) => s && { ...s, destination: values.to ?? s.destination, schedule, retention }) ?? settings
+      settings =
+        writeBackupSettings(
+          profile,
+          (s) => s && { ...s, destination: values.to ?? s.destination, schedule, retention },
+        ) ?? settings
       const due = settings.schedule
-        ? nextDue(settings.schedule, settings.lastSuccessAt ? new Date(settings.lastSuccessAt) : null, new Date())
+        ? nextDue(
+            settings.schedule,
+            settings.lastSuccessAt ? new Date(settings.lastSuccessAt) : null,
+            new Date(),
+          )
         : null
       const report = {
         destination: settings.destination,
@@ -72,7 +84,9 @@ settings and when the next backup is due.
             `Schedule:      ${describe(settings.schedule)}\n` +
             `Keep:          last ${retention.keepLast}, ${retention.daily} daily, ${retention.weekly} weekly, ${retention.monthly} monthly\n` +
             `Last backup:   ${report.lastSuccessAt ?? 'never'}${report.lastError ? ` (last attempt failed: ${report.lastError})` : ''}\n` +
-            (report.nextDueAt ? `Next due:      ${new Date(report.nextDueAt) <= new Date() ? 'now (when Cairn runs)' : report.nextDueAt}\n` : ''),
+            (report.nextDueAt
+              ? `Next due:      ${new Date(report.nextDueAt) <= new Date() ? 'now (when Cairn runs)' : report.nextDueAt}\n`
+              : ''),
         )
       }
       return 0
@@ -82,9 +96,14 @@ settings and when the next backup is due.
   },
 }
 
-function parsePolicy(values: { every?: string | undefined; daily?: string | undefined; weekly?: string | undefined }): SchedulePolicy {
+function parsePolicy(values: {
+  every?: string | undefined
+  daily?: string | undefined
+  weekly?: string | undefined
+}): SchedulePolicy {
   let candidate: unknown
-  if (values.every !== undefined) candidate = { kind: 'interval', hours: Number(values.every.replace(/h$/i, '')) }
+  if (values.every !== undefined)
+    candidate = { kind: 'interval', hours: Number(values.every.replace(/h$/i, '')) }
   else if (values.daily !== undefined) candidate = { kind: 'daily', time: values.daily }
   else {
     const [day, time] = (values.weekly ?? '').toLowerCase().split('@')
@@ -92,7 +111,9 @@ function parsePolicy(values: { every?: string | undefined; daily?: string | unde
   }
   const parsed = schedulePolicySchema.safeParse(candidate)
   if (!parsed.success) {
-    throw new UsageError(`invalid schedule (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}); see --help`)
+    throw new UsageError(
+      `invalid schedule (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}); see --help`,
+    )
   }
   return parsed.data
 }

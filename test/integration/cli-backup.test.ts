@@ -253,7 +253,18 @@ describe('cairn backup and restore, failures', () => {
     const profile = await makeProfile({ messages: 1 })
     setUpBackupKey(profile.dir)
     const dest = tempDir()
-    const set = await runCli(['schedule', '--profile', profile.dir, '--to', dest, '--weekly', 'sun@20:00', '--keep-last', '5', '--json'])
+    const set = await runCli([
+      'schedule',
+      '--profile',
+      profile.dir,
+      '--to',
+      dest,
+      '--weekly',
+      'sun@20:00',
+      '--keep-last',
+      '5',
+      '--json',
+    ])
     expect(set.code).toBe(0)
     expect(JSON.parse(set.stdout)).toMatchObject({
       destination: dest,
@@ -275,7 +286,16 @@ describe('cairn backup and restore, failures', () => {
   })
 
   it('lists --help for every command and exits 2 on usage mistakes', async () => {
-    for (const command of ['key', 'backup', 'schedule', 'list', 'verify', 'restore', 'decrypt', 'import']) {
+    for (const command of [
+      'key',
+      'backup',
+      'schedule',
+      'list',
+      'verify',
+      'restore',
+      'decrypt',
+      'import',
+    ]) {
       const help = await runCli([command, '--help'])
       expect(help.code, command).toBe(0)
       expect(help.stdout, command).toContain(`cairn ${command}`)
