@@ -45,6 +45,25 @@ export default tseslint.config(
   },
   { files: ['main/app/**/*.ts', 'preload/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
   {
+    // The vault server is its own program: it shares only common/ (the wire
+    // format) and the crypto primitives with the app, never its services.
+    files: ['vault/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [electronOnlyInApp],
+          patterns: [
+            {
+              group: ['**/main/**', '!**/main/backup/age/primitives.js'],
+              message: 'The vault imports only common/ from the app.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['scripts/**/*.mjs', '*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

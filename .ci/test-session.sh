@@ -17,4 +17,15 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 
+# PostgreSQL for the multi-node vault tests: a private cluster run by the
+# unprivileged postgres user, on a loopback port.
+pg_bin=/usr/lib/postgresql/15/bin
+pg_dir=$(mktemp -d)
+chown postgres "$pg_dir"
+runuser -u postgres -- "$pg_bin/initdb" -D "$pg_dir/data" -A trust -U postgres >/dev/null
+runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" \
+  -o "-c listen_addresses=127.0.0.1 -c port=55432 -c unix_socket_directories=$pg_dir" -w start >/dev/null
+export CAIRN_TEST_PG_URL=postgres://postgres@127.0.0.1:55432/postgres
+trap 'runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast stop >/dev/null || true' EXIT
+
 npm test

@@ -9,6 +9,7 @@ import { keyCommand } from './cli/key-command.js'
 import { listCommand } from './cli/list-command.js'
 import { restoreCommand } from './cli/restore-command.js'
 import { scheduleCommand } from './cli/schedule-command.js'
+import { vaultCommand } from './cli/vault-command.js'
 import { verifyCommand } from './cli/verify-command.js'
 import { UsageError, type CliContext, type Command } from './cli/command.js'
 import { CairnError, describeError } from './shared/errors.js'
@@ -23,6 +24,7 @@ const commands: Command[] = [
   verifyCommand,
   restoreCommand,
   decryptCommand,
+  vaultCommand,
 ]
 
 function usage(): string {

@@ -1,0 +1,285 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import {
+  readBackupSettings,
+  writeBackupSettings,
+  type BackupSettings,
+} from '../backup/backup-settings.js'
+import { loadKeyFromKeychain, saveKeyToKeychain } from '../backup/custody.js'
+import { DEFAULT_RETENTION } from '../backup/destination/retention.js'
+import { backupKeyFromSecret, formatKeyHex, type BackupKey } from '../backup/key/backup-key.js'
+import { recoverySheet } from '../backup/key/recovery-sheet.js'
+import { osKeychain } from '../keychain/keychain.js'
+import type { Profile } from '../profile/profile.js'
+import { CairnError, errnoCode } from '../shared/errors.js'
+import { VaultClient } from '../vault/client.js'
+import {
+  parseCommandArgs,
+  UsageError,
+  writeJson,
+  type CliContext,
+  type Command,
+} from './command.js'
+import { readKeyFile } from './key-input.js'
+import { openCliProfile, profileDirOf, profileOption } from './profile-arg.js'
+import { promptHidden, readStdin } from './prompt.js'
+
+const usage = `cairn vault register [--profile DIR] --vault URL [--max-guesses N] [--key-file F] [--sheet FILE] [--json]
+cairn vault recover  [--profile DIR] --vault URL --id ID [--print] [--json]
+cairn vault passwd   [--profile DIR] [--vault URL --id ID]
+cairn vault delete   [--profile DIR] [--vault URL --id ID]
+
+The Backup Key Vault keeps the backup key behind a password. The password
+never leaves this computer (OPAQUE); the vault allows a limited number of
+wrong passwords (10, or fewer with --max-guesses) and then destroys the key.
+
+  register  store this profile's backup key (from the keychain, or
+            --key-file) behind a new password; prints the record id, which
+            belongs on the recovery sheet (--sheet writes one)
+  recover   get the key back with the record id and password, into the
+            system keychain (so \`cairn restore\` finds it), or printed (--print)
+  passwd    change the password (asks for the old one, then the new one)
+  delete    remove the record from the vault
+
+Passwords are asked for on the terminal; scripts give them on standard input
+with --password-stdin (one per line: for passwd, the old then the new).
+--ca FILE trusts a certificate authority for the vault (also CAIRN_VAULT_CA).`
+
+export const vaultCommand: Command = {
+  name: 'vault',
+  summary: 'Keep the backup key behind a password in the Backup Key Vault',
+  usage,
+  async run(args, context) {
+    const [sub, ...rest] = args
+    switch (sub) {
+      case 'register':
+        return register(rest, context)
+      case 'recover':
+        return recover(rest, context)
+      case 'passwd':
+        return passwd(rest, context)
+      case 'delete':
+        return remove(rest, context)
+      default:
+        throw new UsageError(
+          sub
+            ? `unknown subcommand "${sub}"`
+            : 'name a subcommand: register, recover, passwd or delete',
+        )
+    }
+  },
+}
+
+const common = {
+  ...profileOption,
+  vault: { type: 'string' },
+  ca: { type: 'string' },
+  'password-stdin': { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+} as const
+
+type CommonValues = {
+  vault?: string | undefined
+  ca?: string | undefined
+  'password-stdin'?: boolean | undefined
+}
+
+function clientFor(url: string, values: CommonValues, context: CliContext): VaultClient {
+  const caFile = values.ca ?? context.env.CAIRN_VAULT_CA
+  let ca: Buffer | undefined
+  if (caFile) {
+    try {
+      ca = readFileSync(caFile)
+    } catch (error) {
+      throw new CairnError(
+        'INVALID_ARGUMENT',
+        `Cannot read the certificate authority ${caFile} (${errnoCode(error) ?? 'error'}).`,
+      )
+    }
+  }
+  return new VaultClient({ url, ...(ca ? { ca } : {}) })
+}
+
+/** Passwords: from standard input (one per line) with --password-stdin, else asked on the terminal. */
+async function passwords(
+  values: CommonValues,
+  prompts: string[],
+  confirmLast: boolean,
+): Promise<string[]> {
+  if (values['password-stdin']) {
+    const lines = (await readStdin()).split(/\r?\n/)
+    const found = prompts.map((_, i) => lines[i] ?? '')
+    if (found.some((p) => p.length === 0)) {
+      throw new UsageError(
+        `--password-stdin expects ${prompts.length} non-empty line${prompts.length > 1 ? 's' : ''} on standard input`,
+      )
+    }
+    return found
+  }
+  if (!process.stdin.isTTY)
+    throw new UsageError('no terminal to ask for the password on: use --password-stdin')
+  const answers: string[] = []
+  for (const prompt of prompts) answers.push(await promptHidden(`${prompt}: `))
+  if (confirmLast && (await promptHidden('Type it again: ')) !== answers[answers.length - 1]) {
+    throw new CairnError('INVALID_ARGUMENT', 'The two passwords differ; nothing was changed.')
+  }
+  if (answers.some((a) => a.length === 0))
+    throw new CairnError('INVALID_ARGUMENT', 'An empty password is not allowed.')
+  return answers
+}
+
+function withProfile<T>(
+  values: { profile?: string | undefined },
+  context: CliContext,
+  action: (profile: Profile) => Promise<T>,
+): Promise<T> {
+  const profile = openCliProfile(profileDirOf(values, context))
+  return action(profile).finally(() => profile.close())
+}
+
+function vaultOf(
+  values: { vault?: string | undefined; id?: string | undefined },
+  settings: BackupSettings | null,
+): { url: string; id: string } {
+  const url = values.vault ?? settings?.vault?.url
+  const id = values.id ?? settings?.vault?.recordId
+  if (!url || !id)
+    throw new UsageError('this profile has no vault record: give --vault URL and --id ID')
+  return { url, id }
+}
+
+function saveVaultKey(
+  profile: Profile,
+  key: BackupKey,
+  vault: { url: string; recordId: string },
+): void {
+  writeBackupSettings(profile, (current) => ({
+    recipient: key.recipient,
+    fingerprint: key.fingerprint,
+    custody: 'vault',
+    keyCreatedAt:
+      current?.fingerprint === key.fingerprint ? current.keyCreatedAt : new Date().toISOString(),
+    vault,
+    destination: current?.destination ?? null,
+    schedule: current?.schedule ?? null,
+    retention: current?.retention ?? DEFAULT_RETENTION,
+    lastSuccessAt: current?.lastSuccessAt ?? null,
+    lastAttemptAt: current?.lastAttemptAt ?? null,
+    lastError: current?.lastError ?? null,
+  }))
+}
+
+async function register(args: string[], context: CliContext): Promise<number> {
+  const { values } = parseCommandArgs(args, {
+    ...common,
+    'max-guesses': { type: 'string', default: '10' },
+    'key-file': { type: 'string' },
+    sheet: { type: 'string' },
+  })
+  if (!values.vault) throw new UsageError('give the vault address with --vault URL')
+  const maxGuesses = Number(values['max-guesses'])
+  if (!Number.isInteger(maxGuesses) || maxGuesses < 1 || maxGuesses > 10)
+    throw new UsageError('--max-guesses is a whole number from 1 to 10')
+  return withProfile(values, context, async (profile) => {
+    const settings = readBackupSettings(profile)
+    let key: BackupKey | null = values['key-file'] ? readKeyFile(values['key-file']) : null
+    if (!key && settings) key = loadKeyFromKeychain(osKeychain(), settings.fingerprint)
+    if (!key) {
+      throw new CairnError(
+        'KEY_MISSING',
+        settings
+          ? `The backup key (fingerprint ${settings.fingerprint}) is not in the keychain; give it with --key-file.`
+          : 'This profile has no backup key yet: create one (cairn key create) or give it with --key-file.',
+      )
+    }
+    const [password] = await passwords(values, ['New vault password'], true)
+    const client = clientFor(values.vault as string, values, context)
+    const recordId = await client.register(password as string, key.secret, maxGuesses)
+    saveVaultKey(profile, key, { url: values.vault as string, recordId })
+    if (values.sheet)
+      writeFileSync(
+        values.sheet,
+        recoverySheet(key, { createdAt: new Date(), vaultId: recordId }).html,
+        { mode: 0o600 },
+      )
+    if (values.json)
+      writeJson(context, {
+        recordId,
+        vault: values.vault,
+        fingerprint: key.fingerprint,
+        maxGuesses,
+      })
+    else {
+      context.stdout.write(
+        `The backup key ${key.fingerprint} is now kept behind your password in the vault.\n` +
+          `Vault record: ${recordId}\nWrite this id on your recovery sheet: with it and the password, \`cairn vault recover\` brings the key back.\n`,
+      )
+    }
+    return 0
+  })
+}
+
+async function recover(args: string[], context: CliContext): Promise<number> {
+  const { values } = parseCommandArgs(args, {
+    ...common,
+    id: { type: 'string' },
+    print: { type: 'boolean', default: false },
+  })
+  if (!values.vault || !values.id)
+    throw new UsageError('give --vault URL and --id ID (from your recovery sheet)')
+  const [password] = await passwords(values, ['Vault password'], false)
+  const key = backupKeyFromSecret(
+    await clientFor(values.vault, values, context).recover(values.id, password as string),
+  )
+  if (values.print) {
+    context.stdout.write(
+      values.json
+        ? `${JSON.stringify({ fingerprint: key.fingerprint, key: formatKeyHex(key.secret) })}\n`
+        : `${formatKeyHex(key.secret)}\n`,
+    )
+    return 0
+  }
+  return withProfile(values, context, async (profile) => {
+    saveKeyToKeychain(osKeychain(), key)
+    saveVaultKey(profile, key, { url: values.vault as string, recordId: values.id as string })
+    if (values.json)
+      writeJson(context, { fingerprint: key.fingerprint, custody: 'vault', keychain: true })
+    else
+      context.stdout.write(
+        `Recovered backup key ${key.fingerprint}; it is in the system keychain, so \`cairn restore\` can use it.\n`,
+      )
+    return 0
+  })
+}
+
+async function passwd(args: string[], context: CliContext): Promise<number> {
+  const { values } = parseCommandArgs(args, { ...common, id: { type: 'string' } })
+  return withProfile(values, context, async (profile) => {
+    const { url, id } = vaultOf(values, readBackupSettings(profile))
+    const [oldPassword, newPassword] = await passwords(
+      values,
+      ['Current vault password', 'New vault password'],
+      true,
+    )
+    await clientFor(url, values, context).changePassword(
+      id,
+      oldPassword as string,
+      newPassword as string,
+    )
+    context.stdout.write('The vault password was changed.\n')
+    return 0
+  })
+}
+
+async function remove(args: string[], context: CliContext): Promise<number> {
+  const { values } = parseCommandArgs(args, { ...common, id: { type: 'string' } })
+  return withProfile(values, context, async (profile) => {
+    const settings = readBackupSettings(profile)
+    const { url, id } = vaultOf(values, settings)
+    const [password] = await passwords(values, ['Vault password'], false)
+    await clientFor(url, values, context).delete(id, password as string)
+    if (settings?.vault?.recordId === id)
+      writeBackupSettings(profile, (s) => s && { ...s, vault: null })
+    context.stdout.write(`Vault record ${id} was deleted.\n`)
+    return 0
+  })
+}

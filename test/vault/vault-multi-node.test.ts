@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { isCairnError } from '../../main/shared/errors'
+import { usePostgres } from '../support/postgres'
+import { initSoftHsm, type SoftHsm } from '../support/softhsm'
+import { fastClient, loginStart } from '../support/vault-client'
+import { startVaultNode, type VaultNode } from '../support/vault'
+
+let hsm: SoftHsm
+let database: Awaited<ReturnType<typeof usePostgres>>
+let nodes: VaultNode[] = []
+
+const nodeEnv = (createKey: boolean) => ({
+  ...hsm.env,
+  CAIRN_VAULT_DATABASE: database.url,
+  CAIRN_VAULT_PKCS11_MODULE: hsm.module,
+  CAIRN_VAULT_PKCS11_TOKEN: hsm.tokenLabel,
+  CAIRN_VAULT_PKCS11_PIN: hsm.pin,
+  CAIRN_VAULT_PKCS11_CREATE_KEY: createKey ? '1' : '0',
+  CAIRN_VAULT_RATE_PER_IP: '1000000',
+  CAIRN_VAULT_RATE_PER_RECORD: '1000000',
+})
+
+beforeAll(async () => {
+  hsm = initSoftHsm()
+  database = await usePostgres()
+  // The first node makes the HSM key and the schema; two more join it.
+  nodes = [await startVaultNode(nodeEnv(true))]
+  nodes.push(
+    ...(await Promise.all([startVaultNode(nodeEnv(false)), startVaultNode(nodeEnv(false))])),
+  )
+}, 120_000)
+afterAll(async () => {
+  await Promise.all(nodes.map((n) => n.stop().catch(() => undefined)))
+  await database?.stop()
+  hsm?.remove()
+})
+
+async function guesses(id: string): Promise<number | null> {
+  const client = new pg.Client({ connectionString: database.url })
+  await client.connect()
+  try {
+    const row = (
+      await client.query<{ guesses: number }>('SELECT guesses FROM vault_records WHERE id = $1', [
+        id,
+      ])
+    ).rows[0]
+    return row?.guesses ?? null
+  } finally {
+    await client.end()
+  }
+}
+
+describe('Backup Key Vault on three nodes sharing PostgreSQL', () => {
+  it('300 concurrent wrong-password logins over three nodes: exactly 10 counted, then the key is destroyed', async () => {
+    const id = await fastClient(nodes[0]?.url as string).register('the right one', randomBytes(32))
+    const attempts = await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        loginStart(nodes[i % 3]?.url as string, id, `wrong ${i}`),
+      ),
+    )
+    const statuses = attempts.map((a) => a.status)
+    expect(statuses.filter((s) => s === 200)).toHaveLength(10)
+    expect(statuses.filter((s) => s === 410)).toHaveLength(290)
+    expect(attempts.find((a) => a.status === 410)?.body.error).toBe('record_destroyed')
+    expect(await guesses(id)).toBeNull()
+    for (const node of nodes) {
+      const error = await fastClient(node.url)
+        .recover(id, 'the right one')
+        .catch((e: unknown) => e)
+      expect(isCairnError(error, 'VAULT_KEY_DESTROYED')).toBe(true)
+    }
+  }, 120_000)
+
+  it('9 wrong then the right one, across nodes: works and resets the count', async () => {
+    const key = randomBytes(32)
+    const id = await fastClient(nodes[1]?.url as string).register('right', key)
+    for (let i = 0; i < 9; i++) {
+      const error = await fastClient(nodes[i % 3]?.url as string)
+        .recover(id, `wrong ${i}`)
+        .catch((e: unknown) => e)
+      expect(isCairnError(error, 'VAULT_WRONG_PASSWORD')).toBe(true)
+    }
+    expect(await guesses(id)).toBe(9)
+    expect(
+      Buffer.from(await fastClient(nodes[2]?.url as string).recover(id, 'right')).equals(key),
+    ).toBe(true)
+    expect(await guesses(id)).toBe(0)
+  })
+
+  it('a login started on one node finishes on another', async () => {
+    const key = randomBytes(32)
+    const id = await fastClient(nodes[0]?.url as string).register('pw', key)
+    // Route the client's two requests to different nodes through a tiny round-robin front end.
+    const { createServer, request } = await import('node:http')
+    let turn = 0
+    const front = createServer((req, res) => {
+      const target = new URL(nodes[turn++ % 3]?.url as string)
+      const upstream = request(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: req.url,
+          method: req.method,
+          headers: req.headers,
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 500, answer.headers)
+          answer.pipe(res)
+        },
+      )
+      req.pipe(upstream)
+    })
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve))
+    try {
+      const url = `http://127.0.0.1:${(front.address() as { port: number }).port}`
+      expect(Buffer.from(await fastClient(url).recover(id, 'pw')).equals(key)).toBe(true)
+      expect(turn).toBeGreaterThanOrEqual(2)
+    } finally {
+      await new Promise<void>((resolve) => front.close(() => resolve()))
+    }
+  })
+
+  it('a node killed in the middle of a login leaves the guess counted', async () => {
+    const id = await fastClient(nodes[0]?.url as string).register('pw', randomBytes(32))
+    const victim = nodes[2] as VaultNode
+    expect((await loginStart(victim.url, id, 'pw')).status).toBe(200)
+    await victim.kill()
+    expect(await guesses(id)).toBe(1)
+    nodes[2] = await startVaultNode(nodeEnv(false))
+    const error = await fastClient(nodes[2].url)
+      .recover(id, 'wrong')
+      .catch((e: unknown) => e)
+    expect(isCairnError(error, 'VAULT_WRONG_PASSWORD')).toBe(true)
+    expect(await guesses(id)).toBe(2)
+  })
+
+  it('keeps no password or key in the shared database', async () => {
+    const password = `pw-${randomBytes(6).toString('hex')}`
+    const key = randomBytes(32)
+    const id = await fastClient(nodes[0]?.url as string).register(password, key)
+    await fastClient(nodes[1]?.url as string).recover(id, password)
+    const client = new pg.Client({ connectionString: database.url })
+    await client.connect()
+    try {
+      const dump = JSON.stringify(
+        await Promise.all(
+          ['vault_config', 'vault_records', 'vault_logins', 'vault_tokens', 'vault_destroyed'].map(
+            async (t) => (await client.query(`SELECT * FROM ${t}`)).rows,
+          ),
+        ),
+        (_k, v: unknown) =>
+          v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer'
+            ? Buffer.from((v as { data: number[] }).data).toString('latin1')
+            : v,
+      )
+      for (const needle of [
+        password,
+        key.toString('latin1'),
+        key.toString('hex'),
+        key.toString('base64'),
+      ]) {
+        expect(dump.includes(needle)).toBe(false)
+      }
+    } finally {
+      await client.end()
+    }
+    for (const node of nodes) expect(node.logs().includes(password)).toBe(false)
+  })
+})
