@@ -23,8 +23,7 @@ import { ensureLocalAccount } from '../main/mail/store/accounts.js'
 import { ensureFolder } from '../main/mail/store/folders.js'
 import { messageWriter } from '../main/mail/store/messages.js'
 import { openProfile } from '../main/profile/profile.js'
-import { writeBackupSettings } from '../main/backup/backup-settings.js'
-import { DEFAULT_RETENTION } from '../main/backup/destination/retention.js'
+import { setBackupKey } from '../main/backup/backup-settings.js'
 import { fmt, printTable, rng, sentence, wordSource } from './support.js'
 
 const GB = Number(process.env.CAIRN_BENCH_GB ?? 1)
@@ -82,19 +81,7 @@ function generateProfile(dir: string, gb: number): { id: string; bytes: number }
   }
   const id = profile.id
   const key = generateBackupKey()
-  writeBackupSettings(profile, () => ({
-    recipient: key.recipient,
-    fingerprint: key.fingerprint,
-    custody: 'user',
-    keyCreatedAt: new Date().toISOString(),
-    vault: null,
-    destination: null,
-    schedule: null,
-    retention: DEFAULT_RETENTION,
-    lastSuccessAt: null,
-    lastAttemptAt: null,
-    lastError: null,
-  }))
+  setBackupKey(profile, key, 'user')
   profile.close()
   writeFileSync(join(dir, '..', 'key.txt'), `${formatKeyAge(key.secret)}\n`)
   writeFileSync(join(dir, '..', 'key.hex'), `${formatKeyHex(key.secret)}\n`)

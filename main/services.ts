@@ -1,4 +1,4 @@
-import { readBackupSettings, writeBackupSettings } from './backup/backup-settings.js'
+import { readBackupSettings, recordBackupRun } from './backup/backup-settings.js'
 import { recoverInterruptedRestore } from './backup/restore/recover.js'
 import { runBackupInWorker } from './backup/schedule/run-in-worker.js'
 import { BackupScheduler } from './backup/schedule/scheduler.js'
@@ -31,7 +31,7 @@ export function openServices(profileDir: string): CairnServices {
     profileDir: profile.paths.dir,
     profileId: profile.id,
     settings: () => readBackupSettings(profile),
-    record: (update) => writeBackupSettings(profile, (s) => s && { ...s, ...update }),
+    record: (run) => recordBackupRun(profile, run),
     run: runBackupInWorker,
   })
   backups.start()

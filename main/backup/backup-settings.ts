@@ -58,6 +58,43 @@ export function requireBackupSettings(profile: Profile): BackupSettings {
   return settings
 }
 
+/**
+ * Make `key` the profile's backup key, kept as `custody` says. Where,
+ * when and how many backups stay as they were; the record of past runs
+ * starts again for a new key.
+ */
+export function setBackupKey(
+  profile: Profile,
+  key: { recipient: string; fingerprint: string },
+  custody: BackupSettings['custody'],
+  vault: BackupSettings['vault'] = null,
+): void {
+  writeBackupSettings(profile, (current) => {
+    const sameKey = current?.fingerprint === key.fingerprint
+    return {
+      recipient: key.recipient,
+      fingerprint: key.fingerprint,
+      custody,
+      keyCreatedAt: sameKey && current ? current.keyCreatedAt : new Date().toISOString(),
+      vault,
+      destination: current?.destination ?? null,
+      schedule: current?.schedule ?? null,
+      retention: current?.retention ?? DEFAULT_RETENTION,
+      lastSuccessAt: sameKey ? (current?.lastSuccessAt ?? null) : null,
+      lastAttemptAt: sameKey ? (current?.lastAttemptAt ?? null) : null,
+      lastError: sameKey ? (current?.lastError ?? null) : null,
+    }
+  })
+}
+
+/** Note what the last backup run did (the scheduler catches up from it). */
+export function recordBackupRun(
+  profile: Profile,
+  run: Pick<BackupSettings, 'lastAttemptAt' | 'lastError'> & { lastSuccessAt?: string },
+): void {
+  writeBackupSettings(profile, (current) => current && { ...current, ...run })
+}
+
 export function writeBackupSettings(
   profile: Profile,
   change: (current: BackupSettings | null) => BackupSettings | null,

@@ -1,4 +1,4 @@
-import { requireBackupSettings, writeBackupSettings } from '../backup/backup-settings.js'
+import { recordBackupRun, requireBackupSettings } from '../backup/backup-settings.js'
 import { runBackup } from '../backup/run-backup.js'
 import { CairnError } from '../shared/errors.js'
 import { parseCommandArgs, writeJson, type Command } from './command.js'
@@ -47,16 +47,11 @@ last few plus daily, weekly and monthly ones) unless --no-retention.`,
             ),
         })
         bar.done()
-        writeBackupSettings(
-          profile,
-          (s) =>
-            s && {
-              ...s,
-              lastAttemptAt: started.toISOString(),
-              lastSuccessAt: result.createdAt,
-              lastError: null,
-            },
-        )
+        recordBackupRun(profile, {
+          lastAttemptAt: started.toISOString(),
+          lastSuccessAt: result.createdAt,
+          lastError: null,
+        })
         if (values.json) writeJson(context, result)
         else {
           context.stdout.write(
@@ -66,15 +61,10 @@ last few plus daily, weekly and monthly ones) unless --no-retention.`,
         }
         return 0
       } catch (error) {
-        writeBackupSettings(
-          profile,
-          (s) =>
-            s && {
-              ...s,
-              lastAttemptAt: started.toISOString(),
-              lastError: (error as Error).message,
-            },
-        )
+        recordBackupRun(profile, {
+          lastAttemptAt: started.toISOString(),
+          lastError: (error as Error).message,
+        })
         throw error
       }
     } finally {

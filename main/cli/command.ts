@@ -34,3 +34,19 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
 export function writeJson(context: CliContext, value: unknown): void {
   context.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
 }
+
+/** Run the subcommand named first in `args` (`cairn key create …`), or explain which exist. */
+export function runSubcommand(
+  args: string[],
+  context: CliContext,
+  table: Record<string, (args: string[], context: CliContext) => Promise<number>>,
+): Promise<number> {
+  const [name, ...rest] = args
+  const names = Object.keys(table)
+  const run = name !== undefined && Object.hasOwn(table, name) ? table[name] : undefined
+  if (!run) {
+    const list = `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`
+    throw new UsageError(name ? `unknown subcommand "${name}"` : `name a subcommand: ${list}`)
+  }
+  return run(rest, context)
+}

@@ -2,11 +2,9 @@ import { writeFileSync } from 'node:fs'
 import {
   readBackupSettings,
   requireBackupSettings,
-  writeBackupSettings,
-  type BackupSettings,
+  setBackupKey,
 } from '../backup/backup-settings.js'
 import { loadKeyFromKeychain, saveKeyToKeychain } from '../backup/custody.js'
-import { DEFAULT_RETENTION } from '../backup/destination/retention.js'
 import {
   formatKeyAge,
   formatKeyHex,
@@ -16,17 +14,17 @@ import {
 } from '../backup/key/backup-key.js'
 import { recoverySheet } from '../backup/key/recovery-sheet.js'
 import { osKeychain } from '../keychain/keychain.js'
-import type { Profile } from '../profile/profile.js'
 import { CairnError } from '../shared/errors.js'
 import {
   parseCommandArgs,
+  runSubcommand,
   UsageError,
   writeJson,
   type CliContext,
   type Command,
 } from './command.js'
 import { readKeyFile } from './key-input.js'
-import { openCliProfile, profileDirOf, profileOption } from './profile-arg.js'
+import { profileOption, withCliProfile } from './profile-arg.js'
 import { promptHidden, promptLine, readStdin } from './prompt.js'
 
 const usage = `cairn key create [--profile DIR] [--keychain | --print] [--force] [--sheet FILE] [--json]
@@ -51,32 +49,8 @@ export const keyCommand: Command = {
   name: 'key',
   summary: 'Create, show, export or import the backup key',
   usage,
-  async run(args, context) {
-    const [sub, ...rest] = args
-    switch (sub) {
-      case 'create':
-        return create(rest, context)
-      case 'show':
-        return show(rest, context)
-      case 'export':
-        return exportKey(rest, context)
-      case 'import':
-        return importKey(rest, context)
-      default:
-        throw new UsageError(
-          sub ? `unknown subcommand "${sub}"` : 'name a subcommand: create, show, export or import',
-        )
-    }
-  },
-}
-
-function withProfile<T>(
-  values: { profile?: string | undefined },
-  context: CliContext,
-  action: (profile: Profile) => Promise<T>,
-): Promise<T> {
-  const profile = openCliProfile(profileDirOf(values, context))
-  return action(profile).finally(() => profile.close())
+  run: (args, context) =>
+    runSubcommand(args, context, { create, show, export: exportKey, import: importKey }),
 }
 
 async function create(args: string[], context: CliContext): Promise<number> {
@@ -90,7 +64,7 @@ async function create(args: string[], context: CliContext): Promise<number> {
   })
   if (values.keychain && values.print)
     throw new UsageError('choose --keychain or --print, not both')
-  return withProfile(values, context, async (profile) => {
+  return withCliProfile(values, context, async (profile) => {
     const existing = readBackupSettings(profile)
     if (existing && !values.force) {
       throw new CairnError(
@@ -113,7 +87,7 @@ async function create(args: string[], context: CliContext): Promise<number> {
     } else {
       await showOnce(key, context)
     }
-    saveKeySettings(profile, key, custody, existing)
+    setBackupKey(profile, key, custody)
     if (values.sheet)
       writeFileSync(values.sheet, recoverySheet(key, { createdAt: new Date() }).html, {
         mode: 0o600,
@@ -150,33 +124,12 @@ async function showOnce(key: BackupKey, context: CliContext): Promise<void> {
   )
 }
 
-function saveKeySettings(
-  profile: Profile,
-  key: BackupKey,
-  custody: BackupSettings['custody'],
-  existing: BackupSettings | null,
-): void {
-  writeBackupSettings(profile, () => ({
-    recipient: key.recipient,
-    fingerprint: key.fingerprint,
-    custody,
-    keyCreatedAt: new Date().toISOString(),
-    vault: null,
-    destination: existing?.destination ?? null,
-    schedule: existing?.schedule ?? null,
-    retention: existing?.retention ?? DEFAULT_RETENTION,
-    lastSuccessAt: null,
-    lastAttemptAt: null,
-    lastError: null,
-  }))
-}
-
 async function show(args: string[], context: CliContext): Promise<number> {
   const { values } = parseCommandArgs(args, {
     ...profileOption,
     json: { type: 'boolean', default: false },
   })
-  return withProfile(values, context, async (profile) => {
+  return withCliProfile(values, context, async (profile) => {
     const settings = requireBackupSettings(profile)
     const info = {
       fingerprint: settings.fingerprint,
@@ -208,7 +161,7 @@ async function exportKey(args: string[], context: CliContext): Promise<number> {
   })
   if (values.format !== 'hex' && values.format !== 'age')
     throw new UsageError('--format is hex or age')
-  return withProfile(values, context, async (profile) => {
+  return withCliProfile(values, context, async (profile) => {
     const settings = requireBackupSettings(profile)
     const key = loadKeyFromKeychain(osKeychain(), settings.fingerprint)
     if (!key) {
@@ -241,9 +194,9 @@ async function importKey(args: string[], context: CliContext): Promise<number> {
           ? await promptHidden('Backup key (64 hex digits): ')
           : await readStdin(),
       )
-  return withProfile(values, context, async (profile) => {
+  return withCliProfile(values, context, async (profile) => {
     saveKeyToKeychain(osKeychain(), key)
-    saveKeySettings(profile, key, 'keychain', readBackupSettings(profile))
+    setBackupKey(profile, key, 'keychain')
     context.stdout.write(`Imported backup key ${key.fingerprint} into the system keychain.\n`)
     return 0
   })

@@ -17,3 +17,17 @@ export function openCliProfile(dir: string): Profile {
   recoverInterruptedRestore(dir)
   return openProfile(dir)
 }
+
+/** Run `action` with the command's profile open, closing it whatever happens. */
+export async function withCliProfile<T>(
+  values: { profile?: string | undefined },
+  context: CliContext,
+  action: (profile: Profile) => Promise<T>,
+): Promise<T> {
+  const profile = openCliProfile(profileDirOf(values, context))
+  try {
+    return await action(profile)
+  } finally {
+    profile.close()
+  }
+}

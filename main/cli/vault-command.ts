@@ -1,26 +1,26 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import {
   readBackupSettings,
+  setBackupKey,
   writeBackupSettings,
   type BackupSettings,
 } from '../backup/backup-settings.js'
 import { loadKeyFromKeychain, saveKeyToKeychain } from '../backup/custody.js'
-import { DEFAULT_RETENTION } from '../backup/destination/retention.js'
 import { backupKeyFromSecret, formatKeyHex, type BackupKey } from '../backup/key/backup-key.js'
 import { recoverySheet } from '../backup/key/recovery-sheet.js'
 import { osKeychain } from '../keychain/keychain.js'
-import type { Profile } from '../profile/profile.js'
 import { CairnError, errnoCode } from '../shared/errors.js'
 import { VaultClient } from '../vault/client.js'
 import {
   parseCommandArgs,
+  runSubcommand,
   UsageError,
   writeJson,
   type CliContext,
   type Command,
 } from './command.js'
 import { readKeyFile } from './key-input.js'
-import { openCliProfile, profileDirOf, profileOption } from './profile-arg.js'
+import { profileOption, withCliProfile } from './profile-arg.js'
 import { promptHidden, readStdin } from './prompt.js'
 
 const usage = `cairn vault register [--profile DIR] --vault URL [--max-guesses N] [--key-file F] [--sheet FILE] [--json]
@@ -48,25 +48,8 @@ export const vaultCommand: Command = {
   name: 'vault',
   summary: 'Keep the backup key behind a password in the Backup Key Vault',
   usage,
-  async run(args, context) {
-    const [sub, ...rest] = args
-    switch (sub) {
-      case 'register':
-        return register(rest, context)
-      case 'recover':
-        return recover(rest, context)
-      case 'passwd':
-        return passwd(rest, context)
-      case 'delete':
-        return remove(rest, context)
-      default:
-        throw new UsageError(
-          sub
-            ? `unknown subcommand "${sub}"`
-            : 'name a subcommand: register, recover, passwd or delete',
-        )
-    }
-  },
+  run: (args, context) =>
+    runSubcommand(args, context, { register, recover, passwd, delete: remove }),
 }
 
 const common = {
@@ -127,15 +110,6 @@ async function passwords(
   return answers
 }
 
-function withProfile<T>(
-  values: { profile?: string | undefined },
-  context: CliContext,
-  action: (profile: Profile) => Promise<T>,
-): Promise<T> {
-  const profile = openCliProfile(profileDirOf(values, context))
-  return action(profile).finally(() => profile.close())
-}
-
 function vaultOf(
   values: { vault?: string | undefined; id?: string | undefined },
   settings: BackupSettings | null,
@@ -145,27 +119,6 @@ function vaultOf(
   if (!url || !id)
     throw new UsageError('this profile has no vault record: give --vault URL and --id ID')
   return { url, id }
-}
-
-function saveVaultKey(
-  profile: Profile,
-  key: BackupKey,
-  vault: { url: string; recordId: string },
-): void {
-  writeBackupSettings(profile, (current) => ({
-    recipient: key.recipient,
-    fingerprint: key.fingerprint,
-    custody: 'vault',
-    keyCreatedAt:
-      current?.fingerprint === key.fingerprint ? current.keyCreatedAt : new Date().toISOString(),
-    vault,
-    destination: current?.destination ?? null,
-    schedule: current?.schedule ?? null,
-    retention: current?.retention ?? DEFAULT_RETENTION,
-    lastSuccessAt: current?.lastSuccessAt ?? null,
-    lastAttemptAt: current?.lastAttemptAt ?? null,
-    lastError: current?.lastError ?? null,
-  }))
 }
 
 async function register(args: string[], context: CliContext): Promise<number> {
@@ -179,7 +132,7 @@ async function register(args: string[], context: CliContext): Promise<number> {
   const maxGuesses = Number(values['max-guesses'])
   if (!Number.isInteger(maxGuesses) || maxGuesses < 1 || maxGuesses > 10)
     throw new UsageError('--max-guesses is a whole number from 1 to 10')
-  return withProfile(values, context, async (profile) => {
+  return withCliProfile(values, context, async (profile) => {
     const settings = readBackupSettings(profile)
     let key: BackupKey | null = values['key-file'] ? readKeyFile(values['key-file']) : null
     if (!key && settings) key = loadKeyFromKeychain(osKeychain(), settings.fingerprint)
@@ -194,7 +147,7 @@ async function register(args: string[], context: CliContext): Promise<number> {
     const [password] = await passwords(values, ['New vault password'], true)
     const client = clientFor(values.vault as string, values, context)
     const recordId = await client.register(password as string, key.secret, maxGuesses)
-    saveVaultKey(profile, key, { url: values.vault as string, recordId })
+    setBackupKey(profile, key, 'vault', { url: values.vault as string, recordId })
     if (values.sheet)
       writeFileSync(
         values.sheet,
@@ -238,9 +191,12 @@ async function recover(args: string[], context: CliContext): Promise<number> {
     )
     return 0
   }
-  return withProfile(values, context, async (profile) => {
+  return withCliProfile(values, context, async (profile) => {
     saveKeyToKeychain(osKeychain(), key)
-    saveVaultKey(profile, key, { url: values.vault as string, recordId: values.id as string })
+    setBackupKey(profile, key, 'vault', {
+      url: values.vault as string,
+      recordId: values.id as string,
+    })
     if (values.json)
       writeJson(context, { fingerprint: key.fingerprint, custody: 'vault', keychain: true })
     else
@@ -253,7 +209,7 @@ async function recover(args: string[], context: CliContext): Promise<number> {
 
 async function passwd(args: string[], context: CliContext): Promise<number> {
   const { values } = parseCommandArgs(args, { ...common, id: { type: 'string' } })
-  return withProfile(values, context, async (profile) => {
+  return withCliProfile(values, context, async (profile) => {
     const { url, id } = vaultOf(values, readBackupSettings(profile))
     const [oldPassword, newPassword] = await passwords(
       values,
@@ -272,7 +228,7 @@ async function passwd(args: string[], context: CliContext): Promise<number> {
 
 async function remove(args: string[], context: CliContext): Promise<number> {
   const { values } = parseCommandArgs(args, { ...common, id: { type: 'string' } })
-  return withProfile(values, context, async (profile) => {
+  return withCliProfile(values, context, async (profile) => {
     const settings = readBackupSettings(profile)
     const { url, id } = vaultOf(values, settings)
     const [password] = await passwords(values, ['Vault password'], false)

@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { CairnError, errnoCode } from '../shared/errors.js'
+import { processAlive } from '../shared/process-alive.js'
 
 export interface ProfileLock {
   readonly path: string
@@ -84,13 +85,7 @@ function readOwner(path: string): LockOwner | undefined {
 function isAlive(owner: LockOwner): boolean {
   // A lock taken on another machine (a profile on a shared drive) cannot be checked: respect it.
   if (owner.host !== hostname()) return true
-  if (owner.pid === process.pid) return true
-  try {
-    process.kill(owner.pid, 0)
-    return true
-  } catch (error) {
-    return errnoCode(error) === 'EPERM'
-  }
+  return processAlive(owner.pid)
 }
 
 function lockFailure(path: string, error: unknown): CairnError {

@@ -6,13 +6,12 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseBackupKey } from '../../main/backup/key/backup-key'
 import { restoreBackup } from '../../main/backup/restore/restore'
-import { runBackup } from '../../main/backup/run-backup'
 import { verifyBackup } from '../../main/backup/verify'
 import { storeAttachment } from '../../main/mail/attachment-store'
 import { SCHEMA_VERSION } from '../../main/mail/db/migrations'
 import { openProfile } from '../../main/profile/profile'
 import { isCairnError } from '../../main/shared/errors'
-import { backupFiles, messageCount, setUpBackupKey } from '../support/backup-fixtures'
+import { backUp, backupFiles, messageCount, setUpBackupKey } from '../support/backup-fixtures'
 import { runCli } from '../support/cli'
 import { flipByte, writeEncryptedArchive } from '../support/crypto-fixtures'
 import { manifestFor, tarOf } from '../support/hostile-archives'
@@ -26,13 +25,7 @@ async function backedUpProfile(messages = 12) {
   const profile = await makeProfile({ messages })
   const { key, keyFile } = setUpBackupKey(profile.dir)
   const dest = tempDir()
-  const result = await runBackup({
-    profileDir: profile.dir,
-    destinationDir: dest,
-    recipient: key.recipient,
-    keyFingerprint: key.fingerprint,
-    profileId: profile.id,
-  })
+  const result = await backUp(profile, key, dest)
   return { profile, key, keyFile, dest, file: result.path }
 }
 
@@ -184,14 +177,7 @@ describe('damaged backups', () => {
     const newerProfile = openProfile(newer)
     const id = newerProfile.id
     newerProfile.close()
-    const dest = tempDir()
-    const result = await runBackup({
-      profileDir: newer,
-      destinationDir: dest,
-      recipient: key.recipient,
-      keyFingerprint: key.fingerprint,
-      profileId: id,
-    })
+    const result = await backUp({ dir: newer, id }, key)
     await expectRestoreRefused(
       result.path,
       profile.dir,
@@ -246,13 +232,7 @@ describe('the backup folder', () => {
     p.close()
     const { key, keyFile } = setUpBackupKey(big.dir)
     const dest = tempDir()
-    const backup = await runBackup({
-      profileDir: big.dir,
-      destinationDir: dest,
-      recipient: key.recipient,
-      keyFingerprint: key.fingerprint,
-      profileId: big.id,
-    })
+    const backup = await backUp(big, key, dest)
     // The live profile sits on a small disk with room for itself but not for the restore.
     const disk = mountTmpfs({ sizeBytes: 2 * 1024 * 1024 })
     const live = await makeProfile({ messages: 4, dir: join(disk, 'profile') })
@@ -286,13 +266,7 @@ describe('the backup folder', () => {
     try {
       const dest = tempDir()
       for (let round = 0; round < 3; round++) {
-        const result = await runBackup({
-          profileDir: profile.dir,
-          destinationDir: dest,
-          recipient: key.recipient,
-          keyFingerprint: key.fingerprint,
-          profileId: profile.id,
-        })
+        const result = await backUp(profile, key, dest)
         const target = join(tempDir(), 'restored')
         await restoreBackup({ file: result.path, key, profileDir: target })
         const db = new Database(join(target, 'mail.sqlite'), { readonly: true })

@@ -5,9 +5,9 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { generateBackupKey, formatKeyAge } from '../../main/backup/key/backup-key'
-import { runBackup } from '../../main/backup/run-backup'
 import { unpackBackup } from '../../main/backup/restore/unpack'
 import { readSidecar } from '../../main/backup/destination/sidecar'
+import { backUp } from '../support/backup-fixtures'
 import { makeProfile } from '../support/profiles'
 import { tempDir } from '../support/temp'
 
@@ -20,13 +20,7 @@ describe('backup file', () => {
     const profile = await makeProfile({ messages: 30 })
     const key = generateBackupKey()
     const dest = tempDir()
-    const result = await runBackup({
-      profileDir: profile.dir,
-      destinationDir: dest,
-      recipient: key.recipient,
-      keyFingerprint: key.fingerprint,
-      profileId: profile.id,
-    })
+    const result = await backUp(profile, key, dest)
     expect(result.name).toMatch(/^cairn-backup-\d{8}T\d{6}Z\.tar\.zst\.age$/)
     expect(readdirSync(dest).sort()).toEqual([result.name, `${result.name}.json`])
 
@@ -71,13 +65,7 @@ describe('backup file', () => {
     const profile = await makeProfile({ messages: 12 })
     const key = generateBackupKey()
     const dest = tempDir()
-    const result = await runBackup({
-      profileDir: profile.dir,
-      destinationDir: dest,
-      recipient: key.recipient,
-      keyFingerprint: key.fingerprint,
-      profileId: profile.id,
-    })
+    const result = await backUp(profile, key, dest)
     const target = join(tempDir(), 'unpacked')
     mkdirSync(target)
     const manifest = await unpackBackup({ file: result.path, key, targetDir: target })

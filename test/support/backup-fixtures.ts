@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3'
 import { readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { readBackupSettings, writeBackupSettings } from '../../main/backup/backup-settings'
-import { DEFAULT_RETENTION } from '../../main/backup/destination/retention'
+import { readBackupSettings, setBackupKey } from '../../main/backup/backup-settings'
+import { runBackup } from '../../main/backup/run-backup'
 import { formatKeyHex, generateBackupKey, type BackupKey } from '../../main/backup/key/backup-key'
 import { openProfile } from '../../main/profile/profile'
 import { expect } from 'vitest'
@@ -15,19 +15,7 @@ export function setUpBackupKey(
 ): { key: BackupKey; keyFile: string } {
   const profile = openProfile(profileDir)
   try {
-    writeBackupSettings(profile, (current) => ({
-      recipient: key.recipient,
-      fingerprint: key.fingerprint,
-      custody: 'user',
-      keyCreatedAt: new Date().toISOString(),
-      vault: null,
-      destination: current?.destination ?? null,
-      schedule: current?.schedule ?? null,
-      retention: current?.retention ?? DEFAULT_RETENTION,
-      lastSuccessAt: null,
-      lastAttemptAt: null,
-      lastError: null,
-    }))
+    setBackupKey(profile, key, 'user')
     expect(readBackupSettings(profile)?.fingerprint).toBe(key.fingerprint)
   } finally {
     profile.close()
@@ -52,4 +40,19 @@ export function messageCount(profileDir: string): number {
   } finally {
     db.close()
   }
+}
+
+/** One backup of `profile` to `dest` with the library call the CLI and the scheduler use. */
+export function backUp(
+  profile: { dir: string; id: string },
+  key: BackupKey,
+  dest: string = tempDir(),
+) {
+  return runBackup({
+    profileDir: profile.dir,
+    destinationDir: dest,
+    recipient: key.recipient,
+    keyFingerprint: key.fingerprint,
+    profileId: profile.id,
+  })
 }

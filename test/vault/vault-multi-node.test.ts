@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isCairnError } from '../../main/shared/errors'
+import { startProxy } from '../support/http-proxy'
 import { usePostgres } from '../support/postgres'
 import { initSoftHsm, type SoftHsm } from '../support/softhsm'
 import { fastClient, loginStart } from '../support/vault-client'
@@ -92,33 +93,14 @@ describe('Backup Key Vault on three nodes sharing PostgreSQL', () => {
   it('a login started on one node finishes on another', async () => {
     const key = randomBytes(32)
     const id = await fastClient(nodes[0]?.url as string).register('pw', key)
-    // Route the client's two requests to different nodes through a tiny round-robin front end.
-    const { createServer, request } = await import('node:http')
+    // Route the client's two requests to different nodes through a round-robin front end.
     let turn = 0
-    const front = createServer((req, res) => {
-      const target = new URL(nodes[turn++ % 3]?.url as string)
-      const upstream = request(
-        {
-          host: target.hostname,
-          port: target.port,
-          path: req.url,
-          method: req.method,
-          headers: req.headers,
-        },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 500, answer.headers)
-          answer.pipe(res)
-        },
-      )
-      req.pipe(upstream)
-    })
-    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve))
+    const front = await startProxy({ target: () => nodes[turn++ % 3]?.url as string })
     try {
-      const url = `http://127.0.0.1:${(front.address() as { port: number }).port}`
-      expect(Buffer.from(await fastClient(url).recover(id, 'pw')).equals(key)).toBe(true)
+      expect(Buffer.from(await fastClient(front.url).recover(id, 'pw')).equals(key)).toBe(true)
       expect(turn).toBeGreaterThanOrEqual(2)
     } finally {
-      await new Promise<void>((resolve) => front.close(() => resolve()))
+      await front.close()
     }
   })
 

@@ -2,13 +2,12 @@ import Database from 'better-sqlite3'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { createServer, request, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { VaultClient } from '../../main/vault/client'
 import { isCairnError } from '../../main/shared/errors'
 import { initSoftHsm, type SoftHsm } from '../support/softhsm'
+import { startProxy } from '../support/http-proxy'
 import { freePort } from '../support/postgres'
 import { tempDir } from '../support/temp'
 import { FAST_KSF, fastClient, loginStart, post } from '../support/vault-client'
@@ -263,6 +262,43 @@ describe('Backup Key Vault (one node: SQLite, SoftHSM2)', () => {
   })
 })
 
+describe('vault rate limits', () => {
+  it('limits requests per client address and login attempts per record, answering 429 and staying up', async () => {
+    const limited = await startVaultNode({
+      CAIRN_VAULT_DATABASE: `sqlite:${join(tempDir(), 'limits.sqlite')}`,
+      CAIRN_VAULT_DEV_KEY_FILE: join(tempDir(), 'dev.key'),
+      CAIRN_VAULT_RATE_PER_IP: '1000',
+      CAIRN_VAULT_RATE_PER_RECORD: '3',
+    })
+    try {
+      const id = await fastClient(limited.url).register('pw', randomBytes(32))
+      const attempts = []
+      for (let i = 0; i < 5; i++) attempts.push((await loginStart(limited.url, id, 'wrong')).status)
+      expect(attempts).toEqual([200, 200, 200, 429, 429])
+      const error = await expectCode(
+        fastClient(limited.url).recover(id, 'pw'),
+        'VAULT_RATE_LIMITED',
+      )
+      expect(error.message).toMatch(/Wait a minute and try again/)
+    } finally {
+      await limited.stop()
+    }
+    const perIp = await startVaultNode({
+      CAIRN_VAULT_DATABASE: `sqlite:${join(tempDir(), 'ip.sqlite')}`,
+      CAIRN_VAULT_DEV_KEY_FILE: join(tempDir(), 'dev.key'),
+      CAIRN_VAULT_RATE_PER_IP: '4',
+    })
+    try {
+      const statuses = []
+      for (let i = 0; i < 6; i++)
+        statuses.push((await fetch(new URL('/healthz', perIp.url))).status)
+      expect(statuses).toEqual([200, 200, 200, 200, 429, 429])
+    } finally {
+      await perIp.stop()
+    }
+  })
+})
+
 describe('vault client failures', () => {
   it('says when the vault cannot be reached', async () => {
     const port = await freePort()
@@ -304,45 +340,23 @@ describe('vault client failures', () => {
   it('detects a response altered on the way and keeps nothing from it', async () => {
     const client = fastClient(node.url)
     const id = await client.register('pw', randomBytes(32))
-    // A proxy that flips one byte of the sealed key in login answers.
-    const target = new URL(node.url)
-    const proxy: Server = createServer((req, res) => {
-      const upstream = request(
-        {
-          host: target.hostname,
-          port: target.port,
-          path: req.url,
-          method: req.method,
-          headers: req.headers,
-        },
-        (answer) => {
-          const parts: Buffer[] = []
-          answer.on('data', (d: Buffer) => parts.push(d))
-          answer.on('end', () => {
-            let body = Buffer.concat(parts).toString()
-            if (req.url === '/v1/login/finish' && answer.statusCode === 200) {
-              const json = JSON.parse(body) as { sealedKey: string }
-              const bytes = Buffer.from(json.sealedKey, 'base64')
-              bytes[20] = (bytes[20] as number) ^ 1
-              body = JSON.stringify({ ...json, sealedKey: bytes.toString('base64') })
-            }
-            res.writeHead(answer.statusCode ?? 500, { 'content-type': 'application/json' })
-            res.end(body)
-          })
-        },
-      )
-      req.pipe(upstream)
+    // A middlebox that flips one byte of the sealed key in login answers.
+    const proxy = await startProxy({
+      target: () => node.url,
+      rewrite: (path, status, body) => {
+        if (path !== '/v1/login/finish' || status !== 200) return body
+        const json = JSON.parse(body) as { sealedKey: string }
+        const bytes = Buffer.from(json.sealedKey, 'base64')
+        bytes[20] = (bytes[20] as number) ^ 1
+        return JSON.stringify({ ...json, sealedKey: bytes.toString('base64') })
+      },
     })
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
     try {
-      const via = new VaultClient({
-        url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
-        keyStretching: FAST_KSF,
-      })
+      const via = new VaultClient({ url: proxy.url, keyStretching: FAST_KSF })
       const error = await expectCode(via.recover(id, 'pw'), 'VAULT_TAMPERED')
       expect(error.message).toMatch(/altered on the way/)
     } finally {
-      await new Promise<void>((resolve) => proxy.close(() => resolve()))
+      await proxy.close()
     }
   })
 })

@@ -1,24 +1,12 @@
 import pg from 'pg'
 import {
   SCHEMA,
+  toRecord,
   type GuessOutcome,
   type PendingLogin,
-  type StoredRecord,
+  type RecordRow,
   type VaultStore,
 } from './store.js'
-
-interface RecordRow {
-  id: string
-  sealed: Buffer
-  guesses: number
-  max_guesses: number
-}
-const toRecord = (row: RecordRow): StoredRecord => ({
-  id: row.id,
-  sealed: row.sealed,
-  guesses: row.guesses,
-  maxGuesses: row.max_guesses,
-})
 
 /**
  * The store shared by several vault nodes. The guess count stays exact

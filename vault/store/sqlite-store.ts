@@ -1,24 +1,12 @@
 import Database from 'better-sqlite3'
 import {
   SCHEMA,
+  toRecord,
   type GuessOutcome,
   type PendingLogin,
-  type StoredRecord,
+  type RecordRow,
   type VaultStore,
 } from './store.js'
-
-interface RecordRow {
-  id: string
-  sealed: Buffer
-  guesses: number
-  max_guesses: number
-}
-const toRecord = (row: RecordRow): StoredRecord => ({
-  id: row.id,
-  sealed: row.sealed,
-  guesses: row.guesses,
-  maxGuesses: row.max_guesses,
-})
 
 /**
  * The single-node store: one SQLite file, WAL, synchronous=FULL so a counted

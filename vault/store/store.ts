@@ -55,6 +55,21 @@ export interface VaultStore {
   close(): Promise<void>
 }
 
+/** A vault_records row as both stores read it. */
+export interface RecordRow {
+  id: string
+  sealed: Buffer
+  guesses: number
+  max_guesses: number
+}
+
+export const toRecord = (row: RecordRow): StoredRecord => ({
+  id: row.id,
+  sealed: row.sealed,
+  guesses: row.guesses,
+  maxGuesses: row.max_guesses,
+})
+
 export const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS vault_config (name TEXT PRIMARY KEY, value BYTEA NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS vault_records (

@@ -1,6 +1,7 @@
 import { accessSync, constants, readdirSync, rmSync, statSync } from 'node:fs'
 import { join, resolve, sep } from 'node:path'
 import { CairnError, errnoCode } from '../../shared/errors.js'
+import { processAlive } from '../../shared/process-alive.js'
 import { hostTag, parseBackupName, parsePartialName, sidecarName } from './names.js'
 import { readSidecar, type Sidecar } from './sidecar.js'
 
@@ -140,14 +141,4 @@ export function insideDestination(dir: string, name: string): string {
     throw new Error(`Refusing a path outside the backup folder: ${name}`)
   }
   return path
-}
-
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return errnoCode(error) === 'EPERM'
-  }
 }

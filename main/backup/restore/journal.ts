@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path'
 import { z } from 'zod'
 import { writeFileAtomicSync } from '../../shared/atomic-file.js'
 import { errnoCode } from '../../shared/errors.js'
+import { processAlive } from '../../shared/process-alive.js'
 
 /**
  * The small record that makes the profile swap of a restore crash-safe. It
@@ -85,14 +86,4 @@ export function staleStagingFolders(profileDir: string): string[] {
 
 export function ownerAlive(journal: RestoreJournal): boolean {
   return journal.host === hostname() && processAlive(journal.pid)
-}
-
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return errnoCode(error) === 'EPERM'
-  }
 }
