@@ -17,19 +17,22 @@ let hsm: SoftHsm
 let node: VaultNode
 let dataDir: string
 
+/** The node's settings: SQLite in dataDir, the SoftHSM2 token, limits out of the way. */
+const nodeEnv = (createKey: boolean) => ({
+  ...hsm.env,
+  CAIRN_VAULT_DATABASE: `sqlite:${join(dataDir, 'vault.sqlite')}`,
+  CAIRN_VAULT_PKCS11_MODULE: hsm.module,
+  CAIRN_VAULT_PKCS11_TOKEN: hsm.tokenLabel,
+  CAIRN_VAULT_PKCS11_PIN: hsm.pin,
+  CAIRN_VAULT_PKCS11_CREATE_KEY: createKey ? '1' : '0',
+  CAIRN_VAULT_RATE_PER_IP: '100000',
+  CAIRN_VAULT_RATE_PER_RECORD: '100000',
+})
+
 beforeAll(async () => {
   hsm = initSoftHsm()
   dataDir = mkdtempSync(join(tmpdir(), 'cairn-vault-data-'))
-  node = await startVaultNode({
-    ...hsm.env,
-    CAIRN_VAULT_DATABASE: `sqlite:${join(dataDir, 'vault.sqlite')}`,
-    CAIRN_VAULT_PKCS11_MODULE: hsm.module,
-    CAIRN_VAULT_PKCS11_TOKEN: hsm.tokenLabel,
-    CAIRN_VAULT_PKCS11_PIN: hsm.pin,
-    CAIRN_VAULT_PKCS11_CREATE_KEY: '1',
-    CAIRN_VAULT_RATE_PER_IP: '100000',
-    CAIRN_VAULT_RATE_PER_RECORD: '100000',
-  })
+  node = await startVaultNode(nodeEnv(true))
 })
 afterAll(async () => {
   await node?.stop()
@@ -220,15 +223,7 @@ describe('Backup Key Vault (one node: SQLite, SoftHSM2)', () => {
     expect((await loginStart(node.url, id, 'pw')).status).toBe(200)
     await node.kill() // before the login finishes
     expect(guessesOf(id)).toBe(1)
-    node = await startVaultNode({
-      ...hsm.env,
-      CAIRN_VAULT_DATABASE: `sqlite:${join(dataDir, 'vault.sqlite')}`,
-      CAIRN_VAULT_PKCS11_MODULE: hsm.module,
-      CAIRN_VAULT_PKCS11_TOKEN: hsm.tokenLabel,
-      CAIRN_VAULT_PKCS11_PIN: hsm.pin,
-      CAIRN_VAULT_RATE_PER_IP: '100000',
-      CAIRN_VAULT_RATE_PER_RECORD: '100000',
-    })
+    node = await startVaultNode(nodeEnv(false))
     expect(guessesOf(id)).toBe(1)
     await expectCode(fastClient(node.url).recover(id, 'wrong'), 'VAULT_WRONG_PASSWORD')
     expect(guessesOf(id)).toBe(2)
