@@ -1,4 +1,4 @@
-import { client as opaqueClient, ready as opaqueReady } from '@serenity-kit/opaque'
+import type { client as OpaqueClient } from '@serenity-kit/opaque'
 import { randomBytes } from 'node:crypto'
 import type { z } from 'zod'
 import { deriveKey, fromBase64Url, openBox, sealBox } from '../../common/vault-crypto.js'
@@ -15,9 +15,20 @@ import { CairnError } from '../shared/errors.js'
 import { requestJson, type HttpOptions } from './http.js'
 
 /** How hard the password is stretched (argon2id) before OPAQUE. Must be the same at registration and login. */
-export type KeyStretching = NonNullable<
-  Parameters<typeof opaqueClient.finishLogin>[0]['keyStretching']
->
+export type KeyStretching = NonNullable<Parameters<typeof OpaqueClient.finishLogin>[0]['keyStretching']>
+
+/**
+ * OPAQUE (a WebAssembly module, ~14 MB of memory) is loaded on first use,
+ * so the app and the other CLI commands do not carry it.
+ */
+let opaqueLoaded: Promise<typeof OpaqueClient> | null = null
+function opaque(): Promise<typeof OpaqueClient> {
+  opaqueLoaded ??= import('@serenity-kit/opaque').then(async (module) => {
+    await module.ready
+    return module.client
+  })
+  return opaqueLoaded
+}
 
 export interface VaultClientOptions extends HttpOptions {
   url: string
@@ -85,7 +96,7 @@ export class VaultClient {
     maxGuesses: number,
     authToken?: string,
   ): Promise<void> {
-    await opaqueReady
+    const opaqueClient = await opaque()
     const { clientRegistrationState, registrationRequest } = opaqueClient.startRegistration({
       password,
     })
@@ -122,7 +133,7 @@ export class VaultClient {
         `"${id}" is not a vault record id (32 hex digits, on your recovery sheet).`,
       )
     }
-    await opaqueReady
+    const opaqueClient = await opaque()
     const { clientLoginState, startLoginRequest } = opaqueClient.startLogin({ password })
     const { loginId, loginResponse } = expect(
       loginStartResponse,
