@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs'
 import {
   readBackupSettings,
   requireBackupSettings,
@@ -13,6 +12,7 @@ import {
   type BackupKey,
 } from '../backup/key/backup-key.js'
 import { recoverySheet } from '../backup/key/recovery-sheet.js'
+import { writeRecoverySheet } from './recovery-sheet-file.js'
 import { osKeychain } from '../keychain/keychain.js'
 import { CairnError } from '../shared/errors.js'
 import {
@@ -43,7 +43,8 @@ half (kept in the profile); restoring needs the key itself.
            or age's format (--format age) for \`age -d -i\`.
   import   take a key you kept (typed, or --key-file) into the keychain and
            make it this profile's backup key.
-  --sheet FILE  also write a printable recovery sheet (HTML) to FILE.`
+  --sheet FILE  also write a printable recovery sheet to FILE (HTML; plain
+                text when FILE ends in .txt).`
 
 export const keyCommand: Command = {
   name: 'key',
@@ -89,9 +90,7 @@ async function create(args: string[], context: CliContext): Promise<number> {
     }
     setBackupKey(profile, key, custody)
     if (values.sheet)
-      writeFileSync(values.sheet, recoverySheet(key, { createdAt: new Date() }).html, {
-        mode: 0o600,
-      })
+      writeRecoverySheet(values.sheet, recoverySheet(key, { createdAt: new Date() }))
     if (values.json)
       writeJson(context, { fingerprint: key.fingerprint, recipient: key.recipient, custody })
     else
@@ -176,10 +175,9 @@ async function exportKey(args: string[], context: CliContext): Promise<number> {
       `${values.format === 'age' ? formatKeyAge(key.secret) : formatKeyHex(key.secret)}\n`,
     )
     if (values.sheet)
-      writeFileSync(
+      writeRecoverySheet(
         values.sheet,
-        recoverySheet(key, { createdAt: new Date(settings.keyCreatedAt) }).html,
-        { mode: 0o600 },
+        recoverySheet(key, { createdAt: new Date(settings.keyCreatedAt) }),
       )
     return 0
   })

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import {
   readBackupSettings,
   setBackupKey,
@@ -8,6 +8,7 @@ import {
 import { loadKeyFromKeychain, saveKeyToKeychain } from '../backup/custody.js'
 import { backupKeyFromSecret, formatKeyHex, type BackupKey } from '../backup/key/backup-key.js'
 import { recoverySheet } from '../backup/key/recovery-sheet.js'
+import { writeRecoverySheet } from './recovery-sheet-file.js'
 import { osKeychain } from '../keychain/keychain.js'
 import { CairnError, errnoCode } from '../shared/errors.js'
 import { VaultClient } from '../vault/client.js'
@@ -149,10 +150,9 @@ async function register(args: string[], context: CliContext): Promise<number> {
     const recordId = await client.register(password as string, key.secret, maxGuesses)
     setBackupKey(profile, key, 'vault', { url: values.vault as string, recordId })
     if (values.sheet)
-      writeFileSync(
+      writeRecoverySheet(
         values.sheet,
-        recoverySheet(key, { createdAt: new Date(), vaultId: recordId }).html,
-        { mode: 0o600 },
+        recoverySheet(key, { createdAt: new Date(), vaultId: recordId }),
       )
     if (values.json)
       writeJson(context, {

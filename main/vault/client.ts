@@ -15,7 +15,9 @@ import { CairnError } from '../shared/errors.js'
 import { requestJson, type HttpOptions } from './http.js'
 
 /** How hard the password is stretched (argon2id) before OPAQUE. Must be the same at registration and login. */
-export type KeyStretching = NonNullable<Parameters<typeof OpaqueClient.finishLogin>[0]['keyStretching']>
+export type KeyStretching = NonNullable<
+  Parameters<typeof OpaqueClient.finishLogin>[0]['keyStretching']
+>
 
 /**
  * OPAQUE (a WebAssembly module, ~14 MB of memory) is loaded on first use,

@@ -132,8 +132,21 @@ describe('cairn backup and restore, end to end', () => {
 
   it('shows a key made with --print once, keeping only the public half', async () => {
     const profile = await makeProfile({ messages: 1 })
-    const created = await runCli(['key', 'create', '--profile', profile.dir, '--print'])
+    const sheet = join(tempDir(), 'recovery-sheet.txt')
+    const created = await runCli([
+      'key',
+      'create',
+      '--profile',
+      profile.dir,
+      '--print',
+      '--sheet',
+      sheet,
+    ])
     expect(created.code).toBe(0)
+    const fingerprint = /fingerprint ([0-9a-f-]{14})/.exec(created.stdout)?.[1] as string
+    expect(readFileSync(sheet, 'utf8')).toMatch(
+      new RegExp(`Fingerprint: ${fingerprint}[\\s\\S]*age -d -i key\\.txt`),
+    )
     const digits =
       /\n {4}((?:[0-9a-f]{4} ){7}[0-9a-f]{4})\n {4}((?:[0-9a-f]{4} ){7}[0-9a-f]{4})\n/.exec(
         created.stdout,
