@@ -12,10 +12,10 @@ export const decryptCommand: Command = {
   summary: 'Decrypt any age file (X25519) to standard output',
   usage: `cairn decrypt --identity F [FILE]
 
-Plain age decryption, for recovery: reads FILE (or standard input) and
-writes the plaintext to standard output. F is an age identity file
-(AGE-SECRET-KEY-1…) or a Cairn backup key (64 hex digits). Output stops at
-the first damaged chunk; the exit code is then 1.`,
+Plain age decryption, for recovery: reads FILE (or standard input), binary
+or ASCII-armored, and writes the plaintext to standard output. F is an age
+identity file (AGE-SECRET-KEY-1…) or a Cairn backup key (64 hex digits).
+Output stops at the first damaged chunk; the exit code is then 1.`,
   async run(args, context) {
     const { values, positionals } = parseCommandArgs(
       args,

@@ -109,6 +109,11 @@ describe('cairn backup and restore, end to end', () => {
     const recipient = execFileSync('age-keygen', ['-y', identity]).toString().trim()
     execFileSync('bash', ['-c', `printf 'hello from age' | age -r ${recipient} > "${madeByAge}"`])
     expect((await runCli(['decrypt', '-i', identity, madeByAge])).stdout).toBe('hello from age')
+    // Armored too (age -a).
+    const armored = join(tempDir(), 'note.age.asc')
+    execFileSync('bash', ['-c', `printf 'armored hello' | age -a -r ${recipient} > "${armored}"`])
+    expect(readFileSync(armored, 'utf8')).toMatch(/^-----BEGIN AGE ENCRYPTED FILE-----/)
+    expect((await runCli(['decrypt', '-i', identity, armored])).stdout).toBe('armored hello')
   })
 
   it('imports a key kept on paper into the keychain', async () => {

@@ -4,7 +4,7 @@
  * that does not open the file, a file changed after it was written, a
  * damaged or truncated payload.
  */
-export type AgeFailure = 'header' | 'no match' | 'hmac' | 'payload'
+export type AgeFailure = 'armor' | 'header' | 'no match' | 'hmac' | 'payload'
 
 export class AgeError extends Error {
   override readonly name = 'AgeError'
