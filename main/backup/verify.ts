@@ -1,10 +1,9 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { basename, dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { CairnError, errnoCode } from '../shared/errors.js'
 import { hashFile } from './archive/hashing.js'
-import { sidecarName } from './destination/names.js'
-import { readSidecar, type Sidecar } from './destination/sidecar.js'
+import { checkKeyAgainstSidecar, readSidecarOf, type Sidecar } from './destination/sidecar.js'
 import type { BackupKey } from './key/backup-key.js'
 import { unpackBackup } from './restore/unpack.js'
 
@@ -36,7 +35,7 @@ export async function verifyBackup(file: string, key?: BackupKey): Promise<Verif
       `Cannot read the backup ${file} (${errnoCode(error) ?? 'error'}).`,
     )
   }
-  const sidecar = readSidecar(join(dirname(file), sidecarName(basename(file))))
+  const sidecar = readSidecarOf(file)
   const sha256 = await hashFile(file)
   if (sidecar) {
     if (sidecar.size !== size) {
@@ -61,12 +60,7 @@ export async function verifyBackup(file: string, key?: BackupKey): Promise<Verif
     }
     return { file, size, sha256, sidecar, level: 'integrity' }
   }
-  if (sidecar && sidecar.keyFingerprint !== key.fingerprint) {
-    throw new CairnError(
-      'KEY_MISMATCH',
-      `This backup needs the key with fingerprint ${sidecar.keyFingerprint}; the key given has fingerprint ${key.fingerprint}.`,
-    )
-  }
+  checkKeyAgainstSidecar(sidecar, key)
   const scratch = mkdtempSync(join(tmpdir(), 'cairn-verify-'))
   try {
     // Only databases are written out (for SQLite's check); the rest is hashed in passing.

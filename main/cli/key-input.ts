@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs'
-import { basename, dirname, join } from 'node:path'
 import { loadKeyFromKeychain } from '../backup/custody.js'
-import { sidecarName } from '../backup/destination/names.js'
-import { readSidecar } from '../backup/destination/sidecar.js'
+import { readSidecarOf } from '../backup/destination/sidecar.js'
 import { parseBackupKey, type BackupKey } from '../backup/key/backup-key.js'
 import { osKeychain } from '../keychain/keychain.js'
 import { CairnError, errnoCode, isCairnError } from '../shared/errors.js'
@@ -49,7 +47,7 @@ export async function keyForBackup(
   keyFile: string | undefined,
 ): Promise<BackupKey> {
   if (keyFile) return readKeyFile(keyFile)
-  const sidecar = readSidecar(join(dirname(backupFile), sidecarName(basename(backupFile))))
+  const sidecar = readSidecarOf(backupFile)
   let keychainNote = ''
   if (sidecar) {
     try {

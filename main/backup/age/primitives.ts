@@ -8,7 +8,6 @@ import sodium from 'sodium-native'
  * HKDF and HMAC (SHA-256) are in every node:crypto.
  */
 export const TAG_BYTES = 16
-export const KEY_BYTES = 32
 
 export function hkdf(ikm: Uint8Array, salt: Uint8Array, info: string, length = 32): Buffer {
   return Buffer.from(hkdfSync('sha256', ikm, salt, info, length))

@@ -34,10 +34,6 @@ export function parseBackupName(name: string): Date | null {
   return Number.isNaN(date.getTime()) ? null : date
 }
 
-export function isBackupName(name: string): boolean {
-  return parseBackupName(name) !== null
-}
-
 export const hostTag = (): string =>
   createHash('sha256').update(hostname()).digest('hex').slice(0, 8)
 

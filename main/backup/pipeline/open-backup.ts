@@ -1,9 +1,8 @@
 import { Readable } from 'node:stream'
 import { Worker } from 'node:worker_threads'
 import { workerFile } from '../../shared/worker-file.js'
-import { AgeError } from '../age/errors.js'
 import type { BackupKey } from '../key/backup-key.js'
-import type { WorkerFailure } from './protocol.js'
+import { fromWorkerFailure, type WorkerFailure } from './protocol.js'
 
 /** Buffers (of ~1 MiB) the worker may have on their way at once: bounds memory, keeps both threads busy. */
 const IN_FLIGHT = 6
@@ -49,15 +48,10 @@ export function openBackupStream(file: string, key: BackupKey): Readable {
         stream.push(null)
         void worker.terminate()
       } else {
-        stream.destroy(rebuild(message.failure))
+        stream.destroy(fromWorkerFailure(message.failure))
       }
     },
   )
   worker.on('error', (error) => stream.destroy(error))
   return stream
-}
-
-function rebuild(failure: WorkerFailure): Error {
-  if (failure.kind === 'age') return new AgeError(failure.failure, failure.message)
-  return Object.assign(new Error(failure.message), { code: failure.code ?? undefined })
 }

@@ -1,4 +1,4 @@
-import type { AgeFailure } from '../age/errors.js'
+import { AgeError, type AgeFailure } from '../age/errors.js'
 
 /** A failure crossing from a pipeline worker, with what is needed to rebuild a meaningful error. */
 export type WorkerFailure =
@@ -18,4 +18,10 @@ export function toWorkerFailure(error: unknown): WorkerFailure {
     code: (error as { code?: string } | null)?.code ?? null,
     message: error instanceof Error ? error.message : String(error),
   }
+}
+
+/** The error again on this side: an AgeError for age failures (callers explain those alike), else an Error with its errno code. */
+export function fromWorkerFailure(failure: WorkerFailure): Error {
+  if (failure.kind === 'age') return new AgeError(failure.failure, failure.message)
+  return Object.assign(new Error(failure.message), { code: failure.code ?? undefined })
 }

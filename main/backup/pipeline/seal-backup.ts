@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream'
 import { Worker } from 'node:worker_threads'
 import { workerFile } from '../../shared/worker-file.js'
-import type { WorkerFailure } from './protocol.js'
+import { fromWorkerFailure, type WorkerFailure } from './protocol.js'
 import { createSlots, SLOT_BYTES, SLOT_COUNT, slotView, type SealRequest } from './slots.js'
 
 export interface SealedFile {
@@ -49,12 +49,7 @@ export function sealBackupFile(
       settle.resolve({ size: message.size, sha256: message.sha256 })
       void worker.terminate()
     } else {
-      const failure = message.failure
-      fail(
-        Object.assign(new Error(failure.message), {
-          code: failure.kind === 'system' ? (failure.code ?? undefined) : undefined,
-        }),
-      )
+      fail(fromWorkerFailure(message.failure))
     }
   })
   worker.on('error', fail)

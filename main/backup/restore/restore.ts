@@ -8,8 +8,7 @@ import { acquireProfileLock, type ProfileLock } from '../../profile/lock.js'
 import { fsyncDirectorySync } from '../../shared/atomic-file.js'
 import { CairnError, errnoCode, isCairnError } from '../../shared/errors.js'
 import type { Manifest } from '../archive/manifest.js'
-import { sidecarName } from '../destination/names.js'
-import { readSidecar } from '../destination/sidecar.js'
+import { checkKeyAgainstSidecar, readSidecarOf } from '../destination/sidecar.js'
 import type { BackupKey } from '../key/backup-key.js'
 import { restorePaths, writeJournal, type RestoreJournal } from './journal.js'
 import { finishSwap, recoverInterruptedRestore } from './recover.js'
@@ -45,7 +44,8 @@ export interface RestoreResult {
 export async function restoreBackup(request: RestoreRequest): Promise<RestoreResult> {
   const { profileDir, key } = request
   recoverInterruptedRestore(profileDir)
-  checkSidecarKey(request.file, key)
+  const sidecar = readSidecarOf(request.file)
+  checkKeyAgainstSidecar(sidecar, key)
 
   const hadProfile = existsSync(profileDir)
   mkdirSync(dirname(profileDir), { recursive: true })
@@ -63,7 +63,7 @@ export async function restoreBackup(request: RestoreRequest): Promise<RestoreRes
       file: request.file,
       key,
       targetDir: paths.staging,
-      expectedFingerprint: readSidecar(`${request.file}.json`)?.keyFingerprint ?? null,
+      expectedFingerprint: sidecar?.keyFingerprint ?? null,
       onManifest: (m) => {
         if (m.schemaVersion > SCHEMA_VERSION) {
           throw new CairnError(
@@ -115,24 +115,12 @@ export async function restoreBackup(request: RestoreRequest): Promise<RestoreRes
   } catch (error) {
     if (!swapStarted) {
       rmSync(paths.staging, { recursive: true, force: true })
-      rmSync(restorePaths(profileDir, stamp).journal, { force: true })
+      rmSync(paths.journal, { force: true })
     }
     throw describe(error)
   } finally {
     // The lock file moved away with the previous profile (and was removed with it); release is a no-op then.
     lock?.release()
-  }
-}
-
-/** Refuse early, before decrypting anything, when the sidecar says the backup needs another key. */
-function checkSidecarKey(file: string, key: BackupKey): void {
-  const sidecar = readSidecar(join(dirname(file), sidecarName(file.split(/[\\/]/).pop() ?? '')))
-  if (sidecar && sidecar.keyFingerprint !== key.fingerprint) {
-    throw new CairnError(
-      'KEY_MISMATCH',
-      `This backup needs the key with fingerprint ${sidecar.keyFingerprint}; the key given has fingerprint ${key.fingerprint}. ` +
-        'It may be the key of another profile, or a typo.',
-    )
   }
 }
 
