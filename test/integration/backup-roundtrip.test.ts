@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { SCHEMA_VERSION } from '../../main/mail/db/migrations'
 import { describe, expect, it } from 'vitest'
 import { generateBackupKey, formatKeyAge } from '../../main/backup/key/backup-key'
 import { unpackBackup } from '../../main/backup/restore/unpack'
@@ -37,7 +38,7 @@ describe('backup file', () => {
       format: 'cairn-backup',
       formatVersion: 1,
       profileId: profile.id,
-      schemaVersion: 1,
+      schemaVersion: SCHEMA_VERSION,
     })
     for (const file of manifest.files)
       expect(sha256(join(out, file.path)), file.path).toBe(file.sha256)

@@ -6,6 +6,7 @@ import { migrate, schemaVersion } from '../../main/mail/db/migrate'
 import type { Migration } from '../../main/mail/db/migration'
 import { SCHEMA_VERSION } from '../../main/mail/db/migrations'
 import { initialSchema } from '../../main/mail/db/migrations/0001-initial'
+import { accountsForSync } from '../../main/mail/db/migrations/0002-accounts-for-sync'
 import { isCairnError } from '../../main/shared/errors'
 import { tempDir } from '../support/temp'
 
@@ -115,6 +116,103 @@ describe('migrations', () => {
     const db = openMailDb(join(tempDir(), 'mail.sqlite'))
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
     expect(schemaVersion(db)).toBe(SCHEMA_VERSION)
+    db.close()
+  })
+})
+
+/** A mailbox at schema 1 with a folder, messages, an attachment row and a chat, as users have them. */
+function populatedAtSchema1() {
+  const db = freshDb()
+  db.pragma('foreign_keys = ON')
+  migrate(db, [initialSchema])
+  db.exec(`
+    INSERT INTO accounts (id, kind, name, email, created_at) VALUES (1, 'local', 'Local Folders', NULL, 5);
+    INSERT INTO accounts (id, kind, name, email, created_at) VALUES (2, 'imap', 'Work', 'me@example.com', 6);
+    INSERT INTO folders (id, account_id, name, path) VALUES (1, 1, 'Inbox', 'Inbox');
+    INSERT INTO folders (id, account_id, parent_id, name, path) VALUES (2, 1, 1, 'Receipts', 'Inbox/Receipts');
+    INSERT INTO messages (id, folder_id, content_hash, subject, participants, body_text, date, seen, size)
+      VALUES (1, 1, 'h1', 'Budget review', 'alice@example.com', 'numbers for the quarter', 1, 0, 10),
+             (2, 2, 'h2', 'Your receipt', 'shop@example.com', 'thank you', 2, 1, 20);
+    INSERT INTO attachments (message_id, filename, mime_type, size, sha256, disposition)
+      VALUES (2, 'receipt.pdf', 'application/pdf', 3, 'abc', 'attachment');
+    INSERT INTO chats (id, account_id, peer, name) VALUES (1, 2, 'bob@example.com', 'Bob');
+    INSERT INTO chat_messages (chat_id, stanza_id, direction, sender, body, sent_at)
+      VALUES (1, 's1', 'in', 'bob@example.com', 'hello', 3);
+  `)
+  return db
+}
+
+function counts(db: Database.Database) {
+  const count = (table: string) =>
+    (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
+  return {
+    accounts: count('accounts'),
+    folders: count('folders'),
+    messages: count('messages'),
+    attachments: count('attachments'),
+    chats: count('chats'),
+    chatMessages: count('chat_messages'),
+  }
+}
+
+describe('migration 0002: accounts for mail sync and chat (a real table rebuild)', () => {
+  it('keeps every folder, message, attachment and chat while rebuilding accounts', () => {
+    const db = populatedAtSchema1()
+    const before = counts(db)
+    migrate(db, [initialSchema, accountsForSync])
+    expect(schemaVersion(db)).toBe(2)
+    expect(counts(db)).toEqual(before)
+    expect(db.prepare('SELECT total, unread FROM folders WHERE id = 1').get()).toEqual({
+      total: 1,
+      unread: 1,
+    })
+    expect(
+      db.prepare(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'quarter'`).all(),
+    ).toHaveLength(1)
+    expect(db.prepare('SELECT config_json FROM accounts WHERE id = 2').get()).toEqual({
+      config_json: '{}',
+    })
+    // The widened kind, and a STRICT table that refuses the wrong type.
+    db.prepare(`INSERT INTO accounts (kind, name, created_at) VALUES ('xmpp', 'Chat', 7)`).run()
+    expect(() =>
+      db.prepare(`INSERT INTO accounts (kind, name, created_at) VALUES ('pop3', 'x', 1)`).run(),
+    ).toThrow(/CHECK/)
+    expect(() =>
+      db
+        .prepare(`INSERT INTO accounts (kind, name, created_at) VALUES ('local', 'x', 'soon')`)
+        .run(),
+    ).toThrow(/cannot store TEXT value in INTEGER column/)
+    // Enforcement is back on afterwards, and still cascades.
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
+    db.prepare('DELETE FROM accounts WHERE id = 1').run()
+    expect(counts(db).folders).toBe(0)
+    db.close()
+  })
+
+  it('would lose every folder and message if run with foreign keys on (why the runner turns them off)', () => {
+    const db = populatedAtSchema1()
+    const { foreignKeys: _off, ...withKeysOn } = accountsForSync
+    migrate(db, [initialSchema, withKeysOn])
+    expect(counts(db).folders).toBe(0)
+    expect(counts(db).messages).toBe(0)
+    db.close()
+  })
+
+  it('rolls back a rebuild that would leave a broken reference, and turns enforcement back on', () => {
+    const db = populatedAtSchema1()
+    const dropsAnAccount: Migration = {
+      version: 2,
+      name: 'loses account 1',
+      foreignKeys: 'off',
+      up(d) {
+        accountsForSync.up(d)
+        d.exec('DELETE FROM accounts WHERE id = 1')
+      },
+    }
+    expect(() => migrate(db, [initialSchema, dropsAnAccount])).toThrow(/broken reference/)
+    expect(schemaVersion(db)).toBe(1)
+    expect(counts(db).accounts).toBe(2)
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
     db.close()
   })
 })

@@ -24,13 +24,37 @@ export function migrate(db: Database, migrations: readonly Migration[] = allMigr
       `This profile was written by a newer version of Cairn (schema ${current}; this version understands up to ${latest}). Update Cairn to open it.`,
     )
   }
-  for (const migration of migrations.slice(current)) {
+  for (const migration of migrations.slice(current)) runMigration(db, migration)
+  return latest
+}
+
+/**
+ * One step in one transaction. A step that asks for foreign keys off gets
+ * them off for its transaction only, and commits only if every reference
+ * still resolves afterwards; enforcement is restored whatever happens.
+ */
+function runMigration(db: Database, migration: Migration): void {
+  const keysOff = migration.foreignKeys === 'off'
+  const keysWereOn = db.pragma('foreign_keys', { simple: true }) === 1
+  if (keysOff && keysWereOn) db.pragma('foreign_keys = OFF')
+  try {
     db.transaction(() => {
       migration.up(db)
+      if (keysOff) {
+        const broken = db.pragma('foreign_key_check') as { table: string; parent: string }[]
+        if (broken.length > 0) {
+          const first = broken[0] as { table: string; parent: string }
+          throw new CairnError(
+            'PROFILE_UNAVAILABLE',
+            `Updating the mailbox (step ${migration.version}, ${migration.name}) would leave ${broken.length} broken reference(s) from ${first.table} to ${first.parent}; nothing was changed.`,
+          )
+        }
+      }
       db.pragma(`user_version = ${migration.version}`)
     }).immediate()
+  } finally {
+    if (keysOff && keysWereOn) db.pragma('foreign_keys = ON')
   }
-  return latest
 }
 
 export function schemaVersion(db: Database): number {
