@@ -181,11 +181,9 @@ describe('mail in the browser build', () => {
 
     // HTML in a sandboxed frame served by the host with its own CSP:
     // inline image shown, tracker blocked, no script runs.
-    await page.evaluate(() => {
-      const w = window as unknown as { messagesFromFrames: number }
-      w.messagesFromFrames = 0
-      window.addEventListener('message', () => (w.messagesFromFrames += 1))
-    })
+    await page.evaluate(
+      "window.messagesFromFrames = 0; addEventListener('message', () => messagesFromFrames++)",
+    )
     const frameElement = page.locator('iframe.mail-frame')
     expect(await frameElement.getAttribute('sandbox')).toBe(
       'allow-popups allow-popups-to-escape-sandbox',
@@ -197,7 +195,11 @@ describe('mail in the browser build', () => {
       .toBe('The secret word is xylophone.')
     const logoImage = frame.locator('img[alt="logo"]')
     expect(await logoImage.getAttribute('src')).toMatch(/^\/mail\/[\w-]{22}\/inline\/\d+$/)
-    await expect.poll(() => logoImage.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1)
+    await expect
+      .poll(() =>
+        logoImage.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+      )
+      .toBe(1)
     await expect
       .poll(() => page.getByRole('note').textContent())
       .toContain('Remote images are blocked')
@@ -206,11 +208,7 @@ describe('mail in the browser build', () => {
       await frame.locator('#submit').click()
       await page.waitForTimeout(500)
       expect(await frame.locator('#canary').textContent()).toBe('untouched')
-      expect(
-        await page.evaluate(
-          () => (window as unknown as { messagesFromFrames: number }).messagesFromFrames,
-        ),
-      ).toBe(0)
+      expect(await page.evaluate('window.messagesFromFrames')).toBe(0)
       for (const path of ['/script-ran', '/refreshed', '/object', '/form'])
         expect(requestsFor(path), path).toBe(0)
       expect(page.frames()).toHaveLength(2) // the app and the mail frame: no frame inside the mail
@@ -296,9 +294,7 @@ describe('mail in the browser build', () => {
         await page.waitForTimeout(500)
         return {
           canary: await frame.locator('#canary').textContent(),
-          messages: await page.evaluate(
-            () => (window as unknown as { messagesFromFrames: number }).messagesFromFrames,
-          ),
+          messages: (await page.evaluate('window.messagesFromFrames')) as number,
           calls: requestsFor('/script-ran'),
         }
       }
