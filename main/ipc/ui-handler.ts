@@ -141,7 +141,7 @@ function body(
   bytes: Uint8Array,
   headers: Record<string, string>,
 ): Response {
-  return new Response(request.method === 'HEAD' ? null : new Uint8Array(bytes), {
+  return new Response(request.method === 'HEAD' ? null : bytes, {
     status,
     headers: { ...COMMON_HEADERS, ...headers, 'Content-Length': String(bytes.byteLength) },
   })

@@ -244,6 +244,19 @@ describe('the service contract', () => {
     expect((after.value as { lastSuccessAt: string }).lastSuccessAt).toBe(
       (finished as { backup: { createdAt: string } }).backup.createdAt,
     )
+
+    // With a schedule, the status says when the next automatic backup is due.
+    writeBackupSettings(services.profile, (s) => ({
+      ...(s as BackupSettings),
+      schedule: { kind: 'interval', hours: 24 },
+    }))
+    const scheduled = await router.call('backup.status', {})
+    if (!scheduled.ok) throw new Error(scheduled.error.message)
+    const { nextRunAt, lastSuccessAt } = scheduled.value as {
+      nextRunAt: string
+      lastSuccessAt: string
+    }
+    expect(new Date(nextRunAt).getTime() - new Date(lastSuccessAt).getTime()).toBe(24 * 3_600_000)
   })
 
   it('reports a failed backup run as an event and in the status', async () => {
