@@ -75,6 +75,22 @@ export default tseslint.config(
     rules: {
       ...reactHooks.configs.recommended.rules,
       'no-restricted-imports': 'off',
+      // The renderer's type check sees Node's types (through the contract's
+      // types), so Node's globals are refused here instead.
+      'no-restricted-globals': [
+        'error',
+        ...[
+          'process',
+          'Buffer',
+          'global',
+          'require',
+          'module',
+          '__dirname',
+          '__filename',
+          'setImmediate',
+          'clearImmediate',
+        ].map((name) => ({ name, message: 'The renderer has no Node.' })),
+      ],
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {

@@ -7,7 +7,7 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
 }
 
 // The renderer: built to out/renderer with relative URLs, so the same files
-// load from file:// in Electron and from the browser build's host.
+// load from app://cairn/ in Electron and from the browser build's host.
 export default defineConfig({
   root: 'renderer',
   base: './',

@@ -1,22 +1,28 @@
 /**
- * The preload script: exposes exactly the typed bridge of main/ipc/contract
- * as window.cairn, and nothing of Node or Electron. Event names are checked
- * here so a renderer cannot subscribe to arbitrary channels.
+ * The preload script: exposes exactly the typed bridge (main/ipc/bridge.ts)
+ * as window.cairn, and nothing of Node or Electron. It runs in Electron's
+ * sandbox, where `require` knows only electron, events, timers and url: the
+ * build bundles it with nothing but `electron` left external, and the event
+ * names come from the contract at build time (scripts/build.mjs), so no
+ * package is loaded here.
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
-import {
-  eventNames,
-  IPC_CALL_CHANNEL,
-  IPC_EVENT_CHANNEL,
-  type CairnBridge,
-  type EventName,
-} from '../main/ipc/contract.js'
+import { contextBridge, ipcRenderer } from 'electron'
+import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type CairnBridge } from '../main/ipc/bridge.js'
+
+/** Every event of the contract, put here by the build. */
+declare const __CAIRN_EVENT_NAMES__: readonly string[]
+
+const eventNames = new Set<string>(__CAIRN_EVENT_NAMES__)
 
 const bridge: CairnBridge = {
   invoke: (method, input) => ipcRenderer.invoke(IPC_CALL_CHANNEL, method, input),
   on(event, listener) {
-    if (!eventNames.includes(event)) throw new Error(`Unknown event ${String(event)}`)
-    const handler = (_: IpcRendererEvent, name: EventName, payload: unknown) => {
+    // A renderer can only listen to the contract's events, never name a channel.
+    if (typeof event !== 'string' || !eventNames.has(event))
+      throw new Error(`Cairn has no event ${String(event).slice(0, 100)}`)
+    if (typeof listener !== 'function') throw new TypeError('The listener must be a function.')
+    // The listener gets the payload only, never Electron's event (it would expose ipcRenderer).
+    const handler = (_event: unknown, name: unknown, payload: unknown) => {
       if (name === event) (listener as (payload: unknown) => void)(payload)
     }
     ipcRenderer.on(IPC_EVENT_CHANNEL, handler)

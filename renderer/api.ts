@@ -1,5 +1,5 @@
+import type { CairnBridge } from '../main/ipc/bridge'
 import type {
-  CairnBridge,
   EventName,
   EventPayloads,
   Method,

@@ -1,4 +1,4 @@
-import type { CairnBridge } from '../main/ipc/contract'
+import type { CairnBridge } from '../main/ipc/bridge'
 
 declare global {
   interface Window {

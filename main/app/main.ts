@@ -1,19 +1,46 @@
 /**
  * The Electron main process: the only code that imports 'electron'. It
- * opens the profile's services, creates the window and wires IPC to the
- * shared dispatcher; everything else lives in plain Node modules below main/.
+ * applies the shell's policies (main/ipc/web-contents-policy.ts) to every
+ * webContents and session, serves the UI from the app: scheme through the
+ * shared request handler, opens the profile's services and serves the
+ * contract over IPC. Everything else lives in plain Node modules below main/.
  */
-import { app, dialog, powerMonitor, session, type BrowserWindow } from 'electron'
-import { join } from 'node:path'
+import {
+  app,
+  dialog,
+  ipcMain,
+  powerMonitor,
+  protocol,
+  session,
+  shell,
+  type BrowserWindow,
+} from 'electron'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { APP_ORIGIN, APP_SCHEME, APP_SCHEME_PRIVILEGES } from '../ipc/app-protocol.js'
+import { createServiceContext, type OwnedServiceContext } from '../ipc/context.js'
+import { serveElectronIpc } from '../ipc/electron-ipc.js'
+import { createRouter } from '../ipc/router.js'
+import { createUiHandler } from '../ipc/ui-handler.js'
+import { guardWebContents, lockDownSession } from '../ipc/web-contents-policy.js'
 import { resolveProfileDir } from '../profile/location.js'
 import { openServices, type CairnServices } from '../services.js'
 import { describeError } from '../shared/errors.js'
-import { registerIpc } from './ipc.js'
 import { installMenu } from './menu.js'
 import { createMainWindow } from './window.js'
 
+const rendererDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'renderer')
 let services: CairnServices | undefined
+let context: OwnedServiceContext | undefined
 let mainWindow: BrowserWindow | undefined
+
+// Before 'ready': the app: scheme is a standard, secure origin of its own.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }])
+// Every webContents (windows, devtools, anything created later) and every session get the guards.
+app.on('web-contents-created', (_event, contents) =>
+  guardWebContents(contents, { openExternal: (url) => void shell.openExternal(url) }),
+)
+app.on('session-created', (created) => lockDownSession(created))
 
 if (!app.requestSingleInstanceLock()) {
   // Another Cairn is running: it gets focus (see 'second-instance'); this one leaves.
@@ -30,17 +57,14 @@ if (!app.requestSingleInstanceLock()) {
     event.preventDefault()
     const closing = services
     services = undefined
+    context?.close()
     void closing.close().finally(() => app.quit())
   })
   void app.whenReady().then(start)
 }
 
 async function start(): Promise<void> {
-  // No web permissions (camera, notifications, geolocation…) for any page.
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) =>
-    callback(false),
-  )
-
+  lockDownSession(session.defaultSession)
   const profileDir = resolveProfileDir(process.argv, process.env, () =>
     join(app.getPath('userData'), 'profile'),
   )
@@ -51,12 +75,32 @@ async function start(): Promise<void> {
     app.exit(1)
     return
   }
+  const ctx = createServiceContext(services, {
+    pickImportSources: async () => {
+      const options: Electron.OpenDialogOptions = {
+        title: 'Import mail',
+        buttonLabel: 'Import',
+        properties: ['openFile', 'openDirectory', 'multiSelections'],
+        filters: [{ name: 'Mail (mbox, eml)', extensions: ['mbox', 'mbx', 'eml', '*'] }],
+      }
+      const result = mainWindow
+        ? await dialog.showOpenDialog(mainWindow, options)
+        : await dialog.showOpenDialog(options)
+      return result.canceled ? null : result.filePaths
+    },
+  })
+  context = ctx
+  protocol.handle(
+    APP_SCHEME,
+    createUiHandler({ rendererDir, origin: APP_ORIGIN, views: ctx.mailViews }),
+  )
   // Timers do not run while the machine sleeps: on wake, catch up on a missed backup now.
   powerMonitor.on('resume', () => services?.backups.wake())
-  mainWindow = createMainWindow()
-  registerIpc(services, mainWindow)
-  installMenu(mainWindow)
-  mainWindow.on('closed', () => {
+  const window = createMainWindow()
+  mainWindow = window
+  serveElectronIpc({ ipcMain, window, router: createRouter(ctx, { transport: 'electron' }) })
+  installMenu((command) => ctx.host.commands.emit('command', { command }))
+  window.on('closed', () => {
     mainWindow = undefined
   })
 }

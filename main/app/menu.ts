@@ -1,12 +1,9 @@
-import { Menu, shell, type BrowserWindow, type MenuItemConstructorOptions } from 'electron'
-import { IPC_EVENT_CHANNEL, type EventPayloads } from '../ipc/contract.js'
+import { Menu, shell, type MenuItemConstructorOptions } from 'electron'
+import type { AppCommand } from '../ipc/contract.js'
 
-/** The application menu. Commands that belong to the UI are sent to it as 'app.command' events. */
-export function installMenu(window: BrowserWindow): void {
-  const command = (name: EventPayloads['app.command']['command']) => () => {
-    if (!window.isDestroyed())
-      window.webContents.send(IPC_EVENT_CHANNEL, 'app.command', { command: name })
-  }
+/** The application menu. Commands that belong to the UI go to it as 'app.command' events. */
+export function installMenu(send: (command: AppCommand['command']) => void): void {
+  const command = (name: AppCommand['command']) => () => send(name)
   const isMac = process.platform === 'darwin'
   const template: MenuItemConstructorOptions[] = [
     ...(isMac ? [{ role: 'appMenu' as const }] : []),

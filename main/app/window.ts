@@ -1,17 +1,15 @@
-import { BrowserWindow, shell } from 'electron'
+import { BrowserWindow } from 'electron'
 import { dirname, join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { isSafeExternalUrl } from '../shared/external-links.js'
+import { fileURLToPath } from 'node:url'
+import { APP_PAGE_URL } from '../ipc/app-protocol.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
-export const rendererIndex = join(here, '..', 'renderer', 'index.html')
-export const rendererUrl = pathToFileURL(rendererIndex).href
 
 /**
- * The main window, locked down per Electron's security checklist: isolated
- * and sandboxed renderer without Node, no navigation away from the app,
- * new windows refused, and web links handed to the system browser only
- * after a scheme check. The CSP is in renderer/index.html.
+ * The main window: isolated and sandboxed renderer without Node, loading
+ * the app page from the app: scheme. Navigation, new windows, webviews and
+ * permissions are guarded for every webContents in main.ts
+ * (main/ipc/web-contents-policy.ts); the CSP arrives as a response header.
  */
 export function createMainWindow(): BrowserWindow {
   const window = new BrowserWindow({
@@ -26,27 +24,14 @@ export function createMainWindow(): BrowserWindow {
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
+      nodeIntegrationInSubFrames: false,
       webSecurity: true,
       webviewTag: false,
-      spellcheck: true,
+      spellcheck: false,
+      navigateOnDragDrop: false,
     },
   })
-  const contents = window.webContents
-  contents.setWindowOpenHandler(({ url }) => {
-    openExternal(url)
-    return { action: 'deny' }
-  })
-  contents.on('will-navigate', (event, url) => {
-    if (url === rendererUrl) return
-    event.preventDefault()
-    openExternal(url)
-  })
-  contents.on('will-attach-webview', (event) => event.preventDefault())
   window.once('ready-to-show', () => window.show())
-  void window.loadFile(rendererIndex)
+  void window.loadURL(APP_PAGE_URL)
   return window
-}
-
-function openExternal(url: string): void {
-  if (isSafeExternalUrl(url)) void shell.openExternal(url)
 }

@@ -38,9 +38,6 @@ export interface MailEvents {
   changed: { reason: 'import' | 'flags' }
 }
 
-/** Inline images up to this size are sent to the reader as data: URLs. */
-const INLINE_IMAGE_LIMIT = 2 * 1024 * 1024
-
 /**
  * Everything the UI asks of the mailbox. Reads run on the caller's thread
  * (each is one indexed query: milliseconds even at 150k messages); imports
@@ -78,17 +75,6 @@ export class MailService {
     const row = getMessageRow(this.db, id)
     if (!row) throw new CairnError('NOT_FOUND', 'This message no longer exists.')
     const attachments = getAttachmentRows(this.db, id)
-    const inlineImages: Record<string, string> = {}
-    for (const a of attachments) {
-      if (a.content_id && a.mime_type.startsWith('image/') && a.size <= INLINE_IMAGE_LIMIT) {
-        try {
-          const bytes = readAttachment(this.paths.attachments, a.sha256)
-          inlineImages[a.content_id] = `data:${a.mime_type};base64,${bytes.toString('base64')}`
-        } catch {
-          // a missing attachment file shows as a broken image, not a failed message
-        }
-      }
-    }
     return {
       ...toSummary(row),
       messageId: row.message_id,
@@ -104,7 +90,26 @@ export class MailService {
         contentId: a.content_id,
         disposition: a.disposition,
       })),
-      inlineImages,
+    }
+  }
+
+  /**
+   * The bytes of attachment `attachmentId` of message `messageId`, or null
+   * when the message has no such attachment or its file is gone (a broken
+   * image, not a failed message). Files larger than `maxBytes` are not read.
+   */
+  attachmentContent(
+    messageId: number,
+    attachmentId: number,
+    maxBytes: number,
+  ): { mimeType: string; contentId: string | null; bytes: Buffer } | null {
+    const row = getAttachmentRows(this.db, messageId).find((a) => a.id === attachmentId)
+    if (!row || row.size > maxBytes) return null
+    try {
+      const bytes = readAttachment(this.paths.attachments, row.sha256)
+      return { mimeType: row.mime_type, contentId: row.content_id, bytes }
+    } catch {
+      return null
     }
   }
 

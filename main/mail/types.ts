@@ -44,11 +44,9 @@ export interface MessageDetail extends MessageSummary {
   to: Address[]
   cc: Address[]
   text: string
-  /** The HTML body as received; the renderer shows it only inside a sandboxed frame. */
+  /** The HTML body as received; never sent to the renderer as such (see main/ipc/mail-views.ts). */
   html: string | null
   attachments: AttachmentView[]
-  /** data: URLs for inline images referenced by cid:, small ones only. */
-  inlineImages: Record<string, string>
 }
 
 /** Position after which the next page of a folder listing starts (keyset pagination). */

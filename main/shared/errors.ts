@@ -39,6 +39,9 @@ export type ErrorCode =
   | 'VAULT_RATE_LIMITED'
   | 'VAULT_REJECTED'
   | 'VAULT_TAMPERED'
+  // calls from the renderer
+  | 'UNKNOWN_METHOD'
+  | 'FORBIDDEN_SENDER'
   // generic
   | 'INVALID_ARGUMENT'
   | 'DISK_FULL'

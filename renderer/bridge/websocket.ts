@@ -1,4 +1,5 @@
-import type { CairnBridge, Envelope, EventName } from '../../main/ipc/contract'
+import type { CairnBridge, Envelope } from '../../main/ipc/bridge'
+import type { EventName } from '../../main/ipc/contract'
 
 /**
  * The browser build's side of the contract: the same bridge as the preload

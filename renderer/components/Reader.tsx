@@ -1,13 +1,16 @@
-import { useEffect, useMemo, useState } from 'react'
+import { useEffect, useState } from 'react'
 import type { Address } from '../../main/mail/types'
 import { call } from '../api'
 import { formatBytes, formatFullDate } from '../format'
-import { mailDocument } from '../mail/mail-document'
 import { useQuery } from '../use-query'
 import { PaperclipIcon } from './Icons'
 import { Empty, ErrorState, Loading } from './States'
 
-/** The reading pane. HTML mail is shown in a sandboxed frame with remote content blocked until allowed. */
+/**
+ * The reading pane. HTML mail is shown in a sandboxed frame (no scripts, no
+ * same-origin access) whose document and CSP come from the host; remote
+ * content stays blocked until the user allows it for this message.
+ */
 export function Reader({ messageId }: { messageId: number | null }) {
   const query = useQuery(messageId === null ? null : `message:${messageId}`, () =>
     call('mail.get', { id: messageId as number }),
@@ -22,13 +25,9 @@ export function Reader({ messageId }: { messageId: number | null }) {
       void call('mail.setSeen', { id: message.id, seen: true }).catch(() => undefined)
   }, [message])
 
-  const frame = useMemo(
-    () =>
-      message?.html
-        ? mailDocument(message.html, { allowRemote, inlineImages: message.inlineImages })
-        : null,
-    [message, allowRemote],
-  )
+  // The host serves the mail's cleaned HTML as the frame's own document, with
+  // its own CSP (remote content only in the "Show images" variant).
+  const frame = message?.html ?? null
 
   let body
   if (messageId === null)
@@ -75,7 +74,7 @@ export function Reader({ messageId }: { messageId: number | null }) {
             title="Message content"
             sandbox="allow-popups allow-popups-to-escape-sandbox"
             referrerPolicy="no-referrer"
-            srcDoc={frame.srcdoc}
+            src={allowRemote ? frame.frameUrlWithRemote : frame.frameUrl}
           />
         ) : (
           <pre className="mail-text">{message.text}</pre>

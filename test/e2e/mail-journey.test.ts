@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { MAIL_FRAME_SANDBOX, mailFrameCsp } from '../../main/ipc/csp'
 import { startWebHost, type WebHost } from '../../main/ipc/web-server'
 import { openServices, type CairnServices } from '../../main/services'
 import { keepScreenshot, launchBrowser } from '../support/browser'
@@ -17,7 +18,9 @@ let browser: Browser
 let services: CairnServices | undefined
 let host: WebHost | undefined
 let imageServer: Server | undefined
-let imageRequests = 0
+/** Requests the stand-in for the web received, by path. */
+let webRequests: string[] = []
+const requestsFor = (path: string) => webRequests.filter((p) => p === path).length
 let pageErrors: string[] = []
 
 beforeAll(async () => {
@@ -37,16 +40,36 @@ afterEach(async () => {
   host = services = imageServer = undefined
 })
 
-/** A stand-in for a tracking pixel's server: counts how often the reader fetched it. */
-async function startImageServer(): Promise<string> {
-  imageRequests = 0
-  imageServer = createServer((_req, res) => {
-    imageRequests += 1
+/**
+ * A stand-in for the web a mail points at: a tracking pixel, and addresses
+ * that only a script or a refresh in the mail would load. Records every request.
+ */
+async function startWebStandIn(): Promise<string> {
+  webRequests = []
+  imageServer = createServer((req, res) => {
+    webRequests.push(req.url ?? '')
     res.writeHead(200, { 'Content-Type': 'image/gif' })
     res.end(Buffer.from('R0lGODlhAQABAAAAACw=', 'base64'))
   })
   await new Promise<void>((resolve) => imageServer?.listen(0, '127.0.0.1', resolve))
-  return `http://127.0.0.1:${(imageServer.address() as AddressInfo).port}/pixel.gif`
+  return `http://127.0.0.1:${(imageServer.address() as AddressInfo).port}`
+}
+
+/** A mail's ways of running script: each would change the canary, tell the app, or call the web. */
+function hostileHtml(web: string): string {
+  const effect = `document.getElementById('canary').textContent='script ran';parent.postMessage('script ran','*');new Image().src='${web}/script-ran'`
+  return [
+    '<p id="canary">untouched</p>',
+    `<script>${effect}</script>`,
+    `<img alt="broken" src="data:image/png;base64,AAAA" onerror="${effect}">`,
+    `<svg><script>${effect}</script></svg>`,
+    `<svg onload="${effect}"></svg>`,
+    `<iframe srcdoc="<script>parent.parent.postMessage('script ran','*')</script>"></iframe>`,
+    `<object data="${web}/object"></object>`,
+    `<a id="js-link" href="javascript:${effect}">a link</a>`,
+    `<meta http-equiv="refresh" content="0;url=${web}/refreshed">`,
+    `<form action="${web}/form"><button id="submit">Send</button></form>`,
+  ].join('')
 }
 
 async function openApp(profileDir: string): Promise<Page> {
@@ -58,10 +81,15 @@ async function openApp(profileDir: string): Promise<Page> {
   pageErrors = []
   page.on('pageerror', (error) => pageErrors.push(error.message))
   page.on('console', (message) => {
-    // The mail frame's CSP blocking the tracker is the behaviour under test, not an error.
-    const blockedTracker =
-      /pixel\.gif' violates the following Content Security Policy directive: "img-src data:"/
-    if (message.type() === 'error' && !blockedTracker.test(message.text()))
+    // The mail frame refusing a mail's tracker, scripts and form is the
+    // behaviour under test, not an error. (Chromium also reports here the
+    // scripts the test driver itself tries in the script-less frame.)
+    const expected = [
+      /pixel\.gif' violates the following Content Security Policy directive: "img-src http:\/\/127\.0\.0\.1:\d+\/mail\/[\w-]{22}\/inline\/ data:/,
+      /^Blocked script execution in 'http:\/\/127\.0\.0\.1:\d+\/mail\/[\w-]{22}\/frame(\?remote=1)?' because the document's frame is sandboxed/,
+      /^Blocked form submission .* sandboxed/,
+    ]
+    if (message.type() === 'error' && !expected.some((pattern) => pattern.test(message.text())))
       pageErrors.push(message.text())
   })
   await page.goto(host.url)
@@ -70,7 +98,8 @@ async function openApp(profileDir: string): Promise<Page> {
 
 describe('mail in the browser build', () => {
   it('first run → import an mbox → folder and counts → read a message → search finds it', async () => {
-    const pixel = await startImageServer()
+    const web = await startWebStandIn()
+    const pixel = `${web}/pixel.gif`
     const logo = Buffer.from(
       'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
       'base64',
@@ -89,7 +118,7 @@ describe('mail in the browser build', () => {
         from: 'Zoë Quill <zoe@example.org>',
         date: 'Sun, 15 Mar 2026 12:00:00 +0000',
         headers: { Status: 'O' },
-        html: `<h1>Hello</h1><p>The secret word is <b>xylophone</b>.</p><img alt="logo" src="cid:logo@x"><img alt="tracker" src="${pixel}"><script>document.title='pwned'</script>`,
+        html: `<h1>Hello</h1><p>The secret word is <b>xylophone</b>.</p><img alt="logo" src="cid:logo@x"><img alt="tracker" src="${pixel}">${hostileHtml(web)}`,
         attachments: [
           {
             filename: 'logo.png',
@@ -150,26 +179,48 @@ describe('mail in the browser build', () => {
       'notes.pdf',
     )
 
-    // HTML in a sandboxed frame: no scripts, inline image shown, tracker blocked.
+    // HTML in a sandboxed frame served by the host with its own CSP:
+    // inline image shown, tracker blocked, no script runs.
+    await page.evaluate(
+      "window.messagesFromFrames = 0; addEventListener('message', () => messagesFromFrames++)",
+    )
     const frameElement = page.locator('iframe.mail-frame')
     expect(await frameElement.getAttribute('sandbox')).toBe(
       'allow-popups allow-popups-to-escape-sandbox',
     )
+    expect(await frameElement.getAttribute('src')).toMatch(/^\/mail\/[\w-]{22}\/frame$/)
     const frame = page.frameLocator('iframe.mail-frame')
-    await expect.poll(() => frame.locator('p').textContent()).toBe('The secret word is xylophone.')
-    expect(await frame.locator('script').count()).toBe(0)
-    expect(await frame.locator('img[alt="logo"]').getAttribute('src')).toMatch(
-      /^data:image\/png;base64,/,
-    )
-    expect(await page.title()).toBe('Cairn')
+    await expect
+      .poll(() => frame.locator('p').first().textContent())
+      .toBe('The secret word is xylophone.')
+    const logoImage = frame.locator('img[alt="logo"]')
+    expect(await logoImage.getAttribute('src')).toMatch(/^\/mail\/[\w-]{22}\/inline\/\d+$/)
+    await expect
+      .poll(() =>
+        logoImage.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+      )
+      .toBe(1)
     await expect
       .poll(() => page.getByRole('note').textContent())
       .toContain('Remote images are blocked')
-    await page.waitForTimeout(300)
-    expect(imageRequests).toBe(0)
+    const noScriptRan = async () => {
+      await frame.locator('#js-link').click()
+      await frame.locator('#submit').click()
+      await page.waitForTimeout(500)
+      expect(await frame.locator('#canary').textContent()).toBe('untouched')
+      expect(await page.evaluate('window.messagesFromFrames')).toBe(0)
+      for (const path of ['/script-ran', '/refreshed', '/object', '/form'])
+        expect(requestsFor(path), path).toBe(0)
+      expect(page.frames()).toHaveLength(2) // the app and the mail frame: no frame inside the mail
+    }
+    await noScriptRan()
+    expect(requestsFor('/pixel.gif')).toBe(0)
     await keepScreenshot(page, 'mail-view')
     await page.getByRole('button', { name: 'Show images' }).click()
-    await expect.poll(() => imageRequests).toBeGreaterThan(0)
+    await expect.poll(() => requestsFor('/pixel.gif')).toBeGreaterThan(0)
+    expect(await frameElement.getAttribute('src')).toMatch(/^\/mail\/[\w-]{22}\/frame\?remote=1$/)
+    // Allowing images allows no script.
+    await noScriptRan()
 
     // Reading marked it read: the unread count went down.
     await expect.poll(() => inbox.textContent()).toBe('Inbox10 / 31')
@@ -199,6 +250,65 @@ describe('mail in the browser build', () => {
     const shot = await keepScreenshot(page, 'mail-journey')
     expect(existsSync(shot)).toBe(true)
     await page.close()
+  })
+
+  it("the mail frame's CSP and sandbox alone stop a mail's scripts (the cleaner is a second layer)", async () => {
+    const web = await startWebStandIn()
+    // A page and a frame served with exactly the mail frame's policy, but the mail's HTML uncleaned.
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x')
+      const origin = `http://${req.headers.host ?? ''}`
+      if (url.pathname === '/') {
+        const sandbox = url.searchParams.get('control') ? 'allow-scripts' : MAIL_FRAME_SANDBOX
+        const src = url.searchParams.get('control') ? '/frame?control=1' : '/frame'
+        res.writeHead(200, { 'Content-Type': 'text/html' })
+        res.end(
+          `<script>window.messagesFromFrames=0;addEventListener('message',()=>messagesFromFrames++)</script>` +
+            `<iframe sandbox="${sandbox}" src="${src}"></iframe>`,
+        )
+      } else {
+        const headers: Record<string, string> = { 'Content-Type': 'text/html' }
+        if (!url.searchParams.get('control'))
+          headers['Content-Security-Policy'] = mailFrameCsp({
+            origin,
+            viewId: 'v',
+            allowRemote: true,
+          })
+        res.writeHead(200, headers)
+        // (The control leaves out the refresh, which would navigate its frame away.)
+        const html = url.searchParams.get('control')
+          ? hostileHtml(web).replace(/<meta[^>]*>/, '')
+          : hostileHtml(web)
+        res.end(`<!doctype html><body>${html}</body>`)
+      }
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const page = await browser.newPage()
+    try {
+      const run = async (query: string) => {
+        webRequests = []
+        await page.goto(`${base}/${query}`)
+        const frame = page.frameLocator('iframe')
+        await expect.poll(() => frame.locator('#canary').count()).toBe(1)
+        await page.waitForTimeout(500)
+        return {
+          canary: await frame.locator('#canary').textContent(),
+          messages: (await page.evaluate('window.messagesFromFrames')) as number,
+          calls: requestsFor('/script-ran'),
+        }
+      }
+      // Control: the same HTML with scripts allowed does run (so the checks can see a script).
+      const control = await run('?control=1')
+      expect(control.canary).toBe('script ran')
+      expect(control.messages).toBeGreaterThan(0)
+      expect(control.calls).toBeGreaterThan(0)
+      // The mail frame's policy, even with remote images allowed: nothing runs.
+      expect(await run('')).toEqual({ canary: 'untouched', messages: 0, calls: 0 })
+    } finally {
+      await page.close()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
   })
 
   it('scrolls a folder of 150,000 messages with a bounded number of rows in the page', async () => {

@@ -53,4 +53,12 @@ describe('layering rules', () => {
     )
     expect(types).toEqual([])
   })
+
+  it("refuse Node's globals in the renderer (its type check sees Node's types through the contract)", async () => {
+    const messages = await lint(
+      'renderer/example.ts',
+      'export const home = process.env.HOME\nexport const b = Buffer.from("x")\n',
+    )
+    expect(messages.filter((m) => m.includes('The renderer has no Node'))).toHaveLength(2)
+  })
 })

@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto'
+import { prepareMailHtml } from '../mail/mail-html.js'
+import type { MailService } from '../mail/mail-service.js'
+import type { AttachmentView, MessageDetail } from '../mail/types.js'
+import type { MessageView } from './services/mail.js'
+
+/** How many opened messages keep a working frame address (older ones answer 404). */
+const VIEW_LIMIT = 64
+
+/** Inline images larger than this are not served (a broken image rather than a memory spike). */
+export const INLINE_IMAGE_MAX_BYTES = 32 * 1024 * 1024
+
+/** Image types an inline part may be served as; anything else is not an image to the frame. */
+const IMAGE_TYPES = new Set([
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'image/avif',
+  'image/bmp',
+  'image/x-icon',
+  'image/vnd.microsoft.icon',
+  'image/svg+xml',
+])
+
+/** An unguessable view id: 128 random bits, URL-safe. */
+const VIEW_ID = /^[A-Za-z0-9_-]{22}$/
+
+/**
+ * What a mail frame may load, per opened message. Opening a message mints
+ * a capability: a random view id that names the message in the frame's
+ * address (`/mail/<view>/frame`) and in its inline images'
+ * (`/mail/<view>/inline/<attachment>`). Both hosts serve these paths only
+ * for ids minted here, so another page on the machine (the browser build
+ * listens on loopback) cannot read mail by guessing message numbers.
+ */
+export class MailViews {
+  /** view id → message id, oldest first (a Map keeps insertion order). */
+  private readonly views = new Map<string, number>()
+
+  constructor(
+    private readonly mail: Pick<MailService, 'getMessage' | 'attachmentContent'>,
+    private readonly limit = VIEW_LIMIT,
+  ) {}
+
+  /** The message as the reader shows it, with a fresh frame address for its HTML. */
+  present(detail: MessageDetail): MessageView {
+    const { html, ...rest } = detail
+    if (html === null) return { ...rest, html: null }
+    const viewId = randomBytes(16).toString('base64url')
+    this.views.set(viewId, detail.id)
+    for (const oldest of this.views.keys()) {
+      if (this.views.size <= this.limit) break
+      this.views.delete(oldest)
+    }
+    const { hasRemoteContent } = prepareMailHtml(html, {
+      inlineImageUrl: inlineImageUrls(viewId, detail.attachments),
+    })
+    const frameUrl = `/mail/${viewId}/frame`
+    return {
+      ...rest,
+      html: { frameUrl, frameUrlWithRemote: `${frameUrl}?remote=1`, hasRemoteContent },
+    }
+  }
+
+  /** The cleaned HTML document of view `viewId`, or null for an unknown view or a message without HTML. */
+  async document(viewId: string): Promise<string | null> {
+    const messageId = this.messageOf(viewId)
+    if (messageId === null) return null
+    const detail = await this.mail.getMessage(messageId)
+    if (detail.html === null) return null
+    return prepareMailHtml(detail.html, {
+      inlineImageUrl: inlineImageUrls(viewId, detail.attachments),
+    }).html
+  }
+
+  /** An inline image of view `viewId`'s message, or null if it has no such image part. */
+  inlineImage(viewId: string, attachmentId: number): { mimeType: string; bytes: Buffer } | null {
+    const messageId = this.messageOf(viewId)
+    if (messageId === null) return null
+    const part = this.mail.attachmentContent(messageId, attachmentId, INLINE_IMAGE_MAX_BYTES)
+    if (!part || part.contentId === null) return null
+    const mimeType = part.mimeType.toLowerCase().split(';')[0]?.trim() ?? ''
+    return IMAGE_TYPES.has(mimeType) ? { mimeType, bytes: part.bytes } : null
+  }
+
+  private messageOf(viewId: string): number | null {
+    return VIEW_ID.test(viewId) ? (this.views.get(viewId) ?? null) : null
+  }
+}
+
+function inlineImageUrls(
+  viewId: string,
+  attachments: AttachmentView[],
+): (contentId: string) => string | null {
+  const byContentId = new Map<string, number>()
+  for (const a of attachments) {
+    if (a.contentId && a.mimeType.toLowerCase().startsWith('image/'))
+      byContentId.set(a.contentId, a.id)
+  }
+  return (contentId) => {
+    const id = byContentId.get(contentId)
+    return id === undefined ? null : `/mail/${viewId}/inline/${id}`
+  }
+}

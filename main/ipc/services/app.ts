@@ -1,0 +1,32 @@
+/** The host itself: who it is, what it can do beyond the contract, and menu commands for the UI. */
+import { z } from 'zod'
+import { defineService, event, method, returns } from '../define.js'
+
+export interface AppInfo {
+  version: string
+  profileDir: string
+  platform: string
+  /** What the host can do beyond the contract: native file dialogs exist only in the desktop app. */
+  capabilities: { nativeDialogs: boolean }
+}
+
+/** A menu command (File > Import mail…) for the renderer to carry out. */
+export interface AppCommand {
+  command: 'import-mail' | 'find'
+}
+
+const none = z.object({}).strict()
+
+export const appService = defineService({
+  methods: {
+    info: method({ input: none, output: returns<AppInfo>(), handle: (ctx) => ctx.info }),
+    pickImportSources: method({
+      input: none,
+      output: returns<string[] | null>(),
+      handle: async (ctx) => (ctx.host.pickImportSources ? ctx.host.pickImportSources() : null),
+    }),
+  },
+  events: {
+    command: event<AppCommand>((ctx, emit) => ctx.host.commands.on('command', emit)),
+  },
+})

@@ -1,0 +1,91 @@
+/**
+ * The renderer's `call` and `on` are typed from the service declarations
+ * alone: these lines are checked by `npm run typecheck` (a wrong name,
+ * input or payload use does not compile), and run against a stand-in bridge.
+ */
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import type { CairnBridge, Envelope } from '../../main/ipc/bridge'
+import type {
+  BackupStatus,
+  EventName,
+  EventPayloads,
+  Method,
+  MethodInput,
+  MethodOutput,
+  MessageView,
+} from '../../main/ipc/contract'
+import { call, CallError, on, setBridge } from '../../renderer/api'
+
+describe('the typed contract', () => {
+  it('names every method and event of every service, with their types', () => {
+    expectTypeOf<Method>().toEqualTypeOf<
+      | 'app.info'
+      | 'app.pickImportSources'
+      | 'mail.overview'
+      | 'mail.folders'
+      | 'mail.list'
+      | 'mail.search'
+      | 'mail.get'
+      | 'mail.setSeen'
+      | 'mail.import.start'
+      | 'mail.import.cancel'
+      | 'backup.status'
+      | 'backup.runNow'
+    >()
+    expectTypeOf<EventName>().toEqualTypeOf<
+      | 'app.command'
+      | 'mail.import.progress'
+      | 'mail.import.finished'
+      | 'mail.changed'
+      | 'backup.started'
+      | 'backup.progress'
+      | 'backup.finished'
+    >()
+    expectTypeOf<MethodInput<'mail.get'>>().toEqualTypeOf<{ id: number }>()
+    expectTypeOf<MethodOutput<'mail.get'>>().toEqualTypeOf<MessageView>()
+    expectTypeOf<MethodOutput<'backup.status'>>().toEqualTypeOf<BackupStatus>()
+    expectTypeOf<EventPayloads['backup.progress']>().toEqualTypeOf<{
+      phase: 'snapshot' | 'writing'
+      bytesDone: number
+      bytesTotal: number
+    }>()
+  })
+
+  it("types the renderer's call and on, and turns error envelopes into CallErrors", async () => {
+    const sent: unknown[] = []
+    const bridge: CairnBridge = {
+      invoke: (method, input) => {
+        sent.push([method, input])
+        return Promise.resolve(
+          (method === 'backup.runNow'
+            ? { ok: false, error: { code: 'BACKUP_BUSY', message: 'busy' } }
+            : { ok: true, value: { messageCount: 2 } }) as Envelope<never>,
+        )
+      },
+      on: () => () => undefined,
+    }
+    setBridge(bridge)
+    const overview = await call('mail.overview', {})
+    expectTypeOf(overview).toEqualTypeOf<{ messageCount: number }>()
+    expect(overview.messageCount).toBe(2)
+    await expect(call('backup.runNow', {})).rejects.toEqual(new CallError('BACKUP_BUSY', 'busy'))
+    expect(sent).toEqual([
+      ['mail.overview', {}],
+      ['backup.runNow', {}],
+    ])
+    const off = on('backup.progress', (p) => expectTypeOf(p.bytesDone).toEqualTypeOf<number>())
+    off()
+
+    if (sent.length < 0) {
+      // Compile-time only: each of these is a type error.
+      // @ts-expect-error -- no such method
+      await call('mail.deleteEverything', {})
+      // @ts-expect-error -- id is a number
+      await call('mail.get', { id: '1' })
+      // @ts-expect-error -- no such event
+      on('mail.nothing', () => undefined)
+      // @ts-expect-error -- the payload has no such field
+      on('backup.finished', (p) => p.bytesDone)
+    }
+  })
+})
