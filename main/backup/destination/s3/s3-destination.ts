@@ -245,6 +245,7 @@ class S3Store implements FileStore {
   readonly lock: LockSettings | null
   readonly partSize: number
   readonly concurrency: number
+  private readonly requestTimeoutMs: number
 
   constructor(settings: S3Settings) {
     const env = settings.env ?? process.env
@@ -254,6 +255,7 @@ class S3Store implements FileStore {
     this.lock = settings.objectLock ?? null
     this.partSize = Math.max(5 << 20, settings.partSize ?? DEFAULT_PART)
     this.concurrency = settings.concurrency ?? 2
+    this.requestTimeoutMs = settings.requestTimeoutMs ?? 120_000
     const endpoint = settings.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? undefined
     const config: S3ClientConfig = {
       region: settings.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
@@ -274,6 +276,11 @@ class S3Store implements FileStore {
     this.client = new S3Client(config)
   }
 
+  /** Small requests give up after the timeout: a server that stops answering is reported, not waited for. */
+  private timeout() {
+    return { abortSignal: AbortSignal.timeout(this.requestTimeoutMs) }
+  }
+
   key(name: string): string {
     return `${this.prefix}${name}`
   }
@@ -291,6 +298,7 @@ class S3Store implements FileStore {
             Delimiter: '/',
             ContinuationToken: token,
           }),
+          this.timeout(),
         )
       } catch (error) {
         throw s3Error(this.label, error, 'list the bucket')
@@ -326,6 +334,7 @@ class S3Store implements FileStore {
             KeyMarker: keyMarker,
             UploadIdMarker: uploadIdMarker,
           }),
+          this.timeout(),
         )
       } catch (error) {
         throw s3Error(this.label, error, 'list unfinished uploads')
@@ -346,7 +355,7 @@ class S3Store implements FileStore {
 
   async stat(name: string): Promise<StoreEntry | null> {
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(this.check(name)) }))
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(this.check(name)) }), this.timeout())
       return { name, size: head.ContentLength ?? 0, isFile: true, modifiedAt: head.LastModified ?? null }
     } catch (error) {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
@@ -380,6 +389,7 @@ class S3Store implements FileStore {
               }
             : {}),
         }),
+        this.timeout(),
       )
     } catch (error) {
       throw s3Error(this.label, error, 'write')
@@ -388,7 +398,7 @@ class S3Store implements FileStore {
 
   async readSmall(name: string, limit: number): Promise<Buffer | null> {
     try {
-      const got = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(this.check(name)) }))
+      const got = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(this.check(name)) }), this.timeout())
       if ((got.ContentLength ?? 0) > limit) {
         ;(got.Body as Readable | undefined)?.destroy()
         return null
@@ -421,7 +431,7 @@ class S3Store implements FileStore {
 
   async remove(name: string): Promise<void> {
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(this.check(name)) }))
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(this.check(name)) }), this.timeout())
     } catch (error) {
       throw s3Error(this.label, error, 'delete')
     }

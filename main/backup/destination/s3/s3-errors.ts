@@ -14,6 +14,22 @@ export function s3Error(label: string, error: unknown, action: string): CairnErr
   const e = (error ?? {}) as SdkError
   const code = e.Code ?? e.name ?? ''
   const status = e.$metadata?.httpStatusCode
+  // Our own timer (AbortSignal.timeout) ends a request the server does not answer.
+  if ((code === 'TimeoutError' || code === 'AbortError') && /timed out|abort/i.test(e.message ?? ''))
+    return destinationError(
+      'DESTINATION_TIMEOUT',
+      label,
+      'the server stopped answering (timed out). Check the network, or try again later.',
+      error,
+    )
+  // The SDK names every dropped socket a TimeoutError; only its message tells a real timeout.
+  if ((code === 'TimeoutError' || code === 'RequestTimeout') && /timed? ?out|timeout/i.test(e.message ?? ''))
+    return destinationError(
+      'DESTINATION_TIMEOUT',
+      label,
+      'the server stopped answering (timed out). Check the network, or try again later.',
+      error,
+    )
   const network = networkError(label, error)
   if (network) return network
   switch (code) {
