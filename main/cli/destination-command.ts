@@ -11,7 +11,14 @@ import { DESTINATION_NAME, parseDestinationAddress } from '../backup/destination
 import { openDestination, openNamedDestination } from '../backup/destination/open-destination.js'
 import { HostKeyError } from '../backup/destination/sftp/host-key.js'
 import { CairnError, errnoCode, isCairnError } from '../shared/errors.js'
-import { parseCommandArgs, runSubcommand, UsageError, writeJson, type CliContext, type Command } from './command.js'
+import {
+  parseCommandArgs,
+  runSubcommand,
+  UsageError,
+  writeJson,
+  type CliContext,
+  type Command,
+} from './command.js'
 import { openCliProfile, profileDirOf, profileOption } from './profile-arg.js'
 import { promptLine, readStdin } from './prompt.js'
 
@@ -66,8 +73,10 @@ async function add(args: string[], context: CliContext): Promise<number> {
   if (!DESTINATION_NAME.test(name))
     throw new UsageError('a destination name has letters, digits, ".", "_" or "-" (up to 64)')
   const address = parseDestinationAddress(url)
-  if (address.kind === 'name') throw new UsageError('URL must be a folder or an address, not a name')
-  const lockDays = values['object-lock-days'] === undefined ? null : Number(values['object-lock-days'])
+  if (address.kind === 'name')
+    throw new UsageError('URL must be a folder or an address, not a name')
+  const lockDays =
+    values['object-lock-days'] === undefined ? null : Number(values['object-lock-days'])
   if (lockDays !== null && (!Number.isInteger(lockDays) || lockDays < 1))
     throw new UsageError('--object-lock-days takes a whole number of days')
   const lockMode = (values['object-lock-mode'] ?? 'governance').toUpperCase()
@@ -79,7 +88,9 @@ async function add(args: string[], context: CliContext): Promise<number> {
   const entry: DestinationEntry = {
     url: address.kind === 'folder' ? address.path : url,
     kind: address.kind,
-    user: values.user ?? (address.kind === 'sftp' ? address.user : address.kind === 'webdav' ? address.user : null),
+    user:
+      values.user ??
+      (address.kind === 'sftp' ? address.user : address.kind === 'webdav' ? address.user : null),
     endpoint: values.endpoint ?? null,
     region: values.region ?? null,
     pathStyle: values['path-style'] ?? null,
@@ -96,19 +107,29 @@ async function add(args: string[], context: CliContext): Promise<number> {
   const secret = values['password-stdin'] ? (await readStdin()).replace(/\r?\n$/, '') : null
   if (values['password-stdin'] && !secret) throw new UsageError('--password-stdin read nothing')
   if (address.kind === 's3' && secret && !entry.user)
-    throw new UsageError('for S3, --password-stdin reads the secret access key: give its key id with --user')
+    throw new UsageError(
+      'for S3, --password-stdin reads the secret access key: give its key id with --user',
+    )
   const purpose =
-    address.kind === 's3' ? 'secret-access-key' : address.kind === 'sftp' && entry.identityFile ? 'key-passphrase' : 'password'
+    address.kind === 's3'
+      ? 'secret-access-key'
+      : address.kind === 'sftp' && entry.identityFile
+        ? 'key-passphrase'
+        : 'password'
 
   const profile = openCliProfile(profileDirOf(values, context))
   try {
     const secrets = destinationSecrets(osKeychain(), profile.id)
     if (!values['no-test']) {
       const attempt = async (hostKey: string | null) => {
-        const destination = openDestination(address, { ...entry, hostKey }, {
-          env: context.env,
-          secrets: { get: (p) => (p === purpose ? secret : null) },
-        })
+        const destination = openDestination(
+          address,
+          { ...entry, hostKey },
+          {
+            env: context.env,
+            secrets: { get: (p) => (p === purpose ? secret : null) },
+          },
+        )
         try {
           return await destination.test()
         } finally {
@@ -147,7 +168,10 @@ async function acceptHostKey(error: HostKeyError, context: CliContext): Promise<
 }
 
 async function list(args: string[], context: CliContext): Promise<number> {
-  const { values } = parseCommandArgs(args, { ...profileOption, json: { type: 'boolean', default: false } })
+  const { values } = parseCommandArgs(args, {
+    ...profileOption,
+    json: { type: 'boolean', default: false },
+  })
   const profile = openCliProfile(profileDirOf(values, context))
   try {
     const entries = Object.entries(readDestinations(profile)).map(([name, e]) => ({
@@ -160,8 +184,13 @@ async function list(args: string[], context: CliContext): Promise<number> {
       bandwidthLimit: e.bandwidthLimit,
     }))
     if (values.json) writeJson(context, entries)
-    else if (entries.length === 0) context.stdout.write('No destinations yet (cairn destination add).\n')
-    else for (const e of entries) context.stdout.write(`${e.name.padEnd(16)} ${e.kind.padEnd(7)} ${e.url}${e.user ? `  (as ${e.user})` : ''}\n`)
+    else if (entries.length === 0)
+      context.stdout.write('No destinations yet (cairn destination add).\n')
+    else
+      for (const e of entries)
+        context.stdout.write(
+          `${e.name.padEnd(16)} ${e.kind.padEnd(7)} ${e.url}${e.user ? `  (as ${e.user})` : ''}\n`,
+        )
     return 0
   } finally {
     profile.close()
@@ -179,10 +208,21 @@ async function test(args: string[], context: CliContext): Promise<number> {
     const all = readDestinations(profile)
     const names = positionals.length ? positionals : Object.keys(all)
     const secrets = destinationSecrets(osKeychain(), profile.id)
-    const results: { name: string; ok: boolean; checks?: string[]; details?: Record<string, string>; error?: string; code?: string }[] = []
+    const results: {
+      name: string
+      ok: boolean
+      checks?: string[]
+      details?: Record<string, string>
+      error?: string
+      code?: string
+    }[] = []
     for (const name of names) {
       const entry = all[name]
-      if (!entry) throw new CairnError('NOT_FOUND', `There is no destination named "${name}" (cairn destination list).`)
+      if (!entry)
+        throw new CairnError(
+          'NOT_FOUND',
+          `There is no destination named "${name}" (cairn destination list).`,
+        )
       const destination = openNamedDestination(name, entry, secrets, { env: context.env })
       try {
         const report = await destination.test()
@@ -197,7 +237,9 @@ async function test(args: string[], context: CliContext): Promise<number> {
     if (values.json) writeJson(context, results)
     else
       for (const r of results)
-        context.stdout.write(r.ok ? `${r.name}: OK (${r.checks?.join(', ')})\n` : `${r.name}: FAILED: ${r.error}\n`)
+        context.stdout.write(
+          r.ok ? `${r.name}: OK (${r.checks?.join(', ')})\n` : `${r.name}: FAILED: ${r.error}\n`,
+        )
     return results.every((r) => r.ok) ? 0 : 1
   } finally {
     profile.close()
@@ -211,7 +253,10 @@ async function remove(args: string[], context: CliContext): Promise<number> {
   const profile = openCliProfile(profileDirOf(values, context))
   try {
     if (!readDestinations(profile)[name])
-      throw new CairnError('NOT_FOUND', `There is no destination named "${name}" (cairn destination list).`)
+      throw new CairnError(
+        'NOT_FOUND',
+        `There is no destination named "${name}" (cairn destination list).`,
+      )
     writeDestination(profile, name, null)
     destinationSecrets(osKeychain(), profile.id).deleteAll(name)
     context.stdout.write(`Removed destination "${name}" (its backups are left where they are).\n`)
@@ -225,6 +270,9 @@ function readText(path: string, what: string): string {
   try {
     return readFileSync(path, 'utf8')
   } catch (error) {
-    throw new CairnError('INVALID_ARGUMENT', `Cannot read the ${what} file ${path} (${errnoCode(error) ?? 'error'}).`)
+    throw new CairnError(
+      'INVALID_ARGUMENT',
+      `Cannot read the ${what} file ${path} (${errnoCode(error) ?? 'error'}).`,
+    )
   }
 }

@@ -49,7 +49,19 @@ describe('cairn destination', () => {
     const profile = profileDir()
     const secret = 'S3-SECRET-never-in-settings'
     const added = await runCli(
-      ['destination', 'add', '--profile', profile, 'offsite', 's3://cli-bucket/laptop', '--endpoint', moto.endpoint, '--user', 'AKIDCAIRN', '--password-stdin'],
+      [
+        'destination',
+        'add',
+        '--profile',
+        profile,
+        'offsite',
+        's3://cli-bucket/laptop',
+        '--endpoint',
+        moto.endpoint,
+        '--user',
+        'AKIDCAIRN',
+        '--password-stdin',
+      ],
       { input: `${secret}\n`, env: env() },
     )
     expect(added.stderr).toBe('')
@@ -57,41 +69,84 @@ describe('cairn destination', () => {
     expect(added.stdout).toMatch(/Checked s3:\/\/cli-bucket\/laptop\/: .*wrote a test file/)
     const settingsText = readFileSync(join(profile, 'settings.json'), 'utf8')
     expect(settingsText).not.toContain(secret)
-    const settings = JSON.parse(settingsText) as { profileId: string; destinations: Record<string, { kind: string; user: string }> }
+    const settings = JSON.parse(settingsText) as {
+      profileId: string
+      destinations: Record<string, { kind: string; user: string }>
+    }
     expect(settings.destinations.offsite).toMatchObject({ kind: 's3', user: 'AKIDCAIRN' })
-    expect(osKeychain().get(destinationSecretName(settings.profileId, 'offsite', 'secret-access-key'))).toBe(secret)
+    expect(
+      osKeychain().get(destinationSecretName(settings.profileId, 'offsite', 'secret-access-key')),
+    ).toBe(secret)
 
-    const listed = await runCli(['destination', 'list', '--profile', profile, '--json'], { env: env() })
-    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ name: 'offsite', kind: 's3' })])
+    const listed = await runCli(['destination', 'list', '--profile', profile, '--json'], {
+      env: env(),
+    })
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({ name: 'offsite', kind: 's3' }),
+    ])
     expect(listed.stdout).not.toContain(secret)
 
     const tested = await runCli(['destination', 'test', '--profile', profile], { env: env() })
     expect(tested.stdout).toMatch(/^offsite: OK/)
     expect(tested.code).toBe(0)
 
-    const removed = await runCli(['destination', 'remove', '--profile', profile, 'offsite'], { env: env() })
+    const removed = await runCli(['destination', 'remove', '--profile', profile, 'offsite'], {
+      env: env(),
+    })
     expect(removed.code).toBe(0)
-    expect(osKeychain().get(destinationSecretName(settings.profileId, 'offsite', 'secret-access-key'))).toBeNull()
-    expect(JSON.parse(readFileSync(join(profile, 'settings.json'), 'utf8')).destinations).toEqual({})
+    expect(
+      osKeychain().get(destinationSecretName(settings.profileId, 'offsite', 'secret-access-key')),
+    ).toBeNull()
+    expect(JSON.parse(readFileSync(join(profile, 'settings.json'), 'utf8')).destinations).toEqual(
+      {},
+    )
   })
 
   it('adds a WebDAV destination over TLS with --ca, and refuses a wrong password without saving it', async () => {
     const profile = profileDir()
     const url = `webdavs://127.0.0.1:${apache.port}/digest/`
     const wrong = await runCli(
-      ['destination', 'add', '--profile', profile, 'nas', url, '--user', apache.user, '--password-stdin', '--ca', caFile],
+      [
+        'destination',
+        'add',
+        '--profile',
+        profile,
+        'nas',
+        url,
+        '--user',
+        apache.user,
+        '--password-stdin',
+        '--ca',
+        caFile,
+      ],
       { input: 'wrong\n', env: env() },
     )
     expect(wrong.code).toBe(1)
-    expect(wrong.stderr).toMatch(/webdavs:\/\/127\.0\.0\.1:\d+\/digest\/: the server did not accept the user name and password/)
+    expect(wrong.stderr).toMatch(
+      /webdavs:\/\/127\.0\.0\.1:\d+\/digest\/: the server did not accept the user name and password/,
+    )
     expect(wrong.stderr).not.toContain('wrong')
     const ok = await runCli(
-      ['destination', 'add', '--profile', profile, 'nas', url, '--user', apache.user, '--password-stdin', '--ca', caFile],
+      [
+        'destination',
+        'add',
+        '--profile',
+        profile,
+        'nas',
+        url,
+        '--user',
+        apache.user,
+        '--password-stdin',
+        '--ca',
+        caFile,
+      ],
       { input: `${apache.password}\n`, env: env() },
     )
     expect(ok.code, ok.stderr).toBe(0)
     expect(readFileSync(join(profile, 'settings.json'), 'utf8')).not.toContain(apache.password)
-    const tested = await runCli(['destination', 'test', '--profile', profile, 'nas', '--json'], { env: env() })
+    const tested = await runCli(['destination', 'test', '--profile', profile, 'nas', '--json'], {
+      env: env(),
+    })
     expect(JSON.parse(tested.stdout)[0]).toMatchObject({ ok: true, details: { auth: 'digest' } })
   })
 
@@ -100,29 +155,53 @@ describe('cairn destination', () => {
     const keyFile = join(mkdtempSync(join(tmpdir(), 'cairn-key-')), 'id')
     writeFileSync(keyFile, sshd.userKey, { mode: 0o600 })
     const url = `sftp://${sshd.user}@127.0.0.1:${sshd.port}${sshd.root}`
-    const first = await runCli(['destination', 'add', '--profile', profile, 'box', url, '--identity', keyFile], { env: env() })
+    const first = await runCli(
+      ['destination', 'add', '--profile', profile, 'box', url, '--identity', keyFile],
+      { env: env() },
+    )
     expect(first.code).toBe(1)
     expect(first.stderr).toContain(sshd.hostKeyFingerprint)
     expect(first.stderr).toMatch(/--host-key/)
     const accepted = await runCli(
-      ['destination', 'add', '--profile', profile, 'box', url, '--identity', keyFile, '--host-key', sshd.hostKeyFingerprint],
+      [
+        'destination',
+        'add',
+        '--profile',
+        profile,
+        'box',
+        url,
+        '--identity',
+        keyFile,
+        '--host-key',
+        sshd.hostKeyFingerprint,
+      ],
       { env: env() },
     )
     expect(accepted.code, accepted.stderr).toBe(0)
     const settings = JSON.parse(readFileSync(join(profile, 'settings.json'), 'utf8')) as {
       destinations: Record<string, { hostKey: string; identityFile: string }>
     }
-    expect(settings.destinations.box).toMatchObject({ hostKey: sshd.hostKeyFingerprint, identityFile: keyFile })
-    const tested = await runCli(['destination', 'test', '--profile', profile, 'box'], { env: env() })
+    expect(settings.destinations.box).toMatchObject({
+      hostKey: sshd.hostKeyFingerprint,
+      identityFile: keyFile,
+    })
+    const tested = await runCli(['destination', 'test', '--profile', profile, 'box'], {
+      env: env(),
+    })
     expect(tested.stdout).toMatch(/^box: OK/)
   })
 
   it('refuses a password inside a URL, and unknown kinds', async () => {
     const profile = profileDir()
-    const withPassword = await runCli(['destination', 'add', '--profile', profile, 'x', 'webdavs://u:secret@nas.example/dav'], { env: env() })
+    const withPassword = await runCli(
+      ['destination', 'add', '--profile', profile, 'x', 'webdavs://u:secret@nas.example/dav'],
+      { env: env() },
+    )
     expect(withPassword.code).toBe(1)
     expect(withPassword.stderr).toMatch(/no password in a destination address/)
-    const ftp = await runCli(['destination', 'add', '--profile', profile, 'x', 'ftp://host/path'], { env: env() })
+    const ftp = await runCli(['destination', 'add', '--profile', profile, 'x', 'ftp://host/path'], {
+      env: env(),
+    })
     expect(ftp.stderr).toMatch(/not a kind of destination/)
   })
 })

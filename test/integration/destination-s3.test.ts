@@ -28,7 +28,12 @@ let admin: S3Client
 
 beforeAll(async () => {
   moto = await startMoto()
-  admin = new S3Client({ endpoint: moto.endpoint, region: 'us-east-1', forcePathStyle: true, credentials })
+  admin = new S3Client({
+    endpoint: moto.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials,
+  })
 })
 afterAll(async () => {
   admin?.destroy()
@@ -36,7 +41,15 @@ afterAll(async () => {
 })
 
 function settings(bucket: string, prefix: string, extra: Partial<S3Settings> = {}): S3Settings {
-  return { bucket, prefix, endpoint: moto.endpoint, credentials, partSize: 5 << 20, env: {}, ...extra }
+  return {
+    bucket,
+    prefix,
+    endpoint: moto.endpoint,
+    credentials,
+    partSize: 5 << 20,
+    env: {},
+    ...extra,
+  }
 }
 
 describeDestinationContract('S3 (moto)', async () => {
@@ -52,7 +65,11 @@ describeDestinationContract('S3 (moto)', async () => {
     rawGet: async (name) => {
       try {
         const got = await admin.send(new GetObjectCommand({ Bucket: bucket, Key: prefix + name }))
-        return Buffer.from(await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray())
+        return Buffer.from(
+          await (
+            got.Body as { transformToByteArray(): Promise<Uint8Array> }
+          ).transformToByteArray(),
+        )
       } catch {
         return null
       }
@@ -62,7 +79,9 @@ describeDestinationContract('S3 (moto)', async () => {
       return (listed.Contents ?? []).map((o) => (o.Key ?? '').slice(prefix.length))
     },
     rawFolder: async (name) => {
-      await admin.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}${name}/inside`, Body: 'x' }))
+      await admin.send(
+        new PutObjectCommand({ Bucket: bucket, Key: `${prefix}${name}/inside`, Body: 'x' }),
+      )
     },
     dispose: () => destination.close(),
   }
@@ -72,7 +91,9 @@ describe('S3 against a real server: failures, crashes, Object Lock, stock tools'
   it('says when the bucket does not exist, and when the credentials are wrong', async () => {
     const missing = new S3Destination(settings('no-such-bucket-here', ''))
     await expect(missing.test()).rejects.toSatisfy(
-      (e) => isCairnError(e, 'DESTINATION_MISSING') && /s3:\/\/no-such-bucket-here\/: the bucket does not exist/.test((e as Error).message),
+      (e) =>
+        isCairnError(e, 'DESTINATION_MISSING') &&
+        /s3:\/\/no-such-bucket-here\/: the bucket does not exist/.test((e as Error).message),
     )
     await missing.close()
     // moto accepts any key by default; a server that checks them answers InvalidAccessKeyId:
@@ -84,10 +105,14 @@ describe('S3 against a real server: failures, crashes, Object Lock, stock tools'
     await admin.send(new CreateBucketCommand({ Bucket: bucket }))
     const relay = await startRelay(moto.port)
     const endpoint = `http://127.0.0.1:${relay.port}`
-    const destination = new S3Destination(settings(bucket, 'p/', { endpoint, maxAttempts: 1, requestTimeoutMs: 5000 }))
+    const destination = new S3Destination(
+      settings(bucket, 'p/', { endpoint, maxAttempts: 1, requestTimeoutMs: 5000 }),
+    )
     const data = randomBytes(20 << 20)
     relay.cutAfter(12 << 20)
-    const error = await writeBackup(destination, new Date(Date.UTC(2026, 0, 1)), data).catch((e: unknown) => e)
+    const error = await writeBackup(destination, new Date(Date.UTC(2026, 0, 1)), data).catch(
+      (e: unknown) => e,
+    )
     expect(`${(error as CairnError).code}: ${(error as Error).message}`).toMatch(
       /^DESTINATION_UNREACHABLE: Backup destination s3:\/\/cairn-cut\/p\/: the connection to the server was lost/,
     )
@@ -102,7 +127,9 @@ describe('S3 against a real server: failures, crashes, Object Lock, stock tools'
     expect(report.removed.some((r) => r.includes('unfinished upload'))).toBe(true)
     const after = await admin.send(new ListMultipartUploadsCommand({ Bucket: bucket }))
     expect(after.Uploads ?? []).toEqual([])
-    expect(await writeBackup(destination, new Date(Date.UTC(2026, 0, 1)), data.subarray(0, 1 << 20))).toMatch(/^cairn-backup-/)
+    expect(
+      await writeBackup(destination, new Date(Date.UTC(2026, 0, 1)), data.subarray(0, 1 << 20)),
+    ).toMatch(/^cairn-backup-/)
     await destination.close()
     await relay.close()
   })
@@ -116,15 +143,25 @@ describe('S3 against a real server: failures, crashes, Object Lock, stock tools'
     await new Promise((r) => setTimeout(r, 500))
     // A crashed writer's upload: its marker names a process that has ended.
     const crashedName = 'cairn-backup-20260201T000001Z.tar.zst.age'
-    const crashed = await admin.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: crashedName }))
+    const crashed = await admin.send(
+      new CreateMultipartUploadCommand({ Bucket: bucket, Key: crashedName }),
+    )
     await admin.send(
-      new PutObjectCommand({ Bucket: bucket, Key: `${crashedName}.${deadPid()}-${hostTag()}.partial.json`, Body: '{}' }),
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: `${crashedName}.${deadPid()}-${hostTag()}.partial.json`,
+        Body: '{}',
+      }),
     )
     // Someone else's upload with a name that is not Cairn's.
     await admin.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'their-video.mp4' }))
     await destination.cleanup()
-    const uploads = (await admin.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []
-    expect(uploads.map((u) => u.Key).sort()).toEqual(['cairn-backup-20260201T000000Z.tar.zst.age', 'their-video.mp4'])
+    const uploads =
+      (await admin.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []
+    expect(uploads.map((u) => u.Key).sort()).toEqual([
+      'cairn-backup-20260201T000000Z.tar.zst.age',
+      'their-video.mp4',
+    ])
     expect(uploads.some((u) => u.UploadId === crashed.UploadId)).toBe(false)
     await writing.abort()
     await destination.close()
@@ -135,7 +172,9 @@ describe('S3 against a real server: failures, crashes, Object Lock, stock tools'
       req.resume()
       if ((req.url ?? '').includes('list-type')) {
         res.writeHead(200, { 'content-type': 'application/xml' })
-        res.end('<ListBucketResult><Contents><Key>cairn-backup-20260101T000000Z.tar.zst.age</Key><Size>oops')
+        res.end(
+          '<ListBucketResult><Contents><Key>cairn-backup-20260101T000000Z.tar.zst.age</Key><Size>oops',
+        )
       } else {
         res.writeHead(500, { 'content-type': 'text/html' })
         res.end('<html>Internal error</html>')
@@ -145,7 +184,9 @@ describe('S3 against a real server: failures, crashes, Object Lock, stock tools'
     const endpoint = `http://127.0.0.1:${(hostile.address() as { port: number }).port}`
     const destination = new S3Destination(settings('any-bucket', '', { endpoint, maxAttempts: 2 }))
     await expect(destination.list()).rejects.toSatisfy((e) => isCairnError(e, 'DESTINATION_SERVER'))
-    await expect(destination.readSidecar('cairn-backup-20260101T000000Z.tar.zst.age')).rejects.toSatisfy(
+    await expect(
+      destination.readSidecar('cairn-backup-20260101T000000Z.tar.zst.age'),
+    ).rejects.toSatisfy(
       (e) => isCairnError(e, 'DESTINATION_SERVER') && /failed \(500/.test((e as Error).message),
     )
     await destination.close()
@@ -156,9 +197,15 @@ describe('S3 against a real server: failures, crashes, Object Lock, stock tools'
     const relay = await startRelay(moto.port)
     relay.delay(3000)
     const destination = new S3Destination(
-      settings('cairn-contract', 'laptop/backups/', { endpoint: `http://127.0.0.1:${relay.port}`, requestTimeoutMs: 1000, maxAttempts: 1 }),
+      settings('cairn-contract', 'laptop/backups/', {
+        endpoint: `http://127.0.0.1:${relay.port}`,
+        requestTimeoutMs: 1000,
+        maxAttempts: 1,
+      }),
     )
-    await expect(destination.list()).rejects.toSatisfy((e) => isCairnError(e, 'DESTINATION_TIMEOUT'))
+    await expect(destination.list()).rejects.toSatisfy((e) =>
+      isCairnError(e, 'DESTINATION_TIMEOUT'),
+    )
     await destination.close()
     await relay.close()
   })
@@ -166,16 +213,24 @@ describe('S3 against a real server: failures, crashes, Object Lock, stock tools'
   it('locks backups and sidecars with Object Lock, so a stolen key cannot delete them', async () => {
     const bucket = 'cairn-locked'
     await admin.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }))
-    const destination = new S3Destination(settings(bucket, '', { objectLock: { mode: 'COMPLIANCE', days: 1 } }))
+    const destination = new S3Destination(
+      settings(bucket, '', { objectLock: { mode: 'COMPLIANCE', days: 1 } }),
+    )
     expect((await destination.test()).details.objectLock).toBe('Enabled')
     // Smaller than one part: one PutObject, which moto locks (it ignores lock headers on multipart uploads).
-    const name = await writeBackup(destination, new Date(Date.UTC(2026, 2, 1)), randomBytes(1 << 20))
+    const name = await writeBackup(
+      destination,
+      new Date(Date.UTC(2026, 2, 1)),
+      randomBytes(1 << 20),
+    )
     for (const key of [name, sidecarName(name)]) {
       const head = await admin.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))
       expect(head.ObjectLockMode).toBe('COMPLIANCE')
       expect(head.ObjectLockRetainUntilDate?.getTime()).toBeGreaterThan(Date.now() + 23 * 3600e3)
       await expect(
-        admin.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: head.VersionId })),
+        admin.send(
+          new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: head.VersionId }),
+        ),
       ).rejects.toMatchObject({ name: 'AccessDenied' })
     }
     // Removing it hides it from listings; the locked version stays recoverable.
@@ -187,8 +242,12 @@ describe('S3 against a real server: failures, crashes, Object Lock, stock tools'
   })
 
   it('refuses Object Lock on a bucket without it', async () => {
-    const destination = new S3Destination(settings('cairn-contract', 'x/', { objectLock: { mode: 'GOVERNANCE', days: 1 } }))
-    await expect(destination.test()).rejects.toSatisfy((e) => isCairnError(e, 'DESTINATION_INVALID'))
+    const destination = new S3Destination(
+      settings('cairn-contract', 'x/', { objectLock: { mode: 'GOVERNANCE', days: 1 } }),
+    )
+    await expect(destination.test()).rejects.toSatisfy((e) =>
+      isCairnError(e, 'DESTINATION_INVALID'),
+    )
     await destination.close()
   })
 
@@ -200,11 +259,27 @@ describe('S3 against a real server: failures, crashes, Object Lock, stock tools'
     const name = await writeBackup(destination, new Date(Date.UTC(2026, 3, 1)), data)
     const out = execFileSync(
       'rclone',
-      ['cat', `:s3:${bucket}/deep/prefix/${name}`, '--s3-provider', 'Other', '--s3-endpoint', moto.endpoint,
-        '--s3-access-key-id', credentials.accessKeyId, '--s3-secret-access-key', credentials.secretAccessKey, '--s3-force-path-style'],
-      { maxBuffer: 64 << 20, env: { ...process.env, RCLONE_CONFIG: '/dev/null', AWS_CA_BUNDLE: '' } },
+      [
+        'cat',
+        `:s3:${bucket}/deep/prefix/${name}`,
+        '--s3-provider',
+        'Other',
+        '--s3-endpoint',
+        moto.endpoint,
+        '--s3-access-key-id',
+        credentials.accessKeyId,
+        '--s3-secret-access-key',
+        credentials.secretAccessKey,
+        '--s3-force-path-style',
+      ],
+      {
+        maxBuffer: 64 << 20,
+        env: { ...process.env, RCLONE_CONFIG: '/dev/null', AWS_CA_BUNDLE: '' },
+      },
     )
-    expect(createHash('sha256').update(out).digest('hex')).toBe(createHash('sha256').update(data).digest('hex'))
+    expect(createHash('sha256').update(out).digest('hex')).toBe(
+      createHash('sha256').update(data).digest('hex'),
+    )
     await destination.close()
   })
 })

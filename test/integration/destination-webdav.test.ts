@@ -18,7 +18,10 @@ afterAll(async () => {
   await apache?.stop()
 })
 
-const settings = (path: 'basic' | 'digest', extra: Partial<WebdavSettings> = {}): WebdavSettings => ({
+const settings = (
+  path: 'basic' | 'digest',
+  extra: Partial<WebdavSettings> = {},
+): WebdavSettings => ({
   url: `${apache.origin}/${path}/`,
   user: apache.user,
   password: apache.password,
@@ -33,7 +36,8 @@ function harness(path: 'basic' | 'digest') {
     const dir = path === 'basic' ? apache.basicRoot : apache.digestRoot
     return {
       destination,
-      rawPut: async (name: string, data: Buffer) => writeFileSync(join(dir, name), data, { mode: 0o666 }),
+      rawPut: async (name: string, data: Buffer) =>
+        writeFileSync(join(dir, name), data, { mode: 0o666 }),
       rawGet: async (name: string) => {
         try {
           return readFileSync(join(dir, name))
@@ -49,7 +53,9 @@ function harness(path: 'basic' | 'digest') {
 }
 
 describeDestinationContract('WebDAV over TLS, Basic auth (Apache mod_dav)', harness('basic'))
-describeDestinationContract('WebDAV over TLS, Digest auth (Apache mod_dav)', harness('digest'), { payloadBytes: 3 << 20 })
+describeDestinationContract('WebDAV over TLS, Digest auth (Apache mod_dav)', harness('digest'), {
+  payloadBytes: 3 << 20,
+})
 
 describe('WebDAV logins and certificates', () => {
   it('says when the password is wrong (Basic and Digest)', async () => {
@@ -86,9 +92,9 @@ describe('WebDAV logins and certificates', () => {
   })
 
   it('refuses to send a password over plain HTTP to another machine', () => {
-    expect(() => new WebdavDestination({ url: 'http://nas.example/dav/', user: 'u', password: 'p' })).toThrow(
-      /unencrypted/,
-    )
+    expect(
+      () => new WebdavDestination({ url: 'http://nas.example/dav/', user: 'u', password: 'p' }),
+    ).toThrow(/unencrypted/)
   })
 
   it('reports what the server offers in its connection test (no Nextcloud chunking on Apache)', async () => {

@@ -1,5 +1,14 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -28,7 +37,8 @@ const APACHE = '/usr/sbin/apache2'
  * (Debian: apache2, apache2-utils).
  */
 export async function startApacheDav(tls: { cert: string; key: string }): Promise<ApacheDav> {
-  if (!existsSync(APACHE)) throw new Error('The WebDAV tests need Apache httpd (Debian: apache2, apache2-utils).')
+  if (!existsSync(APACHE))
+    throw new Error('The WebDAV tests need Apache httpd (Debian: apache2, apache2-utils).')
   const dir = mkdtempSync(join(tmpdir(), 'cairn-apache-'))
   chmodSync(dir, 0o755)
   const basicRoot = join(dir, 'basic')
@@ -41,7 +51,10 @@ export async function startApacheDav(tls: { cert: string; key: string }): Promis
   // htdigest reads the password twice from its terminal: write its file directly (user:realm:MD5(user:realm:password)).
   const { createHash } = await import('node:crypto')
   const realm = 'Cairn DAV'
-  writeFileSync(join(dir, 'htdigest'), `${user}:${realm}:${createHash('md5').update(`${user}:${realm}:${password}`).digest('hex')}\n`)
+  writeFileSync(
+    join(dir, 'htdigest'),
+    `${user}:${realm}:${createHash('md5').update(`${user}:${realm}:${password}`).digest('hex')}\n`,
+  )
   const asRoot = process.getuid?.() === 0
   if (asRoot) {
     const uid = Number(execFileSync('id', ['-u', 'www-data']).toString())
@@ -60,8 +73,20 @@ export async function startApacheDav(tls: { cert: string; key: string }): Promis
         `PidFile ${join(dir, 'httpd.pid')}`,
         `DefaultRuntimeDir ${dir}`,
         `Mutex file:${dir}`,
-        ...['mpm_event', 'authz_core', 'authn_core', 'authn_file', 'auth_basic', 'auth_digest', 'authz_user', 'dav', 'dav_fs', 'ssl', 'socache_shmcb', 'alias']
-          .map((m) => `LoadModule ${m}_module ${MODULES}/mod_${m}.so`),
+        ...[
+          'mpm_event',
+          'authz_core',
+          'authn_core',
+          'authn_file',
+          'auth_basic',
+          'auth_digest',
+          'authz_user',
+          'dav',
+          'dav_fs',
+          'ssl',
+          'socache_shmcb',
+          'alias',
+        ].map((m) => `LoadModule ${m}_module ${MODULES}/mod_${m}.so`),
         ...(asRoot ? ['User www-data', 'Group www-data'] : []),
         `ErrorLog ${join(dir, 'error.log')}`,
         'LogLevel warn',
@@ -100,7 +125,9 @@ export async function startApacheDav(tls: { cert: string; key: string }): Promis
       if (child.exitCode !== null) break
       await new Promise((r) => setTimeout(r, 50))
     }
-    const log = existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : ''
+    const log = existsSync(join(dir, 'error.log'))
+      ? readFileSync(join(dir, 'error.log'), 'utf8')
+      : ''
     throw new Error(`apache2 did not start: ${stderr}${log}`)
   }
   const stopChild = async () => {
@@ -108,7 +135,8 @@ export async function startApacheDav(tls: { cert: string; key: string }): Promis
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
     child.kill('SIGTERM')
     await exited
-    for (let i = 0; i < 100 && (await listening(port)); i++) await new Promise((r) => setTimeout(r, 50))
+    for (let i = 0; i < 100 && (await listening(port)); i++)
+      await new Promise((r) => setTimeout(r, 50))
   }
   write(tls)
   await start()

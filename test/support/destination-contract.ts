@@ -104,7 +104,10 @@ export function describeDestinationContract(
       const listed = (await h.destination.list()).find((b) => b.name === name)
       expect(listed).toMatchObject({ size: payload.length, complete: true, createdAt })
       expect(listed?.sidecar?.file).toBe(name)
-      expect(await h.destination.readSidecar(name)).toMatchObject({ file: name, size: payload.length })
+      expect(await h.destination.readSidecar(name)).toMatchObject({
+        file: name,
+        size: payload.length,
+      })
       expect(await h.destination.stat(name)).toEqual({ size: payload.length })
 
       expect((await readAll(await h.destination.read(name))).equals(payload)).toBe(true)
@@ -141,7 +144,10 @@ export function describeDestinationContract(
       const good = await writeBackup(h.destination, t, payload.subarray(0, 4096))
       const truncated = backupName(nextTime())
       await h.rawPut(truncated, Buffer.alloc(10))
-      await h.rawPut(sidecarName(truncated), Buffer.from(JSON.stringify(sidecarFor(Buffer.alloc(99), { file: truncated }))))
+      await h.rawPut(
+        sidecarName(truncated),
+        Buffer.from(JSON.stringify(sidecarFor(Buffer.alloc(99), { file: truncated }))),
+      )
       const garbage = backupName(nextTime())
       await h.rawPut(garbage, Buffer.alloc(20))
       await h.rawPut(sidecarName(garbage), Buffer.from('{ not json'))
@@ -149,7 +155,11 @@ export function describeDestinationContract(
       await h.rawPut(misdescribed, Buffer.alloc(30))
       await h.rawPut(
         sidecarName(misdescribed),
-        Buffer.from(JSON.stringify(sidecarFor(Buffer.alloc(30), { file: 'cairn-backup-20000101T000000Z.tar.zst.age' }))),
+        Buffer.from(
+          JSON.stringify(
+            sidecarFor(Buffer.alloc(30), { file: 'cairn-backup-20000101T000000Z.tar.zst.age' }),
+          ),
+        ),
       )
       const live = partialName(backupName(nextTime())) // this process: alive, but no writer of ours
       await h.rawPut(live, Buffer.alloc(40))
@@ -164,7 +174,8 @@ export function describeDestinationContract(
       expect(byName.get(truncated)).toMatchObject({ complete: false, size: 10 })
       expect(byName.get(garbage)).toMatchObject({ complete: false, sidecar: null })
       expect(byName.get(misdescribed)).toMatchObject({ complete: false, sidecar: null })
-      for (const b of listed) expect(b.name).toMatch(/^cairn-backup-\d{8}T\d{6}Z(-\d+)?\.tar\.zst\.age$/)
+      for (const b of listed)
+        expect(b.name).toMatch(/^cairn-backup-\d{8}T\d{6}Z(-\d+)?\.tar\.zst\.age$/)
       expect(listed.some((b) => b.name.includes('partial'))).toBe(false)
       await h.destination.remove(truncated)
       await h.destination.remove(garbage)
@@ -184,13 +195,19 @@ export function describeDestinationContract(
         await expect(h.destination.read(name), JSON.stringify(name)).rejects.toSatisfy((e) =>
           isCairnError(e, 'DESTINATION_INVALID'),
         )
-        await expect(h.destination.remove(name)).rejects.toSatisfy((e) => isCairnError(e, 'DESTINATION_INVALID'))
+        await expect(h.destination.remove(name)).rejects.toSatisfy((e) =>
+          isCairnError(e, 'DESTINATION_INVALID'),
+        )
       }
       expect((await h.rawGet('notes.txt'))?.toString()).toBe('someone else’s')
     })
 
     it('ignores hostile names in a listing', async () => {
-      for (const name of ['we ird %2F name.tar.zst.age', 'ünïcode-cairn-backup.json', 'cairn-backup-%0A.tar.zst.age'])
+      for (const name of [
+        'we ird %2F name.tar.zst.age',
+        'ünïcode-cairn-backup.json',
+        'cairn-backup-%0A.tar.zst.age',
+      ])
         await h.rawPut(name, Buffer.from('x'))
       const listed = await h.destination.list()
       expect(listed.every((b) => !/[ %ü]/.test(b.name))).toBe(true)
@@ -210,7 +227,9 @@ export function describeDestinationContract(
       })
       await expect(pipeline(source, failing.stream)).rejects.toThrow('the archive failed')
       await failing.abort()
-      const ours = (await h.rawNames()).filter((n) => times.some((t) => n.startsWith(backupName(t))))
+      const ours = (await h.rawNames()).filter((n) =>
+        times.some((t) => n.startsWith(backupName(t))),
+      )
       expect(ours).toEqual([])
     })
 

@@ -24,12 +24,15 @@ export interface SshServer {
 const SSHD = '/usr/sbin/sshd'
 
 function keygen(path: string, type = 'ed25519'): void {
-  execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-f', path, '-C', 'cairn-test'], { stdio: 'pipe' })
+  execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-f', path, '-C', 'cairn-test'], {
+    stdio: 'pipe',
+  })
 }
 
 /** OpenSSH's sshd on a loopback port with a throwaway host key and a user key (Debian: openssh-server). */
 export async function startSshd(): Promise<SshServer> {
-  if (!existsSync(SSHD)) throw new Error('The SFTP tests need OpenSSH’s sshd (Debian: openssh-server).')
+  if (!existsSync(SSHD))
+    throw new Error('The SFTP tests need OpenSSH’s sshd (Debian: openssh-server).')
   const dir = mkdtempSync(join(tmpdir(), 'cairn-sshd-'))
   const root = join(dir, 'backups')
   mkdirSync(root)
@@ -77,7 +80,9 @@ export async function startSshd(): Promise<SshServer> {
   }
   await start()
   const fingerprint = () =>
-    execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKey}.pub`]).toString().split(' ')[1] as string
+    execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKey}.pub`])
+      .toString()
+      .split(' ')[1] as string
   const server: SshServer = {
     host: '127.0.0.1',
     port,

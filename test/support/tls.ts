@@ -17,7 +17,23 @@ export function createTestCa(label = 'Cairn test CA'): TestCa {
   const cert = join(dir, 'ca.pem')
   const key = join(dir, 'ca.key')
   const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' })
-  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '3', '-subj', `/CN=${label}`])
+  run([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '3',
+    '-subj',
+    `/CN=${label}`,
+  ])
   let serial = 1
   return {
     cert,
@@ -29,8 +45,38 @@ export function createTestCa(label = 'Cairn test CA'): TestCa {
       const serverCert = join(dir, `${name}.pem`)
       const ext = join(dir, `${name}.ext`)
       writeFileSync(ext, 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n')
-      run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', serverKey, '-out', csr, '-subj', `/CN=${name}`])
-      run(['x509', '-req', '-in', csr, '-CA', cert, '-CAkey', key, '-set_serial', String(serial++), '-days', '2', '-out', serverCert, '-extfile', ext])
+      run([
+        'req',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        serverKey,
+        '-out',
+        csr,
+        '-subj',
+        `/CN=${name}`,
+      ])
+      run([
+        'x509',
+        '-req',
+        '-in',
+        csr,
+        '-CA',
+        cert,
+        '-CAkey',
+        key,
+        '-set_serial',
+        String(serial++),
+        '-days',
+        '2',
+        '-out',
+        serverCert,
+        '-extfile',
+        ext,
+      ])
       return { cert: serverCert, key: serverKey }
     },
   }

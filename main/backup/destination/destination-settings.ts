@@ -28,14 +28,21 @@ export const destinationEntrySchema = z
     pathStyle: z.boolean().nullable().default(null),
     awsProfile: z.string().nullable().default(null),
     objectLock: z
-      .object({ mode: z.enum(['GOVERNANCE', 'COMPLIANCE']), days: z.number().int().min(1).max(36500) })
+      .object({
+        mode: z.enum(['GOVERNANCE', 'COMPLIANCE']),
+        days: z.number().int().min(1).max(36500),
+      })
       .nullable()
       .default(null),
     /** WebDAV (and S3 endpoints): a certificate authority to trust, PEM. */
     ca: z.string().nullable().default(null),
     /** SFTP: the key file to log in with (its path; never its contents), and the pinned host key. */
     identityFile: z.string().nullable().default(null),
-    hostKey: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/).nullable().default(null),
+    hostKey: z
+      .string()
+      .regex(/^SHA256:[A-Za-z0-9+/]{43}$/)
+      .nullable()
+      .default(null),
     /** Bytes per second; null: no limit. */
     bandwidthLimit: z.number().int().positive().nullable().default(null),
     retention: retentionSchema.nullable().default(null),
@@ -62,9 +69,16 @@ export function readDestinations(profile: Profile): Record<string, DestinationEn
   return parsed.data
 }
 
-export function writeDestination(profile: Profile, name: string, entry: DestinationEntry | null): void {
+export function writeDestination(
+  profile: Profile,
+  name: string,
+  entry: DestinationEntry | null,
+): void {
   if (!DESTINATION_NAME.test(name))
-    throw new CairnError('DESTINATION_INVALID', `"${name}" is not a usable destination name (letters, digits, . _ -).`)
+    throw new CairnError(
+      'DESTINATION_INVALID',
+      `"${name}" is not a usable destination name (letters, digits, . _ -).`,
+    )
   const current = readDestinations(profile)
   const next = { ...current }
   if (entry) next[name] = destinationEntrySchema.parse(entry)

@@ -13,7 +13,10 @@ export type DestinationAddress =
 export const DESTINATION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
 const invalid = (text: string, why: string) =>
-  new CairnError('DESTINATION_INVALID', `The destination "${JSON.stringify(text).slice(1, -1)}" is not usable: ${why}`)
+  new CairnError(
+    'DESTINATION_INVALID',
+    `The destination "${JSON.stringify(text).slice(1, -1)}" is not usable: ${why}`,
+  )
 
 /**
  * Parse a `--to` value: a folder path, s3://BUCKET[/PREFIX],
@@ -27,6 +30,7 @@ export function parseDestinationAddress(
   cwd = process.cwd(),
 ): DestinationAddress {
   if (!text) throw invalid(text, 'it is empty.')
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
   if (/[\0-\x1f\x7f]/.test(text)) throw invalid(text, 'it contains control characters.')
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase()
   if (!scheme) {
@@ -34,6 +38,9 @@ export function parseDestinationAddress(
     return { kind: 'folder', path: isAbsolute(text) ? resolve(text) : resolve(cwd, text) }
   }
   if (scheme === 's3') return parseS3(text)
+  // URL parsing would quietly fold these away: a path that climbs is refused as written.
+  if (/\/(\.|%2e){1,2}(\/|$|\?|#)/i.test(text.slice(scheme.length + 3)))
+    throw invalid(text, 'the path may not contain "." or ".." segments.')
   if (scheme === 'webdav' || scheme === 'webdavs') {
     const url = parseUrl(text)
     refusePassword(text, url)
@@ -60,7 +67,10 @@ export function parseDestinationAddress(
       path,
     }
   }
-  throw invalid(text, `"${scheme}://" is not a kind of destination Cairn knows (folder, s3://, webdav://, webdavs://, sftp://).`)
+  throw invalid(
+    text,
+    `"${scheme}://" is not a kind of destination Cairn knows (folder, s3://, webdav://, webdavs://, sftp://).`,
+  )
 }
 
 function parseS3(text: string): DestinationAddress {
@@ -70,7 +80,8 @@ function parseS3(text: string): DestinationAddress {
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || bucket.includes('..'))
     throw invalid(text, 'a bucket name has 3 to 63 lower-case letters, digits, dots and dashes.')
   const segments = (slash < 0 ? '' : rest.slice(slash + 1)).split('/').filter((s) => s !== '')
-  if (segments.some((s) => s === '.' || s === '..')) throw invalid(text, 'the prefix may not contain "." or "..".')
+  if (segments.some((s) => s === '.' || s === '..'))
+    throw invalid(text, 'the prefix may not contain "." or "..".')
   return { kind: 's3', bucket, prefix: segments.length ? `${segments.join('/')}/` : '' }
 }
 

@@ -205,9 +205,7 @@ export class FileStoreDestination implements Destination {
     const names = new Set(entries.map((e) => e.name))
     const backups = entries.filter((e) => e.isFile && parseBackupName(e.name))
     const result = await mapLimited(backups, 4, async (entry) => {
-      const sidecar = names.has(sidecarName(entry.name))
-        ? await this.readSidecar(entry.name)
-        : null
+      const sidecar = names.has(sidecarName(entry.name)) ? await this.readSidecar(entry.name) : null
       const described = sidecar && sidecar.file === entry.name ? sidecar : null
       return {
         name: entry.name,
@@ -337,7 +335,11 @@ export function printable(name: string): string {
   return safe.length > 200 ? `${safe.slice(0, 200)}…` : safe
 }
 
-async function mapLimited<T, R>(items: T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
+async function mapLimited<T, R>(
+  items: T[],
+  limit: number,
+  map: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length)
   let next = 0
   await Promise.all(
@@ -350,4 +352,3 @@ async function mapLimited<T, R>(items: T[], limit: number, map: (item: T) => Pro
   )
   return results
 }
-

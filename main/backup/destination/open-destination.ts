@@ -12,7 +12,9 @@ import { WebdavDestination } from './webdav/webdav-destination.js'
 export interface OpenOptions {
   env?: NodeJS.ProcessEnv
   /** The destination's keychain secrets (absent for an address given on the command line). */
-  secrets?: { get(purpose: 'password' | 'secret-access-key' | 'key-passphrase'): string | null } | null
+  secrets?: {
+    get(purpose: 'password' | 'secret-access-key' | 'key-passphrase'): string | null
+  } | null
   /** For an SFTP server met for the first time: the fingerprint the user accepted. */
   acceptHostKey?: string | null
 }
@@ -58,7 +60,8 @@ export function openDestination(
         awsProfile: entry.awsProfile ?? null,
         ca: entry.ca ?? null,
         objectLock: entry.objectLock ?? null,
-        credentials: entry.user && secretKey ? { accessKeyId: entry.user, secretAccessKey: secretKey } : null,
+        credentials:
+          entry.user && secretKey ? { accessKeyId: entry.user, secretAccessKey: secretKey } : null,
         env,
       })
     }
@@ -82,7 +85,10 @@ export function openDestination(
         password: secret('password') ?? env.CAIRN_DESTINATION_PASSWORD ?? null,
       })
     case 'name':
-      throw new CairnError('DESTINATION_INVALID', `"${address.name}" names a destination: open it from the profile's settings.`)
+      throw new CairnError(
+        'DESTINATION_INVALID',
+        `"${address.name}" names a destination: open it from the profile's settings.`,
+      )
   }
 }
 

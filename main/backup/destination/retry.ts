@@ -28,7 +28,10 @@ export const isTransient = (error: unknown): boolean =>
  * failing together do not come back together. Only idempotent actions go
  * through here: a stream already half sent cannot be sent again.
  */
-export async function withRetry<T>(action: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
+export async function withRetry<T>(
+  action: () => Promise<T>,
+  options: RetryOptions = {},
+): Promise<T> {
   const attempts = options.attempts ?? 4
   const base = options.baseDelayMs ?? 200
   const max = options.maxDelayMs ?? 10_000

@@ -13,7 +13,14 @@ export function pendingSidecarOf(partial: string): string {
 
 export type TempName =
   | { kind: 'partial'; name: string; backup: string; pid: number; host: string }
-  | { kind: 'pending-sidecar'; name: string; backup: string; pid: number; host: string; partial: string }
+  | {
+      kind: 'pending-sidecar'
+      name: string
+      backup: string
+      pid: number
+      host: string
+      partial: string
+    }
 
 /** What a temporary name in a listing is, or null when it is not one of Cairn's. */
 export function parseTempName(name: string): TempName | null {

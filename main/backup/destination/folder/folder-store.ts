@@ -128,7 +128,9 @@ export class FolderStore implements FileStore {
         if (!LINK_UNSUPPORTED.has(code ?? '')) throw error
       }
       try {
-        closeSync(openSync(target, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600))
+        closeSync(
+          openSync(target, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600),
+        )
       } catch (error) {
         if (errnoCode(error) === 'EEXIST') return 'taken'
         throw error
@@ -175,7 +177,12 @@ export class FolderStore implements FileStore {
     } catch (error) {
       const code = errnoCode(error)
       if (code === 'ENOENT' || code === 'ELOOP')
-        throw destinationError('DESTINATION_MISSING', this.label, `there is no backup ${printable(name)}.`, error)
+        throw destinationError(
+          'DESTINATION_MISSING',
+          this.label,
+          `there is no backup ${printable(name)}.`,
+          error,
+        )
       throw this.failure(error)
     }
     return createReadStream(path, {
@@ -219,7 +226,11 @@ export class FolderStore implements FileStore {
       /[/\\\0]/.test(name) ||
       !path.startsWith(this.root + sep)
     ) {
-      throw destinationError('DESTINATION_INVALID', this.label, `refusing the name "${printable(name)}".`)
+      throw destinationError(
+        'DESTINATION_INVALID',
+        this.label,
+        `refusing the name "${printable(name)}".`,
+      )
     }
     return path
   }

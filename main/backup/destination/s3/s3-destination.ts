@@ -1,5 +1,6 @@
 import { Agent } from 'node:https'
-import { Readable, Transform, type Writable } from 'node:stream'
+import type { Readable } from 'node:stream'
+import { Transform, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import {
   AbortMultipartUploadCommand,
@@ -104,18 +105,29 @@ export class S3Destination extends FileStoreDestination {
     return report
   }
 
-  override async startBackup(createdAt: Date, options: StartBackupOptions = {}): Promise<BackupUpload> {
+  override async startBackup(
+    createdAt: Date,
+    options: StartBackupOptions = {},
+  ): Promise<BackupUpload> {
     const s3 = this.s3
     const existing = new Set((await s3.list()).map((e) => e.name))
     let name: string | null = null
     for (let sequence = 0; sequence < 10_000 && !name; sequence++) {
       const candidate = backupName(createdAt, sequence)
       const marker = pendingSidecarOf(partialName(candidate))
-      if (!existing.has(candidate) && !existing.has(sidecarName(candidate)) && !existing.has(marker))
+      if (
+        !existing.has(candidate) &&
+        !existing.has(sidecarName(candidate)) &&
+        !existing.has(marker)
+      )
         name = candidate
     }
     if (!name) {
-      throw destinationError('DESTINATION_CONFLICT', this.label, `no free backup name is left for ${createdAt.toISOString()}.`)
+      throw destinationError(
+        'DESTINATION_CONFLICT',
+        this.label,
+        `no free backup name is left for ${createdAt.toISOString()}.`,
+      )
     }
     const finalName = name
     const marker = pendingSidecarOf(partialName(finalName))
@@ -170,7 +182,11 @@ export class S3Destination extends FileStoreDestination {
       try {
         await flowing
         if (described.size !== bytes) {
-          throw destinationError('DESTINATION_SERVER', this.label, `the backup is ${bytes} bytes, not the ${described.size} described.`)
+          throw destinationError(
+            'DESTINATION_SERVER',
+            this.label,
+            `the backup is ${bytes} bytes, not the ${described.size} described.`,
+          )
         }
         await s3.writeSmall(marker, sidecarBytes({ ...described, file: '' }))
         await writer.finish()
@@ -223,7 +239,11 @@ export class S3Destination extends FileStoreDestination {
       if (live.has(upload.name)) continue
       try {
         await this.s3.client.send(
-          new AbortMultipartUploadCommand({ Bucket: this.s3.bucket, Key: upload.key, UploadId: upload.uploadId }),
+          new AbortMultipartUploadCommand({
+            Bucket: this.s3.bucket,
+            Key: upload.key,
+            UploadId: upload.uploadId,
+          }),
         )
         aborted.push(`${upload.name} (unfinished upload)`)
       } catch (error) {
@@ -234,7 +254,6 @@ export class S3Destination extends FileStoreDestination {
     return { removed: [...aborted, ...report.removed], completed: report.completed }
   }
 }
-
 
 class S3Store implements FileStore {
   readonly kind = 's3' as const
@@ -256,7 +275,8 @@ class S3Store implements FileStore {
     this.partSize = Math.max(5 << 20, settings.partSize ?? DEFAULT_PART)
     this.concurrency = settings.concurrency ?? 2
     this.requestTimeoutMs = settings.requestTimeoutMs ?? 120_000
-    const endpoint = settings.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? undefined
+    const endpoint =
+      settings.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? undefined
     const config: S3ClientConfig = {
       region: settings.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
       forcePathStyle: settings.pathStyle ?? Boolean(endpoint),
@@ -355,10 +375,19 @@ class S3Store implements FileStore {
 
   async stat(name: string): Promise<StoreEntry | null> {
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(this.check(name)) }), this.timeout())
-      return { name, size: head.ContentLength ?? 0, isFile: true, modifiedAt: head.LastModified ?? null }
+      const head = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(this.check(name)) }),
+        this.timeout(),
+      )
+      return {
+        name,
+        size: head.ContentLength ?? 0,
+        isFile: true,
+        modifiedAt: head.LastModified ?? null,
+      }
     } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
+        ?.httpStatusCode
       if (status === 404) return null
       throw s3Error(this.label, error, 'read a backup')
     }
@@ -373,7 +402,8 @@ class S3Store implements FileStore {
   }
 
   async writeSmall(name: string, data: Buffer): Promise<void> {
-    const isSidecar = parseBackupName(name.replace(/\.json$/, '')) !== null && name.endsWith('.json')
+    const isSidecar =
+      parseBackupName(name.replace(/\.json$/, '')) !== null && name.endsWith('.json')
     try {
       await this.client.send(
         new PutObjectCommand({
@@ -398,14 +428,20 @@ class S3Store implements FileStore {
 
   async readSmall(name: string, limit: number): Promise<Buffer | null> {
     try {
-      const got = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(this.check(name)) }), this.timeout())
+      const got = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.key(this.check(name)) }),
+        this.timeout(),
+      )
       if ((got.ContentLength ?? 0) > limit) {
         ;(got.Body as Readable | undefined)?.destroy()
         return null
       }
-      return Buffer.from(await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray())
+      return Buffer.from(
+        await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+      )
     } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
+        ?.httpStatusCode
       if (status === 404 || (error as { name?: string }).name === 'NoSuchKey') return null
       throw s3Error(this.label, error, 'read')
     }
@@ -422,16 +458,25 @@ class S3Store implements FileStore {
       )
       return got.Body as Readable
     } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
+        ?.httpStatusCode
       if (status === 404 || (error as { name?: string }).name === 'NoSuchKey')
-        throw destinationError('DESTINATION_MISSING', this.label, `there is no backup ${printable(name)}.`, error)
+        throw destinationError(
+          'DESTINATION_MISSING',
+          this.label,
+          `there is no backup ${printable(name)}.`,
+          error,
+        )
       throw s3Error(this.label, error, 'read a backup')
     }
   }
 
   async remove(name: string): Promise<void> {
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(this.check(name)) }), this.timeout())
+      await this.client.send(
+        new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(this.check(name)) }),
+        this.timeout(),
+      )
     } catch (error) {
       throw s3Error(this.label, error, 'delete')
     }
@@ -447,8 +492,13 @@ class S3Store implements FileStore {
   }
 
   private check(name: string): string {
+    // eslint-disable-next-line no-control-regex -- control characters are what is refused
     if (!name || name.includes('/') || /[\0-\x1f]/.test(name))
-      throw destinationError('DESTINATION_INVALID', this.label, `refusing the name "${printable(name)}".`)
+      throw destinationError(
+        'DESTINATION_INVALID',
+        this.label,
+        `refusing the name "${printable(name)}".`,
+      )
     return name
   }
 }

@@ -15,7 +15,10 @@ export function s3Error(label: string, error: unknown, action: string): CairnErr
   const code = e.Code ?? e.name ?? ''
   const status = e.$metadata?.httpStatusCode
   // Our own timer (AbortSignal.timeout) ends a request the server does not answer.
-  if ((code === 'TimeoutError' || code === 'AbortError') && /timed out|abort/i.test(e.message ?? ''))
+  if (
+    (code === 'TimeoutError' || code === 'AbortError') &&
+    /timed out|abort/i.test(e.message ?? '')
+  )
     return destinationError(
       'DESTINATION_TIMEOUT',
       label,
@@ -23,7 +26,10 @@ export function s3Error(label: string, error: unknown, action: string): CairnErr
       error,
     )
   // The SDK names every dropped socket a TimeoutError; only its message tells a real timeout.
-  if ((code === 'TimeoutError' || code === 'RequestTimeout') && /timed? ?out|timeout/i.test(e.message ?? ''))
+  if (
+    (code === 'TimeoutError' || code === 'RequestTimeout') &&
+    /timed? ?out|timeout/i.test(e.message ?? '')
+  )
     return destinationError(
       'DESTINATION_TIMEOUT',
       label,
@@ -120,7 +126,10 @@ export function s3Error(label: string, error: unknown, action: string): CairnErr
       error,
     )
   }
-  if ((status !== undefined && status >= 500) || /XML|Deserialization|parse/i.test(e.message ?? '')) {
+  if (
+    (status !== undefined && status >= 500) ||
+    /XML|Deserialization|parse/i.test(e.message ?? '')
+  ) {
     return destinationError(
       'DESTINATION_SERVER',
       label,

@@ -49,10 +49,9 @@ export class SftpStore implements FileStore {
 
   async list(): Promise<StoreEntry[]> {
     const sftp = await this.sftp()
-    const list = await this.call<{ filename: string; attrs: { mode: number; size: number; mtime: number } }[]>(
-      (cb) => sftp.readdir(this.dir, cb),
-      'list the folder',
-    )
+    const list = await this.call<
+      { filename: string; attrs: { mode: number; size: number; mtime: number } }[]
+    >((cb) => sftp.readdir(this.dir, cb), 'list the folder')
     return list.map((entry) => ({
       name: entry.filename,
       size: entry.attrs.size,
@@ -85,7 +84,10 @@ export class SftpStore implements FileStore {
     const path = this.path(name)
     let handle: Buffer
     try {
-      handle = await this.call<Buffer>((cb) => sftp.open(path, 'wx', { mode: 0o600 }, cb), 'create a file')
+      handle = await this.call<Buffer>(
+        (cb) => sftp.open(path, 'wx', { mode: 0o600 }, cb),
+        'create a file',
+      )
     } catch (error) {
       if ((await this.stat(name)) !== null) return 'taken'
       throw error
@@ -99,7 +101,10 @@ export class SftpStore implements FileStore {
       write: (chunk: Buffer, _encoding, done) => {
         const at = position
         position += chunk.length
-        this.call<void>((cb) => sftp.write(handle, chunk, 0, chunk.length, at, cb), 'write the backup')
+        this.call<void>(
+          (cb) => sftp.write(handle, chunk, 0, chunk.length, at, cb),
+          'write the backup',
+        )
           .then(() => done())
           .catch(async (error: unknown) => done(await this.explainWriteFailure(error)))
       },
@@ -137,7 +142,10 @@ export class SftpStore implements FileStore {
   async claim(from: string, to: string): Promise<'claimed' | 'taken'> {
     const sftp = await this.sftp()
     try {
-      await this.call<void>((cb) => sftp.rename(this.path(from), this.path(to), cb), 'name the backup')
+      await this.call<void>(
+        (cb) => sftp.rename(this.path(from), this.path(to), cb),
+        'name the backup',
+      )
       return 'claimed'
     } catch (error) {
       if ((await this.stat(to)) !== null) return 'taken'
@@ -148,7 +156,10 @@ export class SftpStore implements FileStore {
   async writeSmall(name: string, data: Buffer): Promise<void> {
     const sftp = await this.sftp()
     const temp = `${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
-    await this.call<void>((cb) => sftp.writeFile(this.path(temp), data, { mode: 0o600 }, cb), 'write a file')
+    await this.call<void>(
+      (cb) => sftp.writeFile(this.path(temp), data, { mode: 0o600 }, cb),
+      'write a file',
+    )
     try {
       await this.call<void>(
         (cb) => sftp.ext_openssh_rename(this.path(temp), this.path(name), cb),
@@ -161,7 +172,10 @@ export class SftpStore implements FileStore {
       }
       // No posix-rename here: remove, then rename (a crash in between loses only this small file).
       await this.remove(name)
-      await this.call<void>((cb) => sftp.rename(this.path(temp), this.path(name), cb), 'replace a file')
+      await this.call<void>(
+        (cb) => sftp.rename(this.path(temp), this.path(name), cb),
+        'replace a file',
+      )
     }
   }
 
@@ -175,7 +189,11 @@ export class SftpStore implements FileStore {
   async read(name: string, range?: ByteRange): Promise<Readable> {
     const entry = await this.stat(name)
     if (!entry?.isFile)
-      throw destinationError('DESTINATION_MISSING', this.label, `there is no backup ${printable(name)}.`)
+      throw destinationError(
+        'DESTINATION_MISSING',
+        this.label,
+        `there is no backup ${printable(name)}.`,
+      )
     const sftp = await this.sftp()
     return sftp.createReadStream(this.path(name), {
       start: range?.start ?? 0,
@@ -194,7 +212,10 @@ export class SftpStore implements FileStore {
 
   async probe(): Promise<Record<string, string>> {
     const sftp = await this.sftp()
-    const stats = await this.call<{ mode: number }>((cb) => sftp.stat(this.dir, cb), 'open the folder')
+    const stats = await this.call<{ mode: number }>(
+      (cb) => sftp.stat(this.dir, cb),
+      'open the folder',
+    )
     if ((stats.mode & 0o170000) !== 0o040000)
       throw destinationError('DESTINATION_INVALID', this.label, `${this.dir} is not a folder.`)
     return { folder: this.dir, hostKey: this.settings.hostKey ?? '' }
@@ -207,8 +228,13 @@ export class SftpStore implements FileStore {
   }
 
   private path(name: string): string {
+    // eslint-disable-next-line no-control-regex -- control characters are what is refused
     if (!name || name === '.' || name === '..' || /[/\\\0-\x1f]/.test(name))
-      throw destinationError('DESTINATION_INVALID', this.label, `refusing the name "${printable(name)}".`)
+      throw destinationError(
+        'DESTINATION_INVALID',
+        this.label,
+        `refusing the name "${printable(name)}".`,
+      )
     return posix.join(this.dir, name)
   }
 
@@ -253,7 +279,14 @@ export class SftpStore implements FileStore {
         client.sftp((error, sftp) => {
           if (error) {
             client.end()
-            reject(destinationError('DESTINATION_SERVER', this.label, `the server offers no SFTP (${error.message}).`, error))
+            reject(
+              destinationError(
+                'DESTINATION_SERVER',
+                this.label,
+                `the server offers no SFTP (${error.message}).`,
+                error,
+              ),
+            )
           } else resolve({ client, sftp })
         })
       })
@@ -265,19 +298,37 @@ export class SftpStore implements FileStore {
             destinationError(
               'DESTINATION_AUTH',
               this.label,
-              `the server did not accept the login of ${settings.username} (tried: ${[
-                settings.privateKey ? 'key file' : null,
-                settings.agent ? 'ssh-agent' : null,
-                settings.password ? 'password' : null,
-              ]
-                .filter(Boolean)
-                .join(', ') || 'nothing'}). Give the right key with --identity FILE, load it into ssh-agent, or check the user name.`,
+              `the server did not accept the login of ${settings.username} (tried: ${
+                [
+                  settings.privateKey ? 'key file' : null,
+                  settings.agent ? 'ssh-agent' : null,
+                  settings.password ? 'password' : null,
+                ]
+                  .filter(Boolean)
+                  .join(', ') || 'nothing'
+              }). Give the right key with --identity FILE, load it into ssh-agent, or check the user name.`,
               error,
             ),
           )
         else if (error.level === 'client-timeout' || /Timed out/i.test(error.message))
-          reject(destinationError('DESTINATION_TIMEOUT', this.label, 'the server did not answer the SSH handshake in time.', error))
-        else reject(networkError(this.label, error) ?? destinationError('DESTINATION_UNREACHABLE', this.label, `the SSH connection failed (${error.message}).`, error))
+          reject(
+            destinationError(
+              'DESTINATION_TIMEOUT',
+              this.label,
+              'the server did not answer the SSH handshake in time.',
+              error,
+            ),
+          )
+        else
+          reject(
+            networkError(this.label, error) ??
+              destinationError(
+                'DESTINATION_UNREACHABLE',
+                this.label,
+                `the SSH connection failed (${error.message}).`,
+                error,
+              ),
+          )
       })
       client.on('close', () => {
         if (this.connection) this.connection = null
@@ -285,13 +336,23 @@ export class SftpStore implements FileStore {
       try {
         client.connect(config)
       } catch (error) {
-        reject(destinationError('DESTINATION_INVALID', this.label, `the SSH settings are not usable (${(error as Error).message}).`, error))
+        reject(
+          destinationError(
+            'DESTINATION_INVALID',
+            this.label,
+            `the SSH settings are not usable (${(error as Error).message}).`,
+            error,
+          ),
+        )
       }
     })
   }
 
   /** Run an SFTP call, turning its status into a typed error. */
-  private call<T>(start: (cb: (error: Error | undefined | null, value: T) => void) => void, action: string): Promise<T> {
+  private call<T>(
+    start: (cb: (error: Error | undefined | null, value: T) => void) => void,
+    action: string,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       try {
         start((error, value) => (error ? reject(this.sftpError(error, action)) : resolve(value)))
@@ -304,14 +365,34 @@ export class SftpStore implements FileStore {
   private sftpError(error: Error & { code?: number | string }, action: string): CairnError {
     if (isCairnError(error)) return error
     if (error.code === SFTP_NO_SUCH_FILE)
-      return destinationError('DESTINATION_MISSING', this.label, `the folder or file is not there (while trying to ${action}). Check the path.`, error)
+      return destinationError(
+        'DESTINATION_MISSING',
+        this.label,
+        `the folder or file is not there (while trying to ${action}). Check the path.`,
+        error,
+      )
     if (error.code === SFTP_PERMISSION_DENIED)
-      return destinationError('DESTINATION_DENIED', this.label, `the server does not let ${this.settings.username} ${action} there. Check the folder's permissions.`, error)
+      return destinationError(
+        'DESTINATION_DENIED',
+        this.label,
+        `the server does not let ${this.settings.username} ${action} there. Check the folder's permissions.`,
+        error,
+      )
     const network = networkError(this.label, error)
     if (network) return network
     if (/No SFTP|not connected|Channel/i.test(error.message))
-      return destinationError('DESTINATION_UNREACHABLE', this.label, `the connection to the server was lost (while trying to ${action}).`, error)
-    return destinationError('DESTINATION_SERVER', this.label, `the server failed to ${action} (${error.message}).`, error)
+      return destinationError(
+        'DESTINATION_UNREACHABLE',
+        this.label,
+        `the connection to the server was lost (while trying to ${action}).`,
+        error,
+      )
+    return destinationError(
+      'DESTINATION_SERVER',
+      this.label,
+      `the server failed to ${action} (${error.message}).`,
+      error,
+    )
   }
 
   /** A failed write: the disk may be full (SFTP v3 has no code for it, so ask statvfs). */

@@ -10,7 +10,9 @@ export interface DigestChallenge {
 }
 
 /** The first usable scheme of a WWW-Authenticate header: digest (preferred) or basic. */
-export function parseChallenge(header: string | string[] | undefined): DigestChallenge | 'basic' | null {
+export function parseChallenge(
+  header: string | string[] | undefined,
+): DigestChallenge | 'basic' | null {
   const values = Array.isArray(header) ? header : header ? [header] : []
   let basic = false
   for (const value of values) {
@@ -18,10 +20,17 @@ export function parseChallenge(header: string | string[] | undefined): DigestCha
     const digest = /^\s*digest\s+(.*)$/i.exec(value)
     if (!digest) continue
     const params: Record<string, string> = {}
-    for (const m of (digest[1] as string).matchAll(/([a-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/gi))
+    for (const m of (digest[1] as string).matchAll(
+      /([a-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/gi,
+    ))
       params[(m[1] as string).toLowerCase()] = (m[2] ?? m[3] ?? '').replace(/\\(.)/g, '$1')
     const algorithm = (params.algorithm ?? 'MD5').toUpperCase()
-    const known = { MD5: 'MD5', 'SHA-256': 'SHA-256', 'MD5-SESS': 'MD5-sess', 'SHA-256-SESS': 'SHA-256-sess' } as const
+    const known = {
+      MD5: 'MD5',
+      'SHA-256': 'SHA-256',
+      'MD5-SESS': 'MD5-sess',
+      'SHA-256-SESS': 'SHA-256-sess',
+    } as const
     const chosen = known[algorithm as keyof typeof known]
     if (!params.realm || !params.nonce || !chosen) continue
     const qops = (params.qop ?? '').split(',').map((q) => q.trim())
@@ -49,7 +58,9 @@ export class DigestAuth {
   header(method: string, uri: string): string {
     const c = this.challenge
     const hash = (s: string) =>
-      createHash(c.algorithm.startsWith('SHA-256') ? 'sha256' : 'md5').update(s).digest('hex')
+      createHash(c.algorithm.startsWith('SHA-256') ? 'sha256' : 'md5')
+        .update(s)
+        .digest('hex')
     const cnonce = randomBytes(12).toString('hex')
     const nc = (++this.count).toString(16).padStart(8, '0')
     let ha1 = hash(`${this.user}:${c.realm}:${this.password}`)

@@ -22,7 +22,13 @@ export function parseMultistatus(body: Buffer): DavResource[] {
   const parser = sax.parser(true, { xmlns: true, trim: false })
   const resources: DavResource[] = []
   const stack: string[] = []
-  let current: { href: string; collection: boolean; size: number; modified: Date | null; ok: boolean } | null = null
+  let current: {
+    href: string
+    collection: boolean
+    size: number
+    modified: Date | null
+    ok: boolean
+  } | null = null
   let inPropstatOk = true
   let text = ''
   let failure: Error | null = null
@@ -34,9 +40,11 @@ export function parseMultistatus(body: Buffer): DavResource[] {
     const name = node.uri === DAV ? node.local : `{${node.uri}}${node.local}`
     stack.push(name)
     text = ''
-    if (name === 'response') current = { href: '', collection: false, size: 0, modified: null, ok: true }
+    if (name === 'response')
+      current = { href: '', collection: false, size: 0, modified: null, ok: true }
     if (name === 'propstat') inPropstatOk = true
-    if (name === 'collection' && current && stack.includes('resourcetype')) current.collection = true
+    if (name === 'collection' && current && stack.includes('resourcetype'))
+      current.collection = true
   }
   parser.ontext = (t) => {
     text += t
@@ -49,7 +57,8 @@ export function parseMultistatus(body: Buffer): DavResource[] {
     if (!current) return
     const value = text.trim()
     if (name === 'href' && stack[stack.length - 1] === 'response') current.href = value
-    else if (name === 'status' && stack[stack.length - 1] === 'propstat') inPropstatOk = / 2\d\d /.test(`${value} `)
+    else if (name === 'status' && stack[stack.length - 1] === 'propstat')
+      inPropstatOk = / 2\d\d /.test(`${value} `)
     else if (name === 'getcontentlength' && inPropstatOk) {
       const n = Number(value)
       if (Number.isSafeInteger(n) && n >= 0) current.size = n
@@ -64,7 +73,12 @@ export function parseMultistatus(body: Buffer): DavResource[] {
         path = null
       }
       if (path !== null)
-        resources.push({ path, isCollection: current.collection, size: current.size, modifiedAt: current.modified })
+        resources.push({
+          path,
+          isCollection: current.collection,
+          size: current.size,
+          modifiedAt: current.modified,
+        })
       current = null
     }
     text = ''

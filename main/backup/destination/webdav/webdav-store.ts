@@ -1,9 +1,15 @@
 import { randomBytes } from 'node:crypto'
-import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http'
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type ClientRequest,
+  type IncomingMessage,
+} from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { rootCertificates } from 'node:tls'
 import { Transform, Writable, type Readable } from 'node:stream'
-import { CairnError, isCairnError } from '../../../shared/errors.js'
+import type { CairnError } from '../../../shared/errors.js'
+import { isCairnError } from '../../../shared/errors.js'
 import type { ByteRange } from '../destination.js'
 import { destinationError, networkError } from '../destination-errors.js'
 import { printable, type FileStore, type StoreEntry, type StoreWriter } from '../file-store.js'
@@ -86,8 +92,14 @@ export class WebdavStore implements FileStore {
       let name = resource.path.slice(basePath.length)
       if (resource.isCollection && name.endsWith('/')) name = name.slice(0, -1)
       // Only direct children with plain names: anything else in a listing is not ours to read.
+      // eslint-disable-next-line no-control-regex -- control characters are what is refused
       if (!name || name.includes('/') || /[\0-\x1f]/.test(name)) continue
-      entries.push({ name, size: resource.size, isFile: !resource.isCollection, modifiedAt: resource.modifiedAt })
+      entries.push({
+        name,
+        size: resource.size,
+        isFile: !resource.isCollection,
+        modifiedAt: resource.modifiedAt,
+      })
     }
     return entries
   }
@@ -96,7 +108,12 @@ export class WebdavStore implements FileStore {
     try {
       const [resource] = await this.propfind(this.url(name), '0')
       if (!resource) return null
-      return { name, size: resource.size, isFile: !resource.isCollection, modifiedAt: resource.modifiedAt }
+      return {
+        name,
+        size: resource.size,
+        isFile: !resource.isCollection,
+        modifiedAt: resource.modifiedAt,
+      }
     } catch (error) {
       if (isCairnError(error, 'DESTINATION_MISSING')) return null
       throw error
@@ -118,7 +135,12 @@ export class WebdavStore implements FileStore {
     const done = async () => {
       const response = await answered
       response.body.resume()
-      if (response.status === 412) throw destinationError('DESTINATION_CONFLICT', this.label, 'the temporary name was taken meanwhile.')
+      if (response.status === 412)
+        throw destinationError(
+          'DESTINATION_CONFLICT',
+          this.label,
+          'the temporary name was taken meanwhile.',
+        )
       this.expect(response, [200, 201, 204], 'upload the backup')
     }
     return { stream: request, done }
@@ -138,11 +160,19 @@ export class WebdavStore implements FileStore {
   async writeSmall(name: string, data: Buffer): Promise<void> {
     const temp = `${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
     await withRetry(async () => {
-      const put = await this.send('PUT', this.url(temp), { 'Content-Type': 'application/octet-stream' }, data)
+      const put = await this.send(
+        'PUT',
+        this.url(temp),
+        { 'Content-Type': 'application/octet-stream' },
+        data,
+      )
       put.body.resume()
       this.expect(put, [200, 201, 204], 'write a file')
     })
-    const moved = await this.send('MOVE', this.url(temp), { Destination: this.url(name).href, Overwrite: 'T' })
+    const moved = await this.send('MOVE', this.url(temp), {
+      Destination: this.url(name).href,
+      Overwrite: 'T',
+    })
     moved.body.resume()
     if (moved.status >= 300) await this.remove(temp)
     this.expect(moved, [201, 204], 'replace a file')
@@ -174,11 +204,17 @@ export class WebdavStore implements FileStore {
   }
 
   async read(name: string, range?: ByteRange): Promise<Readable> {
-    const headers: Record<string, string> = range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {}
+    const headers: Record<string, string> = range
+      ? { Range: `bytes=${range.start}-${range.end ?? ''}` }
+      : {}
     const response = await withRetry(() => this.send('GET', this.url(name), headers))
     if (response.status === 404) {
       response.body.resume()
-      throw destinationError('DESTINATION_MISSING', this.label, `there is no backup ${printable(name)}.`)
+      throw destinationError(
+        'DESTINATION_MISSING',
+        this.label,
+        `there is no backup ${printable(name)}.`,
+      )
     }
     this.expect(response, range ? [200, 206] : [200], 'read a backup')
     if (range && response.status === 200) return response.body.pipe(slice(range)) // the server ignored Range
@@ -198,7 +234,11 @@ export class WebdavStore implements FileStore {
     this.expect(options, [200, 204], 'reach the server')
     const [self] = await this.propfind(this.base, '0')
     if (!self?.isCollection)
-      throw destinationError('DESTINATION_INVALID', this.label, 'this address is not a WebDAV folder (collection).')
+      throw destinationError(
+        'DESTINATION_INVALID',
+        this.label,
+        'this address is not a WebDAV folder (collection).',
+      )
     const chunked = await this.chunkedUploads()
     return {
       server: String(options.headers.server ?? 'unknown'),
@@ -222,7 +262,12 @@ export class WebdavStore implements FileStore {
       if (!match) return null
       const uploads = new URL(`${match[1]}/uploads/${match[2]}/`, this.base)
       try {
-        const response = await this.send('PROPFIND', uploads, { Depth: '0', 'Content-Type': 'application/xml' }, Buffer.from(PROPFIND_BODY))
+        const response = await this.send(
+          'PROPFIND',
+          uploads,
+          { Depth: '0', 'Content-Type': 'application/xml' },
+          Buffer.from(PROPFIND_BODY),
+        )
         response.body.resume()
         return response.status === 207 ? uploads : null
       } catch {
@@ -278,7 +323,10 @@ export class WebdavStore implements FileStore {
       final: (done) => {
         ;(async () => {
           if (filled > 0 || number === 0) await sendChunk()
-          const assembled = await this.send('MOVE', new URL('.file', folder), { ...destination, Overwrite: 'F' })
+          const assembled = await this.send('MOVE', new URL('.file', folder), {
+            ...destination,
+            Overwrite: 'F',
+          })
           assembled.body.resume()
           this.expect(assembled, [201, 204], 'assemble the chunked upload')
         })().then(
@@ -288,7 +336,10 @@ export class WebdavStore implements FileStore {
           },
           (error: unknown) => {
             settle.reject(error)
-            void this.send('DELETE', folder).then((r) => r.body.resume(), () => undefined)
+            void this.send('DELETE', folder).then(
+              (r) => r.body.resume(),
+              () => undefined,
+            )
             done(error as Error)
           },
         )
@@ -298,18 +349,32 @@ export class WebdavStore implements FileStore {
   }
 
   private url(name: string): URL {
+    // eslint-disable-next-line no-control-regex -- control characters are what is refused
     if (!name || name === '.' || name === '..' || /[/\\\0-\x1f]/.test(name))
-      throw destinationError('DESTINATION_INVALID', this.label, `refusing the name "${printable(name)}".`)
+      throw destinationError(
+        'DESTINATION_INVALID',
+        this.label,
+        `refusing the name "${printable(name)}".`,
+      )
     return new URL(encodeURIComponent(name), this.base)
   }
 
   private async propfind(url: URL, depth: '0' | '1') {
     const response = await withRetry(() =>
-      this.send('PROPFIND', url, { Depth: depth, 'Content-Type': 'application/xml; charset=utf-8' }, Buffer.from(PROPFIND_BODY)),
+      this.send(
+        'PROPFIND',
+        url,
+        { Depth: depth, 'Content-Type': 'application/xml; charset=utf-8' },
+        Buffer.from(PROPFIND_BODY),
+      ),
     )
     if (response.status === 404) {
       response.body.resume()
-      throw destinationError('DESTINATION_MISSING', this.label, 'the folder does not exist on the server. Create it, or check the path.')
+      throw destinationError(
+        'DESTINATION_MISSING',
+        this.label,
+        'the folder does not exist on the server. Create it, or check the path.',
+      )
     }
     this.expect(response, [207], 'list the folder')
     const parts: Buffer[] = []
@@ -329,15 +394,28 @@ export class WebdavStore implements FileStore {
   /** Learn which authentication the server wants before a streamed upload (which cannot be sent twice). */
   private async ensureAuth(): Promise<void> {
     if (this.scheme !== null) return
-    const response = await this.send('PROPFIND', this.base, { Depth: '0', 'Content-Type': 'application/xml' }, Buffer.from(PROPFIND_BODY))
+    const response = await this.send(
+      'PROPFIND',
+      this.base,
+      { Depth: '0', 'Content-Type': 'application/xml' },
+      Buffer.from(PROPFIND_BODY),
+    )
     response.body.resume()
     this.expect(response, [207], 'list the folder')
   }
 
   /** A request with a buffered body (or none): answered, after one authentication round when asked. */
-  private async send(method: string, url: URL, headers: Record<string, string> = {}, body?: Buffer): Promise<Response> {
+  private async send(
+    method: string,
+    url: URL,
+    headers: Record<string, string> = {},
+    body?: Buffer,
+  ): Promise<Response> {
     for (let round = 0; ; round++) {
-      const request = this.open(method, url, { ...headers, ...(body ? { 'Content-Length': String(body.length) } : {}) })
+      const request = this.open(method, url, {
+        ...headers,
+        ...(body ? { 'Content-Length': String(body.length) } : {}),
+      })
       const answer = this.answer(request, describeMethod(method))
       request.end(body)
       const response = await answer
@@ -350,7 +428,11 @@ export class WebdavStore implements FileStore {
   private learnChallenge(response: Response): boolean {
     const { user, password } = this.settings
     if (!user || password == null) {
-      throw destinationError('DESTINATION_AUTH', this.label, 'the server asks for a login. Give --user NAME and a password (cairn destination add … --password-stdin, or CAIRN_DESTINATION_PASSWORD).')
+      throw destinationError(
+        'DESTINATION_AUTH',
+        this.label,
+        'the server asks for a login. Give --user NAME and a password (cairn destination add … --password-stdin, or CAIRN_DESTINATION_PASSWORD).',
+      )
     }
     const challenge = parseChallenge(response.headers['www-authenticate'])
     if (!challenge) return false
@@ -371,22 +453,28 @@ export class WebdavStore implements FileStore {
       headers: { ...headers, ...(auth ? { Authorization: auth } : {}), 'User-Agent': 'Cairn' },
       timeout: this.settings.timeoutMs ?? 60_000,
     }
-    const request = url.protocol === 'https:' ? httpsRequest(url, options) : httpRequest(url, options)
-    request.on('timeout', () => request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })))
+    const request =
+      url.protocol === 'https:' ? httpsRequest(url, options) : httpRequest(url, options)
+    request.on('timeout', () =>
+      request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
+    )
     return request
   }
 
   private authorization(method: string, url: URL): string | null {
     const { user, password } = this.settings
     if (!user || password == null) return null
-    if (this.scheme === 'basic') return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
+    if (this.scheme === 'basic')
+      return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
     if (this.scheme === 'digest' && this.digest) return this.digest.header(method, url.pathname)
     return null
   }
 
   private answer(request: ClientRequest, action: string): Promise<Response> {
     return new Promise((resolve, reject) => {
-      request.once('response', (body) => resolve({ status: body.statusCode ?? 0, headers: body.headers, body }))
+      request.once('response', (body) =>
+        resolve({ status: body.statusCode ?? 0, headers: body.headers, body }),
+      )
       request.once('error', (error) => reject(this.failure(error, action)))
     })
   }
@@ -395,7 +483,12 @@ export class WebdavStore implements FileStore {
     if (isCairnError(error)) return error
     return (
       networkError(this.label, error) ??
-      destinationError('DESTINATION_UNREACHABLE', this.label, `the request to ${action} failed (${(error as Error).message}).`, error)
+      destinationError(
+        'DESTINATION_UNREACHABLE',
+        this.label,
+        `the request to ${action} failed (${(error as Error).message}).`,
+        error,
+      )
     )
   }
 
@@ -404,21 +497,49 @@ export class WebdavStore implements FileStore {
     if (ok.includes(status)) return
     response.body.resume()
     if (status === 401)
-      throw destinationError('DESTINATION_AUTH', this.label, 'the server did not accept the user name and password. Check them (cairn destination add … --user NAME --password-stdin).')
+      throw destinationError(
+        'DESTINATION_AUTH',
+        this.label,
+        'the server did not accept the user name and password. Check them (cairn destination add … --user NAME --password-stdin).',
+      )
     if (status === 403)
-      throw destinationError('DESTINATION_DENIED', this.label, `the server does not allow this user to ${action} there (403). Check the folder's sharing and permissions.`)
+      throw destinationError(
+        'DESTINATION_DENIED',
+        this.label,
+        `the server does not allow this user to ${action} there (403). Check the folder's sharing and permissions.`,
+      )
     if (status === 404 || status === 409)
-      throw destinationError('DESTINATION_MISSING', this.label, `the folder does not exist on the server (${status}, while trying to ${action}). Create it, or check the path.`)
+      throw destinationError(
+        'DESTINATION_MISSING',
+        this.label,
+        `the folder does not exist on the server (${status}, while trying to ${action}). Create it, or check the path.`,
+      )
     if (status === 507 || status === 413)
-      throw destinationError('DESTINATION_FULL', this.label, `the server is out of space or over quota (${status}). The unfinished backup was removed; free space or prune old backups.`)
+      throw destinationError(
+        'DESTINATION_FULL',
+        this.label,
+        `the server is out of space or over quota (${status}). The unfinished backup was removed; free space or prune old backups.`,
+      )
     if (status >= 500)
-      throw destinationError('DESTINATION_SERVER', this.label, `the server failed (${status}) while Cairn tried to ${action}. Try again later.`)
-    throw destinationError('DESTINATION_SERVER', this.label, `the server answered ${status} when Cairn tried to ${action}.`)
+      throw destinationError(
+        'DESTINATION_SERVER',
+        this.label,
+        `the server failed (${status}) while Cairn tried to ${action}. Try again later.`,
+      )
+    throw destinationError(
+      'DESTINATION_SERVER',
+      this.label,
+      `the server answered ${status} when Cairn tried to ${action}.`,
+    )
   }
 }
 
 function describeMethod(method: string): string {
-  return method === 'PUT' ? 'upload' : method === 'PROPFIND' ? 'list the folder' : method.toLowerCase()
+  return method === 'PUT'
+    ? 'upload'
+    : method === 'PROPFIND'
+      ? 'list the folder'
+      : method.toLowerCase()
 }
 
 /** The bytes of `range` out of a whole body (for servers that ignore Range). */
@@ -434,4 +555,3 @@ function slice(range: ByteRange): Transform {
     },
   })
 }
-
