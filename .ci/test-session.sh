@@ -28,4 +28,20 @@ runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" \
 export CAIRN_TEST_PG_URL=postgres://postgres@127.0.0.1:55432/postgres
 trap 'runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast stop >/dev/null || true' EXIT
 
+# moto's S3 server for the S3 destination tests. Debian 12 has no python3-moto
+# and PyPI is out of reach here; the machine image ships moto 5.2.1 in its
+# pyenv Python. Find a Python that has it, or fail saying so.
+if [ -z "${CAIRN_TEST_MOTO_PYTHON:-}" ]; then
+  for candidate in python3 /root/.pyenv/shims/python3 /root/.pyenv/versions/*/bin/python3; do
+    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import moto, werkzeug' 2>/dev/null; then
+      export CAIRN_TEST_MOTO_PYTHON=$candidate
+      break
+    fi
+  done
+fi
+if [ -z "${CAIRN_TEST_MOTO_PYTHON:-}" ]; then
+  echo "No Python with moto (the S3 destination tests need moto 5's S3 server; set CAIRN_TEST_MOTO_PYTHON)." >&2
+  exit 1
+fi
+
 npm test

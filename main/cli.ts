@@ -4,6 +4,7 @@
  */
 import { backupCommand } from './cli/backup-command.js'
 import { decryptCommand } from './cli/decrypt-command.js'
+import { destinationCommand } from './cli/destination-command.js'
 import { importCommand } from './cli/import-command.js'
 import { keyCommand } from './cli/key-command.js'
 import { listCommand } from './cli/list-command.js'
@@ -25,6 +26,7 @@ const commands: Command[] = [
   restoreCommand,
   decryptCommand,
   vaultCommand,
+  destinationCommand,
 ]
 
 function usage(): string {

@@ -1,0 +1,421 @@
+import { randomBytes } from 'node:crypto'
+import { posix } from 'node:path'
+import { Writable, type Readable } from 'node:stream'
+import { Client, type ConnectConfig, type SFTPWrapper } from 'ssh2'
+import { CairnError, isCairnError } from '../../../shared/errors.js'
+import type { ByteRange } from '../destination.js'
+import { destinationError, networkError } from '../destination-errors.js'
+import { printable, type FileStore, type StoreEntry, type StoreWriter } from '../file-store.js'
+import { hostKeyFingerprint, HostKeyError } from './host-key.js'
+
+export interface SftpSettings {
+  host: string
+  port: number
+  username: string
+  /** The folder on the server (absolute). */
+  path: string
+  /** The pinned host key fingerprint (SHA256:…); null: not pinned yet, the first connection fails with HostKeyError. */
+  hostKey: string | null
+  /** An OpenSSH private key (the file's contents) and its passphrase, if any. */
+  privateKey?: Buffer | null
+  passphrase?: string | null
+  /** ssh-agent's socket (SSH_AUTH_SOCK). */
+  agent?: string | null
+  password?: string | null
+  timeoutMs?: number
+}
+
+const SFTP_NO_SUCH_FILE = 2
+const SFTP_PERMISSION_DENIED = 3
+
+/**
+ * A folder on an SFTP server, through one SSH connection. The server's host
+ * key must match the pinned fingerprint before anything is sent. A backup
+ * is committed with the protocol's plain RENAME, which (SFTP v3, and
+ * OpenSSH's link-then-unlink) fails rather than replace an existing name;
+ * sidecars replace atomically with posix-rename@openssh.com where offered.
+ */
+export class SftpStore implements FileStore {
+  readonly kind = 'sftp' as const
+  readonly label: string
+  private connection: Promise<{ client: Client; sftp: SFTPWrapper }> | null = null
+  private readonly dir: string
+
+  constructor(private readonly settings: SftpSettings) {
+    this.dir = posix.normalize(settings.path.startsWith('/') ? settings.path : `/${settings.path}`)
+    const port = settings.port === 22 ? '' : `:${settings.port}`
+    this.label = `sftp://${settings.username}@${settings.host}${port}${this.dir}`
+  }
+
+  async list(): Promise<StoreEntry[]> {
+    const sftp = await this.sftp()
+    const list = await this.call<
+      { filename: string; attrs: { mode: number; size: number; mtime: number } }[]
+    >((cb) => sftp.readdir(this.dir, cb), 'list the folder')
+    return list.map((entry) => ({
+      name: entry.filename,
+      size: entry.attrs.size,
+      isFile: (entry.attrs.mode & 0o170000) === 0o100000,
+      modifiedAt: new Date(entry.attrs.mtime * 1000),
+    }))
+  }
+
+  async stat(name: string): Promise<StoreEntry | null> {
+    const sftp = await this.sftp()
+    try {
+      const stats = await this.call<{ mode: number; size: number; mtime: number }>(
+        (cb) => sftp.lstat(this.path(name), cb),
+        'read a file’s size',
+      )
+      return {
+        name,
+        size: stats.size,
+        isFile: (stats.mode & 0o170000) === 0o100000,
+        modifiedAt: new Date(stats.mtime * 1000),
+      }
+    } catch (error) {
+      if (isCairnError(error, 'DESTINATION_MISSING')) return null
+      throw error
+    }
+  }
+
+  async create(name: string): Promise<StoreWriter | 'taken'> {
+    const sftp = await this.sftp()
+    const path = this.path(name)
+    let handle: Buffer
+    try {
+      handle = await this.call<Buffer>(
+        (cb) => sftp.open(path, 'wx', { mode: 0o600 }, cb),
+        'create a file',
+      )
+    } catch (error) {
+      if ((await this.stat(name)) !== null) return 'taken'
+      throw error
+    }
+    let position = 0
+    let settle!: { resolve: () => void; reject: (e: unknown) => void }
+    const durable = new Promise<void>((resolve, reject) => (settle = { resolve, reject }))
+    durable.catch(() => undefined)
+    const stream = new Writable({
+      highWaterMark: 1 << 20,
+      write: (chunk: Buffer, _encoding, done) => {
+        const at = position
+        position += chunk.length
+        this.call<void>(
+          (cb) => sftp.write(handle, chunk, 0, chunk.length, at, cb),
+          'write the backup',
+        )
+          .then(() => done())
+          .catch(async (error: unknown) => done(await this.explainWriteFailure(error)))
+      },
+      final: (done) => {
+        const sync = new Promise<void>((resolve) => {
+          // fsync@openssh.com where offered; other servers flush on close.
+          try {
+            sftp.ext_openssh_fsync(handle, () => resolve())
+          } catch {
+            resolve()
+          }
+        })
+        sync
+          .then(() => this.call<void>((cb) => sftp.close(handle, cb), 'close the backup file'))
+          .then(
+            () => {
+              settle.resolve()
+              done()
+            },
+            (error: unknown) => {
+              settle.reject(error)
+              done(error as Error)
+            },
+          )
+      },
+      destroy: (error, done) => {
+        sftp.close(handle, () => undefined)
+        if (error) settle.reject(error)
+        done(error)
+      },
+    })
+    return { stream, done: () => durable }
+  }
+
+  async claim(from: string, to: string): Promise<'claimed' | 'taken'> {
+    const sftp = await this.sftp()
+    try {
+      await this.call<void>(
+        (cb) => sftp.rename(this.path(from), this.path(to), cb),
+        'name the backup',
+      )
+      return 'claimed'
+    } catch (error) {
+      if ((await this.stat(to)) !== null) return 'taken'
+      throw error
+    }
+  }
+
+  async writeSmall(name: string, data: Buffer): Promise<void> {
+    const sftp = await this.sftp()
+    const temp = `${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
+    await this.call<void>(
+      (cb) => sftp.writeFile(this.path(temp), data, { mode: 0o600 }, cb),
+      'write a file',
+    )
+    try {
+      await this.call<void>(
+        (cb) => sftp.ext_openssh_rename(this.path(temp), this.path(name), cb),
+        'replace a file',
+      )
+    } catch (error) {
+      if (error instanceof CairnError && error.code !== 'DESTINATION_SERVER') {
+        await this.remove(temp)
+        throw error
+      }
+      // No posix-rename here: remove, then rename (a crash in between loses only this small file).
+      await this.remove(name)
+      await this.call<void>(
+        (cb) => sftp.rename(this.path(temp), this.path(name), cb),
+        'replace a file',
+      )
+    }
+  }
+
+  async readSmall(name: string, limit: number): Promise<Buffer | null> {
+    const entry = await this.stat(name)
+    if (!entry || !entry.isFile || entry.size > limit) return null
+    const sftp = await this.sftp()
+    return this.call<Buffer>((cb) => sftp.readFile(this.path(name), cb), 'read a file')
+  }
+
+  async read(name: string, range?: ByteRange): Promise<Readable> {
+    const entry = await this.stat(name)
+    if (!entry?.isFile)
+      throw destinationError(
+        'DESTINATION_MISSING',
+        this.label,
+        `there is no backup ${printable(name)}.`,
+      )
+    const sftp = await this.sftp()
+    return sftp.createReadStream(this.path(name), {
+      start: range?.start ?? 0,
+      ...(range?.end !== undefined ? { end: range.end } : {}),
+    })
+  }
+
+  async remove(name: string): Promise<void> {
+    const sftp = await this.sftp()
+    try {
+      await this.call<void>((cb) => sftp.unlink(this.path(name), cb), 'delete a file')
+    } catch (error) {
+      if (!isCairnError(error, 'DESTINATION_MISSING')) throw error
+    }
+  }
+
+  async probe(): Promise<Record<string, string>> {
+    const sftp = await this.sftp()
+    const stats = await this.call<{ mode: number }>(
+      (cb) => sftp.stat(this.dir, cb),
+      'open the folder',
+    )
+    if ((stats.mode & 0o170000) !== 0o040000)
+      throw destinationError('DESTINATION_INVALID', this.label, `${this.dir} is not a folder.`)
+    return { folder: this.dir, hostKey: this.settings.hostKey ?? '' }
+  }
+
+  async close(): Promise<void> {
+    const connection = this.connection
+    this.connection = null
+    if (connection) (await connection.catch(() => null))?.client.end()
+  }
+
+  private path(name: string): string {
+    // eslint-disable-next-line no-control-regex -- control characters are what is refused
+    if (!name || name === '.' || name === '..' || /[/\\\0-\x1f]/.test(name))
+      throw destinationError(
+        'DESTINATION_INVALID',
+        this.label,
+        `refusing the name "${printable(name)}".`,
+      )
+    return posix.join(this.dir, name)
+  }
+
+  private sftp(): Promise<SFTPWrapper> {
+    this.connection ??= this.connect()
+    const connection = this.connection
+    connection.catch(() => {
+      if (this.connection === connection) this.connection = null
+    })
+    return connection.then((c) => c.sftp)
+  }
+
+  private connect(): Promise<{ client: Client; sftp: SFTPWrapper }> {
+    const { settings } = this
+    return new Promise((resolve, reject) => {
+      const client = new Client()
+      let hostKeyFailure: HostKeyError | null = null
+      const config: ConnectConfig = {
+        host: settings.host,
+        port: settings.port,
+        username: settings.username,
+        readyTimeout: settings.timeoutMs ?? 20_000,
+        keepaliveInterval: 15_000,
+        hostVerifier: (key: Buffer) => {
+          const { fingerprint, algorithm } = hostKeyFingerprint(key)
+          if (settings.hostKey === fingerprint) return true
+          hostKeyFailure = new HostKeyError(
+            settings.hostKey ? 'changed' : 'unknown',
+            this.label,
+            fingerprint,
+            algorithm,
+            settings.hostKey,
+          )
+          return false
+        },
+        ...(settings.privateKey ? { privateKey: settings.privateKey } : {}),
+        ...(settings.passphrase ? { passphrase: settings.passphrase } : {}),
+        ...(settings.agent ? { agent: settings.agent } : {}),
+        ...(settings.password ? { password: settings.password } : {}),
+      }
+      client.once('ready', () => {
+        client.sftp((error, sftp) => {
+          if (error) {
+            client.end()
+            reject(
+              destinationError(
+                'DESTINATION_SERVER',
+                this.label,
+                `the server offers no SFTP (${error.message}).`,
+                error,
+              ),
+            )
+          } else resolve({ client, sftp })
+        })
+      })
+      client.once('error', (error: Error & { level?: string }) => {
+        client.end()
+        if (hostKeyFailure) reject(hostKeyFailure)
+        else if (error.level === 'client-authentication')
+          reject(
+            destinationError(
+              'DESTINATION_AUTH',
+              this.label,
+              `the server did not accept the login of ${settings.username} (tried: ${
+                [
+                  settings.privateKey ? 'key file' : null,
+                  settings.agent ? 'ssh-agent' : null,
+                  settings.password ? 'password' : null,
+                ]
+                  .filter(Boolean)
+                  .join(', ') || 'nothing'
+              }). Give the right key with --identity FILE, load it into ssh-agent, or check the user name.`,
+              error,
+            ),
+          )
+        else if (error.level === 'client-timeout' || /Timed out/i.test(error.message))
+          reject(
+            destinationError(
+              'DESTINATION_TIMEOUT',
+              this.label,
+              'the server did not answer the SSH handshake in time.',
+              error,
+            ),
+          )
+        else
+          reject(
+            networkError(this.label, error) ??
+              destinationError(
+                'DESTINATION_UNREACHABLE',
+                this.label,
+                `the SSH connection failed (${error.message}).`,
+                error,
+              ),
+          )
+      })
+      client.on('close', () => {
+        if (this.connection) this.connection = null
+      })
+      try {
+        client.connect(config)
+      } catch (error) {
+        reject(
+          destinationError(
+            'DESTINATION_INVALID',
+            this.label,
+            `the SSH settings are not usable (${(error as Error).message}).`,
+            error,
+          ),
+        )
+      }
+    })
+  }
+
+  /** Run an SFTP call, turning its status into a typed error. */
+  private call<T>(
+    start: (cb: (error: Error | undefined | null, value: T) => void) => void,
+    action: string,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      try {
+        start((error, value) => (error ? reject(this.sftpError(error, action)) : resolve(value)))
+      } catch (error) {
+        reject(this.sftpError(error as Error, action))
+      }
+    })
+  }
+
+  private sftpError(error: Error & { code?: number | string }, action: string): CairnError {
+    if (isCairnError(error)) return error
+    if (error.code === SFTP_NO_SUCH_FILE)
+      return destinationError(
+        'DESTINATION_MISSING',
+        this.label,
+        `the folder or file is not there (while trying to ${action}). Check the path.`,
+        error,
+      )
+    if (error.code === SFTP_PERMISSION_DENIED)
+      return destinationError(
+        'DESTINATION_DENIED',
+        this.label,
+        `the server does not let ${this.settings.username} ${action} there. Check the folder's permissions.`,
+        error,
+      )
+    const network = networkError(this.label, error)
+    if (network) return network
+    if (/No SFTP|not connected|Channel/i.test(error.message))
+      return destinationError(
+        'DESTINATION_UNREACHABLE',
+        this.label,
+        `the connection to the server was lost (while trying to ${action}).`,
+        error,
+      )
+    return destinationError(
+      'DESTINATION_SERVER',
+      this.label,
+      `the server failed to ${action} (${error.message}).`,
+      error,
+    )
+  }
+
+  /** A failed write: the disk may be full (SFTP v3 has no code for it, so ask statvfs). */
+  private async explainWriteFailure(error: unknown): Promise<CairnError> {
+    const failure = isCairnError(error) ? error : this.sftpError(error as Error, 'write the backup')
+    if (failure.code !== 'DESTINATION_SERVER') return failure
+    try {
+      const sftp = await this.sftp()
+      const info = await this.call<{ bavail: number; frsize: number; bsize: number }>(
+        (cb) => sftp.ext_openssh_statvfs(this.dir, cb),
+        'check the free space',
+      )
+      if (info.bavail * (info.frsize || info.bsize) < 1 << 20) {
+        return destinationError(
+          'DESTINATION_FULL',
+          this.label,
+          'the server’s disk is full. The unfinished backup was removed and older backups are untouched; free space there or prune old backups.',
+          error,
+        )
+      }
+    } catch {
+      // No statvfs: keep the error as it is.
+    }
+    return failure
+  }
+}

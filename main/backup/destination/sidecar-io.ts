@@ -1,0 +1,19 @@
+import { sidecarSchema, type Sidecar } from './sidecar.js'
+
+/** Sidecars are a few hundred bytes; anything much larger is not one and is not read whole. */
+export const SIDECAR_MAX_BYTES = 64 * 1024
+
+/** Parse sidecar bytes from a destination: hostile until checked; null when not a valid sidecar. */
+export function parseSidecarBytes(bytes: Buffer | null): Sidecar | null {
+  if (!bytes || bytes.length > SIDECAR_MAX_BYTES) return null
+  try {
+    const parsed = sidecarSchema.safeParse(JSON.parse(bytes.toString('utf8')))
+    return parsed.success ? parsed.data : null
+  } catch {
+    return null
+  }
+}
+
+export function sidecarBytes(sidecar: Sidecar): Buffer {
+  return Buffer.from(`${JSON.stringify(sidecar, null, 2)}\n`, 'utf8')
+}

@@ -1,0 +1,557 @@
+import { randomBytes } from 'node:crypto'
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type ClientRequest,
+  type IncomingMessage,
+} from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import { rootCertificates } from 'node:tls'
+import { Transform, Writable, type Readable } from 'node:stream'
+import type { CairnError } from '../../../shared/errors.js'
+import { isCairnError } from '../../../shared/errors.js'
+import type { ByteRange } from '../destination.js'
+import { destinationError, networkError } from '../destination-errors.js'
+import { printable, type FileStore, type StoreEntry, type StoreWriter } from '../file-store.js'
+import { withRetry } from '../retry.js'
+import { DigestAuth, parseChallenge } from './digest.js'
+import { parseMultistatus } from './propfind.js'
+
+export interface WebdavSettings {
+  /** http(s)://host[:port]/path/ of the collection backups go into. */
+  url: string
+  user?: string | null
+  password?: string | null
+  /** PEM of a certificate authority to trust for this server, on top of the system's. */
+  ca?: string | null
+  timeoutMs?: number
+  /** Chunk size for Nextcloud's chunked upload (bytes). */
+  chunkBytes?: number
+}
+
+interface Response {
+  status: number
+  headers: IncomingMessage['headers']
+  body: IncomingMessage
+}
+
+const PROPFIND_BODY =
+  '<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:"><d:prop><d:resourcetype/><d:getcontentlength/><d:getlastmodified/></d:prop></d:propfind>'
+
+/**
+ * A WebDAV collection (Apache mod_dav, nginx, NAS boxes, Nextcloud,
+ * ownCloud). A backup is PUT under its temporary name, then MOVEd to its
+ * real name with `Overwrite: F`, which the server refuses (412) when the
+ * name exists: it never replaces a backup. Where the server is a Nextcloud
+ * offering chunked upload (v2), the data goes in chunks that are each
+ * retried on failure, assembled by the server under the temporary name.
+ * Passwords are sent only over TLS (or to this machine).
+ */
+export class WebdavStore implements FileStore {
+  readonly kind = 'webdav' as const
+  readonly label: string
+  private readonly base: URL
+  private readonly agent: HttpAgent
+  private digest: DigestAuth | null = null
+  private scheme: 'basic' | 'digest' | 'none' | null = null
+  private chunking: Promise<URL | null> | null = null
+
+  constructor(private readonly settings: WebdavSettings) {
+    const base = new URL(settings.url)
+    if (!base.pathname.endsWith('/')) base.pathname += '/'
+    base.username = ''
+    base.password = ''
+    base.search = ''
+    base.hash = ''
+    this.base = base
+    this.label = `${base.protocol === 'https:' ? 'webdavs' : 'webdav'}://${base.host}${decodeURI(base.pathname)}`
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(base.hostname)
+    if (base.protocol === 'http:' && settings.password && !loopback) {
+      throw destinationError(
+        'DESTINATION_INVALID',
+        this.label,
+        'a password would travel unencrypted over plain HTTP. Use webdavs:// (HTTPS).',
+      )
+    }
+    this.agent =
+      base.protocol === 'https:'
+        ? new HttpsAgent({
+            keepAlive: true,
+            maxSockets: 4,
+            ...(settings.ca ? { ca: [...rootCertificates, settings.ca] } : {}),
+          })
+        : new HttpAgent({ keepAlive: true, maxSockets: 4 })
+  }
+
+  async list(): Promise<StoreEntry[]> {
+    const resources = await this.propfind(this.base, '1')
+    const basePath = decodeURIComponent(this.base.pathname)
+    const entries: StoreEntry[] = []
+    for (const resource of resources) {
+      if (!resource.path.startsWith(basePath)) continue
+      let name = resource.path.slice(basePath.length)
+      if (resource.isCollection && name.endsWith('/')) name = name.slice(0, -1)
+      // Only direct children with plain names: anything else in a listing is not ours to read.
+      // eslint-disable-next-line no-control-regex -- control characters are what is refused
+      if (!name || name.includes('/') || /[\0-\x1f]/.test(name)) continue
+      entries.push({
+        name,
+        size: resource.size,
+        isFile: !resource.isCollection,
+        modifiedAt: resource.modifiedAt,
+      })
+    }
+    return entries
+  }
+
+  async stat(name: string): Promise<StoreEntry | null> {
+    try {
+      const [resource] = await this.propfind(this.url(name), '0')
+      if (!resource) return null
+      return {
+        name,
+        size: resource.size,
+        isFile: !resource.isCollection,
+        modifiedAt: resource.modifiedAt,
+      }
+    } catch (error) {
+      if (isCairnError(error, 'DESTINATION_MISSING')) return null
+      throw error
+    }
+  }
+
+  async create(name: string): Promise<StoreWriter | 'taken'> {
+    const target = this.url(name)
+    if ((await this.stat(name)) !== null) return 'taken'
+    const chunked = await this.chunkedUploads()
+    if (chunked) return this.chunkedWriter(chunked, target)
+    await this.ensureAuth()
+    const request = this.open('PUT', target, {
+      'Content-Type': 'application/octet-stream',
+      'If-None-Match': '*',
+    })
+    const answered = this.answer(request, 'upload the backup')
+    answered.catch(() => undefined)
+    const done = async () => {
+      const response = await answered
+      response.body.resume()
+      if (response.status === 412)
+        throw destinationError(
+          'DESTINATION_CONFLICT',
+          this.label,
+          'the temporary name was taken meanwhile.',
+        )
+      this.expect(response, [200, 201, 204], 'upload the backup')
+    }
+    return { stream: request, done }
+  }
+
+  async claim(from: string, to: string): Promise<'claimed' | 'taken'> {
+    const response = await this.send('MOVE', this.url(from), {
+      Destination: this.url(to).href,
+      Overwrite: 'F',
+    })
+    response.body.resume()
+    if (response.status === 412) return 'taken'
+    this.expect(response, [201, 204], 'name the backup')
+    return 'claimed'
+  }
+
+  async writeSmall(name: string, data: Buffer): Promise<void> {
+    const temp = `${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
+    await withRetry(async () => {
+      const put = await this.send(
+        'PUT',
+        this.url(temp),
+        { 'Content-Type': 'application/octet-stream' },
+        data,
+      )
+      put.body.resume()
+      this.expect(put, [200, 201, 204], 'write a file')
+    })
+    const moved = await this.send('MOVE', this.url(temp), {
+      Destination: this.url(name).href,
+      Overwrite: 'T',
+    })
+    moved.body.resume()
+    if (moved.status >= 300) await this.remove(temp)
+    this.expect(moved, [201, 204], 'replace a file')
+  }
+
+  async readSmall(name: string, limit: number): Promise<Buffer | null> {
+    const response = await withRetry(() => this.send('GET', this.url(name)))
+    if (response.status === 404) {
+      response.body.resume()
+      return null
+    }
+    this.expect(response, [200], 'read a file')
+    const declared = Number(response.headers['content-length'] ?? 0)
+    if (declared > limit) {
+      response.body.destroy()
+      return null
+    }
+    const parts: Buffer[] = []
+    let size = 0
+    for await (const part of response.body) {
+      size += (part as Buffer).length
+      if (size > limit) {
+        response.body.destroy()
+        return null
+      }
+      parts.push(part as Buffer)
+    }
+    return Buffer.concat(parts)
+  }
+
+  async read(name: string, range?: ByteRange): Promise<Readable> {
+    const headers: Record<string, string> = range
+      ? { Range: `bytes=${range.start}-${range.end ?? ''}` }
+      : {}
+    const response = await withRetry(() => this.send('GET', this.url(name), headers))
+    if (response.status === 404) {
+      response.body.resume()
+      throw destinationError(
+        'DESTINATION_MISSING',
+        this.label,
+        `there is no backup ${printable(name)}.`,
+      )
+    }
+    this.expect(response, range ? [200, 206] : [200], 'read a backup')
+    if (range && response.status === 200) return response.body.pipe(slice(range)) // the server ignored Range
+    return response.body
+  }
+
+  async remove(name: string): Promise<void> {
+    const response = await withRetry(() => this.send('DELETE', this.url(name)))
+    response.body.resume()
+    if (response.status === 404) return
+    this.expect(response, [200, 204], 'delete a file')
+  }
+
+  async probe(): Promise<Record<string, string>> {
+    const options = await this.send('OPTIONS', this.base)
+    options.body.resume()
+    this.expect(options, [200, 204], 'reach the server')
+    const [self] = await this.propfind(this.base, '0')
+    if (!self?.isCollection)
+      throw destinationError(
+        'DESTINATION_INVALID',
+        this.label,
+        'this address is not a WebDAV folder (collection).',
+      )
+    const chunked = await this.chunkedUploads()
+    return {
+      server: String(options.headers.server ?? 'unknown'),
+      dav: String(options.headers.dav ?? ''),
+      auth: this.scheme ?? 'none',
+      chunkedUpload: chunked ? 'Nextcloud chunking v2' : 'no (single PUT)',
+    }
+  }
+
+  async close(): Promise<void> {
+    this.agent.destroy()
+  }
+
+  /**
+   * Nextcloud's chunked upload (v2) is offered when the folder lives under
+   * /remote.php/dav/files/<user>/ and the user's uploads collection answers.
+   */
+  chunkedUploads(): Promise<URL | null> {
+    this.chunking ??= (async () => {
+      const match = /^(.*\/remote\.php\/dav)\/files\/([^/]+)\//.exec(this.base.pathname)
+      if (!match) return null
+      const uploads = new URL(`${match[1]}/uploads/${match[2]}/`, this.base)
+      try {
+        const response = await this.send(
+          'PROPFIND',
+          uploads,
+          { Depth: '0', 'Content-Type': 'application/xml' },
+          Buffer.from(PROPFIND_BODY),
+        )
+        response.body.resume()
+        return response.status === 207 ? uploads : null
+      } catch {
+        return null
+      }
+    })()
+    return this.chunking
+  }
+
+  private chunkedWriter(uploads: URL, target: URL): StoreWriter {
+    const chunkBytes = this.settings.chunkBytes ?? 16 << 20
+    const folder = new URL(`cairn-${randomBytes(8).toString('hex')}/`, uploads)
+    const destination = { Destination: target.href }
+    let started: Promise<void> | null = null
+    let chunk: Buffer[] = []
+    let filled = 0
+    let number = 0
+    const start = () =>
+      (started ??= (async () => {
+        const made = await this.send('MKCOL', folder, destination)
+        made.body.resume()
+        this.expect(made, [201], 'start a chunked upload')
+      })())
+    const sendChunk = async () => {
+      await start()
+      const body = Buffer.concat(chunk, filled)
+      chunk = []
+      filled = 0
+      const url = new URL(String(++number).padStart(5, '0'), folder)
+      // Each chunk is whole in memory: it can be sent again after a network failure.
+      await withRetry(async () => {
+        const put = await this.send('PUT', url, { ...destination, 'OC-Total-Length': '0' }, body)
+        put.body.resume()
+        this.expect(put, [201, 204], 'upload a chunk')
+      })
+    }
+    let settle!: { resolve: () => void; reject: (e: unknown) => void }
+    const durable = new Promise<void>((resolve, reject) => (settle = { resolve, reject }))
+    durable.catch(() => undefined)
+    const stream = new Writable({
+      write: (data: Buffer, _encoding, done) => {
+        ;(async () => {
+          let offset = 0
+          while (offset < data.length) {
+            const n = Math.min(chunkBytes - filled, data.length - offset)
+            chunk.push(data.subarray(offset, offset + n))
+            filled += n
+            offset += n
+            if (filled === chunkBytes) await sendChunk()
+          }
+        })().then(() => done(), done)
+      },
+      final: (done) => {
+        ;(async () => {
+          if (filled > 0 || number === 0) await sendChunk()
+          const assembled = await this.send('MOVE', new URL('.file', folder), {
+            ...destination,
+            Overwrite: 'F',
+          })
+          assembled.body.resume()
+          this.expect(assembled, [201, 204], 'assemble the chunked upload')
+        })().then(
+          () => {
+            settle.resolve()
+            done()
+          },
+          (error: unknown) => {
+            settle.reject(error)
+            void this.send('DELETE', folder).then(
+              (r) => r.body.resume(),
+              () => undefined,
+            )
+            done(error as Error)
+          },
+        )
+      },
+    })
+    return { stream, done: () => durable }
+  }
+
+  private url(name: string): URL {
+    // eslint-disable-next-line no-control-regex -- control characters are what is refused
+    if (!name || name === '.' || name === '..' || /[/\\\0-\x1f]/.test(name))
+      throw destinationError(
+        'DESTINATION_INVALID',
+        this.label,
+        `refusing the name "${printable(name)}".`,
+      )
+    return new URL(encodeURIComponent(name), this.base)
+  }
+
+  private async propfind(url: URL, depth: '0' | '1') {
+    const response = await withRetry(() =>
+      this.send(
+        'PROPFIND',
+        url,
+        { Depth: depth, 'Content-Type': 'application/xml; charset=utf-8' },
+        Buffer.from(PROPFIND_BODY),
+      ),
+    )
+    if (response.status === 404) {
+      response.body.resume()
+      throw destinationError(
+        'DESTINATION_MISSING',
+        this.label,
+        'the folder does not exist on the server. Create it, or check the path.',
+      )
+    }
+    this.expect(response, [207], 'list the folder')
+    const parts: Buffer[] = []
+    for await (const part of response.body) parts.push(part as Buffer)
+    try {
+      return parseMultistatus(Buffer.concat(parts))
+    } catch (error) {
+      throw destinationError(
+        'DESTINATION_SERVER',
+        this.label,
+        `the server's listing is not valid WebDAV XML (${(error as Error).message.split('\n')[0]}). Check the address is a WebDAV folder.`,
+        error,
+      )
+    }
+  }
+
+  /** Learn which authentication the server wants before a streamed upload (which cannot be sent twice). */
+  private async ensureAuth(): Promise<void> {
+    if (this.scheme !== null) return
+    const response = await this.send(
+      'PROPFIND',
+      this.base,
+      { Depth: '0', 'Content-Type': 'application/xml' },
+      Buffer.from(PROPFIND_BODY),
+    )
+    response.body.resume()
+    this.expect(response, [207], 'list the folder')
+  }
+
+  /** A request with a buffered body (or none): answered, after one authentication round when asked. */
+  private async send(
+    method: string,
+    url: URL,
+    headers: Record<string, string> = {},
+    body?: Buffer,
+  ): Promise<Response> {
+    for (let round = 0; ; round++) {
+      const request = this.open(method, url, {
+        ...headers,
+        ...(body ? { 'Content-Length': String(body.length) } : {}),
+      })
+      const answer = this.answer(request, describeMethod(method))
+      request.end(body)
+      const response = await answer
+      if (response.status !== 401 || round > 0) return response
+      response.body.resume()
+      if (!this.learnChallenge(response)) return response
+    }
+  }
+
+  private learnChallenge(response: Response): boolean {
+    const { user, password } = this.settings
+    if (!user || password == null) {
+      throw destinationError(
+        'DESTINATION_AUTH',
+        this.label,
+        'the server asks for a login. Give --user NAME and a password (cairn destination add … --password-stdin, or CAIRN_DESTINATION_PASSWORD).',
+      )
+    }
+    const challenge = parseChallenge(response.headers['www-authenticate'])
+    if (!challenge) return false
+    const wasSet = this.scheme !== null && this.scheme !== 'none'
+    if (challenge === 'basic') this.scheme = 'basic'
+    else {
+      this.scheme = 'digest'
+      this.digest = new DigestAuth(challenge, user, password)
+    }
+    return !wasSet || challenge !== 'basic'
+  }
+
+  private open(method: string, url: URL, headers: Record<string, string>): ClientRequest {
+    const auth = this.authorization(method, url)
+    const options = {
+      method,
+      agent: this.agent,
+      headers: { ...headers, ...(auth ? { Authorization: auth } : {}), 'User-Agent': 'Cairn' },
+      timeout: this.settings.timeoutMs ?? 60_000,
+    }
+    const request =
+      url.protocol === 'https:' ? httpsRequest(url, options) : httpRequest(url, options)
+    request.on('timeout', () =>
+      request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
+    )
+    return request
+  }
+
+  private authorization(method: string, url: URL): string | null {
+    const { user, password } = this.settings
+    if (!user || password == null) return null
+    if (this.scheme === 'basic')
+      return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
+    if (this.scheme === 'digest' && this.digest) return this.digest.header(method, url.pathname)
+    return null
+  }
+
+  private answer(request: ClientRequest, action: string): Promise<Response> {
+    return new Promise((resolve, reject) => {
+      request.once('response', (body) =>
+        resolve({ status: body.statusCode ?? 0, headers: body.headers, body }),
+      )
+      request.once('error', (error) => reject(this.failure(error, action)))
+    })
+  }
+
+  private failure(error: unknown, action: string): CairnError {
+    if (isCairnError(error)) return error
+    return (
+      networkError(this.label, error) ??
+      destinationError(
+        'DESTINATION_UNREACHABLE',
+        this.label,
+        `the request to ${action} failed (${(error as Error).message}).`,
+        error,
+      )
+    )
+  }
+
+  private expect(response: Response, ok: number[], action: string): void {
+    const { status } = response
+    if (ok.includes(status)) return
+    response.body.resume()
+    if (status === 401)
+      throw destinationError(
+        'DESTINATION_AUTH',
+        this.label,
+        'the server did not accept the user name and password. Check them (cairn destination add … --user NAME --password-stdin).',
+      )
+    if (status === 403)
+      throw destinationError(
+        'DESTINATION_DENIED',
+        this.label,
+        `the server does not allow this user to ${action} there (403). Check the folder's sharing and permissions.`,
+      )
+    if (status === 404 || status === 409)
+      throw destinationError(
+        'DESTINATION_MISSING',
+        this.label,
+        `the folder does not exist on the server (${status}, while trying to ${action}). Create it, or check the path.`,
+      )
+    if (status === 507 || status === 413)
+      throw destinationError(
+        'DESTINATION_FULL',
+        this.label,
+        `the server is out of space or over quota (${status}). The unfinished backup was removed; free space or prune old backups.`,
+      )
+    if (status >= 500)
+      throw destinationError(
+        'DESTINATION_SERVER',
+        this.label,
+        `the server failed (${status}) while Cairn tried to ${action}. Try again later.`,
+      )
+    throw destinationError(
+      'DESTINATION_SERVER',
+      this.label,
+      `the server answered ${status} when Cairn tried to ${action}.`,
+    )
+  }
+}
+
+function describeMethod(method: string): string {
+  return method === 'PUT'
+    ? 'upload'
+    : method === 'PROPFIND'
+      ? 'list the folder'
+      : method.toLowerCase()
+}
+
+/** The bytes of `range` out of a whole body (for servers that ignore Range). */
+function slice(range: ByteRange): Transform {
+  let offset = 0
+  const end = range.end ?? Number.POSITIVE_INFINITY
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      const from = Math.max(0, range.start - offset)
+      const to = Math.min(chunk.length, end + 1 - offset)
+      offset += chunk.length
+      done(null, from < to ? chunk.subarray(from, to) : undefined)
+    },
+  })
+}
