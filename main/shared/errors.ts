@@ -39,6 +39,8 @@ export type ErrorCode =
   | 'VAULT_RATE_LIMITED'
   | 'VAULT_REJECTED'
   | 'VAULT_TAMPERED'
+  | 'VAULT_TRY_LATER'
+  | 'VAULT_INSECURE'
   // generic
   | 'INVALID_ARGUMENT'
   | 'DISK_FULL'
