@@ -148,8 +148,8 @@ export function postgresStore(connectionString: string): VaultStore {
           `WITH clock AS (SELECT ${DB_NOW} AS now)
            UPDATE vault_records r
               SET guesses = r.guesses + 1, last_start_at = clock.now,
-                  next_attempt_at = CASE WHEN r.guesses + 1 < $2::int THEN NULL
-                                         ELSE clock.now + ($3::bigint << (r.guesses + 1 - $2::int)) END
+                  next_attempt_at = CASE WHEN r.guesses + 1 < LEAST($2::int, r.max_guesses - 1) THEN NULL
+                                         ELSE clock.now + ($3::bigint << (r.guesses + 1 - LEAST($2::int, r.max_guesses - 1))) END
              FROM clock
             WHERE r.id = $1 AND r.guesses < r.max_guesses
               AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= clock.now)

@@ -51,8 +51,8 @@ export function sqliteStore(file: string, warn: (message: string) => void = () =
         .prepare<[{ id: string; now: number; free: number; base: number }], RecordRow>(
           `UPDATE vault_records
               SET guesses = guesses + 1, last_start_at = @now,
-                  next_attempt_at = CASE WHEN guesses + 1 < @free THEN NULL
-                                         ELSE @now + (@base << (guesses + 1 - @free)) END
+                  next_attempt_at = CASE WHEN guesses + 1 < MIN(@free, max_guesses - 1) THEN NULL
+                                         ELSE @now + (@base << (guesses + 1 - MIN(@free, max_guesses - 1))) END
             WHERE id = @id AND guesses < max_guesses
               AND (next_attempt_at IS NULL OR next_attempt_at <= @now)
         RETURNING id, sealed, guesses, max_guesses`,

@@ -8,9 +8,10 @@ export interface StoredRecord {
 }
 
 /**
- * Spacing between guesses: the first `free` wrong passwords are
- * accepted at once; after the n-th (n ≥ free) the next attempt waits
- * baseMs · 2^(n − free). A base of 0 turns spacing off.
+ * Spacing between guesses: the first f = min(free, maxGuesses − 1) wrong
+ * passwords are accepted at once (so a record with a small limit still
+ * makes its last guess wait); after the n-th (n ≥ f) the next attempt
+ * waits baseMs · 2^(n − f). A base of 0 turns spacing off.
  */
 export interface GuessSpacing {
   free: number
