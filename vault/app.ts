@@ -28,6 +28,7 @@ import { deriveKey, fromBase64Url, sealBox } from '../common/vault-crypto.js'
 import { capConnectionsPerAddress, proxyTrust } from './connections.js'
 import { SealError, type Sealer } from './hsm/sealer.js'
 import { RateLimiter } from './rate-limit.js'
+import { registrationTickets } from './registration-ticket.js'
 import type { GuessSpacing, VaultStore } from './store/store.js'
 
 export interface VaultAppOptions {
@@ -228,26 +229,7 @@ export async function buildVaultApp(options: VaultAppOptions): Promise<FastifyIn
   /** The OPRF identity of answers that must look like OPAQUE without testing anyone's password. */
   const standIn = (id: string) => `stand-in:${id}`
 
-  /** Registration tickets: sealed, so only this vault can issue one, and bound to their record id. */
-  const ticketContext = (id: string) => `register-ticket:${id}`
-  const issueTicket = (id: string, change: boolean) =>
-    sealer
-      .seal(
-        Buffer.from(JSON.stringify({ expiresAt: Date.now() + REGISTRATION_TTL_MS, change })),
-        ticketContext(id),
-      )
-      .toString('base64url')
-  const readTicket = (id: string, ticket: string): { change: boolean } | null => {
-    try {
-      const { expiresAt, change } = JSON.parse(
-        sealer.unseal(Buffer.from(ticket, 'base64url'), ticketContext(id)).toString(),
-      ) as { expiresAt: number; change: boolean }
-      return expiresAt >= Date.now() ? { change } : null
-    } catch (error) {
-      if (error instanceof SealError) return null
-      throw error
-    }
-  }
+  const tickets = registrationTickets(sealer, REGISTRATION_TTL_MS)
   const noRegistration = () =>
     new VaultHttpError(
       403,
@@ -302,14 +284,14 @@ export async function buildVaultApp(options: VaultAppOptions): Promise<FastifyIn
     )
     return {
       recordId: id,
-      ticket: issueTicket(id, body.recordId !== undefined),
+      ticket: tickets.issue(id, body.recordId !== undefined),
       registrationResponse,
     }
   })
 
   app.post('/v1/register/finish', async (request, reply) => {
     const body = parse(registerFinishRequest, request)
-    const ticket = readTicket(body.recordId, body.ticket)
+    const ticket = tickets.read(body.recordId, body.ticket)
     if (!ticket) throw noRegistration()
     // OPAQUE's own parser checks the record (a valid client public key, the right sizes).
     opaque(() =>
