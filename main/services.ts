@@ -2,9 +2,12 @@ import { readBackupSettings, recordBackupRun } from './backup/backup-settings.js
 import { recoverInterruptedRestore } from './backup/restore/recover.js'
 import { runBackupInWorker } from './backup/schedule/run-in-worker.js'
 import { BackupScheduler } from './backup/schedule/scheduler.js'
+import { osKeychain } from './keychain/keychain.js'
 import { openMailDb, type MailDb } from './mail/db/connection.js'
 import { MailService } from './mail/mail-service.js'
 import { openProfile, type Profile } from './profile/profile.js'
+import { vaultConnection } from './vault/client-options.js'
+import { checkVaultRecord, vaultRecordOf, VaultRecordWatch } from './vault/record-check.js'
 
 /** The services of one open profile: what the Electron app and the browser build's host both serve. */
 export interface CairnServices {
@@ -12,6 +15,12 @@ export interface CairnServices {
   readonly mail: MailService
   /** Scheduled backups, run in a worker thread; idle until backups are set up. */
   readonly backups: BackupScheduler
+  /**
+   * Checks the profile's vault record soon after opening and every 12
+   * hours (no guess spent): the app shows its latest() status and offers
+   * its action (confirm the password, or set a new one when it is gone).
+   */
+  readonly vaultRecord: VaultRecordWatch
   close(): Promise<void>
 }
 
@@ -35,11 +44,21 @@ export function openServices(profileDir: string): CairnServices {
     run: runBackupInWorker,
   })
   backups.start()
+  const vaultRecord = new VaultRecordWatch(async () =>
+    checkVaultRecord({
+      record: vaultRecordOf(readBackupSettings(profile)),
+      keychain: osKeychain(),
+      clientOptions: vaultConnection(process.env),
+    }),
+  )
+  vaultRecord.start()
   return {
     profile,
     mail,
     backups,
+    vaultRecord,
     async close() {
+      await vaultRecord.stop()
       await backups.stop()
       await mail.close()
       db.close()

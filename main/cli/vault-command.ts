@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import {
   readBackupSettings,
   setBackupKey,
@@ -10,8 +9,10 @@ import { backupKeyFromSecret, formatKeyHex, type BackupKey } from '../backup/key
 import { recoverySheet } from '../backup/key/recovery-sheet.js'
 import { writeRecoverySheet } from './recovery-sheet-file.js'
 import { osKeychain } from '../keychain/keychain.js'
-import { CairnError, errnoCode } from '../shared/errors.js'
+import { CairnError } from '../shared/errors.js'
 import { VaultClient } from '../vault/client.js'
+import { vaultConnection } from '../vault/client-options.js'
+import { checkVaultRecord, vaultRecordOf } from '../vault/record-check.js'
 import {
   parseCommandArgs,
   runSubcommand,
@@ -26,6 +27,8 @@ import { promptHidden, readStdin } from './prompt.js'
 
 const usage = `cairn vault register [--profile DIR] --vault URL [--max-guesses N] [--key-file F] [--sheet FILE] [--json]
 cairn vault recover  [--profile DIR] --vault URL --id ID [--print] [--json]
+cairn vault status   [--profile DIR] [--vault URL --id ID] [--key-file F] [--json]
+cairn vault verify   [--profile DIR] [--vault URL --id ID]
 cairn vault passwd   [--profile DIR] [--vault URL --id ID]
 cairn vault delete   [--profile DIR] [--vault URL --id ID]
 
@@ -38,25 +41,34 @@ wrong passwords (10, or fewer with --max-guesses) and then destroys the key.
             belongs on the recovery sheet (--sheet writes one)
   recover   get the key back with the record id and password, into the
             system keychain (so \`cairn restore\` finds it), or printed (--print)
+  status    does the record still exist, and were wrong passwords tried on
+            it? Spends no guess (proves ownership with the backup key).
+            Exits 1 when the password no longer recovers the key: then
+            \`cairn vault register\` again sets a new one
+  verify    log in with the password without printing anything: proves it
+            still works and sets the wrong-password count back to zero
   passwd    change the password (asks for the old one, then the new one)
   delete    remove the record from the vault
 
 Passwords are asked for on the terminal; scripts give them on standard input
 with --password-stdin (one per line: for passwd, the old then the new).
---ca FILE trusts a certificate authority for the vault (also CAIRN_VAULT_CA).`
+--ca FILE trusts a certificate authority for the vault (also CAIRN_VAULT_CA).
+The vault address must be https://; plain http:// only to this computer, or
+with --insecure-http (also CAIRN_VAULT_INSECURE_HTTP=1) on a test network.`
 
 export const vaultCommand: Command = {
   name: 'vault',
   summary: 'Keep the backup key behind a password in the Backup Key Vault',
   usage,
   run: (args, context) =>
-    runSubcommand(args, context, { register, recover, passwd, delete: remove }),
+    runSubcommand(args, context, { register, recover, status, verify, passwd, delete: remove }),
 }
 
 const common = {
   ...profileOption,
   vault: { type: 'string' },
   ca: { type: 'string' },
+  'insecure-http': { type: 'boolean', default: false },
   'password-stdin': { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
 } as const
@@ -64,23 +76,15 @@ const common = {
 type CommonValues = {
   vault?: string | undefined
   ca?: string | undefined
+  'insecure-http'?: boolean | undefined
   'password-stdin'?: boolean | undefined
 }
 
+const connection = (values: CommonValues, context: CliContext) =>
+  vaultConnection(context.env, { ca: values.ca, insecureHttp: values['insecure-http'] })
+
 function clientFor(url: string, values: CommonValues, context: CliContext): VaultClient {
-  const caFile = values.ca ?? context.env.CAIRN_VAULT_CA
-  let ca: Buffer | undefined
-  if (caFile) {
-    try {
-      ca = readFileSync(caFile)
-    } catch (error) {
-      throw new CairnError(
-        'INVALID_ARGUMENT',
-        `Cannot read the certificate authority ${caFile} (${errnoCode(error) ?? 'error'}).`,
-      )
-    }
-  }
-  return new VaultClient({ url, ...(ca ? { ca } : {}) })
+  return new VaultClient({ url, ...connection(values, context) })
 }
 
 /** Passwords: from standard input (one per line) with --password-stdin, else asked on the terminal. */
@@ -145,8 +149,8 @@ async function register(args: string[], context: CliContext): Promise<number> {
           : 'This profile has no backup key yet: create one (cairn key create) or give it with --key-file.',
       )
     }
-    const [password] = await passwords(values, ['New vault password'], true)
     const client = clientFor(values.vault as string, values, context)
+    const [password] = await passwords(values, ['New vault password'], true)
     const recordId = await client.register(password as string, key.secret, maxGuesses)
     setBackupKey(profile, key, 'vault', { url: values.vault as string, recordId })
     if (values.sheet)
@@ -154,17 +158,22 @@ async function register(args: string[], context: CliContext): Promise<number> {
         values.sheet,
         recoverySheet(key, { createdAt: new Date(), vaultId: recordId }),
       )
+    const replaced = settings?.vault?.recordId ?? null
     if (values.json)
       writeJson(context, {
         recordId,
         vault: values.vault,
         fingerprint: key.fingerprint,
         maxGuesses,
+        replaced,
       })
     else {
       context.stdout.write(
         `The backup key ${key.fingerprint} is now kept behind your password in the vault.\n` +
-          `Vault record: ${recordId}\nWrite this id on your recovery sheet: with it and the password, \`cairn vault recover\` brings the key back.\n`,
+          `Vault record: ${recordId}\nWrite this id on your recovery sheet: with it and the password, \`cairn vault recover\` brings the key back.\n` +
+          (replaced && replaced !== recordId
+            ? `It replaces the record ${replaced} in this profile: a recovery sheet naming that one no longer works.\n`
+            : ''),
       )
     }
     return 0
@@ -179,10 +188,9 @@ async function recover(args: string[], context: CliContext): Promise<number> {
   })
   if (!values.vault || !values.id)
     throw new UsageError('give --vault URL and --id ID (from your recovery sheet)')
+  const client = clientFor(values.vault, values, context)
   const [password] = await passwords(values, ['Vault password'], false)
-  const key = backupKeyFromSecret(
-    await clientFor(values.vault, values, context).recover(values.id, password as string),
-  )
+  const key = backupKeyFromSecret(await client.recover(values.id, password as string))
   if (values.print) {
     context.stdout.write(
       values.json
@@ -207,20 +215,69 @@ async function recover(args: string[], context: CliContext): Promise<number> {
   })
 }
 
+async function status(args: string[], context: CliContext): Promise<number> {
+  const { values } = parseCommandArgs(args, {
+    ...common,
+    id: { type: 'string' },
+    'key-file': { type: 'string' },
+  })
+  return withCliProfile(values, context, async (profile) => {
+    const settings = readBackupSettings(profile)
+    const key = values['key-file'] ? readKeyFile(values['key-file']) : null
+    let record = vaultRecordOf(settings)
+    if (values.vault || values.id) {
+      const { url, id } = vaultOf(values, settings)
+      const fingerprint = key?.fingerprint ?? settings?.fingerprint
+      if (!fingerprint)
+        throw new UsageError('give the backup key with --key-file (this profile has none)')
+      record = { url, recordId: id, fingerprint }
+    }
+    const found = await checkVaultRecord({
+      record,
+      keychain: osKeychain(),
+      key,
+      clientOptions: connection(values, context),
+    })
+    if (values.json) writeJson(context, found)
+    else context.stdout.write(`${found.message}\n`)
+    return found.state === 'ok' || found.state === 'guessed' ? 0 : 1
+  })
+}
+
+async function verify(args: string[], context: CliContext): Promise<number> {
+  const { values } = parseCommandArgs(args, { ...common, id: { type: 'string' } })
+  return withCliProfile(values, context, async (profile) => {
+    const settings = readBackupSettings(profile)
+    const { url, id } = vaultOf(values, settings)
+    const client = clientFor(url, values, context)
+    const [password] = await passwords(values, ['Vault password'], false)
+    const key = backupKeyFromSecret(await client.recover(id, password as string))
+    if (settings && settings.fingerprint !== key.fingerprint) {
+      throw new CairnError(
+        'KEY_MISMATCH',
+        `The password works, but vault record ${id} holds the backup key ${key.fingerprint}, not this profile's (${settings.fingerprint}). Register this profile's key again (cairn vault register).`,
+      )
+    }
+    if (values.json) writeJson(context, { recordId: id, fingerprint: key.fingerprint, ok: true })
+    else
+      context.stdout.write(
+        `Your vault password works (record ${id}, key ${key.fingerprint}); its wrong-password count is back to zero.\n`,
+      )
+    return 0
+  })
+}
+
 async function passwd(args: string[], context: CliContext): Promise<number> {
   const { values } = parseCommandArgs(args, { ...common, id: { type: 'string' } })
   return withCliProfile(values, context, async (profile) => {
     const { url, id } = vaultOf(values, readBackupSettings(profile))
+    const client = clientFor(url, values, context)
     const [oldPassword, newPassword] = await passwords(
       values,
       ['Current vault password', 'New vault password'],
       true,
     )
-    await clientFor(url, values, context).changePassword(
-      id,
-      oldPassword as string,
-      newPassword as string,
-    )
+    await client.changePassword(id, oldPassword as string, newPassword as string)
     context.stdout.write('The vault password was changed.\n')
     return 0
   })
@@ -231,8 +288,9 @@ async function remove(args: string[], context: CliContext): Promise<number> {
   return withCliProfile(values, context, async (profile) => {
     const settings = readBackupSettings(profile)
     const { url, id } = vaultOf(values, settings)
+    const client = clientFor(url, values, context)
     const [password] = await passwords(values, ['Vault password'], false)
-    await clientFor(url, values, context).delete(id, password as string)
+    await client.delete(id, password as string)
     if (settings?.vault?.recordId === id)
       writeBackupSettings(profile, (s) => s && { ...s, vault: null })
     context.stdout.write(`Vault record ${id} was deleted.\n`)

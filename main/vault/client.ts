@@ -1,6 +1,6 @@
 import type { client as OpaqueClient } from '@serenity-kit/opaque'
-import { randomBytes } from 'node:crypto'
 import type { z } from 'zod'
+import { isLoopbackHost } from '../../common/loopback.js'
 import { deriveKey, fromBase64Url, openBox, sealBox } from '../../common/vault-crypto.js'
 import {
   errorResponse,
@@ -8,8 +8,11 @@ import {
   loginStartResponse,
   MAX_GUESSES_LIMIT,
   recordId as recordIdSchema,
+  registerFinishResponse,
   registerStartResponse,
+  statusResponse,
   VAULT_LABELS,
+  type StatusResponse,
 } from '../../common/vault-protocol.js'
 import { CairnError } from '../shared/errors.js'
 import { requestJson, type HttpOptions } from './http.js'
@@ -36,6 +39,21 @@ export interface VaultClientOptions extends HttpOptions {
   url: string
   /** Tests only: a cheaper argon2id. Real records use the library's default (RFC-recommended). */
   keyStretching?: KeyStretching
+  /**
+   * Accept plain http:// to a vault that is not on this computer (a test
+   * network). Off: only https://, or http:// to a loopback address.
+   */
+  insecureHttp?: boolean
+}
+
+/**
+ * The token that proves ownership of a record to the status call, derived
+ * from the backup key: the app, which keeps the key but not the password,
+ * can check its record; a stranger who knows the id (from a backup's
+ * sidecar) cannot.
+ */
+export function vaultStatusToken(backupKey: Uint8Array, recordId: string): string {
+  return deriveKey(backupKey, recordId, VAULT_LABELS.status).toString('base64url')
 }
 
 /**
@@ -62,17 +80,44 @@ export class VaultClient {
         `The vault address must start with https:// (got ${this.base.protocol}).`,
       )
     }
+    if (
+      this.base.protocol === 'http:' &&
+      !isLoopbackHost(this.base.hostname) &&
+      !options.insecureHttp
+    ) {
+      throw new CairnError(
+        'VAULT_INSECURE',
+        `The vault address ${this.base.origin} uses plain http://: your vault traffic would cross the network unencrypted and anyone on the way could pose as the vault. Use its https:// address. (Plain http:// is accepted only for a vault on this computer, or with --insecure-http / CAIRN_VAULT_INSECURE_HTTP=1 on a test network.)`,
+      )
+    }
   }
 
-  /** Store `backupKey` behind `password`; returns the new record's id (it goes on the recovery sheet). */
+  /**
+   * Store `backupKey` behind `password`; returns the new record's id, which
+   * the vault chooses (it goes on the recovery sheet).
+   */
   async register(
     password: string,
     backupKey: Uint8Array,
     maxGuesses = MAX_GUESSES_LIMIT,
   ): Promise<string> {
-    const id = randomBytes(16).toString('hex')
-    await this.enroll(id, password, backupKey, maxGuesses)
-    return id
+    return this.enroll(password, backupKey, maxGuesses)
+  }
+
+  /**
+   * Does record `id` still exist, and how many wrong passwords has it seen?
+   * Spends no guess; proves ownership with a token derived from the backup
+   * key. "unknown" means the vault does not recognise this id and key.
+   */
+  async status(id: string, backupKey: Uint8Array): Promise<StatusResponse> {
+    checkRecordId(id)
+    return expect(
+      statusResponse,
+      await this.post('/v1/status', {
+        recordId: id,
+        statusToken: vaultStatusToken(backupKey, id),
+      }),
+    )
   }
 
   /** The backup key behind `password` in record `id`. */
@@ -83,7 +128,7 @@ export class VaultClient {
 
   async changePassword(id: string, oldPassword: string, newPassword: string): Promise<void> {
     const { backupKey, authToken } = await this.login(id, oldPassword)
-    await this.enroll(id, newPassword, backupKey, MAX_GUESSES_LIMIT, authToken)
+    await this.enroll(newPassword, backupKey, MAX_GUESSES_LIMIT, { id, authToken })
   }
 
   async delete(id: string, password: string): Promise<void> {
@@ -91,50 +136,57 @@ export class VaultClient {
     await this.post('/v1/delete', { recordId: id, authToken })
   }
 
+  /** A registration: a new record (the vault picks its id), or a password change of `change.id`. */
   private async enroll(
-    id: string,
     password: string,
     backupKey: Uint8Array,
     maxGuesses: number,
-    authToken?: string,
-  ): Promise<void> {
+    change?: { id: string; authToken: string },
+  ): Promise<string> {
     const opaqueClient = await opaque()
     const { clientRegistrationState, registrationRequest } = opaqueClient.startRegistration({
       password,
     })
-    const { registrationResponse } = expect(
+    const started = expect(
       registerStartResponse,
-      await this.post('/v1/register/start', { recordId: id, registrationRequest }),
+      await this.post('/v1/register/start', {
+        registrationRequest,
+        ...(change ? { recordId: change.id, authToken: change.authToken } : {}),
+      }),
     )
+    const id = started.recordId
+    if (change && id !== change.id) throw tampered()
     const { registrationRecord, exportKey } = this.untampered(() =>
       opaqueClient.finishRegistration({
         password,
-        registrationResponse,
+        registrationResponse: started.registrationResponse,
         clientRegistrationState,
         ...(this.options.keyStretching ? { keyStretching: this.options.keyStretching } : {}),
       }),
     )
     const wrapKey = deriveKey(fromBase64Url(exportKey), id, VAULT_LABELS.wrap)
     const wrappedKey = sealBox(wrapKey, backupKey, `backup-key:${id}`).toString('base64')
-    await this.post('/v1/register/finish', {
-      recordId: id,
-      registrationRecord,
-      wrappedKey,
-      maxGuesses,
-      ...(authToken ? { authToken } : {}),
-    })
+    const finished = expect(
+      registerFinishResponse,
+      await this.post('/v1/register/finish', {
+        recordId: id,
+        ticket: started.ticket,
+        registrationRecord,
+        wrappedKey,
+        statusToken: vaultStatusToken(backupKey, id),
+        maxGuesses,
+        ...(change ? { authToken: change.authToken } : {}),
+      }),
+    )
+    if (finished.recordId !== id) throw tampered()
+    return id
   }
 
   private async login(
     id: string,
     password: string,
   ): Promise<{ backupKey: Uint8Array; authToken: string }> {
-    if (!recordIdSchema.safeParse(id).success) {
-      throw new CairnError(
-        'INVALID_ARGUMENT',
-        `"${id}" is not a vault record id (32 hex digits, on your recovery sheet).`,
-      )
-    }
+    checkRecordId(id)
     const opaqueClient = await opaque()
     const { clientLoginState, startLoginRequest } = opaqueClient.startLogin({ password })
     const { loginId, loginResponse } = expect(
@@ -186,6 +238,14 @@ export class VaultClient {
     const error = errorResponse.safeParse(response.body)
     const code = error.success ? error.data.error : 'unknown'
     switch (code) {
+      case 'try_later': {
+        const seconds = error.data?.retryAfterSeconds ?? 60
+        const at = new Date(Date.now() + seconds * 1000)
+        throw new CairnError(
+          'VAULT_TRY_LATER',
+          `Too many wrong passwords in a row: the vault takes the next try at ${at.toLocaleString()} (in ${describeWait(seconds)}). That try was not counted. Each wrong password makes the wait longer, and after too many the key is destroyed for good.`,
+        )
+      }
       case 'record_destroyed':
         throw new CairnError(
           'VAULT_KEY_DESTROYED',
@@ -205,12 +265,12 @@ export class VaultClient {
       case 'record_exists':
         throw new CairnError(
           'VAULT_REJECTED',
-          'The vault already has a record with this id; try again.',
+          'The vault says this registration was finished already; start again.',
         )
       case 'not_authorized':
         throw new CairnError(
           'VAULT_REJECTED',
-          'The vault refused the change: log in again and retry.',
+          'The vault refused the registration or change (it took too long, or the login that allowed it was used); try again.',
         )
       default:
         throw new CairnError(
@@ -229,6 +289,21 @@ export class VaultClient {
       throw tampered()
     }
   }
+}
+
+function checkRecordId(id: string): void {
+  if (!recordIdSchema.safeParse(id).success) {
+    throw new CairnError(
+      'INVALID_ARGUMENT',
+      `"${id}" is not a vault record id (32 hex digits, on your recovery sheet).`,
+    )
+  }
+}
+
+function describeWait(seconds: number): string {
+  if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`
+  if (seconds < 90 * 60) return `${Math.round(seconds / 60)} minutes`
+  return `${Math.round(seconds / 360) / 10} hours`
 }
 
 /** An answer of the expected shape, or the error for a tampered one. */

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
@@ -94,4 +95,35 @@ export function selfSignedCertificate(): { cert: string; key: string; certPem: B
     { stdio: 'pipe' },
   )
   return { cert, key, certPem: readFileSync(cert) }
+}
+
+/**
+ * A development node's settings (SQLite and a software sealing key in
+ * `dir`) with rate limits and guess spacing out of the way; `extra` sets
+ * what a test is about.
+ */
+export function devNodeEnv(
+  dir: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    CAIRN_VAULT_DATABASE: `sqlite:${join(dir, 'vault.sqlite')}`,
+    CAIRN_VAULT_DEV_KEY_FILE: join(dir, 'dev.key'),
+    CAIRN_VAULT_RATE_PER_IP: '100000',
+    CAIRN_VAULT_RATE_PER_RECORD: '100000',
+    CAIRN_VAULT_GUESS_DELAY: '0',
+    ...extra,
+  }
+}
+
+/** A record's guess count in a node's SQLite database (null: no such record). */
+export function sqliteGuesses(file: string, id: string): number | null {
+  const db = new Database(file, { readonly: true })
+  try {
+    const row = db.prepare('SELECT guesses FROM vault_records WHERE id = ?').get(id) as
+      { guesses: number } | undefined
+    return row?.guesses ?? null
+  } finally {
+    db.close()
+  }
 }

@@ -21,6 +21,9 @@ const nodeEnv = (createKey: boolean) => ({
   CAIRN_VAULT_PKCS11_CREATE_KEY: createKey ? '1' : '0',
   CAIRN_VAULT_RATE_PER_IP: '1000000',
   CAIRN_VAULT_RATE_PER_RECORD: '1000000',
+  CAIRN_VAULT_GUESS_DELAY: '0',
+  // The tests below open hundreds of connections from one address at once.
+  CAIRN_VAULT_MAX_CONNECTIONS_PER_ADDRESS: '0',
 })
 
 beforeAll(async () => {
@@ -73,6 +76,45 @@ describe('Backup Key Vault on three nodes sharing PostgreSQL', () => {
       expect(isCairnError(error, 'VAULT_KEY_DESTROYED')).toBe(true)
     }
   }, 120_000)
+
+  it('guess spacing holds exactly across three nodes: early attempts on every node are refused uncounted, then exactly one is counted', async () => {
+    // Three more nodes on the same database, with spacing on: 3 free guesses, then 5 s doubling
+    // (long enough that a burst on a loaded machine ends inside the wait).
+    const spaced = await Promise.all(
+      [0, 1, 2].map(() => startVaultNode({ ...nodeEnv(false), CAIRN_VAULT_GUESS_DELAY: '5' })),
+    )
+    try {
+      const key = randomBytes(32)
+      const id = await fastClient(spaced[0]?.url as string).register('right', key)
+      for (let i = 0; i < 3; i++)
+        expect((await loginStart(spaced[i]?.url as string, id, `wrong ${i}`)).status).toBe(200)
+      const burst = () =>
+        Promise.all(
+          Array.from({ length: 60 }, (_, i) =>
+            loginStart(spaced[i % 3]?.url as string, id, `burst ${i}`),
+          ),
+        )
+      const early = await burst()
+      expect(early.map((a) => a.status)).toEqual(Array(60).fill(429))
+      expect(early.every((a) => a.body.error === 'try_later')).toBe(true)
+      expect(await guesses(id)).toBe(3)
+      await new Promise((resolve) => setTimeout(resolve, 5100))
+      const onTime = await burst()
+      expect(onTime.filter((a) => a.status === 200)).toHaveLength(1)
+      expect(onTime.filter((a) => a.status === 429)).toHaveLength(59)
+      expect(await guesses(id)).toBe(4)
+      // The next wait is twice as long, whichever node is asked.
+      const next = await loginStart(spaced[2]?.url as string, id, 'next')
+      expect(next.body.retryAfterSeconds).toBeGreaterThan(5)
+      expect(next.body.retryAfterSeconds).toBeLessThanOrEqual(10)
+      expect(await fastClient(spaced[1]?.url as string).status(id, key)).toMatchObject({
+        state: 'active',
+        guessesUsed: 4,
+      })
+    } finally {
+      await Promise.all(spaced.map((n) => n.stop()))
+    }
+  }, 60_000)
 
   it('9 wrong then the right one, across nodes: works and resets the count', async () => {
     const key = randomBytes(32)

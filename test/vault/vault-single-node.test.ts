@@ -17,7 +17,7 @@ let hsm: SoftHsm
 let node: VaultNode
 let dataDir: string
 
-/** The node's settings: SQLite in dataDir, the SoftHSM2 token, limits out of the way. */
+/** The node's settings: SQLite in dataDir, the SoftHSM2 token, limits and guess spacing out of the way. */
 const nodeEnv = (createKey: boolean) => ({
   ...hsm.env,
   CAIRN_VAULT_DATABASE: `sqlite:${join(dataDir, 'vault.sqlite')}`,
@@ -27,6 +27,7 @@ const nodeEnv = (createKey: boolean) => ({
   CAIRN_VAULT_PKCS11_CREATE_KEY: createKey ? '1' : '0',
   CAIRN_VAULT_RATE_PER_IP: '100000',
   CAIRN_VAULT_RATE_PER_RECORD: '100000',
+  CAIRN_VAULT_GUESS_DELAY: '0',
 })
 
 beforeAll(async () => {
@@ -117,14 +118,14 @@ describe('Backup Key Vault (one node: SQLite, SoftHSM2)', () => {
     expect(destroyed.message).toMatch(/destroyed after too many wrong passwords/)
     await expectCode(client.recover(id, 'right'), 'VAULT_KEY_DESTROYED')
     expect(guessesOf(id)).toBeNull() // the row and its sealed data are gone
-    // Nor can the id be registered again.
-    const again = await post(node.url, '/v1/register/finish', {
+    // Nor can a registration be aimed at the id again: it answers as a login does.
+    const again = await post(node.url, '/v1/register/start', {
       recordId: id,
-      registrationRecord: 'A'.repeat(64),
-      wrappedKey: 'A'.repeat(64),
-      maxGuesses: 10,
+      registrationRequest: 'A'.repeat(43),
+      authToken: 'A'.repeat(43),
     })
-    expect(again.status).toBe(409)
+    expect(again.status).toBe(410)
+    expect(again.body.error).toBe('record_destroyed')
   })
 
   it('honours a smaller guess limit chosen at registration', async () => {
@@ -177,8 +178,10 @@ describe('Backup Key Vault (one node: SQLite, SoftHSM2)', () => {
       (
         await post(node.url, '/v1/register/finish', {
           recordId: id,
-          registrationRecord: 'A'.repeat(64),
-          wrappedKey: 'A'.repeat(64),
+          ticket: 'A'.repeat(64),
+          registrationRecord: 'A'.repeat(256),
+          wrappedKey: 'A'.repeat(80),
+          statusToken: 'A'.repeat(43),
           maxGuesses: 11,
         })
       ).status,
@@ -193,14 +196,14 @@ describe('Backup Key Vault (one node: SQLite, SoftHSM2)', () => {
     ).toBe(413)
     // A replayed login finish: the first use consumed it.
     const start = await loginStart(node.url, id, 'pw')
-    const finish = { loginId: start.body.loginId, finishLoginRequest: 'A'.repeat(100) }
+    const finish = { loginId: start.body.loginId, finishLoginRequest: 'A'.repeat(86) }
     expect((await post(node.url, '/v1/login/finish', finish)).status).toBe(401)
     expect((await post(node.url, '/v1/login/finish', finish)).status).toBe(401)
     expect(
       (
         await post(node.url, '/v1/login/finish', {
           loginId: 'A'.repeat(22),
-          finishLoginRequest: 'A'.repeat(100),
+          finishLoginRequest: 'A'.repeat(86),
         })
       ).body.error,
     ).toBe('login_expired')
@@ -264,6 +267,7 @@ describe('vault rate limits', () => {
       CAIRN_VAULT_DEV_KEY_FILE: join(tempDir(), 'dev.key'),
       CAIRN_VAULT_RATE_PER_IP: '1000',
       CAIRN_VAULT_RATE_PER_RECORD: '3',
+      CAIRN_VAULT_GUESS_DELAY: '0',
     })
     try {
       const id = await fastClient(limited.url).register('pw', randomBytes(32))
@@ -285,8 +289,13 @@ describe('vault rate limits', () => {
     })
     try {
       const statuses = []
-      for (let i = 0; i < 6; i++)
-        statuses.push((await fetch(new URL('/healthz', perIp.url))).status)
+      for (let i = 0; i < 6; i++) {
+        const answer = await post(perIp.url, '/v1/status', {
+          recordId: randomBytes(16).toString('hex'),
+          statusToken: randomBytes(32).toString('base64url'),
+        })
+        statuses.push(answer.status)
+      }
       expect(statuses).toEqual([200, 200, 200, 200, 429, 429])
     } finally {
       await perIp.stop()
