@@ -39,6 +39,8 @@ export type ErrorCode =
   | 'VAULT_RATE_LIMITED'
   | 'VAULT_REJECTED'
   | 'VAULT_TAMPERED'
+  | 'VAULT_TRY_LATER'
+  | 'VAULT_INSECURE'
   // calls from the renderer
   | 'UNKNOWN_METHOD'
   | 'FORBIDDEN_SENDER'
@@ -57,8 +59,6 @@ export type ErrorCode =
   | 'DESTINATION_LOCKED'
   | 'DESTINATION_CONFLICT'
   | 'DESTINATION_NO_CREDENTIALS'
-  | 'VAULT_TRY_LATER'
-  | 'VAULT_INSECURE'
   // generic
   | 'INVALID_ARGUMENT'
   | 'DISK_FULL'
