@@ -3,7 +3,7 @@ import { recoverInterruptedRestore } from './backup/restore/recover.js'
 import { runBackupInWorker } from './backup/schedule/run-in-worker.js'
 import { BackupScheduler } from './backup/schedule/scheduler.js'
 import { openMailDb, type MailDb } from './mail/db/connection.js'
-import { MailService } from './mail/mail-service.js'
+import { MailService, type MailServiceOptions } from './mail/mail-service.js'
 import { openProfile, type Profile } from './profile/profile.js'
 
 /** The services of one open profile: what the Electron app and the browser build's host both serve. */
@@ -15,7 +15,11 @@ export interface CairnServices {
   close(): Promise<void>
 }
 
-export function openServices(profileDir: string): CairnServices {
+export interface ServiceOptions {
+  mail?: MailServiceOptions
+}
+
+export function openServices(profileDir: string, options: ServiceOptions = {}): CairnServices {
   // A restore that a crash interrupted is finished or undone before the profile opens.
   recoverInterruptedRestore(profileDir)
   const profile = openProfile(profileDir)
@@ -26,7 +30,7 @@ export function openServices(profileDir: string): CairnServices {
     profile.close()
     throw error
   }
-  const mail = new MailService(db, profile.paths)
+  const mail = new MailService(db, profile.paths, options.mail)
   const backups = new BackupScheduler({
     profileDir: profile.paths.dir,
     profileId: profile.id,

@@ -39,6 +39,9 @@ export type ErrorCode =
   | 'VAULT_RATE_LIMITED'
   | 'VAULT_REJECTED'
   | 'VAULT_TAMPERED'
+  // worker threads
+  | 'WORKER_STOPPED'
+  | 'WORKER_UNAVAILABLE'
   // generic
   | 'INVALID_ARGUMENT'
   | 'DISK_FULL'

@@ -1,0 +1,101 @@
+import { readAttachment } from '../attachment-store.js'
+import type { MailDb } from '../db/connection.js'
+import { listFolders } from '../store/folders.js'
+import {
+  countMessages,
+  getAttachmentRows,
+  getMessageRow,
+  listMessages,
+  toSummary,
+} from '../store/messages.js'
+import { searchMessages } from '../store/search.js'
+import type {
+  Address,
+  FolderView,
+  ListCursor,
+  MessageDetail,
+  MessagePage,
+  SearchHit,
+} from '../types.js'
+import { CairnError } from '../../shared/errors.js'
+
+/** Every read the mailbox answers off the main thread: its input and its answer. */
+export interface ReadOps {
+  overview: { input: Record<string, never>; output: { messageCount: number } }
+  folders: { input: Record<string, never>; output: FolderView[] }
+  list: {
+    input: {
+      folderId: number
+      cursor?: ListCursor | undefined
+      offset?: number | undefined
+      limit: number
+    }
+    output: MessagePage
+  }
+  search: { input: { query: string; limit: number }; output: SearchHit[] }
+  message: { input: { id: number }; output: MessageDetail }
+}
+
+export type ReadOp = keyof ReadOps
+
+export type ReadRequest = { [Op in ReadOp]: { op: Op; input: ReadOps[Op]['input'] } }[ReadOp]
+
+/** Inline images up to this size are sent to the reader as data: URLs. */
+const INLINE_IMAGE_LIMIT = 2 * 1024 * 1024
+
+/** Answer one read from `db` (the read worker's own read-only connection). */
+export function answerRead(
+  db: MailDb,
+  attachmentsDir: string,
+  request: ReadRequest,
+): ReadOps[ReadOp]['output'] {
+  switch (request.op) {
+    case 'overview':
+      return { messageCount: countMessages(db) }
+    case 'folders':
+      return listFolders(db)
+    case 'list': {
+      const { folderId, ...options } = request.input
+      return listMessages(db, folderId, options)
+    }
+    case 'search':
+      return searchMessages(db, request.input.query, request.input.limit)
+    case 'message':
+      return messageDetail(db, attachmentsDir, request.input.id)
+  }
+}
+
+/** A message as the reader shows it: headers, bodies, attachments, small inline images. */
+export function messageDetail(db: MailDb, attachmentsDir: string, id: number): MessageDetail {
+  const row = getMessageRow(db, id)
+  if (!row) throw new CairnError('NOT_FOUND', 'This message no longer exists.')
+  const attachments = getAttachmentRows(db, id)
+  const inlineImages: Record<string, string> = {}
+  for (const a of attachments) {
+    if (a.content_id && a.mime_type.startsWith('image/') && a.size <= INLINE_IMAGE_LIMIT) {
+      try {
+        const bytes = readAttachment(attachmentsDir, a.sha256)
+        inlineImages[a.content_id] = `data:${a.mime_type};base64,${bytes.toString('base64')}`
+      } catch {
+        // a missing attachment file shows as a broken image, not a failed message
+      }
+    }
+  }
+  return {
+    ...toSummary(row),
+    messageId: row.message_id,
+    to: JSON.parse(row.to_json) as Address[],
+    cc: JSON.parse(row.cc_json) as Address[],
+    text: row.body_text,
+    html: row.body_html,
+    attachments: attachments.map((a) => ({
+      id: a.id,
+      filename: a.filename,
+      mimeType: a.mime_type,
+      size: a.size,
+      contentId: a.content_id,
+      disposition: a.disposition,
+    })),
+    inlineImages,
+  }
+}
