@@ -5,6 +5,7 @@
  */
 import { app, dialog, powerMonitor, session, type BrowserWindow } from 'electron'
 import { join } from 'node:path'
+import { cliArgsOf, runCliInApp } from '../cli/app-mode.js'
 import { resolveProfileDir } from '../profile/location.js'
 import { openServices, type CairnServices } from '../services.js'
 import { describeError } from '../shared/errors.js'
@@ -15,7 +16,12 @@ import { createMainWindow } from './window.js'
 let services: CairnServices | undefined
 let mainWindow: BrowserWindow | undefined
 
-if (!app.requestSingleInstanceLock()) {
+const cliArgs = cliArgsOf(process.argv)
+if (cliArgs) {
+  // `Cairn --cli -- <command>` (the `cairn` launcher): the command line, instead of any window.
+  app.dock?.hide()
+  void runCliInApp(cliArgs, (code) => app.exit(code))
+} else if (!app.requestSingleInstanceLock()) {
   // Another Cairn is running: it gets focus (see 'second-instance'); this one leaves.
   app.quit()
 } else {
