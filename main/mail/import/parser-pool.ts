@@ -45,9 +45,10 @@ const PARSE_TIMEOUT_MS = 5 * 60_000
 /**
  * Parse in worker threads (parse-worker.ts), so that MIME parsing (about
  * half of an import's work) runs on other cores while the importing thread
- * writes to SQLite. Each parser holds a couple of messages at a time, so a
- * parser that dies takes few messages with it; they fail with
- * WORKER_STOPPED and a fresh parser takes its place.
+ * writes to SQLite. Each parser holds up to four messages at a time: enough
+ * to stay busy while the importing thread writes, few enough that a parser
+ * that dies takes little with it (those messages fail with WORKER_STOPPED,
+ * and a fresh parser takes its place).
  */
 export function workerParser(
   options: { size?: number; file?: string } = {},
@@ -57,7 +58,7 @@ export function workerParser(
     {
       label: 'the message parser',
       size: options.size ?? Math.max(1, Math.min(4, availableParallelism() - 1)),
-      perThread: 2,
+      perThread: 4,
       taskTimeoutMs: PARSE_TIMEOUT_MS,
     },
   )
