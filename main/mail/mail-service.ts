@@ -24,7 +24,7 @@ export interface MailEvents {
 export interface MailServiceOptions {
   /** Another parse worker entry for imports (tests: a parser that dies). */
   parseWorkerFile?: string
-  /** How long close() lets a cancelled import wind down before stopping its thread. */
+  /** How long a cancelled import may take to wind down before its thread is stopped. */
   importStopGraceMs?: number
 }
 
@@ -104,6 +104,14 @@ export class MailService {
       {
         label: 'the import',
         onProgress: (progress) => this.events.emit('importProgress', { ...progress, jobId }),
+        // A cancelled import commits what it has and ends; one that does not
+        // (a parser stuck on a hostile message) is stopped, keeping every batch.
+        stopAfterCancelMs: this.options.importStopGraceMs ?? 10_000,
+        stoppedReason: () =>
+          new CairnError(
+            'IMPORT_CANCELLED',
+            'The import was stopped before it could finish cleanly. The messages imported so far are kept; import again to add the rest.',
+          ),
       },
     )
     const finished = job.result.then(
@@ -132,25 +140,13 @@ export class MailService {
 
   /**
    * Stop reading and importing (before the database closes). A running
-   * import is cancelled and given a moment to commit what it has; if it
-   * does not end by then (a parser stuck on a hostile message), its thread
-   * is stopped: committed batches are kept either way. Never hangs.
+   * import is cancelled: it commits what it has, or is stopped after a
+   * grace period (see startImport). Never hangs.
    */
   async close(): Promise<void> {
     const running = this.importJob
     if (running) {
       running.job.cancel()
-      const grace = new Promise<'late'>((resolve) =>
-        setTimeout(() => resolve('late'), this.options.importStopGraceMs ?? 10_000).unref(),
-      )
-      if ((await Promise.race([running.finished, grace])) === 'late') {
-        await running.job.stop(
-          new CairnError(
-            'IMPORT_CANCELLED',
-            'The import was stopped because Cairn closed. The messages imported so far are kept; import again to add the rest.',
-          ),
-        )
-      }
       await running.finished
     }
     await this.reader.close()

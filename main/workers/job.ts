@@ -10,6 +10,13 @@ export interface JobOptions<Progress> {
   /** Aborting asks the job to cancel itself (it decides what a cancel keeps). */
   signal?: AbortSignal
   onProgress?: (progress: Progress) => void
+  /**
+   * After a cancel, how long the job may take to wind down (commit what it
+   * has) before its thread is stopped and the result fails with
+   * `stoppedReason`. Without it, a job that ignores a cancel runs on.
+   */
+  stopAfterCancelMs?: number
+  stoppedReason?: () => CairnError
 }
 
 export interface JobHandle<Result, Progress = unknown> {
@@ -44,12 +51,26 @@ export function startJob<Input, Progress, Result>(
   const finish = (action: () => void) => {
     if (settled) return
     settled = true
+    clearTimeout(deadline)
     options.signal?.removeEventListener('abort', cancel)
     action()
     void thread.stop()
   }
+  let deadline: NodeJS.Timeout | undefined
   const cancel = () => {
-    if (!settled && thread.alive) thread.post({ type: 'cancel' })
+    if (settled || !thread.alive) return
+    thread.post({ type: 'cancel' })
+    if (options.stopAfterCancelMs === undefined || deadline) return
+    deadline = setTimeout(() => {
+      const reason =
+        options.stoppedReason?.() ??
+        new CairnError(
+          'WORKER_STOPPED',
+          `${capitalized(options.label)} was stopped: it did not end after being cancelled.`,
+        )
+      finish(() => settle.reject(reason))
+    }, options.stopAfterCancelMs)
+    deadline.unref()
   }
   const thread: WorkerThread<JobRequest, JobReply<Progress, Result>> = new WorkerThread(file, {
     label: options.label,

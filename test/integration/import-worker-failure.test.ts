@@ -153,7 +153,7 @@ describe('an import whose parser dies', () => {
     const result = await done
     expect(result.error?.code).toBe('IMPORT_CANCELLED')
     expect(result.error?.message).toBe(
-      'The import was stopped because Cairn closed. The messages imported so far are kept; import again to add the rest.',
+      'The import was stopped before it could finish cleanly. The messages imported so far are kept; import again to add the rest.',
     )
     expect(storedSubjects(profile).size).toBe(500)
   })

@@ -212,4 +212,33 @@ describe('worker job', () => {
     expect(await failure(handle.result)).toBe(reason)
     expect(isCairnError(await failure(handle.result), 'IMPORT_CANCELLED')).toBe(true)
   })
+
+  it('is stopped after a grace period when it ignores a cancel, if asked to', async () => {
+    const handle = startJob<TestJobInput, number, string>(
+      jobFile,
+      { kind: 'ignore-cancel' },
+      {
+        label: 'the test job',
+        stopAfterCancelMs: 200,
+        stoppedReason: () => new CairnError('BACKUP_CANCELLED', 'Stopped after its grace period.'),
+      },
+    )
+    const started = Date.now()
+    handle.cancel()
+    const error = await failure(handle.result)
+    expect(error.code).toBe('BACKUP_CANCELLED')
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150)
+    await handle.thread.exited
+  })
+
+  it('is not stopped when it winds down within the grace period', async () => {
+    const controller = new AbortController()
+    const handle = startJob<TestJobInput, number, string>(
+      jobFile,
+      { kind: 'until-cancelled' },
+      { label: 'the test job', signal: controller.signal, stopAfterCancelMs: 5_000 },
+    )
+    controller.abort()
+    expect(await handle.result).toBe('cancelled cleanly')
+  })
 })

@@ -1,3 +1,4 @@
+import { CairnError } from '../../shared/errors.js'
 import { runJob } from '../../workers/job.js'
 import { workerFile } from '../../workers/worker-file.js'
 import type { BackupProgress, BackupRequest, BackupResult } from '../run-backup.js'
