@@ -13,5 +13,12 @@ export function runBackupInWorker(request: BackupRequest): Promise<BackupResult>
     label: 'the backup',
     signal,
     onProgress,
+    // Quitting cancels a running backup: it gets this long to clean up, then its thread is stopped.
+    stopAfterCancelMs: 10_000,
+    stoppedReason: () =>
+      new CairnError(
+        'BACKUP_CANCELLED',
+        'The backup was stopped before it finished; no backup was written.',
+      ),
   })
 }
