@@ -1,8 +1,7 @@
 import type { ProfilePaths } from '../../profile/layout.js'
 import { WorkerPool } from '../../workers/pool.js'
 import { workerFile } from '../../workers/worker-file.js'
-import type { ReadOp, ReadOps, ReadRequest } from './read-ops.js'
-import type { ReadWorkerData } from './read-worker.js'
+import type { ReadOp, ReadOps, ReadRequest, ReadWorkerData } from './read-ops.js'
 
 /**
  * The mailbox's reads, answered by two read workers (read-worker.ts), each

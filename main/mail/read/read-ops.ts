@@ -19,6 +19,12 @@ import type {
 } from '../types.js'
 import { CairnError } from '../../shared/errors.js'
 
+/** What each read worker is given: the database to open read-only, and where attachments are. */
+export interface ReadWorkerData {
+  databaseFile: string
+  attachmentsDir: string
+}
+
 /** Every read the mailbox answers off the main thread: its input and its answer. */
 export interface ReadOps {
   overview: { input: Record<string, never>; output: { messageCount: number } }

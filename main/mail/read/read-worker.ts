@@ -7,14 +7,9 @@
 import { workerData } from 'node:worker_threads'
 import { openMailDb } from '../db/connection.js'
 import { serveTasks } from '../../workers/serve.js'
-import { answerRead, type ReadRequest } from './read-ops.js'
+import { answerRead, type ReadRequest, type ReadWorkerData } from './read-ops.js'
 
 const { databaseFile, attachmentsDir } = workerData as ReadWorkerData
-
-export interface ReadWorkerData {
-  databaseFile: string
-  attachmentsDir: string
-}
 
 const db = openMailDb(databaseFile, { readonly: true })
 serveTasks((request: ReadRequest) => answerRead(db, attachmentsDir, request))
