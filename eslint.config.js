@@ -45,6 +45,22 @@ export default tseslint.config(
   },
   { files: ['main/app/**/*.ts', 'preload/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
   {
+    // One runner starts every worker thread, so a thread that dies is always
+    // noticed, its work failed and replaced, and closing never hangs.
+    files: ['main/**/*.ts', 'bench/**/*.ts', 'vault/**/*.ts'],
+    ignores: ['main/workers/worker-thread.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='Worker']",
+          message:
+            'Start worker threads through main/workers (WorkerThread, startJob, WorkerPool): it handles a thread that dies.',
+        },
+      ],
+    },
+  },
+  {
     // The vault server is its own program: it shares only common/ (the wire
     // format) and the crypto primitives with the app, never its services.
     files: ['vault/**/*.ts'],
@@ -64,7 +80,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**/*.mjs', '*.js'],
+    files: ['scripts/**/*.mjs', 'bin/**/*.js', 'test/**/*.mjs', '*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
   {

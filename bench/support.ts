@@ -72,6 +72,34 @@ export function timeMs(fn: () => void): number {
   return Number(process.hrtime.bigint() - start) / 1e6
 }
 
+export async function timeMsAsync(fn: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint()
+  await fn()
+  return Number(process.hrtime.bigint() - start) / 1e6
+}
+
+/**
+ * The longest time this thread's event loop could not run while `fn` ran:
+ * what a UI served by this thread would have frozen for.
+ */
+export async function longestStall(fn: () => Promise<unknown>): Promise<number> {
+  let longest = 0
+  let last = performance.now()
+  const timer = setInterval(() => {
+    const now = performance.now()
+    longest = Math.max(longest, now - last)
+    last = now
+  }, 1)
+  try {
+    await fn()
+    // One more turn, so a stall at the very end is seen too.
+    await new Promise((resolve) => setTimeout(resolve, 2))
+  } finally {
+    clearInterval(timer)
+  }
+  return Math.max(longest, performance.now() - last)
+}
+
 /** Print rows as an aligned table. */
 export function printTable(title: string, header: string[], rows: (string | number)[][]): void {
   const cells = [header, ...rows.map((r) => r.map(String))]

@@ -4,7 +4,7 @@ import { runBackupInWorker } from './backup/schedule/run-in-worker.js'
 import { BackupScheduler } from './backup/schedule/scheduler.js'
 import { osKeychain } from './keychain/keychain.js'
 import { openMailDb, type MailDb } from './mail/db/connection.js'
-import { MailService } from './mail/mail-service.js'
+import { MailService, type MailServiceOptions } from './mail/mail-service.js'
 import { openProfile, type Profile } from './profile/profile.js'
 import { vaultConnection } from './vault/client-options.js'
 import { checkVaultRecord, vaultRecordOf, VaultRecordWatch } from './vault/record-check.js'
@@ -24,7 +24,11 @@ export interface CairnServices {
   close(): Promise<void>
 }
 
-export function openServices(profileDir: string): CairnServices {
+export interface ServiceOptions {
+  mail?: MailServiceOptions
+}
+
+export function openServices(profileDir: string, options: ServiceOptions = {}): CairnServices {
   // A restore that a crash interrupted is finished or undone before the profile opens.
   recoverInterruptedRestore(profileDir)
   const profile = openProfile(profileDir)
@@ -35,7 +39,7 @@ export function openServices(profileDir: string): CairnServices {
     profile.close()
     throw error
   }
-  const mail = new MailService(db, profile.paths)
+  const mail = new MailService(db, profile.paths, options.mail)
   const backups = new BackupScheduler({
     profileDir: profile.paths.dir,
     profileId: profile.id,

@@ -1,19 +1,29 @@
 // Builds everything Cairn runs: the Node-side entries (Electron main, CLI,
 // workers, the browser build's host, benchmarks) bundled by esbuild into
-// out/, the preload script as one self-contained CommonJS file (a sandboxed
-// preload cannot be an ES module and may require only electron, events,
-// timers and url), and the renderer with Vite. Node-side dependencies stay
-// external: they are installed beside the app (native ones cannot be bundled).
+// out/main, the preload script as one self-contained CommonJS file (a
+// sandboxed preload cannot be an ES module and may require only electron,
+// events, timers and url), and the renderer with Vite. Node-side dependencies
+// stay external: they are installed beside the app (native ones cannot be
+// bundled). Code shared by entries, and code loaded on demand (each CLI
+// command), goes into chunks.
+//
+// The build is atomic: it is written to a staging folder under out/ and
+// then published file by file (scripts/publish-build.mjs), so a process
+// starting meanwhile, or a second build running at once, never sees a
+// half-written out/.
 //   node scripts/build.mjs             everything
 //   node scripts/build.mjs --node-only skip the renderer
+//   node scripts/build.mjs --out DIR   build into DIR instead of out/ (tests)
 import { build as esbuild } from 'esbuild'
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { publish, removeStaleStaging } from './publish-build.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const nodeOnly = process.argv.includes('--node-only')
+const outArg = process.argv.indexOf('--out')
 
 /** Entry points bundled into out/main, flat, so workers sit beside the code that starts them. */
 const mainEntries = {
@@ -22,12 +32,12 @@ const mainEntries = {
   'web-host': 'main/ipc/web-host.ts',
   'import-worker': 'main/mail/import/import-worker.ts',
   'parse-worker': 'main/mail/import/parse-worker.ts',
+  'read-worker': 'main/mail/read/read-worker.ts',
   'backup-worker': 'main/backup/schedule/backup-worker.ts',
   'hash-worker': 'main/backup/archive/hash-worker.ts',
   'sqlite-check-worker': 'main/backup/restore/sqlite-check-worker.ts',
   'open-worker': 'main/backup/pipeline/open-worker.ts',
   'seal-worker': 'main/backup/pipeline/seal-worker.ts',
-  'vault-server': 'vault/server.ts',
 }
 
 const benchEntries = Object.fromEntries(
@@ -54,8 +64,8 @@ const common = {
  * a service module that imports any package but zod at run time is refused,
  * so loading it never starts native code.
  */
-async function contractEventNames() {
-  const dir = mkdtempSync(join(root, 'out', '.contract-'))
+async function contractEventNames(staging) {
+  const dir = mkdtempSync(join(staging, '.contract-'))
   try {
     const file = join(dir, 'contract.mjs')
     await esbuild({
@@ -92,30 +102,56 @@ async function contractEventNames() {
   }
 }
 
-rmSync(join(root, 'out/main'), { recursive: true, force: true })
-rmSync(join(root, 'out/preload'), { recursive: true, force: true })
-await Promise.all([
-  esbuild({ ...common, entryPoints: mainEntries, outdir: 'out/main', format: 'esm' }),
-  // Benchmarks sit in out/main too, so the workers they start are found beside them.
-  esbuild({ ...common, entryPoints: benchEntries, outdir: 'out/main', format: 'esm' }),
-  esbuild({
-    absWorkingDir: root,
-    bundle: true,
-    // Electron's sandboxed renderer, not Node: a Node built-in import fails the build.
-    platform: 'browser',
-    target: 'chrome130',
-    external: ['electron'],
-    sourcemap: 'linked',
-    logLevel: 'warning',
-    define: { __CAIRN_EVENT_NAMES__: JSON.stringify(await contractEventNames()) },
-    entryPoints: { index: 'preload/index.ts' },
-    outdir: 'out/preload',
-    outExtension: { '.js': '.cjs' },
-    format: 'cjs',
-  }),
-])
-
-if (!nodeOnly) {
-  const { build: viteBuild } = await import('vite')
-  await viteBuild({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn' })
+const outDir = outArg > 0 ? resolve(process.argv[outArg + 1] ?? '') : join(root, 'out')
+mkdirSync(outDir, { recursive: true })
+removeStaleStaging(outDir, '.build-')
+const staging = mkdtempSync(join(outDir, '.build-'))
+try {
+  const main = join(staging, 'main')
+  // Chunk names tell electron-builder which files are the app's: benchmarks
+  // and the vault server are left out of the installers by prefix.
+  const esm = (entryPoints, prefix) =>
+    esbuild({
+      ...common,
+      entryPoints,
+      outdir: main,
+      format: 'esm',
+      splitting: true,
+      chunkNames: `${prefix}chunk-[hash]`,
+    })
+  await Promise.all([
+    esm(mainEntries, ''),
+    // Benchmarks sit in out/main too, so the workers they start are found beside them.
+    esm(benchEntries, 'bench-'),
+    esm({ 'vault-server': 'vault/server.ts' }, 'vault-'),
+    esbuild({
+      absWorkingDir: root,
+      bundle: true,
+      // Electron's sandboxed renderer, not Node: a Node built-in import fails the build.
+      platform: 'browser',
+      target: 'chrome130',
+      external: ['electron'],
+      sourcemap: 'linked',
+      logLevel: 'warning',
+      define: { __CAIRN_EVENT_NAMES__: JSON.stringify(await contractEventNames(staging)) },
+      entryPoints: { index: 'preload/index.ts' },
+      outdir: join(staging, 'preload'),
+      outExtension: { '.js': '.cjs' },
+      format: 'cjs',
+    }),
+  ])
+  if (!nodeOnly) {
+    const { build: viteBuild } = await import('vite')
+    await viteBuild({
+      configFile: join(root, 'vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir: join(staging, 'renderer'), emptyOutDir: true },
+    })
+  }
+  for (const part of ['main', 'preload', 'renderer']) {
+    if (part === 'renderer' && nodeOnly) continue
+    publish(join(staging, part), join(outDir, part))
+  }
+} finally {
+  rmSync(staging, { recursive: true, force: true })
 }

@@ -17,6 +17,7 @@ import {
 } from 'electron'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { cliArgsOf, runCliInApp } from '../cli/app-mode.js'
 import { APP_ORIGIN, APP_SCHEME, APP_SCHEME_PRIVILEGES } from '../ipc/app-protocol.js'
 import { createServiceContext, type OwnedServiceContext } from '../ipc/context.js'
 import { serveElectronIpc } from '../ipc/electron-ipc.js'
@@ -34,18 +35,22 @@ let services: CairnServices | undefined
 let context: OwnedServiceContext | undefined
 let mainWindow: BrowserWindow | undefined
 
-// Before 'ready': the app: scheme is a standard, secure origin of its own.
-protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }])
-// Every webContents (windows, devtools, anything created later) and every session get the guards.
-app.on('web-contents-created', (_event, contents) =>
-  guardWebContents(contents, { openExternal: (url) => void shell.openExternal(url) }),
-)
-app.on('session-created', (created) => lockDownSession(created))
-
-if (!app.requestSingleInstanceLock()) {
+const cliArgs = cliArgsOf(process.argv)
+if (cliArgs) {
+  // `Cairn --cli -- <command>` (the `cairn` launcher): the command line, instead of any window.
+  app.dock?.hide()
+  void runCliInApp(cliArgs, (code) => app.exit(code))
+} else if (!app.requestSingleInstanceLock()) {
   // Another Cairn is running: it gets focus (see 'second-instance'); this one leaves.
   app.quit()
 } else {
+  // Before 'ready': the app: scheme is a standard, secure origin of its own.
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }])
+  // Every webContents (windows, devtools, anything created later) and every session get the guards.
+  app.on('web-contents-created', (_event, contents) =>
+    guardWebContents(contents, { openExternal: (url) => void shell.openExternal(url) }),
+  )
+  app.on('session-created', (created) => lockDownSession(created))
   app.on('second-instance', () => {
     if (!mainWindow) return
     if (mainWindow.isMinimized()) mainWindow.restore()

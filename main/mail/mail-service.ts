@@ -1,31 +1,15 @@
 import { randomUUID } from 'node:crypto'
-import { Worker } from 'node:worker_threads'
 import type { ProfilePaths } from '../profile/layout.js'
 import { Emitter } from '../shared/emitter.js'
 import { CairnError } from '../shared/errors.js'
-import { workerFile } from '../shared/worker-file.js'
-import { readAttachment } from './attachment-store.js'
+import { startJob, type JobHandle } from '../workers/job.js'
+import { workerFile } from '../workers/worker-file.js'
 import type { MailDb } from './db/connection.js'
-import type { ImportProgress, ImportReport } from './import/import-types.js'
-import type { ImportWorkerInput, ImportWorkerMessage } from './import/import-worker-protocol.js'
-import { listFolders } from './store/folders.js'
-import {
-  countMessages,
-  getAttachmentRows,
-  getMessageRow,
-  listMessages,
-  setSeen,
-  toSummary,
-} from './store/messages.js'
-import { searchMessages } from './store/search.js'
-import type {
-  Address,
-  FolderView,
-  ListCursor,
-  MessageDetail,
-  MessagePage,
-  SearchHit,
-} from './types.js'
+import type { ImportJobInput, ImportProgress, ImportReport } from './import/import-types.js'
+import { MailReader } from './read/mail-reader.js'
+import { readAttachment } from './attachment-store.js'
+import { getAttachmentRows, setSeen } from './store/messages.js'
+import type { FolderView, ListCursor, MessageDetail, MessagePage, SearchHit } from './types.js'
 
 export interface MailEvents {
   [name: string]: unknown
@@ -38,59 +22,62 @@ export interface MailEvents {
   changed: { reason: 'import' | 'flags' }
 }
 
+export interface MailServiceOptions {
+  /** Another parse worker entry for imports (tests: a parser that dies). */
+  parseWorkerFile?: string
+  /** How long a cancelled import may take to wind down before its thread is stopped. */
+  importStopGraceMs?: number
+}
+
 /**
- * Everything the UI asks of the mailbox. Reads run on the caller's thread
- * (each is one indexed query: milliseconds even at 150k messages); imports
- * run in a worker thread with their own connection.
+ * Everything the UI asks of the mailbox. Reads go to read workers with their
+ * own read-only connection (read/mail-reader.ts), so no query stalls the
+ * thread that serves the UI; small writes (a flag) run here; imports run in
+ * a worker thread with their own connection and parsers.
  */
 export class MailService {
   readonly events = new Emitter<MailEvents>()
-  private importJob: { id: string; worker: Worker } | null = null
+  private readonly reader: MailReader
+  private importJob: {
+    id: string
+    job: JobHandle<ImportReport, ImportProgress>
+    finished: Promise<void>
+  } | null = null
 
   constructor(
     private readonly db: MailDb,
     private readonly paths: ProfilePaths,
-  ) {}
-
-  overview(): { messageCount: number } {
-    return { messageCount: countMessages(this.db) }
+    private readonly options: MailServiceOptions = {},
+  ) {
+    this.reader = new MailReader(paths)
   }
 
-  listFolders(): FolderView[] {
-    return listFolders(this.db)
+  overview(): Promise<{ messageCount: number }> {
+    return this.reader.read('overview', {})
+  }
+
+  listFolders(): Promise<FolderView[]> {
+    return this.reader.read('folders', {})
   }
 
   listMessages(
     folderId: number,
     options: { cursor?: ListCursor | undefined; offset?: number | undefined; limit: number },
-  ): MessagePage {
-    return listMessages(this.db, folderId, options)
+  ): Promise<MessagePage> {
+    return this.reader.read('list', { folderId, ...options })
   }
 
-  search(query: string, limit: number): SearchHit[] {
-    return searchMessages(this.db, query, limit)
+  search(query: string, limit: number): Promise<SearchHit[]> {
+    return this.reader.read('search', { query, limit })
   }
 
-  getMessage(id: number): MessageDetail {
-    const row = getMessageRow(this.db, id)
-    if (!row) throw new CairnError('NOT_FOUND', 'This message no longer exists.')
-    const attachments = getAttachmentRows(this.db, id)
-    return {
-      ...toSummary(row),
-      messageId: row.message_id,
-      to: JSON.parse(row.to_json) as Address[],
-      cc: JSON.parse(row.cc_json) as Address[],
-      text: row.body_text,
-      html: row.body_html,
-      attachments: attachments.map((a) => ({
-        id: a.id,
-        filename: a.filename,
-        mimeType: a.mime_type,
-        size: a.size,
-        contentId: a.content_id,
-        disposition: a.disposition,
-      })),
-    }
+  getMessage(id: number): Promise<MessageDetail> {
+    return this.reader.read('message', { id })
+  }
+
+  /** The read workers serving now (tests stop one to see it replaced). */
+  get readerThreads() {
+    return this.reader.threads
   }
 
   /**
@@ -126,60 +113,63 @@ export class MailService {
       )
     }
     const jobId = randomUUID()
-    const input: ImportWorkerInput = {
+    const input: ImportJobInput = {
       databaseFile: this.paths.database,
       attachmentsDir: this.paths.attachments,
       paths,
+      parseWorkerFile: this.options.parseWorkerFile,
     }
-    const worker = new Worker(workerFile('import-worker'), { workerData: input })
-    this.importJob = { id: jobId, worker }
-    let finished = false
-    const finish = (payload: MailEvents['importFinished']) => {
-      if (finished) return
-      finished = true
-      this.importJob = null
-      void worker.terminate()
-      this.events.emit('importFinished', payload)
-      this.events.emit('changed', { reason: 'import' })
-    }
-    worker.on('message', (message: ImportWorkerMessage) => {
-      if (message.type === 'progress')
-        this.events.emit('importProgress', { ...message.progress, jobId })
-      else if (message.type === 'done') finish({ jobId, report: message.report, error: null })
-      else finish({ jobId, report: null, error: message.error })
-    })
-    worker.on('error', (error) =>
-      finish({
+    const job = startJob<ImportJobInput, ImportProgress, ImportReport>(
+      workerFile('import-worker'),
+      input,
+      {
+        label: 'the import',
+        onProgress: (progress) => this.events.emit('importProgress', { ...progress, jobId }),
+        // A cancelled import commits what it has and ends; one that does not
+        // (a parser stuck on a hostile message) is stopped, keeping every batch.
+        stopAfterCancelMs: this.options.importStopGraceMs ?? 10_000,
+        stoppedReason: () =>
+          new CairnError(
+            'IMPORT_CANCELLED',
+            'The import was stopped before it could finish cleanly. The messages imported so far are kept; import again to add the rest.',
+          ),
+      },
+    )
+    const finished = job.result.then(
+      (report) => ({ jobId, report, error: null }),
+      (error: CairnError) => ({
         jobId,
         report: null,
-        error: { code: 'INTERNAL', message: `The import stopped: ${error.message}` },
+        error: { code: error.code, message: error.message },
       }),
     )
-    worker.on('exit', () =>
-      finish({
-        jobId,
-        report: null,
-        error: { code: 'INTERNAL', message: 'The import stopped unexpectedly.' },
+    this.importJob = {
+      id: jobId,
+      job,
+      finished: finished.then((payload) => {
+        this.importJob = null
+        this.events.emit('importFinished', payload)
+        this.events.emit('changed', { reason: 'import' })
       }),
-    )
+    }
     return { jobId }
   }
 
   cancelImport(jobId: string): void {
-    if (this.importJob?.id === jobId) this.importJob.worker.postMessage('cancel')
+    if (this.importJob?.id === jobId) this.importJob.job.cancel()
   }
 
-  /** Resolves when no import is running (used before closing the database). */
+  /**
+   * Stop reading and importing (before the database closes). A running
+   * import is cancelled: it commits what it has, or is stopped after a
+   * grace period (see startImport). Never hangs.
+   */
   async close(): Promise<void> {
-    const job = this.importJob
-    if (job) {
-      job.worker.postMessage('cancel')
-      await new Promise<void>((resolve) => {
-        const off = this.events.on('importFinished', () => {
-          off()
-          resolve()
-        })
-      })
+    const running = this.importJob
+    if (running) {
+      running.job.cancel()
+      await running.finished
     }
+    await this.reader.close()
   }
 }

@@ -59,6 +59,9 @@ export type ErrorCode =
   | 'DESTINATION_LOCKED'
   | 'DESTINATION_CONFLICT'
   | 'DESTINATION_NO_CREDENTIALS'
+  // worker threads
+  | 'WORKER_STOPPED'
+  | 'WORKER_UNAVAILABLE'
   // generic
   | 'INVALID_ARGUMENT'
   | 'DISK_FULL'

@@ -54,11 +54,11 @@ describe('mail service', () => {
     expect(progress.length).toBeGreaterThan(0)
     expect(changed).toBe(1)
 
-    const [folder] = s.mail.listFolders()
+    const [folder] = await s.mail.listFolders()
     expect(folder).toMatchObject({ name: 'Inbox', total: 3001 })
-    const [hit] = s.mail.search('xylo', 5)
+    const [hit] = await s.mail.search('xylo', 5)
     expect(hit?.subject).toBe('The needle')
-    const detail = s.mail.getMessage(hit?.id as number)
+    const detail = await s.mail.getMessage(hit?.id as number)
     expect(detail.html).toContain('<i>xylophone</i>')
     expect(detail.text).toContain('unique xylophone word')
   })
@@ -76,14 +76,10 @@ describe('mail service', () => {
     await next
   })
 
-  it('says clearly when a message no longer exists', () => {
+  it('says clearly when a message no longer exists', async () => {
     const s = services()
-    let error: unknown
-    try {
-      s.mail.getMessage(12345)
-    } catch (e) {
-      error = e
-    }
+    const error: unknown = await s.mail.getMessage(12345).catch((e: unknown) => e)
     expect(isCairnError(error, 'NOT_FOUND')).toBe(true)
+    expect((error as Error).message).toBe('This message no longer exists.')
   })
 })

@@ -1,75 +1,20 @@
 import Database from 'better-sqlite3'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { openMailDb } from '../../main/mail/db/connection'
 import { migrate, schemaVersion } from '../../main/mail/db/migrate'
 import type { Migration } from '../../main/mail/db/migration'
-import { SCHEMA_VERSION } from '../../main/mail/db/migrations'
-import { initialSchema } from '../../main/mail/db/migrations/0001-initial'
-import { accountsForSync } from '../../main/mail/db/migrations/0002-accounts-for-sync'
+import { migrations, SCHEMA_VERSION } from '../../main/mail/db/migrations'
 import { isCairnError } from '../../main/shared/errors'
+import { strictViolations } from '../support/migrations'
 import { tempDir } from '../support/temp'
 
 function freshDb() {
   return new Database(join(tempDir(), 'mail.sqlite'))
 }
 
-describe('migration 0001: initial schema', () => {
-  it('creates the tables, the full-text index and the count triggers', () => {
-    const db = freshDb()
-    migrate(db, [initialSchema])
-    const names = db
-      .prepare<[], { name: string }>(
-        `SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger') ORDER BY name`,
-      )
-      .all()
-      .map((r) => r.name)
-    for (const name of [
-      'accounts',
-      'folders',
-      'messages',
-      'attachments',
-      'contacts',
-      'chats',
-      'chat_messages',
-      'messages_fts',
-    ]) {
-      expect(names).toContain(name)
-    }
-    db.prepare(
-      `INSERT INTO accounts (id, kind, name, created_at) VALUES (1, 'local', 'L', 0)`,
-    ).run()
-    db.prepare(
-      `INSERT INTO folders (id, account_id, name, path) VALUES (1, 1, 'Inbox', 'Inbox')`,
-    ).run()
-    const insert = db.prepare(
-      `INSERT INTO messages (folder_id, content_hash, subject, participants, body_text, date, seen, size)
-       VALUES (1, ?, ?, 'alice@example.com', ?, 0, ?, 10)`,
-    )
-    insert.run('h1', 'Budget review', 'numbers for the quarter', 0)
-    insert.run('h2', 'Lunch', 'sandwiches', 1)
-    expect(db.prepare('SELECT total, unread FROM folders WHERE id = 1').get()).toEqual({
-      total: 2,
-      unread: 1,
-    })
-    const hits = db
-      .prepare(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'quart*'`)
-      .all()
-    expect(hits).toHaveLength(1)
-    db.prepare(`UPDATE messages SET seen = 1 WHERE content_hash = 'h1'`).run()
-    db.prepare(`DELETE FROM messages WHERE content_hash = 'h2'`).run()
-    expect(db.prepare('SELECT total, unread FROM folders WHERE id = 1').get()).toEqual({
-      total: 1,
-      unread: 0,
-    })
-    expect(
-      db.prepare(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'sandwiches'`).all(),
-    ).toHaveLength(0)
-    db.close()
-  })
-})
-
-describe('migrations', () => {
+describe('the migration runner', () => {
   it('record progress in user_version and are applied once', () => {
     const db = freshDb()
     let runs = 0
@@ -120,99 +65,55 @@ describe('migrations', () => {
   })
 })
 
-/** A mailbox at schema 1 with a folder, messages, an attachment row and a chat, as users have them. */
-function populatedAtSchema1() {
-  const db = freshDb()
-  db.pragma('foreign_keys = ON')
-  migrate(db, [initialSchema])
-  db.exec(`
-    INSERT INTO accounts (id, kind, name, email, created_at) VALUES (1, 'local', 'Local Folders', NULL, 5);
-    INSERT INTO accounts (id, kind, name, email, created_at) VALUES (2, 'imap', 'Work', 'me@example.com', 6);
-    INSERT INTO folders (id, account_id, name, path) VALUES (1, 1, 'Inbox', 'Inbox');
-    INSERT INTO folders (id, account_id, parent_id, name, path) VALUES (2, 1, 1, 'Receipts', 'Inbox/Receipts');
-    INSERT INTO messages (id, folder_id, content_hash, subject, participants, body_text, date, seen, size)
-      VALUES (1, 1, 'h1', 'Budget review', 'alice@example.com', 'numbers for the quarter', 1, 0, 10),
-             (2, 2, 'h2', 'Your receipt', 'shop@example.com', 'thank you', 2, 1, 20);
-    INSERT INTO attachments (message_id, filename, mime_type, size, sha256, disposition)
-      VALUES (2, 'receipt.pdf', 'application/pdf', 3, 'abc', 'attachment');
-    INSERT INTO chats (id, account_id, peer, name) VALUES (1, 2, 'bob@example.com', 'Bob');
-    INSERT INTO chat_messages (chat_id, stanza_id, direction, sender, body, sent_at)
-      VALUES (1, 's1', 'in', 'bob@example.com', 'hello', 3);
-  `)
-  return db
+const MIGRATIONS_DIR = join(import.meta.dirname, '..', '..', 'main', 'mail', 'db', 'migrations')
+const TESTS_DIR = join(import.meta.dirname, 'migrations')
+
+/** The migration files: NNNN-name.ts, numbered like the step they hold. */
+function migrationFiles(): string[] {
+  return readdirSync(MIGRATIONS_DIR)
+    .filter((name) => /^\d{4}-.+\.ts$/.test(name))
+    .sort()
 }
 
-function counts(db: Database.Database) {
-  const count = (table: string) =>
-    (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
-  return {
-    accounts: count('accounts'),
-    folders: count('folders'),
-    messages: count('messages'),
-    attachments: count('attachments'),
-    chats: count('chats'),
-    chatMessages: count('chat_messages'),
-  }
-}
-
-describe('migration 0002: accounts for mail sync and chat (a real table rebuild)', () => {
-  it('keeps every folder, message, attachment and chat while rebuilding accounts', () => {
-    const db = populatedAtSchema1()
-    const before = counts(db)
-    migrate(db, [initialSchema, accountsForSync])
-    expect(schemaVersion(db)).toBe(2)
-    expect(counts(db)).toEqual(before)
-    expect(db.prepare('SELECT total, unread FROM folders WHERE id = 1').get()).toEqual({
-      total: 1,
-      unread: 1,
+describe('the migration policy', () => {
+  it('lists every migration file in index.ts, in the order of its number', () => {
+    const files = migrationFiles()
+    expect(files.length).toBe(migrations.length)
+    files.forEach((file, index) => {
+      expect(Number(file.slice(0, 4)), file).toBe(index + 1)
+      expect(migrations[index]?.version, file).toBe(index + 1)
     })
-    expect(
-      db.prepare(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'quarter'`).all(),
-    ).toHaveLength(1)
-    expect(db.prepare('SELECT config_json FROM accounts WHERE id = 2').get()).toEqual({
-      config_json: '{}',
-    })
-    // The widened kind, and a STRICT table that refuses the wrong type.
-    db.prepare(`INSERT INTO accounts (kind, name, created_at) VALUES ('xmpp', 'Chat', 7)`).run()
-    expect(() =>
-      db.prepare(`INSERT INTO accounts (kind, name, created_at) VALUES ('pop3', 'x', 1)`).run(),
-    ).toThrow(/CHECK/)
-    expect(() =>
-      db
-        .prepare(`INSERT INTO accounts (kind, name, created_at) VALUES ('local', 'x', 'soon')`)
-        .run(),
-    ).toThrow(/cannot store TEXT value in INTEGER column/)
-    // Enforcement is back on afterwards, and still cascades.
-    expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
-    db.prepare('DELETE FROM accounts WHERE id = 1').run()
-    expect(counts(db).folders).toBe(0)
-    db.close()
   })
 
-  it('would lose every folder and message if run with foreign keys on (why the runner turns them off)', () => {
-    const db = populatedAtSchema1()
-    const { foreignKeys: _off, ...withKeysOn } = accountsForSync
-    migrate(db, [initialSchema, withKeysOn])
-    expect(counts(db).folders).toBe(0)
-    expect(counts(db).messages).toBe(0)
-    db.close()
-  })
-
-  it('rolls back a rebuild that would leave a broken reference, and turns enforcement back on', () => {
-    const db = populatedAtSchema1()
-    const dropsAnAccount: Migration = {
-      version: 2,
-      name: 'loses account 1',
-      foreignKeys: 'off',
-      up(d) {
-        accountsForSync.up(d)
-        d.exec('DELETE FROM accounts WHERE id = 1')
-      },
+  it('gives every migration its own upgrade test, on a populated mailbox', () => {
+    for (const file of migrationFiles()) {
+      const test = join(TESTS_DIR, file.replace(/\.ts$/, '.test.ts'))
+      expect(existsSync(test), `${file} has no test at ${test}`).toBe(true)
+      // From 0002 on, the test goes through the shared upgrade harness.
+      if (Number(file.slice(0, 4)) > 1)
+        expect(readFileSync(test, 'utf8'), `${test} must call describeMigration()`).toMatch(
+          /describeMigration\(/,
+        )
     }
-    expect(() => migrate(db, [initialSchema, dropsAnAccount])).toThrow(/broken reference/)
-    expect(schemaVersion(db)).toBe(1)
-    expect(counts(db).accounts).toBe(2)
-    expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
-    db.close()
+  })
+
+  it('makes every table created or rebuilt after 0001 STRICT', () => {
+    expect(strictViolations()).toEqual([])
+  })
+
+  it('would catch a migration that creates a table without STRICT', () => {
+    const loose: Migration = {
+      version: migrations.length + 1,
+      name: 'loose widgets',
+      up: (db) => db.exec('CREATE TABLE widgets (id INTEGER PRIMARY KEY, size INTEGER)'),
+    }
+    const strict: Migration = {
+      version: migrations.length + 2,
+      name: 'strict gadgets',
+      up: (db) => db.exec('CREATE TABLE gadgets (id INTEGER PRIMARY KEY, size INTEGER) STRICT'),
+    }
+    expect(strictViolations([...migrations, loose, strict])).toEqual([
+      `${migrations.length + 1} loose widgets: widgets`,
+    ])
   })
 })

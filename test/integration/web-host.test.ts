@@ -294,7 +294,7 @@ describe('browser build host', () => {
     })
     const ws = await connect(`ws://127.0.0.1:${host.port}/ws?token=${token}`, origin)
     const call = client(ws)
-    const [message] = services.mail.search('One', 1)
+    const [message] = await services.mail.search('One', 1)
     expect(message?.seen).toBe(false)
     const id = message?.id as number
 
@@ -327,7 +327,7 @@ describe('browser build host', () => {
       error: { code: 'UNKNOWN_METHOD' },
     })
     // Nothing ran: the message is still unread, no import started.
-    expect(services.mail.getMessage(id).seen).toBe(false)
+    expect((await services.mail.getMessage(id)).seen).toBe(false)
     expect(() => services.mail.startImport([mbox])).not.toThrow()
     expect(log).toHaveLength(7)
     expect(
@@ -382,8 +382,8 @@ describe('browser build host', () => {
     })
     const ws = await connect(`ws://127.0.0.1:${host.port}/ws?token=${token}`, origin)
     const call = client(ws)
-    const withImages = services.mail.search('images', 1)[0]?.id as number
-    const plain = services.mail.search('Plain', 1)[0]?.id as number
+    const withImages = (await services.mail.search('images', 1))[0]?.id as number
+    const plain = (await services.mail.search('Plain', 1))[0]?.id as number
 
     const opened = await call<MessageView>('mail.get', { id: withImages })
     if (!opened.ok) throw new Error(opened.error.message)

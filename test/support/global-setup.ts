@@ -1,6 +1,12 @@
 import { execFileSync } from 'node:child_process'
 
-/** Build everything once before the tests: workers, the CLI and the browser build run from out/. */
+/**
+ * Before the tests: native modules built for Node (after `npm start` they
+ * are built for Electron; see scripts/native-modules.mjs, a no-op when they
+ * already are), then everything built once: workers, the CLI and the
+ * browser build run from out/.
+ */
 export default function setup(): void {
+  execFileSync(process.execPath, ['scripts/native-modules.mjs', 'node'], { stdio: 'inherit' })
   execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' })
 }

@@ -9,20 +9,12 @@ import { AgeDecryptStream } from '../../main/backup/age/stream'
 import { identityFromSecret, parseIdentity } from '../../main/backup/age/x25519'
 
 /**
- * The C2SP CCTV age conformance vectors (../shared/testdata/age-testkit).
+ * The C2SP CCTV age conformance vectors, vendored in test/fixtures/age-testkit
+ * (with their license).
  * Cairn implements X25519 recipients; vectors that need a feature it does
  * not offer are skipped by that feature, named in the test title.
  */
-const VECTORS = join(
-  import.meta.dirname,
-  '..',
-  '..',
-  '..',
-  'shared',
-  'testdata',
-  'age-testkit',
-  'vectors',
-)
+const VECTORS = join(import.meta.dirname, '..', 'fixtures', 'age-testkit', 'vectors')
 
 type Feature = 'scrypt passphrases' | 'ASCII armor' | 'ML-KEM hybrid identities'
 const UNSUPPORTED: readonly Feature[] = ['scrypt passphrases', 'ML-KEM hybrid identities']

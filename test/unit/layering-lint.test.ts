@@ -61,4 +61,13 @@ describe('layering rules', () => {
     )
     expect(messages.filter((m) => m.includes('The renderer has no Node'))).toHaveLength(2)
   })
+
+  it('start worker threads only through the worker runner', async () => {
+    const code =
+      "import { Worker } from 'node:worker_threads'\nexport const w = new Worker('x.js')\n"
+    expect((await lint('main/backup/example.ts', code)).join('\n')).toMatch(
+      /no-restricted-syntax: Start worker threads through main\/workers/,
+    )
+    expect(await lint('main/workers/worker-thread.ts', code)).toEqual([])
+  })
 })

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os'
-import { Worker } from 'node:worker_threads'
-import { workerFile } from '../../shared/worker-file.js'
+import { WorkerPool } from '../../workers/pool.js'
+import { workerFile } from '../../workers/worker-file.js'
 
 /** Which file was hashed: a later reader checks it still has this file, unchanged. */
 export interface FileIdentity {
@@ -15,55 +15,37 @@ export interface HashedFile {
   identity: FileIdentity
 }
 
-type Reply =
-  | { id: number; result: HashedFile }
-  | { id: number; error: { code: string | null; message: string } }
+/** A hash worker's answer for one file: its hash, or why it could not be read (errno code). */
+export type HashAnswer =
+  { ok: true; file: HashedFile } | { ok: false; code: string | null; message: string }
 
 /**
- * Hash files in worker threads, a few at a time, so the manifest of a large
- * profile takes the time of its biggest file rather than of all files one
- * after another. Resolves in the order of `paths`; a file that cannot be
- * read resolves to an Error carrying its errno code.
+ * Hash files in worker threads (hash-worker.ts), a few at a time, so the
+ * manifest of a large profile takes the time of its biggest file rather
+ * than of all files one after another. Resolves in the order of `paths`; a
+ * file that cannot be read resolves to an Error carrying its errno code. A
+ * hash worker that dies fails the whole call (WORKER_STOPPED).
  */
 export async function hashFiles(
   paths: readonly string[],
   onFile?: (index: number, file: HashedFile) => void,
 ): Promise<(HashedFile | (Error & { code?: string }))[]> {
-  const threads = Math.max(1, Math.min(4, availableParallelism(), paths.length))
-  const workers = Array.from({ length: threads }, () => new Worker(workerFile('hash-worker')))
-  const results: (HashedFile | (Error & { code?: string }))[] = new Array(paths.length)
-  let next = 0
+  if (paths.length === 0) return []
+  const pool = new WorkerPool<string, HashAnswer>(workerFile('hash-worker'), {
+    label: 'the file hasher',
+    size: Math.max(1, Math.min(4, availableParallelism(), paths.length)),
+  })
   try {
-    await Promise.all(
-      workers.map(
-        (worker) =>
-          new Promise<void>((resolve, reject) => {
-            const feed = () => {
-              if (next >= paths.length) {
-                resolve()
-                return
-              }
-              const id = next++
-              worker.postMessage({ id, path: paths[id] })
-            }
-            worker.on('message', (reply: Reply) => {
-              if ('result' in reply) {
-                results[reply.id] = reply.result
-                onFile?.(reply.id, reply.result)
-              } else {
-                results[reply.id] = Object.assign(new Error(reply.error.message), {
-                  code: reply.error.code ?? undefined,
-                })
-              }
-              feed()
-            })
-            worker.on('error', reject)
-            feed()
-          }),
-      ),
+    return await Promise.all(
+      paths.map(async (path, index) => {
+        const answer = await pool.run(path)
+        if (!answer.ok)
+          return Object.assign(new Error(answer.message), { code: answer.code ?? undefined })
+        onFile?.(index, answer.file)
+        return answer.file
+      }),
     )
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()))
+    await pool.close()
   }
-  return results
 }

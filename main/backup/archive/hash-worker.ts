@@ -6,13 +6,12 @@
  */
 import { createHash } from 'node:crypto'
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
-import { parentPort } from 'node:worker_threads'
+import { serveTasks } from '../../workers/serve.js'
+import type { HashAnswer } from './hash-files.js'
 
-const port = parentPort
-if (!port) throw new Error('hash-worker must run in a worker thread')
 const buffer = Buffer.allocUnsafe(1 << 20)
 
-port.on('message', ({ id, path }: { id: number; path: string }) => {
+serveTasks((path: string): HashAnswer => {
   let fd: number | undefined
   try {
     fd = openSync(path, 'r')
@@ -25,19 +24,20 @@ port.on('message', ({ id, path }: { id: number; path: string }) => {
       hash.update(buffer.subarray(0, read))
       size += read
     }
-    port.postMessage({
-      id,
-      result: {
+    return {
+      ok: true,
+      file: {
         sha256: hash.digest('hex'),
         size,
         identity: { dev: stats.dev, ino: stats.ino, mtimeMs: stats.mtimeMs },
       },
-    })
+    }
   } catch (error) {
-    port.postMessage({
-      id,
-      error: { code: (error as { code?: string }).code ?? null, message: (error as Error).message },
-    })
+    return {
+      ok: false,
+      code: (error as { code?: string }).code ?? null,
+      message: (error as Error).message,
+    }
   } finally {
     if (fd !== undefined) closeSync(fd)
   }

@@ -1,8 +1,11 @@
 import { Readable } from 'node:stream'
-import { Worker } from 'node:worker_threads'
-import { workerFile } from '../../shared/worker-file.js'
+import { WorkerThread } from '../../workers/worker-thread.js'
+import { workerFile } from '../../workers/worker-file.js'
 import type { BackupKey } from '../key/backup-key.js'
 import { fromWorkerFailure, type WorkerFailure } from './protocol.js'
+
+type Reply =
+  { type: 'data'; chunk: Uint8Array } | { type: 'end' } | { type: 'error'; failure: WorkerFailure }
 
 /** Buffers (of ~1 MiB) the worker may have on their way at once: bounds memory, keeps both threads busy. */
 const IN_FLIGHT = 6
@@ -14,11 +17,15 @@ const IN_FLIGHT = 6
  * callers explain them alike.
  */
 export function openBackupStream(file: string, key: BackupKey): Readable {
-  const worker = new Worker(workerFile('open-worker'), { workerData: { file, secret: key.secret } })
+  const worker = new WorkerThread<{ credit: number }, Reply>(workerFile('open-worker'), {
+    label: 'the backup decryptor',
+    workerData: { file, secret: key.secret },
+    onFailure: (error) => stream.destroy(error),
+  })
   let granted = 0
   const grant = (n: number) => {
     granted += n
-    worker.postMessage({ credit: n })
+    worker.post({ credit: n })
   }
   const stream = new Readable({
     highWaterMark: 4 << 20,
@@ -26,32 +33,23 @@ export function openBackupStream(file: string, key: BackupKey): Readable {
       if (granted < IN_FLIGHT) grant(IN_FLIGHT - granted)
     },
     destroy(error, callback) {
-      void worker.terminate()
+      void worker.stop()
       callback(error)
     },
   })
-  worker.on(
-    'message',
-    (
-      message:
-        | { type: 'data'; chunk: Uint8Array }
-        | { type: 'end' }
-        | { type: 'error'; failure: WorkerFailure },
-    ) => {
-      if (message.type === 'data') {
-        granted -= 1
-        const more = stream.push(
-          Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength),
-        )
-        if (more && granted < IN_FLIGHT) grant(1)
-      } else if (message.type === 'end') {
-        stream.push(null)
-        void worker.terminate()
-      } else {
-        stream.destroy(fromWorkerFailure(message.failure))
-      }
-    },
-  )
-  worker.on('error', (error) => stream.destroy(error))
+  worker.onMessage((message) => {
+    if (message.type === 'data') {
+      granted -= 1
+      const more = stream.push(
+        Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength),
+      )
+      if (more && granted < IN_FLIGHT) grant(1)
+    } else if (message.type === 'end') {
+      stream.push(null)
+      void worker.stop()
+    } else {
+      stream.destroy(fromWorkerFailure(message.failure))
+    }
+  })
   return stream
 }

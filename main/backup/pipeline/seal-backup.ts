@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream'
-import { Worker } from 'node:worker_threads'
-import { workerFile } from '../../shared/worker-file.js'
+import { WorkerThread } from '../../workers/worker-thread.js'
+import { workerFile } from '../../workers/worker-file.js'
 import { fromWorkerFailure, type WorkerFailure } from './protocol.js'
 import { createSlots, SLOT_BYTES, SLOT_COUNT, slotView, type SealRequest } from './slots.js'
 
@@ -8,6 +8,11 @@ export interface SealedFile {
   size: number
   sha256: string
 }
+
+type Reply =
+  | { type: 'free'; slot: number }
+  | ({ type: 'done' } & SealedFile)
+  | { type: 'error'; failure: WorkerFailure }
 
 /**
  * A writable for a backup's tar stream whose other end, in a worker thread
@@ -21,7 +26,11 @@ export function sealBackupFile(
   recipient: Uint8Array,
 ): { sink: Writable; result: Promise<SealedFile> } {
   const shared = createSlots()
-  const worker = new Worker(workerFile('seal-worker'), { workerData: { path, recipient, shared } })
+  const worker = new WorkerThread<SealRequest, Reply>(workerFile('seal-worker'), {
+    label: 'the backup encryptor',
+    workerData: { path, recipient, shared },
+    onFailure: (error) => fail(error),
+  })
   const free: number[] = Array.from({ length: SLOT_COUNT }, (_, i) => i)
   let waiting: (() => void) | null = null
   let current: { slot: number; fill: number } | null = null
@@ -34,27 +43,22 @@ export function sealBackupFile(
     failed ??= error
     waiting?.()
     settle.reject(failed)
-    void worker.terminate()
+    void worker.stop()
   }
-  type Reply =
-    | { type: 'free'; slot: number }
-    | ({ type: 'done' } & SealedFile)
-    | { type: 'error'; failure: WorkerFailure }
-  worker.on('message', (message: Reply) => {
+  worker.onMessage((message) => {
     if (message.type === 'free') {
       free.push(message.slot)
       waiting?.()
       waiting = null
     } else if (message.type === 'done') {
       settle.resolve({ size: message.size, sha256: message.sha256 })
-      void worker.terminate()
+      void worker.stop()
     } else {
       fail(fromWorkerFailure(message.failure))
     }
   })
-  worker.on('error', fail)
 
-  const send = (request: SealRequest) => worker.postMessage(request)
+  const send = (request: SealRequest) => worker.post(request)
   const slotFor = async (): Promise<{ slot: number; fill: number }> => {
     while (free.length === 0 && !failed) await new Promise<void>((resolve) => (waiting = resolve))
     if (failed) throw failed
@@ -92,7 +96,7 @@ export function sealBackupFile(
     },
     destroy(error, done) {
       if (error) fail(error)
-      else void worker.terminate()
+      else void worker.stop()
       done(error)
     },
   })

@@ -1,14 +1,9 @@
-import { Worker } from 'node:worker_threads'
-import { workerFile } from '../../shared/worker-file.js'
+import { runJob } from '../../workers/job.js'
+import { workerFile } from '../../workers/worker-file.js'
 
 /** SQLite's integrity_check of a database file, in a worker thread: resolves to 'ok' or the problems found. */
 export function integrityCheck(path: string): Promise<string> {
-  return new Promise((resolve) => {
-    const worker = new Worker(workerFile('sqlite-check-worker'), { workerData: path })
-    worker.once('message', (result: string) => {
-      resolve(result)
-      void worker.terminate()
-    })
-    worker.once('error', (error) => resolve(`the check failed to run (${error.message})`))
-  })
+  return runJob<string, never, string>(workerFile('sqlite-check-worker'), path, {
+    label: 'the database check',
+  }).catch((error: Error) => `the check failed to run (${error.message})`)
 }

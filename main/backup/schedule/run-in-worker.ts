@@ -1,36 +1,24 @@
-import { Worker } from 'node:worker_threads'
 import { CairnError } from '../../shared/errors.js'
-import { workerFile } from '../../shared/worker-file.js'
-import type { BackupRequest, BackupResult } from '../run-backup.js'
-import type { BackupWorkerMessage } from './backup-worker-protocol.js'
+import { runJob } from '../../workers/job.js'
+import { workerFile } from '../../workers/worker-file.js'
+import type { BackupProgress, BackupRequest, BackupResult } from '../run-backup.js'
 
-/** Run a backup in a worker thread; same contract as runBackup. */
+/** What the backup worker is given: a BackupRequest without its callbacks. */
+export type BackupJobInput = Omit<BackupRequest, 'signal' | 'onProgress' | 'now'>
+
+/** Run a backup in a worker thread (backup-worker.ts); same contract as runBackup. */
 export function runBackupInWorker(request: BackupRequest): Promise<BackupResult> {
-  const { signal, onProgress, now: _now, ...data } = request
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(workerFile('backup-worker'), { workerData: data })
-    let settled = false
-    const settle = (action: () => void) => {
-      if (settled) return
-      settled = true
-      signal?.removeEventListener('abort', cancel)
-      action()
-      void worker.terminate()
-    }
-    const cancel = () => worker.postMessage('cancel')
-    signal?.addEventListener('abort', cancel)
-    worker.on('message', (message: BackupWorkerMessage) => {
-      if (message.type === 'progress') onProgress?.(message.progress)
-      else if (message.type === 'done') settle(() => resolve(message.result))
-      else settle(() => reject(new CairnError(message.error.code, message.error.message)))
-    })
-    worker.on('error', (error) =>
-      settle(() =>
-        reject(new CairnError('INTERNAL', `The backup worker failed: ${error.message}`)),
+  const { signal, onProgress, now: _now, ...input } = request
+  return runJob<BackupJobInput, BackupProgress, BackupResult>(workerFile('backup-worker'), input, {
+    label: 'the backup',
+    signal,
+    onProgress,
+    // Quitting cancels a running backup: it gets this long to clean up, then its thread is stopped.
+    stopAfterCancelMs: 10_000,
+    stoppedReason: () =>
+      new CairnError(
+        'BACKUP_CANCELLED',
+        'The backup was stopped before it finished; no backup was written.',
       ),
-    )
-    worker.on('exit', () =>
-      settle(() => reject(new CairnError('INTERNAL', 'The backup worker stopped unexpectedly.'))),
-    )
   })
 }

@@ -17,6 +17,14 @@ export function openMailDb(file: string, options: { readonly?: boolean } = {}): 
       fileMustExist: options.readonly ?? false,
     })
   } catch (error) {
+    if (/NODE_MODULE_VERSION/.test((error as Error).message)) {
+      // In a checkout, after `npm start` built SQLite's module for Electron.
+      throw new CairnError(
+        'INTERNAL',
+        `SQLite's native module is built for another runtime (${(error as Error).message.split('\n')[0]}). In a checkout of Cairn, run "npm run native:node" (or "npm run native:electron").`,
+        { cause: error },
+      )
+    }
     throw new CairnError(
       'PROFILE_UNAVAILABLE',
       `Cannot open the mailbox database ${file} (${errnoCode(error) ?? (error as Error).message}).`,

@@ -113,9 +113,18 @@ export async function importMail(options: ImportOptions): Promise<ImportReport> 
     bytesInFlight -= next.item.raw.length
     let parsed: ParsedMessage
     try {
-      parsed = await next.parsed
+      parsed = await parsedOnce(next.parsed, () => parser.parse(next.item.raw))
     } catch (error) {
-      skip({ source: next.item.source, position: next.item.position, reason: describeError(error) })
+      if (isCairnError(error, 'WORKER_UNAVAILABLE')) {
+        // The parsers keep dying: stop here, keeping every message stored so far.
+        commit()
+        throw new CairnError(
+          'WORKER_UNAVAILABLE',
+          `The import stopped: ${lowerFirst(error.message)} The ${report.imported.toLocaleString('en-US')} messages imported so far are kept; import again to add the rest.`,
+          { cause: error },
+        )
+      }
+      skip({ source: next.item.source, position: next.item.position, reason: skipReason(error) })
       return
     }
     write(toNewMessage(parsed, next.folderId, next.item.fallbackDate, attachmentsDir))
@@ -164,6 +173,34 @@ export async function importMail(options: ImportOptions): Promise<ImportReport> 
   report.cancelled = signal?.aborted ?? false
   emit()
   return report
+}
+
+/**
+ * A parse that failed because its parser died (a crash, or this very
+ * message crashing it) is tried once more on a fresh parser: an innocent
+ * message that shared the dead parser goes through; a message that kills
+ * its parser twice is skipped.
+ */
+async function parsedOnce(
+  first: Promise<ParsedMessage>,
+  again: () => Promise<ParsedMessage>,
+): Promise<ParsedMessage> {
+  try {
+    return await first
+  } catch (error) {
+    if (!isCairnError(error, 'WORKER_STOPPED')) throw error
+    return await again()
+  }
+}
+
+function skipReason(error: unknown): string {
+  if (isCairnError(error, 'WORKER_STOPPED'))
+    return `the message parser stopped twice while reading it (${error.message.replace(/\.$/, '')}); it was not imported`
+  return describeError(error)
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1)
 }
 
 interface SourceItem {

@@ -24,3 +24,12 @@ export interface ImportReport {
   folders: string[]
   cancelled: boolean
 }
+
+/** What the import worker is given (a job's input: plain data). */
+export interface ImportJobInput {
+  databaseFile: string
+  attachmentsDir: string
+  paths: string[]
+  /** Another parse worker entry instead of the bundled one (tests: a parser that dies). */
+  parseWorkerFile?: string
+}

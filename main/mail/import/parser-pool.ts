@@ -1,68 +1,75 @@
 import { availableParallelism } from 'node:os'
-import { Worker } from 'node:worker_threads'
-import { CairnError, describeError } from '../../shared/errors.js'
-import { workerFile } from '../../shared/worker-file.js'
+import { CairnError, describeError, isCairnError } from '../../shared/errors.js'
+import { WorkerPool } from '../../workers/pool.js'
+import { workerFile } from '../../workers/worker-file.js'
 import { parseMessage, type ParsedMessage } from './parse-message.js'
 
 /** Turns raw messages into parsed ones; implementations differ in where the parsing runs. */
 export interface MessageParser {
+  /**
+   * Rejects with MESSAGE_MALFORMED for a message that cannot be read, and,
+   * in worker threads, WORKER_STOPPED when the parser died holding this
+   * message (trying again is worth it) or WORKER_UNAVAILABLE when the
+   * parsers keep dying (it is not).
+   */
   parse(raw: Buffer): Promise<ParsedMessage>
   close(): Promise<void>
 }
 
 /** Parse on the calling thread (small imports, tests). */
 export const inlineParser: MessageParser = {
-  parse: (raw) => parseMessage(raw),
+  parse: (raw) => parseTask(raw),
   close: async () => undefined,
 }
 
-type ParseReply =
-  { id: number; parsed: ParsedMessage } | { id: number; error: { code: string; message: string } }
+/** One message parsed, any failure reported as the message's own (MESSAGE_MALFORMED). */
+export async function parseTask(raw: Uint8Array): Promise<ParsedMessage> {
+  try {
+    return await parseMessage(raw)
+  } catch (error) {
+    throw isCairnError(error) ? error : new CairnError('MESSAGE_MALFORMED', describeError(error))
+  }
+}
+
+/** The attachment buffers of a parsed message: moved back to the importing thread, not copied. */
+export function parsedTransfer(parsed: ParsedMessage): ArrayBuffer[] {
+  const buffers = parsed.attachments.map((a) => a.content.buffer)
+  return buffers.filter(
+    (b, i): b is ArrayBuffer => b instanceof ArrayBuffer && buffers.indexOf(b) === i,
+  )
+}
+
+/** Longer than any honest message takes to parse (a 256 MB one takes seconds): a parser past it is looping. */
+const PARSE_TIMEOUT_MS = 5 * 60_000
 
 /**
- * Parse in worker threads, so that MIME parsing (about half of an import's
- * work) runs on other cores while the importing thread writes to SQLite.
- * Requests are spread round-robin; replies keep their request's promise.
+ * Parse in worker threads (parse-worker.ts), so that MIME parsing (about
+ * half of an import's work) runs on other cores while the importing thread
+ * writes to SQLite. Each parser holds up to four messages at a time: enough
+ * to stay busy while the importing thread writes, few enough that a parser
+ * that dies takes little with it (those messages fail with WORKER_STOPPED,
+ * and a fresh parser takes its place).
  */
 export function workerParser(
-  size = Math.max(1, Math.min(4, availableParallelism() - 1)),
-): MessageParser {
-  const workers = Array.from({ length: size }, () => new Worker(workerFile('parse-worker')))
-  const pending = new Map<
-    number,
-    { resolve: (m: ParsedMessage) => void; reject: (e: Error) => void }
-  >()
-  let nextId = 0
-  for (const worker of workers) {
-    worker.on('message', (reply: ParseReply) => {
-      const waiter = pending.get(reply.id)
-      pending.delete(reply.id)
-      if (!waiter) return
-      if ('parsed' in reply) waiter.resolve(reply.parsed)
-      else waiter.reject(new CairnError('MESSAGE_MALFORMED', reply.error.message))
-    })
-    worker.on('error', (error) => {
-      for (const waiter of pending.values())
-        waiter.reject(
-          new CairnError('INTERNAL', `The message parser stopped: ${describeError(error)}`),
-        )
-      pending.clear()
-    })
-  }
+  options: { size?: number; file?: string } = {},
+): MessageParser & { readonly pool: WorkerPool<Uint8Array, ParsedMessage> } {
+  const pool = new WorkerPool<Uint8Array, ParsedMessage>(
+    options.file ?? workerFile('parse-worker'),
+    {
+      label: 'the message parser',
+      size: options.size ?? Math.max(1, Math.min(4, availableParallelism() - 1)),
+      perThread: 4,
+      taskTimeoutMs: PARSE_TIMEOUT_MS,
+    },
+  )
   return {
+    pool,
     parse(raw) {
-      const id = nextId++
-      const worker = workers[id % workers.length] as Worker
       // Copy into a buffer of its own and hand it over without a second copy.
       const bytes = new Uint8Array(raw.byteLength)
       bytes.set(raw)
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject })
-        worker.postMessage({ id, raw: bytes }, [bytes.buffer])
-      })
+      return pool.run(bytes, [bytes.buffer])
     },
-    async close() {
-      await Promise.all(workers.map((w) => w.terminate()))
-    },
+    close: () => pool.close(),
   }
 }

@@ -2,7 +2,19 @@ import type { Migration } from '../migration.js'
 import { initialSchema } from './0001-initial.js'
 import { accountsForSync } from './0002-accounts-for-sync.js'
 
-/** Every migration, in order. Append only: a shipped migration never changes. */
+/**
+ * Every migration, in order. Append only: a shipped migration never changes.
+ * To add one (the policy tests in test/integration/migrations.test.ts fail
+ * until all three are done):
+ *   1. main/mail/db/migrations/NNNN-what-it-does.ts exporting a Migration
+ *      numbered NNNN; every table it creates is STRICT; a table rebuild
+ *      sets foreignKeys: 'off' (the runner checks every reference before
+ *      committing);
+ *   2. append it here;
+ *   3. test/integration/migrations/NNNN-what-it-does.test.ts calling
+ *      describeMigration(it, { seed, checks }) (test/support/migrations.ts):
+ *      a populated mailbox at NNNN-1 is upgraded and must keep every row.
+ */
 export const migrations: readonly Migration[] = [initialSchema, accountsForSync]
 
 /** The schema version this build of Cairn writes and understands. */
