@@ -37,7 +37,12 @@ describe('retention (grandfather-father-son)', () => {
       for (const hour of [0, 6, 12, 18])
         entries.push(entry(new Date(Date.UTC(2026, 8, 1 + day, hour)).toISOString()))
     }
-    const doomed = backupsToDelete(entries, 'me', { keepLast: 3, daily: 7, weekly: 4, monthly: 3 })
+    const doomed = backupsToDelete(
+      entries,
+      'me',
+      { keepLast: 3, daily: 7, weekly: 4, monthly: 3 },
+      new Date('2026-12-01T00:00:00Z'),
+    )
     const kept = entries.filter((e) => !doomed.includes(e))
     const keptNames = names(kept)
     // last 3

@@ -19,14 +19,22 @@ type Reply =
   | { id: number; result: HashedFile }
   | { id: number; error: { code: string | null; message: string } }
 
+/** A file to hash, and (when known) the file it must be: the one that was listed. */
+export interface HashTarget {
+  path: string
+  expect?: { dev: number; ino: number }
+}
+
 /**
  * Hash files in worker threads, a few at a time, so the manifest of a large
  * profile takes the time of its biggest file rather than of all files one
- * after another. Resolves in the order of `paths`; a file that cannot be
- * read resolves to an Error carrying its errno code.
+ * after another. Files are opened without following links (O_NOFOLLOW), and
+ * a file that is not the one `expect` names (replaced since it was listed)
+ * fails with code 'ECHANGED'. Resolves in the order of `paths`; a file that
+ * cannot be read resolves to an Error carrying its errno code.
  */
 export async function hashFiles(
-  paths: readonly string[],
+  paths: readonly HashTarget[],
   onFile?: (index: number, file: HashedFile) => void,
 ): Promise<(HashedFile | (Error & { code?: string }))[]> {
   const threads = Math.max(1, Math.min(4, availableParallelism(), paths.length))
@@ -44,7 +52,7 @@ export async function hashFiles(
                 return
               }
               const id = next++
-              worker.postMessage({ id, path: paths[id] })
+              worker.postMessage({ id, ...paths[id] })
             }
             worker.on('message', (reply: Reply) => {
               if ('result' in reply) {

@@ -5,18 +5,26 @@
  * the file it reads later is still the one that was hashed.
  */
 import { createHash } from 'node:crypto'
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
 import { parentPort } from 'node:worker_threads'
 
 const port = parentPort
 if (!port) throw new Error('hash-worker must run in a worker thread')
 const buffer = Buffer.allocUnsafe(1 << 20)
 
-port.on('message', ({ id, path }: { id: number; path: string }) => {
+type Request = { id: number; path: string; expect?: { dev: number; ino: number } }
+
+port.on('message', ({ id, path, expect }: Request) => {
   let fd: number | undefined
   try {
-    fd = openSync(path, 'r')
+    // Never through a link (a file swapped for one since it was listed fails with ELOOP)…
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW)
     const stats = fstatSync(fd)
+    // …and only the very file that was listed.
+    if (expect && (stats.dev !== expect.dev || stats.ino !== expect.ino || !stats.isFile()))
+      throw Object.assign(new Error(`${path} is not the file that was listed`), {
+        code: 'ECHANGED',
+      })
     const hash = createHash('sha256')
     let size = 0
     for (;;) {

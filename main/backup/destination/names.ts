@@ -2,14 +2,15 @@ import { createHash } from 'node:crypto'
 import { hostname } from 'node:os'
 
 /**
- * Backup file names: cairn-backup-20261127T051500Z.tar.zst.age, its sidecar
- * <name>.json, and while it is written <name>.<pid>-<host tag>.partial, so
- * that a later run can tell a partial file left by a crash from one still
- * being written by a live process.
+ * Backup file names: cairn-backup-20261127T051500Z.tar.zst.age (with -1,
+ * -2 … when that second is taken), its sidecar <name>.json, and while it is
+ * written <name>.<pid>-<host tag>.partial (and the sidecar waiting for it,
+ * <that>.json), so that a later run can tell a partial file left by a crash
+ * from one still being written by a live process.
  */
 const BACKUP_NAME = /^cairn-backup-(\d{8}T\d{6}Z)(?:-(\d+))?\.tar\.zst\.age$/
 const PARTIAL_NAME =
-  /^(cairn-backup-\d{8}T\d{6}Z(?:-\d+)?\.tar\.zst\.age)\.(\d+)-([0-9a-f]{8})\.partial$/
+  /^(cairn-backup-\d{8}T\d{6}Z(?:-\d+)?\.tar\.zst\.age)\.(\d+)-([0-9a-f]{8})\.partial(\.json)?$/
 
 export function backupName(date: Date, sequence = 0): string {
   const stamp = date
@@ -41,11 +42,21 @@ export function partialName(name: string): string {
   return `${name}.${process.pid}-${hostTag()}.partial`
 }
 
+/** The sidecar written before a partial file is given its real name (crash recovery completes it). */
+export function pendingSidecarName(partial: string): string {
+  return `${partial}.json`
+}
+
 export function parsePartialName(
   name: string,
-): { backup: string; pid: number; host: string } | null {
+): { backup: string; pid: number; host: string; pendingSidecar: boolean } | null {
   const match = PARTIAL_NAME.exec(name)
   return match
-    ? { backup: match[1] as string, pid: Number(match[2]), host: match[3] as string }
+    ? {
+        backup: match[1] as string,
+        pid: Number(match[2]),
+        host: match[3] as string,
+        pendingSidecar: match[4] !== undefined,
+      }
     : null
 }

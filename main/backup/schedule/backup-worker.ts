@@ -11,7 +11,10 @@ import type { BackupWorkerMessage } from './backup-worker-protocol.js'
 
 const port = parentPort
 if (!port) throw new Error('backup-worker must run in a worker thread')
-const request = workerData as Omit<BackupRequest, 'signal' | 'onProgress' | 'now'>
+const request = workerData as Omit<
+  BackupRequest,
+  'signal' | 'onProgress' | 'now' | 'secretStore' | 'onStep'
+>
 const controller = new AbortController()
 port.on('message', (message: unknown) => {
   if (message === 'cancel') controller.abort()

@@ -4,9 +4,13 @@ import { workerFile } from '../../shared/worker-file.js'
 import type { BackupRequest, BackupResult } from '../run-backup.js'
 import type { BackupWorkerMessage } from './backup-worker-protocol.js'
 
-/** Run a backup in a worker thread; same contract as runBackup. */
+/**
+ * Run a backup in a worker thread; same contract as runBackup. The worker
+ * reads account secrets from the OS keychain itself (functions such as a
+ * custom secretStore or onStep cannot cross to a thread).
+ */
 export function runBackupInWorker(request: BackupRequest): Promise<BackupResult> {
-  const { signal, onProgress, now: _now, ...data } = request
+  const { signal, onProgress, now: _now, secretStore: _store, onStep: _step, ...data } = request
   return new Promise((resolve, reject) => {
     const worker = new Worker(workerFile('backup-worker'), { workerData: data })
     let settled = false
