@@ -312,7 +312,7 @@ function keychainProblem(secrets: SecretsEntry | null, store: SecretStore): Conf
     return [
       {
         kind: 'secrets-not-restorable',
-        message: `This backup holds ${secrets.secrets.length} account password(s), but ${error.message.replace(/\.$/, '')}: restored now, the accounts will ask for their passwords again.`,
+        message: `This backup holds ${secrets.secrets.length} account password(s), but ${lowerFirst(error.message.replace(/\.$/, ''))}: restored now, the accounts will ask for their passwords again.`,
       },
     ]
   }
@@ -322,3 +322,5 @@ function keychainProblem(secrets: SecretsEntry | null, store: SecretStore): Conf
 export function discardStaged(staged: StagedRestore): void {
   rmSync(staged.staging, { recursive: true, force: true })
 }
+
+const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1)

@@ -58,7 +58,7 @@ export function checkProfilePath(profileDir: string): void {
     return
   } catch (error) {
     if (error instanceof CairnError) throw error
-    if (errnoCode(error) !== 'ENOENT') throw error
+    if (errnoCode(error) !== 'ENOENT' && errnoCode(error) !== 'ENOTDIR') throw error
   }
   // A new profile: the nearest existing folder above it must be a folder.
   for (let dir = dirname(profileDir); ; dir = dirname(dir)) {
@@ -72,7 +72,8 @@ export function checkProfilePath(profileDir: string): void {
       return
     } catch (error) {
       if (error instanceof CairnError) throw error
-      if (errnoCode(error) !== 'ENOENT' || dirname(dir) === dir) throw error
+      const code = errnoCode(error)
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(dir) === dir) throw error
     }
   }
 }
