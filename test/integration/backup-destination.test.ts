@@ -76,7 +76,13 @@ describe('the backup folder', () => {
     // The clock is right again: three more runs on one day.
     const real: string[] = []
     for (const hour of [10, 12, 14]) {
-      const result = await backUpAt(profile, key, dest, new Date(Date.UTC(2026, 10, 20, hour)), true)
+      const result = await backUpAt(
+        profile,
+        key,
+        dest,
+        new Date(Date.UTC(2026, 10, 20, hour)),
+        true,
+      )
       expect(result.deleted).toEqual([])
       real.push(result.name)
     }

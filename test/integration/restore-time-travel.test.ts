@@ -58,7 +58,7 @@ describe('going back in time is never silent', () => {
     const disguised = disguiseAsNewest(older, newer)
     // Listed as newest (the plaintext says so)…
     const listed = JSON.parse((await runCli(['list', '--to', dest, '--json'])).stdout)
-    expect(listed.at(-1).name).toBe(basename(disguised))
+    expect(listed.at(-1)).toMatchObject({ name: basename(disguised), consistent: true })
     // …but the encrypted contents say otherwise.
     const verified = await runCli(['verify', disguised, '--key-file', keyFile])
     expect(verified.code).toBe(1)
