@@ -1,12 +1,19 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { formatKeyHex, generateBackupKey } from '../../main/backup/key/backup-key'
 import { backupFiles, setUpBackupKey } from '../support/backup-fixtures'
 import { runCli } from '../support/cli'
 import { craftBackup, manifestOf, readWithStandardTools } from '../support/crafted-backups'
+import { useRealKeychain } from '../support/keyring'
 import { makeProfile } from '../support/profiles'
 import { tempDir } from '../support/temp'
+
+let keyring: Awaited<ReturnType<typeof useRealKeychain>>
+beforeAll(async () => {
+  keyring = await useRealKeychain()
+})
+afterAll(() => keyring?.stop())
 
 const settingsOf = (dir: string) =>
   JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8')) as {
@@ -128,6 +135,28 @@ describe('backup key custody', () => {
     expect(settingsOf(fresh).backup).toMatchObject({
       fingerprint: key.fingerprint,
       custody: 'user',
+      destination: dest,
+    })
+  })
+
+  it('on a new machine with the key imported first, the backup folder and schedule come back with the mail', async () => {
+    const profile = await makeProfile({ messages: 2 })
+    const { keyFile, key } = setUpBackupKey(profile.dir)
+    const dest = tempDir()
+    expect(
+      (await runCli(['schedule', '--profile', profile.dir, '--to', dest, '--daily', '02:30'])).code,
+    ).toBe(0)
+    expect((await runCli(['backup', '--profile', profile.dir])).code).toBe(0)
+    const fresh = join(tempDir(), 'profile')
+    expect((await runCli(['key', 'import', '--profile', fresh, '--key-file', keyFile])).code).toBe(
+      0,
+    )
+    const restored = await runCli(['restore', backupFiles(dest)[0] as string, '--profile', fresh])
+    expect(restored.stderr).toBe('')
+    expect(restored.code).toBe(0)
+    expect(settingsOf(fresh).backup).toMatchObject({
+      fingerprint: key.fingerprint,
+      custody: 'keychain',
       destination: dest,
     })
   })

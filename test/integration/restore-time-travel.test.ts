@@ -154,6 +154,28 @@ describe('going back in time is never silent', () => {
     expect(messageCount(b.dir)).toBe(3)
   })
 
+  it("over a profile that holds nothing yet (made only to hold the key), another profile's backup does not ask", async () => {
+    const a = await makeProfile({ messages: 3 })
+    const { keyFile } = setUpBackupKey(a.dir)
+    const dest = tempDir()
+    expect((await runCli(['backup', '--profile', a.dir, '--to', dest])).code).toBe(0)
+    const fresh = join(tempDir(), 'profile')
+    expect((await runCli(['key', 'import', '--profile', fresh, '--key-file', keyFile])).code).toBe(
+      0,
+    )
+    const restored = await runCli([
+      'restore',
+      backupFiles(dest)[0] as string,
+      '--profile',
+      fresh,
+      '--key-file',
+      keyFile,
+    ])
+    expect(restored.stderr).toBe('')
+    expect(restored.code).toBe(0)
+    expect(messageCount(fresh)).toBe(3)
+  })
+
   it('a tampered sidecar fingerprint does not make restore refuse the right key', async () => {
     const profile = await makeProfile({ messages: 4 })
     const { keyFile } = setUpBackupKey(profile.dir)

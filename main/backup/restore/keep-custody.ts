@@ -15,7 +15,10 @@ import { fingerprintOf, type BackupKey } from '../key/backup-key.js'
  *
  * - Over a profile that has backups set up, its backup section (key,
  *   custody, vault record, folder, schedule, retention, history) is kept
- *   whole: the restore changes the mail, not where backups go.
+ *   whole: the restore changes the mail, not where backups go. Only a
+ *   profile that has a key but no backup folder yet (a new machine, the key
+ *   imported or recovered first) takes the folder, schedule and retention
+ *   of a backup made with that same key.
  * - On a new profile, the key is the one the user just proved by opening
  *   the backup. The backup's own section is kept only if it names that very
  *   key (fingerprint and recipient both); otherwise backups go to that key,
@@ -29,8 +32,12 @@ export function backupSectionAfterRestore(
   keyCustody: BackupSettings['custody'],
   now: Date,
 ): BackupSettings {
-  if (live) return live
   const parsed = backupSettingsSchema.safeParse(restored)
+  if (live) {
+    if (live.destination || !parsed.success || !namesKey(parsed.data, live)) return live
+    const { destination, schedule, retention } = parsed.data
+    return { ...live, destination, schedule, retention }
+  }
   if (parsed.success && namesKey(parsed.data, key)) return { ...parsed.data, lastError: null }
   return {
     recipient: key.recipient,
@@ -47,7 +54,10 @@ export function backupSectionAfterRestore(
   }
 }
 
-function namesKey(section: BackupSettings, key: BackupKey): boolean {
+function namesKey(
+  section: BackupSettings,
+  key: { fingerprint: string; recipient: string },
+): boolean {
   if (section.fingerprint !== key.fingerprint || section.recipient !== key.recipient) return false
   try {
     return fingerprintOf(parseRecipient(section.recipient)) === key.fingerprint

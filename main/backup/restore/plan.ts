@@ -66,6 +66,8 @@ export interface RestoreSummary {
     exists: boolean
     profileId: string | null
     messages: number | null
+    /** No mail, no chat messages, no accounts that sync: nothing a restore could lose. */
+    empty: boolean
     /** When the live profile's newest backup was made (its own record). */
     newestBackupAt: string | null
   }
@@ -183,21 +185,38 @@ export async function stageRestore(request: RestoreRequest): Promise<StagedResto
 }
 
 function describeLive(profileDir: string): RestoreSummary['live'] {
-  if (!existsSync(profileDir))
-    return { profileDir, exists: false, profileId: null, messages: null, newestBackupAt: null }
+  if (!existsSync(profileDir)) {
+    return {
+      profileDir,
+      exists: false,
+      profileId: null,
+      messages: null,
+      empty: true,
+      newestBackupAt: null,
+    }
+  }
   const paths = profilePaths(profileDir)
   const settings = readSettingsJson(paths.settings)
-  let messages: number | null = null
+  // No mailbox yet (a profile made only to hold the key, as `cairn vault recover` does): nothing in it.
+  let messages: number | null = 0
+  let empty = true
   if (existsSync(paths.database)) {
     try {
       const db = new Database(paths.database, { readonly: true, fileMustExist: true })
       try {
-        messages = (db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n
+        const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n
+        messages = count('SELECT count(*) AS n FROM messages')
+        empty =
+          messages === 0 &&
+          count('SELECT count(*) AS n FROM chat_messages') === 0 &&
+          count(`SELECT count(*) AS n FROM accounts WHERE kind <> 'local'`) === 0
       } finally {
         db.close()
       }
     } catch {
-      messages = null // a damaged mailbox is one more reason to restore; it does not stop it
+      // A damaged mailbox is one more reason to restore; it does not stop it.
+      messages = null
+      empty = false
     }
   }
   return {
@@ -205,6 +224,7 @@ function describeLive(profileDir: string): RestoreSummary['live'] {
     exists: true,
     profileId: typeof settings?.profileId === 'string' ? settings.profileId : null,
     messages,
+    empty,
     newestBackupAt: liveBackupSection(profileDir)?.lastSuccessAt ?? null,
   }
 }
@@ -291,8 +311,10 @@ function timeTravel(
   ]
 }
 
+/** Another profile's backup over one that holds something (a profile made just to hold the key does not ask). */
 function otherProfile(manifest: Manifest, live: RestoreSummary['live']): Confirmation[] {
-  if (!live.exists || !live.profileId || live.profileId === manifest.profileId) return []
+  if (!live.exists || live.empty || !live.profileId || live.profileId === manifest.profileId)
+    return []
   return [
     {
       kind: 'other-profile',
