@@ -1,7 +1,5 @@
 import {
   chmodSync,
-  chownSync,
-  cpSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -19,8 +17,6 @@ import { backupFiles, setUpBackupKey } from '../support/backup-fixtures'
 import { runCli } from '../support/cli'
 import { makeProfile } from '../support/profiles'
 import { tempDir } from '../support/temp'
-
-const NOBODY = 65534
 
 function anAttachment(profileDir: string): string {
   const root = join(profileDir, 'attachments')
@@ -129,24 +125,14 @@ describe('what a backup reads from the profile', () => {
   })
 
   it('an unreadable profile file is blamed on the profile, not on the backup folder (also in the recorded last error)', async () => {
-    const made = await makeProfile({ messages: 6 })
-    // A user who is not root, so that file permissions apply.
-    const home = tempDir()
-    chmodSync(home, 0o755)
-    const profileDir = join(home, 'profile')
-    cpSync(made.dir, profileDir, { recursive: true })
-    setUpBackupKey(profileDir)
-    const dest = join(home, 'backups')
-    mkdirSync(dest)
-    for (const path of [
-      home,
-      profileDir,
-      dest,
-      ...readdirSync(profileDir, { recursive: true }).map((p) => join(profileDir, String(p))),
-    ])
-      chownSync(path, NOBODY, NOBODY)
-    chmodSync(anAttachment(profileDir), 0o000)
-    const result = await runCli(['backup', '--profile', profileDir, '--to', dest], { uid: NOBODY })
+    const profile = await makeProfile({ messages: 6 })
+    setUpBackupKey(profile.dir)
+    const dest = tempDir()
+    chmodSync(anAttachment(profile.dir), 0o000)
+    // As root, file permissions apply only without the capabilities that override them.
+    const result = await runCli(['backup', '--profile', profile.dir, '--to', dest], {
+      obeyFilePermissions: true,
+    })
     expect(result.code).toBe(1)
     expect(result.stderr).toMatch(
       /Cairn is not allowed to read attachments\/.* in the profile \(.*\), so nothing was backed up\. The backup folder was not changed\. Give your user read access/,
@@ -154,7 +140,7 @@ describe('what a backup reads from the profile', () => {
     expect(result.stderr).not.toMatch(
       /backup folder .* read-only|cannot write to the backup folder/,
     )
-    const settings = JSON.parse(readFileSync(join(profileDir, 'settings.json'), 'utf8'))
+    const settings = JSON.parse(readFileSync(join(profile.dir, 'settings.json'), 'utf8'))
     expect(settings.backup.lastError).toMatch(/^Cairn is not allowed to read attachments\//)
     expect(readdirSync(dest)).toEqual([])
   })

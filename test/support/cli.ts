@@ -23,15 +23,20 @@ export function runCli(
     cwd?: string
     /** 'test': the test build, whose steps CAIRN_TEST_KILL_AT_STEP can kill. */
     build?: 'default' | 'test'
-    /** Run as this user and group (tests of what a non-root user meets). */
-    uid?: number
-    gid?: number
+    /**
+     * Without the capabilities that let root ignore file permissions
+     * (setpriv, util-linux): a test run as root then meets a file it may
+     * not read as any user would.
+     */
+    obeyFilePermissions?: boolean
   } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const cli = options.build === 'test' ? TEST_BUILD_CLI : CLI
-    const child = spawn(process.execPath, [cli, ...args], {
-      ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid ?? options.uid } : {}),
+    const command = options.obeyFilePermissions
+      ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', process.execPath]
+      : [process.execPath]
+    const child = spawn(command[0] as string, [...command.slice(1), cli, ...args], {
       env: { ...process.env, ...options.env },
       cwd: options.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
