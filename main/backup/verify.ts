@@ -155,14 +155,20 @@ function checkNameAgainstSidecar(file: string, sidecar: Sidecar): void {
  */
 function verifyScratch(): string {
   const prefix = 'cairn-verify-'
+  let names: string[] = []
   try {
-    for (const name of readdirSync(tmpdir())) {
-      const pid = Number(/^cairn-verify-(\d+)-/.exec(name)?.[1])
-      if (Number.isFinite(pid) && !processAlive(pid))
-        rmSync(join(tmpdir(), name), { recursive: true, force: true })
-    }
+    names = readdirSync(tmpdir())
   } catch {
     // An unreadable temporary folder: nothing to clean.
+  }
+  for (const name of names) {
+    const pid = Number(/^cairn-verify-(\d+)-/.exec(name)?.[1])
+    if (!Number.isFinite(pid) || processAlive(pid)) continue
+    try {
+      rmSync(join(tmpdir(), name), { recursive: true, force: true })
+    } catch {
+      // Another user's (the temporary folder is shared): theirs to clean.
+    }
   }
   return mkdtempSync(join(tmpdir(), `${prefix}${process.pid}-`))
 }
