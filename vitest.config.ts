@@ -6,7 +6,8 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
 }
 
 export default defineConfig({
-  define: { __CAIRN_VERSION__: JSON.stringify(pkg.version) },
+  // In-process tests run the default build's behaviour; the crash tests spawn the test build (out-test/).
+  define: { __CAIRN_VERSION__: JSON.stringify(pkg.version), __CAIRN_KILL_AT_STEP__: 'undefined' },
   test: {
     include: ['test/**/*.test.ts'],
     // Builds out/ once: workers, the CLI and the renderer run from the build, as they ship.

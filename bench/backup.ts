@@ -83,8 +83,8 @@ function generateProfile(dir: string, gb: number): { id: string; bytes: number }
   const key = generateBackupKey()
   setBackupKey(profile, key, 'user')
   profile.close()
-  writeFileSync(join(dir, '..', 'key.txt'), `${formatKeyAge(key.secret)}\n`)
-  writeFileSync(join(dir, '..', 'key.hex'), `${formatKeyHex(key.secret)}\n`)
+  writeFileSync(join(dir, '..', 'key.txt'), `${formatKeyAge(key.secret)}\n`, { mode: 0o600 })
+  writeFileSync(join(dir, '..', 'key.hex'), `${formatKeyHex(key.secret)}\n`, { mode: 0o600 })
   return { id, bytes: duSize(dir) }
 }
 

@@ -14,6 +14,12 @@
 //   node scripts/build.mjs             everything
 //   node scripts/build.mjs --node-only skip the renderer
 //   node scripts/build.mjs --out DIR   build into DIR instead of out/ (tests)
+//   node scripts/build.mjs --test-hooks the Node-side entries with fault
+//                                       injection compiled in, into out-test/
+// The fault injection the crash tests use (main/shared/test-hooks.ts) is
+// compiled out of the default build (its environment variable is defined
+// as undefined there): a shipped Cairn must never kill itself because of
+// an environment variable.
 import { build as esbuild } from 'esbuild'
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
@@ -22,7 +28,8 @@ import { publish, removeStaleStaging } from './publish-build.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-const nodeOnly = process.argv.includes('--node-only')
+const testHooks = process.argv.includes('--test-hooks')
+const nodeOnly = testHooks || process.argv.includes('--node-only')
 const outArg = process.argv.indexOf('--out')
 
 /** Entry points bundled into out/main, flat, so workers sit beside the code that starts them. */
@@ -55,7 +62,10 @@ const common = {
   packages: 'external',
   sourcemap: 'linked',
   logLevel: 'warning',
-  define: { __CAIRN_VERSION__: JSON.stringify(pkg.version) },
+  define: {
+    __CAIRN_VERSION__: JSON.stringify(pkg.version),
+    __CAIRN_KILL_AT_STEP__: testHooks ? 'process.env.CAIRN_TEST_KILL_AT_STEP' : 'undefined',
+  },
 }
 
 /**
@@ -102,7 +112,8 @@ async function contractEventNames(staging) {
   }
 }
 
-const outDir = outArg > 0 ? resolve(process.argv[outArg + 1] ?? '') : join(root, 'out')
+const outDir =
+  outArg > 0 ? resolve(process.argv[outArg + 1] ?? '') : join(root, testHooks ? 'out-test' : 'out')
 mkdirSync(outDir, { recursive: true })
 removeStaleStaging(outDir, '.build-')
 const staging = mkdtempSync(join(outDir, '.build-'))
@@ -119,27 +130,29 @@ try {
       splitting: true,
       chunkNames: `${prefix}chunk-[hash]`,
     })
-  await Promise.all([
-    esm(mainEntries, ''),
-    // Benchmarks sit in out/main too, so the workers they start are found beside them.
-    esm(benchEntries, 'bench-'),
-    esm({ 'vault-server': 'vault/server.ts' }, 'vault-'),
-    esbuild({
-      absWorkingDir: root,
-      bundle: true,
-      // Electron's sandboxed renderer, not Node: a Node built-in import fails the build.
-      platform: 'browser',
-      target: 'chrome130',
-      external: ['electron'],
-      sourcemap: 'linked',
-      logLevel: 'warning',
-      define: { __CAIRN_EVENT_NAMES__: JSON.stringify(await contractEventNames(staging)) },
-      entryPoints: { index: 'preload/index.ts' },
-      outdir: join(staging, 'preload'),
-      outExtension: { '.js': '.cjs' },
-      format: 'cjs',
-    }),
-  ])
+  if (testHooks) await esm(mainEntries, '')
+  else
+    await Promise.all([
+      esm(mainEntries, ''),
+      // Benchmarks sit in out/main too, so the workers they start are found beside them.
+      esm(benchEntries, 'bench-'),
+      esm({ 'vault-server': 'vault/server.ts' }, 'vault-'),
+      esbuild({
+        absWorkingDir: root,
+        bundle: true,
+        // Electron's sandboxed renderer, not Node: a Node built-in import fails the build.
+        platform: 'browser',
+        target: 'chrome130',
+        external: ['electron'],
+        sourcemap: 'linked',
+        logLevel: 'warning',
+        define: { __CAIRN_EVENT_NAMES__: JSON.stringify(await contractEventNames(staging)) },
+        entryPoints: { index: 'preload/index.ts' },
+        outdir: join(staging, 'preload'),
+        outExtension: { '.js': '.cjs' },
+        format: 'cjs',
+      }),
+    ])
   if (!nodeOnly) {
     const { build: viteBuild } = await import('vite')
     await viteBuild({
@@ -150,6 +163,7 @@ try {
   }
   for (const part of ['main', 'preload', 'renderer']) {
     if (part === 'renderer' && nodeOnly) continue
+    if (part === 'preload' && testHooks) continue
     publish(join(staging, part), join(outDir, part))
   }
 } finally {

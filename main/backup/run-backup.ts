@@ -1,26 +1,35 @@
-import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { closeSync, lstatSync, mkdirSync, openSync, readSync, realpathSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
+import { osKeychain, type SecretStore } from '../keychain/keychain.js'
 import { profileFiles, profilePaths } from '../profile/layout.js'
+import { PROFILE_DIR_MODE } from '../profile/permissions.js'
 import { fsyncDirectorySync } from '../shared/atomic-file.js'
 import { CairnError, errnoCode, isCairnError } from '../shared/errors.js'
+import { reachedStep } from '../shared/test-hooks.js'
 import { APP_VERSION } from '../shared/version.js'
 import { parseRecipient } from './age/x25519.js'
-import { hashFiles } from './archive/hash-files.js'
-import { ARCHIVE_FORMAT_VERSION, type Manifest } from './archive/manifest.js'
+import { hashFiles, type HashTarget } from './archive/hash-files.js'
+import { ARCHIVE_FORMAT_VERSION, SECRETS_NAME, type Manifest } from './archive/manifest.js'
 import { writeArchive, type ArchiveSource } from './archive/write-archive.js'
 import {
   checkDestination,
+  checkDestinationOutsideProfile,
+  claimBackupName,
   destinationError,
   insideDestination,
   listBackups,
   removeStalePartials,
 } from './destination/folder.js'
-import { backupName, partialName, sidecarName } from './destination/names.js'
+import { backupName, partialName, pendingSidecarName, sidecarName } from './destination/names.js'
 import { backupsToDelete, type RetentionPolicy } from './destination/retention.js'
 import { writeSidecar, type Sidecar } from './destination/sidecar.js'
-import { listProfileFiles } from './snapshot/profile-files.js'
+import { fingerprintOf } from './key/backup-key.js'
 import { sealBackupFile } from './pipeline/seal-backup.js'
+import { collectAccountSecrets, type AccountRow } from './secrets-entry.js'
+import { listProfileFiles } from './snapshot/profile-files.js'
+import { profileReadError } from './snapshot/profile-read-error.js'
 import { snapshotSqlite, type SqliteSnapshot } from './snapshot/sqlite-snapshot.js'
 
 export interface BackupRequest {
@@ -32,10 +41,16 @@ export interface BackupRequest {
   profileId: string
   vaultId?: string | null
   retention?: RetentionPolicy | null
+  /** Where the accounts' passwords are read from (default: the OS keychain). */
+  secretStore?: SecretStore
   signal?: AbortSignal
   onProgress?: (progress: BackupProgress) => void
+  /** Test hook: called between steps, to change the profile at a chosen point. */
+  onStep?: (step: BackupStep) => void | Promise<void>
   now?: () => Date
 }
+
+export type BackupStep = 'listed' | 'hashed' | 'claimed'
 
 export interface BackupProgress {
   phase: 'snapshot' | 'writing'
@@ -52,85 +67,114 @@ export interface BackupResult {
   files: number
   bytes: number
   snapshot: SqliteSnapshot['method'] | 'none'
+  /** How many account passwords and tokens the backup carries (inside the encryption). */
+  accountSecrets: number
+  /** Things the user should know although the backup succeeded (e.g. no keychain: no passwords in it). */
+  warnings: string[]
   deleted: string[]
 }
 
 /**
  * Back up a profile to a destination folder: a consistent snapshot of each
- * database, every other profile file, a manifest with their SHA-256, as one
- * tar → zstd → age stream with bounded memory. The file is written under a
- * partial name, fsynced, renamed and its folder fsynced, and only then
- * described by its sidecar; a crash at any point leaves older backups as
- * they were and at most a partial file, which the next run removes.
+ * database, every other profile file, the accounts' secrets from the
+ * keychain, and a manifest with their SHA-256, as one tar → zstd → age
+ * stream with bounded memory. The file is written under a partial name,
+ * fsynced, given its real name exclusively (never replacing another backup)
+ * and its folder fsynced, and only then described by its sidecar; a crash
+ * at any point leaves older backups as they were and at most a partial file,
+ * which the next run removes (or completes, when it already had its name).
  */
 export async function runBackup(request: BackupRequest): Promise<BackupResult> {
   const { destinationDir: dest, signal } = request
-  const recipient = parseRecipient(request.recipient)
+  const recipient = checkRecipient(request.recipient, request.keyFingerprint)
+  const profileDir = realProfileDir(request.profileDir)
   checkDestination(dest)
+  checkDestinationOutsideProfile(dest, profileDir)
   removeStalePartials(dest)
 
-  const snapshotDir = join(profilePaths(request.profileDir).cache, 'backup-snapshot')
+  const snapshotDir = join(profilePaths(profileDir).cache, 'backup-snapshot')
   const snapshots: SqliteSnapshot[] = []
+  const warnings: string[] = []
   let partialPath: string | null = null
+  let claimedPath: string | null = null
   try {
     // 1. What to back up; databases through a consistent snapshot.
-    const files = listProfileFiles(request.profileDir)
-    const readFrom: string[] = []
+    const files = listProfileFiles(profileDir)
+    await request.onStep?.('listed')
+    const targets: HashTarget[] = []
+    let mailbox: SqliteSnapshot | null = null
     for (const file of files) {
       if (file.path.endsWith('.sqlite')) {
-        mkdirSync(snapshotDir, { recursive: true })
-        const snapshot = await snapshotSqlite(
-          file.absolutePath,
-          join(snapshotDir, file.path.replace(/\//g, '_')),
-        )
+        mkdirSync(snapshotDir, { recursive: true, mode: PROFILE_DIR_MODE })
+        const snapshot = await snapshotOf(file.path, file.absolutePath, snapshotDir)
         snapshots.push(snapshot)
-        readFrom.push(snapshot.path)
-      } else readFrom.push(file.absolutePath)
+        if (file.path === profileFiles.database) mailbox = snapshot
+        // SQLite opened the path: it must still be the listed file, not a link swapped in.
+        stillListed(file.path, file.absolutePath, file.identity)
+        targets.push(
+          snapshot.method === 'frozen'
+            ? { path: snapshot.path, expect: file.identity }
+            : { path: snapshot.path },
+        )
+      } else targets.push({ path: file.absolutePath, expect: file.identity })
     }
     checkAborted(signal)
 
-    // 2. Hash everything for the manifest (it comes first in the archive), in parallel.
+    // 2. The accounts' secrets, read for the accounts the snapshot holds (memory only).
+    const secrets = collectAccountSecrets(
+      request.secretStore ?? osKeychain(),
+      request.profileId,
+      mailbox ? accountsOf(mailbox) : [],
+    )
+    if (secrets.warning) warnings.push(secrets.warning)
+
+    // 3. Hash everything for the manifest (it comes first in the archive), in parallel.
     const progress = (phase: BackupProgress['phase'], bytesDone: number) =>
       request.onProgress?.({ phase, bytesDone, bytesTotal })
     let bytesTotal = files.reduce((sum, f) => sum + f.size, 0)
     let hashedBytes = 0
-    const results = await hashFiles(readFrom, (_, file) =>
+    const results = await hashFiles(targets, (_, file) =>
       progress('snapshot', (hashedBytes += file.size)),
     )
     checkAborted(signal)
+    const createdAt = (request.now ?? (() => new Date()))()
     const hashed: Manifest['files'] = []
     const kept: ArchiveSource[] = []
+    if (secrets.bytes) {
+      hashed.push({ path: SECRETS_NAME, size: secrets.bytes.length, sha256: sha256(secrets.bytes) })
+      kept.push({ path: SECRETS_NAME, bytes: secrets.bytes, mtime: createdAt })
+    }
     results.forEach((result, index) => {
       const file = files[index] as (typeof files)[number]
       if (result instanceof Error) {
-        if (result.code === 'ENOENT') return // deleted since it was listed (an attachment that went away)
-        throw result
+        // Deleted since it was listed (an attachment that went away): it is simply not in this backup.
+        if (result.code === 'ENOENT' && !file.path.endsWith('.sqlite')) return
+        if (result.code === 'ECHANGED') throw replaced(file.path)
+        throw profileReadError(file.path, file.absolutePath, result)
       }
       hashed.push({ path: file.path, size: result.size, sha256: result.sha256 })
       kept.push({
         path: file.path,
-        readFrom: readFrom[index] as string,
+        readFrom: (targets[index] as HashTarget).path,
         mtime: file.mtime,
         identity: result.identity,
       })
     })
+    await request.onStep?.('hashed')
     bytesTotal = hashed.reduce((sum, f) => sum + f.size, 0)
-    const createdAt = (request.now ?? (() => new Date()))()
     const manifest: Manifest = {
       format: 'cairn-backup',
       formatVersion: ARCHIVE_FORMAT_VERSION,
       appVersion: APP_VERSION,
-      schemaVersion: readUserVersion(kept.find((s) => s.path === profileFiles.database)?.readFrom),
+      schemaVersion: readUserVersion(mailbox?.path),
       profileId: request.profileId,
       createdAt: createdAt.toISOString(),
+      keyFingerprint: request.keyFingerprint,
       files: hashed,
     }
 
-    // 3. tar → zstd → age → partial file, hashed on the way for the sidecar.
-    let name = backupName(createdAt)
-    for (let sequence = 1; existsSync(join(dest, name)); sequence++)
-      name = backupName(createdAt, sequence)
-    partialPath = insideDestination(dest, partialName(name))
+    // 4. tar → zstd → age → partial file, hashed on the way for the sidecar.
+    partialPath = insideDestination(dest, partialName(backupName(createdAt)))
     let done = 0
     const archive = writeArchive(manifest, kept, (n) => {
       done += n
@@ -141,15 +185,12 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
     await pipeline(archive, sealed.sink, ...(signal ? [{ signal }] : []))
     const output = await sealed.result
 
-    // 4. Make it durable under its real name, then describe it.
-    const finalPath = insideDestination(dest, name)
-    renameSync(partialPath, finalPath)
-    partialPath = null
-    fsyncDirectorySync(dest)
+    // 5. The sidecar waits beside the partial file, then the file gets its real name
+    //    (exclusively), then the sidecar does. A crash in between is completed by the next run.
     const sidecar: Sidecar = {
       format: 'cairn-backup-sidecar',
       formatVersion: 1,
-      file: name,
+      file: '',
       createdAt: manifest.createdAt,
       appVersion: APP_VERSION,
       schemaVersion: manifest.schemaVersion,
@@ -160,17 +201,32 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
       recipient: request.recipient,
       vaultId: request.vaultId ?? null,
     }
-    writeSidecar(insideDestination(dest, sidecarName(name)), sidecar)
+    const pendingPath = pendingSidecarName(partialPath)
+    writeSidecar(pendingPath, sidecar)
+    const claimed = claimBackupName(dest, partialPath, createdAt)
+    claimedPath = claimed.path
+    reachedStep('backup-claimed')
+    await request.onStep?.('claimed')
+    writeSidecar(insideDestination(dest, sidecarName(claimed.name)), {
+      ...sidecar,
+      file: claimed.name,
+    })
+    claimedPath = null
+    rmSync(partialPath, { force: true })
+    rmSync(pendingPath, { force: true })
+    partialPath = null
+    fsyncDirectorySync(dest)
 
-    // 5. Retention, now that the new backup is complete.
+    // 6. Retention, now that the new backup is complete.
     const deleted: string[] = []
     if (request.retention) {
       for (const entry of backupsToDelete(
         listBackups(dest),
         request.profileId,
         request.retention,
+        createdAt,
       )) {
-        if (entry.name === name) continue
+        if (entry.name === claimed.name) continue
         rmSync(insideDestination(dest, entry.name), { force: true })
         rmSync(insideDestination(dest, sidecarName(entry.name)), { force: true })
         deleted.push(entry.name)
@@ -178,22 +234,129 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
       if (deleted.length > 0) fsyncDirectorySync(dest)
     }
     return {
-      name,
-      path: finalPath,
+      name: claimed.name,
+      path: claimed.path,
       size: sidecar.size,
       sha256: sidecar.sha256,
       createdAt: manifest.createdAt,
-      files: hashed.length,
+      files: hashed.length - (secrets.bytes ? 1 : 0),
       bytes: bytesTotal,
       snapshot: snapshots[0]?.method ?? 'none',
+      accountSecrets: secrets.count,
+      warnings,
       deleted,
     }
   } catch (error) {
     throw describeFailure(error, dest, signal)
   } finally {
-    if (partialPath) rmSync(partialPath, { force: true })
+    // A backup that failed after it got its name (its sidecar could not be written) goes too.
+    if (claimedPath) rmSync(claimedPath, { force: true })
+    if (partialPath) {
+      rmSync(partialPath, { force: true })
+      rmSync(pendingSidecarName(partialPath), { force: true })
+    }
     for (const snapshot of snapshots) snapshot.release()
   }
+}
+
+/**
+ * The recipient backups are encrypted to must be the public half of the key
+ * the fingerprint names. Settings (or a restored profile) that pair the
+ * user's fingerprint with another recipient would make every backup readable
+ * by whoever holds that other key, while looking like the user's own; the
+ * fingerprint is derived from the public key, so this needs no secret.
+ */
+function checkRecipient(recipient: string, fingerprint: string): Uint8Array {
+  let publicKey: Uint8Array
+  try {
+    publicKey = parseRecipient(recipient)
+  } catch (error) {
+    throw new CairnError(
+      'BACKUP_KEY_INVALID',
+      `The profile's backup key recipient is not valid (${(error as Error).message}), so nothing was backed up. ` +
+        'Set the backup key again (cairn key import, or cairn key create --force).',
+    )
+  }
+  const actual = fingerprintOf(publicKey)
+  if (actual !== fingerprint) {
+    throw new CairnError(
+      'BACKUP_KEY_INVALID',
+      `The profile's backup settings name the key ${fingerprint} but would encrypt to the key ${actual}: ` +
+        'they were changed by something other than Cairn (or restored from a tampered backup), and a backup could be readable by someone else. ' +
+        'Nothing was backed up. Set your backup key again (cairn key import with your key, or cairn key create --force).',
+    )
+  }
+  return publicKey
+}
+
+/** The profile folder itself (a link to it is followed once, here): backups list what is inside. */
+function realProfileDir(dir: string): string {
+  try {
+    return realpathSync(dir)
+  } catch (error) {
+    throw new CairnError(
+      'PROFILE_UNAVAILABLE',
+      errnoCode(error) === 'ENOENT'
+        ? `There is no profile at ${dir}, so there is nothing to back up. Check the --profile path.`
+        : `Cairn cannot open the profile folder ${dir} (${errnoCode(error) ?? 'error'}). Check its permissions.`,
+      { cause: error },
+    )
+  }
+}
+
+async function snapshotOf(
+  path: string,
+  absolutePath: string,
+  dir: string,
+): Promise<SqliteSnapshot> {
+  try {
+    return await snapshotSqlite(absolutePath, join(dir, path.replace(/\//g, '_')))
+  } catch (error) {
+    if (isCairnError(error)) throw error
+    const code = errnoCode(error)
+    if (code && /^E[A-Z]+$/.test(code)) throw profileReadError(path, absolutePath, error)
+    throw new CairnError(
+      'PROFILE_UNAVAILABLE',
+      `Cairn could not read the database ${path} in the profile (${(error as Error).message}), so nothing was backed up. ` +
+        'If the app reports the same problem, restore the profile from an earlier backup.',
+      { cause: error },
+    )
+  }
+}
+
+function stillListed(
+  path: string,
+  absolutePath: string,
+  identity: { dev: number; ino: number },
+): void {
+  let stats
+  try {
+    stats = lstatSync(absolutePath)
+  } catch (error) {
+    throw profileReadError(path, absolutePath, error)
+  }
+  if (!stats.isFile() || stats.dev !== identity.dev || stats.ino !== identity.ino)
+    throw replaced(path)
+}
+
+function replaced(path: string): CairnError {
+  return new CairnError(
+    'BACKUP_CHANGED_DURING',
+    `${path} was replaced (by another file or a link) while it was being backed up; the backup was stopped and will be tried again. ` +
+      'If nothing should be changing the profile, check its folder for links you did not make.',
+  )
+}
+
+function accountsOf(snapshot: SqliteSnapshot): AccountRow[] {
+  try {
+    return snapshot.all<AccountRow>('SELECT id, kind FROM accounts')
+  } catch {
+    return [] // a mailbox without accounts yet
+  }
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex')
 }
 
 function checkAborted(signal: AbortSignal | undefined): void {
@@ -203,18 +366,8 @@ function checkAborted(signal: AbortSignal | undefined): void {
 function describeFailure(error: unknown, dest: string, signal: AbortSignal | undefined): unknown {
   if (signal?.aborted) return new CairnError('BACKUP_CANCELLED', 'The backup was cancelled.')
   if (isCairnError(error)) return error
-  const code = errnoCode(error)
-  if (
-    code === 'ENOSPC' ||
-    code === 'EDQUOT' ||
-    code === 'EROFS' ||
-    code === 'EACCES' ||
-    code === 'EPERM'
-  ) {
-    return destinationError(dest, error)
-  }
-  if (code === 'ENOENT' && !existsSync(dest)) return destinationError(dest, error)
-  return error
+  // Reading the profile reports its own errors (above); a system error left is writing the backup.
+  return errnoCode(error) ? destinationError(dest, error) : error
 }
 
 /** PRAGMA user_version, read from the database header (offset 60, big-endian). */

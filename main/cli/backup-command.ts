@@ -47,6 +47,7 @@ last few plus daily, weekly and monthly ones) unless --no-retention.`,
             ),
         })
         bar.done()
+        for (const warning of result.warnings) context.stderr.write(`Warning: ${warning}\n`)
         recordBackupRun(profile, {
           lastAttemptAt: started.toISOString(),
           lastSuccessAt: result.createdAt,
@@ -55,7 +56,11 @@ last few plus daily, weekly and monthly ones) unless --no-retention.`,
         if (values.json) writeJson(context, result)
         else {
           context.stdout.write(
-            `Backed up ${result.files} files (${formatBytes(result.bytes)}) to ${result.path} (${formatBytes(result.size)}).\n`,
+            `Backed up ${result.files} files (${formatBytes(result.bytes)})` +
+              (result.accountSecrets > 0
+                ? ` and ${result.accountSecrets} account password${result.accountSecrets === 1 ? '' : 's'}`
+                : '') +
+              ` to ${result.path} (${formatBytes(result.size)}).\n`,
           )
           for (const name of result.deleted) context.stdout.write(`Removed old backup ${name}.\n`)
         }

@@ -12,7 +12,7 @@ import {
   type BackupKey,
 } from '../backup/key/backup-key.js'
 import { recoverySheet } from '../backup/key/recovery-sheet.js'
-import { writeRecoverySheet } from './recovery-sheet-file.js'
+import { checkRecoverySheetPath, writeRecoverySheet } from './recovery-sheet-file.js'
 import { osKeychain } from '../keychain/keychain.js'
 import { CairnError } from '../shared/errors.js'
 import {
@@ -23,7 +23,7 @@ import {
   type CliContext,
   type Command,
 } from './command.js'
-import { readKeyFile } from './key-input.js'
+import { readOneKey, warnOn } from './key-input.js'
 import { profileOption, withCliProfile } from './profile-arg.js'
 import { promptHidden, promptLine, readStdin } from './prompt.js'
 
@@ -65,6 +65,7 @@ async function create(args: string[], context: CliContext): Promise<number> {
   })
   if (values.keychain && values.print)
     throw new UsageError('choose --keychain or --print, not both')
+  if (values.sheet) checkRecoverySheetPath(values.sheet)
   return withCliProfile(values, context, async (profile) => {
     const existing = readBackupSettings(profile)
     if (existing && !values.force) {
@@ -160,6 +161,7 @@ async function exportKey(args: string[], context: CliContext): Promise<number> {
   })
   if (values.format !== 'hex' && values.format !== 'age')
     throw new UsageError('--format is hex or age')
+  if (values.sheet) checkRecoverySheetPath(values.sheet)
   return withCliProfile(values, context, async (profile) => {
     const settings = requireBackupSettings(profile)
     const key = loadKeyFromKeychain(osKeychain(), settings.fingerprint)
@@ -186,7 +188,7 @@ async function exportKey(args: string[], context: CliContext): Promise<number> {
 async function importKey(args: string[], context: CliContext): Promise<number> {
   const { values } = parseCommandArgs(args, { ...profileOption, 'key-file': { type: 'string' } })
   const key = values['key-file']
-    ? readKeyFile(values['key-file'])
+    ? readOneKey(values['key-file'], warnOn(context))
     : parseBackupKey(
         process.stdin.isTTY
           ? await promptHidden('Backup key (64 hex digits): ')

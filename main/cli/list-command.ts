@@ -7,8 +7,10 @@ export const listCommand: Command = {
   summary: 'List the backups in a folder',
   usage: `cairn list --to DIR [--json]
 
-Lists Cairn's backups in DIR, oldest first, from their sidecars (no key
-needed): time, size, key fingerprint and profile.`,
+Lists Cairn's backups in DIR, oldest first, from their names and sidecars
+(no key needed): time, size, key fingerprint and profile. Names and sidecars
+are plaintext anyone with access to the folder can change; \`cairn verify
+FILE --key-file F\` checks them against the encrypted contents.`,
   async run(args, context) {
     const { values } = parseCommandArgs(args, {
       to: { type: 'string' },
@@ -22,6 +24,12 @@ needed): time, size, key fingerprint and profile.`,
       createdAt: b.createdAt.toISOString(),
       size: b.size,
       complete: b.sidecar !== null && b.sidecar.size === b.size,
+      // Name and sidecar are plaintext: when they disagree, one of them was changed after the backup was made.
+      consistent:
+        b.sidecar === null ||
+        (b.sidecar.file === b.name &&
+          Math.floor(new Date(b.sidecar.createdAt).getTime() / 1000) ===
+            b.createdAt.getTime() / 1000),
       keyFingerprint: b.sidecar?.keyFingerprint ?? null,
       profileId: b.sidecar?.profileId ?? null,
       appVersion: b.sidecar?.appVersion ?? null,
@@ -31,7 +39,9 @@ needed): time, size, key fingerprint and profile.`,
     else {
       for (const b of backups) {
         context.stdout.write(
-          `${b.createdAt}  ${formatBytes(b.size).padStart(8)}  key ${b.keyFingerprint ?? '?'}  ${b.name}${b.complete ? '' : '  (incomplete: no matching sidecar)'}\n`,
+          `${b.createdAt}  ${formatBytes(b.size).padStart(8)}  key ${b.keyFingerprint ?? '?'}  ${b.name}` +
+            `${b.complete ? '' : '  (incomplete: no matching sidecar)'}` +
+            `${b.consistent ? '' : '  (its sidecar describes another name or time: renamed or edited; verify it with the key)'}\n`,
         )
       }
     }

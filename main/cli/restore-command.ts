@@ -1,39 +1,37 @@
-import { restoreBackup } from '../backup/restore/restore.js'
+import { planRestore, type RestoreSummary } from '../backup/restore/restore.js'
+import { resolveProfilePath } from '../backup/restore/profile-path.js'
+import { CairnError } from '../shared/errors.js'
 import { parseCommandArgs, UsageError, writeJson, type Command } from './command.js'
 import { keyForBackup } from './key-input.js'
 import { profileDirOf, profileOption } from './profile-arg.js'
 import { progressBar } from './progress.js'
-
-/**
- * Fault injection for the crash-safety tests: CAIRN_TEST_KILL_AT_STEP=<step>
- * makes the process kill itself (SIGKILL: no cleanup runs) at that step of a
- * restore, to prove the next start finishes or undoes it.
- */
-function crashForTests(step: string | undefined): ((reached: string) => void) | undefined {
-  if (!step) return undefined
-  return (reached) => {
-    if (reached === step) process.kill(process.pid, 'SIGKILL')
-  }
-}
+import { promptLine } from './prompt.js'
 
 export const restoreCommand: Command = {
   name: 'restore',
   summary: 'Replace the profile with a backup',
-  usage: `cairn restore FILE [--profile DIR] [--key-file F] [--json]
+  usage: `cairn restore FILE [--profile DIR] [--key-file F] [--force] [--json]
 
 Verifies the whole backup first (every file's SHA-256, SQLite's integrity
-check), then swaps it in for the profile. The profile is never changed
-until the backup has proven good, and a crash at any step is finished or
-undone the next time Cairn starts. Close the Cairn app first.
+check, that it gives a working profile), then swaps it in for the profile.
+The profile is never changed until the backup has proven good, and a crash
+at any step is finished or undone the next time Cairn starts. Close the
+Cairn app first. The profile keeps its own backup key and backup settings.
 
-The key comes from --key-file (64 hex digits or an age key), else from the
-system keychain, else it is asked for.`,
+It asks first (on a terminal; elsewhere it refuses unless --force) when the
+backup is older than the profile's newest backup, is another profile's,
+has a name or sidecar that disagrees with its contents, or holds account
+passwords the keychain cannot take now.
+
+The key comes from --key-file (64 hex digits or an age identity file), else
+from the system keychain, else it is asked for.`,
   async run(args, context) {
     const { values, positionals } = parseCommandArgs(
       args,
       {
         ...profileOption,
         'key-file': { type: 'string' },
+        force: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
       },
       true,
@@ -41,30 +39,78 @@ system keychain, else it is asked for.`,
     if (positionals.length !== 1) throw new UsageError('name one backup file')
     const file = positionals[0] as string
     const profileDir = profileDirOf(values, context)
-    const key = await keyForBackup(file, values['key-file'])
+    const { key, source } = await keyForBackup(
+      file,
+      values['key-file'],
+      context,
+      resolveProfilePath(profileDir),
+    )
     const bar = progressBar(context.stderr)
+    const plan = await planRestore({
+      file,
+      key,
+      profileDir,
+      keyCustody: source === 'keychain' ? 'keychain' : 'user',
+      onProgress: (p) => bar.update(p.bytesTotal ? p.bytesDone / p.bytesTotal : 0, 'verifying'),
+    }).finally(() => bar.done())
     try {
-      const result = await restoreBackup({
-        file,
-        key,
-        profileDir,
-        onProgress: (p) => bar.update(p.bytesTotal ? p.bytesDone / p.bytesTotal : 0, 'restoring'),
-        onStep: crashForTests(context.env.CAIRN_TEST_KILL_AT_STEP),
-      })
-      bar.done()
-      const summary = {
-        profile: profileDir,
-        files: result.manifest.files.length,
-        createdAt: result.manifest.createdAt,
+      const { summary, confirmations } = plan
+      if (confirmations.length > 0 && !values.force) {
+        const reasons = confirmations.map((c) => c.message).join('\n  ')
+        if (!process.stdin.isTTY || values.json) {
+          throw new CairnError(
+            'RESTORE_NEEDS_CONFIRMATION',
+            `${describePlan(summary)}\n  ${reasons}\nNothing was changed. To restore it anyway, run the command again with --force.`,
+          )
+        }
+        context.stderr.write(`${describePlan(summary)}\n  ${reasons}\n`)
+        const answer = (await promptLine('Restore it anyway? [y/N] ')).trim().toLowerCase()
+        if (answer !== 'y' && answer !== 'yes') {
+          context.stderr.write('Nothing was changed.\n')
+          return 1
+        }
       }
-      if (values.json) writeJson(context, summary)
+      const result = await plan.execute({ confirm: confirmations.map((c) => c.kind) })
+      for (const warning of result.warnings) context.stderr.write(`Warning: ${warning}\n`)
+      const report = {
+        profile: summary.live.profileDir,
+        files: summary.backup.files,
+        createdAt: summary.backup.createdAt,
+        profileId: summary.backup.profileId,
+        messagesBefore: summary.live.messages,
+        messagesAfter: summary.backup.messages,
+        replacedProfileId: summary.live.profileId,
+        accountSecretsRestored: result.accountSecretsRestored,
+        confirmed: confirmations.map((c) => c.kind),
+        warnings: result.warnings,
+      }
+      if (values.json) writeJson(context, report)
       else
         context.stdout.write(
-          `Restored ${summary.files} files from the backup of ${summary.createdAt} into ${profileDir}.\n`,
+          `Restored ${report.files} files from the backup of ${report.createdAt} into ${report.profile}: ` +
+            `the mailbox now holds ${report.messagesAfter} messages ` +
+            (summary.live.exists
+              ? `(it held ${report.messagesBefore ?? 'an unreadable number of'})`
+              : '(a new profile)') +
+            (result.accountSecretsRestored > 0
+              ? `, and ${result.accountSecretsRestored} account password${result.accountSecretsRestored === 1 ? ' is' : 's are'} back in the keychain`
+              : '') +
+            '.\n',
         )
       return 0
     } finally {
-      bar.done()
+      plan.discard()
     }
   },
+}
+
+/** What the restore replaces, with what: the backup's date, and message counts now and after. */
+function describePlan(summary: RestoreSummary): string {
+  const backup = `the backup of ${summary.backup.createdAt} (${summary.backup.messages} messages)`
+  if (!summary.live.exists)
+    return `This would restore ${backup} into ${summary.live.profileDir} (a new profile), but:`
+  return (
+    `This would replace the profile at ${summary.live.profileDir} (${summary.live.messages ?? 'an unreadable number of'} messages` +
+    `${summary.live.newestBackupAt ? `, last backed up on ${summary.live.newestBackupAt}` : ''}) with ${backup}, but:`
+  )
 }

@@ -1,5 +1,5 @@
 import { requireBackupSettings, writeBackupSettings } from '../backup/backup-settings.js'
-import { checkDestination } from '../backup/destination/folder.js'
+import { checkDestination, checkDestinationOutsideProfile } from '../backup/destination/folder.js'
 import { nextDue, schedulePolicySchema, type SchedulePolicy } from '../backup/schedule/policy.js'
 import { parseCommandArgs, UsageError, writeJson, type Command } from './command.js'
 import { openCliProfile, profileDirOf, profileOption } from './profile-arg.js'
@@ -42,7 +42,10 @@ settings and when the next backup is due.
     const profile = openCliProfile(profileDirOf(values, context))
     try {
       let settings = requireBackupSettings(profile)
-      if (values.to) checkDestination(values.to)
+      if (values.to) {
+        checkDestination(values.to)
+        checkDestinationOutsideProfile(values.to, profile.paths.dir)
+      }
       const schedule =
         chosen.length === 0 ? settings.schedule : values.off ? null : parsePolicy(values)
       const count = (name: string, value: string | undefined, fallback: number) => {

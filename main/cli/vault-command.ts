@@ -7,7 +7,7 @@ import {
 import { loadKeyFromKeychain, saveKeyToKeychain } from '../backup/custody.js'
 import { backupKeyFromSecret, formatKeyHex, type BackupKey } from '../backup/key/backup-key.js'
 import { recoverySheet } from '../backup/key/recovery-sheet.js'
-import { writeRecoverySheet } from './recovery-sheet-file.js'
+import { checkRecoverySheetPath, writeRecoverySheet } from './recovery-sheet-file.js'
 import { osKeychain } from '../keychain/keychain.js'
 import { CairnError } from '../shared/errors.js'
 import { VaultClient } from '../vault/client.js'
@@ -21,7 +21,7 @@ import {
   type CliContext,
   type Command,
 } from './command.js'
-import { readKeyFile } from './key-input.js'
+import { readOneKey, warnOn } from './key-input.js'
 import { profileOption, withCliProfile } from './profile-arg.js'
 import { promptHidden, readStdin } from './prompt.js'
 
@@ -139,7 +139,10 @@ async function register(args: string[], context: CliContext): Promise<number> {
     throw new UsageError('--max-guesses is a whole number from 1 to 10')
   return withCliProfile(values, context, async (profile) => {
     const settings = readBackupSettings(profile)
-    let key: BackupKey | null = values['key-file'] ? readKeyFile(values['key-file']) : null
+    if (values.sheet) checkRecoverySheetPath(values.sheet)
+    let key: BackupKey | null = values['key-file']
+      ? readOneKey(values['key-file'], warnOn(context))
+      : null
     if (!key && settings) key = loadKeyFromKeychain(osKeychain(), settings.fingerprint)
     if (!key) {
       throw new CairnError(
@@ -223,7 +226,7 @@ async function status(args: string[], context: CliContext): Promise<number> {
   })
   return withCliProfile(values, context, async (profile) => {
     const settings = readBackupSettings(profile)
-    const key = values['key-file'] ? readKeyFile(values['key-file']) : null
+    const key = values['key-file'] ? readOneKey(values['key-file'], warnOn(context)) : null
     let record = vaultRecordOf(settings)
     if (values.vault || values.id) {
       const { url, id } = vaultOf(values, settings)

@@ -1,6 +1,6 @@
 import { verifyBackup } from '../backup/verify.js'
 import { parseCommandArgs, UsageError, writeJson, type Command } from './command.js'
-import { readKeyFile } from './key-input.js'
+import { readKeyFile, warnOn } from './key-input.js'
 
 export const verifyCommand: Command = {
   name: 'verify',
@@ -8,9 +8,11 @@ export const verifyCommand: Command = {
   usage: `cairn verify FILE [--key-file F] [--json]
 
 Without a key: checks the file's size and SHA-256 against its sidecar.
-With --key-file (64 hex digits or an age key): also decrypts it, checks
-every file against the manifest and each database with SQLite's integrity
-check. Exit code 0 only if the backup is good.`,
+With --key-file (64 hex digits or an age identity file): also everything a
+restore checks before it changes anything: it decrypts, every file matches
+the manifest, each database passes SQLite's integrity check, it gives a
+working profile, and its name and sidecar agree with its encrypted contents.
+Exit code 0 only if the backup is good.`,
   async run(args, context) {
     const { values, positionals } = parseCommandArgs(
       args,
@@ -21,13 +23,16 @@ check. Exit code 0 only if the backup is good.`,
     const file = positionals[0] as string
     const report = await verifyBackup(
       file,
-      values['key-file'] ? readKeyFile(values['key-file']) : undefined,
+      values['key-file'] ? readKeyFile(values['key-file'], warnOn(context)) : undefined,
     )
     if (values.json) writeJson(context, report)
     else {
       context.stdout.write(
         report.level === 'full'
-          ? `OK: ${file} decrypts with the key and all ${report.files} files and the databases check out.\n`
+          ? `OK: ${file} decrypts with the key ${report.keyFingerprint}; it is the backup of ${report.createdAt} ` +
+              `(profile ${report.profileId}, ${report.messages} messages, ${report.files} files` +
+              (report.accountSecrets ? `, ${report.accountSecrets} account passwords` : '') +
+              '), and every file and database checks out.\n'
           : `OK: ${file} is intact (size and SHA-256 match its sidecar). Give --key-file to check its contents too.\n`,
       )
     }

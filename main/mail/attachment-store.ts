@@ -17,10 +17,11 @@ export function storeAttachment(attachmentsDir: string, bytes: Uint8Array): stri
   const sha256 = createHash('sha256').update(bytes).digest('hex')
   const path = attachmentPath(attachmentsDir, sha256)
   if (existsSync(path)) return sha256
-  mkdirSync(join(attachmentsDir, sha256.slice(0, 2)), { recursive: true })
+  // Private to the profile's owner, like every profile file (see profile/permissions.ts).
+  mkdirSync(join(attachmentsDir, sha256.slice(0, 2)), { recursive: true, mode: 0o700 })
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
   try {
-    writeFileSync(tmp, bytes)
+    writeFileSync(tmp, bytes, { mode: 0o600 })
     renameSync(tmp, path)
   } catch (error) {
     rmSync(tmp, { force: true })

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { CairnError, errnoCode } from '../shared/errors.js'
 import { profilePaths, type ProfilePaths } from './layout.js'
 import { acquireProfileLock, type ProfileLock } from './lock.js'
+import { makeProfilePrivate, PROFILE_DIR_MODE } from './permissions.js'
 import { newSettings, readSettings, writeSettings, type Settings } from './settings.js'
 
 export interface Profile {
@@ -15,12 +16,15 @@ export interface Profile {
 /**
  * Open (creating if needed) the profile in `dir` and hold its lock until
  * close(). Every process that reads or writes a profile goes through here.
+ * The profile is private to its owner (folders 0700, files 0600); one made
+ * by an earlier version is made so here.
  */
 export function openProfile(dir: string): Profile {
   const paths = profilePaths(dir)
   try {
-    mkdirSync(dir, { recursive: true })
-    mkdirSync(paths.attachments, { recursive: true })
+    mkdirSync(dir, { recursive: true, mode: PROFILE_DIR_MODE })
+    mkdirSync(paths.attachments, { recursive: true, mode: PROFILE_DIR_MODE })
+    makeProfilePrivate(dir)
   } catch (error) {
     const code = errnoCode(error)
     throw new CairnError(

@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'KEY_MISMATCH'
   | 'KEY_MISSING'
   | 'KEYCHAIN_UNAVAILABLE'
+  | 'BACKUP_KEY_INVALID'
   // backups
   | 'BACKUP_NOT_CONFIGURED'
   | 'BACKUP_BUSY'
@@ -31,7 +32,11 @@ export type ErrorCode =
   | 'BACKUP_TOO_NEW'
   | 'BACKUP_CHANGED_DURING'
   | 'BACKUP_CANCELLED'
+  /** The backup's name or sidecar disagrees with what its encrypted contents say. */
+  | 'BACKUP_MISMATCH'
   | 'RESTORE_FAILED'
+  /** The restore would go back in time, take another profile's backup, …: it needs the user's yes. */
+  | 'RESTORE_NEEDS_CONFIRMATION'
   // Backup Key Vault
   | 'VAULT_UNREACHABLE'
   | 'VAULT_WRONG_PASSWORD'

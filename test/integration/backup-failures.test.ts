@@ -107,7 +107,10 @@ describe('damaged backups', () => {
       [
         'traversal',
         [
-          { name: 'cairn-manifest.json', content: manifestFor({ 'mail.sqlite': evil }) },
+          {
+            name: 'cairn-manifest.json',
+            content: manifestFor({ 'mail.sqlite': evil, 'settings.json': evil }),
+          },
           { name: '../escaped', content: evil },
         ],
         /unsafe path/,
@@ -115,7 +118,10 @@ describe('damaged backups', () => {
       [
         'symlink',
         [
-          { name: 'cairn-manifest.json', content: manifestFor({ 'mail.sqlite': evil }) },
+          {
+            name: 'cairn-manifest.json',
+            content: manifestFor({ 'mail.sqlite': evil, 'settings.json': evil }),
+          },
           { name: 'mail.sqlite', type: 'symlink', linkname: '/etc/passwd' },
         ],
         /symbolic link/,
@@ -123,7 +129,10 @@ describe('damaged backups', () => {
       [
         'absolute',
         [
-          { name: 'cairn-manifest.json', content: manifestFor({ 'mail.sqlite': evil }) },
+          {
+            name: 'cairn-manifest.json',
+            content: manifestFor({ 'mail.sqlite': evil, 'settings.json': evil }),
+          },
           { name: '/tmp/cairn-escaped', content: evil },
         ],
         /unsafe path/,
@@ -131,7 +140,10 @@ describe('damaged backups', () => {
       [
         'oversized',
         [
-          { name: 'cairn-manifest.json', content: manifestFor({ 'mail.sqlite': evil }) },
+          {
+            name: 'cairn-manifest.json',
+            content: manifestFor({ 'mail.sqlite': evil, 'settings.json': evil }),
+          },
           { name: 'mail.sqlite', content: randomBytes(4096) },
         ],
         /but its manifest says/,
@@ -139,8 +151,12 @@ describe('damaged backups', () => {
       [
         'not a database',
         [
-          { name: 'cairn-manifest.json', content: manifestFor({ 'mail.sqlite': evil }) },
+          {
+            name: 'cairn-manifest.json',
+            content: manifestFor({ 'mail.sqlite': evil, 'settings.json': evil }),
+          },
           { name: 'mail.sqlite', content: evil },
+          { name: 'settings.json', content: evil },
         ],
         /integrity check/,
       ],
@@ -244,9 +260,10 @@ describe('the backup folder', () => {
       '--key-file',
       keyFile,
     ])
-    expect(result.code).toBe(1)
+    expect(result.code, result.stderr).toBe(1)
+    // Refused before anything is written: the free space is compared with the manifest's sizes.
     expect(result.stderr).toMatch(
-      /The disk is full, so the backup could not be unpacked\. Your profile was not changed/,
+      /There is not enough free space to restore this backup: it needs .* and the disk holding the profile has .* free\. Your profile was not changed/,
     )
     expect(messageCount(live.dir)).toBe(4)
     expect(readdirSync(disk)).toEqual(['profile'])
@@ -263,8 +280,13 @@ describe('the backup folder', () => {
        let i=0;process.stdout.write('ready\\n');setInterval(()=>{for(let k=0;k<20;k++)ins.run('w'+(i++), 'x'.repeat(2000))},3)`,
     ])
     await new Promise((resolve) => writer.stdout.once('data', resolve))
+    // The writer is writing before the first backup starts…
+    for (let i = 0; i < 200 && messageCount(profile.dir) === 20; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(messageCount(profile.dir)).toBeGreaterThan(20)
     try {
       const dest = tempDir()
+      const liveRows: number[] = []
       for (let round = 0; round < 3; round++) {
         const result = await backUp(profile, key, dest)
         const target = join(tempDir(), 'restored')
@@ -276,11 +298,15 @@ describe('the backup folder', () => {
           .get() as { n: number; live: number }
         db.close()
         expect(n).toBe(20 + live)
+        liveRows.push(live)
         // FTS stayed in step with its table in the snapshot.
         const check = new Database(join(target, 'mail.sqlite'))
         check.exec(`INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')`)
         check.close()
       }
+      // …and kept writing while the backups ran: each snapshot holds more of its rows.
+      expect(liveRows[0]).toBeGreaterThan(0)
+      expect(liveRows[2]).toBeGreaterThan(liveRows[0] as number)
     } finally {
       writer.kill('SIGKILL')
     }

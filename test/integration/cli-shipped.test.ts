@@ -77,7 +77,7 @@ describe('the app binary in CLI mode (`Cairn --cli -- …`)', () => {
     expect(help.stderr).toBe('')
     expect(help.code).toBe(0)
     expect(help.stdout).toMatch(/^cairn \d+\.\d+\.\d+: Cairn's command line\n/)
-    expect(help.stdout).toMatch(/^  import +Import mail from mbox files/m)
+    expect(help.stdout).toMatch(/^ {2}import +Import mail from mbox files/m)
 
     const unknown = await appBinary(['--cli', '--', 'frobnicate'])
     expect(unknown.code).toBe(2)

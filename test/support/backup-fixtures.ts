@@ -21,7 +21,8 @@ export function setUpBackupKey(
     profile.close()
   }
   const keyFile = join(tempDir(), 'key.txt')
-  writeFileSync(keyFile, `${formatKeyHex(key.secret)}\n`)
+  // Private, as a key file should be (a readable one draws a warning).
+  writeFileSync(keyFile, `${formatKeyHex(key.secret)}\n`, { mode: 0o600 })
   return { key, keyFile }
 }
 

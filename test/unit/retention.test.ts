@@ -37,7 +37,12 @@ describe('retention (grandfather-father-son)', () => {
       for (const hour of [0, 6, 12, 18])
         entries.push(entry(new Date(Date.UTC(2026, 8, 1 + day, hour)).toISOString()))
     }
-    const doomed = backupsToDelete(entries, 'me', { keepLast: 3, daily: 7, weekly: 4, monthly: 3 })
+    const doomed = backupsToDelete(
+      entries,
+      'me',
+      { keepLast: 3, daily: 7, weekly: 4, monthly: 3 },
+      new Date('2026-12-01T00:00:00Z'),
+    )
     const kept = entries.filter((e) => !doomed.includes(e))
     const keptNames = names(kept)
     // last 3
@@ -92,5 +97,32 @@ describe('retention (grandfather-father-son)', () => {
     expect(isoWeek(new Date('2026-01-01T12:00:00Z'))).toBe('2026-W01')
     expect(isoWeek(new Date('2027-01-01T12:00:00Z'))).toBe('2026-W53')
     expect(isoWeek(new Date('2026-11-27T12:00:00Z'))).toBe('2026-W48')
+  })
+
+  it('backups dated after now (the clock was ahead) are neither deleted nor counted', () => {
+    const now = new Date('2026-11-27T12:00:00Z')
+    const future = ['2030-01-01', '2030-01-02', '2030-01-03'].map((d) => entry(`${d}T12:00:00Z`))
+    const present = ['2026-11-25', '2026-11-26', '2026-11-27'].map((d) => entry(`${d}T11:00:00Z`))
+    const doomed = backupsToDelete(
+      [...future, ...present],
+      'me',
+      { keepLast: 3, daily: 0, weekly: 0, monthly: 0 },
+      now,
+    )
+    expect(doomed).toEqual([])
+    // Judged like the others once their time has come.
+    const later = backupsToDelete(
+      [...future, ...present],
+      'me',
+      { keepLast: 1, daily: 0, weekly: 0, monthly: 0 },
+      new Date('2031-01-01T00:00:00Z'),
+    )
+    expect(names(later)).toEqual([
+      '2026-11-25T11:00',
+      '2026-11-26T11:00',
+      '2026-11-27T11:00',
+      '2030-01-01T12:00',
+      '2030-01-02T12:00',
+    ])
   })
 })

@@ -43,4 +43,11 @@ describe('backup schedule', () => {
     expect([0, 1, 2, 3].map(retryDelayMs)).toEqual([0, 300_000, 600_000, 1_200_000])
     expect(retryDelayMs(20)).toBe(6 * 3_600_000)
   })
+
+  it('a last success dated in the future (the clock was ahead) does not hold backups back', () => {
+    const now = at(2026, 11, 27, 9)
+    const future = at(2030, 1, 1, 12)
+    expect(nextDue({ kind: 'interval', hours: 6 }, future, now)).toEqual(now)
+    expect(nextDue({ kind: 'daily', time: '02:30' }, future, now) <= now).toBe(true)
+  })
 })

@@ -5,17 +5,23 @@
  * the file it reads later is still the one that was hashed.
  */
 import { createHash } from 'node:crypto'
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
 import { serveTasks } from '../../workers/serve.js'
-import type { HashAnswer } from './hash-files.js'
+import type { HashAnswer, HashTarget } from './hash-files.js'
 
 const buffer = Buffer.allocUnsafe(1 << 20)
 
-serveTasks((path: string): HashAnswer => {
+serveTasks(({ path, expect }: HashTarget): HashAnswer => {
   let fd: number | undefined
   try {
-    fd = openSync(path, 'r')
+    // Never through a link (a file swapped for one since it was listed fails with ELOOP)…
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW)
     const stats = fstatSync(fd)
+    // …and only the very file that was listed.
+    if (expect && (stats.dev !== expect.dev || stats.ino !== expect.ino || !stats.isFile()))
+      throw Object.assign(new Error(`${path} is not the file that was listed`), {
+        code: 'ECHANGED',
+      })
     const hash = createHash('sha256')
     let size = 0
     for (;;) {

@@ -2,6 +2,18 @@ import { z } from 'zod'
 
 /** The first entry of every backup archive; it describes all the others. */
 export const MANIFEST_NAME = 'cairn-manifest.json'
+/**
+ * The account passwords and tokens (from the OS keychain), when a backup
+ * carries any: an archive entry listed in the manifest like a file, but
+ * never a profile file. Cairn reads it into memory only; it is never written
+ * to disk on backup, restore or verify.
+ */
+export const SECRETS_NAME = 'cairn-secrets.json'
+
+/** Top-level archive names that are not profile files. */
+export function isReservedArchiveName(name: string): boolean {
+  return name === MANIFEST_NAME || name === SECRETS_NAME
+}
 export const ARCHIVE_FORMAT_VERSION = 1
 /** A manifest larger than this is not Cairn's (one for a million files is ~150 MB; caps are generous). */
 export const MAX_MANIFEST_BYTES = 256 * 1024 * 1024
@@ -20,6 +32,8 @@ export const manifestSchema = z
     schemaVersion: z.number().int().nonnegative(),
     profileId: z.string(),
     createdAt: z.string(),
+    /** The key the backup was encrypted to (absent in backups made before it was recorded). */
+    keyFingerprint: z.string().optional(),
     files: z.array(
       z
         .object({

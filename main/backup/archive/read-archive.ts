@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { createWriteStream, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { Writable, type Readable } from 'node:stream'
@@ -11,9 +12,13 @@ import {
   MANIFEST_NAME,
   MAX_MANIFEST_BYTES,
   manifestSchema,
+  SECRETS_NAME,
   type Manifest,
   type ManifestFile,
 } from './manifest.js'
+
+/** The account secrets entry is a few kilobytes; a larger one is not Cairn's. */
+const MAX_SECRETS_BYTES = 16 * 1024 * 1024
 
 export interface ReadArchiveOptions {
   /** Folder to write files into; it must exist and be empty. */
@@ -25,6 +30,11 @@ export interface ReadArchiveOptions {
   onBytes?: (n: number) => void
   /** Called when a written file is complete and matches the manifest. */
   onFileDone?: (file: ManifestFile, path: string) => void
+  /**
+   * The account secrets entry, checked against the manifest, in memory: it
+   * is never written to disk, whatever `write` says.
+   */
+  onSecrets?: (bytes: Buffer) => void
 }
 
 /**
@@ -52,7 +62,7 @@ export async function readArchive(input: Readable, options: ReadArchiveOptions):
         throw corrupt(`it contains ${describeType(header.type)} "${printable(name)}"`)
       if (!manifest) {
         if (name !== MANIFEST_NAME) throw corrupt('its first entry is not the Cairn manifest')
-        manifest = parseManifest(await readSmall(entry, MAX_MANIFEST_BYTES))
+        manifest = parseManifest(await readSmall(entry, MAX_MANIFEST_BYTES, 'its manifest'))
         for (const file of manifest.files) {
           const key = file.path.toLowerCase()
           if (expected.has(key)) throw corrupt(`its manifest lists "${printable(file.path)}" twice`)
@@ -74,12 +84,22 @@ export async function readArchive(input: Readable, options: ReadArchiveOptions):
           `"${printable(name)}" is ${header.size ?? 0} bytes, but its manifest says ${file.size}`,
         )
       }
+      if (name === SECRETS_NAME) {
+        const bytes = await readSmall(entry, MAX_SECRETS_BYTES, 'its account secrets entry')
+        if (
+          bytes.length !== file.size ||
+          createHash('sha256').update(bytes).digest('hex') !== file.sha256
+        )
+          throw corrupt(`"${SECRETS_NAME}" does not match its manifest (damaged)`)
+        options.onSecrets?.(bytes)
+        continue
+      }
       const hasher = new HashingPassThrough(options.onBytes)
       if (options.write?.(file) ?? true) {
         const path = join(options.targetDir, ...name.split('/'))
         const dir = dirname(path)
         if (!madeDirs.has(dir)) {
-          mkdirSync(dir, { recursive: true })
+          mkdirSync(dir, { recursive: true, mode: 0o700 })
           madeDirs.add(dir)
         }
         await pipeline(entry, hasher, createWriteStream(path, { flags: 'wx', mode: 0o600 }))
@@ -95,7 +115,7 @@ export async function readArchive(input: Readable, options: ReadArchiveOptions):
     await feeding
   } catch (error) {
     input.destroy()
-    throw error
+    throw notTar(error) ?? error
   }
   if (!manifest) throw corrupt('it is empty')
   const missing = manifest.files.filter((f) => !seen.has(f.path.toLowerCase()))
@@ -128,13 +148,17 @@ function parseManifest(bytes: Buffer): Manifest {
   return parsed.data
 }
 
-async function readSmall(entry: AsyncIterable<unknown>, limit: number): Promise<Buffer> {
+async function readSmall(
+  entry: AsyncIterable<unknown>,
+  limit: number,
+  what: string,
+): Promise<Buffer> {
   const parts: Buffer[] = []
   let size = 0
   for await (const part of entry) {
     const bytes = part as Buffer
     size += bytes.length
-    if (size > limit) throw corrupt('its manifest is too large')
+    if (size > limit) throw corrupt(`${what} is too large`)
     parts.push(bytes)
   }
   return Buffer.concat(parts)
@@ -165,6 +189,26 @@ function describeType(type: string | null | undefined): string {
 function printable(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 200)
+}
+
+/** tar-stream's own failures, said as what they mean for a backup. */
+function notTar(error: unknown): CairnError | null {
+  const message = error instanceof Error ? error.message : ''
+  if (/^(Invalid tar header|Invalid header|Header exceeds max size)/.test(message)) {
+    return new CairnError(
+      'BACKUP_CORRUPT',
+      'This file decrypts with the key, but what it holds is not a Cairn backup (not a tar archive): ' +
+        'it was not made by Cairn, or it was damaged before it was encrypted. Choose a backup file Cairn made (cairn list --to FOLDER).',
+      { cause: error },
+    )
+  }
+  if (message === 'Unexpected end of data')
+    return new CairnError(
+      'BACKUP_CORRUPT',
+      'This backup cannot be used: its archive ends in the middle of a file (truncated before it was encrypted). Use another backup.',
+      { cause: error },
+    )
+  return null
 }
 
 export function corrupt(reason: string): CairnError {

@@ -1,20 +1,28 @@
-import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs'
+import { closeSync, constants, createReadStream, fstatSync, openSync } from 'node:fs'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import tar from 'tar-stream'
 import { CairnError } from '../../shared/errors.js'
+import { profileReadError } from '../snapshot/profile-read-error.js'
 import type { FileIdentity } from './hash-files.js'
 import { MANIFEST_NAME, type Manifest } from './manifest.js'
 
-export interface ArchiveSource {
-  /** Path in the archive (and in the manifest). */
-  path: string
-  /** Where to read it now (the live file, or a snapshot of it). */
-  readFrom: string
-  mtime: Date
-  /** The file that was hashed for the manifest. */
-  identity: FileIdentity
-}
+export type ArchiveSource =
+  | {
+      /** Path in the archive (and in the manifest). */
+      path: string
+      /** Where to read it now (the live file, or a snapshot of it). */
+      readFrom: string
+      mtime: Date
+      /** The file that was hashed for the manifest. */
+      identity: FileIdentity
+    }
+  | {
+      path: string
+      /** An entry that exists only in memory (the account secrets): never read from disk. */
+      bytes: Buffer
+      mtime: Date
+    }
 
 /**
  * The tar stream of a backup: the manifest first, then every file in
@@ -52,8 +60,24 @@ export function writeArchive(
     for (const file of manifest.files) {
       const source = byPath.get(file.path)
       if (!source) throw new Error(`No source for ${file.path}`)
-      // One descriptor for the checks and the read: a file renamed over meanwhile cannot slip in.
-      const fd = openSync(source.readFrom, 'r')
+      if ('bytes' in source) {
+        await new Promise<void>((resolve, reject) =>
+          pack.entry(
+            { name: file.path, size: source.bytes.length, mtime: source.mtime, mode: 0o600 },
+            source.bytes,
+            (error) => (error ? reject(error) : resolve()),
+          ),
+        )
+        continue
+      }
+      // One descriptor for the checks and the read: a file renamed over meanwhile cannot slip
+      // in, and a link swapped in for it is not followed (ELOOP).
+      let fd: number
+      try {
+        fd = openSync(source.readFrom, constants.O_RDONLY | constants.O_NOFOLLOW)
+      } catch (error) {
+        throw profileReadError(file.path, source.readFrom, error)
+      }
       try {
         const changed = () =>
           new CairnError(
@@ -89,7 +113,14 @@ export function writeArchive(
               })
         content.on('data', (chunk: Buffer) => onBytes(chunk.length))
         // tar-stream fails the entry if fewer bytes than its size arrive.
-        await pipeline(content, sink)
+        try {
+          await pipeline(content, sink)
+        } catch (error) {
+          // A failed read of the profile file (a system call); anything else is the stream's own.
+          if ((error as { syscall?: string }).syscall === 'read')
+            throw profileReadError(file.path, source.readFrom, error)
+          throw error
+        }
         if (!unchanged()) throw changed()
       } finally {
         closeSync(fd)

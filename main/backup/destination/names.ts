@@ -1,15 +1,16 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 
 /**
- * Backup file names: cairn-backup-20261127T051500Z.tar.zst.age, its sidecar
- * <name>.json, and while it is written <name>.<pid>-<host tag>.partial, so
- * that a later run can tell a partial file left by a crash from one still
- * being written by a live process.
+ * Backup file names: cairn-backup-20261127T051500Z.tar.zst.age (with -1,
+ * -2 … when that second is taken), its sidecar <name>.json, and while it is
+ * written <name>.<pid>-<host tag>.<random>.partial (and the sidecar waiting for it,
+ * <that>.json), so that a later run can tell a partial file left by a crash
+ * from one still being written by a live process.
  */
 const BACKUP_NAME = /^cairn-backup-(\d{8}T\d{6}Z)(?:-(\d+))?\.tar\.zst\.age$/
 const PARTIAL_NAME =
-  /^(cairn-backup-\d{8}T\d{6}Z(?:-\d+)?\.tar\.zst\.age)\.(\d+)-([0-9a-f]{8})\.partial$/
+  /^(cairn-backup-\d{8}T\d{6}Z(?:-\d+)?\.tar\.zst\.age)\.(\d+)-([0-9a-f]{8})(?:\.[0-9a-f]{8})?\.partial(\.json)?$/
 
 export function backupName(date: Date, sequence = 0): string {
   const stamp = date
@@ -37,15 +38,26 @@ export function parseBackupName(name: string): Date | null {
 export const hostTag = (): string =>
   createHash('sha256').update(hostname()).digest('hex').slice(0, 8)
 
+/** Unique per run, also for two backups of one process in the same second. */
 export function partialName(name: string): string {
-  return `${name}.${process.pid}-${hostTag()}.partial`
+  return `${name}.${process.pid}-${hostTag()}.${randomBytes(4).toString('hex')}.partial`
+}
+
+/** The sidecar written before a partial file is given its real name (crash recovery completes it). */
+export function pendingSidecarName(partial: string): string {
+  return `${partial}.json`
 }
 
 export function parsePartialName(
   name: string,
-): { backup: string; pid: number; host: string } | null {
+): { backup: string; pid: number; host: string; pendingSidecar: boolean } | null {
   const match = PARTIAL_NAME.exec(name)
   return match
-    ? { backup: match[1] as string, pid: Number(match[2]), host: match[3] as string }
+    ? {
+        backup: match[1] as string,
+        pid: Number(match[2]),
+        host: match[3] as string,
+        pendingSidecar: match[4] !== undefined,
+      }
     : null
 }

@@ -18,16 +18,23 @@ export const DEFAULT_RETENTION: RetentionPolicy = { keepLast: 3, daily: 7, weekl
  * The backups to delete. Only this profile's complete backups (a readable
  * sidecar whose size matches the file) are ever candidates; anything else in
  * the folder is left alone. The newest complete backup is always kept.
+ *
+ * Backups dated after `now` (made while the clock was ahead) are neither
+ * deleted nor counted: counted, they would take the places of the newest
+ * real backups, and each new backup would be deleted by the next run. They
+ * are judged like the others once their time has come.
  */
 export function backupsToDelete(
   entries: readonly BackupEntry[],
   profileId: string,
   policy: RetentionPolicy,
+  now: Date = new Date(),
 ): BackupEntry[] {
   const candidates = entries
     .filter(
       (e) => e.sidecar !== null && e.sidecar.profileId === profileId && e.sidecar.size === e.size,
     )
+    .filter((e) => e.createdAt.getTime() <= now.getTime())
     .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
   const keep = new Set<BackupEntry>(candidates.slice(0, Math.max(1, policy.keepLast)))
   const keepNewestPer = (period: (d: Date) => string, count: number) => {

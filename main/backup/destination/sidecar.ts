@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { z } from 'zod'
 import { writeFileAtomicSync } from '../../shared/atomic-file.js'
-import { CairnError } from '../../shared/errors.js'
 import { sidecarName } from './names.js'
 
 /**
@@ -41,20 +40,6 @@ export function readSidecar(path: string): Sidecar | null {
 /** The sidecar beside a backup file, or null when it is missing or unreadable. */
 export function readSidecarOf(backupFile: string): Sidecar | null {
   return readSidecar(join(dirname(backupFile), sidecarName(basename(backupFile))))
-}
-
-/** Refuse, before decrypting anything, a key other than the one the sidecar names. */
-export function checkKeyAgainstSidecar(
-  sidecar: Sidecar | null,
-  key: { fingerprint: string },
-): void {
-  if (sidecar && sidecar.keyFingerprint !== key.fingerprint) {
-    throw new CairnError(
-      'KEY_MISMATCH',
-      `This backup needs the key with fingerprint ${sidecar.keyFingerprint}; the key given has fingerprint ${key.fingerprint}. ` +
-        'It may be the key of another profile, or a typo.',
-    )
-  }
 }
 
 export function writeSidecar(path: string, sidecar: Sidecar): void {

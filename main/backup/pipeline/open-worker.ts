@@ -6,8 +6,10 @@
  * A synchronous loop: read, open authenticated chunks, decompress; pause
  * whenever the main thread has no room, resume when it grants more.
  */
-import { closeSync, openSync, readSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { parentPort, workerData } from 'node:worker_threads'
+import { dearmor, isArmored, MAX_ARMORED_BYTES } from '../age/armor.js'
+import { AgeError } from '../age/errors.js'
 import { AgeOpener } from '../age/opener.js'
 import { identityFromSecret } from '../age/x25519.js'
 import { zstdDecompressor } from '../archive/zstd.js'
@@ -33,8 +35,33 @@ const decompress = zstdDecompressor(OUT_BYTES, (tar) => {
 try {
   fd = openSync(file, 'r')
   opener = new AgeOpener([identityFromSecret(secret)])
+  readArmored(fd)
 } catch (error) {
   fail(error)
+}
+
+/**
+ * An ASCII-armored backup (age -a) is read whole, decoded strictly and
+ * decrypted like a binary one, as `cairn decrypt` and the age CLI read it.
+ * Armor is meant for small files, so a large one is refused.
+ */
+function readArmored(descriptor: number): void {
+  const start = Buffer.alloc(64)
+  const seen = readSync(descriptor, start, 0, start.length, 0)
+  if (!isArmored(start.subarray(0, seen), seen < start.length)) return
+  const size = fstatSync(descriptor).size
+  if (size > MAX_ARMORED_BYTES)
+    throw new AgeError('armor', 'age armor: the armored file is too large')
+  const whole = Buffer.alloc(size)
+  let filled = 0
+  while (filled < size) {
+    const read = readSync(descriptor, whole, filled, size - filled, filled)
+    if (read === 0) break
+    filled += read
+  }
+  opener.write(dearmor(whole.subarray(0, filled)), (run) => plaintext.push(run))
+  opener.end((run) => plaintext.push(run))
+  endOfFile = true
 }
 
 port.on('message', (message: { credit: number }) => {
@@ -42,10 +69,21 @@ port.on('message', (message: { credit: number }) => {
   pump()
 })
 
+/** zstd's own failures, marked so the reader can say the compressed data is invalid. */
+function zstd<T>(action: () => T): T {
+  try {
+    return action()
+  } catch (error) {
+    throw Object.assign(error instanceof Error ? error : new Error(String(error)), {
+      code: 'ERR_CAIRN_ZSTD',
+    })
+  }
+}
+
 function pump(): void {
   try {
     while (credits > 0 && !finished) {
-      if (decompress.step(plaintext)) continue // produced output or consumed input
+      if (zstd(() => decompress.step(plaintext))) continue // produced output or consumed input
       if (!endOfFile) {
         // A fresh buffer per read: the opener may keep a tail of it until the next read.
         const buffer = Buffer.allocUnsafe(READ_BYTES)
@@ -58,7 +96,7 @@ function pump(): void {
         }
         continue
       }
-      decompress.finish()
+      zstd(() => decompress.finish())
       finished = true
       closeSync(fd as number)
       fd = null

@@ -1,23 +1,33 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { basename, dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { z } from 'zod'
 import { writeFileAtomicSync } from '../../shared/atomic-file.js'
 import { errnoCode } from '../../shared/errors.js'
 import { processAlive } from '../../shared/process-alive.js'
+import { restoreNames } from './profile-path.js'
 
 /**
  * The small record that makes the profile swap of a restore crash-safe. It
- * lives beside the profile folder (same filesystem) and names the three
- * folders involved: the staging folder holding the verified restore, the
- * live profile, and where the live profile goes aside.
+ * lives beside the profile folder (same filesystem) and names the folders
+ * involved: the staging folder holding the verified restore, the live
+ * profile, where the live profile goes aside, and where a restored profile
+ * that fails to open goes while the previous one is put back.
+ *
+ *   prepared → swapping → swapped → completing            (kept)
+ *                                 → rolling-back          (put back)
+ *
+ * Each state names what the next start must finish; every step is a rename
+ * that can be told done or not done from what exists (see recover.ts).
  */
 export const journalSchema = z.object({
-  version: z.literal(1),
-  state: z.enum(['prepared', 'swapping', 'swapped']),
+  version: z.union([z.literal(1), z.literal(2)]),
+  state: z.enum(['prepared', 'swapping', 'swapped', 'completing', 'rolling-back']),
   profile: z.string(),
   staging: z.string(),
   previous: z.string(),
+  /** Where a restored profile that does not open is moved while the previous one is put back. */
+  failed: z.string().optional(),
   /** Whether a profile existed before (a restore on a new machine has none to put aside). */
   hadProfile: z.boolean(),
   pid: z.number().int(),
@@ -27,18 +37,8 @@ export const journalSchema = z.object({
 
 export type RestoreJournal = z.infer<typeof journalSchema>
 
-export function restorePaths(profileDir: string, stamp: string) {
-  const parent = dirname(profileDir)
-  const base = basename(profileDir)
-  return {
-    journal: journalPath(profileDir),
-    staging: join(parent, `.${base}.restore-${process.pid}-${stamp}`),
-    previous: join(parent, `${base}.pre-restore-${stamp}`),
-  }
-}
-
 export function journalPath(profileDir: string): string {
-  return join(dirname(profileDir), `.${basename(profileDir)}.restore-journal.json`)
+  return restoreNames(profileDir).journal
 }
 
 export function readJournal(profileDir: string): RestoreJournal | null {
@@ -57,8 +57,9 @@ export function readJournal(profileDir: string): RestoreJournal | null {
   }
 }
 
-export function writeJournal(profileDir: string, journal: RestoreJournal): void {
+export function writeJournal(profileDir: string, journal: RestoreJournal): RestoreJournal {
   writeFileAtomicSync(journalPath(profileDir), JSON.stringify(journal, null, 2))
+  return journal
 }
 
 export function removeJournal(profileDir: string): void {
@@ -67,8 +68,7 @@ export function removeJournal(profileDir: string): void {
 
 /** Staging folders of restores whose process is gone (they never reached the swap). */
 export function staleStagingFolders(profileDir: string): string[] {
-  const parent = dirname(profileDir)
-  const prefix = `.${basename(profileDir)}.restore-`
+  const { parent, stagingPrefix } = restoreNames(profileDir)
   let names: string[]
   try {
     names = readdirSync(parent)
@@ -76,9 +76,9 @@ export function staleStagingFolders(profileDir: string): string[] {
     return []
   }
   return names
-    .filter((name) => name.startsWith(prefix) && !name.endsWith('.json'))
+    .filter((name) => name.startsWith(stagingPrefix) && !name.includes('.json'))
     .filter((name) => {
-      const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1])
+      const pid = Number(/^(\d+)-/.exec(name.slice(stagingPrefix.length))?.[1])
       return Number.isFinite(pid) && !processAlive(pid)
     })
     .map((name) => join(parent, name))

@@ -1,8 +1,12 @@
 import { existsSync, renameSync, rmSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { openMailDb } from '../../mail/db/connection.js'
 import { profilePaths } from '../../profile/layout.js'
+import { acquireProfileLock } from '../../profile/lock.js'
+import { readSettings } from '../../profile/settings.js'
 import { fsyncDirectorySync } from '../../shared/atomic-file.js'
+import { CairnError } from '../../shared/errors.js'
+import { reachedStep } from '../../shared/test-hooks.js'
 import {
   ownerAlive,
   readJournal,
@@ -11,80 +15,170 @@ import {
   writeJournal,
   type RestoreJournal,
 } from './journal.js'
+import { resolveProfilePath, restoreNames } from './profile-path.js'
 
 export type RecoveryOutcome = 'nothing' | 'rolled back' | 'completed'
 
+/** Points of a restore's swap, for crash tests (test build) and in-process hooks. */
+export type SwapStep =
+  | 'prepared'
+  | 'moved-aside'
+  | 'swapped'
+  | 'completing'
+  | 'rollback-started'
+  | 'rollback-moved-aside'
+  | 'rollback-restored'
+
 /**
  * Finish or undo a restore that a crash interrupted, before anything opens
- * the profile. Run at every start of the app and the CLI.
- *
- * - before the swap began: the live profile was never touched; the staging
- *   folder is removed (rolled back);
- * - during the swap: whichever renames happened are completed, since the
- *   staging folder was fully verified before the swap started;
- * - after the swap: the new profile is opened; if it opens cleanly the
- *   previous profile is removed (completed), otherwise the previous profile
- *   is put back (rolled back).
- *
- * A restore still running in another process is left alone.
+ * the profile. Run at every start of the app and the CLI. Every state the
+ * journal can be in is handled, whatever step the crash interrupted (see
+ * finishRestore). A restore still running in another process is not
+ * touched: the profile is refused until it ends.
  */
 export function recoverInterruptedRestore(profileDir: string): RecoveryOutcome {
-  const journal = readJournal(profileDir)
+  const profile = resolveProfilePath(profileDir)
+  const journal = readJournal(profile)
   if (!journal) {
-    for (const dir of staleStagingFolders(profileDir)) rmSync(dir, { recursive: true, force: true })
+    for (const dir of staleStagingFolders(profile)) rmSync(dir, { recursive: true, force: true })
     return 'nothing'
   }
-  if (ownerAlive(journal) && journal.pid !== process.pid) return 'nothing'
-  return finishSwap(profileDir, journal)
-}
-
-export function finishSwap(profileDir: string, journal: RestoreJournal): RecoveryOutcome {
-  const parent = dirname(profileDir)
-  if (journal.state === 'prepared') {
-    rmSync(journal.staging, { recursive: true, force: true })
-    removeJournal(profileDir)
-    return 'rolled back'
+  if (journal.pid !== process.pid && ownerAlive(journal)) {
+    throw new CairnError(
+      'PROFILE_LOCKED',
+      `A restore into this profile is running (process ${journal.pid}, since ${journal.startedAt}); wait for it to finish, then try again.`,
+    )
   }
-  if (journal.state === 'swapping') {
-    const staging = existsSync(journal.staging)
-    const live = existsSync(journal.profile)
-    const aside = existsSync(journal.previous)
-    if (staging && live && !aside) {
-      // The first rename never happened: the live profile is the old one.
-      rmSync(journal.staging, { recursive: true, force: true })
-      removeJournal(profileDir)
-      return 'rolled back'
-    }
-    if (staging && !live) renameSync(journal.staging, journal.profile)
-    fsyncDirectorySync(parent)
-    journal = { ...journal, state: 'swapped' }
-    writeJournal(profileDir, journal)
+  // Two Cairn processes starting at once must not both finish the same restore.
+  const lock = acquireProfileLock(restoreNames(profile).recoveryLock)
+  try {
+    const current = readJournal(profile)
+    return current ? finishRestore(current) : 'nothing'
+  } finally {
+    lock.release()
   }
-  // Swapped: keep the previous profile until the new one opens cleanly.
-  if (opensCleanly(journal.profile)) {
-    rmSync(journal.previous, { recursive: true, force: true })
-    removeJournal(profileDir)
-    return 'completed'
-  }
-  if (existsSync(journal.previous)) {
-    renameSync(journal.profile, `${journal.profile}.failed-restore-${Date.now()}`)
-    renameSync(journal.previous, journal.profile)
-    fsyncDirectorySync(parent)
-  }
-  removeJournal(profileDir)
-  return 'rolled back'
 }
 
 /**
- * Whether the app can open the profile: its database opens and migrates.
- * Its contents were checked in full (hashes, integrity_check) before the
- * swap began, so this does not scan it again.
+ * Take a restore from the state its journal records to its end. Each step
+ * is a rename whose having happened or not can be seen from which folders
+ * exist, so a crash at any point, including during this function, leaves a
+ * state the next call finishes:
+ *
+ * - prepared: the live profile was never touched; the staging folder goes.
+ * - swapping: whichever renames happened are completed (the staging folder
+ *   was fully verified before the swap began); if the first never happened,
+ *   the staging folder goes.
+ * - swapped: the new profile is opened. If it opens, the journal says
+ *   `completing` before the previous profile is removed (so a crash while
+ *   removing it never brings a half-removed profile back); if not, it says
+ *   `rolling-back`.
+ * - rolling-back: the new profile is moved aside, the previous one is put
+ *   back, the failed one is removed.
+ */
+export function finishRestore(
+  journal: RestoreJournal,
+  onStep?: (step: SwapStep) => void,
+): RecoveryOutcome {
+  const step = (name: SwapStep) => {
+    reachedStep(name)
+    onStep?.(name)
+  }
+  const { profile, staging, previous } = journal
+  const failed =
+    journal.failed ?? join(dirname(profile), `.${basename(profile)}.failed-restore-recovered`)
+  const parent = dirname(profile)
+  const has = (path: string) => existsSync(path)
+  const move = (from: string, to: string) => {
+    renameSync(from, to)
+    fsyncDirectorySync(parent)
+  }
+  const end = (outcome: RecoveryOutcome): RecoveryOutcome => {
+    removeJournal(profile)
+    return outcome
+  }
+
+  if (journal.state === 'prepared') {
+    rmSync(staging, { recursive: true, force: true })
+    return end('rolled back')
+  }
+
+  if (journal.state === 'swapping') {
+    const live = has(profile)
+    const staged = has(staging)
+    const aside = has(previous)
+    if (staged && live && (!journal.hadProfile || !aside)) {
+      // The first rename never happened (or, with no profile before, one appeared meanwhile).
+      rmSync(staging, { recursive: true, force: true })
+      return end('rolled back')
+    }
+    if (staged && live) {
+      // Both renames pending although the profile went aside: something made a new folder at the
+      // profile's place meanwhile. It is kept beside (never deleted), and the swap completed.
+      move(profile, `${failed}-found`)
+      move(staging, profile)
+    } else if (staged && !live) move(staging, profile)
+    else if (!staged && !live) {
+      if (!aside) return end('nothing')
+      move(previous, profile)
+      return end('rolled back')
+    }
+    journal = writeJournal(profile, { ...journal, state: 'swapped' })
+  }
+
+  if (journal.state === 'swapped') {
+    if (!has(profile)) {
+      // Nothing at the profile's place (an earlier Cairn crashed while putting the old one back).
+      if (has(previous)) move(previous, profile)
+      rmSync(failed, { recursive: true, force: true })
+      return end('rolled back')
+    }
+    if (opensCleanly(profile)) {
+      journal = writeJournal(profile, { ...journal, state: 'completing' })
+      step('completing')
+    } else {
+      journal = writeJournal(profile, { ...journal, state: 'rolling-back', failed })
+      step('rollback-started')
+    }
+  }
+
+  if (journal.state === 'completing') {
+    rmSync(previous, { recursive: true, force: true })
+    return end('completed')
+  }
+
+  // Rolling back: the restored profile does not open.
+  if (journal.hadProfile) {
+    if (has(profile) && has(previous)) {
+      move(profile, failed)
+      step('rollback-moved-aside')
+    }
+    if (!has(profile) && has(previous)) {
+      move(previous, profile)
+      step('rollback-restored')
+    }
+    // The previous profile is gone as well: keep the restored one rather than nothing.
+    if (!has(profile) && has(failed)) move(failed, profile)
+  } else if (has(profile)) {
+    move(profile, failed)
+    step('rollback-moved-aside')
+  }
+  rmSync(failed, { recursive: true, force: true })
+  return end('rolled back')
+}
+
+/**
+ * Whether the app can open the profile: its settings read and its database
+ * opens and migrates. Its contents were checked in full (hashes,
+ * integrity_check, schema) before the swap began, so this does not scan it
+ * again.
  */
 function opensCleanly(profileDir: string): boolean {
-  const database = profilePaths(profileDir).database
-  if (!existsSync(database)) return false
+  const paths = profilePaths(profileDir)
+  if (!existsSync(paths.database)) return false
   try {
-    const db = openMailDb(database)
+    readSettings(paths.settings)
+    const db = openMailDb(paths.database)
     try {
       db.prepare('SELECT count(*) FROM sqlite_schema').get()
       return true

@@ -1,126 +1,214 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
+import { existsSync, readdirSync, renameSync } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { dirname, join } from 'node:path'
-import { SCHEMA_VERSION } from '../../mail/db/migrations/index.js'
 import { profilePaths } from '../../profile/layout.js'
 import { acquireProfileLock, type ProfileLock } from '../../profile/lock.js'
 import { fsyncDirectorySync } from '../../shared/atomic-file.js'
-import { CairnError, errnoCode, isCairnError } from '../../shared/errors.js'
+import { CairnError, describeError } from '../../shared/errors.js'
+import { reachedStep } from '../../shared/test-hooks.js'
 import type { Manifest } from '../archive/manifest.js'
-import { checkKeyAgainstSidecar, readSidecarOf } from '../destination/sidecar.js'
-import type { BackupKey } from '../key/backup-key.js'
-import { restorePaths, writeJournal, type RestoreJournal } from './journal.js'
-import { finishSwap, recoverInterruptedRestore } from './recover.js'
-import { unpackBackup } from './unpack.js'
+import { putBackAccountSecrets } from '../secrets-entry.js'
+import {
+  backupSectionAfterRestore,
+  liveBackupSection,
+  readSettingsJson,
+  writeBackupSection,
+} from './keep-custody.js'
+import { writeJournal, type RestoreJournal } from './journal.js'
+import {
+  discardStaged,
+  stageRestore,
+  type Confirmation,
+  type ConfirmationKind,
+  type RestoreRequest,
+  type RestoreStep,
+  type RestoreSummary,
+  type StagedRestore,
+} from './plan.js'
+import { restoreNames } from './profile-path.js'
+import { finishRestore } from './recover.js'
+import { describeRestoreFailure } from './restore-errors.js'
 
-export interface RestoreRequest {
-  file: string
-  key: BackupKey
-  profileDir: string
-  onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void
-  /** Test hook: called between steps, to interrupt a restore at a chosen point. */
-  onStep?: (step: 'unpacked' | 'prepared' | 'moved-aside' | 'swapped') => void
-}
+export type {
+  Confirmation,
+  ConfirmationKind,
+  RestoreRequest,
+  RestoreStep,
+  RestoreSummary,
+} from './plan.js'
 
 export interface RestoreResult {
   manifest: Manifest
-  /** Where the profile that was replaced went; removed once the new one opened cleanly. */
+  summary: RestoreSummary
+  /** The profile that was replaced is removed once the new one opened cleanly. */
   previousRemoved: boolean
+  /** Account passwords and tokens put back into the keychain. */
+  accountSecretsRestored: number
+  warnings: string[]
 }
 
 /**
- * Replace a profile with a backup, never writing into the live profile:
- *   1. decrypt, decompress and unpack into a staging folder beside it (same
- *      filesystem), refusing anything the manifest does not describe;
- *   2. check every file's SHA-256 (done while unpacking), SQLite's
- *      integrity_check, and that the schema is not newer than this Cairn;
- *   3. fsync the staging folder, then swap folders with two renames recorded
- *      in a journal, so a crash at any step is finished or undone at the next
- *      start (recoverInterruptedRestore);
- *   4. open the new profile; only then remove the previous one.
- * The caller must have closed the profile (this takes its lock).
+ * A restore in two steps, so that a user can see what it changes before it
+ * does: `planRestore` verifies and unpacks the backup beside the profile and
+ * returns what would change (`summary`) and what needs the user's yes
+ * (`confirmations`: an older backup than the profile's newest, another
+ * profile's backup, a backup whose name or sidecar disagrees with its
+ * contents, passwords that cannot go back into the keychain). `execute`
+ * swaps it in, given the kinds the user confirmed; `discard` drops it.
  */
-export async function restoreBackup(request: RestoreRequest): Promise<RestoreResult> {
-  const { profileDir, key } = request
-  recoverInterruptedRestore(profileDir)
-  const sidecar = readSidecarOf(request.file)
-  checkKeyAgainstSidecar(sidecar, key)
+export interface RestorePlan {
+  readonly summary: RestoreSummary
+  readonly confirmations: readonly Confirmation[]
+  execute(options?: { confirm?: readonly ConfirmationKind[] }): Promise<RestoreResult>
+  discard(): void
+}
 
+export async function planRestore(request: RestoreRequest): Promise<RestorePlan> {
+  const staged = await stageRestore(request)
+  let settled = false
+  return {
+    summary: staged.summary,
+    confirmations: staged.confirmations,
+    async execute(options = {}) {
+      if (settled)
+        throw new CairnError(
+          'INVALID_ARGUMENT',
+          'This restore was already carried out or discarded.',
+        )
+      const missing = staged.confirmations.filter((c) => !options.confirm?.includes(c.kind))
+      if (missing.length > 0) {
+        throw new CairnError(
+          'RESTORE_NEEDS_CONFIRMATION',
+          `${missing.map((c) => c.message).join(' ')} Nothing was changed; confirm to restore it anyway.`,
+        )
+      }
+      settled = true
+      try {
+        return await swapIn(staged)
+      } finally {
+        discardStaged(staged)
+      }
+    },
+    discard() {
+      if (settled) return
+      settled = true
+      discardStaged(staged)
+    },
+  }
+}
+
+/**
+ * Replace a profile with a backup in one call (what the command line does):
+ * plan, then execute with the confirmations given.
+ */
+export async function restoreBackup(
+  request: RestoreRequest & { confirm?: readonly ConfirmationKind[] },
+): Promise<RestoreResult> {
+  const plan = await planRestore(request)
+  try {
+    return await plan.execute({ confirm: request.confirm ?? [] })
+  } finally {
+    plan.discard()
+  }
+}
+
+/**
+ * Restore, part two. The caller must have closed the profile (this takes
+ * its lock). The staged settings get the backup section the restored
+ * profile keeps (keep-custody.ts); the staging folder is fsynced; then the
+ * folders are swapped with two renames recorded in a journal, so a crash at
+ * any step is finished or undone at the next start; the new profile is
+ * opened, and only then is the previous one removed. Last, the account
+ * secrets go back into the keychain.
+ */
+async function swapIn(staged: StagedRestore): Promise<RestoreResult> {
+  const { profileDir, staging, stamp, request } = staged
+  const onStep = (step: RestoreStep) => {
+    reachedStep(step)
+    request.onStep?.(step)
+  }
   const hadProfile = existsSync(profileDir)
-  mkdirSync(dirname(profileDir), { recursive: true })
-  const lock: ProfileLock | null = hadProfile
-    ? acquireProfileLock(profilePaths(profileDir).lock)
-    : null
-  const stamp = new Date().toISOString().replace(/[-:.]/g, '')
-  const paths = restorePaths(profileDir, stamp)
+  const names = restoreNames(profileDir)
+  let lock: ProfileLock | null = null
   let swapStarted = false
   try {
-    mkdirSync(paths.staging)
-    let bytesTotal = 0
-    let bytesDone = 0
-    const manifest = await unpackBackup({
-      file: request.file,
-      key,
-      targetDir: paths.staging,
-      expectedFingerprint: sidecar?.keyFingerprint ?? null,
-      onManifest: (m) => {
-        if (m.schemaVersion > SCHEMA_VERSION) {
-          throw new CairnError(
-            'BACKUP_TOO_NEW',
-            `This backup comes from a newer version of Cairn (mailbox schema ${m.schemaVersion}; this version reads up to ${SCHEMA_VERSION}). Update Cairn, then restore it.`,
-          )
-        }
-        bytesTotal = m.files.reduce((sum, f) => sum + f.size, 0)
-      },
-      onBytes: (n) => {
-        bytesDone += n
-        request.onProgress?.({ bytesDone, bytesTotal })
-      },
-    })
-    await fsyncTree(paths.staging)
-    request.onStep?.('unpacked')
+    lock = hadProfile ? acquireProfileLock(profilePaths(profileDir).lock) : null
+    writeBackupSection(
+      staging,
+      backupSectionAfterRestore(
+        hadProfile ? liveBackupSection(profileDir) : null,
+        readSettingsJson(profilePaths(staging).settings)?.backup,
+        request.key,
+        request.keyCustody ?? 'user',
+        new Date(),
+      ),
+    )
+    await fsyncTree(staging)
 
     const journal: RestoreJournal = {
-      version: 1,
+      version: 2,
       state: 'prepared',
       profile: profileDir,
-      staging: paths.staging,
-      previous: paths.previous,
+      staging,
+      previous: names.previous(stamp),
+      failed: names.failed(stamp),
       hadProfile,
       pid: process.pid,
       host: hostname(),
       startedAt: new Date().toISOString(),
     }
     writeJournal(profileDir, journal)
-    request.onStep?.('prepared')
+    onStep('prepared')
     writeJournal(profileDir, { ...journal, state: 'swapping' })
     swapStarted = true
     if (hadProfile) {
-      renameSync(profileDir, paths.previous)
-      request.onStep?.('moved-aside')
+      renameSync(profileDir, journal.previous)
+      onStep('moved-aside')
     }
-    renameSync(paths.staging, profileDir)
+    renameSync(staging, profileDir)
     fsyncDirectorySync(dirname(profileDir))
-    writeJournal(profileDir, { ...journal, state: 'swapped' })
-    request.onStep?.('swapped')
-    const outcome = finishSwap(profileDir, { ...journal, state: 'swapped' })
-    if (outcome !== 'completed') {
+    const swapped = writeJournal(profileDir, { ...journal, state: 'swapped' })
+    onStep('swapped')
+    if (finishRestore(swapped, onStep) !== 'completed') {
       throw new CairnError(
         'RESTORE_FAILED',
-        'The restored profile did not open, so your previous profile was put back.',
+        'The restored profile did not open, so your previous profile was put back as it was.',
       )
     }
-    return { manifest, previousRemoved: true }
   } catch (error) {
-    if (!swapStarted) {
-      rmSync(paths.staging, { recursive: true, force: true })
-      rmSync(paths.journal, { force: true })
-    }
-    throw describe(error)
+    if (!swapStarted) throw describeRestoreFailure(error, profileDir)
+    if (error instanceof CairnError) throw error
+    throw new CairnError(
+      'RESTORE_FAILED',
+      `The restore stopped while swapping the profile (${describeError(error)}). ` +
+        'The next start of Cairn finishes it or puts your previous profile back.',
+      { cause: error },
+    )
   } finally {
-    // The lock file moved away with the previous profile (and was removed with it); release is a no-op then.
+    // The lock moved away with the previous profile (and was removed with it); release is a no-op then.
     lock?.release()
+  }
+
+  // The swap is done: the secrets go back into the keychain, under the restored profile's id.
+  const warnings: string[] = []
+  let accountSecretsRestored = 0
+  if (staged.secrets) {
+    try {
+      accountSecretsRestored = putBackAccountSecrets(staged.secretStore, staged.secrets)
+    } catch (error) {
+      warnings.push(
+        `The account passwords could not be put back into the keychain (${describeError(error)}): ` +
+          'the accounts will ask for them again. Restoring the same backup again once the keychain works puts them back.',
+      )
+    }
+  }
+  return {
+    manifest: staged.manifest,
+    summary: staged.summary,
+    previousRemoved: true,
+    accountSecretsRestored,
+    warnings,
   }
 }
 
@@ -144,23 +232,4 @@ async function fsyncTree(root: string): Promise<void> {
   for (const dir of entries.filter((e) => e.isDirectory()).map((e) => join(e.parentPath, e.name)))
     fsyncDirectorySync(dir)
   fsyncDirectorySync(root)
-}
-
-function describe(error: unknown): unknown {
-  if (isCairnError(error)) return error
-  const code = errnoCode(error)
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new CairnError(
-      'DISK_FULL',
-      'The disk is full, so the backup could not be unpacked. Your profile was not changed; free some space and try again.',
-      { cause: error },
-    )
-  }
-  return new CairnError(
-    'RESTORE_FAILED',
-    `The restore failed (${code ?? (error as Error).message}); your profile was not changed.`,
-    {
-      cause: error,
-    },
-  )
 }

@@ -1,4 +1,4 @@
-import { CairnError, isCairnError } from '../../shared/errors.js'
+import { CairnError, errnoCode, isCairnError } from '../../shared/errors.js'
 import { AgeError } from '../age/errors.js'
 import type { Manifest, ManifestFile } from '../archive/manifest.js'
 import { readArchive } from '../archive/read-archive.js'
@@ -13,6 +13,8 @@ export interface UnpackOptions {
   write?: (file: ManifestFile) => boolean
   onManifest?: (manifest: Manifest) => void
   onBytes?: (n: number) => void
+  /** The account secrets entry, in memory only (see readArchive). */
+  onSecrets?: (bytes: Buffer) => void
   /** The key fingerprint the backup's sidecar names, for a better message when the key is wrong. */
   expectedFingerprint?: string | null
 }
@@ -58,17 +60,29 @@ async function checkDatabase(file: ManifestFile, path: string): Promise<void> {
   }
 }
 
+/** A key other than the one the backup was made with, said the same way wherever it is found out. */
+export function wrongKey(
+  key: BackupKey,
+  expectedFingerprint: string | null | undefined,
+): CairnError {
+  return new CairnError(
+    'KEY_MISMATCH',
+    expectedFingerprint && expectedFingerprint !== key.fingerprint
+      ? `This backup needs the key with fingerprint ${expectedFingerprint}; the key given has fingerprint ${key.fingerprint}. ` +
+          'It may be the key of another profile, or a typo.'
+      : `This backup was not made with this key (key fingerprint ${key.fingerprint}). Check that you typed the key of this profile.`,
+  )
+}
+
 function explain(error: unknown, options: UnpackOptions): unknown {
   if (error instanceof AgeError) {
     switch (error.failure) {
       case 'no match':
+        return wrongKey(options.key, options.expectedFingerprint)
+      case 'armor':
         return new CairnError(
-          'KEY_MISMATCH',
-          `This backup was not made with this key (key fingerprint ${options.key.fingerprint}` +
-            (options.expectedFingerprint
-              ? `; the backup needs the key with fingerprint ${options.expectedFingerprint}`
-              : '') +
-            '). Check that you typed the key of this profile.',
+          'BACKUP_CORRUPT',
+          `This backup file is ASCII-armored but its armor is damaged (${error.message.replace(/^age armor: /, '')}).`,
         )
       case 'hmac':
       case 'header':
@@ -84,13 +98,27 @@ function explain(error: unknown, options: UnpackOptions): unknown {
     }
   }
   if (isCairnError(error)) return error
+  const code = errnoCode(error)
   if (
-    error instanceof Error &&
-    /zstd|Unknown frame|corrupted|Data corruption|checksum/i.test(error.message)
+    code === 'ERR_CAIRN_ZSTD' ||
+    (error instanceof Error && /zstd|Unknown frame|Data corruption/i.test(error.message))
   ) {
     return new CairnError(
       'BACKUP_CORRUPT',
-      `This backup file is damaged: its compressed data is invalid (${error.message}).`,
+      `This backup decrypts with the key, but its compressed data is damaged (${(error as Error).message}), ` +
+        'so it was damaged before it was encrypted or was not made by Cairn. Use another backup.',
+      { cause: error },
+    )
+  }
+  if (code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'EISDIR') {
+    return new CairnError(
+      code === 'ENOENT' ? 'NOT_FOUND' : 'BACKUP_DESTINATION',
+      code === 'ENOENT'
+        ? `There is no backup file at ${options.file} (it was moved or deleted). Check the path; cairn list --to FOLDER shows the backups in a folder.`
+        : code === 'EISDIR'
+          ? `${options.file} is a folder, not a backup file. Name one of the backup files in it (cairn list --to ${options.file}).`
+          : `Cairn is not allowed to read the backup ${options.file}. Give your user read access to it, then try again.`,
+      { cause: error },
     )
   }
   return error

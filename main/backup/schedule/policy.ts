@@ -40,8 +40,13 @@ export function lastSlot(policy: SchedulePolicy, now: Date): Date | null {
   return slot
 }
 
-/** When the next backup is due, given the last successful one. At or before `now` means: run now. */
+/**
+ * When the next backup is due, given the last successful one. At or before
+ * `now` means: run now. A last success dated in the future (recorded while
+ * the clock was ahead) counts as none, or no backup would run until then.
+ */
 export function nextDue(policy: SchedulePolicy, lastSuccess: Date | null, now: Date): Date {
+  if (lastSuccess && lastSuccess.getTime() > now.getTime()) lastSuccess = null
   if (policy.kind === 'interval') {
     return lastSuccess ? new Date(lastSuccess.getTime() + policy.hours * 3_600_000) : now
   }

@@ -3,12 +3,19 @@ import { runJob } from '../../workers/job.js'
 import { workerFile } from '../../workers/worker-file.js'
 import type { BackupProgress, BackupRequest, BackupResult } from '../run-backup.js'
 
-/** What the backup worker is given: a BackupRequest without its callbacks. */
-export type BackupJobInput = Omit<BackupRequest, 'signal' | 'onProgress' | 'now'>
+/**
+ * What the backup worker is given: a BackupRequest without its callbacks.
+ * The worker reads account secrets from the OS keychain itself (functions
+ * such as a custom secretStore or onStep cannot cross to a thread).
+ */
+export type BackupJobInput = Omit<
+  BackupRequest,
+  'signal' | 'onProgress' | 'now' | 'secretStore' | 'onStep'
+>
 
 /** Run a backup in a worker thread (backup-worker.ts); same contract as runBackup. */
 export function runBackupInWorker(request: BackupRequest): Promise<BackupResult> {
-  const { signal, onProgress, now: _now, ...input } = request
+  const { signal, onProgress, now: _now, secretStore: _store, onStep: _step, ...input } = request
   return runJob<BackupJobInput, BackupProgress, BackupResult>(workerFile('backup-worker'), input, {
     label: 'the backup',
     signal,

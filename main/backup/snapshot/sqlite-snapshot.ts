@@ -25,6 +25,8 @@ export interface SqliteSnapshot {
   /** The file to read: the live database (frozen) or the copy. */
   readonly path: string
   readonly method: 'frozen' | 'copy'
+  /** Rows of a query against the snapshot itself: the state the backup carries. */
+  all<T>(sql: string): T[]
   release(): void
 }
 
@@ -54,6 +56,14 @@ export async function snapshotSqlite(
     return {
       path: fallbackPath,
       method: 'copy',
+      all<T>(sql: string): T[] {
+        const copy = new Database(fallbackPath, { readonly: true, fileMustExist: true })
+        try {
+          return copy.prepare(sql).all() as T[]
+        } finally {
+          copy.close()
+        }
+      },
       release: () => rmSync(fallbackPath, { force: true }),
     }
   } catch (error) {
@@ -66,6 +76,8 @@ function frozen(db: Database.Database, path: string): SqliteSnapshot {
   return {
     path,
     method: 'frozen',
+    // Inside the held read transaction: exactly what the frozen file holds.
+    all: <T>(sql: string) => db.prepare(sql).all() as T[],
     release: () => {
       if (db.inTransaction) db.exec('ROLLBACK')
       db.close()

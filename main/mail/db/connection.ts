@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3'
+import { closeSync, openSync } from 'node:fs'
 import { CairnError, errnoCode } from '../../shared/errors.js'
 import { migrate } from './migrate.js'
 
@@ -12,6 +13,8 @@ export type MailDb = Database.Database
 export function openMailDb(file: string, options: { readonly?: boolean } = {}): MailDb {
   let db: MailDb
   try {
+    // A new mailbox is created private (0600); SQLite gives its -wal and -shm files the same mode.
+    if (!options.readonly) closeSync(openSync(file, 'a', 0o600))
     db = new Database(file, {
       readonly: options.readonly ?? false,
       fileMustExist: options.readonly ?? false,

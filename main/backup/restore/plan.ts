@@ -1,0 +1,348 @@
+import Database from 'better-sqlite3'
+import { existsSync, mkdirSync, rmSync } from 'node:fs'
+import { basename, dirname } from 'node:path'
+import { osKeychain, type SecretStore } from '../../keychain/keychain.js'
+import { profilePaths } from '../../profile/layout.js'
+import { PROFILE_DIR_MODE } from '../../profile/permissions.js'
+import { isCairnError } from '../../shared/errors.js'
+import { reachedStep } from '../../shared/test-hooks.js'
+import type { Manifest } from '../archive/manifest.js'
+import type { BackupSettings } from '../backup-settings.js'
+import { listBackups } from '../destination/folder.js'
+import { parseBackupName } from '../destination/names.js'
+import { readSidecarOf, type Sidecar } from '../destination/sidecar.js'
+import type { BackupKey } from '../key/backup-key.js'
+import {
+  checkSecretsAgainstAccounts,
+  parseSecretsEntry,
+  type SecretsEntry,
+} from '../secrets-entry.js'
+import { checkFreeSpace, checkManifestGivesProfile, checkUnpackedProfile } from './check-profile.js'
+import { liveBackupSection, readSettingsJson } from './keep-custody.js'
+import { recoverInterruptedRestore } from './recover.js'
+import { checkProfilePath, resolveProfilePath, restoreNames } from './profile-path.js'
+import { describeRestoreFailure } from './restore-errors.js'
+import { unpackBackup } from './unpack.js'
+
+export interface RestoreRequest {
+  file: string
+  key: BackupKey
+  profileDir: string
+  /** Where the key came from, for a new profile's backup settings (default: kept by the user). */
+  keyCustody?: BackupSettings['custody']
+  /** Where account secrets go back (default: the OS keychain). */
+  secretStore?: SecretStore
+  onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void
+  /** Test hook: called between steps, to look at or interrupt a restore at a chosen point. */
+  onStep?: (step: RestoreStep) => void
+}
+
+export type RestoreStep =
+  | 'unpacked'
+  | 'prepared'
+  | 'moved-aside'
+  | 'swapped'
+  | 'completing'
+  | 'rollback-started'
+  | 'rollback-moved-aside'
+  | 'rollback-restored'
+
+/** What the restore would replace, and with what: for the user to see before saying yes. */
+export interface RestoreSummary {
+  backup: {
+    file: string
+    createdAt: string
+    profileId: string
+    keyFingerprint: string
+    appVersion: string
+    schemaVersion: number
+    files: number
+    bytes: number
+    messages: number
+    accountSecrets: number
+  }
+  live: {
+    profileDir: string
+    exists: boolean
+    profileId: string | null
+    messages: number | null
+    /** No mail, no chat messages, no accounts that sync: nothing a restore could lose. */
+    empty: boolean
+    /** When the live profile's newest backup was made (its own record). */
+    newestBackupAt: string | null
+  }
+}
+
+/**
+ * What needs the user's yes before the swap (in the CLI `--force`; in the
+ * app a dialog showing the summary and these messages).
+ */
+export type ConfirmationKind =
+  'metadata-mismatch' | 'older-than-newest-backup' | 'other-profile' | 'secrets-not-restorable'
+
+export interface Confirmation {
+  kind: ConfirmationKind
+  message: string
+}
+
+/** A verified backup, unpacked beside the profile, waiting for execute() (restore.ts) or discard(). */
+export interface StagedRestore {
+  readonly request: RestoreRequest
+  readonly profileDir: string
+  readonly staging: string
+  readonly stamp: string
+  readonly manifest: Manifest
+  readonly secrets: SecretsEntry | null
+  readonly summary: RestoreSummary
+  readonly confirmations: Confirmation[]
+  readonly secretStore: SecretStore
+}
+
+/**
+ * Restore, part one: decrypt, check and unpack the backup into a staging
+ * folder beside the profile, without touching the profile, and say what
+ * the swap would change and what needs confirming. Refused here (the
+ * staging folder removed): a wrong key, a damaged or hostile archive, one
+ * that would not give a working profile (see check-profile.ts), one that
+ * does not fit on the disk.
+ */
+export async function stageRestore(request: RestoreRequest): Promise<StagedRestore> {
+  const profileDir = resolveProfilePath(request.profileDir)
+  const secretStore = request.secretStore ?? osKeychain()
+  try {
+    checkProfilePath(profileDir)
+    recoverInterruptedRestore(profileDir)
+  } catch (error) {
+    throw describeRestoreFailure(error, profileDir)
+  }
+  const sidecar = readSidecarOf(request.file)
+  const names = restoreNames(profileDir)
+  const stamp = new Date().toISOString().replace(/[-:.]/g, '')
+  const staging = names.staging(stamp)
+  let secretsBytes: Buffer | null = null
+  try {
+    mkdirSync(dirname(profileDir), { recursive: true, mode: PROFILE_DIR_MODE })
+    mkdirSync(staging, { mode: PROFILE_DIR_MODE })
+    let bytesTotal = 0
+    let bytesDone = 0
+    const manifest = await unpackBackup({
+      file: request.file,
+      key: request.key,
+      targetDir: staging,
+      expectedFingerprint: sidecar?.keyFingerprint ?? null,
+      onManifest: (m) => {
+        checkManifestGivesProfile(m)
+        checkFreeSpace(names.parent, m)
+        bytesTotal = m.files.reduce((sum, f) => sum + f.size, 0)
+      },
+      onSecrets: (bytes) => (secretsBytes = bytes),
+      onBytes: (n) => {
+        bytesDone += n
+        request.onProgress?.({ bytesDone, bytesTotal })
+      },
+    })
+    const unpacked = checkUnpackedProfile(staging, manifest)
+    const secrets = secretsBytes ? parseSecretsEntry(secretsBytes, manifest.profileId) : null
+    if (secrets) checkSecretsAgainstAccounts(secrets, unpacked.accounts)
+    const summary: RestoreSummary = {
+      backup: {
+        file: request.file,
+        createdAt: manifest.createdAt,
+        profileId: manifest.profileId,
+        keyFingerprint: request.key.fingerprint,
+        appVersion: manifest.appVersion,
+        schemaVersion: manifest.schemaVersion,
+        files: manifest.files.length - (secrets ? 1 : 0),
+        bytes: bytesTotal,
+        messages: unpacked.messages,
+        accountSecrets: secrets?.secrets.length ?? 0,
+      },
+      live: describeLive(profileDir),
+    }
+    const confirmations = [
+      ...metadataMismatch(request.file, sidecar, manifest, request.key),
+      ...timeTravel(request.file, manifest, summary.live),
+      ...otherProfile(manifest, summary.live),
+      ...keychainProblem(secrets, secretStore),
+    ]
+    reachedStep('unpacked')
+    request.onStep?.('unpacked')
+    return {
+      request,
+      profileDir,
+      staging,
+      stamp,
+      manifest,
+      secrets,
+      summary,
+      confirmations,
+      secretStore,
+    }
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true })
+    throw describeRestoreFailure(error, profileDir)
+  }
+}
+
+function describeLive(profileDir: string): RestoreSummary['live'] {
+  if (!existsSync(profileDir)) {
+    return {
+      profileDir,
+      exists: false,
+      profileId: null,
+      messages: null,
+      empty: true,
+      newestBackupAt: null,
+    }
+  }
+  const paths = profilePaths(profileDir)
+  const settings = readSettingsJson(paths.settings)
+  // No mailbox yet (a profile made only to hold the key, as `cairn vault recover` does): nothing in it.
+  let messages: number | null = 0
+  let empty = true
+  if (existsSync(paths.database)) {
+    try {
+      const db = new Database(paths.database, { readonly: true, fileMustExist: true })
+      try {
+        const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n
+        messages = count('SELECT count(*) AS n FROM messages')
+        empty =
+          messages === 0 &&
+          count('SELECT count(*) AS n FROM chat_messages') === 0 &&
+          count(`SELECT count(*) AS n FROM accounts WHERE kind <> 'local'`) === 0
+      } finally {
+        db.close()
+      }
+    } catch {
+      // A damaged mailbox is one more reason to restore; it does not stop it.
+      messages = null
+      empty = false
+    }
+  }
+  return {
+    profileDir,
+    exists: true,
+    profileId: typeof settings?.profileId === 'string' ? settings.profileId : null,
+    messages,
+    empty,
+    newestBackupAt: liveBackupSection(profileDir)?.lastSuccessAt ?? null,
+  }
+}
+
+/** The file name and sidecar are plaintext anyone can edit: they must agree with the encrypted contents. */
+export function metadataMismatch(
+  file: string,
+  sidecar: Sidecar | null,
+  manifest: Manifest,
+  key: BackupKey,
+): Confirmation[] {
+  const reasons: string[] = []
+  const made = new Date(manifest.createdAt)
+  const named = parseBackupName(basename(file))
+  if (named && Math.floor(made.getTime() / 1000) !== named.getTime() / 1000) {
+    reasons.push(
+      `its file name says it was made on ${named.toISOString()}, but its contents were made on ${manifest.createdAt}`,
+    )
+  }
+  if (sidecar) {
+    if (sidecar.createdAt !== manifest.createdAt)
+      reasons.push(
+        `its sidecar says it was made on ${sidecar.createdAt}, but its contents were made on ${manifest.createdAt}`,
+      )
+    if (sidecar.profileId !== manifest.profileId)
+      reasons.push(
+        `its sidecar names profile ${sidecar.profileId}, but its contents are profile ${manifest.profileId}`,
+      )
+    if (sidecar.keyFingerprint !== key.fingerprint)
+      reasons.push(
+        `its sidecar names key ${sidecar.keyFingerprint}, but it opened with key ${key.fingerprint}`,
+      )
+  }
+  if (manifest.keyFingerprint && manifest.keyFingerprint !== key.fingerprint)
+    reasons.push(
+      `its contents say they were encrypted to key ${manifest.keyFingerprint}, but they opened with key ${key.fingerprint}`,
+    )
+  if (reasons.length === 0) return []
+  return [
+    {
+      kind: 'metadata-mismatch',
+      message: `This backup is not what it says it is: ${reasons.join('; ')}. It was renamed or its description edited after it was made.`,
+    },
+  ]
+}
+
+/** Going back in time: the live profile (or the backup folder) knows a newer backup of this profile. */
+function timeTravel(
+  file: string,
+  manifest: Manifest,
+  live: RestoreSummary['live'],
+): Confirmation[] {
+  const made = new Date(manifest.createdAt).getTime()
+  const newer: string[] = []
+  if (live.profileId === manifest.profileId && live.newestBackupAt) {
+    if (new Date(live.newestBackupAt).getTime() > made + 1000)
+      newer.push(`this profile's newest backup was made on ${live.newestBackupAt}`)
+  }
+  let inFolder: { name: string; createdAt: string } | null = null
+  try {
+    for (const entry of listBackups(dirname(file))) {
+      const sidecar = entry.sidecar
+      if (!sidecar || entry.name === basename(file) || sidecar.size !== entry.size) continue
+      if (sidecar.profileId !== manifest.profileId) continue
+      if (
+        new Date(sidecar.createdAt).getTime() > made + 1000 &&
+        (!inFolder || sidecar.createdAt > inFolder.createdAt)
+      )
+        inFolder = { name: entry.name, createdAt: sidecar.createdAt }
+    }
+  } catch {
+    // An unreadable folder tells nothing.
+  }
+  if (inFolder)
+    newer.push(
+      `a newer backup of this profile is in the same folder (${inFolder.name}, made on ${inFolder.createdAt})`,
+    )
+  if (newer.length === 0) return []
+  return [
+    {
+      kind: 'older-than-newest-backup',
+      message: `This backup was made on ${manifest.createdAt}, but ${newer.join(', and ')}: restoring it loses everything since.`,
+    },
+  ]
+}
+
+/** Another profile's backup over one that holds something (a profile made just to hold the key does not ask). */
+function otherProfile(manifest: Manifest, live: RestoreSummary['live']): Confirmation[] {
+  if (!live.exists || live.empty || !live.profileId || live.profileId === manifest.profileId)
+    return []
+  return [
+    {
+      kind: 'other-profile',
+      message: `This backup is of another profile (${manifest.profileId}) than the one it would replace (${live.profileId}): that profile's mail, settings and accounts would take this one's place.`,
+    },
+  ]
+}
+
+/** Secrets that cannot go back into the keychain would be lost: ask first. */
+function keychainProblem(secrets: SecretsEntry | null, store: SecretStore): Confirmation[] {
+  if (!secrets || secrets.secrets.length === 0) return []
+  try {
+    store.get('cairn-keychain-check')
+    return []
+  } catch (error) {
+    if (!isCairnError(error, 'KEYCHAIN_UNAVAILABLE')) throw error
+    return [
+      {
+        kind: 'secrets-not-restorable',
+        message: `This backup holds ${secrets.secrets.length} account password(s), but ${lowerFirst(error.message.replace(/\.$/, ''))}: restored now, the accounts will ask for their passwords again.`,
+      },
+    ]
+  }
+}
+
+/** Remove a staged restore that will not be swapped in. */
+export function discardStaged(staged: StagedRestore): void {
+  rmSync(staged.staging, { recursive: true, force: true })
+}
+
+const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1)
