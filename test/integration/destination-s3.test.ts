@@ -139,8 +139,15 @@ describe('S3 against a real server: failures, crashes, Object Lock, stock tools'
     await admin.send(new CreateBucketCommand({ Bucket: bucket }))
     const destination = new S3Destination(settings(bucket, ''))
     const writing = await destination.startBackup(new Date(Date.UTC(2026, 1, 1)))
-    writing.stream.write(randomBytes(6 << 20)) // fills the first part: the upload exists now
-    await new Promise((r) => setTimeout(r, 500))
+    writing.stream.write(randomBytes(6 << 20)) // fills the first part: the upload starts
+    // Wait until the server has it (a fixed sleep is too short on a loaded machine).
+    await expect
+      .poll(
+        async () =>
+          ((await admin.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? [])
+            .length,
+      )
+      .toBe(1)
     // A crashed writer's upload: its marker names a process that has ended.
     const crashedName = 'cairn-backup-20260201T000001Z.tar.zst.age'
     const crashed = await admin.send(

@@ -1,14 +1,22 @@
 import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { backupName } from '../../main/backup/destination/names'
 import { planRestore } from '../../main/backup/restore/restore'
 import { isCairnError } from '../../main/shared/errors'
 import { backupFiles, messageCount, setUpBackupKey } from '../support/backup-fixtures'
 import { runCli } from '../support/cli'
+import { useRealKeychain } from '../support/keyring'
 import { buildMbox, buildMessage } from '../support/mail-fixtures'
 import { makeProfile } from '../support/profiles'
 import { tempDir } from '../support/temp'
+
+// `cairn key import` keeps the key in the OS keychain: a real one, private to this file.
+let keyring: Awaited<ReturnType<typeof useRealKeychain>>
+beforeAll(async () => {
+  keyring = await useRealKeychain()
+})
+afterAll(() => keyring?.stop())
 
 async function importMore(profileDir: string, count: number) {
   const mbox = join(tempDir(), 'more.mbox')

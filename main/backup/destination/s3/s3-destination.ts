@@ -114,12 +114,11 @@ export class S3Destination extends FileStoreDestination {
     let name: string | null = null
     for (let sequence = 0; sequence < 10_000 && !name; sequence++) {
       const candidate = backupName(createdAt, sequence)
-      const marker = pendingSidecarOf(partialName(candidate))
-      if (
-        !existing.has(candidate) &&
-        !existing.has(sidecarName(candidate)) &&
-        !existing.has(marker)
+      // Taken: a backup, its sidecar, or another writer's upload marker under that name.
+      const claimed = [...existing].some(
+        (entry) => entry.startsWith(`${candidate}.`) && entry.endsWith('.partial.json'),
       )
+      if (!existing.has(candidate) && !existing.has(sidecarName(candidate)) && !claimed)
         name = candidate
     }
     if (!name) {
@@ -130,13 +129,15 @@ export class S3Destination extends FileStoreDestination {
       )
     }
     const finalName = name
-    const marker = pendingSidecarOf(partialName(finalName))
+    // One temporary name per upload (it carries a random part): the marker and the live-writer record use it.
+    const temp = partialName(finalName)
+    const marker = pendingSidecarOf(temp)
     // The marker exists before the upload does (cleanup() lists uploads before markers).
     await s3.writeSmall(
       marker,
       Buffer.from(JSON.stringify({ format: 'cairn-upload', startedAt: new Date().toISOString() })),
     )
-    activeWrites.add(this.label, partialName(finalName))
+    activeWrites.add(this.label, temp)
     const writer = new MultipartWriter({
       client: s3.client,
       bucket: s3.bucket,
@@ -173,7 +174,7 @@ export class S3Destination extends FileStoreDestination {
       } catch {
         // Unreachable now: the next cleanup() aborts the upload and removes the marker.
       } finally {
-        activeWrites.delete(this.label, partialName(finalName))
+        activeWrites.delete(this.label, temp)
       }
     }
 
@@ -206,7 +207,7 @@ export class S3Destination extends FileStoreDestination {
         if (!finished) await abort()
         throw error
       } finally {
-        activeWrites.delete(this.label, partialName(finalName))
+        activeWrites.delete(this.label, temp)
       }
     }
     return { stream: counter, commit, abort }
