@@ -3,6 +3,7 @@
  * Exit codes: 0 success, 1 a failure the message explains, 2 a usage mistake.
  */
 import { backupCommand } from './cli/backup-command.js'
+import { chatCommand } from './cli/chat-command.js'
 import { decryptCommand } from './cli/decrypt-command.js'
 import { importCommand } from './cli/import-command.js'
 import { keyCommand } from './cli/key-command.js'
@@ -25,6 +26,7 @@ const commands: Command[] = [
   restoreCommand,
   decryptCommand,
   vaultCommand,
+  chatCommand,
 ]
 
 function usage(): string {

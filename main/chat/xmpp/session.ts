@@ -101,6 +101,11 @@ export class XmppSession {
     return this.sm.enabled
   }
 
+  /** Where the next connect() goes (SRV discovery may offer several servers). */
+  setEndpoint(endpoint: Endpoint): void {
+    this.options.endpoint = endpoint
+  }
+
   /** Answer IQs of this type whose payload is `name` in `xmlns` (the handler returns the result's payload). */
   onIq(type: 'get' | 'set', xmlns: string, name: string, handler: IqHandler): void {
     this.iqHandlers.set(`${type} ${xmlns} ${name}`, handler)

@@ -1,0 +1,1160 @@
+import { readFileSync, statSync } from 'node:fs'
+import { basename } from 'node:path'
+import { storeAttachment } from '../mail/attachment-store.js'
+import type { MailDb } from '../mail/db/connection.js'
+import { Emitter } from '../shared/emitter.js'
+import { CairnError, describeError, isCairnError } from '../shared/errors.js'
+import {
+  downloadToStore,
+  fileNameFromUrl,
+  mimeTypeOf,
+  safeFileName,
+  uploadToSlot,
+} from './files.js'
+import { PresenceTracker } from './presence-tracker.js'
+import { parseMessage, type IncomingMessage } from './protocol/incoming.js'
+import {
+  archiveQuery,
+  chatMessage,
+  chatState,
+  displayedMarker,
+  mucJoin,
+  presence,
+  receipt,
+  rosterGet,
+  rosterSet,
+  uploadSlotRequest,
+} from './protocol/outgoing.js'
+import { discoverEndpoints, type SrvLookup } from './server-discovery.js'
+import {
+  ensureChat,
+  findChat,
+  getChat,
+  isArchiveComplete,
+  joinedRooms,
+  setArchiveComplete,
+  setRoom,
+} from './store/chats.js'
+import {
+  addAttachment,
+  advanceState,
+  failMessage,
+  findOutgoing,
+  markReadUpTo,
+  markSeen,
+  oldestArchiveId,
+  queuedMessages,
+  setAttachmentFailed,
+  setAttachmentStored,
+  storeChatMessage,
+} from './store/messages.js'
+import {
+  removeRosterItem,
+  replaceRoster,
+  setArchiveCursor,
+  setIncomingRequest,
+  setRosterVersion,
+  syncState,
+  upsertRosterItem,
+  type RosterItem,
+} from './store/roster.js'
+import type {
+  ChatAccount,
+  ChatStateValue,
+  ConnectionState,
+  MessageState,
+  PresenceView,
+  Subscription,
+} from './types.js'
+import { bareJid, parseAccountJid, parseJid, toBare, type Jid } from './xmpp/jid.js'
+import { NS } from './xmpp/namespaces.js'
+import { newId, XmppSession } from './xmpp/session.js'
+import { UntrustedCertificateError, type Endpoint } from './xmpp/transport.js'
+import { el, type XmlElement } from './xmpp/xml.js'
+
+export interface ChatClientOptions {
+  db: MailDb
+  account: ChatAccount
+  password: string
+  attachmentsDir: string
+  lookup?: SrvLookup
+  /** Shared files up to this size are downloaded into the profile as they arrive. */
+  autoDownloadBytes?: number
+  /** First and longest wait between reconnection attempts (ms). */
+  backoff?: { initialMs: number; maxMs: number }
+  timeoutMs?: number
+  keepaliveMs?: number
+  archivePageSize?: number
+}
+
+export interface ChatClientEvents {
+  [name: string]: unknown
+  state: ConnectionState
+  message: {
+    chatId: number
+    messageId: number
+    direction: 'in' | 'out'
+    via: IncomingMessage['via'] | 'local'
+  }
+  messageState: { chatId: number; messageId: number; state: MessageState }
+  typing: { chatId: number; peer: string; sender: string; state: ChatStateValue }
+  presence: { jids: string[] }
+  subscriptionRequest: { jid: string }
+  roster: { changed: string[] }
+  archiveProgress: { fetched: number; stored: number }
+  synced: { fetched: number; stored: number }
+  attachment: { attachmentId: number; state: 'stored' | 'failed' }
+  room: { chatId: number; room: string; joined: boolean; occupants: string[]; error?: string }
+}
+
+/** Reasons a reconnect cannot fix: the user must change something first. */
+const NOT_RETRYABLE = new Set([
+  'CHAT_AUTH_FAILED',
+  'CHAT_TLS_UNTRUSTED',
+  'CHAT_TLS_REQUIRED',
+  'CHAT_NO_XMPP',
+])
+
+interface Room {
+  chatId: number
+  nick: string
+  joined: boolean
+  occupants: Set<string>
+  join?: { resolve: () => void; reject: (error: Error) => void }
+}
+
+/**
+ * One chat account, connected: the XMPP session with reconnection and
+ * backoff, and everything that flows through it into the store: messages
+ * (live, carbons, the archive), receipts and markers, typing, presence and
+ * the roster, group chats, shared files. Each stanza is stored as it
+ * arrives (nothing waits in memory to be lost), and the same message
+ * reaching Cairn twice is stored once.
+ */
+export class ChatClient {
+  readonly events = new Emitter<ChatClientEvents>()
+  readonly jid: Jid
+  private readonly session: XmppSession
+  private readonly presences: PresenceTracker
+  private readonly rooms = new Map<string, Room>()
+  private readonly inFlight = new Map<string, number>() // origin id → message id
+  private readonly archiveCollectors = new Map<string, IncomingMessage[]>()
+  private state: ConnectionState = { status: 'offline' }
+  private running = false
+  private attempt = 0
+  private retryTimer: NodeJS.Timeout | null = null
+  private endpoints: Endpoint[] | null = null
+  private syncing: Promise<{ fetched: number; stored: number }> | null = null
+  private live = false // the archive has been caught up on this connection
+  private firstSync = false
+  private mode: 'full' | 'send' | 'probe' = 'full'
+
+  constructor(private readonly options: ChatClientOptions) {
+    const jid = parseAccountJid(options.account.jid)
+    if (!jid)
+      throw new CairnError('INVALID_ARGUMENT', `"${options.account.jid}" is not a chat address.`)
+    this.jid = jid
+    const config = options.account.config
+    this.session = new XmppSession({
+      jid,
+      password: options.password,
+      resource: config.resource,
+      endpoint: { host: jid.domain, port: 5222, directTls: false },
+      trust: { ca: config.ca, trustedFingerprint: config.trustedFingerprint },
+      timeoutMs: options.timeoutMs,
+      keepaliveMs: options.keepaliveMs,
+    })
+    this.presences = new PresenceTracker((jids) => this.events.emit('presence', { jids }))
+    this.session.events.on('stanza', (stanza) => this.onStanza(stanza))
+    this.session.events.on('acked', (stanza) => this.onAcked(stanza))
+    this.session.events.on('online', ({ resumed }) => this.onOnline(resumed))
+    this.session.events.on('offline', ({ error }) => this.onOffline(error))
+    this.session.onIq('set', NS.roster, 'query', (iq) => this.onRosterPush(iq))
+  }
+
+  get accountId(): number {
+    return this.options.account.id
+  }
+
+  get own(): string {
+    return bareJid(this.jid)
+  }
+
+  get connection(): ConnectionState {
+    return this.state
+  }
+
+  /** Connect and stay connected (reconnecting with backoff) until stop(). */
+  start(): void {
+    if (this.running) return
+    this.running = true
+    this.mode = 'full'
+    void this.tryConnect()
+  }
+
+  /**
+   * Connect once, without retrying: for the command line and for checking a
+   * new account. 'send' only sends what is queued (no presence, no archive);
+   * 'probe' only proves the login works.
+   */
+  async connectOnce(mode: 'full' | 'send' | 'probe' = 'full'): Promise<void> {
+    this.running = false
+    this.mode = mode
+    await this.connectNow()
+  }
+
+  async stop(): Promise<void> {
+    this.running = false
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    this.retryTimer = null
+    if (this.session.online) {
+      try {
+        this.session.send(presence('unavailable'))
+      } catch {
+        // already gone
+      }
+    }
+    await this.session.close()
+    this.setState({ status: 'offline' })
+  }
+
+  /** Resolves when the archive catch-up of the current connection is done. */
+  async whenSynced(): Promise<{ fetched: number; stored: number }> {
+    if (this.syncing) return this.syncing
+    return { fetched: 0, stored: 0 }
+  }
+
+  /** Drop the link without closing the stream (as a network loss would); the next connect resumes. */
+  dropConnection(): void {
+    this.session.drop()
+  }
+
+  // ---- connecting -----------------------------------------------------------
+
+  private async connectNow(): Promise<void> {
+    this.setState({ status: 'connecting', attempt: this.attempt + 1 })
+    const endpoints = await this.resolveEndpoints()
+    let lastError: unknown = null
+    for (const endpoint of endpoints) {
+      this.session.setEndpoint(endpoint)
+      try {
+        await this.session.connect()
+        return
+      } catch (error) {
+        lastError = error
+        if (isCairnError(error) && NOT_RETRYABLE.has(error.code)) break
+      }
+    }
+    throw (
+      lastError ??
+      new CairnError('CHAT_UNREACHABLE', `No chat server found for ${this.jid.domain}.`)
+    )
+  }
+
+  private async resolveEndpoints(): Promise<Endpoint[]> {
+    const config = this.options.account.config
+    if (config.host)
+      return [
+        { host: config.host, port: config.port ?? 5222, directTls: config.directTls ?? false },
+      ]
+    if (!this.endpoints)
+      this.endpoints = (await discoverEndpoints(this.jid.domain, this.options.lookup)).endpoints
+    return this.endpoints
+  }
+
+  private async tryConnect(): Promise<void> {
+    this.retryTimer = null
+    if (!this.running) return
+    try {
+      await this.connectNow()
+    } catch (error) {
+      const failure = isCairnError(error)
+        ? error
+        : new CairnError('CHAT_UNREACHABLE', describeError(error))
+      if (NOT_RETRYABLE.has(failure.code)) {
+        this.running = false
+        this.setState({
+          status: 'failed',
+          error: {
+            code: failure.code,
+            message: failure.message,
+            ...(failure instanceof UntrustedCertificateError
+              ? { fingerprint: failure.fingerprint }
+              : {}),
+          },
+        })
+        return
+      }
+      this.scheduleReconnect(failure)
+    }
+  }
+
+  private scheduleReconnect(error: CairnError): void {
+    if (!this.running || this.retryTimer) return
+    const { initialMs, maxMs } = this.options.backoff ?? { initialMs: 1000, maxMs: 60_000 }
+    const delay =
+      Math.min(maxMs, initialMs * 2 ** Math.min(this.attempt, 16)) * (0.75 + Math.random() * 0.5)
+    this.attempt++
+    this.setState({
+      status: 'waiting',
+      retryAt: Date.now() + delay,
+      error: { code: error.code, message: error.message },
+    })
+    this.retryTimer = setTimeout(() => void this.tryConnect(), delay)
+  }
+
+  private onOffline(error: CairnError | null): void {
+    this.live = false
+    for (const room of this.rooms.values()) room.occupants.clear()
+    if (error && this.running) this.scheduleReconnect(error)
+    else if (!this.running) this.setState({ status: 'offline' })
+  }
+
+  private onOnline(resumed: boolean): void {
+    this.attempt = 0
+    this.setState({ status: 'online', resumed })
+    if (this.mode === 'probe') return
+    if (this.mode === 'send') {
+      this.inFlight.clear()
+      this.sendQueued()
+      return
+    }
+    if (resumed) {
+      this.live = true
+      this.sendQueued()
+      return
+    }
+    // A new session: nothing in flight survived; the store says what still has to go.
+    this.inFlight.clear()
+    this.presences.clear()
+    const session = this.session
+    try {
+      session.send(presence())
+    } catch {
+      return
+    }
+    void session.iq(rosterEnableCarbons()).catch(() => undefined)
+    void this.fetchRoster().catch(() => undefined)
+    this.sendQueued()
+    for (const room of joinedRooms(this.options.db, this.accountId)) {
+      if (room.nick) void this.joinRoom(room.peer, room.nick).catch(() => undefined)
+    }
+    this.syncing = this.catchUp()
+    this.syncing.catch(() => undefined)
+  }
+
+  private setState(state: ConnectionState): void {
+    this.state = state
+    this.events.emit('state', state)
+  }
+
+  // ---- sending ----------------------------------------------------------------
+
+  /** Store a message as queued and send it if connected; returns its id. */
+  sendText(
+    peer: string,
+    text: string,
+    options: { url?: string; group?: boolean } = {},
+  ): { messageId: number; chatId: number } {
+    const to = toBare(peer)
+    if (!to) throw new CairnError('INVALID_ARGUMENT', `"${peer}" is not a chat address.`)
+    if (text.length === 0) throw new CairnError('INVALID_ARGUMENT', 'The message is empty.')
+    const group = options.group ?? this.rooms.has(to)
+    const db = this.options.db
+    const originId = newId()
+    const now = Date.now()
+    const { chatId, messageId } = db.transaction(() => {
+      const chatId = ensureChat(db, this.accountId, to, group ? 'group' : 'direct')
+      const sender = group
+        ? (this.rooms.get(to)?.nick ?? getChat(db, chatId)?.nick ?? this.jid.local)
+        : this.own
+      const { id } = storeChatMessage(db, {
+        chatId,
+        direction: 'out',
+        sender,
+        originId,
+        archiveId: null,
+        body: text,
+        sentAt: now,
+        receivedAt: now,
+        state: 'queued',
+        seen: true,
+        place: 'end',
+      })
+      if (options.url)
+        addAttachment(db, id, {
+          url: options.url,
+          filename: fileNameFromUrl(options.url),
+          mimeType: mimeTypeOf(options.url),
+          size: null,
+        })
+      return { chatId, messageId: id }
+    })()
+    this.events.emit('message', { chatId, messageId, direction: 'out', via: 'local' })
+    if (this.session.online)
+      this.transmit(messageId, originId, to, text, group, options.url ?? null)
+    return { messageId, chatId }
+  }
+
+  /** Upload a file (XEP-0363) and send its address as a message. */
+  async sendFile(peer: string, path: string): Promise<{ messageId: number; chatId: number }> {
+    const size = statSync(path).size
+    const name = safeFileName(basename(path))
+    const type = mimeTypeOf(name)
+    const service = await this.uploadService(size)
+    const slot = await this.session.iq(uploadSlotRequest(service, { name, size, type }))
+    const slotElement = slot.child('slot', NS.upload)
+    const put = slotElement?.child('put')
+    const get = slotElement?.child('get')?.attrs.url
+    if (!put?.attrs.url || !get)
+      throw new CairnError(
+        'CHAT_UPLOAD_FAILED',
+        'The server did not give an upload address; the file was not sent.',
+      )
+    const headers: Record<string, string> = {}
+    for (const header of put.elements('header')) {
+      const headerName = header.attrs.name ?? ''
+      // XEP-0363 §5: only these may be passed on; anything else could smuggle credentials.
+      if (/^(authorization|cookie|expires)$/i.test(headerName))
+        headers[headerName] = header.text().replace(/[\r\n]/g, '')
+    }
+    const bytes = readFileSync(path)
+    const config = this.options.account.config
+    await uploadToSlot(put.attrs.url, headers, bytes, type, {
+      ca: config.ca,
+      trustedFingerprint: config.trustedFingerprint,
+    })
+    const sent = this.sendText(peer, get, { url: get })
+    const db = this.options.db
+    const attachment = db
+      .prepare<[number], { id: number }>('SELECT id FROM chat_attachments WHERE message_id = ?')
+      .get(sent.messageId)
+    if (attachment) {
+      const sha256 = storeAttachment(this.options.attachmentsDir, bytes)
+      db.prepare('UPDATE chat_attachments SET filename = ?, mime_type = ? WHERE id = ?').run(
+        name,
+        type,
+        attachment.id,
+      )
+      setAttachmentStored(db, attachment.id, sha256, bytes.length)
+    }
+    return sent
+  }
+
+  /** Resolves when the server has acknowledged the message (its state is sent or later). */
+  waitUntilSent(messageId: number, timeoutMs = 30_000): Promise<void> {
+    const current = this.messageState(messageId)
+    if (current && current !== 'queued' && current !== 'failed') return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off()
+        reject(
+          new CairnError(
+            'CHAT_TIMEOUT',
+            'The chat server did not confirm the message in time; it stays queued and is sent on the next connection.',
+          ),
+        )
+      }, timeoutMs)
+      const off = this.events.on('messageState', (event) => {
+        if (event.messageId !== messageId) return
+        if (event.state === 'failed') {
+          clearTimeout(timer)
+          off()
+          reject(new CairnError('CHAT_REJECTED', 'The chat server refused the message.'))
+        } else if (event.state !== 'queued') {
+          clearTimeout(timer)
+          off()
+          resolve()
+        }
+      })
+    })
+  }
+
+  private messageState(messageId: number): MessageState | null {
+    return (
+      this.options.db
+        .prepare<[number], { state: MessageState }>('SELECT state FROM chat_messages WHERE id = ?')
+        .get(messageId)?.state ?? null
+    )
+  }
+
+  private transmit(
+    messageId: number,
+    originId: string,
+    to: string,
+    body: string,
+    group: boolean,
+    url: string | null,
+  ): void {
+    const stanza = chatMessage({ to, id: originId, body, group, url })
+    this.inFlight.set(originId, messageId)
+    try {
+      this.session.send(stanza)
+    } catch {
+      this.inFlight.delete(originId)
+      return
+    }
+    if (!this.session.streamManagement) {
+      // Without XEP-0198, a ping answered after the message proves the server took it.
+      void this.session
+        .flush()
+        .then(() => this.markSent(originId))
+        .catch(() => undefined)
+    }
+  }
+
+  private sendQueued(): void {
+    for (const row of queuedMessages(this.options.db, this.accountId)) {
+      if (this.inFlight.has(row.origin_id)) continue
+      if (row.kind === 'group' && !this.rooms.get(row.peer)?.joined) continue
+      this.transmit(row.id, row.origin_id, row.peer, row.body, row.kind === 'group', row.url)
+    }
+  }
+
+  private onAcked(stanza: XmlElement): void {
+    if (stanza.name !== 'message') return
+    const id = stanza.attrs.id
+    if (id) this.markSent(id)
+  }
+
+  private markSent(originId: string): void {
+    const messageId = this.inFlight.get(originId)
+    if (messageId === undefined) return
+    this.inFlight.delete(originId)
+    if (advanceState(this.options.db, messageId, 'sent')) this.emitState(messageId, 'sent')
+  }
+
+  private emitState(messageId: number, state: MessageState): void {
+    const row = this.options.db
+      .prepare<[number], { chat_id: number }>('SELECT chat_id FROM chat_messages WHERE id = ?')
+      .get(messageId)
+    if (row) this.events.emit('messageState', { chatId: row.chat_id, messageId, state })
+  }
+
+  /** Tell a contact we are typing (or stopped): XEP-0085, never archived. */
+  setTyping(peer: string, state: ChatStateValue): void {
+    const to = toBare(peer)
+    if (!to || !this.session.online) return
+    this.session.send(chatState(to, state, this.rooms.has(to)))
+  }
+
+  /** The user has read the chat: incoming messages become seen, and the contact gets a read marker. */
+  markRead(chatId: number): void {
+    const chat = getChat(this.options.db, chatId)
+    if (!chat || chat.accountId !== this.accountId) return
+    const { last, changed } = markSeen(this.options.db, chatId)
+    if (changed > 0 && last?.origin_id && this.session.online && chat.kind === 'direct') {
+      this.session.send(displayedMarker(chat.peer, last.origin_id))
+    }
+  }
+
+  // ---- incoming ------------------------------------------------------------------
+
+  private onStanza(stanza: XmlElement): void {
+    try {
+      if (stanza.name === 'message') this.onMessage(stanza)
+      else if (stanza.name === 'presence') this.onPresence(stanza)
+    } catch (error) {
+      // One bad stanza must not stop the rest; the store keeps what it has.
+      if (!isCairnError(error))
+        process.emitWarning(`Cairn chat: a stanza was skipped: ${describeError(error)}`)
+    }
+  }
+
+  private perspective() {
+    return {
+      own: this.own,
+      isRoom: (bare: string) => this.rooms.has(bare) || this.isStoredRoom(bare),
+    }
+  }
+
+  private isStoredRoom(bare: string): boolean {
+    return findChat(this.options.db, this.accountId, bare)?.kind === 'group'
+  }
+
+  private onMessage(stanza: XmlElement): void {
+    const message = parseMessage(stanza, this.perspective())
+    if (!message) return
+    if (message.via === 'archive') {
+      const collector = message.queryId ? this.archiveCollectors.get(message.queryId) : undefined
+      collector?.push(message)
+      return
+    }
+    this.ingest(message, 'end', false)
+  }
+
+  /** Store one message and apply what it says (receipt, marker, error); returns true when newly stored. */
+  private ingest(
+    message: IncomingMessage,
+    place: 'end' | 'start',
+    seenByDefault: boolean,
+  ): boolean {
+    const db = this.options.db
+    if (message.errorFor) {
+      const chat = findChat(db, this.accountId, message.peer)
+      const out = chat && findOutgoing(db, chat.id, message.errorFor)
+      if (out) {
+        this.inFlight.delete(message.errorFor)
+        failMessage(db, out.id, `The message was not delivered (${message.errorText ?? 'error'}).`)
+        this.emitState(out.id, 'failed')
+      }
+      return false
+    }
+    const room = message.kind === 'group' ? this.rooms.get(message.peer) : undefined
+    let direction = message.direction
+    if (message.kind === 'group') {
+      const nick = room?.nick ?? findChat(db, this.accountId, message.peer)?.nick
+      direction = nick !== undefined && nick !== null && message.sender === nick ? 'out' : 'in'
+    }
+    if (message.receiptFor && message.kind === 'direct' && direction === 'in') {
+      this.applyToOutgoing(message.peer, message.receiptFor, 'delivered')
+    }
+    if (message.displayedFor) {
+      if (direction === 'in' && message.kind === 'direct')
+        this.applyToOutgoing(message.peer, message.displayedFor, 'read')
+      else if (direction === 'out') this.seenElsewhere(message.peer, message.displayedFor)
+    }
+    if (message.chatState && message.via === 'live' && direction === 'in') {
+      const chat = findChat(db, this.accountId, message.peer)
+      if (chat)
+        this.events.emit('typing', {
+          chatId: chat.id,
+          peer: message.peer,
+          sender: message.sender,
+          state: message.chatState,
+        })
+    }
+    if (message.body === null || message.body.trim() === '') return false
+    if (message.kind === 'group' && message.sender === '') return false // the room itself speaking (subjects, notices)
+    const now = Date.now()
+    const stored = db.transaction(() => {
+      const chatId = ensureChat(db, this.accountId, message.peer, message.kind)
+      const result = storeChatMessage(db, {
+        chatId,
+        direction,
+        sender: message.sender,
+        originId: message.originId,
+        archiveId: message.archiveId,
+        body: message.body as string,
+        sentAt: message.sentAt ?? now,
+        receivedAt: now,
+        state: direction === 'out' ? 'sent' : 'received',
+        seen: direction === 'out' || seenByDefault,
+        place,
+      })
+      if (result.inserted && message.oobUrl) {
+        addAttachment(db, result.id, {
+          url: message.oobUrl,
+          filename: fileNameFromUrl(message.oobUrl),
+          mimeType: mimeTypeOf(fileNameFromUrl(message.oobUrl)),
+          size: null,
+        })
+      }
+      return { chatId, ...result }
+    })()
+    if (
+      direction === 'out' &&
+      message.originId &&
+      this.inFlight.has(message.originId) &&
+      message.kind === 'group'
+    ) {
+      // The room echoed our message: it has it.
+      this.markSent(message.originId)
+    }
+    if (
+      message.via === 'live' &&
+      direction === 'in' &&
+      message.kind === 'direct' &&
+      message.receiptRequested &&
+      message.originId &&
+      this.session.online
+    ) {
+      this.session.send(receipt(message.fromFull, message.originId))
+    }
+    if (stored.inserted) {
+      this.events.emit('message', {
+        chatId: stored.chatId,
+        messageId: stored.id,
+        direction,
+        via: message.via,
+      })
+      if (message.oobUrl) this.autoDownload(stored.id)
+    }
+    return stored.inserted
+  }
+
+  private applyToOutgoing(peer: string, originId: string, state: 'delivered' | 'read'): void {
+    const db = this.options.db
+    const chat = findChat(db, this.accountId, peer)
+    const out = chat && findOutgoing(db, chat.id, originId)
+    if (!chat || !out) return
+    if (state === 'delivered') {
+      if (advanceState(db, out.id, 'delivered')) this.emitState(out.id, 'delivered')
+    } else if (markReadUpTo(db, chat.id, out.ord) > 0) {
+      this.emitState(out.id, 'read')
+    }
+  }
+
+  /** Our other device showed the conversation up to a message: it is read here too. */
+  private seenElsewhere(peer: string, originId: string): void {
+    const db = this.options.db
+    const chat = findChat(db, this.accountId, peer)
+    if (!chat) return
+    const row = db
+      .prepare<[number, string], { ord: number }>(
+        `SELECT ord FROM chat_messages WHERE chat_id = ? AND direction = 'in' AND origin_id = ?`,
+      )
+      .get(chat.id, originId)
+    if (row) markSeen(db, chat.id, row.ord)
+  }
+
+  private autoDownload(messageId: number): void {
+    const limit = this.options.autoDownloadBytes ?? 25 * 1024 * 1024
+    const rows = this.options.db
+      .prepare<[number], { id: number }>(
+        `SELECT id FROM chat_attachments WHERE message_id = ? AND state = 'remote'`,
+      )
+      .all(messageId)
+    for (const row of rows) void this.downloadAttachment(row.id, limit).catch(() => undefined)
+  }
+
+  /** Fetch a shared file into the profile's attachment store. */
+  async downloadAttachment(attachmentId: number, maxBytes = 100 * 1024 * 1024): Promise<string> {
+    const db = this.options.db
+    const row = db
+      .prepare<[number], { url: string; sha256: string | null }>(
+        'SELECT url, sha256 FROM chat_attachments WHERE id = ?',
+      )
+      .get(attachmentId)
+    if (!row) throw new CairnError('NOT_FOUND', 'This file is no longer in the chat.')
+    if (row.sha256) return row.sha256
+    const config = this.options.account.config
+    try {
+      const { sha256, size } = await downloadToStore(
+        row.url,
+        this.options.attachmentsDir,
+        maxBytes,
+        {
+          ca: config.ca,
+          trustedFingerprint: config.trustedFingerprint,
+        },
+      )
+      setAttachmentStored(db, attachmentId, sha256, size)
+      this.events.emit('attachment', { attachmentId, state: 'stored' })
+      return sha256
+    } catch (error) {
+      setAttachmentFailed(db, attachmentId)
+      this.events.emit('attachment', { attachmentId, state: 'failed' })
+      throw error
+    }
+  }
+
+  // ---- the archive (MAM) ------------------------------------------------------------
+
+  /**
+   * Catch up from the server's archive: every message after the last one
+   * stored, page by page, each page stored in one transaction with the new
+   * cursor, so an interruption resumes where it stopped. On a new account
+   * this is the whole archive, stored as already read.
+   */
+  private async catchUp(): Promise<{ fetched: number; stored: number }> {
+    const db = this.options.db
+    const cursor = syncState(db, this.accountId).archive_last_id
+    this.firstSync = cursor === null
+    let after = cursor
+    let fetched = 0
+    let stored = 0
+    for (;;) {
+      const page = await this.archivePage({ after, max: this.options.archivePageSize ?? 250 })
+      db.transaction(() => {
+        for (const message of page.messages)
+          if (this.ingest(message, 'end', this.firstSync)) stored++
+        if (page.last) setArchiveCursor(db, this.accountId, page.last)
+      })()
+      fetched += page.messages.length
+      this.events.emit('archiveProgress', { fetched, stored })
+      if (page.complete || !page.last || page.messages.length === 0) break
+      after = page.last
+    }
+    this.live = true
+    this.events.emit('synced', { fetched, stored })
+    return { fetched, stored }
+  }
+
+  private async archivePage(query: {
+    with?: string
+    to?: string
+    after?: string | null
+    before?: string | null
+    max: number
+  }) {
+    const queryId = newId()
+    const collected: IncomingMessage[] = []
+    this.archiveCollectors.set(queryId, collected)
+    try {
+      const answer = await this.session.iq(archiveQuery({ queryId, ...query }), 60_000)
+      const fin = answer.child('fin', NS.mam)
+      const set = fin?.child('set', NS.rsm)
+      return {
+        messages: collected,
+        complete: fin?.attrs.complete === 'true',
+        first: set?.childText('first') ?? null,
+        last: set?.childText('last') ?? null,
+      }
+    } finally {
+      this.archiveCollectors.delete(queryId)
+    }
+  }
+
+  /**
+   * Scroll back: fetch up to `count` messages older than the oldest stored
+   * in this chat from the archive (the account's, or the room's).
+   * Returns how many were new; 0 with `complete` once the archive's start is reached.
+   */
+  async loadOlder(chatId: number, count = 50): Promise<{ added: number; complete: boolean }> {
+    const db = this.options.db
+    const chat = getChat(db, chatId)
+    if (!chat || chat.accountId !== this.accountId)
+      throw new CairnError('NOT_FOUND', 'This chat no longer exists.')
+    if (isArchiveComplete(db, chatId)) return { added: 0, complete: true }
+    const before = oldestArchiveId(db, chatId) ?? ''
+    const page = await this.archivePage(
+      chat.kind === 'group'
+        ? { to: chat.peer, before, max: count }
+        : { with: chat.peer, before, max: count },
+    )
+    let added = 0
+    db.transaction(() => {
+      // Newest first, each placed before the oldest so far: the page keeps its order.
+      for (const message of [...page.messages].reverse())
+        if (this.ingest(message, 'start', true)) added++
+      if (page.complete) setArchiveComplete(db, chatId)
+    })()
+    return { added, complete: page.complete }
+  }
+
+  // ---- presence and the roster ------------------------------------------------------
+
+  private onPresence(stanza: XmlElement): void {
+    const from = parseJid(stanza.attrs.from ?? '')
+    if (!from) return
+    const bare = bareJid(from)
+    const type = stanza.attrs.type ?? 'available'
+    const room = this.rooms.get(bare)
+    if (room) {
+      this.onRoomPresence(room, bare, from.resource, stanza, type)
+      return
+    }
+    const db = this.options.db
+    switch (type) {
+      case 'subscribe':
+        if (bare === this.own) return
+        setIncomingRequest(db, this.accountId, bare, true)
+        this.events.emit('subscriptionRequest', { jid: bare })
+        return
+      case 'available':
+      case 'unavailable': {
+        if (!from.resource) return
+        const showText = stanza.childText('show')?.trim()
+        const show =
+          (['away', 'chat', 'dnd', 'xa'] as const).find((s) => s === showText) ?? 'online'
+        this.presences.update(
+          bare,
+          from.resource,
+          type === 'unavailable' ? null : { show, status: stanza.childText('status') ?? '' },
+        )
+        return
+      }
+      default:
+        return
+    }
+  }
+
+  presenceOf(jid: string): PresenceView {
+    return this.presences.get(this.accountId, toBare(jid) ?? jid)
+  }
+
+  private async fetchRoster(): Promise<void> {
+    const db = this.options.db
+    const version = syncState(db, this.accountId).roster_version
+    const answer = await this.session.iq(rosterGet(version))
+    const query = answer.child('query', NS.roster)
+    if (!query) return // unchanged since `version`
+    const items = query
+      .elements('item')
+      .map(readRosterItem)
+      .filter((i): i is RosterItem => i !== null)
+    db.transaction(() => {
+      replaceRoster(db, this.accountId, items)
+      setRosterVersion(db, this.accountId, query.attrs.ver ?? null)
+    })()
+    this.events.emit('roster', { changed: items.map((i) => i.jid) })
+  }
+
+  private onRosterPush(iq: XmlElement): null {
+    const from = iq.attrs.from
+    if (from !== undefined && toBare(from) !== this.own)
+      throw new Error('roster push from a stranger')
+    const query = iq.child('query', NS.roster)
+    const db = this.options.db
+    const changed: string[] = []
+    for (const element of query?.elements('item') ?? []) {
+      const jid = toBare(element.attrs.jid)
+      if (!jid) continue
+      if (element.attrs.subscription === 'remove') removeRosterItem(db, this.accountId, jid)
+      else {
+        const item = readRosterItem(element)
+        if (item) upsertRosterItem(db, this.accountId, item)
+      }
+      changed.push(jid)
+    }
+    if (query?.attrs.ver !== undefined) setRosterVersion(db, this.accountId, query.attrs.ver)
+    this.events.emit('roster', { changed })
+    return null
+  }
+
+  /** Add a contact and ask to see their presence. */
+  async addContact(jid: string, name?: string): Promise<void> {
+    const bare = toBare(jid)
+    if (!bare) throw new CairnError('INVALID_ARGUMENT', `"${jid}" is not a chat address.`)
+    await this.session.iq(rosterSet(bare, name ?? null))
+    this.session.send(presence('subscribe', bare))
+  }
+
+  /** Let a contact who asked see our presence (and ask to see theirs). */
+  acceptSubscription(jid: string): void {
+    const bare = toBare(jid)
+    if (!bare) throw new CairnError('INVALID_ARGUMENT', `"${jid}" is not a chat address.`)
+    this.session.send(presence('subscribed', bare))
+    const contact = this.options.db
+      .prepare<[number, string], { subscription: Subscription; ask: number }>(
+        'SELECT subscription, ask FROM chat_contacts WHERE account_id = ? AND jid = ?',
+      )
+      .get(this.accountId, bare)
+    if (
+      !contact ||
+      (contact.subscription !== 'to' && contact.subscription !== 'both' && contact.ask === 0)
+    )
+      this.session.send(presence('subscribe', bare))
+    setIncomingRequest(this.options.db, this.accountId, bare, false)
+  }
+
+  refuseSubscription(jid: string): void {
+    const bare = toBare(jid)
+    if (!bare) throw new CairnError('INVALID_ARGUMENT', `"${jid}" is not a chat address.`)
+    this.session.send(presence('unsubscribed', bare))
+    setIncomingRequest(this.options.db, this.accountId, bare, false)
+  }
+
+  async removeContact(jid: string): Promise<void> {
+    const bare = toBare(jid)
+    if (!bare) throw new CairnError('INVALID_ARGUMENT', `"${jid}" is not a chat address.`)
+    await this.session.iq(rosterSet(bare, null, true))
+  }
+
+  // ---- group chats (XEP-0045) ---------------------------------------------------------
+
+  /** Join a room with a nickname; history since the last stored message comes with it. */
+  joinRoom(roomJid: string, nick: string): Promise<number> {
+    const room = toBare(roomJid)
+    const cleanNick = nick.normalize('NFC').trim()
+    if (
+      !room ||
+      !parseJid(`${room}/${cleanNick}`) ||
+      cleanNick.length === 0 ||
+      cleanNick.length > 100
+    )
+      return Promise.reject(
+        new CairnError('INVALID_ARGUMENT', `Cannot join "${roomJid}" as "${nick}".`),
+      )
+    const db = this.options.db
+    const chatId = ensureChat(db, this.accountId, room, 'group')
+    setRoom(db, chatId, { nick: cleanNick, joined: true })
+    const last = getChat(db, chatId)?.lastMessageAt
+    const state: Room = { chatId, nick: cleanNick, joined: false, occupants: new Set() }
+    this.rooms.set(room, state)
+    return new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        state.join = undefined
+        reject(new CairnError('CHAT_TIMEOUT', `The room ${room} did not answer.`))
+      }, this.options.timeoutMs ?? 20_000)
+      state.join = {
+        resolve: () => {
+          clearTimeout(timer)
+          resolve(chatId)
+        },
+        reject: (error) => {
+          clearTimeout(timer)
+          reject(error)
+        },
+      }
+      try {
+        this.session.send(
+          mucJoin(room, cleanNick, last ? { since: last - 1000 } : { maxstanzas: 50 }),
+        )
+      } catch (error) {
+        clearTimeout(timer)
+        reject(error as Error)
+      }
+    })
+  }
+
+  async leaveRoom(roomJid: string): Promise<void> {
+    const room = toBare(roomJid)
+    const state = room ? this.rooms.get(room) : undefined
+    if (!room || !state) return
+    setRoom(this.options.db, state.chatId, { nick: state.nick, joined: false })
+    if (this.session.online) this.session.send(presence('unavailable', `${room}/${state.nick}`))
+    this.rooms.delete(room)
+    this.events.emit('room', { chatId: state.chatId, room, joined: false, occupants: [] })
+  }
+
+  occupants(roomJid: string): string[] {
+    const room = toBare(roomJid)
+    return room ? [...(this.rooms.get(room)?.occupants ?? [])].sort() : []
+  }
+
+  private onRoomPresence(
+    room: Room,
+    bare: string,
+    nick: string,
+    stanza: XmlElement,
+    type: string,
+  ): void {
+    if (type === 'error') {
+      const error = new CairnError(
+        'CHAT_REJECTED',
+        `The room ${bare} refused to let you in (${stanza.child('error')?.elements()[0]?.name ?? 'error'}).`,
+      )
+      room.join?.reject(error)
+      room.join = undefined
+      this.rooms.delete(bare)
+      this.events.emit('room', {
+        chatId: room.chatId,
+        room: bare,
+        joined: false,
+        occupants: [],
+        error: error.message,
+      })
+      return
+    }
+    const x = stanza.child('x', NS.mucUser)
+    const codes = new Set((x?.elements('status') ?? []).map((s) => s.attrs.code))
+    const self = codes.has('110')
+    if (type === 'unavailable') {
+      room.occupants.delete(nick)
+      const newNick = x?.child('item')?.attrs.nick
+      if (self && codes.has('303') && newNick) {
+        room.nick = newNick
+        setRoom(this.options.db, room.chatId, { nick: newNick, joined: true })
+      } else if (self) {
+        room.joined = false
+      }
+    } else if (nick) {
+      if (room.occupants.size < 10_000) room.occupants.add(nick)
+      if (self) {
+        room.joined = true
+        if (nick !== room.nick) {
+          room.nick = nick // the room may change the nickname we asked for
+          setRoom(this.options.db, room.chatId, { nick, joined: true })
+        }
+        room.join?.resolve()
+        room.join = undefined
+        this.sendQueued()
+      }
+    }
+    this.events.emit('room', {
+      chatId: room.chatId,
+      room: bare,
+      joined: room.joined,
+      occupants: [...room.occupants],
+    })
+  }
+
+  /** Change our nickname in a room (XEP-0045 §7.6). */
+  changeNick(roomJid: string, nick: string): void {
+    const room = toBare(roomJid)
+    if (!room || !this.rooms.has(room))
+      throw new CairnError('INVALID_ARGUMENT', `Not in the room ${roomJid}.`)
+    this.session.send(presence(undefined, `${room}/${nick.trim()}`))
+  }
+
+  // ---- HTTP upload discovery ----------------------------------------------------------
+
+  private uploadServiceJid: string | null = null
+
+  private async uploadService(size: number): Promise<string> {
+    if (this.uploadServiceJid) return this.uploadServiceJid
+    const items = await this.session.iq(discoItems(this.jid.domain))
+    const candidates = [
+      this.jid.domain,
+      ...(items.child('query', NS.discoItems)?.elements('item') ?? []).map(
+        (i) => i.attrs.jid ?? '',
+      ),
+    ]
+    for (const jid of candidates.filter(Boolean).slice(0, 50)) {
+      try {
+        const info = await this.session.iq(discoInfo(jid))
+        const query = info.child('query', NS.discoInfo)
+        if (!query?.elements('feature').some((f) => f.attrs.var === NS.upload)) continue
+        const max = query
+          .elements('x', NS.dataForms)
+          .flatMap((x) => x.elements('field'))
+          .find((f) => f.attrs.var === 'max-file-size')
+          ?.childText('value')
+        if (max && Number(max) < size)
+          throw new CairnError(
+            'CHAT_UPLOAD_FAILED',
+            `The file is larger than the server accepts (${max} bytes).`,
+          )
+        this.uploadServiceJid = jid
+        return jid
+      } catch (error) {
+        if (isCairnError(error, 'CHAT_UPLOAD_FAILED')) throw error
+      }
+    }
+    throw new CairnError(
+      'CHAT_UPLOAD_FAILED',
+      `The chat server ${this.jid.domain} offers no file upload (XEP-0363).`,
+    )
+  }
+}
+
+function readRosterItem(element: XmlElement): RosterItem | null {
+  const jid = toBare(element.attrs.jid)
+  if (!jid) return null
+  const subscription =
+    (['none', 'to', 'from', 'both'] as const).find((s) => s === element.attrs.subscription) ??
+    'none'
+  return {
+    jid,
+    name: (element.attrs.name ?? '').slice(0, 200),
+    subscription,
+    ask: element.attrs.ask === 'subscribe',
+    groups: element
+      .elements('group')
+      .map((g) => g.text().slice(0, 100))
+      .slice(0, 50),
+  }
+}
+
+function rosterEnableCarbons(): XmlElement {
+  return elIq('set', undefined, 'enable', NS.carbons)
+}
+
+function discoItems(to: string): XmlElement {
+  return elIq('get', to, 'query', NS.discoItems)
+}
+
+function discoInfo(to: string): XmlElement {
+  return elIq('get', to, 'query', NS.discoInfo)
+}
+
+function elIq(
+  type: 'get' | 'set',
+  to: string | undefined,
+  name: string,
+  xmlns: string,
+): XmlElement {
+  return el('iq', { type, to }, el(name, { xmlns }))
+}
