@@ -26,6 +26,7 @@ import {
   uploadSlotRequest,
 } from './protocol/outgoing.js'
 import { discoverEndpoints, type SrvLookup } from './server-discovery.js'
+import { atomically, cached } from './store/statements.js'
 import {
   ensureChat,
   findChat,
@@ -426,12 +427,11 @@ export class ChatClient {
     })
     const sent = this.sendText(peer, get, { url: get })
     const db = this.options.db
-    const attachment = db
-      .prepare<[number], { id: number }>('SELECT id FROM chat_attachments WHERE message_id = ?')
+    const attachment = cached<[number], { id: number }>(db, 'SELECT id FROM chat_attachments WHERE message_id = ?')
       .get(sent.messageId)
     if (attachment) {
       const sha256 = storeAttachment(this.options.attachmentsDir, bytes)
-      db.prepare('UPDATE chat_attachments SET filename = ?, mime_type = ? WHERE id = ?').run(
+      cached(db, 'UPDATE chat_attachments SET filename = ?, mime_type = ? WHERE id = ?').run(
         name,
         type,
         attachment.id,
@@ -472,8 +472,7 @@ export class ChatClient {
 
   private messageState(messageId: number): MessageState | null {
     return (
-      this.options.db
-        .prepare<[number], { state: MessageState }>('SELECT state FROM chat_messages WHERE id = ?')
+      cached<[number], { state: MessageState }>(this.options.db, 'SELECT state FROM chat_messages WHERE id = ?')
         .get(messageId)?.state ?? null
     )
   }
@@ -525,8 +524,7 @@ export class ChatClient {
   }
 
   private emitState(messageId: number, state: MessageState): void {
-    const row = this.options.db
-      .prepare<[number], { chat_id: number }>('SELECT chat_id FROM chat_messages WHERE id = ?')
+    const row = cached<[number], { chat_id: number }>(this.options.db, 'SELECT chat_id FROM chat_messages WHERE id = ?')
       .get(messageId)
     if (row) this.events.emit('messageState', { chatId: row.chat_id, messageId, state })
   }
@@ -627,7 +625,7 @@ export class ChatClient {
     if (message.body === null || message.body.trim() === '') return false
     if (message.kind === 'group' && message.sender === '') return false // the room itself speaking (subjects, notices)
     const now = Date.now()
-    const stored = db.transaction(() => {
+    const stored = atomically(db, () => {
       const chatId = ensureChat(db, this.accountId, message.peer, message.kind)
       const result = storeChatMessage(db, {
         chatId,
@@ -651,7 +649,7 @@ export class ChatClient {
         })
       }
       return { chatId, ...result }
-    })()
+    })
     if (
       direction === 'out' &&
       message.originId &&
@@ -700,8 +698,7 @@ export class ChatClient {
     const db = this.options.db
     const chat = findChat(db, this.accountId, peer)
     if (!chat) return
-    const row = db
-      .prepare<[number, string], { ord: number }>(
+    const row = cached<[number, string], { ord: number }>(db, 
         `SELECT ord FROM chat_messages WHERE chat_id = ? AND direction = 'in' AND origin_id = ?`,
       )
       .get(chat.id, originId)
@@ -710,8 +707,7 @@ export class ChatClient {
 
   private autoDownload(messageId: number): void {
     const limit = this.options.autoDownloadBytes ?? 25 * 1024 * 1024
-    const rows = this.options.db
-      .prepare<[number], { id: number }>(
+    const rows = cached<[number], { id: number }>(this.options.db, 
         `SELECT id FROM chat_attachments WHERE message_id = ? AND state = 'remote'`,
       )
       .all(messageId)
@@ -721,8 +717,7 @@ export class ChatClient {
   /** Fetch a shared file into the profile's attachment store. */
   async downloadAttachment(attachmentId: number, maxBytes = 100 * 1024 * 1024): Promise<string> {
     const db = this.options.db
-    const row = db
-      .prepare<[number], { url: string; sha256: string | null }>(
+    const row = cached<[number], { url: string; sha256: string | null }>(db, 
         'SELECT url, sha256 FROM chat_attachments WHERE id = ?',
       )
       .get(attachmentId)
@@ -926,8 +921,7 @@ export class ChatClient {
     const bare = toBare(jid)
     if (!bare) throw new CairnError('INVALID_ARGUMENT', `"${jid}" is not a chat address.`)
     this.session.send(presence('subscribed', bare))
-    const contact = this.options.db
-      .prepare<[number, string], { subscription: Subscription; ask: number }>(
+    const contact = cached<[number, string], { subscription: Subscription; ask: number }>(this.options.db, 
         'SELECT subscription, ask FROM chat_contacts WHERE account_id = ? AND jid = ?',
       )
       .get(this.accountId, bare)

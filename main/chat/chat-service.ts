@@ -201,17 +201,22 @@ export class ChatService {
   /** Connect, fetch what arrived and the archive, disconnect: `cairn chat sync --once`. */
   async syncOnce(accountId: number): Promise<SyncReport> {
     const client = this.client(accountId)
-    await client.connectOnce()
+    let stored = 0
+    const off = client.events.on('message', ({ via }) => {
+      if (via !== 'local') stored++
+    })
     try {
+      await client.connectOnce()
       const result = await client.whenSynced()
       return {
         accountId,
         jid: client.own,
         archived: result.fetched,
-        stored: result.stored,
+        stored,
         contacts: listContacts(this.db, accountId).length,
       }
     } finally {
+      off()
       await client.stop()
     }
   }

@@ -1,8 +1,11 @@
+import Database from 'better-sqlite3'
+import { randomUUID } from 'node:crypto'
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { XmlElement } from '../../main/chat/xmpp/xml'
 
 export const PROSODY = '/usr/bin/prosody'
 export const DOMAIN = 'localhost'
@@ -54,11 +57,29 @@ export interface ProsodyServer {
   /** `host:port` for Cairn's --server option. */
   readonly server: string
   register(user: string, password: string): void
+  /**
+   * Put messages straight into a user's server archive (Prosody's own
+   * SQLite table), as if they had been exchanged earlier: building a
+   * 50,000-message history through the server takes minutes, fetching it
+   * back through MAM is what the tests measure.
+   */
+  seedArchive(user: string, messages: ArchivedMessage[]): void
   /** SIGKILL, as a crash would: no goodbye to clients, no chance to flush. */
   kill(): Promise<void>
   start(): Promise<void>
   stop(): Promise<void>
   log(): string
+}
+
+export interface ArchivedMessage {
+  /** The conversation partner's bare JID. */
+  with: string
+  from: string
+  to: string
+  id: string
+  body: string
+  /** Seconds since 1970. */
+  when: number
 }
 
 export interface ProsodyOptions {
@@ -179,6 +200,22 @@ Component "${UPLOAD_DOMAIN}" "http_file_share"
     domain: DOMAIN,
     server: `127.0.0.1:${port}`,
     register: (user, password) => void ctl(['register', user, DOMAIN, password]),
+    seedArchive(user, messages) {
+      const db = new Database(join(dir, 'data', 'prosody.sqlite'))
+      db.pragma('busy_timeout = 10000')
+      const insert = db.prepare(
+        `INSERT INTO prosodyarchive (host, user, store, key, "when", "with", type, value)
+         VALUES (?, ?, 'archive', ?, ?, ?, 'xml', ?)`,
+      )
+      db.transaction(() => {
+        for (const m of messages) {
+          const xml = new XmlElement('message', { from: m.from, to: m.to, type: 'chat', id: m.id })
+          xml.append(new XmlElement('body').append(m.body))
+          insert.run(DOMAIN, user, randomUUID(), m.when, m.with, xml.toString())
+        }
+      })()
+      db.close()
+    },
     kill: () => stopWith('SIGKILL'),
     start,
     async stop() {

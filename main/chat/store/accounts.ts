@@ -1,4 +1,5 @@
 import type { MailDb } from '../../mail/db/connection.js'
+import { cached } from './statements.js'
 import { CairnError } from '../../shared/errors.js'
 import type { ChatAccount, ChatServerConfig } from '../types.js'
 
@@ -24,8 +25,7 @@ export function insertChatAccount(
       `The chat account ${jid} is already set up in this profile.`,
     )
   return Number(
-    db
-      .prepare(
+    cached(db, 
         `INSERT INTO accounts (kind, name, email, config_json, created_at) VALUES ('xmpp', ?, ?, ?, ?)`,
       )
       .run(name, jid, JSON.stringify(config), Date.now()).lastInsertRowid,
@@ -33,15 +33,14 @@ export function insertChatAccount(
 }
 
 export function updateChatAccountConfig(db: MailDb, id: number, config: ChatServerConfig): void {
-  db.prepare(`UPDATE accounts SET config_json = ? WHERE id = ? AND kind = 'xmpp'`).run(
+  cached(db, `UPDATE accounts SET config_json = ? WHERE id = ? AND kind = 'xmpp'`).run(
     JSON.stringify(config),
     id,
   )
 }
 
 export function listChatAccounts(db: MailDb): ChatAccount[] {
-  return db
-    .prepare<[], AccountRow>(
+  return cached<[], AccountRow>(db, 
       `SELECT id, name, email, config_json, created_at FROM accounts WHERE kind = 'xmpp' ORDER BY id`,
     )
     .all()
@@ -49,8 +48,7 @@ export function listChatAccounts(db: MailDb): ChatAccount[] {
 }
 
 export function getChatAccount(db: MailDb, id: number): ChatAccount | null {
-  const row = db
-    .prepare<[number], AccountRow>(
+  const row = cached<[number], AccountRow>(db, 
       `SELECT id, name, email, config_json, created_at FROM accounts WHERE kind = 'xmpp' AND id = ?`,
     )
     .get(id)
@@ -58,8 +56,7 @@ export function getChatAccount(db: MailDb, id: number): ChatAccount | null {
 }
 
 export function findChatAccount(db: MailDb, jid: string): ChatAccount | null {
-  const row = db
-    .prepare<[string], AccountRow>(
+  const row = cached<[string], AccountRow>(db, 
       `SELECT id, name, email, config_json, created_at FROM accounts WHERE kind = 'xmpp' AND email = ? COLLATE NOCASE`,
     )
     .get(jid)
@@ -67,7 +64,7 @@ export function findChatAccount(db: MailDb, jid: string): ChatAccount | null {
 }
 
 export function deleteChatAccount(db: MailDb, id: number): void {
-  db.prepare(`DELETE FROM accounts WHERE id = ? AND kind = 'xmpp'`).run(id)
+  cached(db, `DELETE FROM accounts WHERE id = ? AND kind = 'xmpp'`).run(id)
 }
 
 function toAccount(row: AccountRow): ChatAccount {

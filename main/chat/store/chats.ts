@@ -1,4 +1,5 @@
 import type { MailDb } from '../../mail/db/connection.js'
+import { cached } from './statements.js'
 import type { ChatKind, ChatSummary } from '../types.js'
 
 interface ChatRow {
@@ -17,22 +18,19 @@ const columns = 'id, account_id, peer, kind, name, nick, joined, unread, last_me
 
 /** The chat with `peer` (a bare JID) on this account, created on first use. */
 export function ensureChat(db: MailDb, accountId: number, peer: string, kind: ChatKind): number {
-  const existing = db
-    .prepare<[number, string], { id: number }>(
+  const existing = cached<[number, string], { id: number }>(db, 
       'SELECT id FROM chats WHERE account_id = ? AND peer = ?',
     )
     .get(accountId, peer)
   if (existing) return existing.id
   return Number(
-    db
-      .prepare('INSERT INTO chats (account_id, peer, kind, created_at) VALUES (?, ?, ?, ?)')
+    cached(db, 'INSERT INTO chats (account_id, peer, kind, created_at) VALUES (?, ?, ?, ?)')
       .run(accountId, peer, kind, Date.now()).lastInsertRowid,
   )
 }
 
 export function findChat(db: MailDb, accountId: number, peer: string): ChatSummary | null {
-  const row = db
-    .prepare<[number, string], ChatRow>(
+  const row = cached<[number, string], ChatRow>(db, 
       `SELECT ${columns} FROM chats WHERE account_id = ? AND peer = ?`,
     )
     .get(accountId, peer)
@@ -40,7 +38,7 @@ export function findChat(db: MailDb, accountId: number, peer: string): ChatSumma
 }
 
 export function getChat(db: MailDb, id: number): ChatSummary | null {
-  const row = db.prepare<[number], ChatRow>(`SELECT ${columns} FROM chats WHERE id = ?`).get(id)
+  const row = cached<[number], ChatRow>(db, `SELECT ${columns} FROM chats WHERE id = ?`).get(id)
   return row ? toSummary(row) : null
 }
 
@@ -48,13 +46,11 @@ export function getChat(db: MailDb, id: number): ChatSummary | null {
 export function listChats(db: MailDb, accountId?: number, limit = 500): ChatSummary[] {
   const rows =
     accountId === undefined
-      ? db
-          .prepare<[number], ChatRow>(
+      ? cached<[number], ChatRow>(db, 
             `SELECT ${columns} FROM chats ORDER BY coalesce(last_message_at, 0) DESC, id DESC LIMIT ?`,
           )
           .all(limit)
-      : db
-          .prepare<[number, number], ChatRow>(
+      : cached<[number, number], ChatRow>(db, 
             `SELECT ${columns} FROM chats WHERE account_id = ? ORDER BY coalesce(last_message_at, 0) DESC, id DESC LIMIT ?`,
           )
           .all(accountId, limit)
@@ -66,7 +62,7 @@ export function setRoom(
   chatId: number,
   room: { nick: string; joined: boolean; name?: string },
 ): void {
-  db.prepare('UPDATE chats SET nick = ?, joined = ?, name = coalesce(?, name) WHERE id = ?').run(
+  cached(db, 'UPDATE chats SET nick = ?, joined = ?, name = coalesce(?, name) WHERE id = ?').run(
     room.nick,
     room.joined ? 1 : 0,
     room.name ?? null,
@@ -75,8 +71,7 @@ export function setRoom(
 }
 
 export function joinedRooms(db: MailDb, accountId: number): ChatSummary[] {
-  return db
-    .prepare<[number], ChatRow>(
+  return cached<[number], ChatRow>(db, 
       `SELECT ${columns} FROM chats WHERE account_id = ? AND kind = 'group' AND joined = 1`,
     )
     .all(accountId)
@@ -84,13 +79,12 @@ export function joinedRooms(db: MailDb, accountId: number): ChatSummary[] {
 }
 
 export function setArchiveComplete(db: MailDb, chatId: number): void {
-  db.prepare('UPDATE chats SET archive_complete = 1 WHERE id = ?').run(chatId)
+  cached(db, 'UPDATE chats SET archive_complete = 1 WHERE id = ?').run(chatId)
 }
 
 export function isArchiveComplete(db: MailDb, chatId: number): boolean {
   return (
-    db
-      .prepare<[number], { a: number }>('SELECT archive_complete AS a FROM chats WHERE id = ?')
+    cached<[number], { a: number }>(db, 'SELECT archive_complete AS a FROM chats WHERE id = ?')
       .get(chatId)?.a === 1
   )
 }

@@ -1,4 +1,5 @@
 import type { MailDb } from '../../mail/db/connection.js'
+import { cached } from './statements.js'
 import type { ChatAttachmentView, ChatMessageView, MessageState } from '../types.js'
 
 export interface NewChatMessage {
@@ -31,8 +32,7 @@ export interface StoreResult {
  */
 export function storeChatMessage(db: MailDb, message: NewChatMessage): StoreResult {
   if (message.originId !== null) {
-    const byOrigin = db
-      .prepare<[number, string, string], { id: number; archive_id: string | null }>(
+    const byOrigin = cached<[number, string, string], { id: number; archive_id: string | null }>(db, 
         'SELECT id, archive_id FROM chat_messages WHERE chat_id = ? AND sender = ? AND origin_id = ?',
       )
       .get(message.chatId, message.sender, message.originId)
@@ -42,7 +42,7 @@ export function storeChatMessage(db: MailDb, message: NewChatMessage): StoreResu
         byOrigin.archive_id === null &&
         !archiveIdTaken(db, message.chatId, message.archiveId)
       )
-        db.prepare('UPDATE chat_messages SET archive_id = ? WHERE id = ?').run(
+        cached(db, 'UPDATE chat_messages SET archive_id = ? WHERE id = ?').run(
           message.archiveId,
           byOrigin.id,
         )
@@ -50,8 +50,7 @@ export function storeChatMessage(db: MailDb, message: NewChatMessage): StoreResu
     }
   }
   if (message.archiveId !== null) {
-    const byArchive = db
-      .prepare<[number, string], { id: number }>(
+    const byArchive = cached<[number, string], { id: number }>(db, 
         'SELECT id FROM chat_messages WHERE chat_id = ? AND archive_id = ?',
       )
       .get(message.chatId, message.archiveId)
@@ -59,19 +58,16 @@ export function storeChatMessage(db: MailDb, message: NewChatMessage): StoreResu
   }
   const ord =
     message.place === 'end'
-      ? (db
-          .prepare<[number], { o: number | null }>(
+      ? (cached<[number], { o: number | null }>(db, 
             'SELECT max(ord) AS o FROM chat_messages WHERE chat_id = ?',
           )
           .get(message.chatId)?.o ?? 0) + 1
-      : (db
-          .prepare<[number], { o: number | null }>(
+      : (cached<[number], { o: number | null }>(db, 
             'SELECT min(ord) AS o FROM chat_messages WHERE chat_id = ?',
           )
           .get(message.chatId)?.o ?? 1) - 1
   const id = Number(
-    db
-      .prepare(
+    cached(db, 
         `INSERT INTO chat_messages (chat_id, ord, direction, sender, origin_id, archive_id, body, sent_at, received_at, state, seen)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -93,8 +89,7 @@ export function storeChatMessage(db: MailDb, message: NewChatMessage): StoreResu
 }
 
 function archiveIdTaken(db: MailDb, chatId: number, archiveId: string): boolean {
-  return !!db
-    .prepare('SELECT 1 FROM chat_messages WHERE chat_id = ? AND archive_id = ?')
+  return !!cached(db, 'SELECT 1 FROM chat_messages WHERE chat_id = ? AND archive_id = ?')
     .get(chatId, archiveId)
 }
 
@@ -109,16 +104,15 @@ const ORDER: Record<MessageState, number> = {
 
 /** Move an outgoing message forward (queued → sent → delivered → read); never backwards. */
 export function advanceState(db: MailDb, messageId: number, state: MessageState): boolean {
-  const row = db
-    .prepare<[number], { state: MessageState }>('SELECT state FROM chat_messages WHERE id = ?')
+  const row = cached<[number], { state: MessageState }>(db, 'SELECT state FROM chat_messages WHERE id = ?')
     .get(messageId)
   if (!row || ORDER[row.state] >= ORDER[state]) return false
-  db.prepare('UPDATE chat_messages SET state = ?, error = NULL WHERE id = ?').run(state, messageId)
+  cached(db, 'UPDATE chat_messages SET state = ?, error = NULL WHERE id = ?').run(state, messageId)
   return true
 }
 
 export function failMessage(db: MailDb, messageId: number, error: string): void {
-  db.prepare(
+  cached(db, 
     `UPDATE chat_messages SET state = 'failed', error = ? WHERE id = ? AND state IN ('queued', 'sent')`,
   ).run(error.slice(0, 500), messageId)
 }
@@ -130,8 +124,7 @@ export function findOutgoing(
   originId: string,
 ): { id: number; ord: number } | null {
   return (
-    db
-      .prepare<[number, string], { id: number; ord: number }>(
+    cached<[number, string], { id: number; ord: number }>(db, 
         `SELECT id, ord FROM chat_messages WHERE chat_id = ? AND direction = 'out' AND origin_id = ?`,
       )
       .get(chatId, originId) ?? null
@@ -140,8 +133,7 @@ export function findOutgoing(
 
 /** A chat marker (XEP-0333) means "read up to here": every earlier outgoing message is read too. */
 export function markReadUpTo(db: MailDb, chatId: number, ord: number): number {
-  return db
-    .prepare(
+  return cached(db, 
       `UPDATE chat_messages SET state = 'read', error = NULL
         WHERE chat_id = ? AND direction = 'out' AND ord <= ? AND state IN ('queued', 'sent', 'delivered')`,
     )
@@ -150,17 +142,15 @@ export function markReadUpTo(db: MailDb, chatId: number, ord: number): number {
 
 /** Mark incoming messages of a chat seen; returns the newest one's id and origin id (for a marker). */
 export function markSeen(db: MailDb, chatId: number, upToOrd?: number) {
-  const last = db
-    .prepare<
+  const last = cached<
       [number, number],
       { id: number; origin_id: string | null; ord: number; sender: string }
-    >(
+    >(db, 
       `SELECT id, origin_id, ord, sender FROM chat_messages WHERE chat_id = ? AND direction = 'in' AND ord <= ?
         ORDER BY ord DESC LIMIT 1`,
     )
     .get(chatId, upToOrd ?? Number.MAX_SAFE_INTEGER)
-  const changed = db
-    .prepare(
+  const changed = cached(db, 
       `UPDATE chat_messages SET seen = 1 WHERE chat_id = ? AND direction = 'in' AND seen = 0 AND ord <= ?`,
     )
     .run(chatId, upToOrd ?? Number.MAX_SAFE_INTEGER).changes
@@ -168,8 +158,7 @@ export function markSeen(db: MailDb, chatId: number, upToOrd?: number) {
 }
 
 export function queuedMessages(db: MailDb, accountId: number) {
-  return db
-    .prepare<
+  return cached<
       [number],
       {
         id: number
@@ -180,7 +169,7 @@ export function queuedMessages(db: MailDb, accountId: number) {
         kind: string
         url: string | null
       }
-    >(
+    >(db, 
       `SELECT m.id, m.chat_id, m.origin_id, m.body, c.peer, c.kind,
               (SELECT url FROM chat_attachments a WHERE a.message_id = m.id LIMIT 1) AS url
          FROM chat_messages m JOIN chats c ON c.id = m.chat_id
@@ -217,11 +206,9 @@ export function chatHistory(
   const before =
     options.beforeId === undefined
       ? Number.MAX_SAFE_INTEGER
-      : (db
-          .prepare<[number], { ord: number }>('SELECT ord FROM chat_messages WHERE id = ?')
+      : (cached<[number], { ord: number }>(db, 'SELECT ord FROM chat_messages WHERE id = ?')
           .get(options.beforeId)?.ord ?? Number.MAX_SAFE_INTEGER)
-  const rows = db
-    .prepare<[number, number, number], MessageRow>(
+  const rows = cached<[number, number, number], MessageRow>(db, 
       `SELECT ${messageColumns} FROM chat_messages WHERE chat_id = ? AND ord < ? ORDER BY ord DESC LIMIT ?`,
     )
     .all(chatId, before, options.limit)
@@ -250,8 +237,7 @@ export function chatHistory(
 /** The oldest archive id stored for a chat (where scrolling back continues), if any. */
 export function oldestArchiveId(db: MailDb, chatId: number): string | null {
   return (
-    db
-      .prepare<[number], { archive_id: string }>(
+    cached<[number], { archive_id: string }>(db, 
         'SELECT archive_id FROM chat_messages WHERE chat_id = ? AND archive_id IS NOT NULL ORDER BY ord ASC LIMIT 1',
       )
       .get(chatId)?.archive_id ?? null
@@ -269,15 +255,13 @@ export function addAttachment(
     sha256?: string | null
   },
 ): number {
-  const existing = db
-    .prepare<[number, string], { id: number }>(
+  const existing = cached<[number, string], { id: number }>(db, 
       'SELECT id FROM chat_attachments WHERE message_id = ? AND url = ?',
     )
     .get(messageId, attachment.url)
   if (existing) return existing.id
   return Number(
-    db
-      .prepare(
+    cached(db, 
         `INSERT INTO chat_attachments (message_id, url, filename, mime_type, size, sha256, state) VALUES (?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
@@ -293,7 +277,7 @@ export function addAttachment(
 }
 
 export function setAttachmentStored(db: MailDb, id: number, sha256: string, size: number): void {
-  db.prepare(`UPDATE chat_attachments SET sha256 = ?, size = ?, state = 'stored' WHERE id = ?`).run(
+  cached(db, `UPDATE chat_attachments SET sha256 = ?, size = ?, state = 'stored' WHERE id = ?`).run(
     sha256,
     size,
     id,
@@ -301,14 +285,13 @@ export function setAttachmentStored(db: MailDb, id: number, sha256: string, size
 }
 
 export function setAttachmentFailed(db: MailDb, id: number): void {
-  db.prepare(`UPDATE chat_attachments SET state = 'failed' WHERE id = ? AND state = 'remote'`).run(
+  cached(db, `UPDATE chat_attachments SET state = 'failed' WHERE id = ? AND state = 'remote'`).run(
     id,
   )
 }
 
 export function getAttachment(db: MailDb, id: number): ChatAttachmentView | null {
-  const row = db
-    .prepare<[number], AttachmentRow>(
+  const row = cached<[number], AttachmentRow>(db, 
       'SELECT id, message_id, url, filename, mime_type, size, sha256, state FROM chat_attachments WHERE id = ?',
     )
     .get(id)
@@ -341,8 +324,7 @@ function toAttachment(row: AttachmentRow): ChatAttachmentView {
 function attachmentsFor(db: MailDb, messageIds: number[]): Map<number, ChatAttachmentView[]> {
   const map = new Map<number, ChatAttachmentView[]>()
   if (messageIds.length === 0) return map
-  const rows = db
-    .prepare<[string], AttachmentRow>(
+  const rows = cached<[string], AttachmentRow>(db, 
       `SELECT id, message_id, url, filename, mime_type, size, sha256, state FROM chat_attachments
         WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY id`,
     )

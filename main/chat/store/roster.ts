@@ -1,4 +1,5 @@
 import type { MailDb } from '../../mail/db/connection.js'
+import { cached } from './statements.js'
 import type { ChatContact, Subscription } from '../types.js'
 
 interface ContactRow {
@@ -21,7 +22,7 @@ export interface RosterItem {
 }
 
 export function upsertRosterItem(db: MailDb, accountId: number, item: RosterItem): void {
-  db.prepare(
+  cached(db, 
     `INSERT INTO chat_contacts (account_id, jid, name, subscription, ask, in_roster, groups_json)
      VALUES (?, ?, ?, ?, ?, 1, ?)
      ON CONFLICT (account_id, jid) DO UPDATE SET name = excluded.name, subscription = excluded.subscription,
@@ -38,19 +39,19 @@ export function upsertRosterItem(db: MailDb, accountId: number, item: RosterItem
 }
 
 export function removeRosterItem(db: MailDb, accountId: number, jid: string): void {
-  db.prepare(
+  cached(db, 
     `UPDATE chat_contacts SET in_roster = 0, subscription = 'none', ask = 0 WHERE account_id = ? AND jid = ?`,
   ).run(accountId, jid)
-  db.prepare(
+  cached(db, 
     `DELETE FROM chat_contacts WHERE account_id = ? AND jid = ? AND incoming_request = 0`,
   ).run(accountId, jid)
 }
 
 /** Replace the whole roster with the server's (a full roster fetch). */
 export function replaceRoster(db: MailDb, accountId: number, items: RosterItem[]): void {
-  db.prepare('UPDATE chat_contacts SET in_roster = 0 WHERE account_id = ?').run(accountId)
+  cached(db, 'UPDATE chat_contacts SET in_roster = 0 WHERE account_id = ?').run(accountId)
   for (const item of items) upsertRosterItem(db, accountId, item)
-  db.prepare(
+  cached(db, 
     'DELETE FROM chat_contacts WHERE account_id = ? AND in_roster = 0 AND incoming_request = 0',
   ).run(accountId)
 }
@@ -62,15 +63,15 @@ export function setIncomingRequest(
   pending: boolean,
 ): void {
   if (pending) {
-    db.prepare(
+    cached(db, 
       `INSERT INTO chat_contacts (account_id, jid, incoming_request, in_roster) VALUES (?, ?, 1, 0)
        ON CONFLICT (account_id, jid) DO UPDATE SET incoming_request = 1`,
     ).run(accountId, jid)
   } else {
-    db.prepare(
+    cached(db, 
       'UPDATE chat_contacts SET incoming_request = 0 WHERE account_id = ? AND jid = ?',
     ).run(accountId, jid)
-    db.prepare('DELETE FROM chat_contacts WHERE account_id = ? AND jid = ? AND in_roster = 0').run(
+    cached(db, 'DELETE FROM chat_contacts WHERE account_id = ? AND jid = ? AND in_roster = 0').run(
       accountId,
       jid,
     )
@@ -78,8 +79,7 @@ export function setIncomingRequest(
 }
 
 export function listContacts(db: MailDb, accountId: number): ChatContact[] {
-  return db
-    .prepare<[number], ContactRow>(
+  return cached<[number], ContactRow>(db, 
       `SELECT account_id, jid, name, subscription, ask, incoming_request, in_roster, groups_json
          FROM chat_contacts WHERE account_id = ? ORDER BY jid`,
     )
@@ -107,15 +107,14 @@ function safeGroups(json: string): string[] {
 
 export function syncState(db: MailDb, accountId: number) {
   return (
-    db
-      .prepare<
+    cached<
         [number],
         {
           archive_last_id: string | null
           archive_synced_at: number | null
           roster_version: string | null
         }
-      >(
+      >(db, 
         'SELECT archive_last_id, archive_synced_at, roster_version FROM chat_sync WHERE account_id = ?',
       )
       .get(accountId) ?? { archive_last_id: null, archive_synced_at: null, roster_version: null }
@@ -123,14 +122,14 @@ export function syncState(db: MailDb, accountId: number) {
 }
 
 export function setArchiveCursor(db: MailDb, accountId: number, lastId: string): void {
-  db.prepare(
+  cached(db, 
     `INSERT INTO chat_sync (account_id, archive_last_id, archive_synced_at) VALUES (?, ?, ?)
      ON CONFLICT (account_id) DO UPDATE SET archive_last_id = excluded.archive_last_id, archive_synced_at = excluded.archive_synced_at`,
   ).run(accountId, lastId, Date.now())
 }
 
 export function setRosterVersion(db: MailDb, accountId: number, version: string | null): void {
-  db.prepare(
+  cached(db, 
     `INSERT INTO chat_sync (account_id, roster_version) VALUES (?, ?)
      ON CONFLICT (account_id) DO UPDATE SET roster_version = excluded.roster_version`,
   ).run(accountId, version)
