@@ -86,6 +86,12 @@ export interface ChatClientOptions {
   timeoutMs?: number
   keepaliveMs?: number
   archivePageSize?: number
+  /**
+   * How much of the server's archive a new account fetches on its first
+   * connection: 'all', or the newest N messages (older ones come on
+   * scroll-back, loadOlder).
+   */
+  initialArchive?: 'all' | number
 }
 
 export interface ChatClientEvents {
@@ -648,6 +654,9 @@ export class ChatClient {
           size: null,
         })
       }
+      // Once caught up, live messages arrive in archive order: the cursor can follow them.
+      if (this.live && message.via !== 'archive' && message.kind === 'direct' && message.archiveId)
+        setArchiveCursor(db, this.accountId, message.archiveId)
       return { chatId, ...result }
     })
     if (
@@ -759,6 +768,32 @@ export class ChatClient {
     let after = cursor
     let fetched = 0
     let stored = 0
+    const initial = this.options.initialArchive ?? 'all'
+    if (cursor === null && initial !== 'all') {
+      // The newest `initial` messages: pages backwards from the end, stored oldest first.
+      const pages: IncomingMessage[][] = []
+      let before = ''
+      let newest: string | null = null
+      while (fetched < initial) {
+        const page = await this.archivePage({ before, max: Math.min(this.options.archivePageSize ?? 250, initial - fetched) })
+        newest ??= page.last
+        pages.unshift(page.messages)
+        fetched += page.messages.length
+        if (page.complete || !page.first || page.messages.length === 0) break
+        before = page.first
+      }
+      db.transaction(() => {
+        for (const message of pages.flat()) if (this.ingest(message, 'end', true)) stored++
+        if (newest) setArchiveCursor(db, this.accountId, newest)
+      })()
+      this.events.emit('archiveProgress', { fetched, stored })
+      if (!newest) {
+        this.live = true
+        this.events.emit('synced', { fetched, stored })
+        return { fetched, stored }
+      }
+      after = newest
+    }
     for (;;) {
       const page = await this.archivePage({ after, max: this.options.archivePageSize ?? 250 })
       db.transaction(() => {

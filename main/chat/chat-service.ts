@@ -51,6 +51,7 @@ export interface ChatServiceOptions {
   timeoutMs?: number
   keepaliveMs?: number
   autoDownloadBytes?: number
+  initialArchive?: 'all' | number
 }
 
 /**
@@ -254,6 +255,7 @@ export class ChatService {
       timeoutMs: this.options.timeoutMs,
       keepaliveMs: this.options.keepaliveMs,
       autoDownloadBytes: this.options.autoDownloadBytes,
+      initialArchive: this.options.initialArchive,
     })
   }
 }

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chatHistory } from '../../main/chat/store/messages'
+import { el } from '../../main/chat/xmpp/xml'
 import { findChat } from '../../main/chat/store/chats'
 import { listContacts } from '../../main/chat/store/roster'
 import { befriend, chatProfile, count, PASSWORD, rawSession, until, type ChatProfile } from '../support/chat'
@@ -103,6 +104,7 @@ describe('one-to-one chat between two Cairn profiles (real Prosody)', () => {
     await until(() => alice.client.presenceOf(bob.jid).show === 'online', 'bob’s presence')
 
     const carol = await rawSession(server, 'carol')
+    carol.send(el('presence'))
     const requested = new Promise<string>((resolve) => {
       const off = alice.client.events.on('subscriptionRequest', ({ jid }) => {
         off()
@@ -112,13 +114,14 @@ describe('one-to-one chat between two Cairn profiles (real Prosody)', () => {
     carol.send(el('presence', { to: alice.jid, type: 'subscribe' }))
     expect(await requested).toBe('carol@localhost')
     expect(listContacts(alice.db, alice.accountId).find((c) => c.jid === 'carol@localhost')?.incomingRequest).toBe(true)
-    const refused = new Promise<void>((resolve) =>
-      carol.events.on('stanza', (s) => {
-        if (s.name === 'presence' && s.attrs.type === 'unsubscribed') resolve()
-      }),
-    )
     alice.client.refuseSubscription('carol@localhost')
-    await refused
+    // The server took the refusal: carol's request is no longer pending in her roster.
+    const carolRoster = async () => {
+      const answer = await carol.iq(el('iq', { type: 'get' }, el('query', { xmlns: 'jabber:iq:roster' })))
+      return answer.child('query')?.elements('item').find((i) => i.attrs.jid === alice.jid)
+    }
+    for (let i = 0; i < 100 && (await carolRoster())?.attrs.ask === 'subscribe'; i++) await new Promise((r) => setTimeout(r, 50))
+    expect((await carolRoster())?.attrs.ask).toBeUndefined()
     expect(listContacts(alice.db, alice.accountId).find((c) => c.jid === 'carol@localhost')).toBeUndefined()
     await carol.close()
   })
@@ -179,5 +182,3 @@ c = C(); c.connect(('127.0.0.1', int(sys.argv[1]))); c.process(forever=False)
 function state(p: ChatProfile, messageId: number): string {
   return (p.db.prepare('SELECT state FROM chat_messages WHERE id = ?').get(messageId) as { state: string }).state
 }
-
-import { el } from '../../main/chat/xmpp/xml'
