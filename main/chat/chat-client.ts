@@ -1082,6 +1082,12 @@ export class ChatClient {
     } else if (nick) {
       if (room.occupants.size < 10_000) room.occupants.add(nick)
       if (self) {
+        if (codes.has('201')) {
+          // We created the room: accept the default configuration (an "instant room", XEP-0045 §10.1.2).
+          void this.session
+            .iq(el('iq', { type: 'set', to: bare }, el('query', { xmlns: NS.mucOwner }, el('x', { xmlns: NS.dataForms, type: 'submit' }))))
+            .catch(() => undefined)
+        }
         room.joined = true
         if (nick !== room.nick) {
           room.nick = nick // the room may change the nickname we asked for

@@ -148,6 +148,8 @@ Component "${MUC_DOMAIN}" "muc"
 
 Component "${UPLOAD_DOMAIN}" "http_file_share"
   http_file_share_size_limit = 16777216
+  -- Served under the name in http_external_url (no DNS for upload.localhost here).
+  http_host = "localhost"
   http_file_share_daily_quota = 1073741824
 `,
   )

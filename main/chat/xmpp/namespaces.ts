@@ -27,4 +27,5 @@ export const NS = {
   oob: 'jabber:x:oob',
   muc: 'http://jabber.org/protocol/muc',
   mucUser: 'http://jabber.org/protocol/muc#user',
+  mucOwner: 'http://jabber.org/protocol/muc#owner',
 } as const
