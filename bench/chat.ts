@@ -37,7 +37,11 @@ const PASSWORD = 'bench-password'
 /** The bench measures chat, not the keychain: secrets stay in memory here. */
 function memoryKeychain(): SecretStore {
   const map = new Map<string, string>()
-  return { get: (k) => map.get(k) ?? null, set: (k, v) => void map.set(k, v), delete: (k) => map.delete(k) }
+  return {
+    get: (k) => map.get(k) ?? null,
+    set: (k, v) => void map.set(k, v),
+    delete: (k) => map.delete(k),
+  }
 }
 
 async function profileFor(server: ProsodyServer, user: string, work: string) {
@@ -113,7 +117,9 @@ async function archiveSync(server: ProsodyServer, work: string) {
   started = process.hrtime.bigint()
   const report = await alice.chat.syncOnce(alice.account.id)
   const cairnSeconds = Number(process.hrtime.bigint() - started) / 1e9
-  const stored = (alice.db.prepare('SELECT count(*) AS n FROM chat_messages').get() as { n: number }).n
+  const stored = (
+    alice.db.prepare('SELECT count(*) AS n FROM chat_messages').get() as { n: number }
+  ).n
   await alice.close()
   if (stored !== ARCHIVE) throw new Error(`Stored ${stored} of ${ARCHIVE} archived messages`)
   return {
@@ -166,7 +172,13 @@ async function latency(server: ProsodyServer, work: string) {
       })
     })
     const t0 = process.hrtime.bigint()
-    x.send(el('message', { to: 'dave@localhost/ref-y', type: 'chat', id: `r${i}` }, el('body', {}, `probe ${i}`)))
+    x.send(
+      el(
+        'message',
+        { to: 'dave@localhost/ref-y', type: 'chat', id: `r${i}` },
+        el('body', {}, `probe ${i}`),
+      ),
+    )
     await arrived
     reference.push(Number(process.hrtime.bigint() - t0) / 1e6)
   }
@@ -221,9 +233,17 @@ async function memoryPhase(server: ProsodyServer, work: string): Promise<void> {
   // 500 contacts in the server's roster (as the user would have them).
   for (let i = 0; i < 500; i++) await client.addContact(`contact${i}@localhost`, `Contact ${i}`)
   // 500 contacts online: their presence, as the server would push it.
-  const presences = client as unknown as { presences: { update(jid: string, r: string, p: { show: 'online'; status: string }): void } }
-  for (let i = 0; i < 500; i++) presences.presences.update(`contact${i}@localhost`, 'phone', { show: 'online', status: 'Around' })
-  const open = erin.chat.listChats(erin.account.id).map((chat) => ({ chat, messages: chatHistory(db, chat.id, { limit: 100 }) }))
+  const presences = client as unknown as {
+    presences: { update(jid: string, r: string, p: { show: 'online'; status: string }): void }
+  }
+  for (let i = 0; i < 500; i++)
+    presences.presences.update(`contact${i}@localhost`, 'phone', {
+      show: 'online',
+      status: 'Around',
+    })
+  const open = erin.chat
+    .listChats(erin.account.id)
+    .map((chat) => ({ chat, messages: chatHistory(db, chat.id, { limit: 100 }) }))
   const contacts = erin.chat.contacts(erin.account.id)
   const rss = process.memoryUsage().rss
   process.stdout.write(JSON.stringify({ rss, open: open.length, contacts: contacts.length }) + '\n')
@@ -238,21 +258,51 @@ async function main(): Promise<void> {
     const sync = await archiveSync(server, work)
     const lat = await latency(server, work)
     console.log('Memory: a separate process with 500 contacts and 200 conversations open…')
-    const child = spawnSync(process.execPath, [process.argv[1] as string, '--memory-child', server.server, server.ca.caFile, work], {
-      encoding: 'utf8',
-      env: { ...process.env },
-    })
+    const child = spawnSync(
+      process.execPath,
+      [process.argv[1] as string, '--memory-child', server.server, server.ca.caFile, work],
+      {
+        encoding: 'utf8',
+        env: { ...process.env },
+      },
+    )
     const line = child.stdout.trim().split('\n').pop() ?? '{}'
     const memory = JSON.parse(line) as { rss?: number; open?: number; contacts?: number }
     if (!memory.rss) throw new Error(`memory phase failed: ${child.stderr}`)
-    printTable('Chat (Prosody 0.12 on loopback)', ['measure', 'Cairn', 'reference', 'target'], [
-      ['archive sync (msg/s)', fmt(sync.cairn, 0), fmt(sync.reference, 0), '≥ 2,000'],
-      [`  ${ARCHIVE.toLocaleString()} messages (s)`, fmt(sync.cairnSeconds), fmt(sync.referenceSeconds), ''],
-      ['latency p50 (ms)', fmt(percentile(lat.cairn, 50)), fmt(percentile(lat.reference, 50)), ''],
-      ['latency p95 (ms)', fmt(percentile(lat.cairn, 95)), fmt(percentile(lat.reference, 95)), '≤ 50'],
-      [`RSS, ${memory.contacts} contacts + ${memory.open} chats (MB)`, fmt(memory.rss / 2 ** 20, 0), '', '≤ 250'],
-    ])
-    console.log('\nReferences: a bare XMPP session (no store, no UI state) against the same server.')
+    printTable(
+      'Chat (Prosody 0.12 on loopback)',
+      ['measure', 'Cairn', 'reference', 'target'],
+      [
+        ['archive sync (msg/s)', fmt(sync.cairn, 0), fmt(sync.reference, 0), '≥ 2,000'],
+        [
+          `  ${ARCHIVE.toLocaleString()} messages (s)`,
+          fmt(sync.cairnSeconds),
+          fmt(sync.referenceSeconds),
+          '',
+        ],
+        [
+          'latency p50 (ms)',
+          fmt(percentile(lat.cairn, 50)),
+          fmt(percentile(lat.reference, 50)),
+          '',
+        ],
+        [
+          'latency p95 (ms)',
+          fmt(percentile(lat.cairn, 95)),
+          fmt(percentile(lat.reference, 95)),
+          '≤ 50',
+        ],
+        [
+          `RSS, ${memory.contacts} contacts + ${memory.open} chats (MB)`,
+          fmt(memory.rss / 2 ** 20, 0),
+          '',
+          '≤ 250',
+        ],
+      ],
+    )
+    console.log(
+      '\nReferences: a bare XMPP session (no store, no UI state) against the same server.',
+    )
   } finally {
     await server.stop()
     rmSync(work, { recursive: true, force: true })

@@ -433,8 +433,10 @@ export class ChatClient {
     })
     const sent = this.sendText(peer, get, { url: get })
     const db = this.options.db
-    const attachment = cached<[number], { id: number }>(db, 'SELECT id FROM chat_attachments WHERE message_id = ?')
-      .get(sent.messageId)
+    const attachment = cached<[number], { id: number }>(
+      db,
+      'SELECT id FROM chat_attachments WHERE message_id = ?',
+    ).get(sent.messageId)
     if (attachment) {
       const sha256 = storeAttachment(this.options.attachmentsDir, bytes)
       cached(db, 'UPDATE chat_attachments SET filename = ?, mime_type = ? WHERE id = ?').run(
@@ -478,8 +480,10 @@ export class ChatClient {
 
   private messageState(messageId: number): MessageState | null {
     return (
-      cached<[number], { state: MessageState }>(this.options.db, 'SELECT state FROM chat_messages WHERE id = ?')
-        .get(messageId)?.state ?? null
+      cached<[number], { state: MessageState }>(
+        this.options.db,
+        'SELECT state FROM chat_messages WHERE id = ?',
+      ).get(messageId)?.state ?? null
     )
   }
 
@@ -530,8 +534,10 @@ export class ChatClient {
   }
 
   private emitState(messageId: number, state: MessageState): void {
-    const row = cached<[number], { chat_id: number }>(this.options.db, 'SELECT chat_id FROM chat_messages WHERE id = ?')
-      .get(messageId)
+    const row = cached<[number], { chat_id: number }>(
+      this.options.db,
+      'SELECT chat_id FROM chat_messages WHERE id = ?',
+    ).get(messageId)
     if (row) this.events.emit('messageState', { chatId: row.chat_id, messageId, state })
   }
 
@@ -707,29 +713,29 @@ export class ChatClient {
     const db = this.options.db
     const chat = findChat(db, this.accountId, peer)
     if (!chat) return
-    const row = cached<[number, string], { ord: number }>(db, 
-        `SELECT ord FROM chat_messages WHERE chat_id = ? AND direction = 'in' AND origin_id = ?`,
-      )
-      .get(chat.id, originId)
+    const row = cached<[number, string], { ord: number }>(
+      db,
+      `SELECT ord FROM chat_messages WHERE chat_id = ? AND direction = 'in' AND origin_id = ?`,
+    ).get(chat.id, originId)
     if (row) markSeen(db, chat.id, row.ord)
   }
 
   private autoDownload(messageId: number): void {
     const limit = this.options.autoDownloadBytes ?? 25 * 1024 * 1024
-    const rows = cached<[number], { id: number }>(this.options.db, 
-        `SELECT id FROM chat_attachments WHERE message_id = ? AND state = 'remote'`,
-      )
-      .all(messageId)
+    const rows = cached<[number], { id: number }>(
+      this.options.db,
+      `SELECT id FROM chat_attachments WHERE message_id = ? AND state = 'remote'`,
+    ).all(messageId)
     for (const row of rows) void this.downloadAttachment(row.id, limit).catch(() => undefined)
   }
 
   /** Fetch a shared file into the profile's attachment store. */
   async downloadAttachment(attachmentId: number, maxBytes = 100 * 1024 * 1024): Promise<string> {
     const db = this.options.db
-    const row = cached<[number], { url: string; sha256: string | null }>(db, 
-        'SELECT url, sha256 FROM chat_attachments WHERE id = ?',
-      )
-      .get(attachmentId)
+    const row = cached<[number], { url: string; sha256: string | null }>(
+      db,
+      'SELECT url, sha256 FROM chat_attachments WHERE id = ?',
+    ).get(attachmentId)
     if (!row) throw new CairnError('NOT_FOUND', 'This file is no longer in the chat.')
     if (row.sha256) return row.sha256
     const config = this.options.account.config
@@ -775,7 +781,10 @@ export class ChatClient {
       let before = ''
       let newest: string | null = null
       while (fetched < initial) {
-        const page = await this.archivePage({ before, max: Math.min(this.options.archivePageSize ?? 250, initial - fetched) })
+        const page = await this.archivePage({
+          before,
+          max: Math.min(this.options.archivePageSize ?? 250, initial - fetched),
+        })
         newest ??= page.last
         pages.unshift(page.messages)
         fetched += page.messages.length
@@ -956,10 +965,10 @@ export class ChatClient {
     const bare = toBare(jid)
     if (!bare) throw new CairnError('INVALID_ARGUMENT', `"${jid}" is not a chat address.`)
     this.session.send(presence('subscribed', bare))
-    const contact = cached<[number, string], { subscription: Subscription; ask: number }>(this.options.db, 
-        'SELECT subscription, ask FROM chat_contacts WHERE account_id = ? AND jid = ?',
-      )
-      .get(this.accountId, bare)
+    const contact = cached<[number, string], { subscription: Subscription; ask: number }>(
+      this.options.db,
+      'SELECT subscription, ask FROM chat_contacts WHERE account_id = ? AND jid = ?',
+    ).get(this.accountId, bare)
     if (
       !contact ||
       (contact.subscription !== 'to' && contact.subscription !== 'both' && contact.ask === 0)
@@ -1085,7 +1094,17 @@ export class ChatClient {
         if (codes.has('201')) {
           // We created the room: accept the default configuration (an "instant room", XEP-0045 §10.1.2).
           void this.session
-            .iq(el('iq', { type: 'set', to: bare }, el('query', { xmlns: NS.mucOwner }, el('x', { xmlns: NS.dataForms, type: 'submit' }))))
+            .iq(
+              el(
+                'iq',
+                { type: 'set', to: bare },
+                el(
+                  'query',
+                  { xmlns: NS.mucOwner },
+                  el('x', { xmlns: NS.dataForms, type: 'submit' }),
+                ),
+              ),
+            )
             .catch(() => undefined)
         }
         room.joined = true

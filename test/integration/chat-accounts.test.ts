@@ -26,7 +26,9 @@ beforeAll(async () => {
   server = await startProsody()
   for (const user of ['alice', 'bob', 'dave']) server.register(user, PASSWORD)
   dns = await startDns({
-    '_xmpp-client._tcp.localhost': [{ priority: 10, weight: 5, port: server.port, target: 'localhost' }],
+    '_xmpp-client._tcp.localhost': [
+      { priority: 10, weight: 5, port: server.port, target: 'localhost' },
+    ],
     '_xmpp-client._tcp.nochat.test': [{ priority: 0, weight: 0, port: 0, target: '.' }],
   })
 })
@@ -56,20 +58,38 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 }
 
 const ca = () => readFileSync(server.ca.caFile, 'utf8')
-const accountRows = (db: MailDb) => (db.prepare(`SELECT count(*) AS n FROM accounts WHERE kind = 'xmpp'`).get() as { n: number }).n
+const accountRows = (db: MailDb) =>
+  (db.prepare(`SELECT count(*) AS n FROM accounts WHERE kind = 'xmpp'`).get() as { n: number }).n
 
 describe('chat accounts', () => {
   it('adds an account after a verified TLS login; the password is only in the keychain', async () => {
     const { profile, db, chat } = open()
-    const account = await chat.addAccount({ jid: 'Alice@LocalHost', password: PASSWORD, server: server.server, ca: ca() })
+    const account = await chat.addAccount({
+      jid: 'Alice@LocalHost',
+      password: PASSWORD,
+      server: server.server,
+      ca: ca(),
+    })
     expect(account.jid).toBe('alice@localhost')
-    const row = db.prepare('SELECT kind, email, config_json FROM accounts WHERE id = ?').get(account.id) as Record<string, string>
+    const row = db
+      .prepare('SELECT kind, email, config_json FROM accounts WHERE id = ?')
+      .get(account.id) as Record<string, string>
     expect(row).toMatchObject({ kind: 'xmpp', email: 'alice@localhost' })
     expect(row.config_json).not.toContain(PASSWORD)
-    expect(JSON.parse(row.config_json as string)).toMatchObject({ host: '127.0.0.1', port: server.port })
+    expect(JSON.parse(row.config_json as string)).toMatchObject({
+      host: '127.0.0.1',
+      port: server.port,
+    })
     expect(osKeychain().get(accountSecretName(profile.id, account.id, 'password'))).toBe(PASSWORD)
     expect(readFileSync(profile.paths.settings, 'utf8')).not.toContain(PASSWORD)
-    await expect(chat.addAccount({ jid: 'alice@localhost', password: PASSWORD, server: server.server, ca: ca() })).rejects.toMatchObject({
+    await expect(
+      chat.addAccount({
+        jid: 'alice@localhost',
+        password: PASSWORD,
+        server: server.server,
+        ca: ca(),
+      }),
+    ).rejects.toMatchObject({
       code: 'CHAT_ACCOUNT_EXISTS',
     })
     db.close()
@@ -78,7 +98,9 @@ describe('chat accounts', () => {
 
   it('refuses a certificate no trusted CA vouches for, showing its fingerprint, and stores nothing', async () => {
     const { profile, db, chat } = open()
-    const error = await rejection(chat.addAccount({ jid: 'alice@localhost', password: PASSWORD, server: server.server }))
+    const error = await rejection(
+      chat.addAccount({ jid: 'alice@localhost', password: PASSWORD, server: server.server }),
+    )
     expect(error).toBeInstanceOf(UntrustedCertificateError)
     const fingerprint = new X509Certificate(readFileSync(server.ca.certFile)).fingerprint256
     expect((error as UntrustedCertificateError).fingerprint).toBe(fingerprint)
@@ -87,9 +109,19 @@ describe('chat accounts', () => {
     // Trusting that exact certificate, explicitly, is the user's choice; another fingerprint is not enough.
     const other = new X509Certificate(readFileSync(makeTestCa(tempDir()).certFile)).fingerprint256
     await expect(
-      chat.addAccount({ jid: 'alice@localhost', password: PASSWORD, server: server.server, trustedFingerprint: other }),
+      chat.addAccount({
+        jid: 'alice@localhost',
+        password: PASSWORD,
+        server: server.server,
+        trustedFingerprint: other,
+      }),
     ).rejects.toBeInstanceOf(UntrustedCertificateError)
-    const pinned = await chat.addAccount({ jid: 'alice@localhost', password: PASSWORD, server: server.server, trustedFingerprint: fingerprint })
+    const pinned = await chat.addAccount({
+      jid: 'alice@localhost',
+      password: PASSWORD,
+      server: server.server,
+      trustedFingerprint: fingerprint,
+    })
     expect(pinned.config.trustedFingerprint).toBe(fingerprint)
     db.close()
     profile.close()
@@ -97,9 +129,18 @@ describe('chat accounts', () => {
 
   it('refuses a wrong password with a clear error and stores nothing', async () => {
     const { profile, db, chat } = open()
-    const error = await rejection(chat.addAccount({ jid: 'bob@localhost', password: 'not it', server: server.server, ca: ca() }))
+    const error = await rejection(
+      chat.addAccount({
+        jid: 'bob@localhost',
+        password: 'not it',
+        server: server.server,
+        ca: ca(),
+      }),
+    )
     expect(isCairnError(error, 'CHAT_AUTH_FAILED')).toBe(true)
-    expect(error.message).toMatch(/refused the login for bob@localhost.*Check the address and password/)
+    expect(error.message).toMatch(
+      /refused the login for bob@localhost.*Check the address and password/,
+    )
     expect(accountRows(db)).toBe(0)
     db.close()
     profile.close()
@@ -108,7 +149,14 @@ describe('chat accounts', () => {
   it('never logs in to a server that offers no TLS: the password is not sent', async () => {
     const fake = await startFakeXmpp({ ca: server.ca, offerTls: false, script: () => undefined })
     const { profile, db, chat } = open()
-    const error = await rejection(chat.addAccount({ jid: 'bob@localhost', password: PASSWORD, server: `127.0.0.1:${fake.port}`, ca: ca() }))
+    const error = await rejection(
+      chat.addAccount({
+        jid: 'bob@localhost',
+        password: PASSWORD,
+        server: `127.0.0.1:${fake.port}`,
+        ca: ca(),
+      }),
+    )
     expect(isCairnError(error, 'CHAT_TLS_REQUIRED')).toBe(true)
     expect(fake.plaintext()).toContain('<stream:stream')
     expect(fake.plaintext()).not.toContain('<auth')
@@ -132,7 +180,11 @@ describe('chat accounts', () => {
     const { profile, db, chat } = open()
     const secrets = accountSecrets(osKeychain(), profile.id)
     const mailId = Number(
-      db.prepare(`INSERT INTO accounts (kind, name, email, created_at) VALUES ('imap', 'Dave at work', 'dave@localhost', 1)`).run().lastInsertRowid,
+      db
+        .prepare(
+          `INSERT INTO accounts (kind, name, email, created_at) VALUES ('imap', 'Dave at work', 'dave@localhost', 1)`,
+        )
+        .run().lastInsertRowid,
     )
     secrets.set(mailId, 'password', PASSWORD)
     const account = await chat.addFromMailAccount(mailId, { ca: ca() })
@@ -140,7 +192,11 @@ describe('chat accounts', () => {
     expect(secrets.get(account.id, 'password')).toBe(PASSWORD)
 
     const noChat = Number(
-      db.prepare(`INSERT INTO accounts (kind, name, email, created_at) VALUES ('imap', 'x', 'eve@nochat.test', 1)`).run().lastInsertRowid,
+      db
+        .prepare(
+          `INSERT INTO accounts (kind, name, email, created_at) VALUES ('imap', 'x', 'eve@nochat.test', 1)`,
+        )
+        .run().lastInsertRowid,
     )
     secrets.set(noChat, 'password', 'whatever')
     const error = await rejection(chat.addFromMailAccount(noChat))

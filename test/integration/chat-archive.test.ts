@@ -62,7 +62,9 @@ describe('history from the server archive (MAM, XEP-0313)', () => {
     try {
       await alice.chat.syncOnce(alice.accountId)
       const chat = findChat(alice.db, alice.accountId, 'bob@localhost')!
-      expect(chatHistory(alice.db, chat.id, { limit: N }).map((m) => m.body)).toEqual(expected.slice(N - 300))
+      expect(chatHistory(alice.db, chat.id, { limit: N }).map((m) => m.body)).toEqual(
+        expected.slice(N - 300),
+      )
       await alice.client.connectOnce()
       await alice.client.whenSynced()
       let rounds = 0

@@ -24,7 +24,10 @@ beforeAll(async () => {
   bob = await chatProfile(server, 'bob')
   carol = await chatProfile(server, 'carol')
   for (const p of [alice, bob, carol]) p.client.start()
-  await until(() => [alice, bob, carol].every((p) => p.client.connection.status === 'online'), 'all online')
+  await until(
+    () => [alice, bob, carol].every((p) => p.client.connection.status === 'online'),
+    'all online',
+  )
   await Promise.all([alice, bob, carol].map((p) => p.client.whenSynced()))
 })
 
@@ -43,10 +46,13 @@ describe('file sharing through HTTP upload (XEP-0363)', () => {
     const sent = await alice.client.sendFile(bob.jid, file)
     await alice.client.waitUntilSent(sent.messageId)
     await until(
-      () => count(bob.db, `SELECT count(*) AS n FROM chat_attachments WHERE state = 'stored'`) === 1,
+      () =>
+        count(bob.db, `SELECT count(*) AS n FROM chat_attachments WHERE state = 'stored'`) === 1,
       'the file in bob’s profile',
     )
-    const row = bob.db.prepare('SELECT filename, sha256, size, url FROM chat_attachments').get() as {
+    const row = bob.db
+      .prepare('SELECT filename, sha256, size, url FROM chat_attachments')
+      .get() as {
       filename: string
       sha256: string
       size: number
@@ -54,9 +60,13 @@ describe('file sharing through HTTP upload (XEP-0363)', () => {
     }
     expect(row).toMatchObject({ filename: 'holiday photos.bin', sha256, size: bytes.length })
     expect(row.url).toMatch(/^https:\/\/localhost:\d+\//)
-    expect(readFileSync(attachmentPath(bob.profile.paths.attachments, sha256)).equals(bytes)).toBe(true)
+    expect(readFileSync(attachmentPath(bob.profile.paths.attachments, sha256)).equals(bytes)).toBe(
+      true,
+    )
     // The sender keeps its own copy too, and both see it as a file message.
-    expect(readFileSync(attachmentPath(alice.profile.paths.attachments, sha256)).equals(bytes)).toBe(true)
+    expect(
+      readFileSync(attachmentPath(alice.profile.paths.attachments, sha256)).equals(bytes),
+    ).toBe(true)
     const chat = findChat(bob.db, bob.accountId, alice.jid)!
     const last = chatHistory(bob.db, chat.id, { limit: 1 })[0]!
     expect(last.attachments).toHaveLength(1)
@@ -78,26 +88,41 @@ describe('group chat (MUC, XEP-0045) with three members', () => {
     carol.client.sendText(room, 'carol too')
     const roomLines = (p: ChatProfile) => {
       const chat = findChat(p.db, p.accountId, room)
-      return chat ? chatHistory(p.db, chat.id, { limit: 1000 }).map((m) => `${m.direction} ${m.sender}: ${m.body}`) : []
+      return chat
+        ? chatHistory(p.db, chat.id, { limit: 1000 }).map(
+            (m) => `${m.direction} ${m.sender}: ${m.body}`,
+          )
+        : []
     }
-    await until(() => [alice, bob, carol].every((p) => roomLines(p).length === 3), 'three messages everywhere')
+    await until(
+      () => [alice, bob, carol].every((p) => roomLines(p).length === 3),
+      'three messages everywhere',
+    )
     for (const [p, nick] of [
       [alice, 'Alice'],
       [bob, 'Bob'],
       [carol, 'Carol'],
     ] as const) {
       const lines = roomLines(p)
-      expect(lines.filter((l) => l.startsWith('out '))).toEqual(lines.filter((l) => l.includes(` ${nick}: `)))
+      expect(lines.filter((l) => l.startsWith('out '))).toEqual(
+        lines.filter((l) => l.includes(` ${nick}: `)),
+      )
       expect(lines.map((l) => l.slice(l.indexOf(' ') + 1)).sort()).toEqual(
         ['Alice: hello room, this is alice', 'Bob: bob here', 'Carol: carol too'].sort(),
       )
     }
-    await until(() => count(carol.db, `SELECT count(*) AS n FROM chat_messages WHERE state = 'queued'`) === 0, 'echoes confirm')
+    await until(
+      () => count(carol.db, `SELECT count(*) AS n FROM chat_messages WHERE state = 'queued'`) === 0,
+      'echoes confirm',
+    )
 
     bob.client.changeNick(room, 'Robert')
     await until(() => alice.client.occupants(room).includes('Robert'), 'the new nickname')
     bob.client.sendText(room, 'call me Robert')
-    await until(() => roomLines(alice).includes('in Robert: call me Robert'), 'a message under the new nickname')
+    await until(
+      () => roomLines(alice).includes('in Robert: call me Robert'),
+      'a message under the new nickname',
+    )
     expect(roomLines(bob)).toContain('out Robert: call me Robert')
 
     await carol.client.leaveRoom(room)
@@ -106,7 +131,10 @@ describe('group chat (MUC, XEP-0045) with three members', () => {
     await until(() => roomLines(bob).includes('in Alice: while carol was away'), 'bob sees it')
     expect(roomLines(carol)).not.toContain('in Alice: while carol was away')
     await carol.client.joinRoom(room, 'Carol')
-    await until(() => roomLines(carol).includes('in Alice: while carol was away'), 'history on rejoining')
+    await until(
+      () => roomLines(carol).includes('in Alice: while carol was away'),
+      'history on rejoining',
+    )
     await new Promise((r) => setTimeout(r, 500))
     const lines = roomLines(carol)
     expect(new Set(lines).size).toBe(lines.length)

@@ -6,7 +6,15 @@ import { chatHistory } from '../../main/chat/store/messages'
 import { el } from '../../main/chat/xmpp/xml'
 import { findChat } from '../../main/chat/store/chats'
 import { listContacts } from '../../main/chat/store/roster'
-import { befriend, chatProfile, count, PASSWORD, rawSession, until, type ChatProfile } from '../support/chat'
+import {
+  befriend,
+  chatProfile,
+  count,
+  PASSWORD,
+  rawSession,
+  until,
+  type ChatProfile,
+} from '../support/chat'
 import { useRealKeychain } from '../support/keyring'
 import { startProsody, type ProsodyServer } from '../support/prosody'
 import { tempDir } from '../support/temp'
@@ -24,7 +32,10 @@ beforeAll(async () => {
   bob = await chatProfile(server, 'bob')
   alice.client.start()
   bob.client.start()
-  await until(() => alice.client.connection.status === 'online' && bob.client.connection.status === 'online', 'both online')
+  await until(
+    () => alice.client.connection.status === 'online' && bob.client.connection.status === 'online',
+    'both online',
+  )
   await Promise.all([alice.client.whenSynced(), bob.client.whenSynced()])
 })
 
@@ -44,9 +55,15 @@ describe('one-to-one chat between two Cairn profiles (real Prosody)', () => {
     }
     const inChat = (p: ChatProfile, peer: string) => {
       const chat = findChat(p.db, p.accountId, peer)
-      return chat ? count(p.db, 'SELECT count(*) AS n FROM chat_messages WHERE chat_id = ?', chat.id) : 0
+      return chat
+        ? count(p.db, 'SELECT count(*) AS n FROM chat_messages WHERE chat_id = ?', chat.id)
+        : 0
     }
-    await until(() => inChat(alice, bob.jid) === 2 * n && inChat(bob, alice.jid) === 2 * n, '2,000 messages on each side', 60_000)
+    await until(
+      () => inChat(alice, bob.jid) === 2 * n && inChat(bob, alice.jid) === 2 * n,
+      '2,000 messages on each side',
+      60_000,
+    )
     await until(
       () => count(alice.db, `SELECT count(*) AS n FROM chat_messages WHERE state = 'queued'`) === 0,
       'every message acknowledged by the server',
@@ -100,7 +117,13 @@ describe('one-to-one chat between two Cairn profiles (real Prosody)', () => {
 
   it('handles subscription requests: accepted ones become contacts with presence, refused ones go away', async () => {
     await befriend(alice, bob)
-    await until(() => listContacts(alice.db, alice.accountId).some((c) => c.jid === bob.jid && c.subscription === 'both'), 'mutual subscription')
+    await until(
+      () =>
+        listContacts(alice.db, alice.accountId).some(
+          (c) => c.jid === bob.jid && c.subscription === 'both',
+        ),
+      'mutual subscription',
+    )
     await until(() => alice.client.presenceOf(bob.jid).show === 'online', 'bob’s presence')
 
     const carol = await rawSession(server, 'carol')
@@ -113,16 +136,27 @@ describe('one-to-one chat between two Cairn profiles (real Prosody)', () => {
     })
     carol.send(el('presence', { to: alice.jid, type: 'subscribe' }))
     expect(await requested).toBe('carol@localhost')
-    expect(listContacts(alice.db, alice.accountId).find((c) => c.jid === 'carol@localhost')?.incomingRequest).toBe(true)
+    expect(
+      listContacts(alice.db, alice.accountId).find((c) => c.jid === 'carol@localhost')
+        ?.incomingRequest,
+    ).toBe(true)
     alice.client.refuseSubscription('carol@localhost')
     // The server took the refusal: carol's request is no longer pending in her roster.
     const carolRoster = async () => {
-      const answer = await carol.iq(el('iq', { type: 'get' }, el('query', { xmlns: 'jabber:iq:roster' })))
-      return answer.child('query')?.elements('item').find((i) => i.attrs.jid === alice.jid)
+      const answer = await carol.iq(
+        el('iq', { type: 'get' }, el('query', { xmlns: 'jabber:iq:roster' })),
+      )
+      return answer
+        .child('query')
+        ?.elements('item')
+        .find((i) => i.attrs.jid === alice.jid)
     }
-    for (let i = 0; i < 100 && (await carolRoster())?.attrs.ask === 'subscribe'; i++) await new Promise((r) => setTimeout(r, 50))
+    for (let i = 0; i < 100 && (await carolRoster())?.attrs.ask === 'subscribe'; i++)
+      await new Promise((r) => setTimeout(r, 50))
     expect((await carolRoster())?.attrs.ask).toBeUndefined()
-    expect(listContacts(alice.db, alice.accountId).find((c) => c.jid === 'carol@localhost')).toBeUndefined()
+    expect(
+      listContacts(alice.db, alice.accountId).find((c) => c.jid === 'carol@localhost'),
+    ).toBeUndefined()
     await carol.close()
   })
 
@@ -144,13 +178,21 @@ class C(slixmpp.ClientXMPP):
 c = C(); c.connect(('127.0.0.1', int(sys.argv[1]))); c.process(forever=False)
 `,
     )
-    const result = spawnSync('/usr/bin/python3', [script, String(server.port), PASSWORD, server.ca.caFile], {
-      timeout: 30_000,
-      encoding: 'utf8',
-    })
+    const result = spawnSync(
+      '/usr/bin/python3',
+      [script, String(server.port), PASSWORD, server.ca.caFile],
+      {
+        timeout: 30_000,
+        encoding: 'utf8',
+      },
+    )
     expect(result.status, result.stderr).toBe(0)
     const find = (p: ChatProfile, direction: string) =>
-      count(p.db, `SELECT count(*) AS n FROM chat_messages WHERE body = 'sent from my phone' AND direction = ?`, direction)
+      count(
+        p.db,
+        `SELECT count(*) AS n FROM chat_messages WHERE body = 'sent from my phone' AND direction = ?`,
+        direction,
+      )
     await until(() => find(alice, 'out') === 1, 'the carbon copy in alice’s profile')
     await until(() => find(bob, 'in') === 1, 'the message in bob’s profile')
   })
@@ -167,18 +209,39 @@ c = C(); c.connect(('127.0.0.1', int(sys.argv[1]))); c.process(forever=False)
           el(
             'forwarded',
             { xmlns: 'urn:xmpp:forward:0' },
-            el('message', { from: `${alice.jid}/x`, to: 'bob@localhost', type: 'chat', id: 'forged-1' }, el('body', {}, 'I never wrote this')),
+            el(
+              'message',
+              { from: `${alice.jid}/x`, to: 'bob@localhost', type: 'chat', id: 'forged-1' },
+              el('body', {}, 'I never wrote this'),
+            ),
           ),
         ),
       ),
     )
-    carol.send(el('message', { to: alice.jid, type: 'chat', id: 'after-forgery' }, el('body', {}, 'plain hello from carol')))
-    await until(() => count(alice.db, `SELECT count(*) AS n FROM chat_messages WHERE body = 'plain hello from carol'`) === 1, 'carol’s real message')
-    expect(count(alice.db, `SELECT count(*) AS n FROM chat_messages WHERE body = 'I never wrote this'`)).toBe(0)
+    carol.send(
+      el(
+        'message',
+        { to: alice.jid, type: 'chat', id: 'after-forgery' },
+        el('body', {}, 'plain hello from carol'),
+      ),
+    )
+    await until(
+      () =>
+        count(
+          alice.db,
+          `SELECT count(*) AS n FROM chat_messages WHERE body = 'plain hello from carol'`,
+        ) === 1,
+      'carol’s real message',
+    )
+    expect(
+      count(alice.db, `SELECT count(*) AS n FROM chat_messages WHERE body = 'I never wrote this'`),
+    ).toBe(0)
     await carol.close()
   })
 })
 
 function state(p: ChatProfile, messageId: number): string {
-  return (p.db.prepare('SELECT state FROM chat_messages WHERE id = ?').get(messageId) as { state: string }).state
+  return (
+    p.db.prepare('SELECT state FROM chat_messages WHERE id = ?').get(messageId) as { state: string }
+  ).state
 }

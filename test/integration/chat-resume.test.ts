@@ -19,7 +19,10 @@ beforeAll(async () => {
   bob = await chatProfile(server, 'bob')
   alice.client.start()
   bob.client.start()
-  await until(() => alice.client.connection.status === 'online' && bob.client.connection.status === 'online', 'both online')
+  await until(
+    () => alice.client.connection.status === 'online' && bob.client.connection.status === 'online',
+    'both online',
+  )
   await Promise.all([alice.client.whenSynced(), bob.client.whenSynced()])
 })
 
@@ -91,7 +94,8 @@ describe('stream management (XEP-0198) and reconnection', () => {
     }
     await kill
     await until(
-      () => alice.client.connection.status === 'online' && bob.client.connection.status === 'online',
+      () =>
+        alice.client.connection.status === 'online' && bob.client.connection.status === 'online',
       'both back online',
       60_000,
     )
@@ -101,9 +105,15 @@ describe('stream management (XEP-0198) and reconnection', () => {
 
   it('reports the state of an account that cannot connect, and retries with growing waits', async () => {
     const states: { status: string; retryAt?: number }[] = []
-    const off = alice.client.events.on('state', (s) => states.push(s as { status: string; retryAt?: number }))
+    const off = alice.client.events.on('state', (s) =>
+      states.push(s as { status: string; retryAt?: number }),
+    )
     await server.kill()
-    await until(() => states.filter((s) => s.status === 'waiting').length >= 3, 'three retries', 30_000)
+    await until(
+      () => states.filter((s) => s.status === 'waiting').length >= 3,
+      'three retries',
+      30_000,
+    )
     const waits = states.filter((s) => s.status === 'waiting')
     expect(waits[0]).toMatchObject({ status: 'waiting', error: { code: 'CHAT_UNREACHABLE' } })
     await server.start()

@@ -65,9 +65,15 @@ export async function chatProfile(
 }
 
 /** A bare XMPP session (no store): the "other client" that sends crafted stanzas through the server. */
-export async function rawSession(server: ProsodyServer, user: string, resource = 'raw'): Promise<XmppSession> {
+export async function rawSession(
+  server: ProsodyServer,
+  user: string,
+  resource = 'raw',
+): Promise<XmppSession> {
   const session = new XmppSession({
-    jid: parseAccountJid(`${user}@${server.domain}`) as NonNullable<ReturnType<typeof parseAccountJid>>,
+    jid: parseAccountJid(`${user}@${server.domain}`) as NonNullable<
+      ReturnType<typeof parseAccountJid>
+    >,
     password: PASSWORD,
     resource,
     endpoint: { host: '127.0.0.1', port: server.port, directTls: false },

@@ -12,7 +12,9 @@ export interface SrvAnswer {
  * questions from a table (and "no such name" for everything else): enough
  * for Cairn's SRV discovery to run against real DNS packets.
  */
-export async function startDns(records: Record<string, SrvAnswer[]>): Promise<{ address: string; close(): void }> {
+export async function startDns(
+  records: Record<string, SrvAnswer[]>,
+): Promise<{ address: string; close(): void }> {
   const socket = createSocket('udp4')
   socket.on('message', (query, peer) => {
     if (query.length < 12) return
@@ -56,5 +58,8 @@ export async function startDns(records: Record<string, SrvAnswer[]>): Promise<{ 
 function encodeName(name: string): Buffer {
   if (name === '.' || name === '') return Buffer.from([0])
   const parts = name.replace(/\.$/, '').split('.')
-  return Buffer.concat([...parts.map((p) => Buffer.concat([Buffer.from([p.length]), Buffer.from(p, 'ascii')])), Buffer.from([0])])
+  return Buffer.concat([
+    ...parts.map((p) => Buffer.concat([Buffer.from([p.length]), Buffer.from(p, 'ascii')])),
+    Buffer.from([0]),
+  ])
 }

@@ -55,13 +55,19 @@ export async function startFakeXmpp(options: {
           if (!buffer.includes('<stream:stream')) return
           buffer = buffer.slice(buffer.indexOf('>', buffer.indexOf('<stream:stream')) + 1)
           if (!authed && socket === plain && options.offerTls !== false) {
-            socket.write(`${header('s1')}<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>`)
+            socket.write(
+              `${header('s1')}<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>`,
+            )
             stage = 'tls'
           } else if (!authed) {
-            socket.write(`${header('s2')}<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>`)
+            socket.write(
+              `${header('s2')}<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>`,
+            )
             stage = 'auth'
           } else {
-            socket.write(`${header('s3')}<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>`)
+            socket.write(
+              `${header('s3')}<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>`,
+            )
             stage = 'bind'
           }
           continue

@@ -25,10 +25,10 @@ export function insertChatAccount(
       `The chat account ${jid} is already set up in this profile.`,
     )
   return Number(
-    cached(db, 
-        `INSERT INTO accounts (kind, name, email, config_json, created_at) VALUES ('xmpp', ?, ?, ?, ?)`,
-      )
-      .run(name, jid, JSON.stringify(config), Date.now()).lastInsertRowid,
+    cached(
+      db,
+      `INSERT INTO accounts (kind, name, email, config_json, created_at) VALUES ('xmpp', ?, ?, ?, ?)`,
+    ).run(name, jid, JSON.stringify(config), Date.now()).lastInsertRowid,
   )
 }
 
@@ -40,26 +40,27 @@ export function updateChatAccountConfig(db: MailDb, id: number, config: ChatServ
 }
 
 export function listChatAccounts(db: MailDb): ChatAccount[] {
-  return cached<[], AccountRow>(db, 
-      `SELECT id, name, email, config_json, created_at FROM accounts WHERE kind = 'xmpp' ORDER BY id`,
-    )
+  return cached<[], AccountRow>(
+    db,
+    `SELECT id, name, email, config_json, created_at FROM accounts WHERE kind = 'xmpp' ORDER BY id`,
+  )
     .all()
     .map(toAccount)
 }
 
 export function getChatAccount(db: MailDb, id: number): ChatAccount | null {
-  const row = cached<[number], AccountRow>(db, 
-      `SELECT id, name, email, config_json, created_at FROM accounts WHERE kind = 'xmpp' AND id = ?`,
-    )
-    .get(id)
+  const row = cached<[number], AccountRow>(
+    db,
+    `SELECT id, name, email, config_json, created_at FROM accounts WHERE kind = 'xmpp' AND id = ?`,
+  ).get(id)
   return row ? toAccount(row) : null
 }
 
 export function findChatAccount(db: MailDb, jid: string): ChatAccount | null {
-  const row = cached<[string], AccountRow>(db, 
-      `SELECT id, name, email, config_json, created_at FROM accounts WHERE kind = 'xmpp' AND email = ? COLLATE NOCASE`,
-    )
-    .get(jid)
+  const row = cached<[string], AccountRow>(
+    db,
+    `SELECT id, name, email, config_json, created_at FROM accounts WHERE kind = 'xmpp' AND email = ? COLLATE NOCASE`,
+  ).get(jid)
   return row ? toAccount(row) : null
 }
 

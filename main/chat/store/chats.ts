@@ -18,22 +18,26 @@ const columns = 'id, account_id, peer, kind, name, nick, joined, unread, last_me
 
 /** The chat with `peer` (a bare JID) on this account, created on first use. */
 export function ensureChat(db: MailDb, accountId: number, peer: string, kind: ChatKind): number {
-  const existing = cached<[number, string], { id: number }>(db, 
-      'SELECT id FROM chats WHERE account_id = ? AND peer = ?',
-    )
-    .get(accountId, peer)
+  const existing = cached<[number, string], { id: number }>(
+    db,
+    'SELECT id FROM chats WHERE account_id = ? AND peer = ?',
+  ).get(accountId, peer)
   if (existing) return existing.id
   return Number(
-    cached(db, 'INSERT INTO chats (account_id, peer, kind, created_at) VALUES (?, ?, ?, ?)')
-      .run(accountId, peer, kind, Date.now()).lastInsertRowid,
+    cached(db, 'INSERT INTO chats (account_id, peer, kind, created_at) VALUES (?, ?, ?, ?)').run(
+      accountId,
+      peer,
+      kind,
+      Date.now(),
+    ).lastInsertRowid,
   )
 }
 
 export function findChat(db: MailDb, accountId: number, peer: string): ChatSummary | null {
-  const row = cached<[number, string], ChatRow>(db, 
-      `SELECT ${columns} FROM chats WHERE account_id = ? AND peer = ?`,
-    )
-    .get(accountId, peer)
+  const row = cached<[number, string], ChatRow>(
+    db,
+    `SELECT ${columns} FROM chats WHERE account_id = ? AND peer = ?`,
+  ).get(accountId, peer)
   return row ? toSummary(row) : null
 }
 
@@ -46,14 +50,14 @@ export function getChat(db: MailDb, id: number): ChatSummary | null {
 export function listChats(db: MailDb, accountId?: number, limit = 500): ChatSummary[] {
   const rows =
     accountId === undefined
-      ? cached<[number], ChatRow>(db, 
-            `SELECT ${columns} FROM chats ORDER BY coalesce(last_message_at, 0) DESC, id DESC LIMIT ?`,
-          )
-          .all(limit)
-      : cached<[number, number], ChatRow>(db, 
-            `SELECT ${columns} FROM chats WHERE account_id = ? ORDER BY coalesce(last_message_at, 0) DESC, id DESC LIMIT ?`,
-          )
-          .all(accountId, limit)
+      ? cached<[number], ChatRow>(
+          db,
+          `SELECT ${columns} FROM chats ORDER BY coalesce(last_message_at, 0) DESC, id DESC LIMIT ?`,
+        ).all(limit)
+      : cached<[number, number], ChatRow>(
+          db,
+          `SELECT ${columns} FROM chats WHERE account_id = ? ORDER BY coalesce(last_message_at, 0) DESC, id DESC LIMIT ?`,
+        ).all(accountId, limit)
   return rows.map(toSummary)
 }
 
@@ -71,9 +75,10 @@ export function setRoom(
 }
 
 export function joinedRooms(db: MailDb, accountId: number): ChatSummary[] {
-  return cached<[number], ChatRow>(db, 
-      `SELECT ${columns} FROM chats WHERE account_id = ? AND kind = 'group' AND joined = 1`,
-    )
+  return cached<[number], ChatRow>(
+    db,
+    `SELECT ${columns} FROM chats WHERE account_id = ? AND kind = 'group' AND joined = 1`,
+  )
     .all(accountId)
     .map(toSummary)
 }
@@ -84,8 +89,9 @@ export function setArchiveComplete(db: MailDb, chatId: number): void {
 
 export function isArchiveComplete(db: MailDb, chatId: number): boolean {
   return (
-    cached<[number], { a: number }>(db, 'SELECT archive_complete AS a FROM chats WHERE id = ?')
-      .get(chatId)?.a === 1
+    cached<[number], { a: number }>(db, 'SELECT archive_complete AS a FROM chats WHERE id = ?').get(
+      chatId,
+    )?.a === 1
   )
 }
 

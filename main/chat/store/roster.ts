@@ -22,7 +22,8 @@ export interface RosterItem {
 }
 
 export function upsertRosterItem(db: MailDb, accountId: number, item: RosterItem): void {
-  cached(db, 
+  cached(
+    db,
     `INSERT INTO chat_contacts (account_id, jid, name, subscription, ask, in_roster, groups_json)
      VALUES (?, ?, ?, ?, ?, 1, ?)
      ON CONFLICT (account_id, jid) DO UPDATE SET name = excluded.name, subscription = excluded.subscription,
@@ -39,10 +40,12 @@ export function upsertRosterItem(db: MailDb, accountId: number, item: RosterItem
 }
 
 export function removeRosterItem(db: MailDb, accountId: number, jid: string): void {
-  cached(db, 
+  cached(
+    db,
     `UPDATE chat_contacts SET in_roster = 0, subscription = 'none', ask = 0 WHERE account_id = ? AND jid = ?`,
   ).run(accountId, jid)
-  cached(db, 
+  cached(
+    db,
     `DELETE FROM chat_contacts WHERE account_id = ? AND jid = ? AND incoming_request = 0`,
   ).run(accountId, jid)
 }
@@ -51,7 +54,8 @@ export function removeRosterItem(db: MailDb, accountId: number, jid: string): vo
 export function replaceRoster(db: MailDb, accountId: number, items: RosterItem[]): void {
   cached(db, 'UPDATE chat_contacts SET in_roster = 0 WHERE account_id = ?').run(accountId)
   for (const item of items) upsertRosterItem(db, accountId, item)
-  cached(db, 
+  cached(
+    db,
     'DELETE FROM chat_contacts WHERE account_id = ? AND in_roster = 0 AND incoming_request = 0',
   ).run(accountId)
 }
@@ -63,12 +67,14 @@ export function setIncomingRequest(
   pending: boolean,
 ): void {
   if (pending) {
-    cached(db, 
+    cached(
+      db,
       `INSERT INTO chat_contacts (account_id, jid, incoming_request, in_roster) VALUES (?, ?, 1, 0)
        ON CONFLICT (account_id, jid) DO UPDATE SET incoming_request = 1`,
     ).run(accountId, jid)
   } else {
-    cached(db, 
+    cached(
+      db,
       'UPDATE chat_contacts SET incoming_request = 0 WHERE account_id = ? AND jid = ?',
     ).run(accountId, jid)
     cached(db, 'DELETE FROM chat_contacts WHERE account_id = ? AND jid = ? AND in_roster = 0').run(
@@ -79,10 +85,11 @@ export function setIncomingRequest(
 }
 
 export function listContacts(db: MailDb, accountId: number): ChatContact[] {
-  return cached<[number], ContactRow>(db, 
-      `SELECT account_id, jid, name, subscription, ask, incoming_request, in_roster, groups_json
+  return cached<[number], ContactRow>(
+    db,
+    `SELECT account_id, jid, name, subscription, ask, incoming_request, in_roster, groups_json
          FROM chat_contacts WHERE account_id = ? ORDER BY jid`,
-    )
+  )
     .all(accountId)
     .map((row) => ({
       accountId: row.account_id,
@@ -108,28 +115,30 @@ function safeGroups(json: string): string[] {
 export function syncState(db: MailDb, accountId: number) {
   return (
     cached<
-        [number],
-        {
-          archive_last_id: string | null
-          archive_synced_at: number | null
-          roster_version: string | null
-        }
-      >(db, 
-        'SELECT archive_last_id, archive_synced_at, roster_version FROM chat_sync WHERE account_id = ?',
-      )
-      .get(accountId) ?? { archive_last_id: null, archive_synced_at: null, roster_version: null }
+      [number],
+      {
+        archive_last_id: string | null
+        archive_synced_at: number | null
+        roster_version: string | null
+      }
+    >(
+      db,
+      'SELECT archive_last_id, archive_synced_at, roster_version FROM chat_sync WHERE account_id = ?',
+    ).get(accountId) ?? { archive_last_id: null, archive_synced_at: null, roster_version: null }
   )
 }
 
 export function setArchiveCursor(db: MailDb, accountId: number, lastId: string): void {
-  cached(db, 
+  cached(
+    db,
     `INSERT INTO chat_sync (account_id, archive_last_id, archive_synced_at) VALUES (?, ?, ?)
      ON CONFLICT (account_id) DO UPDATE SET archive_last_id = excluded.archive_last_id, archive_synced_at = excluded.archive_synced_at`,
   ).run(accountId, lastId, Date.now())
 }
 
 export function setRosterVersion(db: MailDb, accountId: number, version: string | null): void {
-  cached(db, 
+  cached(
+    db,
     `INSERT INTO chat_sync (account_id, roster_version) VALUES (?, ?)
      ON CONFLICT (account_id) DO UPDATE SET roster_version = excluded.roster_version`,
   ).run(accountId, version)

@@ -8,7 +8,10 @@ const caches = new WeakMap<MailDb, Map<string, Statement>>()
  * message per stanza, and compiling the same SQL thousands of times a
  * second cost more than running it.
  */
-export function cached<P extends unknown[] | object = unknown[], R = unknown>(db: MailDb, sql: string): Statement<P, R> {
+export function cached<P extends unknown[] | object = unknown[], R = unknown>(
+  db: MailDb,
+  sql: string,
+): Statement<P, R> {
   let cache = caches.get(db)
   if (!cache) caches.set(db, (cache = new Map()))
   let statement = cache.get(sql)
