@@ -70,6 +70,12 @@ export const chatMessages: Migration = {
         WHERE id = NEW.chat_id;
       END;
     `)
+    // The old table had only a per-chat unread count: its newest incoming messages are the unread ones.
+    db.exec(`UPDATE chat_messages SET seen = 0 WHERE direction = 'in' AND id IN (
+               SELECT m.id FROM chat_messages m JOIN chats c ON c.id = m.chat_id
+                WHERE m.direction = 'in'
+                  AND (SELECT count(*) FROM chat_messages n
+                        WHERE n.chat_id = m.chat_id AND n.direction = 'in' AND n.ord > m.ord) < c.unread)`)
     // Counts as the triggers would have kept them.
     db.exec(`UPDATE chats SET unread = (SELECT count(*) FROM chat_messages m
                WHERE m.chat_id = chats.id AND m.direction = 'in' AND m.seen = 0)`)
