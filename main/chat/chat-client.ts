@@ -155,6 +155,7 @@ export class ChatClient {
   private live = false // the archive has been caught up on this connection
   private firstSync = false
   private mode: 'full' | 'send' | 'probe' = 'full'
+  private readonly downloads = new Set<Promise<void>>()
 
   constructor(private readonly options: ChatClientOptions) {
     const jid = parseAccountJid(options.account.jid)
@@ -222,6 +223,8 @@ export class ChatClient {
       }
     }
     await this.session.close()
+    // Files still arriving finish first: their bytes are already on the way.
+    await Promise.all([...this.downloads])
     this.setState({ status: 'offline' })
   }
 
@@ -726,7 +729,14 @@ export class ChatClient {
       this.options.db,
       `SELECT id FROM chat_attachments WHERE message_id = ? AND state = 'remote'`,
     ).all(messageId)
-    for (const row of rows) void this.downloadAttachment(row.id, limit).catch(() => undefined)
+    for (const row of rows) {
+      const download = this.downloadAttachment(row.id, limit).then(
+        () => undefined,
+        () => undefined,
+      )
+      this.downloads.add(download)
+      void download.finally(() => this.downloads.delete(download))
+    }
   }
 
   /** Fetch a shared file into the profile's attachment store. */
