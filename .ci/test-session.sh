@@ -28,4 +28,9 @@ runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" \
 export CAIRN_TEST_PG_URL=postgres://postgres@127.0.0.1:55432/postgres
 trap 'runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast stop >/dev/null || true' EXIT
 
+# Prosody for the chat tests: each test file starts a private instance on
+# loopback ports with a throwaway CA, archives in SQLite on /dev/shm
+# (test/support/prosody.ts). Fail early and clearly when it is missing.
+command -v prosody >/dev/null || { echo "prosody is not installed (Debian: prosody)" >&2; exit 1; }
+
 npm test
