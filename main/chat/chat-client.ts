@@ -156,6 +156,7 @@ export class ChatClient {
   private firstSync = false
   private mode: 'full' | 'send' | 'probe' = 'full'
   private readonly downloads = new Set<Promise<void>>()
+  private readonly chatKinds = new Map<string, 'direct' | 'group'>()
 
   constructor(private readonly options: ChatClientOptions) {
     const jid = parseAccountJid(options.account.jid)
@@ -582,7 +583,12 @@ export class ChatClient {
   }
 
   private isStoredRoom(bare: string): boolean {
-    return findChat(this.options.db, this.accountId, bare)?.kind === 'group'
+    let known: 'direct' | 'group' | null | undefined = this.chatKinds.get(bare)
+    if (known === undefined) {
+      known = findChat(this.options.db, this.accountId, bare)?.kind ?? null
+      if (known !== null) this.chatKinds.set(bare, known) // a chat never changes kind
+    }
+    return known === 'group'
   }
 
   private onMessage(stanza: XmlElement): void {

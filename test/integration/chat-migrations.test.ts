@@ -40,8 +40,14 @@ function populated() {
 }
 
 function counts(db: Database.Database) {
-  const n = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
-  return { accounts: n('accounts'), messages: n('messages'), chats: n('chats'), chatMessages: n('chat_messages') }
+  const n = (table: string) =>
+    (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
+  return {
+    accounts: n('accounts'),
+    messages: n('messages'),
+    chats: n('chats'),
+    chatMessages: n('chat_messages'),
+  }
 }
 
 describe('chat migrations (placeholders 0010–0014) on a populated mailbox', () => {
@@ -51,21 +57,59 @@ describe('chat migrations (placeholders 0010–0014) on a populated mailbox', ()
     migrate(db, migrations)
     expect(schemaVersion(db)).toBe(migrations.length)
     expect(counts(db)).toEqual(start)
-    expect(db.prepare('SELECT peer, kind, name, unread, last_message_at FROM chats ORDER BY id').all()).toEqual([
+    expect(
+      db.prepare('SELECT peer, kind, name, unread, last_message_at FROM chats ORDER BY id').all(),
+    ).toEqual([
       { peer: 'bob@example.org', kind: 'direct', name: 'Bob', unread: 1, last_message_at: 30 },
-      { peer: 'team@rooms.example.org', kind: 'group', name: 'Team', unread: 0, last_message_at: 40 },
+      {
+        peer: 'team@rooms.example.org',
+        kind: 'group',
+        name: 'Team',
+        unread: 0,
+        last_message_at: 40,
+      },
     ])
     expect(
-      db.prepare('SELECT id, ord, origin_id, archive_id, state, seen, received_at FROM chat_messages ORDER BY id').all(),
+      db
+        .prepare(
+          'SELECT id, ord, origin_id, archive_id, state, seen, received_at FROM chat_messages ORDER BY id',
+        )
+        .all(),
     ).toEqual([
-      { id: 1, ord: 1, origin_id: 's1', archive_id: null, state: 'received', seen: 0, received_at: 10 },
-      { id: 2, ord: 2, origin_id: 's2', archive_id: null, state: 'delivered', seen: 1, received_at: 20 },
+      {
+        id: 1,
+        ord: 1,
+        origin_id: 's1',
+        archive_id: null,
+        state: 'received',
+        seen: 0,
+        received_at: 10,
+      },
+      {
+        id: 2,
+        ord: 2,
+        origin_id: 's2',
+        archive_id: null,
+        state: 'delivered',
+        seen: 1,
+        received_at: 20,
+      },
       { id: 3, ord: 3, origin_id: null, archive_id: null, state: 'sent', seen: 1, received_at: 30 },
-      { id: 4, ord: 4, origin_id: null, archive_id: null, state: 'received', seen: 1, received_at: 40 },
+      {
+        id: 4,
+        ord: 4,
+        origin_id: null,
+        archive_id: null,
+        state: 'received',
+        seen: 1,
+        received_at: 40,
+      },
     ])
     // Old chat messages are searchable; mail search is untouched.
     expect(searchChats(db, 'lunch fri', 10).map((h) => h.messageId)).toEqual([1])
-    expect(db.prepare(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'quarterly'`).all()).toHaveLength(1)
+    expect(
+      db.prepare(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'quarterly'`).all(),
+    ).toHaveLength(1)
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
     expect(db.pragma('foreign_key_check')).toEqual([])
     db.close()
@@ -89,10 +133,18 @@ describe('chat migrations (placeholders 0010–0014) on a populated mailbox', ()
     db.prepare('DELETE FROM chat_messages WHERE chat_id = 1 AND ord = 14').run()
     expect(db.prepare('SELECT unread FROM chats WHERE id = 1').get()).toEqual({ unread: 3 })
     expect(() =>
-      db.prepare(`INSERT INTO chat_messages (chat_id, ord, direction, sender, body, sent_at, received_at) VALUES (1, 'x', 'in', 'b', 'y', 1, 1)`).run(),
+      db
+        .prepare(
+          `INSERT INTO chat_messages (chat_id, ord, direction, sender, body, sent_at, received_at) VALUES (1, 'x', 'in', 'b', 'y', 1, 1)`,
+        )
+        .run(),
     ).toThrow(/cannot store TEXT value in INTEGER column/)
     expect(() =>
-      db.prepare(`INSERT INTO chat_messages (chat_id, ord, direction, sender, body, sent_at, received_at, state) VALUES (1, 1, 'in', 'b', 'y', 1, 1, 'lost')`).run(),
+      db
+        .prepare(
+          `INSERT INTO chat_messages (chat_id, ord, direction, sender, body, sent_at, received_at, state) VALUES (1, 1, 'in', 'b', 'y', 1, 1, 'lost')`,
+        )
+        .run(),
     ).toThrow(/CHECK/)
     db.close()
   })
@@ -106,7 +158,13 @@ describe('chat migrations (placeholders 0010–0014) on a populated mailbox', ()
       INSERT INTO chat_sync (account_id, archive_last_id) VALUES (2, 'abc');
     `)
     db.prepare('DELETE FROM accounts WHERE id = 2').run()
-    for (const table of ['chats', 'chat_messages', 'chat_attachments', 'chat_contacts', 'chat_sync'])
+    for (const table of [
+      'chats',
+      'chat_messages',
+      'chat_attachments',
+      'chat_contacts',
+      'chat_sync',
+    ])
       expect((db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n).toBe(0)
     expect(searchChats(db, 'lunch', 10)).toEqual([])
     expect(counts(db).messages).toBe(1)
@@ -116,7 +174,10 @@ describe('chat migrations (placeholders 0010–0014) on a populated mailbox', ()
   it('would lose every chat message if the chat rebuilds ran with foreign keys on (why they turn them off)', () => {
     for (const step of [chatConversations, chatMessages]) {
       const db = populated()
-      const upTo = [...before, chatConversations, chatMessages].slice(0, step === chatConversations ? 3 : 4)
+      const upTo = [...before, chatConversations, chatMessages].slice(
+        0,
+        step === chatConversations ? 3 : 4,
+      )
       const { foreignKeys: _off, ...withKeysOn } = step
       const run = upTo.map((m) => (m === step ? withKeysOn : m))
       if (step === chatMessages) {

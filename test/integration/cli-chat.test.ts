@@ -29,13 +29,30 @@ describe('cairn chat', () => {
     const a = join(work, 'a')
     const b = join(work, 'b')
     const add = (profile: string, jid: string, extra: string[] = []) =>
-      runCli(['chat', 'account', 'add', '--profile', profile, '--jid', jid, '--password-stdin', '--server', server.server, ...extra], {
-        input: `${PASSWORD}\n`,
-      })
+      runCli(
+        [
+          'chat',
+          'account',
+          'add',
+          '--profile',
+          profile,
+          '--jid',
+          jid,
+          '--password-stdin',
+          '--server',
+          server.server,
+          ...extra,
+        ],
+        {
+          input: `${PASSWORD}\n`,
+        },
+      )
 
     const untrusted = await add(a, 'alice@localhost')
     expect(untrusted.code).toBe(1)
-    expect(untrusted.stderr).toContain(new X509Certificate(readFileSync(server.ca.certFile)).fingerprint256)
+    expect(untrusted.stderr).toContain(
+      new X509Certificate(readFileSync(server.ca.certFile)).fingerprint256,
+    )
     expect(untrusted.stderr).toMatch(/not trusted.*Nothing was sent/)
 
     const added = await add(a, 'alice@localhost', ['--ca', server.ca.caFile, '--json'])
@@ -43,24 +60,66 @@ describe('cairn chat', () => {
     expect(JSON.parse(added.stdout)).toMatchObject({ jid: 'alice@localhost' })
     expect((await add(b, 'bob@localhost', ['--ca', server.ca.caFile])).code).toBe(0)
 
-    const noStdin = await runCli(['chat', 'account', 'add', '--profile', a, '--jid', 'x@localhost', '--password', PASSWORD])
+    const noStdin = await runCli([
+      'chat',
+      'account',
+      'add',
+      '--profile',
+      a,
+      '--jid',
+      'x@localhost',
+      '--password',
+      PASSWORD,
+    ])
     expect(noStdin.code).toBe(2)
 
-    const sent = await runCli(['chat', 'send', '--profile', a, '--to', 'bob@localhost', '--text', 'hello from the command line \u009b31m'])
+    const sent = await runCli([
+      'chat',
+      'send',
+      '--profile',
+      a,
+      '--to',
+      'bob@localhost',
+      '--text',
+      'hello from the command line \u009b31m',
+    ])
     expect(sent.code, sent.stderr).toBe(0)
     expect(sent.stdout).toMatch(/server confirmed/)
     const file = join(work, 'notes.txt')
     writeFileSync(file, 'file contents\n'.repeat(1000))
-    const sentFile = await runCli(['chat', 'send', '--profile', a, '--to', 'bob@localhost', '--file', file])
+    const sentFile = await runCli([
+      'chat',
+      'send',
+      '--profile',
+      a,
+      '--to',
+      'bob@localhost',
+      '--file',
+      file,
+    ])
     expect(sentFile.code, sentFile.stderr).toBe(0)
 
     const synced = await runCli(['chat', 'sync', '--profile', b, '--once', '--json'])
     expect(synced.code, synced.stderr).toBe(0)
     expect(JSON.parse(synced.stdout)[0]).toMatchObject({ jid: 'bob@localhost', stored: 2 })
 
-    const history = await runCli(['chat', 'history', '--profile', b, '--with', 'alice@localhost', '--json', '--limit', '10'])
+    const history = await runCli([
+      'chat',
+      'history',
+      '--profile',
+      b,
+      '--with',
+      'alice@localhost',
+      '--json',
+      '--limit',
+      '10',
+    ])
     expect(history.code).toBe(0)
-    const messages = JSON.parse(history.stdout).messages as { body: string; direction: string; attachments: { filename: string }[] }[]
+    const messages = JSON.parse(history.stdout).messages as {
+      body: string
+      direction: string
+      attachments: { filename: string }[]
+    }[]
     expect(messages.map((m) => m.body)[0]).toBe('hello from the command line \u009b31m')
     expect(messages[1]?.attachments[0]).toMatchObject({ filename: 'notes.txt', state: 'stored' })
     const plain = await runCli(['chat', 'history', '--profile', b, '--with', 'alice@localhost'])
@@ -73,7 +132,9 @@ describe('cairn chat', () => {
 
   it('explains usage mistakes', async () => {
     const profile = join(tempDir(), 'p')
-    expect((await runCli(['chat', 'send', '--profile', profile, '--to', 'bob@localhost'])).code).toBe(2)
+    expect(
+      (await runCli(['chat', 'send', '--profile', profile, '--to', 'bob@localhost'])).code,
+    ).toBe(2)
     const none = await runCli(['chat', 'sync', '--profile', profile, '--once'])
     expect(none.code).toBe(1)
     expect(none.stderr).toMatch(/no chat account/)

@@ -29,7 +29,9 @@ const HEADER = `<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:
 describe('the XMPP stream parser', () => {
   it('reads stanzas with namespaces, text and whitespace keepalives between them', () => {
     const { stream, elements, errors, state } = collect()
-    stream.write(`${HEADER} <message from='a@b/c' type='chat'><body>hi &amp; bye</body><x xmlns='jabber:x:oob'><url>u</url></x></message> \n`)
+    stream.write(
+      `${HEADER} <message from='a@b/c' type='chat'><body>hi &amp; bye</body><x xmlns='jabber:x:oob'><url>u</url></x></message> \n`,
+    )
     stream.write('</stream:stream>')
     expect(errors).toEqual([])
     expect(state()).toEqual({ opened: true, closed: true })
@@ -44,17 +46,20 @@ describe('the XMPP stream parser', () => {
     const text = 'ü€😀 日本語 '.repeat(50)
     const bytes = Buffer.from(`${HEADER}<message><body>${text}</body></message>`)
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: bytes.length - 1 }), { maxLength: 20 }), (cuts) => {
-        const { stream, elements, errors } = collect()
-        const points = [...new Set(cuts)].sort((a, b) => a - b)
-        let last = 0
-        for (const point of [...points, bytes.length]) {
-          stream.write(bytes.subarray(last, point))
-          last = point
-        }
-        expect(errors).toEqual([])
-        expect(elements[0]?.childText('body')).toBe(text)
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: bytes.length - 1 }), { maxLength: 20 }),
+        (cuts) => {
+          const { stream, elements, errors } = collect()
+          const points = [...new Set(cuts)].sort((a, b) => a - b)
+          let last = 0
+          for (const point of [...points, bytes.length]) {
+            stream.write(bytes.subarray(last, point))
+            last = point
+          }
+          expect(errors).toEqual([])
+          expect(elements[0]?.childText('body')).toBe(text)
+        },
+      ),
     )
   })
 
@@ -80,7 +85,9 @@ describe('outgoing XML', () => {
     expect(el('body', { a: `"'<>&` }, 'x < y & \u0000\u0007z\r').toString()).toBe(
       `<body a='&quot;&apos;&lt;&gt;&amp;'>x &lt; y &amp; z&#13;</body>`,
     )
-    expect(xmlSafe('ok\t\n\u0085\u202e\ud83d\ude00 lone \ud800 end')).toBe('ok\t\n\u0085\u202e\ud83d\ude00 lone  end')
+    expect(xmlSafe('ok\t\n\u0085\u202e\ud83d\ude00 lone \ud800 end')).toBe(
+      'ok\t\n\u0085\u202e\ud83d\ude00 lone  end',
+    )
     expect(escapeXml('\uFFFE\uFFFF')).toBe('')
   })
 
@@ -98,9 +105,24 @@ describe('outgoing XML', () => {
 
 describe('JIDs and server addresses', () => {
   it('normalises and checks JIDs', () => {
-    expect(parseJid('Alice@Example.ORG/Phone')).toEqual({ local: 'alice', domain: 'example.org', resource: 'Phone' })
-    expect(toBare('room@conference.example.org/Nick With Spaces')).toBe('room@conference.example.org')
-    for (const bad of ['', '@example.org', 'a@', 'a@b/', 'a b@example.org', 'a@exa mple.org', "a'b@x", 'a@b/\u0001'])
+    expect(parseJid('Alice@Example.ORG/Phone')).toEqual({
+      local: 'alice',
+      domain: 'example.org',
+      resource: 'Phone',
+    })
+    expect(toBare('room@conference.example.org/Nick With Spaces')).toBe(
+      'room@conference.example.org',
+    )
+    for (const bad of [
+      '',
+      '@example.org',
+      'a@',
+      'a@b/',
+      'a b@example.org',
+      'a@exa mple.org',
+      "a'b@x",
+      'a@b/\u0001',
+    ])
       expect(parseJid(bad), bad).toBeNull()
     expect(parseAccountJid('alice@example.org/res')).toBeNull()
     expect(parseAccountJid('example.org')).toBeNull()
@@ -139,7 +161,8 @@ describe('file names from contacts', () => {
 
 describe('reading messages', () => {
   const me = { own: 'me@example.org', isRoom: (bare: string) => bare === 'room@muc.example.org' }
-  const msg = (attrs: Record<string, string>, ...children: XmlElement[]) => el('message', attrs, ...children)
+  const msg = (attrs: Record<string, string>, ...children: XmlElement[]) =>
+    el('message', attrs, ...children)
 
   it('trusts a stanza-id only from the archive that owns it', () => {
     const parsed = parseMessage(
@@ -151,35 +174,81 @@ describe('reading messages', () => {
       ),
       me,
     )
-    expect(parsed).toMatchObject({ peer: 'bob@example.org', direction: 'in', originId: 'm1', archiveId: 'real', body: 'hi' })
+    expect(parsed).toMatchObject({
+      peer: 'bob@example.org',
+      direction: 'in',
+      originId: 'm1',
+      archiveId: 'real',
+      body: 'hi',
+    })
   })
 
   it('unwraps carbons and archive results only from our own account (or a room we are in)', () => {
-    const inner = msg({ from: 'me@example.org/phone', to: 'bob@example.org', type: 'chat', id: 'x' }, el('body', {}, 'from my phone'))
+    const inner = msg(
+      { from: 'me@example.org/phone', to: 'bob@example.org', type: 'chat', id: 'x' },
+      el('body', {}, 'from my phone'),
+    )
     const carbon = (from: string) =>
-      msg({ from, to: 'me@example.org/cairn' }, el('sent', { xmlns: 'urn:xmpp:carbons:2' }, el('forwarded', { xmlns: 'urn:xmpp:forward:0' }, inner)))
-    expect(parseMessage(carbon('me@example.org'), me)).toMatchObject({ via: 'carbon', direction: 'out', peer: 'bob@example.org' })
+      msg(
+        { from, to: 'me@example.org/cairn' },
+        el(
+          'sent',
+          { xmlns: 'urn:xmpp:carbons:2' },
+          el('forwarded', { xmlns: 'urn:xmpp:forward:0' }, inner),
+        ),
+      )
+    expect(parseMessage(carbon('me@example.org'), me)).toMatchObject({
+      via: 'carbon',
+      direction: 'out',
+      peer: 'bob@example.org',
+    })
     expect(parseMessage(carbon('mallory@example.org'), me)).toBeNull()
     const result = (from: string | undefined) =>
       msg(
         from ? { from } : {},
-        el('result', { xmlns: 'urn:xmpp:mam:2', queryid: 'q', id: 'A1' }, el('forwarded', { xmlns: 'urn:xmpp:forward:0' }, el('delay', { xmlns: 'urn:xmpp:delay', stamp: '2020-01-02T03:04:05Z' }), inner)),
+        el(
+          'result',
+          { xmlns: 'urn:xmpp:mam:2', queryid: 'q', id: 'A1' },
+          el(
+            'forwarded',
+            { xmlns: 'urn:xmpp:forward:0' },
+            el('delay', { xmlns: 'urn:xmpp:delay', stamp: '2020-01-02T03:04:05Z' }),
+            inner,
+          ),
+        ),
       )
-    expect(parseMessage(result(undefined), me)).toMatchObject({ via: 'archive', archiveId: 'A1', sentAt: Date.UTC(2020, 0, 2, 3, 4, 5) })
+    expect(parseMessage(result(undefined), me)).toMatchObject({
+      via: 'archive',
+      archiveId: 'A1',
+      sentAt: Date.UTC(2020, 0, 2, 3, 4, 5),
+    })
     expect(parseMessage(result('room@muc.example.org'), me)).not.toBeNull()
     expect(parseMessage(result('mallory@example.org'), me)).toBeNull()
   })
 
   it('reads group chat messages, receipts, markers and typing', () => {
     expect(
-      parseMessage(msg({ from: 'room@muc.example.org/Bob', type: 'groupchat', id: 'g' }, el('body', {}, 'hey all')), me),
+      parseMessage(
+        msg(
+          { from: 'room@muc.example.org/Bob', type: 'groupchat', id: 'g' },
+          el('body', {}, 'hey all'),
+        ),
+        me,
+      ),
     ).toMatchObject({ kind: 'group', peer: 'room@muc.example.org', sender: 'Bob' })
     expect(
       parseMessage(
-        msg({ from: 'bob@example.org/p', type: 'chat' }, el('received', { xmlns: 'urn:xmpp:receipts', id: 'r1' }), el('displayed', { xmlns: 'urn:xmpp:chat-markers:0', id: 'd1' }), el('composing', { xmlns: 'http://jabber.org/protocol/chatstates' })),
+        msg(
+          { from: 'bob@example.org/p', type: 'chat' },
+          el('received', { xmlns: 'urn:xmpp:receipts', id: 'r1' }),
+          el('displayed', { xmlns: 'urn:xmpp:chat-markers:0', id: 'd1' }),
+          el('composing', { xmlns: 'http://jabber.org/protocol/chatstates' }),
+        ),
         me,
       ),
     ).toMatchObject({ body: null, receiptFor: 'r1', displayedFor: 'd1', chatState: 'composing' })
-    expect(parseMessage(msg({ from: 'not a jid', type: 'chat' }, el('body', {}, 'x')), me)).toBeNull()
+    expect(
+      parseMessage(msg({ from: 'not a jid', type: 'chat' }, el('body', {}, 'x')), me),
+    ).toBeNull()
   })
 })
