@@ -152,6 +152,7 @@ describe('file names from contacts', () => {
         const name = safeFileName(input)
         expect(name.length).toBeGreaterThan(0)
         expect(name.length).toBeLessThanOrEqual(120)
+        // eslint-disable-next-line no-control-regex
         expect(name).not.toMatch(/[/\\<>:"|?*\u0000-\u001f]/)
         expect(name.startsWith('.')).toBe(false)
       }),
