@@ -1,7 +1,10 @@
 import { readBackupSettings, recordBackupRun } from './backup/backup-settings.js'
 import { recoverInterruptedRestore } from './backup/restore/recover.js'
+import { ChatService } from './chat/chat-service.js'
 import { runBackupInWorker } from './backup/schedule/run-in-worker.js'
 import { BackupScheduler } from './backup/schedule/scheduler.js'
+import { accountSecrets } from './keychain/account-secrets.js'
+import { osKeychain } from './keychain/keychain.js'
 import { openMailDb, type MailDb } from './mail/db/connection.js'
 import { MailService } from './mail/mail-service.js'
 import { openProfile, type Profile } from './profile/profile.js'
@@ -10,6 +13,8 @@ import { openProfile, type Profile } from './profile/profile.js'
 export interface CairnServices {
   readonly profile: Profile
   readonly mail: MailService
+  /** Chat accounts, connected while the profile is open (none until the user adds one). */
+  readonly chat: ChatService
   /** Scheduled backups, run in a worker thread; idle until backups are set up. */
   readonly backups: BackupScheduler
   close(): Promise<void>
@@ -35,11 +40,22 @@ export function openServices(profileDir: string): CairnServices {
     run: runBackupInWorker,
   })
   backups.start()
+  const chat = new ChatService(db, profile.paths, accountSecrets(osKeychain(), profile.id))
+  // A keychain that cannot be read shows as each account's connection state, not as a failed start.
+  for (const account of chat.accounts()) {
+    try {
+      chat.client(account.id).start()
+    } catch {
+      // reported when the UI asks for the account's state
+    }
+  }
   return {
     profile,
     mail,
     backups,
+    chat,
     async close() {
+      await chat.close()
       await backups.stop()
       await mail.close()
       db.close()

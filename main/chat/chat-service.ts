@@ -22,8 +22,10 @@ import type {
   ChatMessageView,
   ChatSearchHit,
   ChatServerConfig,
+  ChatStateValue,
   ChatSummary,
   ConnectionState,
+  PresenceView,
   SyncReport,
 } from './types.js'
 import { bareJid, parseAccountJid } from './xmpp/jid.js'
@@ -220,6 +222,61 @@ export class ChatService {
       off()
       await client.stop()
     }
+  }
+
+  // ---- what the UI does, by account (thin: the client does the work) ----
+
+  sendText(accountId: number, to: string, text: string): { messageId: number; chatId: number } {
+    return this.client(accountId).sendText(to, text)
+  }
+
+  sendFile(
+    accountId: number,
+    to: string,
+    path: string,
+  ): Promise<{ messageId: number; chatId: number }> {
+    return this.client(accountId).sendFile(to, path)
+  }
+
+  markRead(chatId: number): void {
+    const chat = getChat(this.db, chatId)
+    if (chat) this.client(chat.accountId).markRead(chatId)
+  }
+
+  setTyping(accountId: number, to: string, state: ChatStateValue): void {
+    this.client(accountId).setTyping(to, state)
+  }
+
+  loadOlder(chatId: number, count = 50): Promise<{ added: number; complete: boolean }> {
+    const chat = getChat(this.db, chatId)
+    if (!chat) return Promise.reject(new CairnError('NOT_FOUND', 'This chat no longer exists.'))
+    return this.client(chat.accountId).loadOlder(chatId, count)
+  }
+
+  downloadAttachment(accountId: number, attachmentId: number): Promise<string> {
+    return this.client(accountId).downloadAttachment(attachmentId)
+  }
+
+  addContact(accountId: number, jid: string, name?: string): Promise<void> {
+    return this.client(accountId).addContact(jid, name)
+  }
+
+  answerSubscription(accountId: number, jid: string, accept: boolean): void {
+    const client = this.client(accountId)
+    if (accept) client.acceptSubscription(jid)
+    else client.refuseSubscription(jid)
+  }
+
+  joinRoom(accountId: number, room: string, nick: string): Promise<number> {
+    return this.client(accountId).joinRoom(room, nick)
+  }
+
+  leaveRoom(accountId: number, room: string): Promise<void> {
+    return this.client(accountId).leaveRoom(room)
+  }
+
+  presence(accountId: number, jid: string): PresenceView {
+    return this.client(accountId).presenceOf(jid)
   }
 
   listChats(accountId?: number): ChatSummary[] {

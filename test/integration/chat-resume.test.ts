@@ -104,9 +104,9 @@ describe('stream management (XEP-0198) and reconnection', () => {
   }, 180_000)
 
   it('reports the state of an account that cannot connect, and retries with growing waits', async () => {
-    const states: { status: string; retryAt?: number }[] = []
+    const states: { status: string; retryAt?: number; at: number }[] = []
     const off = alice.client.events.on('state', (s) =>
-      states.push(s as { status: string; retryAt?: number }),
+      states.push({ ...(s as { status: string; retryAt?: number }), at: Date.now() }),
     )
     await server.kill()
     await until(
@@ -116,6 +116,10 @@ describe('stream management (XEP-0198) and reconnection', () => {
     )
     const waits = states.filter((s) => s.status === 'waiting')
     expect(waits[0]).toMatchObject({ status: 'waiting', error: { code: 'CHAT_UNREACHABLE' } })
+    // Each wait is longer than the one before (doubling, with at most ±25% jitter).
+    const delays = waits.slice(0, 4).map((w) => (w.retryAt as number) - w.at)
+    for (let i = 1; i < delays.length; i++)
+      expect(delays[i]).toBeGreaterThan(delays[i - 1] as number)
     await server.start()
     await until(() => alice.client.connection.status === 'online', 'alice reconnected', 30_000)
     off()
