@@ -1107,9 +1107,20 @@ export class ChatClient {
     } else if (nick) {
       if (room.occupants.size < 10_000) room.occupants.add(nick)
       if (self) {
+        room.joined = true
+        if (nick !== room.nick) {
+          room.nick = nick // the room may change the nickname we asked for
+          setRoom(this.options.db, room.chatId, { nick, joined: true })
+        }
+        const joined = () => {
+          room.join?.resolve()
+          room.join = undefined
+          this.sendQueued()
+        }
         if (codes.has('201')) {
-          // We created the room: accept the default configuration (an "instant room", XEP-0045 §10.1.2).
-          void this.session
+          // We created the room, and it stays locked to others until configured:
+          // accept the defaults (an "instant room", XEP-0045 §10.1.2) before saying we are in.
+          this.session
             .iq(
               el(
                 'iq',
@@ -1121,16 +1132,10 @@ export class ChatClient {
                 ),
               ),
             )
-            .catch(() => undefined)
+            .then(joined, joined)
+        } else {
+          joined()
         }
-        room.joined = true
-        if (nick !== room.nick) {
-          room.nick = nick // the room may change the nickname we asked for
-          setRoom(this.options.db, room.chatId, { nick, joined: true })
-        }
-        room.join?.resolve()
-        room.join = undefined
-        this.sendQueued()
       }
     }
     this.events.emit('room', {

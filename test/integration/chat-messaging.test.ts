@@ -100,6 +100,21 @@ describe('one-to-one chat between two Cairn profiles (real Prosody)', () => {
     await until(() => state(alice, messageId) === 'read', 'a read marker')
   })
 
+  it('finds chat messages by full-text search, with the mail search’s rules (last word a prefix, no operators)', async () => {
+    bob.client.sendText(alice.jid, 'The quarterly Zeppelin review is on Thursday')
+    await until(() => alice.chat.search('zeppelin', 5).length === 1, 'the message indexed')
+    const [hit] = alice.chat.search('quarterly zepp', 5)
+    expect(hit).toMatchObject({
+      peer: bob.jid,
+      sender: bob.jid,
+      direction: 'in',
+      accountId: alice.accountId,
+    })
+    expect(hit?.snippet).toContain('Zeppelin review')
+    expect(alice.chat.search('zeppelin NOT review', 5)).toEqual([]) // "NOT" is a word here, not an operator
+    expect(alice.chat.search('', 5)).toEqual([])
+  })
+
   it('reports the other side typing (XEP-0085) without storing anything', async () => {
     const before = count(bob.db, 'SELECT count(*) AS n FROM chat_messages')
     const typing = new Promise<string>((resolve) => {
