@@ -1,29 +1,21 @@
-import { readFileSync, statSync } from 'node:fs'
-import { basename } from 'node:path'
 import { storeAttachment } from '../mail/attachment-store.js'
 import type { MailDb } from '../mail/db/connection.js'
 import { Emitter } from '../shared/emitter.js'
 import { CairnError, describeError, isCairnError } from '../shared/errors.js'
-import {
-  downloadToStore,
-  fileNameFromUrl,
-  mimeTypeOf,
-  safeFileName,
-  uploadToSlot,
-} from './files.js'
+import { downloadToStore, fileNameFromUrl, mimeTypeOf } from './files.js'
 import { PresenceTracker } from './presence-tracker.js'
+import { Rooms } from './rooms.js'
+import { applyRosterPush, fetchRoster } from './roster-sync.js'
+import { Uploader } from './upload.js'
 import { parseMessage, type IncomingMessage } from './protocol/incoming.js'
 import {
   archiveQuery,
   chatMessage,
   chatState,
   displayedMarker,
-  mucJoin,
   presence,
   receipt,
-  rosterGet,
   rosterSet,
-  uploadSlotRequest,
 } from './protocol/outgoing.js'
 import { discoverEndpoints, type SrvLookup } from './server-discovery.js'
 import { atomically, cached } from './store/statements.js'
@@ -34,7 +26,6 @@ import {
   isArchiveComplete,
   joinedRooms,
   setArchiveComplete,
-  setRoom,
 } from './store/chats.js'
 import {
   addAttachment,
@@ -49,16 +40,7 @@ import {
   setAttachmentStored,
   storeChatMessage,
 } from './store/messages.js'
-import {
-  removeRosterItem,
-  replaceRoster,
-  setArchiveCursor,
-  setIncomingRequest,
-  setRosterVersion,
-  syncState,
-  upsertRosterItem,
-  type RosterItem,
-} from './store/roster.js'
+import { setArchiveCursor, setIncomingRequest, syncState } from './store/roster.js'
 import type {
   ChatAccount,
   ChatStateValue,
@@ -122,14 +104,6 @@ const NOT_RETRYABLE = new Set([
   'CHAT_NO_XMPP',
 ])
 
-interface Room {
-  chatId: number
-  nick: string
-  joined: boolean
-  occupants: Set<string>
-  join?: { resolve: () => void; reject: (error: Error) => void }
-}
-
 /**
  * One chat account, connected: the XMPP session with reconnection and
  * backoff, and everything that flows through it into the store: messages
@@ -143,7 +117,7 @@ export class ChatClient {
   readonly jid: Jid
   private readonly session: XmppSession
   private readonly presences: PresenceTracker
-  private readonly rooms = new Map<string, Room>()
+  private readonly rooms: Rooms
   private readonly inFlight = new Map<string, number>() // origin id → message id
   private readonly archiveCollectors = new Map<string, IncomingMessage[]>()
   private state: ConnectionState = { status: 'offline' }
@@ -157,6 +131,7 @@ export class ChatClient {
   private mode: 'full' | 'send' | 'probe' = 'full'
   private readonly downloads = new Set<Promise<void>>()
   private readonly chatKinds = new Map<string, 'direct' | 'group'>()
+  private readonly uploader: Uploader
 
   constructor(private readonly options: ChatClientOptions) {
     const jid = parseAccountJid(options.account.jid)
@@ -172,6 +147,18 @@ export class ChatClient {
       trust: { ca: config.ca, trustedFingerprint: config.trustedFingerprint },
       timeoutMs: options.timeoutMs,
       keepaliveMs: options.keepaliveMs,
+    })
+    this.rooms = new Rooms({
+      session: this.session,
+      db: options.db,
+      accountId: options.account.id,
+      timeoutMs: options.timeoutMs ?? 20_000,
+      emit: (event) => this.events.emit('room', event),
+      entered: () => this.sendQueued(),
+    })
+    this.uploader = new Uploader(this.session, jid.domain, {
+      ca: config.ca,
+      trustedFingerprint: config.trustedFingerprint,
     })
     this.presences = new PresenceTracker((jids) => this.events.emit('presence', { jids }))
     this.session.events.on('stanza', (stanza) => this.onStanza(stanza))
@@ -316,7 +303,7 @@ export class ChatClient {
 
   private onOffline(error: CairnError | null): void {
     this.live = false
-    for (const room of this.rooms.values()) room.occupants.clear()
+    this.rooms.clearOccupants()
     if (error && this.running) this.scheduleReconnect(error)
     else if (!this.running) this.setState({ status: 'offline' })
   }
@@ -377,7 +364,7 @@ export class ChatClient {
     const { chatId, messageId } = db.transaction(() => {
       const chatId = ensureChat(db, this.accountId, to, group ? 'group' : 'direct')
       const sender = group
-        ? (this.rooms.get(to)?.nick ?? getChat(db, chatId)?.nick ?? this.jid.local)
+        ? (this.rooms.nick(to) ?? getChat(db, chatId)?.nick ?? this.jid.local)
         : this.own
       const { id } = storeChatMessage(db, {
         chatId,
@@ -409,33 +396,8 @@ export class ChatClient {
 
   /** Upload a file (XEP-0363) and send its address as a message. */
   async sendFile(peer: string, path: string): Promise<{ messageId: number; chatId: number }> {
-    const size = statSync(path).size
-    const name = safeFileName(basename(path))
-    const type = mimeTypeOf(name)
-    const service = await this.uploadService(size)
-    const slot = await this.session.iq(uploadSlotRequest(service, { name, size, type }))
-    const slotElement = slot.child('slot', NS.upload)
-    const put = slotElement?.child('put')
-    const get = slotElement?.child('get')?.attrs.url
-    if (!put?.attrs.url || !get)
-      throw new CairnError(
-        'CHAT_UPLOAD_FAILED',
-        'The server did not give an upload address; the file was not sent.',
-      )
-    const headers: Record<string, string> = {}
-    for (const header of put.elements('header')) {
-      const headerName = header.attrs.name ?? ''
-      // XEP-0363 §5: only these may be passed on; anything else could smuggle credentials.
-      if (/^(authorization|cookie|expires)$/i.test(headerName))
-        headers[headerName] = header.text().replace(/[\r\n]/g, '')
-    }
-    const bytes = readFileSync(path)
-    const config = this.options.account.config
-    await uploadToSlot(put.attrs.url, headers, bytes, type, {
-      ca: config.ca,
-      trustedFingerprint: config.trustedFingerprint,
-    })
-    const sent = this.sendText(peer, get, { url: get })
+    const { url, name, type, bytes } = await this.uploader.upload(path)
+    const sent = this.sendText(peer, url, { url })
     const db = this.options.db
     const attachment = cached<[number], { id: number }>(
       db,
@@ -519,7 +481,7 @@ export class ChatClient {
   private sendQueued(): void {
     for (const row of queuedMessages(this.options.db, this.accountId)) {
       if (this.inFlight.has(row.origin_id)) continue
-      if (row.kind === 'group' && !this.rooms.get(row.peer)?.joined) continue
+      if (row.kind === 'group' && !this.rooms.isJoined(row.peer)) continue
       this.transmit(row.id, row.origin_id, row.peer, row.body, row.kind === 'group', row.url)
     }
   }
@@ -619,10 +581,9 @@ export class ChatClient {
       }
       return false
     }
-    const room = message.kind === 'group' ? this.rooms.get(message.peer) : undefined
     let direction = message.direction
     if (message.kind === 'group') {
-      const nick = room?.nick ?? findChat(db, this.accountId, message.peer)?.nick
+      const nick = this.rooms.nick(message.peer) ?? findChat(db, this.accountId, message.peer)?.nick
       direction = nick !== undefined && nick !== null && message.sender === nick ? 'out' : 'in'
     }
     if (message.receiptFor && message.kind === 'direct' && direction === 'in') {
@@ -895,11 +856,7 @@ export class ChatClient {
     if (!from) return
     const bare = bareJid(from)
     const type = stanza.attrs.type ?? 'available'
-    const room = this.rooms.get(bare)
-    if (room) {
-      this.onRoomPresence(room, bare, from.resource, stanza, type)
-      return
-    }
+    if (this.rooms.onPresence(bare, from.resource, stanza, type)) return
     const db = this.options.db
     switch (type) {
       case 'subscribe':
@@ -930,40 +887,12 @@ export class ChatClient {
   }
 
   private async fetchRoster(): Promise<void> {
-    const db = this.options.db
-    const version = syncState(db, this.accountId).roster_version
-    const answer = await this.session.iq(rosterGet(version))
-    const query = answer.child('query', NS.roster)
-    if (!query) return // unchanged since `version`
-    const items = query
-      .elements('item')
-      .map(readRosterItem)
-      .filter((i): i is RosterItem => i !== null)
-    db.transaction(() => {
-      replaceRoster(db, this.accountId, items)
-      setRosterVersion(db, this.accountId, query.attrs.ver ?? null)
-    })()
-    this.events.emit('roster', { changed: items.map((i) => i.jid) })
+    const changed = await fetchRoster(this.session, this.options.db, this.accountId)
+    if (changed.length > 0) this.events.emit('roster', { changed })
   }
 
   private onRosterPush(iq: XmlElement): null {
-    const from = iq.attrs.from
-    if (from !== undefined && toBare(from) !== this.own)
-      throw new Error('roster push from a stranger')
-    const query = iq.child('query', NS.roster)
-    const db = this.options.db
-    const changed: string[] = []
-    for (const element of query?.elements('item') ?? []) {
-      const jid = toBare(element.attrs.jid)
-      if (!jid) continue
-      if (element.attrs.subscription === 'remove') removeRosterItem(db, this.accountId, jid)
-      else {
-        const item = readRosterItem(element)
-        if (item) upsertRosterItem(db, this.accountId, item)
-      }
-      changed.push(jid)
-    }
-    if (query?.attrs.ver !== undefined) setRosterVersion(db, this.accountId, query.attrs.ver)
+    const changed = applyRosterPush(iq, this.options.db, this.accountId, this.own)
     this.events.emit('roster', { changed })
     return null
   }
@@ -1006,223 +935,29 @@ export class ChatClient {
     await this.session.iq(rosterSet(bare, null, true))
   }
 
-  // ---- group chats (XEP-0045) ---------------------------------------------------------
+  // ---- group chats (XEP-0045): see rooms.ts ------------------------------------------
 
   /** Join a room with a nickname; history since the last stored message comes with it. */
   joinRoom(roomJid: string, nick: string): Promise<number> {
-    const room = toBare(roomJid)
-    const cleanNick = nick.normalize('NFC').trim()
-    if (
-      !room ||
-      !parseJid(`${room}/${cleanNick}`) ||
-      cleanNick.length === 0 ||
-      cleanNick.length > 100
-    )
-      return Promise.reject(
-        new CairnError('INVALID_ARGUMENT', `Cannot join "${roomJid}" as "${nick}".`),
-      )
-    const db = this.options.db
-    const chatId = ensureChat(db, this.accountId, room, 'group')
-    setRoom(db, chatId, { nick: cleanNick, joined: true })
-    const last = getChat(db, chatId)?.lastMessageAt
-    const state: Room = { chatId, nick: cleanNick, joined: false, occupants: new Set() }
-    this.rooms.set(room, state)
-    return new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        state.join = undefined
-        reject(new CairnError('CHAT_TIMEOUT', `The room ${room} did not answer.`))
-      }, this.options.timeoutMs ?? 20_000)
-      state.join = {
-        resolve: () => {
-          clearTimeout(timer)
-          resolve(chatId)
-        },
-        reject: (error) => {
-          clearTimeout(timer)
-          reject(error)
-        },
-      }
-      try {
-        this.session.send(
-          mucJoin(room, cleanNick, last ? { since: last - 1000 } : { maxstanzas: 50 }),
-        )
-      } catch (error) {
-        clearTimeout(timer)
-        reject(error as Error)
-      }
-    })
+    return this.rooms.join(roomJid, nick)
   }
 
-  async leaveRoom(roomJid: string): Promise<void> {
-    const room = toBare(roomJid)
-    const state = room ? this.rooms.get(room) : undefined
-    if (!room || !state) return
-    setRoom(this.options.db, state.chatId, { nick: state.nick, joined: false })
-    if (this.session.online) this.session.send(presence('unavailable', `${room}/${state.nick}`))
-    this.rooms.delete(room)
-    this.events.emit('room', { chatId: state.chatId, room, joined: false, occupants: [] })
+  leaveRoom(roomJid: string): Promise<void> {
+    return this.rooms.leave(roomJid)
   }
 
   occupants(roomJid: string): string[] {
-    const room = toBare(roomJid)
-    return room ? [...(this.rooms.get(room)?.occupants ?? [])].sort() : []
-  }
-
-  private onRoomPresence(
-    room: Room,
-    bare: string,
-    nick: string,
-    stanza: XmlElement,
-    type: string,
-  ): void {
-    if (type === 'error') {
-      const error = new CairnError(
-        'CHAT_REJECTED',
-        `The room ${bare} refused to let you in (${stanza.child('error')?.elements()[0]?.name ?? 'error'}).`,
-      )
-      room.join?.reject(error)
-      room.join = undefined
-      this.rooms.delete(bare)
-      this.events.emit('room', {
-        chatId: room.chatId,
-        room: bare,
-        joined: false,
-        occupants: [],
-        error: error.message,
-      })
-      return
-    }
-    const x = stanza.child('x', NS.mucUser)
-    const codes = new Set((x?.elements('status') ?? []).map((s) => s.attrs.code))
-    const self = codes.has('110')
-    if (type === 'unavailable') {
-      room.occupants.delete(nick)
-      const newNick = x?.child('item')?.attrs.nick
-      if (self && codes.has('303') && newNick) {
-        room.nick = newNick
-        setRoom(this.options.db, room.chatId, { nick: newNick, joined: true })
-      } else if (self) {
-        room.joined = false
-      }
-    } else if (nick) {
-      if (room.occupants.size < 10_000) room.occupants.add(nick)
-      if (self) {
-        room.joined = true
-        if (nick !== room.nick) {
-          room.nick = nick // the room may change the nickname we asked for
-          setRoom(this.options.db, room.chatId, { nick, joined: true })
-        }
-        const joined = () => {
-          room.join?.resolve()
-          room.join = undefined
-          this.sendQueued()
-        }
-        if (codes.has('201')) {
-          // We created the room, and it stays locked to others until configured:
-          // accept the defaults (an "instant room", XEP-0045 §10.1.2) before saying we are in.
-          this.session
-            .iq(
-              el(
-                'iq',
-                { type: 'set', to: bare },
-                el(
-                  'query',
-                  { xmlns: NS.mucOwner },
-                  el('x', { xmlns: NS.dataForms, type: 'submit' }),
-                ),
-              ),
-            )
-            .then(joined, joined)
-        } else {
-          joined()
-        }
-      }
-    }
-    this.events.emit('room', {
-      chatId: room.chatId,
-      room: bare,
-      joined: room.joined,
-      occupants: [...room.occupants],
-    })
+    return this.rooms.occupants(roomJid)
   }
 
   /** Change our nickname in a room (XEP-0045 §7.6). */
   changeNick(roomJid: string, nick: string): void {
-    const room = toBare(roomJid)
-    if (!room || !this.rooms.has(room))
-      throw new CairnError('INVALID_ARGUMENT', `Not in the room ${roomJid}.`)
-    this.session.send(presence(undefined, `${room}/${nick.trim()}`))
-  }
-
-  // ---- HTTP upload discovery ----------------------------------------------------------
-
-  private uploadServiceJid: string | null = null
-
-  private async uploadService(size: number): Promise<string> {
-    if (this.uploadServiceJid) return this.uploadServiceJid
-    const items = await this.session.iq(discoItems(this.jid.domain))
-    const candidates = [
-      this.jid.domain,
-      ...(items.child('query', NS.discoItems)?.elements('item') ?? []).map(
-        (i) => i.attrs.jid ?? '',
-      ),
-    ]
-    for (const jid of candidates.filter(Boolean).slice(0, 50)) {
-      try {
-        const info = await this.session.iq(discoInfo(jid))
-        const query = info.child('query', NS.discoInfo)
-        if (!query?.elements('feature').some((f) => f.attrs.var === NS.upload)) continue
-        const max = query
-          .elements('x', NS.dataForms)
-          .flatMap((x) => x.elements('field'))
-          .find((f) => f.attrs.var === 'max-file-size')
-          ?.childText('value')
-        if (max && Number(max) < size)
-          throw new CairnError(
-            'CHAT_UPLOAD_FAILED',
-            `The file is larger than the server accepts (${max} bytes).`,
-          )
-        this.uploadServiceJid = jid
-        return jid
-      } catch (error) {
-        if (isCairnError(error, 'CHAT_UPLOAD_FAILED')) throw error
-      }
-    }
-    throw new CairnError(
-      'CHAT_UPLOAD_FAILED',
-      `The chat server ${this.jid.domain} offers no file upload (XEP-0363).`,
-    )
-  }
-}
-
-function readRosterItem(element: XmlElement): RosterItem | null {
-  const jid = toBare(element.attrs.jid)
-  if (!jid) return null
-  const subscription =
-    (['none', 'to', 'from', 'both'] as const).find((s) => s === element.attrs.subscription) ??
-    'none'
-  return {
-    jid,
-    name: (element.attrs.name ?? '').slice(0, 200),
-    subscription,
-    ask: element.attrs.ask === 'subscribe',
-    groups: element
-      .elements('group')
-      .map((g) => g.text().slice(0, 100))
-      .slice(0, 50),
+    this.rooms.changeNick(roomJid, nick)
   }
 }
 
 function rosterEnableCarbons(): XmlElement {
   return elIq('set', undefined, 'enable', NS.carbons)
-}
-
-function discoItems(to: string): XmlElement {
-  return elIq('get', to, 'query', NS.discoItems)
-}
-
-function discoInfo(to: string): XmlElement {
-  return elIq('get', to, 'query', NS.discoInfo)
 }
 
 function elIq(
