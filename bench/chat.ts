@@ -4,8 +4,9 @@
  * - archive sync: a fresh profile fetches and stores a 50,000-message
  *   server archive (MAM); reference: the same archive read by a bare XMPP
  *   session that stores nothing (the server's own ceiling);
- * - send → receive latency between two connected profiles, p50/p95;
- *   reference: two bare sessions;
+ * - send → receive latency between two connected profiles, p50/p95, one
+ *   message at a time 20 ms apart (Cairn's include what it really sends:
+ *   delivery receipts, stored by the server too); reference: two bare sessions;
  * - memory (RSS) of a process holding a profile with 500 contacts online
  *   and 200 conversations open.
  * Targets (issue 12): sync ≥ 2,000 msg/s, p95 ≤ 50 ms on loopback, RSS ≤ 250 MB.
@@ -32,6 +33,8 @@ import { fmt, percentile, printTable, rng, sentence, wordSource } from './suppor
 
 const ARCHIVE = Number(process.env.CAIRN_BENCH_CHAT_ARCHIVE ?? 50_000)
 const LATENCY_ROUNDS = 300
+/** A pause between probes, as between real messages: latency, not the server's backlog. */
+const LATENCY_GAP_MS = 20
 const PASSWORD = 'bench-password'
 
 /** The bench measures chat, not the keychain: secrets stay in memory here. */
@@ -154,6 +157,7 @@ async function latency(server: ProsodyServer, work: string) {
     a.sendText('dave@localhost', `latency probe ${i}`)
     await arrived
     cairn.push(Number(process.hrtime.bigint() - t0) / 1e6)
+    await new Promise((r) => setTimeout(r, LATENCY_GAP_MS))
   }
   await carol.close()
   await dave.close()
@@ -181,6 +185,7 @@ async function latency(server: ProsodyServer, work: string) {
     )
     await arrived
     reference.push(Number(process.hrtime.bigint() - t0) / 1e6)
+    await new Promise((r) => setTimeout(r, LATENCY_GAP_MS))
   }
   await Promise.all([x.close(), y.close()])
   cairn.sort((p, q) => p - q)
