@@ -420,26 +420,38 @@ export class ChatClient {
     const current = this.messageState(messageId)
     if (current && current !== 'queued' && current !== 'failed') return Promise.resolve()
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        off()
-        reject(
-          new CairnError(
-            'CHAT_TIMEOUT',
-            'The chat server did not confirm the message in time; it stays queued and is sent on the next connection.',
+      const finish = (error?: CairnError) => {
+        clearTimeout(timer)
+        offState()
+        offMessage()
+        if (error) reject(error)
+        else resolve()
+      }
+      const timer = setTimeout(
+        () =>
+          finish(
+            new CairnError(
+              'CHAT_TIMEOUT',
+              'The chat server did not confirm the message in time; it stays queued and is sent on the next connection.',
+            ),
           ),
-        )
-      }, timeoutMs)
-      const off = this.events.on('messageState', (event) => {
+        timeoutMs,
+      )
+      const offMessage = this.events.on('messageState', (event) => {
         if (event.messageId !== messageId) return
-        if (event.state === 'failed') {
-          clearTimeout(timer)
-          off()
-          reject(new CairnError('CHAT_REJECTED', 'The chat server refused the message.'))
-        } else if (event.state !== 'queued') {
-          clearTimeout(timer)
-          off()
-          resolve()
-        }
+        if (event.state === 'failed')
+          finish(new CairnError('CHAT_REJECTED', 'The chat server refused the message.'))
+        else if (event.state !== 'queued') finish()
+      })
+      // Connected once (the command line): a lost connection will not come back to confirm it.
+      const offState = this.events.on('state', (state) => {
+        if (state.status === 'failed' || (state.status === 'offline' && !this.running))
+          finish(
+            new CairnError(
+              'CHAT_NOT_CONNECTED',
+              'The connection closed before the server confirmed the message; it stays queued and is sent on the next connection.',
+            ),
+          )
       })
     })
   }

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PASSWORD } from '../support/chat'
 import { runCli } from '../support/cli'
+import { startFakeXmpp } from '../support/fake-xmpp'
 import { useRealKeychain } from '../support/keyring'
 import { startProsody, type ProsodyServer } from '../support/prosody'
 import { tempDir } from '../support/temp'
@@ -129,6 +130,60 @@ describe('cairn chat', () => {
     const own = await runCli(['chat', 'history', '--profile', a, '--with', 'bob@localhost'])
     expect(own.stdout).toMatch(/me: hello from the command line .* \[(sent|delivered)\]/)
   }, 120_000)
+
+  it('exits 1 and keeps the message queued when the connection drops before the server confirms it', async () => {
+    const fake = await startFakeXmpp({
+      ca: server.ca,
+      script: () => undefined,
+      onData: (data, connection) => {
+        if (data.includes('<message')) connection.cut()
+      },
+    })
+    const profile = join(tempDir(), 'p')
+    const added = await runCli(
+      [
+        'chat',
+        'account',
+        'add',
+        '--profile',
+        profile,
+        '--jid',
+        'alice@localhost',
+        '--password-stdin',
+        '--server',
+        `127.0.0.1:${fake.port}`,
+        '--ca',
+        server.ca.caFile,
+      ],
+      { input: 'any\n' },
+    )
+    expect(added.code, added.stderr).toBe(0)
+    const sent = await runCli([
+      'chat',
+      'send',
+      '--profile',
+      profile,
+      '--to',
+      'bob@localhost',
+      '--text',
+      'never confirmed',
+    ])
+    expect(sent.code).toBe(1)
+    expect(sent.stderr).toMatch(/closed before the server confirmed the message; it stays queued/)
+    const history = await runCli([
+      'chat',
+      'history',
+      '--profile',
+      profile,
+      '--with',
+      'bob@localhost',
+      '--json',
+    ])
+    expect(JSON.parse(history.stdout).messages).toMatchObject([
+      { body: 'never confirmed', state: 'queued' },
+    ])
+    await fake.close()
+  })
 
   it('explains usage mistakes', async () => {
     const profile = join(tempDir(), 'p')

@@ -23,6 +23,8 @@ export async function startFakeXmpp(options: {
   ca: TestCa
   offerTls?: boolean
   script: (connection: FakeConnection, index: number) => void | Promise<void>
+  /** Sees what the client sends once online (before the automatic IQ answers). */
+  onData?: (data: string, connection: FakeConnection) => void
 }): Promise<{ port: number; connections: number; plaintext(): string; close(): Promise<void> }> {
   const key = readFileSync(options.ca.keyFile)
   const cert = readFileSync(options.ca.certFile)
@@ -103,6 +105,8 @@ export async function startFakeXmpp(options: {
           setTimeout(() => void options.script(connection, index), 50)
           return
         }
+        options.onData?.(buffer, connection)
+        if (socket.destroyed) return
         // online: answer every IQ with an empty result, so the client never waits.
         for (const match of buffer.matchAll(/<iq[^>]*type='(?:get|set)'[^>]*>/g)) {
           const id = /id='([^']+)'/.exec(match[0])?.[1]
