@@ -167,6 +167,29 @@ describe('chat accounts', () => {
     profile.close()
   })
 
+  it('connects with direct TLS (XEP-0368) when asked, with the same certificate checks', async () => {
+    const { profile, db, chat } = open()
+    const direct = `127.0.0.1:${server.directTlsPort}`
+    await expect(
+      chat.addAccount({
+        jid: 'bob@localhost',
+        password: PASSWORD,
+        server: direct,
+        directTls: true,
+      }),
+    ).rejects.toBeInstanceOf(UntrustedCertificateError)
+    const account = await chat.addAccount({
+      jid: 'bob@localhost',
+      password: PASSWORD,
+      server: direct,
+      directTls: true,
+      ca: ca(),
+    })
+    expect(account.config).toMatchObject({ port: server.directTlsPort, directTls: true })
+    db.close()
+    profile.close()
+  })
+
   it('finds the server through SRV records when none is given', async () => {
     const { profile, db, chat } = open()
     const account = await chat.addAccount({ jid: 'bob@localhost', password: PASSWORD, ca: ca() })

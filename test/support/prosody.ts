@@ -51,6 +51,8 @@ export function makeTestCa(dir: string, names: string[] = [DOMAIN, MUC_DOMAIN, U
 export interface ProsodyServer {
   readonly dir: string
   readonly port: number
+  /** XEP-0368 direct TLS (xmpps) port. */
+  readonly directTlsPort: number
   readonly httpsPort: number
   readonly ca: TestCa
   readonly domain: string
@@ -106,6 +108,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   const ca = makeTestCa(dir)
   const port = await freePort()
   const httpsPort = await freePort()
+  const directTlsPort = await freePort()
   const config = join(dir, 'prosody.cfg.lua')
   writeFileSync(
     config,
@@ -117,7 +120,7 @@ data_path = "${dir}/data"
 log = { { levels = { min = "info" }, to = "file", filename = "${dir}/prosody.log" } }
 interfaces = { "127.0.0.1" }
 c2s_ports = { ${port} }
-c2s_direct_tls_ports = { }
+c2s_direct_tls_ports = { ${directTlsPort} }
 s2s_ports = { }
 http_ports = { }
 https_ports = { ${httpsPort} }
@@ -167,9 +170,8 @@ Component "${UPLOAD_DOMAIN}" "http_file_share"
     )
     exited.catch(() => undefined)
     for (let i = 0; i < 200; i++) {
-      if (await portOpen(port)) {
-        if (await portOpen(httpsPort)) return
-      }
+      if ((await portOpen(port)) && (await portOpen(httpsPort)) && (await portOpen(directTlsPort)))
+        return
       if (proc.exitCode !== null) await exited
       await new Promise((r) => setTimeout(r, 50))
     }
@@ -197,6 +199,7 @@ Component "${UPLOAD_DOMAIN}" "http_file_share"
   return {
     dir,
     port,
+    directTlsPort,
     httpsPort,
     ca,
     domain: DOMAIN,
