@@ -792,8 +792,23 @@ export class ChatClient {
       }
       after = newest
     }
+    let start: number | undefined
     for (;;) {
-      const page = await this.archivePage({ after, max: this.options.archivePageSize ?? 250 })
+      const page = await this.archivePage({
+        after,
+        start,
+        max: this.options.archivePageSize ?? 250,
+      })
+      if (page.missing) {
+        // Continue from the newest message stored instead (a little overlap; duplicates are dropped).
+        const newest = cached<[number], { t: number | null }>(
+          db,
+          'SELECT max(m.sent_at) AS t FROM chat_messages m JOIN chats c ON c.id = m.chat_id WHERE c.account_id = ?',
+        ).get(this.accountId)?.t
+        after = null
+        start = newest ? newest - 60_000 : undefined
+        continue
+      }
       db.transaction(() => {
         for (const message of page.messages)
           if (this.ingest(message, 'end', this.firstSync)) stored++
@@ -812,6 +827,7 @@ export class ChatClient {
   private async archivePage(query: {
     with?: string
     to?: string
+    start?: number
     after?: string | null
     before?: string | null
     max: number
@@ -820,7 +836,19 @@ export class ChatClient {
     const collected: IncomingMessage[] = []
     this.archiveCollectors.set(queryId, collected)
     try {
-      const answer = await this.session.iq(archiveQuery({ queryId, ...query }), 60_000)
+      let answer: XmlElement
+      try {
+        answer = await this.session.iq(archiveQuery({ queryId, ...query }), 60_000)
+      } catch (error) {
+        const condition = (error as { condition?: string }).condition
+        // A server (or room) without an archive: there is simply no history to fetch.
+        if (condition === 'feature-not-implemented' || condition === 'service-unavailable')
+          return { messages: [], complete: true, first: null, last: null, missing: false }
+        // The id we continue from is gone (the archive expired it): say so, the caller restarts by time.
+        if (condition === 'item-not-found' && (query.after || query.before))
+          return { messages: [], complete: false, first: null, last: null, missing: true }
+        throw error
+      }
       const fin = answer.child('fin', NS.mam)
       const set = fin?.child('set', NS.rsm)
       return {
@@ -828,6 +856,7 @@ export class ChatClient {
         complete: fin?.attrs.complete === 'true',
         first: set?.childText('first') ?? null,
         last: set?.childText('last') ?? null,
+        missing: false,
       }
     } finally {
       this.archiveCollectors.delete(queryId)

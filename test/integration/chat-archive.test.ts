@@ -14,6 +14,7 @@ beforeAll(async () => {
   server = await startProsody()
   server.register('alice', PASSWORD)
   server.register('bob', PASSWORD)
+  server.register('carol', PASSWORD)
   const start = Math.floor(Date.now() / 1000) - N
   // Several per second, as a busy conversation has: order must come from the archive, not the clock.
   server.seedArchive(
@@ -82,4 +83,34 @@ describe('history from the server archive (MAM, XEP-0313)', () => {
       await alice.close()
     }
   }, 300_000)
+
+  it('continues by time when the archive no longer knows the id it continued from (expired), with no doubles', async () => {
+    const seed = (ids: number[], when: number) =>
+      server.seedArchive(
+        'carol',
+        ids.map((i) => ({
+          with: 'bob@localhost',
+          from: 'bob@localhost/phone',
+          to: 'carol@localhost',
+          id: `c-${i}`,
+          body: `carol message ${i}`,
+          when,
+        })),
+      )
+    const now = Math.floor(Date.now() / 1000)
+    seed([0, 1, 2, 3, 4], now - 100)
+    const carol = await chatProfile(server, 'carol')
+    try {
+      expect((await carol.chat.syncOnce(carol.accountId)).stored).toBe(5)
+      carol.db.prepare(`UPDATE chat_sync SET archive_last_id = 'expired-id'`).run()
+      seed([5, 6, 7], now)
+      expect((await carol.chat.syncOnce(carol.accountId)).stored).toBe(3)
+      const chat = findChat(carol.db, carol.accountId, 'bob@localhost')!
+      expect(chatHistory(carol.db, chat.id, { limit: 100 }).map((m) => m.body)).toEqual(
+        Array.from({ length: 8 }, (_, i) => `carol message ${i}`),
+      )
+    } finally {
+      await carol.close()
+    }
+  })
 })

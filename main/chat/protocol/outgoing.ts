@@ -61,12 +61,18 @@ export function archiveQuery(options: {
   queryId: string
   to?: string
   with?: string
+  /** Only messages from this time on (ms since 1970). */
+  start?: number
   after?: string | null
   before?: string | null
   max: number
 }): XmlElement {
   const fields = [el('field', { var: 'FORM_TYPE', type: 'hidden' }, el('value', {}, NS.mam))]
   if (options.with) fields.push(el('field', { var: 'with' }, el('value', {}, options.with)))
+  if (options.start !== undefined)
+    fields.push(
+      el('field', { var: 'start' }, el('value', {}, new Date(options.start).toISOString())),
+    )
   const rsm = el('set', { xmlns: NS.rsm }, el('max', {}, String(options.max)))
   if (options.after) rsm.append(el('after', {}, options.after))
   if (options.before !== undefined && options.before !== null)
