@@ -43,5 +43,9 @@ if [ -z "${CAIRN_TEST_MOTO_PYTHON:-}" ]; then
   echo "No Python with moto (the S3 destination tests need moto 5's S3 server; set CAIRN_TEST_MOTO_PYTHON)." >&2
   exit 1
 fi
+# Prosody for the chat tests: each test file starts a private instance on
+# loopback ports with a throwaway CA, archives in SQLite on /dev/shm
+# (test/support/prosody.ts). Fail early and clearly when it is missing.
+command -v prosody >/dev/null || { echo "prosody is not installed (Debian: prosody)" >&2; exit 1; }
 
 npm test

@@ -1,7 +1,9 @@
 import { readBackupSettings, recordBackupRun } from './backup/backup-settings.js'
 import { recoverInterruptedRestore } from './backup/restore/recover.js'
+import { ChatService } from './chat/chat-service.js'
 import { runBackupInWorker } from './backup/schedule/run-in-worker.js'
 import { BackupScheduler } from './backup/schedule/scheduler.js'
+import { accountSecrets } from './keychain/account-secrets.js'
 import { osKeychain } from './keychain/keychain.js'
 import { openMailDb, type MailDb } from './mail/db/connection.js'
 import { MailService, type MailServiceOptions } from './mail/mail-service.js'
@@ -13,6 +15,8 @@ import { checkVaultRecord, vaultRecordOf, VaultRecordWatch } from './vault/recor
 export interface CairnServices {
   readonly profile: Profile
   readonly mail: MailService
+  /** Chat accounts, connected while the profile is open (none until the user adds one). */
+  readonly chat: ChatService
   /** Scheduled backups, run in a worker thread; idle until backups are set up. */
   readonly backups: BackupScheduler
   /**
@@ -56,13 +60,24 @@ export function openServices(profileDir: string, options: ServiceOptions = {}): 
     }),
   )
   vaultRecord.start()
+  const chat = new ChatService(db, profile.paths, accountSecrets(osKeychain(), profile.id))
+  // A keychain that cannot be read shows as each account's connection state, not as a failed start.
+  for (const account of chat.accounts()) {
+    try {
+      chat.client(account.id).start()
+    } catch {
+      // reported when the UI asks for the account's state
+    }
+  }
   return {
     profile,
     mail,
     backups,
     vaultRecord,
+    chat,
     async close() {
       await vaultRecord.stop()
+      await chat.close()
       await backups.stop()
       await mail.close()
       db.close()

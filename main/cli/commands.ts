@@ -63,4 +63,9 @@ export const commands: readonly LazyCommand[] = [
     summary: 'Add, list, test or remove named backup destinations (folder, S3, WebDAV, SFTP)',
     load: async () => (await import('./destination-command.js')).destinationCommand,
   },
+  {
+    name: 'chat',
+    summary: 'Chat accounts (XMPP): add, send, sync, history',
+    load: async () => (await import('./chat-command.js')).chatCommand,
+  },
 ]

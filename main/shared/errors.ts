@@ -67,6 +67,18 @@ export type ErrorCode =
   // worker threads
   | 'WORKER_STOPPED'
   | 'WORKER_UNAVAILABLE'
+  // chat (XMPP)
+  | 'CHAT_UNREACHABLE'
+  | 'CHAT_TLS_REQUIRED'
+  | 'CHAT_TLS_UNTRUSTED'
+  | 'CHAT_AUTH_FAILED'
+  | 'CHAT_NO_XMPP'
+  | 'CHAT_NOT_CONNECTED'
+  | 'CHAT_PROTOCOL'
+  | 'CHAT_TIMEOUT'
+  | 'CHAT_REJECTED'
+  | 'CHAT_UPLOAD_FAILED'
+  | 'CHAT_ACCOUNT_EXISTS'
   // generic
   | 'INVALID_ARGUMENT'
   | 'DISK_FULL'

@@ -1,6 +1,11 @@
 import type { Migration } from '../migration.js'
 import { initialSchema } from './0001-initial.js'
 import { accountsForSync } from './0002-accounts-for-sync.js'
+import { chatConversations } from './0003-chat-conversations.js'
+import { chatMessages } from './0004-chat-messages.js'
+import { chatAttachments } from './0005-chat-attachments.js'
+import { chatSearch } from './0006-chat-search.js'
+import { chatRoster } from './0007-chat-roster.js'
 
 /**
  * Every migration, in order. Append only: a shipped migration never changes.
@@ -15,7 +20,15 @@ import { accountsForSync } from './0002-accounts-for-sync.js'
  *      describeMigration(it, { seed, checks }) (test/support/migrations.ts):
  *      a populated mailbox at NNNN-1 is upgraded and must keep every row.
  */
-export const migrations: readonly Migration[] = [initialSchema, accountsForSync]
+export const migrations: readonly Migration[] = [
+  initialSchema,
+  accountsForSync,
+  chatConversations,
+  chatMessages,
+  chatAttachments,
+  chatSearch,
+  chatRoster,
+]
 
 /** The schema version this build of Cairn writes and understands. */
 export const SCHEMA_VERSION = migrations.length

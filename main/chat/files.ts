@@ -1,0 +1,225 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { createWriteStream, mkdirSync, renameSync, rmSync, existsSync } from 'node:fs'
+import { request as httpsRequest } from 'node:https'
+import { join } from 'node:path'
+import { rootCertificates, type TLSSocket } from 'node:tls'
+import { attachmentPath } from '../mail/attachment-store.js'
+import { CairnError } from '../shared/errors.js'
+import type { TlsTrust } from './xmpp/transport.js'
+import { normaliseFingerprint } from './xmpp/transport.js'
+
+/**
+ * A file name that is safe to show and to save: no folders, no control or
+ * bidirectional-override characters, no names Windows reserves, no leading
+ * dots, at most 120 characters (keeping the extension). Whatever a contact
+ * or a URL says, the result is one plain file name.
+ */
+export function safeFileName(input: string): string {
+  let name = input.normalize('NFC')
+  name = name.split(/[/\\]/).pop() ?? ''
+  name = name.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g,
+    '',
+  )
+  name = name.replace(/[<>:"|?*]/g, '_').trim()
+  name = name.replace(/^\.+/, '').replace(/[. ]+$/, '')
+  if (/^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i.test(name)) name = `_${name}`
+  if (name.length > 120) {
+    const dot = name.lastIndexOf('.')
+    const ext = dot > 0 && name.length - dot <= 16 ? name.slice(dot) : ''
+    name = name.slice(0, 120 - ext.length) + ext
+  }
+  return name || 'file'
+}
+
+/** The file name a download URL suggests (its last path segment, decoded), made safe. */
+export function fileNameFromUrl(url: string): string {
+  try {
+    const path = new URL(url).pathname
+    const last = path.split('/').filter(Boolean).pop() ?? ''
+    return safeFileName(decodeURIComponent(last))
+  } catch {
+    return 'file'
+  }
+}
+
+const TYPES: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  pdf: 'application/pdf',
+  txt: 'text/plain',
+  mp4: 'video/mp4',
+  ogg: 'audio/ogg',
+  m4a: 'audio/mp4',
+}
+
+export function mimeTypeOf(name: string): string {
+  const ext = name.split('.').pop()?.toLowerCase() ?? ''
+  return TYPES[ext] ?? 'application/octet-stream'
+}
+
+function tlsOptions(trust: TlsTrust) {
+  return {
+    ca: trust.ca ? [...rootCertificates, trust.ca] : undefined,
+    // A pinned certificate is checked by fingerprint below instead of the CA chain.
+    rejectUnauthorized: !trust.trustedFingerprint,
+    minVersion: 'TLSv1.2' as const,
+  }
+}
+
+function checkPin(socket: TLSSocket, trust: TlsTrust): void {
+  if (!trust.trustedFingerprint || socket.authorized) return
+  const peer = socket.getPeerX509Certificate()
+  if (
+    !peer ||
+    normaliseFingerprint(peer.fingerprint256) !== normaliseFingerprint(trust.trustedFingerprint)
+  )
+    socket.destroy(new Error('certificate not trusted'))
+}
+
+/** PUT a file to an upload slot (XEP-0363): HTTPS only, with the slot's allowed headers. */
+export function uploadToSlot(
+  putUrl: string,
+  headers: Record<string, string>,
+  bytes: Buffer,
+  contentType: string,
+  trust: TlsTrust,
+): Promise<void> {
+  const url = new URL(putUrl)
+  if (url.protocol !== 'https:')
+    throw new CairnError(
+      'CHAT_UPLOAD_FAILED',
+      'The server offered an unencrypted upload address; the file was not sent.',
+    )
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      url,
+      {
+        method: 'PUT',
+        headers: {
+          ...headers,
+          'content-type': contentType,
+          'content-length': String(bytes.length),
+        },
+        ...tlsOptions(trust),
+        timeout: 60_000,
+      },
+      (res) => {
+        res.resume()
+        res.on('end', () => {
+          if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300)
+            resolve()
+          else
+            reject(
+              new CairnError(
+                'CHAT_UPLOAD_FAILED',
+                `The upload server answered ${res.statusCode}; the file was not sent.`,
+              ),
+            )
+        })
+      },
+    )
+    req.on('socket', (socket) =>
+      socket.once('secureConnect', () => checkPin(socket as TLSSocket, trust)),
+    )
+    req.on('timeout', () => req.destroy(new Error('timed out')))
+    req.on('error', (error) =>
+      reject(
+        new CairnError('CHAT_UPLOAD_FAILED', `The file could not be uploaded (${error.message}).`),
+      ),
+    )
+    req.end(bytes)
+  })
+}
+
+/**
+ * Download a shared file into the content-addressed attachment store:
+ * HTTPS only, at most `maxBytes`, written to a temporary name and renamed
+ * to its SHA-256, so a cut download leaves nothing under a real name.
+ */
+export function downloadToStore(
+  url: string,
+  attachmentsDir: string,
+  maxBytes: number,
+  trust: TlsTrust,
+): Promise<{ sha256: string; size: number }> {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return Promise.reject(
+      new CairnError('INVALID_ARGUMENT', 'The shared file has no valid address.'),
+    )
+  }
+  if (parsed.protocol !== 'https:')
+    return Promise.reject(
+      new CairnError('INVALID_ARGUMENT', 'Only files shared over HTTPS are downloaded.'),
+    )
+  mkdirSync(attachmentsDir, { recursive: true })
+  const tmp = join(attachmentsDir, `.download.tmp-${process.pid}-${randomBytes(6).toString('hex')}`)
+  return new Promise((resolve, reject) => {
+    const fail = (message: string) => {
+      rmSync(tmp, { force: true })
+      reject(new CairnError('CHAT_UPLOAD_FAILED', message))
+    }
+    const req = httpsRequest(
+      parsed,
+      { method: 'GET', ...tlsOptions(trust), timeout: 60_000 },
+      (res) => {
+        if (res.statusCode !== 200) {
+          res.resume()
+          fail(`The file server answered ${res.statusCode}.`)
+          return
+        }
+        const declared = Number(res.headers['content-length'] ?? NaN)
+        if (Number.isFinite(declared) && declared > maxBytes) {
+          res.destroy()
+          fail(`The file is larger than ${maxBytes} bytes; it was not downloaded.`)
+          return
+        }
+        const hash = createHash('sha256')
+        const out = createWriteStream(tmp, { mode: 0o600 })
+        let size = 0
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length
+          if (size > maxBytes) {
+            res.destroy()
+            out.destroy()
+            fail(`The file is larger than ${maxBytes} bytes; it was not downloaded.`)
+            return
+          }
+          hash.update(chunk)
+        })
+        res.pipe(out)
+        res.on('error', () => fail('The download was cut off.'))
+        out.on('finish', () => {
+          if (size > maxBytes) return
+          if (!res.complete) {
+            fail('The download was cut off.')
+            return
+          }
+          const sha256 = hash.digest('hex')
+          const target = attachmentPath(attachmentsDir, sha256)
+          try {
+            mkdirSync(join(attachmentsDir, sha256.slice(0, 2)), { recursive: true })
+            if (existsSync(target)) rmSync(tmp, { force: true })
+            else renameSync(tmp, target)
+            resolve({ sha256, size })
+          } catch (error) {
+            fail(`The file could not be stored (${(error as Error).message}).`)
+          }
+        })
+      },
+    )
+    req.on('socket', (socket) =>
+      socket.once('secureConnect', () => checkPin(socket as TLSSocket, trust)),
+    )
+    req.on('timeout', () => req.destroy(new Error('timed out')))
+    req.on('error', (error) => fail(`The file could not be downloaded (${error.message}).`))
+    req.end()
+  })
+}

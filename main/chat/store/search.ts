@@ -1,0 +1,25 @@
+import type { MailDb } from '../../mail/db/connection.js'
+import { buildFtsQuery } from '../../mail/store/search.js'
+import type { ChatSearchHit } from '../types.js'
+
+/**
+ * Chat messages matching `input`, most recently stored first: the same
+ * query language and order as the mail search (searchMessages), so the two
+ * result lists can be shown side by side or merged by date.
+ */
+export function searchChats(db: MailDb, input: string, limit: number): ChatSearchHit[] {
+  const query = buildFtsQuery(input)
+  if (!query) return []
+  return db
+    .prepare<[string, number], ChatSearchHit>(
+      `WITH hits AS (
+         SELECT rowid FROM chat_messages_fts WHERE chat_messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?
+       )
+       SELECT m.id AS messageId, m.chat_id AS chatId, c.account_id AS accountId, c.peer AS peer,
+              c.name AS chatName, m.sender AS sender, m.direction AS direction, m.sent_at AS sentAt,
+              substr(m.body, 1, 200) AS snippet
+         FROM hits JOIN chat_messages m ON m.id = hits.rowid JOIN chats c ON c.id = m.chat_id
+        ORDER BY m.id DESC`,
+    )
+    .all(query, limit)
+}
