@@ -7,6 +7,9 @@ import type { Migration } from '../../main/mail/db/migration'
 import { SCHEMA_VERSION } from '../../main/mail/db/migrations'
 import { initialSchema } from '../../main/mail/db/migrations/0001-initial'
 import { accountsForSync } from '../../main/mail/db/migrations/0002-accounts-for-sync'
+import { remoteMessages } from '../../main/mail/db/migrations/0003-remote-messages'
+import { syncActions } from '../../main/mail/db/migrations/0004-sync-actions'
+import { outbox } from '../../main/mail/db/migrations/0005-outbox'
 import { isCairnError } from '../../main/shared/errors'
 import { tempDir } from '../support/temp'
 
@@ -214,5 +217,92 @@ describe('migration 0002: accounts for mail sync and chat (a real table rebuild)
     expect(counts(db).accounts).toBe(2)
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
     db.close()
+  })
+})
+
+describe('migrations 0003–0005: sync state, action queue and outbox on a populated mailbox', () => {
+  it('keep every existing row and add STRICT tables that enforce their keys', () => {
+    const db = populatedAtSchema1()
+    const before = counts(db)
+    migrate(db, [initialSchema, accountsForSync, remoteMessages, syncActions, outbox])
+    expect(schemaVersion(db)).toBe(5)
+    expect(counts(db)).toEqual(before)
+    expect(
+      db.prepare(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'quarter'`).all(),
+    ).toHaveLength(1)
+    // Imported mail is untouched: no remote rows were invented for it.
+    expect(db.prepare('SELECT count(*) AS n FROM remote_messages').get()).toEqual({ n: 0 })
+
+    const sha = 'a'.repeat(64)
+    db.prepare(
+      `INSERT INTO message_sources (sha256, size, compression, content) VALUES (?, 3, 'zstd', x'00')`,
+    ).run(sha)
+    db.prepare(
+      `INSERT INTO remote_folders (folder_id, account_id, imap_path, uidvalidity) VALUES (1, 2, 'INBOX', 7)`,
+    ).run()
+    const remote = db.prepare(
+      `INSERT INTO remote_messages (message_id, account_id, folder_id, uidvalidity, uid, state, source_sha256)
+       VALUES (?, 2, 1, 7, ?, 'full', ?)`,
+    )
+    remote.run(1, 10, sha)
+    // (account, folder, uidvalidity, uid) is a key.
+    expect(() => remote.run(2, 10, sha)).toThrow(/UNIQUE/)
+    // STRICT: a UID must be an integer.
+    expect(() => remote.run(2, 'ten', sha)).toThrow(/cannot store TEXT value in INTEGER column/)
+    expect(() =>
+      db
+        .prepare(
+          `INSERT INTO remote_messages (message_id, account_id, folder_id, uidvalidity, uid, state)
+           VALUES (2, 2, 1, 7, 11, 'half')`,
+        )
+        .run(),
+    ).toThrow(/CHECK/)
+    db.prepare(
+      `INSERT INTO sync_actions (account_id, kind, message_id, imap_path, uidvalidity, uid, created_at)
+       VALUES (2, 'move', 1, 'INBOX', 7, 10, 1)`,
+    ).run()
+    db.prepare(
+      `INSERT INTO outbox (account_id, message_id_header, envelope_from, envelope_to, source_sha256,
+                           state, next_attempt_at, created_at)
+       VALUES (2, '<m@x>', 'me@example.com', '["you@example.com"]', ?, 'queued', 0, 1)`,
+    ).run(sha)
+    expect(() =>
+      db
+        .prepare(
+          `INSERT INTO outbox (account_id, message_id_header, envelope_from, envelope_to, source_sha256,
+                               state, next_attempt_at, created_at)
+           VALUES (2, '<n@x>', 'me@example.com', '[]', ?, 'queued', 0, 1)`,
+        )
+        .run('b'.repeat(64)),
+    ).toThrow(/FOREIGN KEY/)
+
+    // Deleting the message keeps its queued action (a delete must still reach
+    // the server) but forgets the local row it pointed at.
+    db.prepare('DELETE FROM messages WHERE id = 1').run()
+    expect(db.prepare('SELECT count(*) AS n FROM remote_messages').get()).toEqual({ n: 0 })
+    expect(db.prepare('SELECT message_id FROM sync_actions').get()).toEqual({ message_id: null })
+    // Removing the account removes its sync state, queue and outbox.
+    db.prepare('DELETE FROM accounts WHERE id = 2').run()
+    for (const table of ['remote_folders', 'sync_actions', 'outbox'])
+      expect(db.prepare(`SELECT count(*) AS n FROM ${table}`).get()).toEqual({ n: 0 })
+    db.close()
+  })
+
+  it('bring a populated schema-2 database to the newest schema through openMailDb', () => {
+    const file = join(tempDir(), 'mail.sqlite')
+    const db = new Database(file)
+    db.pragma('foreign_keys = ON')
+    migrate(db, [initialSchema, accountsForSync])
+    db.exec(`
+      INSERT INTO accounts (id, kind, name, created_at) VALUES (1, 'local', 'Local Folders', 1);
+      INSERT INTO folders (id, account_id, name, path) VALUES (1, 1, 'Inbox', 'Inbox');
+      INSERT INTO messages (folder_id, content_hash, subject, participants, body_text, date, size)
+        VALUES (1, 'h1', 'Kept', 'a@example.com', 'body', 1, 1);
+    `)
+    db.close()
+    const upgraded = openMailDb(file)
+    expect(schemaVersion(upgraded)).toBe(SCHEMA_VERSION)
+    expect(upgraded.prepare('SELECT subject FROM messages').all()).toEqual([{ subject: 'Kept' }])
+    upgraded.close()
   })
 })
