@@ -13,7 +13,8 @@ import type { Migration } from '../migration.js'
  *   HIGHESTMODSEQ, and how far down the first, newest-first header pass got.
  * - `remote_messages`: where a local message lives on the server, keyed by
  *   (account, folder, UIDVALIDITY, UID), with its MODSEQ, keywords, and
- *   whether only its headers or the whole message is stored.
+ *   whether only its headers or the whole message is stored (and why a body
+ *   could not be, when it could not).
  */
 export const remoteMessages: Migration = {
   version: 3,
@@ -52,10 +53,12 @@ export const remoteMessages: Migration = {
         keywords TEXT NOT NULL DEFAULT '[]',
         state TEXT NOT NULL CHECK (state IN ('headers', 'full')),
         source_sha256 TEXT REFERENCES message_sources(sha256),
+        -- Why the body cannot be stored (too large, unreadable); the headers stay.
+        body_error TEXT,
         UNIQUE (account_id, folder_id, uidvalidity, uid)
       ) STRICT;
       CREATE INDEX remote_messages_by_folder_uid ON remote_messages (folder_id, uid);
-      CREATE INDEX remote_messages_headers_only ON remote_messages (account_id, state, uid)
+      CREATE INDEX remote_messages_headers_only ON remote_messages (folder_id, uid)
         WHERE state = 'headers';
     `)
   },
