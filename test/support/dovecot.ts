@@ -227,6 +227,8 @@ service stats {
     for (let i = 0; i < 100; i++) {
       try {
         process.kill(pid, 0)
+        // A killed daemon whose parent never reaps it lingers as a zombie: gone all the same.
+        if (/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) return
       } catch {
         return
       }
