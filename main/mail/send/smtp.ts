@@ -1,5 +1,5 @@
 import nodemailer from 'nodemailer'
-import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js'
+import type SMTPTransport from 'nodemailer/lib/smtp-transport'
 import { CairnError, describeError, errnoCode } from '../../shared/errors.js'
 import { certificateErrorFor, certificateProblem, tlsOptionsFor } from '../accounts/certificates.js'
 import type { Credentials } from '../accounts/credentials.js'
