@@ -2,6 +2,7 @@
  * `cairn`: headless commands over a profile, for terminals and scripts.
  * Exit codes: 0 success, 1 a failure the message explains, 2 a usage mistake.
  */
+import { accountCommand } from './cli/account-command.js'
 import { backupCommand } from './cli/backup-command.js'
 import { decryptCommand } from './cli/decrypt-command.js'
 import { importCommand } from './cli/import-command.js'
@@ -9,6 +10,9 @@ import { keyCommand } from './cli/key-command.js'
 import { listCommand } from './cli/list-command.js'
 import { restoreCommand } from './cli/restore-command.js'
 import { scheduleCommand } from './cli/schedule-command.js'
+import { searchCommand } from './cli/search-command.js'
+import { sendCommand } from './cli/send-command.js'
+import { syncCommand } from './cli/sync-command.js'
 import { vaultCommand } from './cli/vault-command.js'
 import { verifyCommand } from './cli/verify-command.js'
 import { UsageError, type CliContext, type Command } from './cli/command.js'
@@ -17,6 +21,10 @@ import { APP_VERSION } from './shared/version.js'
 
 const commands: Command[] = [
   importCommand,
+  accountCommand,
+  syncCommand,
+  sendCommand,
+  searchCommand,
   keyCommand,
   backupCommand,
   scheduleCommand,

@@ -43,6 +43,8 @@ export interface AddAccountInput {
   /** OAuth2 accounts: the provider, and the tokens from a finished sign-in. */
   oauth?: { provider: OAuthProvider; tokens: TokenSet }
   allowPlaintext?: boolean
+  /** A CA certificate (PEM file) to trust for both servers, for a private CA. */
+  caFile?: string
   serverFilesSent?: boolean
   /** Fingerprints the user accepted after seeing them (CertificateError): pinned for that server. */
   trust?: { imap?: string; smtp?: string }
@@ -96,6 +98,10 @@ export class AccountService {
       const found = await discoverSettings(email, input.discovery)
       imap ??= found.imap
       smtp ??= found.smtp
+    }
+    if (input.caFile) {
+      imap = { ...imap, caFile: imap.caFile ?? input.caFile }
+      smtp = { ...smtp, caFile: smtp.caFile ?? input.caFile }
     }
     const auth = input.oauth ? 'oauth2' : 'password'
     if (auth === 'password' && !input.password)

@@ -70,7 +70,7 @@ function fetchText(url: string, options: DiscoveryOptions): Promise<string | nul
     const req = request(
       {
         host: u.hostname,
-        servername: u.hostname,
+        servername: /^[\d.]+$|:/.test(u.hostname) ? undefined : u.hostname,
         port: options.httpsPort ?? (u.port ? Number(u.port) : 443),
         path: `${u.pathname}${u.search}`,
         method: 'GET',
