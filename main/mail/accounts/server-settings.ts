@@ -32,6 +32,8 @@ export const oauthProviderSchema = z.object({
   tokenEndpoint: z.string().url(),
   clientId: z.string().min(1),
   scopes: z.array(z.string()).min(1),
+  /** Extra authorization parameters the provider needs for a refresh token (Google: access_type=offline; OpenID: prompt=consent). */
+  authParams: z.record(z.string(), z.string()).optional(),
   /** PEM CA file for the provider's HTTPS endpoints, for a private CA. */
   caFile: z.string().optional(),
 })

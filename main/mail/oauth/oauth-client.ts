@@ -75,6 +75,7 @@ export async function signIn(provider: OAuthProvider, options: SignInOptions): P
       auth.searchParams.set('code_challenge', challenge)
       auth.searchParams.set('code_challenge_method', 'S256')
       if (options.loginHint) auth.searchParams.set('login_hint', options.loginHint)
+      for (const [key, value] of Object.entries(provider.authParams ?? {})) auth.searchParams.set(key, value)
       Promise.resolve(options.openBrowser(auth.toString())).catch(reject)
     })
     return await tokenRequest(provider, {
