@@ -27,7 +27,11 @@ export interface SyncWorld {
   reopen(): Promise<SyncWorld>
 }
 
-export async function openSyncWorld(dir = tempDir('cairn-sync-'), profileId = `test-${randomBytes(6).toString('hex')}`): Promise<SyncWorld> {
+export async function openSyncWorld(
+  dir = tempDir('cairn-sync-'),
+  profileId = `test-${randomBytes(6).toString('hex')}`,
+  options: { socketTimeoutMs?: number } = {},
+): Promise<SyncWorld> {
   const db = openMailDb(join(dir, 'mail.sqlite'))
   const secrets = accountSecrets(osKeychain('CairnTest'), profileId)
   const accounts = new AccountService(db, secrets, new OAuthTokenStore(secrets))
@@ -37,6 +41,7 @@ export async function openSyncWorld(dir = tempDir('cairn-sync-'), profileId = `t
     attachmentsDir: join(dir, 'attachments'),
     credentials: accounts.credentials,
     parse: (raw) => parser.parse(raw),
+    socketTimeoutMs: options.socketTimeoutMs,
   })
   const world: SyncWorld = {
     dir,
@@ -52,7 +57,7 @@ export async function openSyncWorld(dir = tempDir('cairn-sync-'), profileId = `t
     },
     async reopen() {
       await world.close()
-      return openSyncWorld(dir, profileId)
+      return openSyncWorld(dir, profileId, options)
     },
   }
   return world

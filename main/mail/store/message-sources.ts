@@ -8,22 +8,30 @@ const zstd = createRequire(import.meta.url)('zstd-napi') as typeof Zstd
 
 /**
  * The raw RFC 822 bytes of synced and sent messages, stored once per SHA-256
- * and zstd-compressed (level 3: mail text shrinks 3–5×, at a few hundred
- * MB/s). Kept so that "view source" and re-parsing never need the network.
+ * and zstd-compressed (level 1: mail text shrinks about 3×, at several
+ * hundred MB/s, on the thread that syncs). Kept so that "view source" and re-parsing never need the network.
  */
 export function sourceHash(raw: Uint8Array): string {
   return createHash('sha256').update(raw).digest('hex')
 }
 
 export function compressSource(raw: Uint8Array): Buffer {
-  return zstd.compress(raw, { compressionLevel: 3 })
+  return zstd.compress(raw, { compressionLevel: 1 })
 }
 
 /** Store (if new) already-compressed bytes under their hash. */
-export function putCompressedSource(db: MailDb, sha256: string, size: number, compressed: Uint8Array): void {
-  db.prepare(
+const inserts = new WeakMap<MailDb, ReturnType<typeof prepareInsert>>()
+
+const prepareInsert = (db: MailDb) =>
+  db.prepare<[string, number, Uint8Array]>(
     `INSERT OR IGNORE INTO message_sources (sha256, size, compression, content) VALUES (?, ?, 'zstd', ?)`,
-  ).run(sha256, size, compressed)
+  )
+
+export function putCompressedSource(db: MailDb, sha256: string, size: number, compressed: Uint8Array): void {
+  let insert = inserts.get(db)
+  if (!insert)
+    inserts.set(db, (insert = prepareInsert(db)))
+  insert.run(sha256, size, compressed)
 }
 
 export function putSource(db: MailDb, raw: Uint8Array): string {

@@ -73,6 +73,21 @@ export function remoteMessageStore(db: MailDb, accountId: number) {
     'SELECT uid FROM remote_messages WHERE folder_id = ? AND uidvalidity = ? ORDER BY uid',
   )
   const deleteMessage = db.prepare('DELETE FROM messages WHERE id = ?')
+  const anyPending = db.prepare<[number], { n: number }>(
+    `SELECT count(*) AS n FROM sync_actions WHERE account_id = ? AND kind IN ('move', 'delete')`,
+  )
+  // Whether a queued move or delete could hide a server copy; asked once per
+  // batch (most batches have none, and the per-message check is then skipped).
+  let pendingChecked = 0
+  let hasPending = true
+  const mayBePending = () => {
+    const now = Date.now()
+    if (now - pendingChecked > 50) {
+      hasPending = anyPending.get(accountId)!.n > 0
+      pendingChecked = now
+    }
+    return hasPending
+  }
 
   return {
     /**
@@ -82,7 +97,7 @@ export function remoteMessageStore(db: MailDb, accountId: number) {
      */
     insertHeader(folderId: number, imapPath: string, uidvalidity: number, h: RemoteHeader): boolean {
       if (byUid.get(folderId, uidvalidity, h.uid)) return false
-      if (pendingOnServerCopy.get(accountId, imapPath, uidvalidity, h.uid)!.n > 0) return false
+      if (mayBePending() && pendingOnServerCopy.get(accountId, imapPath, uidvalidity, h.uid)!.n > 0) return false
       const flags = splitFlags(h.flags)
       const id = insertMessage({
         folderId,
@@ -149,6 +164,21 @@ export function remoteMessageStore(db: MailDb, accountId: number) {
   }
 }
 
+const bodyStatements = new WeakMap<MailDb, ReturnType<typeof prepareBodyStatements>>()
+
+function prepareBodyStatements(db: MailDb) {
+  return {
+    body: db.prepare(
+      `UPDATE messages SET snippet = ?, body_text = ?, body_html = ?, has_attachments = ? WHERE id = ?`,
+    ),
+    clearAttachments: db.prepare('DELETE FROM attachments WHERE message_id = ?'),
+    attachment: db.prepare(`
+      INSERT INTO attachments (message_id, filename, mime_type, size, sha256, content_id, disposition)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`),
+    full: db.prepare(`UPDATE remote_messages SET state = 'full', source_sha256 = ? WHERE message_id = ?`),
+  }
+}
+
 /** Body and attachments of a message whose headers are already stored. */
 export function storeBody(
   db: MailDb,
@@ -161,25 +191,19 @@ export function storeBody(
     attachments: NewAttachment[]
   },
 ): void {
-  db.prepare(
-    `UPDATE messages SET snippet = ?, body_text = ?, body_html = ?, has_attachments = ? WHERE id = ?`,
-  ).run(
+  let s = bodyStatements.get(db)
+  if (!s) bodyStatements.set(db, (s = prepareBodyStatements(db)))
+  s.body.run(
     body.snippet,
     body.text,
     body.html,
     body.attachments.some((a) => a.disposition === 'attachment') ? 1 : 0,
     messageId,
   )
-  db.prepare('DELETE FROM attachments WHERE message_id = ?').run(messageId)
-  const insert = db.prepare(`
-    INSERT INTO attachments (message_id, filename, mime_type, size, sha256, content_id, disposition)
-    VALUES (?, ?, ?, ?, ?, ?, ?)`)
+  s.clearAttachments.run(messageId)
   for (const a of body.attachments)
-    insert.run(messageId, a.filename, a.mimeType, a.size, a.sha256, a.contentId, a.disposition)
-  db.prepare(`UPDATE remote_messages SET state = 'full', source_sha256 = ? WHERE message_id = ?`).run(
-    body.sourceSha256,
-    messageId,
-  )
+    s.attachment.run(messageId, a.filename, a.mimeType, a.size, a.sha256, a.contentId, a.disposition)
+  s.full.run(body.sourceSha256, messageId)
 }
 
 /** Messages still without a body, newest first (what the user most likely opens next). */

@@ -9,7 +9,7 @@ import type { AccountState, AccountStatus, SyncReport } from './account-state.js
 import { replayActions } from './action-replay.js'
 import { syncBodies, type ParseRaw } from './body-sync.js'
 import { syncFolder } from './folder-sync.js'
-import { connectImap, imapError, networkOrProtocolError } from './imap-connect.js'
+import { connectImap, connectionError, imapError, networkOrProtocolError } from './imap-connect.js'
 
 export interface AccountSyncDeps {
   db: MailDb
@@ -18,6 +18,8 @@ export interface AccountSyncDeps {
   credentials: CredentialSource
   parse: ParseRaw
   attachmentsDir: string
+  /** Silence on the sync connection longer than this fails the running command (default 60 s). */
+  socketTimeoutMs?: number
   /** Folders whose messages changed (for the UI to refresh). */
   onChanged?: (folderIds: number[]) => void
   onState?: (state: AccountState) => void
@@ -244,6 +246,7 @@ export class AccountSync {
       server: config.imap,
       credentials: await this.deps.credentials(this.deps.accountId),
       allowPlaintext: config.allowPlaintext,
+      socketTimeout: this.deps.socketTimeoutMs ?? 60_000,
       expungeHandler: (event) => {
         if (event.uid !== undefined) this.vanished.add(event.uid)
       },
@@ -291,7 +294,8 @@ export class AccountSync {
 
   /** Turn any failure into the account's state and a CairnError for the caller. */
   private fail(error: unknown): CairnError {
-    const e = isCairnError(error) ? error : classify(error, this.deps.config)
+    const cause = (this.client && connectionError(this.client)) ?? error
+    const e = isCairnError(error) ? error : classify(cause, this.deps.config)
     const status: AccountStatus =
       e.code === 'ACCOUNT_AUTH_FAILED'
         ? 'auth_failed'

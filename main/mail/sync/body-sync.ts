@@ -5,7 +5,7 @@ import type { MailDb } from '../db/connection.js'
 import type { ParsedMessage } from '../import/parse-message.js'
 import { compressSource, putCompressedSource, sourceHash } from '../store/message-sources.js'
 import { markBodyUnavailable, messagesNeedingBodies, storeBody } from '../store/remote-messages.js'
-import { MAX_LITERAL_BYTES } from './imap-connect.js'
+import { connectionError, MAX_LITERAL_BYTES } from './imap-connect.js'
 import { toUidSet } from './uid-set.js'
 
 /**
@@ -26,8 +26,8 @@ export interface BodySyncContext {
 }
 
 /** Bytes fetched per round trip: large enough to keep the pipe full, small enough to bound memory. */
-const BATCH_BYTES = 16 * 1024 * 1024
-const BATCH_COUNT = 200
+const BATCH_BYTES = 32 * 1024 * 1024
+const BATCH_COUNT = 500
 
 /**
  * Fetch, parse and store the bodies of a folder's header-only messages,
@@ -66,35 +66,40 @@ export async function syncBodies(ctx: BodySyncContext, folderId: number, imapPat
     const uidvalidity = Number(ctx.client.mailbox ? ctx.client.mailbox.uidValidity : 0)
     const byUid = new Map(batch.filter((r) => r.uidvalidity === uidvalidity).map((r) => [r.uid, r]))
     if (byUid.size === 0) break // the folder's UIDVALIDITY moved on: the next folder sync re-matches first
+    // Each message goes to the parser as soon as it arrives, so parsing (in
+    // the workers) overlaps with the rest of the batch coming in.
+    type Item = { uid: number; raw: Buffer; sha256: string; compressed: Buffer; parsed: ParsedMessage | null; error: string | null }
     const sources = new Map<number, Buffer>()
+    const pending: Promise<Item>[] = []
+    const prepare = async (uid: number, raw: Buffer): Promise<Item> => {
+      const parsing = ctx.parse(raw).then(
+        (parsed) => ({ parsed, error: null }),
+        (error: unknown) => ({ parsed: null, error: describeError(error) }),
+      )
+      const sha256 = sourceHash(raw)
+      const compressed = compressSource(raw)
+      return { uid, raw, sha256, compressed, ...(await parsing) }
+    }
     let failure: unknown = null
     try {
       for await (const m of ctx.client.fetch(toUidSet([...byUid.keys()]), { uid: true, source: true }, { uid: true })) {
-        if (m.source && byUid.has(m.uid)) sources.set(m.uid, m.source)
+        if (!m.source || !byUid.has(m.uid)) continue
+        sources.set(m.uid, m.source)
+        pending.push(prepare(m.uid, m.source))
       }
     } catch (error) {
-      failure = error
+      failure = connectionError(ctx.client) ?? error
       // A literal over the limit (a server announcing 2 GB) ends the
       // connection. Answers come in UID order, so the culprit is the first
       // message that did not arrive: it keeps its headers only, and what did
       // arrive is stored before the error goes up.
-      if (errnoCode(error) === 'LiteralTooLarge') {
+      if (errnoCode(failure) === 'LiteralTooLarge') {
         const culprit = [...byUid.keys()].sort((a, b) => a - b).find((uid) => !sources.has(uid))
         const row = culprit === undefined ? undefined : byUid.get(culprit)
         if (row) markBodyUnavailable(ctx.db, row.messageId, 'The server sent it larger than Cairn accepts; only its headers are kept.')
       }
     }
-    const parsed = await Promise.all(
-      [...sources].map(async ([uid, raw]) => {
-        const sha256 = sourceHash(raw)
-        const compressed = compressSource(raw)
-        try {
-          return { uid, raw, sha256, compressed, parsed: await ctx.parse(raw), error: null }
-        } catch (error) {
-          return { uid, raw, sha256, compressed, parsed: null, error: describeError(error) }
-        }
-      }),
-    )
+    const parsed = await Promise.all(pending)
     const storedNow = ctx.db.transaction(() => {
       let n = 0
       for (const item of parsed) {

@@ -50,9 +50,10 @@ export async function connectImap(options: ImapConnectOptions): Promise<ImapFlow
     expungeHandler: options.expungeHandler,
     clientInfo: { name: 'Cairn' },
   })
-  // A connection-level error after connect() is reported through the
-  // command that was running; without a listener it would crash the process.
-  client.on('error', () => undefined)
+  // A connection-level error after connect() fails the running command
+  // with a bare "no connection"; the real cause arrives here (and without a
+  // listener it would crash the process), so it is kept for the caller.
+  client.on('error', (error: Error) => connectionErrors.set(client, error))
   try {
     await client.connect()
   } catch (error) {
@@ -60,6 +61,13 @@ export async function connectImap(options: ImapConnectOptions): Promise<ImapFlow
     throw await imapError(error, server)
   }
   return client
+}
+
+const connectionErrors = new WeakMap<ImapFlow, Error>()
+
+/** Why the connection failed, when a command only says "no connection" (a 2 GB literal, garbage). */
+export function connectionError(client: ImapFlow): Error | undefined {
+  return connectionErrors.get(client)
 }
 
 /** The CairnError for a failure talking to an IMAP server. */

@@ -22,6 +22,8 @@ export interface SyncServiceOptions {
   attachmentsDir: string
   credentials: CredentialSource
   parse: ParseRaw
+  /** Silence on a sync connection longer than this fails its command (default 60 s). */
+  socketTimeoutMs?: number
   /** Full sync of every account this often while running (default 10 minutes), besides push. */
   intervalMs?: number
 }
@@ -109,6 +111,7 @@ export class SyncService {
         credentials: this.options.credentials,
         parse: this.options.parse,
         attachmentsDir: this.options.attachmentsDir,
+        socketTimeoutMs: this.options.socketTimeoutMs,
         onChanged: (folderIds) => this.events.emit('changed', { folderIds }),
         onState: (state) => this.events.emit('accountState', state),
       })
