@@ -18,7 +18,7 @@ export interface TestCertificate {
  * made with the openssl CLI. Each call makes a new CA, so a second call
  * gives "a certificate that changed" for the same host.
  */
-export function makeTestCertificate(name = 'cairn-test'): TestCertificate {
+export function makeTestCertificate(name = 'cairn-test', dnsNames: string[] = []): TestCertificate {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-ca-'))
   chmodSync(dir, 0o755)
   const file = (n: string) => join(dir, n)
@@ -34,7 +34,7 @@ export function makeTestCertificate(name = 'cairn-test'): TestCertificate {
   ])
   writeFileSync(
     file('ext.cnf'),
-    'subjectAltName = IP:127.0.0.1,DNS:localhost\nextendedKeyUsage = serverAuth\n',
+    `subjectAltName = ${['IP:127.0.0.1', 'DNS:localhost', ...dnsNames.map((n) => `DNS:${n}`)].join(',')}\nextendedKeyUsage = serverAuth\n`,
   )
   run([
     'x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'),
