@@ -83,3 +83,35 @@ export async function startTamperingRelay(upstreamPort: number): Promise<Tamperi
   relay.port = (server.address() as { port: number }).port
   return relay
 }
+
+/**
+ * A TCP relay that forwards to `upstreamPort`, or, while `stalled`, accepts
+ * connections and says nothing (a server that hangs mid-conversation).
+ */
+export async function startStallingRelay(upstreamPort: number): Promise<{ port: number; stalled: boolean; close(): Promise<void> }> {
+  const sockets = new Set<Socket>()
+  const state = {
+    port: 0,
+    stalled: false,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => resolve())
+      }),
+  }
+  const server = createServer((client) => {
+    sockets.add(client)
+    client.on('error', () => client.destroy()).on('close', () => sockets.delete(client))
+    if (state.stalled) return
+    const upstream = connect(upstreamPort, '127.0.0.1')
+    sockets.add(upstream)
+    client.pipe(upstream).pipe(client)
+    upstream.on('error', () => client.destroy()).on('close', () => {
+      sockets.delete(upstream)
+      client.destroy()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  state.port = (server.address() as { port: number }).port
+  return state
+}

@@ -2,7 +2,10 @@ import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { createServer, type Server } from 'node:https'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from '../../support/cli'
+import { spawn } from 'node:child_process'
+import Database from 'better-sqlite3'
+import { CLI, runCli } from '../../support/cli'
+import { startStallingRelay } from '../../support/tampering-relay'
 import { useRealKeychain } from '../../support/keyring'
 import { seedMaildir, startDovecot, type Dovecot } from '../../support/dovecot'
 import { startPostfix, type Postfix } from '../../support/postfix'
@@ -173,5 +176,52 @@ describe('cairn account, sync, send and search', () => {
     }
     await waitFor(async () => (await subjects()).filter((s) => s === 'Outbox test').length === 1, 10_000, 200)
     await bob.logout()
+  })
+
+  it('loses nothing when the app is killed mid-send: the message is sent at the next run, once', async () => {
+    const profile = profileDir()
+    const relay = await startStallingRelay(postfix.submissionPort)
+    try {
+      await runCli(
+        ['account', 'add', '--profile', profile, '--email', 'alice@example.test', '--password-stdin', '--user', 'alice', '--ca', cert.caFile,
+          '--imap', `imaps://127.0.0.1:${dovecot.imapsPort}`, '--smtp', `smtp://127.0.0.1:${relay.port}`],
+        { input: 'alice-password' },
+      )
+      relay.stalled = true
+      const child = spawn(process.execPath, [CLI, 'send', '--profile', profile, '--to', 'bob@example.test', '--subject', 'Killed mid-send', '--body', 'x'], { stdio: 'ignore' })
+      const outbox = () => {
+        const db = new Database(join(profile, 'mail.sqlite'), { readonly: true })
+        try {
+          return db.prepare('SELECT state FROM outbox').all() as { state: string }[]
+        } finally {
+          db.close()
+        }
+      }
+      await waitFor(() => outbox()[0]?.state === 'sending', 10_000, 50)
+      child.kill('SIGKILL')
+      await new Promise((r) => child.once('exit', r))
+      expect(outbox()).toEqual([{ state: 'sending' }])
+
+      relay.stalled = false
+      const sync = await runCli(['sync', '--profile', profile, '--once', '--json'])
+      expect(JSON.parse(sync.stdout).outbox).toEqual([])
+      const bob = await otherClient(dovecot, cert, 'bob', 'bob-password')
+      const count = async () => {
+        const lock = await bob.getMailboxLock('INBOX')
+        try {
+          let n = 0
+          for await (const m of bob.fetch('1:*', { envelope: true })) if (m.envelope?.subject === 'Killed mid-send') n++
+          return n
+        } finally {
+          lock.release()
+        }
+      }
+      await waitFor(async () => (await count()) === 1, 10_000, 200)
+      await new Promise((r) => setTimeout(r, 1000))
+      expect(await count()).toBe(1)
+      await bob.logout()
+    } finally {
+      await relay.close()
+    }
   })
 })
