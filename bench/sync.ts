@@ -39,7 +39,13 @@ else await main()
 
 /** The reference: imapflow fetching every full source, doing nothing with it. */
 async function rawFetch(port: number) {
-  const client = new ImapFlow({ host: '127.0.0.1', port, secure: false, auth: { user: USER, pass: PASSWORD }, logger: false })
+  const client = new ImapFlow({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    auth: { user: USER, pass: PASSWORD },
+    logger: false,
+  })
   await client.connect()
   const started = performance.now()
   const lock = await client.getMailboxLock('INBOX')
@@ -52,7 +58,9 @@ async function rawFetch(port: number) {
   lock.release()
   const ms = performance.now() - started
   await client.logout()
-  process.stdout.write(JSON.stringify({ count, bytes, ms, rssMb: process.resourceUsage().maxRSS / 1024 }))
+  process.stdout.write(
+    JSON.stringify({ count, bytes, ms, rssMb: process.resourceUsage().maxRSS / 1024 }),
+  )
 }
 
 function* corpus() {
@@ -62,7 +70,9 @@ function* corpus() {
   for (let i = 0; i < MESSAGES; i++) {
     const date = new Date(start + i * 30 * 60_000)
     const subject = sentence(word, 3 + Math.floor(random() * 6)).slice(0, -1)
-    const paragraphs = Array.from({ length: 1 + Math.floor(random() * 5) }, () => sentence(word, 15 + Math.floor(random() * 60)))
+    const paragraphs = Array.from({ length: 1 + Math.floor(random() * 5) }, () =>
+      sentence(word, 15 + Math.floor(random() * 60)),
+    )
     const body = paragraphs.join('\r\n\r\n').replace(/(.{1,76})(\s|$)/g, '$1\r\n')
     const sender = `person${Math.floor(Math.pow(random(), 2) * 800)}`
     const headers =
@@ -72,7 +82,9 @@ function* corpus() {
     let raw: string
     if (random() < 0.1) {
       const b = `b${i}`
-      const bytes = randomBytes(4096 + Math.floor(random() * 36_000)).toString('base64').replace(/.{76}/g, '$&\r\n')
+      const bytes = randomBytes(4096 + Math.floor(random() * 36_000))
+        .toString('base64')
+        .replace(/.{76}/g, '$&\r\n')
       raw =
         `${headers}Content-Type: multipart/mixed; boundary="${b}"\r\n\r\n--${b}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${body}\r\n` +
         `--${b}\r\nContent-Type: application/pdf; name="doc${i}.pdf"\r\nContent-Transfer-Encoding: base64\r\n` +
@@ -98,22 +110,48 @@ async function main() {
   try {
     seedMaildir(dovecot, USER, corpus())
     // Let Dovecot build its index once, so neither side pays for it.
-    const warm = new ImapFlow({ host: '127.0.0.1', port: dovecot.imapPort, secure: false, auth: { user: USER, pass: PASSWORD }, logger: false })
+    const warm = new ImapFlow({
+      host: '127.0.0.1',
+      port: dovecot.imapPort,
+      secure: false,
+      auth: { user: USER, pass: PASSWORD },
+      logger: false,
+    })
     await warm.connect()
     await warm.mailboxOpen('INBOX')
     for await (const _ of warm.fetch('1:*', { uid: true, envelope: true, size: true })) void _
     await warm.logout()
 
     const raw = JSON.parse(
-      execFileSync(process.execPath, [process.argv[1] as string, '--raw', String(dovecot.imapPort)], { encoding: 'utf8' }),
+      execFileSync(
+        process.execPath,
+        [process.argv[1] as string, '--raw', String(dovecot.imapPort)],
+        { encoding: 'utf8' },
+      ),
     ) as { count: number; bytes: number; ms: number; rssMb: number }
 
     const db = openMailDb(join(work, 'mail.sqlite'))
     const accounts = new AccountService(db, accountSecrets(memorySecrets(), 'bench'))
     const parser = workerParser()
-    const sync = new SyncService({ db, attachmentsDir: join(work, 'attachments'), credentials: accounts.credentials, parse: (r) => parser.parse(r) })
-    const server = { host: '127.0.0.1', port: dovecot.imapPort, security: 'plain' as const, username: USER }
-    const { accountId } = await accounts.add({ email: 'bench@example.test', password: PASSWORD, imap: server, smtp: server, verify: false })
+    const sync = new SyncService({
+      db,
+      attachmentsDir: join(work, 'attachments'),
+      credentials: accounts.credentials,
+      parse: (r) => parser.parse(r),
+    })
+    const server = {
+      host: '127.0.0.1',
+      port: dovecot.imapPort,
+      security: 'plain' as const,
+      username: USER,
+    }
+    const { accountId } = await accounts.add({
+      email: 'bench@example.test',
+      password: PASSWORD,
+      imap: server,
+      smtp: server,
+      verify: false,
+    })
 
     const started = performance.now()
     let first100 = NaN
@@ -133,7 +171,9 @@ async function main() {
     off()
     const fullMs = performance.now() - started
     if (report?.added !== MESSAGES || report.bodies !== MESSAGES)
-      throw new Error(`sync stored ${report?.added} headers and ${report?.bodies} bodies of ${MESSAGES}`)
+      throw new Error(
+        `sync stored ${report?.added} headers and ${report?.bodies} bodies of ${MESSAGES}`,
+      )
 
     const noChange: number[] = []
     for (let i = 0; i < 20; i++) {
@@ -141,11 +181,20 @@ async function main() {
       await sync.syncOnce(accountId)
       noChange.push(performance.now() - t)
     }
-    const other = new ImapFlow({ host: '127.0.0.1', port: dovecot.imapPort, secure: false, auth: { user: USER, pass: PASSWORD }, logger: false })
+    const other = new ImapFlow({
+      host: '127.0.0.1',
+      port: dovecot.imapPort,
+      secure: false,
+      auth: { user: USER, pass: PASSWORD },
+      logger: false,
+    })
     await other.connect()
     const oneNew: number[] = []
     for (let i = 0; i < 10; i++) {
-      await other.append('INBOX', `From: a@example.com\r\nSubject: new ${i}\r\nMessage-ID: <new-${i}@example.com>\r\n\r\nhello\r\n`)
+      await other.append(
+        'INBOX',
+        `From: a@example.com\r\nSubject: new ${i}\r\nMessage-ID: <new-${i}@example.com>\r\n\r\nhello\r\n`,
+      )
       const t = performance.now()
       const [r] = await sync.syncOnce(accountId)
       oneNew.push(performance.now() - t)
@@ -165,7 +214,10 @@ async function main() {
         })
       })
       const t = performance.now()
-      await other.append('INBOX', `From: a@example.com\r\nSubject: push ${i}\r\nMessage-ID: <${id}>\r\n\r\nhello\r\n`)
+      await other.append(
+        'INBOX',
+        `From: a@example.com\r\nSubject: push ${i}\r\nMessage-ID: <${id}>\r\n\r\nhello\r\n`,
+      )
       await arrived
       push.push(performance.now() - t)
       await new Promise((r) => setTimeout(r, 100))
@@ -178,7 +230,11 @@ async function main() {
 
     const rate = (MESSAGES / fullMs) * 1000
     const rawRate = (raw.count / raw.ms) * 1000
-    const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50)
+    const med = (xs: number[]) =>
+      percentile(
+        [...xs].sort((a, b) => a - b),
+        50,
+      )
     printTable(
       `IMAP sync of ${MESSAGES.toLocaleString('en-US')} messages (${fmt(raw.bytes / 1048576)} MB) from a local Dovecot`,
       ['measure', 'Cairn', 'raw imapflow', 'target'],

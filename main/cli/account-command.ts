@@ -1,7 +1,14 @@
 import { CertificateError } from '../mail/accounts/certificates.js'
 import { parseServerUrl, type ServerSettings } from '../mail/accounts/server-settings.js'
 import { CairnError } from '../shared/errors.js'
-import { parseCommandArgs, runSubcommand, UsageError, writeJson, type CliContext, type Command } from './command.js'
+import {
+  parseCommandArgs,
+  runSubcommand,
+  UsageError,
+  writeJson,
+  type CliContext,
+  type Command,
+} from './command.js'
 import { openMailRuntime } from './mail-runtime.js'
 import { withCliProfile } from './profile-arg.js'
 
@@ -37,7 +44,9 @@ async function readStdin(context: CliContext): Promise<string> {
   const input = (context as CliContext & { stdin?: NodeJS.ReadableStream }).stdin ?? process.stdin
   const chunks: Buffer[] = []
   for await (const chunk of input) chunks.push(Buffer.from(chunk as Buffer))
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '')
 }
 
 async function addAccount(args: string[], context: CliContext): Promise<number> {
@@ -56,12 +65,17 @@ async function addAccount(args: string[], context: CliContext): Promise<number> 
     json: { type: 'boolean', default: false },
   })
   if (!values.email) throw new UsageError('Give the address with --email.')
-  if (!values['password-stdin']) throw new UsageError('Give the password on standard input with --password-stdin (never as an argument).')
-  if ((values.imap === undefined) !== (values.smtp === undefined)) throw new UsageError('Give both --imap and --smtp, or neither.')
+  if (!values['password-stdin'])
+    throw new UsageError(
+      'Give the password on standard input with --password-stdin (never as an argument).',
+    )
+  if ((values.imap === undefined) !== (values.smtp === undefined))
+    throw new UsageError('Give both --imap and --smtp, or neither.')
   const password = await readStdin(context)
   if (!password) throw new UsageError('Standard input held no password.')
   const username = values.user ?? values.email
-  const withCa = (s: ServerSettings): ServerSettings => (values.ca ? { ...s, caFile: values.ca } : s)
+  const withCa = (s: ServerSettings): ServerSettings =>
+    values.ca ? { ...s, caFile: values.ca } : s
   return withCliProfile(values, context, async (profile) => {
     const runtime = openMailRuntime(profile)
     try {
@@ -79,7 +93,11 @@ async function addAccount(args: string[], context: CliContext): Promise<number> 
         })
         .catch((error: unknown) => {
           if (error instanceof CertificateError && error.certificate) {
-            const which = error.server.port === (values.smtp ? parseServerUrl(values.smtp, 'smtp', username).port : -1) ? 'smtp' : 'imap'
+            const which =
+              error.server.port ===
+              (values.smtp ? parseServerUrl(values.smtp, 'smtp', username).port : -1)
+                ? 'smtp'
+                : 'imap'
             throw new CairnError(
               error.code,
               `${error.message}\n  subject: ${error.certificate.subject.replace(/\n/g, ', ')}\n  issuer:  ${error.certificate.issuer.replace(/\n/g, ', ')}\n  valid until ${error.certificate.validTo}\nIf the fingerprint is right, add the account again with --trust-${which} ${error.certificate.fingerprint256}`,
@@ -89,10 +107,7 @@ async function addAccount(args: string[], context: CliContext): Promise<number> 
         })
       const account = runtime.accounts.list().find((a) => a.id === accountId)
       if (values.json) writeJson(context, { accountId, account })
-      else
-        context.stdout.write(
-          `${accountId}\n`,
-        )
+      else context.stdout.write(`${accountId}\n`)
       if (!values.json && account)
         context.stderr.write(
           `Added ${account.email}: IMAP ${account.imap.host}:${account.imap.port} (${account.imap.security}), SMTP ${account.smtp.host}:${account.smtp.port} (${account.smtp.security}).\n`,
@@ -105,13 +120,17 @@ async function addAccount(args: string[], context: CliContext): Promise<number> 
 }
 
 async function listAccounts(args: string[], context: CliContext): Promise<number> {
-  const { values } = parseCommandArgs(args, { profile: { type: 'string' }, json: { type: 'boolean', default: false } })
+  const { values } = parseCommandArgs(args, {
+    profile: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  })
   return withCliProfile(values, context, async (profile) => {
     const runtime = openMailRuntime(profile)
     try {
       const accounts = runtime.accounts.list()
       if (values.json) writeJson(context, accounts)
-      else if (accounts.length === 0) context.stdout.write('No mail accounts. Add one with "cairn account add".\n')
+      else if (accounts.length === 0)
+        context.stdout.write('No mail accounts. Add one with "cairn account add".\n')
       else
         for (const a of accounts)
           context.stdout.write(

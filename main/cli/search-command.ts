@@ -13,11 +13,16 @@ of a word. Newest first.`,
   async run(args, context) {
     const { values, positionals } = parseCommandArgs(
       args,
-      { profile: { type: 'string' }, json: { type: 'boolean', default: false }, limit: { type: 'string', default: '50' } },
+      {
+        profile: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        limit: { type: 'string', default: '50' },
+      },
       true,
     )
     const limit = Number(values.limit)
-    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit takes a number from 1 to 10000.')
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+      throw new UsageError('--limit takes a number from 1 to 10000.')
     const query = positionals.join(' ').trim()
     if (!query) throw new UsageError('Give something to search for.')
     return withCliProfile(values, context, async (profile) => {

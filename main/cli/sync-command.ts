@@ -19,13 +19,17 @@ failed (the others are still synced).`,
       once: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     })
-    if (!values.once) throw new UsageError('Add --once: the command line syncs once; continuous sync runs in the app.')
+    if (!values.once)
+      throw new UsageError(
+        'Add --once: the command line syncs once; continuous sync runs in the app.',
+      )
     return withCliProfile(values, context, async (profile) => {
       const runtime = openMailRuntime(profile)
       try {
         const all = runtime.accounts.list()
         const ids = values.account === undefined ? all.map((a) => a.id) : [Number(values.account)]
-        if (values.account !== undefined && !all.some((a) => a.id === ids[0])) throw new UsageError(`There is no account ${values.account}.`)
+        if (values.account !== undefined && !all.some((a) => a.id === ids[0]))
+          throw new UsageError(`There is no account ${values.account}.`)
         const results = []
         let failed = false
         for (const id of ids) {
@@ -34,11 +38,19 @@ failed (the others are still synced).`,
             results.push({ ...report, error: null })
           } catch (error) {
             failed = true
-            results.push({ accountId: id, error: { code: isCairnError(error) ? error.code : 'INTERNAL', message: describeError(error) } })
+            results.push({
+              accountId: id,
+              error: {
+                code: isCairnError(error) ? error.code : 'INTERNAL',
+                message: describeError(error),
+              },
+            })
           }
         }
         await runtime.send.flush({ force: true })
-        const outbox = runtime.send.outbox().filter((e) => values.account === undefined || e.accountId === Number(values.account))
+        const outbox = runtime.send
+          .outbox()
+          .filter((e) => values.account === undefined || e.accountId === Number(values.account))
         if (values.json) writeJson(context, { accounts: results, outbox })
         else {
           for (const r of results) {
@@ -48,7 +60,10 @@ failed (the others are still synced).`,
                 `account ${r.accountId}: ${r.folders} folders, ${r.added} new, ${r.removed} removed, ${r.flagsChanged} changed, ${r.bodies} bodies, ${r.actionsReplayed} local changes sent\n`,
               )
           }
-          for (const e of outbox) context.stdout.write(`outbox: "${e.subject}" ${e.state}${e.lastError ? `: ${e.lastError}` : ''}\n`)
+          for (const e of outbox)
+            context.stdout.write(
+              `outbox: "${e.subject}" ${e.state}${e.lastError ? `: ${e.lastError}` : ''}\n`,
+            )
         }
         return failed || outbox.some((e) => e.state !== 'sent') ? 1 : 0
       } finally {

@@ -19,7 +19,9 @@ export interface OidcServer {
  * for offline_access, and the library's own login and consent pages (any
  * login name is accepted; it becomes the token's subject).
  */
-export async function startOidcProvider(options: { accessTokenTtl?: number } = {}): Promise<OidcServer> {
+export async function startOidcProvider(
+  options: { accessTokenTtl?: number } = {},
+): Promise<OidcServer> {
   const port = await freePort()
   const issuer = `http://127.0.0.1:${port}`
   const provider = new Provider(issuer, {
@@ -40,11 +42,21 @@ export async function startOidcProvider(options: { accessTokenTtl?: number } = {
         grant_types: [],
       },
     ],
-    findAccount: (_ctx, id) => ({ accountId: id, claims: () => ({ sub: id, email: `${id}@example.test` }) }),
+    findAccount: (_ctx, id) => ({
+      accountId: id,
+      claims: () => ({ sub: id, email: `${id}@example.test` }),
+    }),
     claims: { openid: ['sub'], email: ['email'] },
     scopes: ['openid', 'offline_access', 'email'],
     features: { introspection: { enabled: true }, devInteractions: { enabled: true } },
-    ttl: { AccessToken: options.accessTokenTtl ?? 3600, RefreshToken: 86_400, Grant: 86_400, Session: 86_400, Interaction: 600, AuthorizationCode: 60 },
+    ttl: {
+      AccessToken: options.accessTokenTtl ?? 3600,
+      RefreshToken: 86_400,
+      Grant: 86_400,
+      Session: 86_400,
+      Interaction: 600,
+      AuthorizationCode: 60,
+    },
     cookies: { keys: ['cairn-test-cookie-key'] },
   })
   provider.on('server_error', (_ctx, error) => console.error('oidc-provider:', error))

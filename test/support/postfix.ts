@@ -49,8 +49,12 @@ postlog   unix-dgram n  -       n       -       1       postlogd
  * given Dovecot's auth service, delivering every example.test recipient
  * into that Dovecot over LMTP. Missing packages fail the test.
  */
-export async function startPostfix(dovecot: Dovecot, certificate: TestCertificate): Promise<Postfix> {
-  if (!existsSync('/usr/sbin/postfix')) throw new Error('The send tests need Postfix (Debian: postfix)')
+export async function startPostfix(
+  dovecot: Dovecot,
+  certificate: TestCertificate,
+): Promise<Postfix> {
+  if (!existsSync('/usr/sbin/postfix'))
+    throw new Error('The send tests need Postfix (Debian: postfix)')
   const dir = mkdtempSync(join(tmpdir(), 'cairn-postfix-'))
   chmodSync(dir, 0o755)
   const conf = join(dir, 'conf')
@@ -103,7 +107,8 @@ maximal_backoff_time = 2s
     join(conf, 'master.cf'),
     `127.0.0.1:${submissionPort} inet n - n - - smtpd\n${SERVICES}`,
   )
-  const postfix = (...args: string[]) => spawnSync('/usr/sbin/postfix', ['-c', conf, ...args], { encoding: 'utf8' })
+  const postfix = (...args: string[]) =>
+    spawnSync('/usr/sbin/postfix', ['-c', conf, ...args], { encoding: 'utf8' })
   const log = () => {
     try {
       return readFileSync(join(dir, 'postfix.log'), 'utf8')

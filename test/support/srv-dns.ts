@@ -12,7 +12,9 @@ export interface SrvAnswer {
  * table (and NXDOMAIN otherwise): enough for RFC 6186 look-ups against a
  * resolver pointed at it.
  */
-export async function startSrvDns(records: Record<string, SrvAnswer[]>): Promise<{ server: string; close: () => void }> {
+export async function startSrvDns(
+  records: Record<string, SrvAnswer[]>,
+): Promise<{ server: string; close: () => void }> {
   const socket: Socket = createSocket('udp4')
   socket.on('message', (query, peer) => {
     if (query.length < 12) return
@@ -34,7 +36,13 @@ export async function startSrvDns(records: Record<string, SrvAnswer[]>): Promise
     header.writeUInt16BE(answers.length, 6)
     const parts = [header, query.subarray(12, questionEnd)]
     for (const a of answers) {
-      const target = Buffer.concat([...a.target.split('.').filter(Boolean).map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])), Buffer.from([0])])
+      const target = Buffer.concat([
+        ...a.target
+          .split('.')
+          .filter(Boolean)
+          .map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])),
+        Buffer.from([0]),
+      ])
       const rdata = Buffer.alloc(6)
       rdata.writeUInt16BE(a.priority, 0)
       rdata.writeUInt16BE(a.weight, 2)

@@ -63,12 +63,27 @@ export async function openSyncWorld(
   return world
 }
 
-export function imapsSettings(dovecot: Dovecot, cert: TestCertificate, user = 'alice'): ServerSettings {
-  return { host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls', username: user, caFile: cert.caFile }
+export function imapsSettings(
+  dovecot: Dovecot,
+  cert: TestCertificate,
+  user = 'alice',
+): ServerSettings {
+  return {
+    host: '127.0.0.1',
+    port: dovecot.imapsPort,
+    security: 'tls',
+    username: user,
+    caFile: cert.caFile,
+  }
 }
 
 /** Another mail client (imapflow as a stock client) acting on the same mailbox. */
-export async function otherClient(dovecot: Dovecot, cert: TestCertificate, user = 'alice', pass = 'alice-password'): Promise<ImapFlow> {
+export async function otherClient(
+  dovecot: Dovecot,
+  cert: TestCertificate,
+  user = 'alice',
+  pass = 'alice-password',
+): Promise<ImapFlow> {
   const client = new ImapFlow({
     host: '127.0.0.1',
     port: dovecot.imapsPort,
@@ -82,16 +97,24 @@ export async function otherClient(dovecot: Dovecot, cert: TestCertificate, user 
 }
 
 const WORDS =
-  'quarterly budget review meeting notes project launch invoice travel schedule design draft contract report update feedback lunch deadline customer release planning'.split(' ')
+  'quarterly budget review meeting notes project launch invoice travel schedule design draft contract report update feedback lunch deadline customer release planning'.split(
+    ' ',
+  )
 
 /** A realistic message: headers a real client writes, a text and HTML body, sometimes an attachment. */
-export function realisticMessage(i: number, options: { attachmentBytes?: number; date?: Date } = {}): string {
+export function realisticMessage(
+  i: number,
+  options: { attachmentBytes?: number; date?: Date } = {},
+): string {
   return buildRealistic(i, options).replace(/\r?\n/g, '\r\n')
 }
 
 function buildRealistic(i: number, options: { attachmentBytes?: number; date?: Date }): string {
   const date = options.date ?? new Date(Date.UTC(2025, 0, 1) + i * 60_000)
-  const words = Array.from({ length: 60 + (i % 200) }, (_, k) => WORDS[(i * 7 + k * 13) % WORDS.length]).join(' ')
+  const words = Array.from(
+    { length: 60 + (i % 200) },
+    (_, k) => WORDS[(i * 7 + k * 13) % WORDS.length],
+  ).join(' ')
   const subject = `${WORDS[i % WORDS.length]} ${WORDS[(i * 3) % WORDS.length]} #${i}`
   const head = [
     `Return-Path: <sender${i % 50}@example.org>`,
@@ -116,9 +139,17 @@ function buildRealistic(i: number, options: { attachmentBytes?: number; date?: D
     `--${boundary}--`,
   ].join('\r\n')
   if (!options.attachmentBytes)
-    return [...head, `Content-Type: multipart/alternative; boundary="${boundary}"`, '', alternative, ''].join('\r\n')
+    return [
+      ...head,
+      `Content-Type: multipart/alternative; boundary="${boundary}"`,
+      '',
+      alternative,
+      '',
+    ].join('\r\n')
   const mixed = `mix-${i}`
-  const content = randomBytes(options.attachmentBytes).toString('base64').replace(/.{76}/g, '$&\r\n')
+  const content = randomBytes(options.attachmentBytes)
+    .toString('base64')
+    .replace(/.{76}/g, '$&\r\n')
   return [
     ...head,
     `Content-Type: multipart/mixed; boundary="${mixed}"`,
@@ -139,7 +170,10 @@ function buildRealistic(i: number, options: { attachmentBytes?: number; date?: D
 }
 
 /** Every message of a folder as the server has it: UID → Message-ID. */
-export async function serverMessageIds(client: ImapFlow, path: string): Promise<Map<number, string>> {
+export async function serverMessageIds(
+  client: ImapFlow,
+  path: string,
+): Promise<Map<number, string>> {
   const lock = await client.getMailboxLock(path)
   try {
     const out = new Map<number, string>()
@@ -153,7 +187,11 @@ export async function serverMessageIds(client: ImapFlow, path: string): Promise<
 }
 
 /** Every synced message of a folder as Cairn stores it: UID → Message-ID. */
-export function localMessageIds(db: MailDb, accountId: number, imapPath: string): Map<number, string> {
+export function localMessageIds(
+  db: MailDb,
+  accountId: number,
+  imapPath: string,
+): Map<number, string> {
   return new Map(
     db
       .prepare<[number, string], { uid: number; message_id: string }>(
@@ -167,7 +205,11 @@ export function localMessageIds(db: MailDb, accountId: number, imapPath: string)
   )
 }
 
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 5000, stepMs = 25): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 5000,
+  stepMs = 25,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
   for (;;) {
@@ -177,7 +219,8 @@ export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 5000, 
     } catch (error) {
       last = error
     }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`)
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`)
     await new Promise((r) => setTimeout(r, stepMs))
   }
 }

@@ -57,7 +57,12 @@ export async function startTamperingRelay(upstreamPort: number): Promise<Tamperi
       }
       if (t.kind === 'huge-literal') {
         tampered = true
-        client.write(Buffer.from(text.replace(SOURCE_LITERAL, (_m, kind: string) => `${kind}[] {2147483648}\r\n`), 'latin1'))
+        client.write(
+          Buffer.from(
+            text.replace(SOURCE_LITERAL, (_m, kind: string) => `${kind}[] {2147483648}\r\n`),
+            'latin1',
+          ),
+        )
         // Then a trickle of bytes, as if the 2 GB were on their way.
         client.write(Buffer.alloc(64 * 1024, 0x41))
         return
@@ -65,7 +70,12 @@ export async function startTamperingRelay(upstreamPort: number): Promise<Tamperi
       sourceBytes += chunk.length
       if (sourceBytes >= t.afterSourceBytes) {
         tampered = true
-        client.write(Buffer.from('\r\n* 1 FETCH (UID ))))(( BODY[] {x}\r\n\u0000\u00ff garbage )\r\nA7 OK ???\r\n', 'latin1'))
+        client.write(
+          Buffer.from(
+            '\r\n* 1 FETCH (UID ))))(( BODY[] {x}\r\n\u0000\u00ff garbage )\r\nA7 OK ???\r\n',
+            'latin1',
+          ),
+        )
         return
       }
       client.write(chunk)
@@ -88,7 +98,9 @@ export async function startTamperingRelay(upstreamPort: number): Promise<Tamperi
  * A TCP relay that forwards to `upstreamPort`, or, while `stalled`, accepts
  * connections and says nothing (a server that hangs mid-conversation).
  */
-export async function startStallingRelay(upstreamPort: number): Promise<{ port: number; stalled: boolean; close(): Promise<void> }> {
+export async function startStallingRelay(
+  upstreamPort: number,
+): Promise<{ port: number; stalled: boolean; close(): Promise<void> }> {
   const sockets = new Set<Socket>()
   const state = {
     port: 0,
@@ -106,10 +118,12 @@ export async function startStallingRelay(upstreamPort: number): Promise<{ port: 
     const upstream = connect(upstreamPort, '127.0.0.1')
     sockets.add(upstream)
     client.pipe(upstream).pipe(client)
-    upstream.on('error', () => client.destroy()).on('close', () => {
-      sockets.delete(upstream)
-      client.destroy()
-    })
+    upstream
+      .on('error', () => client.destroy())
+      .on('close', () => {
+        sockets.delete(upstream)
+        client.destroy()
+      })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   state.port = (server.address() as { port: number }).port

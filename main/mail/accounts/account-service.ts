@@ -28,8 +28,20 @@ export interface AccountView {
   name: string
   email: string
   auth: 'password' | 'oauth2'
-  imap: { host: string; port: number; security: ServerSettings['security']; username: string; pinned: string | null }
-  smtp: { host: string; port: number; security: ServerSettings['security']; username: string; pinned: string | null }
+  imap: {
+    host: string
+    port: number
+    security: ServerSettings['security']
+    username: string
+    pinned: string | null
+  }
+  smtp: {
+    host: string
+    port: number
+    security: ServerSettings['security']
+    username: string
+    pinned: string | null
+  }
 }
 
 export interface AddAccountInput {
@@ -145,7 +157,11 @@ export class AccountService {
    * saw (same fingerprint). Another certificate is refused: the user must
    * look again.
    */
-  async trustCertificate(accountId: number, which: 'imap' | 'smtp', fingerprint256: string): Promise<void> {
+  async trustCertificate(
+    accountId: number,
+    which: 'imap' | 'smtp',
+    fingerprint256: string,
+  ): Promise<void> {
     const config = this.config(accountId)
     const pinned = await pinIfTrusted(config[which], which, fingerprint256)
     updateImapAccountConfig(this.db, accountId, { ...config, [which]: pinned })
@@ -211,7 +227,10 @@ function normalise(fingerprint: string): string {
   return fingerprint.replace(/[^0-9a-f]/gi, '').toUpperCase()
 }
 
-async function verifyServers(config: ImapAccountConfig, credentialsFor: (s: ServerSettings) => Credentials) {
+async function verifyServers(
+  config: ImapAccountConfig,
+  credentialsFor: (s: ServerSettings) => Credentials,
+) {
   const client = await connectImap({
     server: config.imap,
     credentials: credentialsFor(config.imap),

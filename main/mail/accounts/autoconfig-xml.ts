@@ -26,22 +26,37 @@ interface XmlServer {
  * (%EMAILADDRESS%, %EMAILLOCALPART%, %EMAILDOMAIN%) are filled in, and
  * anything malformed yields null.
  */
-export function parseAutoconfig(xml: string, email: string, source: string): DiscoveredSettings | null {
+export function parseAutoconfig(
+  xml: string,
+  email: string,
+  source: string,
+): DiscoveredSettings | null {
   if (xml.length > 1024 * 1024) return null
   let doc: unknown
   try {
-    doc = new XMLParser({ ignoreAttributes: false, processEntities: false, isArray: (name) => ['incomingServer', 'outgoingServer', 'emailProvider', 'authentication'].includes(name) }).parse(xml)
+    doc = new XMLParser({
+      ignoreAttributes: false,
+      processEntities: false,
+      isArray: (name) =>
+        ['incomingServer', 'outgoingServer', 'emailProvider', 'authentication'].includes(name),
+    }).parse(xml)
   } catch {
     return null
   }
-  const provider = (doc as { clientConfig?: { emailProvider?: unknown[] } }).clientConfig?.emailProvider?.[0] as
-    | { incomingServer?: XmlServer[]; outgoingServer?: XmlServer[] }
-    | undefined
+  const provider = (doc as { clientConfig?: { emailProvider?: unknown[] } }).clientConfig
+    ?.emailProvider?.[0] as
+    { incomingServer?: XmlServer[]; outgoingServer?: XmlServer[] } | undefined
   if (!provider) return null
   const [local = '', domain = ''] = email.split('@')
   const fill = (value: string) =>
-    value.replace(/%EMAILADDRESS%/g, email).replace(/%EMAILLOCALPART%/g, local).replace(/%EMAILDOMAIN%/g, domain)
-  const pick = (servers: XmlServer[] | undefined, type: string): (ServerSettings & { oauth2: boolean }) | null => {
+    value
+      .replace(/%EMAILADDRESS%/g, email)
+      .replace(/%EMAILLOCALPART%/g, local)
+      .replace(/%EMAILDOMAIN%/g, domain)
+  const pick = (
+    servers: XmlServer[] | undefined,
+    type: string,
+  ): (ServerSettings & { oauth2: boolean }) | null => {
     for (const s of servers ?? []) {
       if (s['@_type'] !== type || !s.hostname) continue
       const socket = String(s.socketType ?? '').toUpperCase()
@@ -49,7 +64,8 @@ export function parseAutoconfig(xml: string, email: string, source: string): Dis
       if (!security) continue // plaintext suggestions are never taken from a file
       const port = Number(s.port)
       const host = fill(String(s.hostname)).trim()
-      if (!Number.isInteger(port) || port < 1 || port > 65535 || !/^[a-z0-9.-]{1,253}$/i.test(host)) continue
+      if (!Number.isInteger(port) || port < 1 || port > 65535 || !/^[a-z0-9.-]{1,253}$/i.test(host))
+        continue
       const auth = ([] as string[]).concat(s.authentication ?? []).map(String)
       return {
         host,

@@ -1,7 +1,12 @@
 import { X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { connect as netConnect, type Socket } from 'node:net'
-import { connect as tlsConnect, rootCertificates, type ConnectionOptions, type PeerCertificate } from 'node:tls'
+import {
+  connect as tlsConnect,
+  rootCertificates,
+  type ConnectionOptions,
+  type PeerCertificate,
+} from 'node:tls'
 import { CairnError, describeError, errnoCode } from '../../shared/errors.js'
 import type { ServerSettings } from './server-settings.js'
 
@@ -117,7 +122,9 @@ export async function certificateErrorFor(
   cause: unknown,
 ): Promise<CertificateError> {
   const details = await fetchCertificate(server, protocol).catch(() => null)
-  const changed = problem === PIN_MISMATCH || (server.pinned !== undefined && details?.fingerprint256 !== server.pinned.fingerprint256)
+  const changed =
+    problem === PIN_MISMATCH ||
+    (server.pinned !== undefined && details?.fingerprint256 !== server.pinned.fingerprint256)
   return new CertificateError(
     changed ? 'ACCOUNT_CERT_CHANGED' : 'ACCOUNT_CERT_UNTRUSTED',
     { host: server.host, port: server.port },
@@ -207,13 +214,25 @@ async function startTls(socket: Socket, protocol: 'imap' | 'smtp', timeoutMs: nu
   if (protocol === 'imap') {
     await lines((l) => l.startsWith('* '))
     socket.write('c1 STARTTLS\r\n')
-    await lines((l) => l.startsWith('c1 '), (l) => /^c1 OK/i.test(l))
+    await lines(
+      (l) => l.startsWith('c1 '),
+      (l) => /^c1 OK/i.test(l),
+    )
   } else {
-    await lines((l) => /^\d{3} /.test(l), (l) => l.startsWith('220'))
+    await lines(
+      (l) => /^\d{3} /.test(l),
+      (l) => l.startsWith('220'),
+    )
     socket.write('EHLO cairn.invalid\r\n')
-    await lines((l) => /^\d{3} /.test(l), (l) => l.startsWith('250'))
+    await lines(
+      (l) => /^\d{3} /.test(l),
+      (l) => l.startsWith('250'),
+    )
     socket.write('STARTTLS\r\n')
-    await lines((l) => /^\d{3} /.test(l), (l) => l.startsWith('220'))
+    await lines(
+      (l) => /^\d{3} /.test(l),
+      (l) => l.startsWith('220'),
+    )
   }
   socket.removeAllListeners('data')
 }
@@ -230,7 +249,8 @@ function lineReader(socket: Socket, timeoutMs: number) {
         while ((index = buffer.indexOf('\n')) >= 0) {
           const line = buffer.slice(0, index).replace(/\r$/, '')
           buffer = buffer.slice(index + 1)
-          if (last(line)) return done(ok(line) ? null : new Error(`the server refused STARTTLS: ${line}`))
+          if (last(line))
+            return done(ok(line) ? null : new Error(`the server refused STARTTLS: ${line}`))
         }
       }
       const done = (error: Error | null) => {

@@ -35,15 +35,24 @@ export const DEFAULT_ISPDB = 'https://autoconfig.thunderbird.net/v1.1/'
  * accepted; files are fetched over HTTPS only (a file fetched in clear
  * could send the password elsewhere).
  */
-export async function discoverSettings(email: string, options: DiscoveryOptions = {}): Promise<DiscoveredSettings> {
+export async function discoverSettings(
+  email: string,
+  options: DiscoveryOptions = {},
+): Promise<DiscoveredSettings> {
   const domain = email.split('@')[1]?.toLowerCase() ?? ''
   if (!/^[a-z0-9.-]{1,253}$/.test(domain))
     throw new CairnError('INVALID_ARGUMENT', `"${email}" has no usable domain.`)
   const encoded = encodeURIComponent(email)
   const ispdb = options.ispdbUrl ?? process.env.CAIRN_ISPDB_URL ?? DEFAULT_ISPDB
   const candidates: [string, string][] = [
-    [`https://autoconfig.${domain}/mail/config-v1.1.xml?emailaddress=${encoded}`, `autoconfig.${domain}`],
-    [`https://${domain}/.well-known/autoconfig/mail/config-v1.1.xml?emailaddress=${encoded}`, domain],
+    [
+      `https://autoconfig.${domain}/mail/config-v1.1.xml?emailaddress=${encoded}`,
+      `autoconfig.${domain}`,
+    ],
+    [
+      `https://${domain}/.well-known/autoconfig/mail/config-v1.1.xml?emailaddress=${encoded}`,
+      domain,
+    ],
     [`${ispdb.replace(/\/?$/, '/')}${domain}`, 'the Thunderbird ISP database'],
   ]
   for (const [url, source] of candidates) {
@@ -65,7 +74,9 @@ export async function discoverSettings(email: string, options: DiscoveryOptions 
 
 function fetchText(url: string, options: DiscoveryOptions): Promise<string | null> {
   const u = new URL(url)
-  const ca = options.caFile ? [...rootCertificates, readFileSync(options.caFile, 'utf8')] : undefined
+  const ca = options.caFile
+    ? [...rootCertificates, readFileSync(options.caFile, 'utf8')]
+    : undefined
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -101,15 +112,22 @@ function fetchText(url: string, options: DiscoveryOptions): Promise<string | nul
   })
 }
 
-async function fromSrv(domain: string, email: string, options: DiscoveryOptions): Promise<DiscoveredSettings | null> {
+async function fromSrv(
+  domain: string,
+  email: string,
+  options: DiscoveryOptions,
+): Promise<DiscoveredSettings | null> {
   const resolver = new dnsPromises.Resolver({ timeout: options.timeoutMs ?? 8000, tries: 1 })
   if (options.dnsServers) resolver.setServers(options.dnsServers)
   const first = async (names: [string, ServerSettings['security']][]) => {
     for (const [name, security] of names) {
       const records = await resolver.resolveSrv(`${name}.${domain}`).catch(() => [])
       // RFC 2782: lowest priority first, then highest weight; "." means "not offered".
-      const best = records.filter((r) => r.name && r.name !== '.').sort((a, b) => a.priority - b.priority || b.weight - a.weight)[0]
-      if (best) return { host: best.name.replace(/\.$/, ''), port: best.port, security, username: email }
+      const best = records
+        .filter((r) => r.name && r.name !== '.')
+        .sort((a, b) => a.priority - b.priority || b.weight - a.weight)[0]
+      if (best)
+        return { host: best.name.replace(/\.$/, ''), port: best.port, security, username: email }
     }
     return null
   }
@@ -124,10 +142,19 @@ async function fromSrv(domain: string, email: string, options: DiscoveryOptions)
   return imap && smtp ? { imap, smtp, source: 'SRV records', oauth2: false } : null
 }
 
-async function guessHosts(domain: string, email: string, options: DiscoveryOptions): Promise<DiscoveredSettings | null> {
+async function guessHosts(
+  domain: string,
+  email: string,
+  options: DiscoveryOptions,
+): Promise<DiscoveredSettings | null> {
   const open = (host: string, port: number) =>
     new Promise<boolean>((resolve) => {
-      const socket = connect({ host, port, timeout: options.timeoutMs ?? 4000, lookup: options.lookup })
+      const socket = connect({
+        host,
+        port,
+        timeout: options.timeoutMs ?? 4000,
+        lookup: options.lookup,
+      })
       socket.once('connect', () => {
         socket.destroy()
         resolve(true)
@@ -144,15 +171,21 @@ async function guessHosts(domain: string, email: string, options: DiscoveryOptio
         if (await open(host, port)) return { host, port, security, username: email }
     return null
   }
-  const imap = await find([`imap.${domain}`, `mail.${domain}`], [
-    [993, 'tls'],
-    [143, 'starttls'],
-  ])
+  const imap = await find(
+    [`imap.${domain}`, `mail.${domain}`],
+    [
+      [993, 'tls'],
+      [143, 'starttls'],
+    ],
+  )
   if (!imap) return null
-  const smtp = await find([`smtp.${domain}`, `mail.${domain}`], [
-    [465, 'tls'],
-    [587, 'starttls'],
-  ])
+  const smtp = await find(
+    [`smtp.${domain}`, `mail.${domain}`],
+    [
+      [465, 'tls'],
+      [587, 'starttls'],
+    ],
+  )
   return smtp ? { imap, smtp, source: 'well-known server names', oauth2: false } : null
 }
 

@@ -99,7 +99,10 @@ export function parseServerUrl(
   try {
     url = new URL(text)
   } catch {
-    throw new CairnError('INVALID_ARGUMENT', `"${text}" is not a server URL (like ${protocol}s://mail.example.com).`)
+    throw new CairnError(
+      'INVALID_ARGUMENT',
+      `"${text}" is not a server URL (like ${protocol}s://mail.example.com).`,
+    )
   }
   const scheme = url.protocol.replace(/:$/, '')
   const table: Record<string, { security: ServerSettings['security']; port: number }> =

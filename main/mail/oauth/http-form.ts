@@ -19,7 +19,9 @@ export function postForm(
     throw new CairnError('OAUTH_FAILED', `The sign-in server ${u.host} must be reached over HTTPS.`)
   const body = new URLSearchParams(form).toString()
   const request = u.protocol === 'https:' ? httpsRequest : httpRequest
-  const ca = options.caFile ? [...rootCertificates, readFileSync(options.caFile, 'utf8')] : undefined
+  const ca = options.caFile
+    ? [...rootCertificates, readFileSync(options.caFile, 'utf8')]
+    : undefined
   return new Promise((resolve, reject) => {
     const req = request(
       u,
@@ -49,7 +51,12 @@ export function postForm(
             json = null
           }
           if (typeof json !== 'object' || json === null || Array.isArray(json))
-            return reject(new CairnError('OAUTH_FAILED', `${u.host} answered the sign-in with something that is not JSON (HTTP ${res.statusCode}).`))
+            return reject(
+              new CairnError(
+                'OAUTH_FAILED',
+                `${u.host} answered the sign-in with something that is not JSON (HTTP ${res.statusCode}).`,
+              ),
+            )
           resolve({ status: res.statusCode ?? 0, json: json as Record<string, unknown> })
         })
         res.on('error', reject)
@@ -57,7 +64,15 @@ export function postForm(
     )
     req.on('timeout', () => req.destroy(new Error('timed out')))
     req.on('error', (error) =>
-      reject(error instanceof CairnError ? error : new CairnError('OAUTH_FAILED', `${u.host} cannot be reached for sign-in (${error.message}).`, { cause: error })),
+      reject(
+        error instanceof CairnError
+          ? error
+          : new CairnError(
+              'OAUTH_FAILED',
+              `${u.host} cannot be reached for sign-in (${error.message}).`,
+              { cause: error },
+            ),
+      ),
     )
     req.end(body)
   })

@@ -36,7 +36,13 @@ export async function signIn(provider: OAuthProvider, options: SignInOptions): P
   const redirectUri = `http://127.0.0.1:${port}/callback`
   try {
     const code = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new CairnError('OAUTH_FAILED', 'The sign-in was not finished in time. Try again.')), options.timeoutMs ?? 5 * 60_000)
+      const timer = setTimeout(
+        () =>
+          reject(
+            new CairnError('OAUTH_FAILED', 'The sign-in was not finished in time. Try again.'),
+          ),
+        options.timeoutMs ?? 5 * 60_000,
+      )
       options.signal?.addEventListener('abort', () => {
         clearTimeout(timer)
         reject(new CairnError('OAUTH_FAILED', 'The sign-in was cancelled.'))
@@ -48,7 +54,10 @@ export async function signIn(provider: OAuthProvider, options: SignInOptions): P
           return
         }
         const finish = (ok: boolean, text: string) => {
-          res.writeHead(ok ? 200 : 400, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+          res.writeHead(ok ? 200 : 400, {
+            'content-type': 'text/html; charset=utf-8',
+            'cache-control': 'no-store',
+          })
           res.end(`<!doctype html><meta charset="utf-8"><title>Cairn</title><p>${text}</p>`)
         }
         if (url.searchParams.get('state') !== state) {
@@ -60,7 +69,12 @@ export async function signIn(provider: OAuthProvider, options: SignInOptions): P
         const code = url.searchParams.get('code')
         if (error || !code) {
           finish(false, 'The sign-in was refused. You can close this window.')
-          reject(new CairnError('OAUTH_FAILED', `The provider refused the sign-in (${(error ?? 'no code').slice(0, 100)}).`))
+          reject(
+            new CairnError(
+              'OAUTH_FAILED',
+              `The provider refused the sign-in (${(error ?? 'no code').slice(0, 100)}).`,
+            ),
+          )
           return
         }
         finish(true, 'Signed in. You can close this window and return to Cairn.')
@@ -75,7 +89,8 @@ export async function signIn(provider: OAuthProvider, options: SignInOptions): P
       auth.searchParams.set('code_challenge', challenge)
       auth.searchParams.set('code_challenge_method', 'S256')
       if (options.loginHint) auth.searchParams.set('login_hint', options.loginHint)
-      for (const [key, value] of Object.entries(provider.authParams ?? {})) auth.searchParams.set(key, value)
+      for (const [key, value] of Object.entries(provider.authParams ?? {}))
+        auth.searchParams.set(key, value)
       Promise.resolve(options.openBrowser(auth.toString())).catch(reject)
     })
     return await tokenRequest(provider, {
@@ -92,7 +107,10 @@ export async function signIn(provider: OAuthProvider, options: SignInOptions): P
 }
 
 /** A new access token from the refresh token (which the provider may rotate). */
-export async function refreshTokens(provider: OAuthProvider, refreshToken: string): Promise<TokenSet> {
+export async function refreshTokens(
+  provider: OAuthProvider,
+  refreshToken: string,
+): Promise<TokenSet> {
   const tokens = await tokenRequest(provider, {
     grant_type: 'refresh_token',
     refresh_token: refreshToken,
@@ -101,7 +119,10 @@ export async function refreshTokens(provider: OAuthProvider, refreshToken: strin
   return { ...tokens, refreshToken: tokens.refreshToken ?? refreshToken }
 }
 
-async function tokenRequest(provider: OAuthProvider, form: Record<string, string>): Promise<TokenSet> {
+async function tokenRequest(
+  provider: OAuthProvider,
+  form: Record<string, string>,
+): Promise<TokenSet> {
   const { status, json } = await postForm(provider.tokenEndpoint, form, { caFile: provider.caFile })
   if (status !== 200 || typeof json.access_token !== 'string') {
     const reason = typeof json.error === 'string' ? json.error : `HTTP ${status}`
@@ -124,6 +145,8 @@ function listenLoopback(): Promise<{ server: Server; port: number }> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port }))
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, port: (server.address() as { port: number }).port }),
+    )
   })
 }

@@ -24,7 +24,10 @@ export class OAuthTokenStore {
 
   constructor(
     private readonly secrets: AccountSecrets,
-    private readonly refresh: (provider: OAuthProvider, refreshToken: string) => Promise<TokenSet> = refreshTokens,
+    private readonly refresh: (
+      provider: OAuthProvider,
+      refreshToken: string,
+    ) => Promise<TokenSet> = refreshTokens,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -47,10 +50,17 @@ export class OAuthTokenStore {
     if (running) return running
     const tokens = this.read(accountId)
     if (!tokens)
-      throw new CairnError('ACCOUNT_AUTH_FAILED', 'This account has no sign-in stored in the system keychain. Sign in again.')
-    if (tokens.expiresAt === null || tokens.expiresAt - this.now() > REFRESH_MARGIN_MS) return tokens.accessToken
+      throw new CairnError(
+        'ACCOUNT_AUTH_FAILED',
+        'This account has no sign-in stored in the system keychain. Sign in again.',
+      )
+    if (tokens.expiresAt === null || tokens.expiresAt - this.now() > REFRESH_MARGIN_MS)
+      return tokens.accessToken
     if (!tokens.refreshToken || !provider)
-      throw new CairnError('ACCOUNT_AUTH_FAILED', 'The sign-in for this account has expired. Sign in again.')
+      throw new CairnError(
+        'ACCOUNT_AUTH_FAILED',
+        'The sign-in for this account has expired. Sign in again.',
+      )
     const work = this.refresh(provider, tokens.refreshToken).then((next) => {
       this.save(accountId, next)
       return next.accessToken

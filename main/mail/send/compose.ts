@@ -26,21 +26,32 @@ export const MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024
 const ADDRESS = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+$/
 
 /** Build the RFC 5322 message once; the outbox stores these exact bytes and sends them unchanged. */
-export async function composeMessage(from: { name: string; address: string }, draft: Draft): Promise<ComposedMessage> {
+export async function composeMessage(
+  from: { name: string; address: string },
+  draft: Draft,
+): Promise<ComposedMessage> {
   const recipients = [...draft.to, ...(draft.cc ?? []), ...(draft.bcc ?? [])].map((a) => a.trim())
-  if (draft.to.length === 0) throw new CairnError('INVALID_ARGUMENT', 'Name at least one recipient.')
+  if (draft.to.length === 0)
+    throw new CairnError('INVALID_ARGUMENT', 'Name at least one recipient.')
   for (const address of recipients)
-    if (!ADDRESS.test(address)) throw new CairnError('INVALID_ARGUMENT', `"${address}" is not an email address.`)
+    if (!ADDRESS.test(address))
+      throw new CairnError('INVALID_ARGUMENT', `"${address}" is not an email address.`)
   let total = 0
   const attachments = (draft.attachments ?? []).map((path) => {
     try {
       total += statSync(path).size
       if (total > MAX_ATTACHMENT_BYTES)
-        throw new CairnError('MESSAGE_TOO_LARGE', `The attachments add up to more than ${MAX_ATTACHMENT_BYTES / 1048576} MB.`)
+        throw new CairnError(
+          'MESSAGE_TOO_LARGE',
+          `The attachments add up to more than ${MAX_ATTACHMENT_BYTES / 1048576} MB.`,
+        )
       return { filename: basename(path), content: readFileSync(path) }
     } catch (error) {
       if (error instanceof CairnError) throw error
-      throw new CairnError('INVALID_ARGUMENT', `Cannot attach ${path} (${errnoCode(error) ?? 'unreadable'}).`)
+      throw new CairnError(
+        'INVALID_ARGUMENT',
+        `Cannot attach ${path} (${errnoCode(error) ?? 'unreadable'}).`,
+      )
     }
   })
   const domain = from.address.split('@')[1] ?? 'cairn.invalid'

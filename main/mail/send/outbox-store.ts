@@ -54,7 +54,15 @@ const toEntry = (r: Row): OutboxRow => ({
 
 export function insertOutbox(
   db: MailDb,
-  entry: { accountId: number; messageId: string; subject: string; from: string; to: string[]; sourceSha256: string; sentCopy: 'pending' | 'not_needed' },
+  entry: {
+    accountId: number
+    messageId: string
+    subject: string
+    from: string
+    to: string[]
+    sourceSha256: string
+    sentCopy: 'pending' | 'not_needed'
+  },
 ): number {
   const now = Date.now()
   return Number(
@@ -64,8 +72,17 @@ export function insertOutbox(
                              state, sent_copy, next_attempt_at, created_at)
          VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
       )
-      .run(entry.accountId, entry.messageId, entry.from, JSON.stringify(entry.to), entry.subject, entry.sourceSha256, entry.sentCopy, now, now)
-      .lastInsertRowid,
+      .run(
+        entry.accountId,
+        entry.messageId,
+        entry.from,
+        JSON.stringify(entry.to),
+        entry.subject,
+        entry.sourceSha256,
+        entry.sentCopy,
+        now,
+        now,
+      ).lastInsertRowid,
   )
 }
 
@@ -95,11 +112,16 @@ export function markSending(db: MailDb, id: number): void {
 }
 
 export function markSent(db: MailDb, id: number): void {
-  db.prepare(`UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?`).run(Date.now(), id)
+  db.prepare(`UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?`).run(
+    Date.now(),
+    id,
+  )
 }
 
 export function markRetry(db: MailDb, id: number, error: string, nextAttemptAt: number): void {
-  db.prepare(`UPDATE outbox SET state = 'queued', last_error = ?, next_attempt_at = ? WHERE id = ?`).run(error, nextAttemptAt, id)
+  db.prepare(
+    `UPDATE outbox SET state = 'queued', last_error = ?, next_attempt_at = ? WHERE id = ?`,
+  ).run(error, nextAttemptAt, id)
 }
 
 export function markFailed(db: MailDb, id: number, error: string): void {
@@ -107,15 +129,19 @@ export function markFailed(db: MailDb, id: number, error: string): void {
 }
 
 export function markCopied(db: MailDb, id: number, error: string | null): void {
-  if (error === null) db.prepare(`UPDATE outbox SET sent_copy = 'done', last_error = NULL WHERE id = ?`).run(id)
+  if (error === null)
+    db.prepare(`UPDATE outbox SET sent_copy = 'done', last_error = NULL WHERE id = ?`).run(id)
   else db.prepare(`UPDATE outbox SET last_error = ? WHERE id = ?`).run(error, id)
 }
 
 /** Sent and filed: the entry has done its job and leaves the outbox. */
 export function removeFinished(db: MailDb): number {
-  return db.prepare(`DELETE FROM outbox WHERE state = 'sent' AND sent_copy <> 'pending'`).run().changes
+  return db.prepare(`DELETE FROM outbox WHERE state = 'sent' AND sent_copy <> 'pending'`).run()
+    .changes
 }
 
 export function retryFailed(db: MailDb, id: number): void {
-  db.prepare(`UPDATE outbox SET state = 'queued', next_attempt_at = ? WHERE id = ? AND state = 'failed'`).run(Date.now(), id)
+  db.prepare(
+    `UPDATE outbox SET state = 'queued', next_attempt_at = ? WHERE id = ? AND state = 'failed'`,
+  ).run(Date.now(), id)
 }

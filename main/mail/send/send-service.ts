@@ -63,7 +63,10 @@ export class SendService {
   /** Queue a message (stored durably), then try to deliver it at once. Returns its outbox id. */
   async send(accountId: number, draft: Draft): Promise<{ outboxId: number; messageId: string }> {
     const account = getImapAccount(this.db, accountId)
-    const composed = await composeMessage({ name: account.name === account.email ? '' : account.name, address: account.email }, draft)
+    const composed = await composeMessage(
+      { name: account.name === account.email ? '' : account.name, address: account.email },
+      draft,
+    )
     const outboxId = this.db.transaction(() => {
       const sha = putSource(this.db, composed.raw)
       return insertOutbox(this.db, {
@@ -112,9 +115,12 @@ export class SendService {
           await this.submit(entry.accountId, raw, { from: entry.envelopeFrom, to: entry.to })
           markSent(this.db, entry.id)
         } catch (error) {
-          const e = isCairnError(error) ? error : new CairnError('SEND_FAILED', describeError(error))
+          const e = isCairnError(error)
+            ? error
+            : new CairnError('SEND_FAILED', describeError(error))
           if (isPermanentSmtpFailure(e.cause)) markFailed(this.db, entry.id, e.message)
-          else markRetry(this.db, entry.id, e.message, Date.now() + backoffAfter(entry.attempts + 1))
+          else
+            markRetry(this.db, entry.id, e.message, Date.now() + backoffAfter(entry.attempts + 1))
           this.changed()
           continue
         }
@@ -127,7 +133,11 @@ export class SendService {
           await this.fileInSent(entry.accountId, raw)
           markCopied(this.db, entry.id, null)
         } catch (error) {
-          markCopied(this.db, entry.id, `Sent, but the copy in Sent is not filed yet: ${describeError(error)}`)
+          markCopied(
+            this.db,
+            entry.id,
+            `Sent, but the copy in Sent is not filed yet: ${describeError(error)}`,
+          )
         }
       }
       this.changed()
@@ -139,7 +149,11 @@ export class SendService {
   private async submit(accountId: number, raw: Buffer, envelope: { from: string; to: string[] }) {
     const config = getImapAccount(this.db, accountId).config
     const credentials = await this.credentials(accountId)
-    const transport = smtpTransport(config.smtp, { ...credentials, user: config.smtp.username }, config.allowPlaintext)
+    const transport = smtpTransport(
+      config.smtp,
+      { ...credentials, user: config.smtp.username },
+      config.allowPlaintext,
+    )
     try {
       await transport.sendMail({ envelope, raw })
     } catch (error) {
@@ -155,8 +169,13 @@ export class SendService {
     const sent = remoteFolderByRole(this.db, accountId, '\\Sent')
     let client: ImapFlow | null = null
     try {
-      client = await connectImap({ server: config.imap, credentials: await this.credentials(accountId), allowPlaintext: config.allowPlaintext })
-      const path = sent?.imapPath ?? (await client.list()).find((f) => f.specialUse === '\\Sent')?.path
+      client = await connectImap({
+        server: config.imap,
+        credentials: await this.credentials(accountId),
+        allowPlaintext: config.allowPlaintext,
+      })
+      const path =
+        sent?.imapPath ?? (await client.list()).find((f) => f.specialUse === '\\Sent')?.path
       if (!path) throw new CairnError('SEND_FAILED', 'The account has no Sent folder.')
       await client.append(path, raw, ['\\Seen'])
     } catch (error) {

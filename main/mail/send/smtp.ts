@@ -7,7 +7,11 @@ import { assertTransportAllowed, type ServerSettings } from '../accounts/server-
 import { networkOrProtocolError } from '../sync/imap-connect.js'
 
 /** An SMTP submission transport for one server: TLS or mandatory STARTTLS, XOAUTH2 for OAuth accounts. */
-export function smtpTransport(server: ServerSettings, credentials: Credentials, allowPlaintext: boolean) {
+export function smtpTransport(
+  server: ServerSettings,
+  credentials: Credentials,
+  allowPlaintext: boolean,
+) {
   assertTransportAllowed(server, allowPlaintext)
   const options: SMTPTransport.Options = {
     host: server.host,
@@ -56,6 +60,10 @@ export async function smtpError(error: unknown, server: ServerSettings): Promise
       { cause: error },
     )
   if (typeof (error as { responseCode?: number }).responseCode === 'number')
-    return new CairnError('SEND_FAILED', `${server.host} did not accept the message: ${response ?? describeError(error)}`, { cause: error })
+    return new CairnError(
+      'SEND_FAILED',
+      `${server.host} did not accept the message: ${response ?? describeError(error)}`,
+      { cause: error },
+    )
   return networkOrProtocolError(error, `${server.host}:${server.port}`)
 }

@@ -54,7 +54,11 @@ export function getImapAccount(db: MailDb, id: number): ImapAccountRow {
       `SELECT id, name, email, config_json, created_at FROM accounts WHERE kind = 'imap' AND id = ?`,
     )
     .get(id)
-  if (!row) throw new CairnError('ACCOUNT_NOT_FOUND', `There is no mail account ${id}. List them with "cairn account list".`)
+  if (!row)
+    throw new CairnError(
+      'ACCOUNT_NOT_FOUND',
+      `There is no mail account ${id}. List them with "cairn account list".`,
+    )
   return toAccount(row)
 }
 

@@ -27,10 +27,14 @@ const prepareInsert = (db: MailDb) =>
     `INSERT OR IGNORE INTO message_sources (sha256, size, compression, content) VALUES (?, ?, 'zstd', ?)`,
   )
 
-export function putCompressedSource(db: MailDb, sha256: string, size: number, compressed: Uint8Array): void {
+export function putCompressedSource(
+  db: MailDb,
+  sha256: string,
+  size: number,
+  compressed: Uint8Array,
+): void {
   let insert = inserts.get(db)
-  if (!insert)
-    inserts.set(db, (insert = prepareInsert(db)))
+  if (!insert) inserts.set(db, (insert = prepareInsert(db)))
   insert.run(sha256, size, compressed)
 }
 

@@ -61,7 +61,8 @@ export function upsertRemoteFolder(
     )
     .get(accountId, folder.imapPath)
   const folderId =
-    existing?.folder_id ?? ensureFolder(db, accountId, displayPath(folder.imapPath, folder.delimiter))
+    existing?.folder_id ??
+    ensureFolder(db, accountId, displayPath(folder.imapPath, folder.delimiter))
   if (!existing)
     db.prepare(
       'INSERT INTO remote_folders (folder_id, account_id, imap_path, delimiter) VALUES (?, ?, ?, ?)',
@@ -106,7 +107,14 @@ export function saveFolderState(
   db.prepare(
     `UPDATE remote_folders SET uidvalidity = ?, uidnext = ?, highest_modseq = ?, headers_below = ?,
             last_synced_at = ? WHERE folder_id = ?`,
-  ).run(state.uidvalidity, state.uidnext, state.highestModseq, state.headersBelow, Date.now(), folderId)
+  ).run(
+    state.uidvalidity,
+    state.uidnext,
+    state.highestModseq,
+    state.headersBelow,
+    Date.now(),
+    folderId,
+  )
 }
 
 /** A folder deleted on the server goes locally too, with its messages. */

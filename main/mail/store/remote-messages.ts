@@ -95,9 +95,15 @@ export function remoteMessageStore(db: MailDb, accountId: number) {
      * when it is already here, or when a local move or delete of that very
      * server copy is still queued (so it must not come back).
      */
-    insertHeader(folderId: number, imapPath: string, uidvalidity: number, h: RemoteHeader): boolean {
+    insertHeader(
+      folderId: number,
+      imapPath: string,
+      uidvalidity: number,
+      h: RemoteHeader,
+    ): boolean {
       if (byUid.get(folderId, uidvalidity, h.uid)) return false
-      if (mayBePending() && pendingOnServerCopy.get(accountId, imapPath, uidvalidity, h.uid)!.n > 0) return false
+      if (mayBePending() && pendingOnServerCopy.get(accountId, imapPath, uidvalidity, h.uid)!.n > 0)
+        return false
       const flags = splitFlags(h.flags)
       const id = insertMessage({
         folderId,
@@ -126,12 +132,26 @@ export function remoteMessageStore(db: MailDb, accountId: number) {
           flags.draft ? 1 : 0,
           id,
         )
-      insertRemote.run(id, accountId, folderId, uidvalidity, h.uid, h.modseq, JSON.stringify(flags.keywords))
+      insertRemote.run(
+        id,
+        accountId,
+        folderId,
+        uidvalidity,
+        h.uid,
+        h.modseq,
+        JSON.stringify(flags.keywords),
+      )
       return true
     },
 
     /** The server's flags win, except over a local flag change that is still queued. */
-    applyFlags(folderId: number, uidvalidity: number, uid: number, flags: string[], modseq: number): boolean {
+    applyFlags(
+      folderId: number,
+      uidvalidity: number,
+      uid: number,
+      flags: string[],
+      modseq: number,
+    ): boolean {
       const row = byUid.get(folderId, uidvalidity, uid)
       if (!row) return false
       if (pendingFlags.get(row.message_id)!.n > 0) return false
@@ -175,7 +195,9 @@ function prepareBodyStatements(db: MailDb) {
     attachment: db.prepare(`
       INSERT INTO attachments (message_id, filename, mime_type, size, sha256, content_id, disposition)
       VALUES (?, ?, ?, ?, ?, ?, ?)`),
-    full: db.prepare(`UPDATE remote_messages SET state = 'full', source_sha256 = ? WHERE message_id = ?`),
+    full: db.prepare(
+      `UPDATE remote_messages SET state = 'full', source_sha256 = ? WHERE message_id = ?`,
+    ),
   }
 }
 
@@ -202,7 +224,15 @@ export function storeBody(
   )
   s.clearAttachments.run(messageId)
   for (const a of body.attachments)
-    s.attachment.run(messageId, a.filename, a.mimeType, a.size, a.sha256, a.contentId, a.disposition)
+    s.attachment.run(
+      messageId,
+      a.filename,
+      a.mimeType,
+      a.size,
+      a.sha256,
+      a.contentId,
+      a.disposition,
+    )
   s.full.run(body.sourceSha256, messageId)
 }
 
@@ -213,7 +243,10 @@ export function messagesNeedingBodies(
   limit: number,
 ): { messageId: number; uid: number; uidvalidity: number; size: number }[] {
   return db
-    .prepare<[number, number], { messageId: number; uid: number; uidvalidity: number; size: number }>(
+    .prepare<
+      [number, number],
+      { messageId: number; uid: number; uidvalidity: number; size: number }
+    >(
       `SELECT r.message_id AS messageId, r.uid, r.uidvalidity, m.size
          FROM remote_messages r JOIN messages m ON m.id = r.message_id
         WHERE r.folder_id = ? AND r.state = 'headers' AND r.body_error IS NULL
@@ -223,10 +256,16 @@ export function messagesNeedingBodies(
 }
 
 export function markBodyUnavailable(db: MailDb, messageId: number, reason: string): void {
-  db.prepare('UPDATE remote_messages SET body_error = ? WHERE message_id = ?').run(reason, messageId)
+  db.prepare('UPDATE remote_messages SET body_error = ? WHERE message_id = ?').run(
+    reason,
+    messageId,
+  )
 }
 
-export function remoteRefOf(db: MailDb, messageId: number): (RemoteMessageRef & { imapPath: string; accountId: number }) | undefined {
+export function remoteRefOf(
+  db: MailDb,
+  messageId: number,
+): (RemoteMessageRef & { imapPath: string; accountId: number }) | undefined {
   return db
     .prepare<[number], RemoteMessageRef & { imapPath: string; accountId: number }>(
       `SELECT r.message_id AS messageId, r.folder_id AS folderId, r.uidvalidity, r.uid, r.state,

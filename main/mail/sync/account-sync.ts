@@ -46,7 +46,13 @@ export class AccountSync {
   private backoffMs = 1000
 
   constructor(private readonly deps: AccountSyncDeps) {
-    this.state = { accountId: deps.accountId, status: 'idle', message: null, lastSyncAt: null, retryAt: null }
+    this.state = {
+      accountId: deps.accountId,
+      status: 'idle',
+      message: null,
+      lastSyncAt: null,
+      retryAt: null,
+    }
   }
 
   currentState(): AccountState {
@@ -77,7 +83,13 @@ export class AccountSync {
         report.folders = folders.length
         for (const folder of folders) {
           const r = await syncFolder(
-            { db: this.deps.db, client, accountId: this.deps.accountId, vanished: this.vanished, onBatch: (id) => this.changed([id]) },
+            {
+              db: this.deps.db,
+              client,
+              accountId: this.deps.accountId,
+              vanished: this.vanished,
+              onBatch: (id) => this.changed([id]),
+            },
             folder,
           )
           report.added += r.added
@@ -89,7 +101,13 @@ export class AccountSync {
         if (options.bodies !== false) {
           for (const folder of folders)
             report.bodies += await syncBodies(
-              { db: this.deps.db, client, parse: this.deps.parse, attachmentsDir: this.deps.attachmentsDir, onBatch: (id) => this.changed([id]) },
+              {
+                db: this.deps.db,
+                client,
+                parse: this.deps.parse,
+                attachmentsDir: this.deps.attachmentsDir,
+                onBatch: (id) => this.changed([id]),
+              },
               folder.folderId,
               folder.imapPath,
             )
@@ -110,12 +128,26 @@ export class AccountSync {
       try {
         const client = await this.connection()
         await replayActions(this.deps.db, client, this.deps.accountId)
-        const folder = listRemoteFolders(this.deps.db, this.deps.accountId).find((f) => f.folderId === folderId)
+        const folder = listRemoteFolders(this.deps.db, this.deps.accountId).find(
+          (f) => f.folderId === folderId,
+        )
         if (!folder) return
-        const r = await syncFolder({ db: this.deps.db, client, accountId: this.deps.accountId, vanished: this.vanished }, folder)
+        const r = await syncFolder(
+          { db: this.deps.db, client, accountId: this.deps.accountId, vanished: this.vanished },
+          folder,
+        )
         if (r.added || r.removed || r.flagsChanged) this.changed([folderId])
         if (r.added)
-          await syncBodies({ db: this.deps.db, client, parse: this.deps.parse, attachmentsDir: this.deps.attachmentsDir }, folderId, folder.imapPath)
+          await syncBodies(
+            {
+              db: this.deps.db,
+              client,
+              parse: this.deps.parse,
+              attachmentsDir: this.deps.attachmentsDir,
+            },
+            folderId,
+            folder.imapPath,
+          )
         this.setState('idle', null)
       } catch (error) {
         throw this.fail(error)
@@ -141,7 +173,12 @@ export class AccountSync {
       try {
         const client = await this.connection()
         return await syncBodies(
-          { db: this.deps.db, client, parse: this.deps.parse, attachmentsDir: this.deps.attachmentsDir },
+          {
+            db: this.deps.db,
+            client,
+            parse: this.deps.parse,
+            attachmentsDir: this.deps.attachmentsDir,
+          },
           folderId,
           imapPath,
           1,
@@ -159,7 +196,8 @@ export class AccountSync {
    */
   async watchInbox(onError?: (error: CairnError) => void): Promise<void> {
     this.stopped = false
-    const inbox = () => listRemoteFolders(this.deps.db, this.deps.accountId).find((f) => f.specialUse === '\\Inbox')
+    const inbox = () =>
+      listRemoteFolders(this.deps.db, this.deps.accountId).find((f) => f.specialUse === '\\Inbox')
     const run = async () => {
       let pending: NodeJS.Timeout | null = null
       let everything = false
@@ -171,8 +209,16 @@ export class AccountSync {
           const all = everything
           everything = false
           const folder = inbox()
-          const work = all ? this.syncOnce({ bodies: true }) : folder ? this.syncFolderNow(folder.folderId) : Promise.resolve()
-          work.catch((error: unknown) => onError?.(isCairnError(error) ? error : new CairnError('INTERNAL', describeError(error))))
+          const work = all
+            ? this.syncOnce({ bodies: true })
+            : folder
+              ? this.syncFolderNow(folder.folderId)
+              : Promise.resolve()
+          work.catch((error: unknown) =>
+            onError?.(
+              isCairnError(error) ? error : new CairnError('INTERNAL', describeError(error)),
+            ),
+          )
         }, 50)
       }
       const account = this.deps.config
@@ -221,7 +267,11 @@ export class AccountSync {
   }
 
   private retriable(): boolean {
-    return this.state.status === 'offline' || this.state.status === 'error' || this.state.status === 'idle'
+    return (
+      this.state.status === 'offline' ||
+      this.state.status === 'error' ||
+      this.state.status === 'idle'
+    )
   }
 
   async close(): Promise<void> {
@@ -273,13 +323,16 @@ export class AccountSync {
           specialUse: f.specialUse ?? (f.path.toUpperCase() === 'INBOX' ? '\\Inbox' : null),
         })
       }
-      for (const f of listRemoteFolders(db, this.deps.accountId)) if (!seen.has(f.imapPath)) removeFolder(db, f.folderId)
+      for (const f of listRemoteFolders(db, this.deps.accountId))
+        if (!seen.has(f.imapPath)) removeFolder(db, f.folderId)
     })()
     const rank = (role: string | null) => {
       const i = role ? ROLE_ORDER.indexOf(role) : -1
       return i === -1 ? ROLE_ORDER.length : i
     }
-    return listRemoteFolders(db, this.deps.accountId).sort((a, b) => rank(a.specialUse) - rank(b.specialUse))
+    return listRemoteFolders(db, this.deps.accountId).sort(
+      (a, b) => rank(a.specialUse) - rank(b.specialUse),
+    )
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -307,13 +360,34 @@ export class AccountSync {
               ? 'offline'
               : 'error'
     const cert = e instanceof CertificateError ? e.certificate : undefined
-    this.setState(status, e.message, cert ? { fingerprint256: cert.fingerprint256, subject: cert.subject, issuer: cert.issuer, validTo: cert.validTo } : undefined)
+    this.setState(
+      status,
+      e.message,
+      cert
+        ? {
+            fingerprint256: cert.fingerprint256,
+            subject: cert.subject,
+            issuer: cert.issuer,
+            validTo: cert.validTo,
+          }
+        : undefined,
+    )
     if (this.client && !this.client.usable) this.client = null
     return e
   }
 
-  private setState(status: AccountStatus, message: string | null, certificate?: AccountState['certificate']) {
-    this.state = { ...this.state, status, message, certificate: certificate ?? null, retryAt: status === 'offline' || status === 'error' ? this.state.retryAt : null }
+  private setState(
+    status: AccountStatus,
+    message: string | null,
+    certificate?: AccountState['certificate'],
+  ) {
+    this.state = {
+      ...this.state,
+      status,
+      message,
+      certificate: certificate ?? null,
+      retryAt: status === 'offline' || status === 'error' ? this.state.retryAt : null,
+    }
     this.deps.onState?.(this.currentState())
   }
 }
@@ -322,7 +396,11 @@ function classify(error: unknown, config: ImapAccountConfig): CairnError {
   // Synchronous classification; certificate details need a probe, done in connectImap.
   const e = error as { authenticationFailed?: boolean }
   if (e?.authenticationFailed)
-    return new CairnError('ACCOUNT_AUTH_FAILED', `${config.imap.host} refused the sign-in. Check the password, then retry.`, { cause: error })
+    return new CairnError(
+      'ACCOUNT_AUTH_FAILED',
+      `${config.imap.host} refused the sign-in. Check the password, then retry.`,
+      { cause: error },
+    )
   return networkOrProtocol(error, config)
 }
 

@@ -30,7 +30,11 @@ export interface ReplayResult {
  * where the message landed (COPYUID), so the next sync of the target
  * folder recognises it instead of adding it twice.
  */
-export async function replayActions(db: MailDb, client: ImapFlow, accountId: number): Promise<ReplayResult> {
+export async function replayActions(
+  db: MailDb,
+  client: ImapFlow,
+  accountId: number,
+): Promise<ReplayResult> {
   const result: ReplayResult = { replayed: 0, dropped: [] }
   const actions = db
     .prepare<[number], ActionRow>(
@@ -40,21 +44,28 @@ export async function replayActions(db: MailDb, client: ImapFlow, accountId: num
     .all(accountId)
   const done = db.prepare('DELETE FROM sync_actions WHERE id = ?')
   for (const action of actions) {
-    const mailbox = await client.mailboxOpen(action.imap_path).catch((error: { mailboxMissing?: boolean }) => {
-      if (error.mailboxMissing) return null
-      throw error
-    })
+    const mailbox = await client
+      .mailboxOpen(action.imap_path)
+      .catch((error: { mailboxMissing?: boolean }) => {
+        if (error.mailboxMissing) return null
+        throw error
+      })
     if (!mailbox || Number(mailbox.uidValidity) !== action.uidvalidity) {
       // The server copy it named no longer exists as named: nothing left to do to it.
       done.run(action.id)
-      result.dropped.push({ kind: action.kind, reason: `${action.imap_path} changed on the server` })
+      result.dropped.push({
+        kind: action.kind,
+        reason: `${action.imap_path} changed on the server`,
+      })
       continue
     }
     const payload = JSON.parse(action.payload) as { add?: string[]; remove?: string[]; to?: string }
     try {
       if (action.kind === 'flags') {
-        if (payload.add?.length) await client.messageFlagsAdd(String(action.uid), payload.add, { uid: true })
-        if (payload.remove?.length) await client.messageFlagsRemove(String(action.uid), payload.remove, { uid: true })
+        if (payload.add?.length)
+          await client.messageFlagsAdd(String(action.uid), payload.add, { uid: true })
+        if (payload.remove?.length)
+          await client.messageFlagsRemove(String(action.uid), payload.remove, { uid: true })
         done.run(action.id)
       } else if (action.kind === 'delete') {
         await client.messageDelete(String(action.uid), { uid: true })
@@ -66,14 +77,16 @@ export async function replayActions(db: MailDb, client: ImapFlow, accountId: num
         const newUid = moved.uidMap?.get(action.uid)
         db.transaction(() => {
           const target = listRemoteFolders(db, accountId).find((f) => f.imapPath === to)
-          if (action.message_id !== null && target && newUid !== undefined && moved.uidValidity !== undefined) {
+          if (
+            action.message_id !== null &&
+            target &&
+            newUid !== undefined &&
+            moved.uidValidity !== undefined
+          ) {
             const uidvalidity = Number(moved.uidValidity)
-            db.prepare('UPDATE remote_messages SET folder_id = ?, uidvalidity = ?, uid = ?, modseq = 0 WHERE message_id = ?').run(
-              target.folderId,
-              uidvalidity,
-              newUid,
-              action.message_id,
-            )
+            db.prepare(
+              'UPDATE remote_messages SET folder_id = ?, uidvalidity = ?, uid = ?, modseq = 0 WHERE message_id = ?',
+            ).run(target.folderId, uidvalidity, newUid, action.message_id)
             db.prepare('UPDATE messages SET uid = ?, content_hash = ? WHERE id = ?').run(
               newUid,
               remoteContentKey(target.folderId, uidvalidity, newUid),
@@ -95,7 +108,11 @@ export async function replayActions(db: MailDb, client: ImapFlow, accountId: num
         done.run(action.id)
         result.dropped.push({ kind: action.kind, reason: describeError(error) })
       } else {
-        db.prepare('UPDATE sync_actions SET attempts = ?, last_error = ? WHERE id = ?').run(attempts, describeError(error), action.id)
+        db.prepare('UPDATE sync_actions SET attempts = ?, last_error = ? WHERE id = ?').run(
+          attempts,
+          describeError(error),
+          action.id,
+        )
       }
     }
   }

@@ -36,7 +36,12 @@ const BATCH_COUNT = 500
  * says why (its raw source is stored when it could be fetched, so "view
  * source" still works). Returns how many bodies were stored.
  */
-export async function syncBodies(ctx: BodySyncContext, folderId: number, imapPath: string, limit = Infinity): Promise<number> {
+export async function syncBodies(
+  ctx: BodySyncContext,
+  folderId: number,
+  imapPath: string,
+  limit = Infinity,
+): Promise<number> {
   const maxBytes = Math.min(ctx.maxMessageBytes ?? 256 * 1024 * 1024, MAX_LITERAL_BYTES)
   let stored = 0
   let opened = false
@@ -47,7 +52,11 @@ export async function syncBodies(ctx: BodySyncContext, folderId: number, imapPat
     if (tooLarge.length) {
       ctx.db.transaction(() => {
         for (const r of tooLarge)
-          markBodyUnavailable(ctx.db, r.messageId, `It is larger than ${Math.round(maxBytes / 1048576)} MB; only its headers are kept.`)
+          markBodyUnavailable(
+            ctx.db,
+            r.messageId,
+            `It is larger than ${Math.round(maxBytes / 1048576)} MB; only its headers are kept.`,
+          )
       })()
     }
     const batch: typeof rows = []
@@ -68,7 +77,14 @@ export async function syncBodies(ctx: BodySyncContext, folderId: number, imapPat
     if (byUid.size === 0) break // the folder's UIDVALIDITY moved on: the next folder sync re-matches first
     // Each message goes to the parser as soon as it arrives, so parsing (in
     // the workers) overlaps with the rest of the batch coming in.
-    type Item = { uid: number; raw: Buffer; sha256: string; compressed: Buffer; parsed: ParsedMessage | null; error: string | null }
+    type Item = {
+      uid: number
+      raw: Buffer
+      sha256: string
+      compressed: Buffer
+      parsed: ParsedMessage | null
+      error: string | null
+    }
     const sources = new Map<number, Buffer>()
     const pending: Promise<Item>[] = []
     const prepare = async (uid: number, raw: Buffer): Promise<Item> => {
@@ -82,7 +98,11 @@ export async function syncBodies(ctx: BodySyncContext, folderId: number, imapPat
     }
     let failure: unknown = null
     try {
-      for await (const m of ctx.client.fetch(toUidSet([...byUid.keys()]), { uid: true, source: true }, { uid: true })) {
+      for await (const m of ctx.client.fetch(
+        toUidSet([...byUid.keys()]),
+        { uid: true, source: true },
+        { uid: true },
+      )) {
         if (!m.source || !byUid.has(m.uid)) continue
         sources.set(m.uid, m.source)
         pending.push(prepare(m.uid, m.source))
@@ -96,7 +116,12 @@ export async function syncBodies(ctx: BodySyncContext, folderId: number, imapPat
       if (errnoCode(failure) === 'LiteralTooLarge') {
         const culprit = [...byUid.keys()].sort((a, b) => a - b).find((uid) => !sources.has(uid))
         const row = culprit === undefined ? undefined : byUid.get(culprit)
-        if (row) markBodyUnavailable(ctx.db, row.messageId, 'The server sent it larger than Cairn accepts; only its headers are kept.')
+        if (row)
+          markBodyUnavailable(
+            ctx.db,
+            row.messageId,
+            'The server sent it larger than Cairn accepts; only its headers are kept.',
+          )
       }
     }
     const parsed = await Promise.all(pending)
@@ -107,8 +132,18 @@ export async function syncBodies(ctx: BodySyncContext, folderId: number, imapPat
         if (!row) continue
         putCompressedSource(ctx.db, item.sha256, item.raw.byteLength, item.compressed)
         if (!item.parsed) {
-          storeBody(ctx.db, row.messageId, { sourceSha256: item.sha256, snippet: '', text: '', html: null, attachments: [] })
-          markBodyUnavailable(ctx.db, row.messageId, `Its content cannot be read (${item.error ?? 'unknown'}); the original is kept.`)
+          storeBody(ctx.db, row.messageId, {
+            sourceSha256: item.sha256,
+            snippet: '',
+            text: '',
+            html: null,
+            attachments: [],
+          })
+          markBodyUnavailable(
+            ctx.db,
+            row.messageId,
+            `Its content cannot be read (${item.error ?? 'unknown'}); the original is kept.`,
+          )
           n++
           continue
         }
@@ -133,7 +168,8 @@ export async function syncBodies(ctx: BodySyncContext, folderId: number, imapPat
       // for the next folder sync to remove.
       if (!failure)
         for (const [uid, row] of byUid)
-          if (!sources.has(uid)) markBodyUnavailable(ctx.db, row.messageId, 'The server did not return it.')
+          if (!sources.has(uid))
+            markBodyUnavailable(ctx.db, row.messageId, 'The server did not return it.')
       return n
     })()
     stored += storedNow

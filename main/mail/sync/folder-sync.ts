@@ -38,10 +38,18 @@ const big = (v: bigint | undefined) => (v === undefined ? null : Number(v))
  * every flag and a UID diff on servers without them; a changed UIDVALIDITY
  * re-matches the folder's messages by Message-ID and size.
  */
-export async function syncFolder(ctx: FolderSyncContext, folder: RemoteFolder): Promise<FolderSyncResult> {
+export async function syncFolder(
+  ctx: FolderSyncContext,
+  folder: RemoteFolder,
+): Promise<FolderSyncResult> {
   const { db, client } = ctx
   const store = remoteMessageStore(db, ctx.accountId)
-  const result: FolderSyncResult = { added: 0, removed: 0, flagsChanged: 0, uidvalidityReset: false }
+  const result: FolderSyncResult = {
+    added: 0,
+    removed: 0,
+    flagsChanged: 0,
+    uidvalidityReset: false,
+  }
   ctx.vanished.clear()
   const mailbox = await client.mailboxOpen(folder.imapPath)
   const uidvalidity = Number(mailbox.uidValidity)
@@ -75,7 +83,11 @@ export async function syncFolder(ctx: FolderSyncContext, folder: RemoteFolder): 
     if (condstore && state.highestModseq !== null) {
       if (modseq !== state.highestModseq) {
         const changed = await collect(
-          client.fetch('1:*', { uid: true, flags: true }, { uid: true, changedSince: BigInt(state.highestModseq) }),
+          client.fetch(
+            '1:*',
+            { uid: true, flags: true },
+            { uid: true, changedSince: BigInt(state.highestModseq) },
+          ),
         )
         result.flagsChanged += applyFlags(db, store, folder.folderId, uidvalidity, changed)
       }
@@ -97,10 +109,16 @@ export async function syncFolder(ctx: FolderSyncContext, folder: RemoteFolder): 
       if (local.length + pending.size !== exists) {
         const server = new Set(await searchUids(client, '1:*'))
         const gone = local.filter((uid) => !server.has(uid))
-        if (gone.length) result.removed += db.transaction(() => store.removeUids(folder.folderId, uidvalidity, gone))()
+        if (gone.length)
+          result.removed += db.transaction(() =>
+            store.removeUids(folder.folderId, uidvalidity, gone),
+          )()
         const localSet = new Set(local)
-        const missing = [...server].filter((uid) => !localSet.has(uid) && !pending.has(uid) && uid < state.uidnext)
-        if (missing.length) result.added += await fetchHeaders(ctx, store, folder, uidvalidity, missing)
+        const missing = [...server].filter(
+          (uid) => !localSet.has(uid) && !pending.has(uid) && uid < state.uidnext,
+        )
+        if (missing.length)
+          result.added += await fetchHeaders(ctx, store, folder, uidvalidity, missing)
       }
     }
     db.transaction(() => saveFolderState(db, folder.folderId, state))()
@@ -150,7 +168,10 @@ function storeHeaders(
   const run = () => {
     let added = 0
     for (const message of messages) {
-      if (store.insertHeader(folder.folderId, folder.imapPath, uidvalidity, toRemoteHeader(message))) added++
+      if (
+        store.insertHeader(folder.folderId, folder.imapPath, uidvalidity, toRemoteHeader(message))
+      )
+        added++
     }
     return added
   }
@@ -184,14 +205,29 @@ function applyFlags(
   return db.transaction(() => {
     let changed = 0
     for (const m of messages) {
-      if (m.flags && store.applyFlags(folderId, uidvalidity, m.uid, [...m.flags], m.modseq ? Number(m.modseq) : 0)) changed++
+      if (
+        m.flags &&
+        store.applyFlags(
+          folderId,
+          uidvalidity,
+          m.uid,
+          [...m.flags],
+          m.modseq ? Number(m.modseq) : 0,
+        )
+      )
+        changed++
     }
     return changed
   })()
 }
 
 /** UIDs in this folder that a queued local move or delete has already taken away locally. */
-function pendingOnFolder(db: MailDb, accountId: number, imapPath: string, uidvalidity: number): Set<number> {
+function pendingOnFolder(
+  db: MailDb,
+  accountId: number,
+  imapPath: string,
+  uidvalidity: number,
+): Set<number> {
   return new Set(
     db
       .prepare<[number, string, number], { uid: number }>(
@@ -211,9 +247,15 @@ function pendingOnFolder(db: MailDb, accountId: number, imapPath: string, uidval
  * (bodies, read state, queued actions); the rest are removed. The header
  * walk that follows adds whatever did not match, so nothing is duplicated.
  */
-async function rematch(ctx: FolderSyncContext, folder: RemoteFolder, uidvalidity: number): Promise<number> {
+async function rematch(
+  ctx: FolderSyncContext,
+  folder: RemoteFolder,
+  uidvalidity: number,
+): Promise<number> {
   const { db, client } = ctx
-  const server = await collect(client.fetch('1:*', { uid: true, size: true, envelope: true }, { uid: true }))
+  const server = await collect(
+    client.fetch('1:*', { uid: true, size: true, envelope: true }, { uid: true }),
+  )
   const byKey = new Map<string, number[]>()
   for (const m of server) {
     const key = `${toRemoteHeader(m).messageId}\u0000${m.size ?? 0}`
@@ -229,7 +271,9 @@ async function rematch(ctx: FolderSyncContext, folder: RemoteFolder, uidvalidity
     .all(folder.folderId)
   return db.transaction(() => {
     let removed = 0
-    const remap = db.prepare('UPDATE remote_messages SET uidvalidity = ?, uid = ?, modseq = 0 WHERE message_id = ?')
+    const remap = db.prepare(
+      'UPDATE remote_messages SET uidvalidity = ?, uid = ?, modseq = 0 WHERE message_id = ?',
+    )
     const rekey = db.prepare('UPDATE messages SET uid = ?, content_hash = ? WHERE id = ?')
     const drop = db.prepare('DELETE FROM messages WHERE id = ?')
     for (const row of local) {

@@ -33,7 +33,8 @@ export async function connectImap(options: ImapConnectOptions): Promise<ImapFlow
     host: server.host,
     port: server.port,
     secure: server.security === 'tls',
-    doSTARTTLS: server.security === 'starttls' ? true : server.security === 'plain' ? false : undefined,
+    doSTARTTLS:
+      server.security === 'starttls' ? true : server.security === 'plain' ? false : undefined,
     tls: tlsOptionsFor(server),
     auth:
       credentials.kind === 'password'

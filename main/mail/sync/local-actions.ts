@@ -39,12 +39,21 @@ export function moveLocally(db: MailDb, messageIds: number[], targetFolderId: nu
   db.transaction(() => {
     for (const id of messageIds) {
       const ref = remoteRefOf(db, id)
-      if (!ref) throw new CairnError('INVALID_ARGUMENT', 'Only messages of a mail account can be moved between its folders.')
+      if (!ref)
+        throw new CairnError(
+          'INVALID_ARGUMENT',
+          'Only messages of a mail account can be moved between its folders.',
+        )
       if (!target || target.accountId !== ref.accountId)
-        throw new CairnError('INVALID_ARGUMENT', 'Messages can be moved only to a folder of the same account.')
+        throw new CairnError(
+          'INVALID_ARGUMENT',
+          'Messages can be moved only to a folder of the same account.',
+        )
       if (ref.folderId === targetFolderId) continue
       db.prepare('UPDATE messages SET folder_id = ? WHERE id = ?').run(targetFolderId, id)
-      queue(db, ref.accountId, 'move', id, ref.imapPath, ref.uidvalidity, ref.uid, { to: target.imapPath })
+      queue(db, ref.accountId, 'move', id, ref.imapPath, ref.uidvalidity, ref.uid, {
+        to: target.imapPath,
+      })
       accounts.add(ref.accountId)
     }
   })()
@@ -62,10 +71,14 @@ export function deleteLocally(db: MailDb, messageIds: number[]): Set<number> {
       const ref = remoteRefOf(db, id)
       if (!ref) continue
       const trash = remoteFolderByRole(db, ref.accountId, '\\Trash')
-      const current = db.prepare<[number], { folder_id: number }>('SELECT folder_id FROM messages WHERE id = ?').get(id)
+      const current = db
+        .prepare<[number], { folder_id: number }>('SELECT folder_id FROM messages WHERE id = ?')
+        .get(id)
       if (trash && current && current.folder_id !== trash.folderId) {
         db.prepare('UPDATE messages SET folder_id = ? WHERE id = ?').run(trash.folderId, id)
-        queue(db, ref.accountId, 'move', id, ref.imapPath, ref.uidvalidity, ref.uid, { to: trash.imapPath })
+        queue(db, ref.accountId, 'move', id, ref.imapPath, ref.uidvalidity, ref.uid, {
+          to: trash.imapPath,
+        })
       } else {
         queue(db, ref.accountId, 'delete', id, ref.imapPath, ref.uidvalidity, ref.uid, {})
         db.prepare('DELETE FROM messages WHERE id = ?').run(id)
@@ -96,6 +109,10 @@ export function pendingActionCount(db: MailDb, accountId?: number): number {
   return (
     accountId === undefined
       ? db.prepare<[], { n: number }>('SELECT count(*) AS n FROM sync_actions').get()
-      : db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM sync_actions WHERE account_id = ?').get(accountId)
+      : db
+          .prepare<[number], { n: number }>(
+            'SELECT count(*) AS n FROM sync_actions WHERE account_id = ?',
+          )
+          .get(accountId)
   )!.n
 }

@@ -45,9 +45,12 @@ export class SyncService {
   /** Start background sync: a first full sync per account, push on the Inbox, periodic full syncs. */
   start(): void {
     for (const account of listImapAccounts(this.options.db)) this.startAccount(account.id)
-    this.timer = setInterval(() => {
-      for (const id of this.accounts.keys()) this.background(id, this.account(id).syncOnce())
-    }, this.options.intervalMs ?? 10 * 60_000)
+    this.timer = setInterval(
+      () => {
+        for (const id of this.accounts.keys()) this.background(id, this.account(id).syncOnce())
+      },
+      this.options.intervalMs ?? 10 * 60_000,
+    )
     this.timer.unref()
   }
 
@@ -62,7 +65,10 @@ export class SyncService {
 
   /** Sync every folder of one account (or all) once, headers then bodies. */
   async syncOnce(accountId?: number): Promise<SyncReport[]> {
-    const ids = accountId !== undefined ? [getImapAccount(this.options.db, accountId).id] : listImapAccounts(this.options.db).map((a) => a.id)
+    const ids =
+      accountId !== undefined
+        ? [getImapAccount(this.options.db, accountId).id]
+        : listImapAccounts(this.options.db).map((a) => a.id)
     const reports: SyncReport[] = []
     for (const id of ids) reports.push(await this.account(id).syncOnce())
     return reports
@@ -94,7 +100,9 @@ export class SyncService {
   /** The message exactly as the server sent it ("view source"), when it is stored. */
   source(messageId: number): Buffer | null {
     const row = this.options.db
-      .prepare<[number], { source_sha256: string | null }>('SELECT source_sha256 FROM remote_messages WHERE message_id = ?')
+      .prepare<[number], { source_sha256: string | null }>(
+        'SELECT source_sha256 FROM remote_messages WHERE message_id = ?',
+      )
       .get(messageId)
     return row?.source_sha256 ? getSource(this.options.db, row.source_sha256) : null
   }

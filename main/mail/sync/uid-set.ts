@@ -10,7 +10,8 @@ export function toUidSet(uids: readonly number[]): string {
       prev = uid
       continue
     }
-    if (start !== undefined && prev !== undefined) parts.push(start === prev ? `${start}` : `${start}:${prev}`)
+    if (start !== undefined && prev !== undefined)
+      parts.push(start === prev ? `${start}` : `${start}:${prev}`)
     start = uid
     prev = uid
   }
@@ -18,7 +19,11 @@ export function toUidSet(uids: readonly number[]): string {
 }
 
 /** Split UIDs, newest first, into chunks: a small first one (the first screen), then larger ones. */
-export function newestFirstChunks(uids: readonly number[], first: number, rest: number): number[][] {
+export function newestFirstChunks(
+  uids: readonly number[],
+  first: number,
+  rest: number,
+): number[][] {
   const sorted = [...uids].sort((a, b) => b - a)
   const chunks: number[][] = []
   let index = 0

@@ -28,9 +28,11 @@ beforeAll(async () => {
   })
   postfix = await startPostfix(dovecot, cert)
   // Thunderbird's ISPDB format, served over HTTPS like the real one.
-  ispdb = createServer({ cert: readFileSync(cert.certFile), key: readFileSync(cert.keyFile) }, (req, res) => {
-    if (req.url !== '/v1.1/example.test') return res.writeHead(404).end()
-    res.writeHead(200, { 'content-type': 'application/xml' }).end(`<?xml version="1.0"?>
+  ispdb = createServer(
+    { cert: readFileSync(cert.certFile), key: readFileSync(cert.keyFile) },
+    (req, res) => {
+      if (req.url !== '/v1.1/example.test') return res.writeHead(404).end()
+      res.writeHead(200, { 'content-type': 'application/xml' }).end(`<?xml version="1.0"?>
 <clientConfig version="1.1">
   <emailProvider id="example.test">
     <domain>example.test</domain>
@@ -45,7 +47,8 @@ beforeAll(async () => {
     </outgoingServer>
   </emailProvider>
 </clientConfig>`)
-  })
+    },
+  )
   await new Promise<void>((resolve) => ispdb.listen(0, '127.0.0.1', resolve))
   ispdbUrl = `https://127.0.0.1:${(ispdb.address() as { port: number }).port}/v1.1/`
 })
@@ -70,13 +73,30 @@ function filesContaining(dir: string, needle: string): string[] {
 
 describe('cairn account, sync, send and search', () => {
   it('adds an account by manual settings, syncs, sends through Postfix and searches, keeping the password out of the profile', async () => {
-    seedMaildir(dovecot, 'alice', [0, 1, 2].map((i) => ({ raw: realisticMessage(i) })))
+    seedMaildir(
+      dovecot,
+      'alice',
+      [0, 1, 2].map((i) => ({ raw: realisticMessage(i) })),
+    )
     const profile = profileDir()
     const add = await runCli(
       [
-        'account', 'add', '--profile', profile, '--email', 'alice@example.test', '--password-stdin',
-        '--imap', `imaps://127.0.0.1:${dovecot.imapsPort}`, '--smtp', `smtp://127.0.0.1:${postfix.submissionPort}`,
-        '--user', 'alice', '--ca', cert.caFile, '--json',
+        'account',
+        'add',
+        '--profile',
+        profile,
+        '--email',
+        'alice@example.test',
+        '--password-stdin',
+        '--imap',
+        `imaps://127.0.0.1:${dovecot.imapsPort}`,
+        '--smtp',
+        `smtp://127.0.0.1:${postfix.submissionPort}`,
+        '--user',
+        'alice',
+        '--ca',
+        cert.caFile,
+        '--json',
       ],
       { input: 'alice-password\n' },
     )
@@ -86,28 +106,61 @@ describe('cairn account, sync, send and search', () => {
 
     const list = await runCli(['account', 'list', '--profile', profile, '--json'])
     expect(JSON.parse(list.stdout)).toMatchObject([
-      { id: accountId, email: 'alice@example.test', imap: { security: 'tls', port: dovecot.imapsPort }, smtp: { security: 'starttls' } },
+      {
+        id: accountId,
+        email: 'alice@example.test',
+        imap: { security: 'tls', port: dovecot.imapsPort },
+        smtp: { security: 'starttls' },
+      },
     ])
 
     const sync = await runCli(['sync', '--profile', profile, '--once', '--json'])
     expect(sync.code).toBe(0)
-    expect(JSON.parse(sync.stdout).accounts[0]).toMatchObject({ accountId, added: 3, bodies: 3, error: null })
+    expect(JSON.parse(sync.stdout).accounts[0]).toMatchObject({
+      accountId,
+      added: 3,
+      bodies: 3,
+      error: null,
+    })
 
     const send = await runCli([
-      'send', '--profile', profile, '--to', 'bob@example.test', '--subject', 'Quarterly numbers', '--body', 'See the attached budget.',
+      'send',
+      '--profile',
+      profile,
+      '--to',
+      'bob@example.test',
+      '--subject',
+      'Quarterly numbers',
+      '--body',
+      'See the attached budget.',
       '--json',
     ])
     expect(send.code).toBe(0)
     const { messageId, sent } = JSON.parse(send.stdout) as { messageId: string; sent: boolean }
     expect(sent).toBe(true)
     const bob = await otherClient(dovecot, cert, 'bob', 'bob-password')
-    await waitFor(async () => [...(await serverMessageIds(bob, 'INBOX')).values()].includes(messageId.slice(1, -1)), 10_000, 200)
+    await waitFor(
+      async () =>
+        [...(await serverMessageIds(bob, 'INBOX')).values()].includes(messageId.slice(1, -1)),
+      10_000,
+      200,
+    )
     await bob.logout()
 
     await runCli(['sync', '--profile', profile, '--once'])
-    const search = await runCli(['search', '--profile', profile, '--json', '--limit', '5', 'quarterly numb'])
+    const search = await runCli([
+      'search',
+      '--profile',
+      profile,
+      '--json',
+      '--limit',
+      '5',
+      'quarterly numb',
+    ])
     expect(search.code).toBe(0)
-    expect(JSON.parse(search.stdout)).toMatchObject([{ subject: 'Quarterly numbers', folderName: 'Sent' }])
+    expect(JSON.parse(search.stdout)).toMatchObject([
+      { subject: 'Quarterly numbers', folderName: 'Sent' },
+    ])
     const words = await runCli(['search', '--profile', profile, 'Sender', '1'])
     expect(words.stdout).toMatch(/Inbox\s+Sender 1\s/)
 
@@ -118,32 +171,80 @@ describe('cairn account, sync, send and search', () => {
   it('adds an account from the address alone, by the ISP database, and reports a wrong password', async () => {
     const profile = profileDir()
     const env = { CAIRN_ISPDB_URL: ispdbUrl }
-    const add = await runCli(['account', 'add', '--profile', profile, '--email', 'dave@example.test', '--password-stdin', '--ca', cert.caFile, '--json'], {
-      input: 'dave-password',
-      env,
-    })
+    const add = await runCli(
+      [
+        'account',
+        'add',
+        '--profile',
+        profile,
+        '--email',
+        'dave@example.test',
+        '--password-stdin',
+        '--ca',
+        cert.caFile,
+        '--json',
+      ],
+      {
+        input: 'dave-password',
+        env,
+      },
+    )
     expect(add.stderr).toBe('')
     expect(JSON.parse(add.stdout).account).toMatchObject({
       imap: { host: '127.0.0.1', port: dovecot.imapPort, security: 'starttls', username: 'dave' },
-      smtp: { host: '127.0.0.1', port: postfix.submissionPort, security: 'starttls', username: 'dave' },
+      smtp: {
+        host: '127.0.0.1',
+        port: postfix.submissionPort,
+        security: 'starttls',
+        username: 'dave',
+      },
     })
-    const wrong = await runCli(['account', 'add', '--profile', profileDir(), '--email', 'dave@example.test', '--password-stdin', '--ca', cert.caFile], {
-      input: 'nope',
-      env,
-    })
+    const wrong = await runCli(
+      [
+        'account',
+        'add',
+        '--profile',
+        profileDir(),
+        '--email',
+        'dave@example.test',
+        '--password-stdin',
+        '--ca',
+        cert.caFile,
+      ],
+      {
+        input: 'nope',
+        env,
+      },
+    )
     expect(wrong.code).toBe(1)
     expect(wrong.stderr).toMatch(/refused the sign-in.*Check the password/)
   })
 
   it('shows an untrusted certificate’s fingerprint and adds the account only when told to trust it', async () => {
     const profile = profileDir()
-    const args = ['account', 'add', '--profile', profile, '--email', 'alice@example.test', '--password-stdin', '--user', 'alice',
-      '--imap', `imaps://127.0.0.1:${dovecot.imapsPort}`, '--smtp', `smtp://127.0.0.1:${postfix.submissionPort}`]
+    const args = [
+      'account',
+      'add',
+      '--profile',
+      profile,
+      '--email',
+      'alice@example.test',
+      '--password-stdin',
+      '--user',
+      'alice',
+      '--imap',
+      `imaps://127.0.0.1:${dovecot.imapsPort}`,
+      '--smtp',
+      `smtp://127.0.0.1:${postfix.submissionPort}`,
+    ]
     const refused = await runCli(args, { input: 'alice-password' })
     expect(refused.code).toBe(1)
     expect(refused.stderr).toContain(cert.fingerprint256)
     expect(refused.stderr).toMatch(/--trust-imap/)
-    const trusted = await runCli([...args, '--trust-imap', cert.fingerprint256, '--trust-smtp', cert.fingerprint256], { input: 'alice-password' })
+    const trusted = await runCli(
+      [...args, '--trust-imap', cert.fingerprint256, '--trust-smtp', cert.fingerprint256],
+      { input: 'alice-password' },
+    )
     expect(trusted.stderr).toMatch(/^Added alice@example.test/)
     expect(trusted.code).toBe(0)
   })
@@ -151,12 +252,37 @@ describe('cairn account, sync, send and search', () => {
   it('keeps a message in the outbox while SMTP is down and sends it with the next sync', async () => {
     const profile = profileDir()
     await runCli(
-      ['account', 'add', '--profile', profile, '--email', 'alice@example.test', '--password-stdin', '--user', 'alice', '--ca', cert.caFile,
-        '--imap', `imaps://127.0.0.1:${dovecot.imapsPort}`, '--smtp', `smtp://127.0.0.1:${postfix.submissionPort}`],
+      [
+        'account',
+        'add',
+        '--profile',
+        profile,
+        '--email',
+        'alice@example.test',
+        '--password-stdin',
+        '--user',
+        'alice',
+        '--ca',
+        cert.caFile,
+        '--imap',
+        `imaps://127.0.0.1:${dovecot.imapsPort}`,
+        '--smtp',
+        `smtp://127.0.0.1:${postfix.submissionPort}`,
+      ],
       { input: 'alice-password' },
     )
     await postfix.stop()
-    const send = await runCli(['send', '--profile', profile, '--to', 'bob@example.test', '--subject', 'Outbox test', '--body', 'later'])
+    const send = await runCli([
+      'send',
+      '--profile',
+      profile,
+      '--to',
+      'bob@example.test',
+      '--subject',
+      'Outbox test',
+      '--body',
+      'later',
+    ])
     expect(send.code).toBe(1)
     expect(send.stdout).toMatch(/waits in the outbox: .*cannot be reached/)
     await postfix.start()
@@ -168,13 +294,18 @@ describe('cairn account, sync, send and search', () => {
       const lock = await bob.getMailboxLock('INBOX')
       try {
         const out: string[] = []
-        for await (const m of bob.fetch('1:*', { envelope: true })) out.push(m.envelope?.subject ?? '')
+        for await (const m of bob.fetch('1:*', { envelope: true }))
+          out.push(m.envelope?.subject ?? '')
         return out
       } finally {
         lock.release()
       }
     }
-    await waitFor(async () => (await subjects()).filter((s) => s === 'Outbox test').length === 1, 10_000, 200)
+    await waitFor(
+      async () => (await subjects()).filter((s) => s === 'Outbox test').length === 1,
+      10_000,
+      200,
+    )
     await bob.logout()
   })
 
@@ -183,12 +314,42 @@ describe('cairn account, sync, send and search', () => {
     const relay = await startStallingRelay(postfix.submissionPort)
     try {
       await runCli(
-        ['account', 'add', '--profile', profile, '--email', 'alice@example.test', '--password-stdin', '--user', 'alice', '--ca', cert.caFile,
-          '--imap', `imaps://127.0.0.1:${dovecot.imapsPort}`, '--smtp', `smtp://127.0.0.1:${relay.port}`],
+        [
+          'account',
+          'add',
+          '--profile',
+          profile,
+          '--email',
+          'alice@example.test',
+          '--password-stdin',
+          '--user',
+          'alice',
+          '--ca',
+          cert.caFile,
+          '--imap',
+          `imaps://127.0.0.1:${dovecot.imapsPort}`,
+          '--smtp',
+          `smtp://127.0.0.1:${relay.port}`,
+        ],
         { input: 'alice-password' },
       )
       relay.stalled = true
-      const child = spawn(process.execPath, [CLI, 'send', '--profile', profile, '--to', 'bob@example.test', '--subject', 'Killed mid-send', '--body', 'x'], { stdio: 'ignore' })
+      const child = spawn(
+        process.execPath,
+        [
+          CLI,
+          'send',
+          '--profile',
+          profile,
+          '--to',
+          'bob@example.test',
+          '--subject',
+          'Killed mid-send',
+          '--body',
+          'x',
+        ],
+        { stdio: 'ignore' },
+      )
       const outbox = () => {
         const db = new Database(join(profile, 'mail.sqlite'), { readonly: true })
         try {
@@ -210,7 +371,8 @@ describe('cairn account, sync, send and search', () => {
         const lock = await bob.getMailboxLock('INBOX')
         try {
           let n = 0
-          for await (const m of bob.fetch('1:*', { envelope: true })) if (m.envelope?.subject === 'Killed mid-send') n++
+          for await (const m of bob.fetch('1:*', { envelope: true }))
+            if (m.envelope?.subject === 'Killed mid-send') n++
           return n
         } finally {
           lock.release()

@@ -35,7 +35,10 @@ describe('first sync against Dovecot', () => {
       'alice',
       (function* () {
         for (let i = 0; i < count; i++)
-          yield { raw: realisticMessage(i, { attachmentBytes: i % 10 === 0 ? 20_000 : 0 }), flags: i % 3 === 0 ? 'S' : '' }
+          yield {
+            raw: realisticMessage(i, { attachmentBytes: i % 10 === 0 ? 20_000 : 0 }),
+            flags: i % 3 === 0 ? 'S' : '',
+          }
       })(),
     )
     const world = await openSyncWorld()
@@ -44,7 +47,13 @@ describe('first sync against Dovecot', () => {
         email: 'alice@example.test',
         password: 'alice-password',
         imap: imapsSettings(dovecot, cert),
-        smtp: { host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls', username: 'alice', caFile: cert.caFile },
+        smtp: {
+          host: '127.0.0.1',
+          port: dovecot.imapsPort,
+          security: 'tls',
+          username: 'alice',
+          caFile: cert.caFile,
+        },
         verify: false,
       })
       // The first committed batch is the newest 100 messages, as headers only.
@@ -53,7 +62,9 @@ describe('first sync against Dovecot', () => {
         if (firstBatch.length === 0)
           firstBatch.push(
             world.db
-              .prepare<[], { max: number; n: number }>(`SELECT max(uid) AS max, count(*) AS n FROM remote_messages WHERE state = 'headers'`)
+              .prepare<[], { max: number; n: number }>(
+                `SELECT max(uid) AS max, count(*) AS n FROM remote_messages WHERE state = 'headers'`,
+              )
               .get()!,
           )
       })
@@ -68,15 +79,27 @@ describe('first sync against Dovecot', () => {
       await other.logout()
       const local = localMessageIds(world.db, accountId, 'INBOX')
       expect(local.size).toBe(count)
-      expect([...local.entries()].sort((a, b) => a[0] - b[0])).toEqual([...server.entries()].sort((a, b) => a[0] - b[0]))
+      expect([...local.entries()].sort((a, b) => a[0] - b[0])).toEqual(
+        [...server.entries()].sort((a, b) => a[0] - b[0]),
+      )
       // Flags came along; bodies, attachments and the raw source are stored.
       const inbox = world.db
-        .prepare<[], { total: number; unread: number }>(`SELECT total, unread FROM folders WHERE special_use = '\\Inbox' AND account_id = ${accountId}`)
+        .prepare<[], { total: number; unread: number }>(
+          `SELECT total, unread FROM folders WHERE special_use = '\\Inbox' AND account_id = ${accountId}`,
+        )
         .get()
       expect(inbox).toEqual({ total: count, unread: count - Math.ceil(count / 3) })
-      expect(world.db.prepare(`SELECT count(*) AS n FROM remote_messages WHERE state <> 'full'`).get()).toEqual({ n: 0 })
-      expect(world.db.prepare(`SELECT count(*) AS n FROM messages WHERE has_attachments = 1`).get()).toEqual({ n: count / 10 })
-      const id = world.db.prepare<[], { id: number }>(`SELECT id FROM messages WHERE message_id = 'msg-42@example.org'`).get()!.id
+      expect(
+        world.db.prepare(`SELECT count(*) AS n FROM remote_messages WHERE state <> 'full'`).get(),
+      ).toEqual({ n: 0 })
+      expect(
+        world.db.prepare(`SELECT count(*) AS n FROM messages WHERE has_attachments = 1`).get(),
+      ).toEqual({ n: count / 10 })
+      const id = world.db
+        .prepare<[], { id: number }>(
+          `SELECT id FROM messages WHERE message_id = 'msg-42@example.org'`,
+        )
+        .get()!.id
       expect(world.sync.source(id)?.toString()).toBe(realisticMessage(42))
       // Search finds synced bodies.
       const hit = world.db

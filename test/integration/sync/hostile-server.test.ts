@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useRealKeychain } from '../../support/keyring'
 import { seedMaildir, startDovecot, type Dovecot } from '../../support/dovecot'
 import { startTamperingRelay, type TamperingRelay } from '../../support/tampering-relay'
-import { localMessageIds, openSyncWorld, realisticMessage, type SyncWorld } from '../../support/sync-world'
+import {
+  localMessageIds,
+  openSyncWorld,
+  realisticMessage,
+  type SyncWorld,
+} from '../../support/sync-world'
 import { isCairnError } from '../../../main/shared/errors'
 
 let keyring: Awaited<ReturnType<typeof useRealKeychain>>
@@ -13,7 +18,10 @@ beforeAll(async () => {
   keyring = await useRealKeychain()
   // Plaintext on loopback: the relay needs to see (and spoil) the protocol.
   dovecot = await startDovecot({
-    users: ['garbage', 'literal', 'drop', 'mime'].map((name) => ({ name, password: `${name}-password` })),
+    users: ['garbage', 'literal', 'drop', 'mime'].map((name) => ({
+      name,
+      password: `${name}-password`,
+    })),
   })
   relay = await startTamperingRelay(dovecot.imapPort)
 })
@@ -25,7 +33,13 @@ afterAll(async () => {
 
 async function addAccount(world: SyncWorld, user: string) {
   const server = { host: '127.0.0.1', port: relay.port, security: 'plain' as const, username: user }
-  const { accountId } = await world.accounts.add({ email: `${user}@example.test`, password: `${user}-password`, imap: server, smtp: server, verify: false })
+  const { accountId } = await world.accounts.add({
+    email: `${user}@example.test`,
+    password: `${user}-password`,
+    imap: server,
+    smtp: server,
+    verify: false,
+  })
   return accountId
 }
 
@@ -40,7 +54,11 @@ const counts = (world: SyncWorld) =>
 
 describe('a server that misbehaves', () => {
   it('answering garbage mid-transfer: a clear error state, nothing stored lost, and a complete sync once it behaves', async () => {
-    seedMaildir(dovecot, 'garbage', Array.from({ length: 300 }, (_, i) => ({ raw: realisticMessage(i) })))
+    seedMaildir(
+      dovecot,
+      'garbage',
+      Array.from({ length: 300 }, (_, i) => ({ raw: realisticMessage(i) })),
+    )
     // The spoiled answer never ends; silence beyond the socket timeout fails the command.
     const world = await openSyncWorld(undefined, undefined, { socketTimeoutMs: 3000 })
     try {
@@ -65,18 +83,26 @@ describe('a server that misbehaves', () => {
   })
 
   it('announcing a 2 GB message: refused without reading it, kept as headers only, the rest synced', async () => {
-    seedMaildir(dovecot, 'literal', Array.from({ length: 20 }, (_, i) => ({ raw: realisticMessage(i) })))
+    seedMaildir(
+      dovecot,
+      'literal',
+      Array.from({ length: 20 }, (_, i) => ({ raw: realisticMessage(i) })),
+    )
     const world = await openSyncWorld()
     try {
       const accountId = await addAccount(world, 'literal')
       const rssBefore = process.memoryUsage().rss
       relay.tamper = { kind: 'huge-literal' }
-      await expect(world.sync.syncOnce(accountId)).rejects.toSatisfy((e: unknown) => isCairnError(e))
+      await expect(world.sync.syncOnce(accountId)).rejects.toSatisfy((e: unknown) =>
+        isCairnError(e),
+      )
       expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 1024 * 1024)
       relay.tamper = { kind: 'pass' }
       await world.sync.syncOnce(accountId)
       expect(counts(world)).toEqual({ messages: 20, full: 19, unavailable: 1 })
-      const reason = world.db.prepare(`SELECT body_error FROM remote_messages WHERE body_error IS NOT NULL`).get() as { body_error: string }
+      const reason = world.db
+        .prepare(`SELECT body_error FROM remote_messages WHERE body_error IS NOT NULL`)
+        .get() as { body_error: string }
       expect(reason.body_error).toMatch(/larger than Cairn accepts/)
       // And it is not asked for again and again.
       const [again] = await world.sync.syncOnce(accountId)
@@ -89,12 +115,18 @@ describe('a server that misbehaves', () => {
   })
 
   it('dropping the connection during the transfer: offline, then resumed with nothing lost or doubled', async () => {
-    seedMaildir(dovecot, 'drop', Array.from({ length: 50 }, (_, i) => ({ raw: realisticMessage(i) })))
+    seedMaildir(
+      dovecot,
+      'drop',
+      Array.from({ length: 50 }, (_, i) => ({ raw: realisticMessage(i) })),
+    )
     const world = await openSyncWorld()
     try {
       const accountId = await addAccount(world, 'drop')
       relay.tamper = { kind: 'drop-during-bodies' }
-      await expect(world.sync.syncOnce(accountId)).rejects.toSatisfy((e: unknown) => isCairnError(e, 'ACCOUNT_UNREACHABLE'))
+      await expect(world.sync.syncOnce(accountId)).rejects.toSatisfy((e: unknown) =>
+        isCairnError(e, 'ACCOUNT_UNREACHABLE'),
+      )
       expect(world.sync.states()[0]?.status).toBe('offline')
       relay.tamper = { kind: 'pass' }
       await world.sync.syncOnce(accountId)
@@ -118,14 +150,22 @@ describe('a server that misbehaves', () => {
       // No header/body separator at all, and an 8-bit header.
       'From: b@example.org\r\nSubject: caf\xe9 cr\xe8me\r\nMessage-ID: <eightbit@example.org>\r\nno blank line then',
     ]
-    seedMaildir(dovecot, 'mime', broken.map((raw) => ({ raw: Buffer.from(raw, 'latin1') })))
+    seedMaildir(
+      dovecot,
+      'mime',
+      broken.map((raw) => ({ raw: Buffer.from(raw, 'latin1') })),
+    )
     const world = await openSyncWorld()
     try {
       const accountId = await addAccount(world, 'mime')
       await world.sync.syncOnce(accountId)
       expect(localMessageIds(world.db, accountId, 'INBOX').size).toBe(3)
       const row = (mid: string) =>
-        world.db.prepare<[string], { id: number; subject: string; body_text: string }>('SELECT id, subject, body_text FROM messages WHERE message_id = ?').get(mid)!
+        world.db
+          .prepare<[string], { id: number; subject: string; body_text: string }>(
+            'SELECT id, subject, body_text FROM messages WHERE message_id = ?',
+          )
+          .get(mid)!
       expect(row('broken@example.org').body_text).toContain('visible part')
       expect(row('charset@example.org').body_text).toContain('nuqneH batlh')
       expect(row('eightbit@example.org').subject).toMatch(/caf/)

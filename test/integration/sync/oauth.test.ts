@@ -13,7 +13,14 @@ import { seedMaildir, startDovecot, type Dovecot } from '../../support/dovecot'
 import { startOidcProvider, type OidcServer } from '../../support/oidc'
 import { startPostfix, type Postfix } from '../../support/postfix'
 import { makeTestCertificate } from '../../support/test-ca'
-import { localMessageIds, openSyncWorld, otherClient, realisticMessage, serverMessageIds, waitFor } from '../../support/sync-world'
+import {
+  localMessageIds,
+  openSyncWorld,
+  otherClient,
+  realisticMessage,
+  serverMessageIds,
+  waitFor,
+} from '../../support/sync-world'
 
 let keyring: Awaited<ReturnType<typeof useRealKeychain>>
 let oidc: OidcServer
@@ -66,28 +73,61 @@ async function userSignsIn(url: string, login: string) {
 
 describe('OAuth2 sign-in against a local OpenID provider, tokens checked by Dovecot', () => {
   it('signs in with PKCE and a loopback redirect, syncs over XOAUTH2, sends over SMTP XOAUTH2, and refreshes before expiry', async () => {
-    seedMaildir(dovecot, 'alice', [0, 1].map((i) => ({ raw: realisticMessage(i) })))
+    seedMaildir(
+      dovecot,
+      'alice',
+      [0, 1].map((i) => ({ raw: realisticMessage(i) })),
+    )
     const provider = providerConfig()
-    const tokens = await signIn(provider, { openBrowser: (url) => userSignsIn(url, 'alice'), loginHint: 'alice@example.test' })
+    const tokens = await signIn(provider, {
+      openBrowser: (url) => userSignsIn(url, 'alice'),
+      loginHint: 'alice@example.test',
+    })
     expect(tokens.accessToken).toBeTruthy()
     expect(tokens.refreshToken).toBeTruthy()
 
     const world = await openSyncWorld()
     try {
-      const imap = { host: '127.0.0.1', port: dovecot.imapPort, security: 'starttls' as const, username: 'alice', caFile: cert.caFile }
-      const smtp = { host: '127.0.0.1', port: postfix.submissionPort, security: 'starttls' as const, username: 'alice', caFile: cert.caFile }
+      const imap = {
+        host: '127.0.0.1',
+        port: dovecot.imapPort,
+        security: 'starttls' as const,
+        username: 'alice',
+        caFile: cert.caFile,
+      }
+      const smtp = {
+        host: '127.0.0.1',
+        port: postfix.submissionPort,
+        security: 'starttls' as const,
+        username: 'alice',
+        caFile: cert.caFile,
+      }
       // Adding signs in to both servers with the token (Dovecot introspects it at the provider).
-      const { accountId } = await world.accounts.add({ email: 'alice@example.test', imap, smtp, oauth: { provider, tokens } })
+      const { accountId } = await world.accounts.add({
+        email: 'alice@example.test',
+        imap,
+        smtp,
+        oauth: { provider, tokens },
+      })
       const [report] = await world.sync.syncOnce(accountId)
       expect(report?.added).toBe(2)
       expect(world.sync.states()[0]?.status).toBe('idle')
 
       const send = new SendService(world.db, world.accounts.credentials)
-      const { messageId } = await send.send(accountId, { to: ['bob@example.test'], subject: 'Over XOAUTH2', text: 'token, not password' })
+      const { messageId } = await send.send(accountId, {
+        to: ['bob@example.test'],
+        subject: 'Over XOAUTH2',
+        text: 'token, not password',
+      })
       await send.flush()
       expect(send.outbox()).toEqual([])
       const bob = await otherClient(dovecot, cert, 'bob', 'bob-password')
-      await waitFor(async () => [...(await serverMessageIds(bob, 'INBOX')).values()].includes(messageId.slice(1, -1)), 10_000, 200)
+      await waitFor(
+        async () =>
+          [...(await serverMessageIds(bob, 'INBOX')).values()].includes(messageId.slice(1, -1)),
+        10_000,
+        200,
+      )
       await bob.logout()
 
       // The token is about to expire: the next connection refreshes it first, and the new one is kept.
@@ -107,7 +147,9 @@ describe('OAuth2 sign-in against a local OpenID provider, tokens checked by Dove
       // A token Dovecot does not accept is a sign-in failure the account state shows.
       store.save(accountId, { accessToken: 'forged-token', refreshToken: null, expiresAt: null })
       await world.sync.reset(accountId)
-      await expect(world.sync.syncOnce(accountId)).rejects.toSatisfy((e: unknown) => isCairnError(e, 'ACCOUNT_AUTH_FAILED'))
+      await expect(world.sync.syncOnce(accountId)).rejects.toSatisfy((e: unknown) =>
+        isCairnError(e, 'ACCOUNT_AUTH_FAILED'),
+      )
       expect(world.sync.states()[0]?.status).toBe('auth_failed')
     } finally {
       await world.close()

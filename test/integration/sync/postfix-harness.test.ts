@@ -11,7 +11,13 @@ describe('the Postfix test server', () => {
   let postfix: Postfix
   const cert = makeTestCertificate()
   beforeAll(async () => {
-    dovecot = await startDovecot({ certificate: cert, users: [{ name: 'bob', password: 'bob-password' }, { name: 'alice', password: 'alice-password' }] })
+    dovecot = await startDovecot({
+      certificate: cert,
+      users: [
+        { name: 'bob', password: 'bob-password' },
+        { name: 'alice', password: 'alice-password' },
+      ],
+    })
     postfix = await startPostfix(dovecot, cert)
   })
   afterAll(async () => {
@@ -27,16 +33,37 @@ describe('the Postfix test server', () => {
       tls: { ca: [readFileSync(cert.caFile)] },
       auth: { user: 'alice', pass: 'alice-password' },
     })
-    await transport.sendMail({ from: 'alice@example.test', to: 'bob@example.test', subject: 'harness', text: 'hi', messageId: '<harness@example.test>' })
+    await transport.sendMail({
+      from: 'alice@example.test',
+      to: 'bob@example.test',
+      subject: 'harness',
+      text: 'hi',
+      messageId: '<harness@example.test>',
+    })
     const bob = await otherClient(dovecot, cert, 'bob', 'bob-password')
-    await waitFor(async () => [...(await serverMessageIds(bob, 'INBOX')).values()].includes('harness@example.test'), 10_000, 200).catch(
-      (e: Error) => {
-        throw new Error(`${e.message}\n${postfix.log()}`)
-      },
-    )
+    await waitFor(
+      async () =>
+        [...(await serverMessageIds(bob, 'INBOX')).values()].includes('harness@example.test'),
+      10_000,
+      200,
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}\n${postfix.log()}`)
+    })
     await bob.logout()
     // Unauthenticated relaying is refused.
-    const anonymous = nodemailer.createTransport({ host: '127.0.0.1', port: postfix.submissionPort, requireTLS: true, tls: { ca: [readFileSync(cert.caFile)] } })
-    await expect(anonymous.sendMail({ from: 'x@example.org', to: 'bob@example.test', subject: 'no', text: 'no' })).rejects.toThrow(/reject|denied|Relay|Authentication/i)
+    const anonymous = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: postfix.submissionPort,
+      requireTLS: true,
+      tls: { ca: [readFileSync(cert.caFile)] },
+    })
+    await expect(
+      anonymous.sendMail({
+        from: 'x@example.org',
+        to: 'bob@example.test',
+        subject: 'no',
+        text: 'no',
+      }),
+    ).rejects.toThrow(/reject|denied|Relay|Authentication/i)
   })
 })

@@ -7,7 +7,15 @@ import { startDovecot, type Dovecot } from '../../support/dovecot'
 import { startPostfix, type Postfix } from '../../support/postfix'
 import { makeTestCertificate } from '../../support/test-ca'
 import { tempDir } from '../../support/temp'
-import { imapsSettings, localMessageIds, openSyncWorld, otherClient, serverMessageIds, waitFor, type SyncWorld } from '../../support/sync-world'
+import {
+  imapsSettings,
+  localMessageIds,
+  openSyncWorld,
+  otherClient,
+  serverMessageIds,
+  waitFor,
+  type SyncWorld,
+} from '../../support/sync-world'
 
 let keyring: Awaited<ReturnType<typeof useRealKeychain>>
 let dovecot: Dovecot
@@ -33,7 +41,13 @@ async function account(world: SyncWorld, user: string) {
     email: `${user}@example.test`,
     password: `${user}-password`,
     imap: imapsSettings(dovecot, cert, user),
-    smtp: { host: '127.0.0.1', port: postfix.submissionPort, security: 'starttls', username: user, caFile: cert.caFile },
+    smtp: {
+      host: '127.0.0.1',
+      port: postfix.submissionPort,
+      security: 'starttls',
+      username: user,
+      caFile: cert.caFile,
+    },
   })
   return accountId
 }
@@ -70,7 +84,11 @@ describe('sending through Postfix', () => {
       // The copy in Sent is on the server, and comes down with the next sync.
       await world.sync.syncOnce(accountId)
       expect([...localMessageIds(world.db, accountId, 'Sent').values()]).toEqual([id])
-      const copy = world.db.prepare<[string], { seen: number; has_attachments: number }>('SELECT seen, has_attachments FROM messages WHERE message_id = ?').get(id)
+      const copy = world.db
+        .prepare<[string], { seen: number; has_attachments: number }>(
+          'SELECT seen, has_attachments FROM messages WHERE message_id = ?',
+        )
+        .get(id)
       expect(copy).toEqual({ seen: 1, has_attachments: 1 })
     } finally {
       await world.close()
@@ -84,7 +102,11 @@ describe('sending through Postfix', () => {
       await world.sync.syncOnce(accountId)
       await postfix.stop()
       let send = new SendService(world.db, world.accounts.credentials)
-      const { messageId } = await send.send(accountId, { to: ['bob@example.test'], subject: 'While down', text: 'queued' })
+      const { messageId } = await send.send(accountId, {
+        to: ['bob@example.test'],
+        subject: 'While down',
+        text: 'queued',
+      })
       await send.flush()
       const [entry] = send.outbox()
       expect(entry).toMatchObject({ state: 'queued', attempts: 1 })
@@ -100,7 +122,11 @@ describe('sending through Postfix', () => {
       await send.flush({ force: true })
       expect(send.outbox()).toEqual([])
       const id = messageId.replace(/^<|>$/g, '')
-      await waitFor(async () => (await inboxOf('bob')).filter((m) => m === id).length === 1, 10_000, 200)
+      await waitFor(
+        async () => (await inboxOf('bob')).filter((m) => m === id).length === 1,
+        10_000,
+        200,
+      )
     } finally {
       await world.close()
     }

@@ -56,7 +56,11 @@ const flagsOf = (world: SyncWorld, messageId: string) =>
 
 describe('sync with a live Dovecot', () => {
   it('sees a flag set and a message moved by another client within 2 s, through IDLE', async () => {
-    seedMaildir(dovecot, 'idle', [0, 1, 2].map((i) => ({ raw: realisticMessage(i) })))
+    seedMaildir(
+      dovecot,
+      'idle',
+      [0, 1, 2].map((i) => ({ raw: realisticMessage(i) })),
+    )
     const world = await openSyncWorld()
     try {
       const accountId = await addAccount(world, 'idle')
@@ -78,7 +82,9 @@ describe('sync with a live Dovecot', () => {
       expect(moveLatency).toBeLessThan(2000)
       // Exactly once: gone from the Inbox, present in Archive.
       expect(localMessageIds(world.db, accountId, 'INBOX').size).toBe(2)
-      expect([...localMessageIds(world.db, accountId, 'Archive').values()]).toEqual(['msg-1@example.org'])
+      expect([...localMessageIds(world.db, accountId, 'Archive').values()]).toEqual([
+        'msg-1@example.org',
+      ])
       await other.logout()
     } finally {
       await world.close()
@@ -86,12 +92,18 @@ describe('sync with a live Dovecot', () => {
   })
 
   it('replays local delete, move and flag to the server, also when the app quits before it could', async () => {
-    seedMaildir(dovecot, 'actions', [0, 1, 2, 3].map((i) => ({ raw: realisticMessage(i) })))
+    seedMaildir(
+      dovecot,
+      'actions',
+      [0, 1, 2, 3].map((i) => ({ raw: realisticMessage(i) })),
+    )
     let world = await openSyncWorld()
     const accountId = await addAccount(world, 'actions')
     await world.sync.syncOnce(accountId)
     const idOf = (w: SyncWorld, mid: string) =>
-      w.db.prepare<[string], { id: number }>('SELECT id FROM messages WHERE message_id = ?').get(mid)!.id
+      w.db
+        .prepare<[string], { id: number }>('SELECT id FROM messages WHERE message_id = ?')
+        .get(mid)!.id
     const archive = world.db
       .prepare<[], { id: number }>(`SELECT id FROM folders WHERE special_use = '\\Archive'`)
       .get()!.id
@@ -120,7 +132,8 @@ describe('sync with a live Dovecot', () => {
     await other.mailboxOpen('INBOX')
     const flags = await other.fetchOne('*', { flags: true, envelope: true })
     const msg0 = []
-    for await (const m of other.fetch('1:*', { flags: true, envelope: true })) if (m.envelope?.messageId === '<msg-0@example.org>') msg0.push(m)
+    for await (const m of other.fetch('1:*', { flags: true, envelope: true }))
+      if (m.envelope?.messageId === '<msg-0@example.org>') msg0.push(m)
     expect([...(msg0[0]?.flags ?? [])].sort()).toEqual(['\\Flagged', '\\Seen'])
     expect(flags).toBeTruthy()
 
@@ -140,9 +153,13 @@ describe('sync with a live Dovecot', () => {
 
   it('resumes after the server is killed mid-sync, with nothing lost and nothing twice', async () => {
     const count = 3000
-    seedMaildir(dovecot, 'crash', (function* () {
-      for (let i = 0; i < count; i++) yield { raw: realisticMessage(i) }
-    })())
+    seedMaildir(
+      dovecot,
+      'crash',
+      (function* () {
+        for (let i = 0; i < count; i++) yield { raw: realisticMessage(i) }
+      })(),
+    )
     const world = await openSyncWorld()
     try {
       const accountId = await addAccount(world, 'crash')
@@ -152,7 +169,9 @@ describe('sync with a live Dovecot', () => {
         batches++
         if (batches === 2) killed = dovecot.kill()
       })
-      await expect(world.sync.syncOnce(accountId)).rejects.toSatisfy((e: unknown) => isCairnError(e))
+      await expect(world.sync.syncOnce(accountId)).rejects.toSatisfy((e: unknown) =>
+        isCairnError(e),
+      )
       off()
       await killed
       const partial = localMessageIds(world.db, accountId, 'INBOX').size
@@ -167,7 +186,9 @@ describe('sync with a live Dovecot', () => {
       await other.logout()
       const local = localMessageIds(world.db, accountId, 'INBOX')
       expect(local.size).toBe(count)
-      expect([...local.entries()].sort((a, b) => a[0] - b[0])).toEqual([...server.entries()].sort((a, b) => a[0] - b[0]))
+      expect([...local.entries()].sort((a, b) => a[0] - b[0])).toEqual(
+        [...server.entries()].sort((a, b) => a[0] - b[0]),
+      )
       expect(world.db.prepare('SELECT count(*) AS n FROM messages').get()).toEqual({ n: count })
       expect(world.sync.states()[0]?.status).toBe('idle')
     } finally {
@@ -176,18 +197,31 @@ describe('sync with a live Dovecot', () => {
   })
 
   it('handles a UIDVALIDITY reset without duplicates, keeping local state of messages still there', async () => {
-    seedMaildir(dovecot, 'reset', [0, 1, 2, 3, 4].map((i) => ({ raw: realisticMessage(i) })))
+    seedMaildir(
+      dovecot,
+      'reset',
+      [0, 1, 2, 3, 4].map((i) => ({ raw: realisticMessage(i) })),
+    )
     const world = await openSyncWorld()
     try {
       const accountId = await addAccount(world, 'reset')
       await world.sync.syncOnce(accountId)
-      const before = world.db.prepare<[], { uidvalidity: number }>(`SELECT uidvalidity FROM remote_folders WHERE imap_path = 'INBOX'`).get()!
-      const keptId = world.db.prepare<[], { id: number }>(`SELECT id FROM messages WHERE message_id = 'msg-3@example.org'`).get()!.id
+      const before = world.db
+        .prepare<[], { uidvalidity: number }>(
+          `SELECT uidvalidity FROM remote_folders WHERE imap_path = 'INBOX'`,
+        )
+        .get()!
+      const keptId = world.db
+        .prepare<[], { id: number }>(
+          `SELECT id FROM messages WHERE message_id = 'msg-3@example.org'`,
+        )
+        .get()!.id
 
       // The server loses its index: every UID and the UIDVALIDITY change; one message is gone too.
       await dovecot.stop()
       const maildir = dovecot.maildir('reset')
-      for (const name of readdirSync(maildir)) if (name.startsWith('dovecot')) rmSync(join(maildir, name), { force: true })
+      for (const name of readdirSync(maildir))
+        if (name.startsWith('dovecot')) rmSync(join(maildir, name), { force: true })
       const gone = readdirSync(join(maildir, 'cur')).find((n) => n.includes('M1P'))!
       rmSync(join(maildir, 'cur', gone))
       await new Promise((r) => setTimeout(r, 1100)) // a new UIDVALIDITY is the current second
@@ -195,16 +229,28 @@ describe('sync with a live Dovecot', () => {
 
       const [report] = await world.sync.syncOnce(accountId)
       expect(report?.uidvalidityResets).toBe(1)
-      const after = world.db.prepare<[], { uidvalidity: number }>(`SELECT uidvalidity FROM remote_folders WHERE imap_path = 'INBOX'`).get()!
+      const after = world.db
+        .prepare<[], { uidvalidity: number }>(
+          `SELECT uidvalidity FROM remote_folders WHERE imap_path = 'INBOX'`,
+        )
+        .get()!
       expect(after.uidvalidity).not.toBe(before.uidvalidity)
       const other = await otherClient(dovecot, cert, 'reset', 'reset-password')
       const server = await serverMessageIds(other, 'INBOX')
       await other.logout()
       expect(server.size).toBe(4)
-      expect([...localMessageIds(world.db, accountId, 'INBOX').entries()].sort()).toEqual([...server.entries()].sort())
+      expect([...localMessageIds(world.db, accountId, 'INBOX').entries()].sort()).toEqual(
+        [...server.entries()].sort(),
+      )
       expect(world.db.prepare('SELECT count(*) AS n FROM messages').get()).toEqual({ n: 4 })
       // The message still there kept its local row (and body): matched, not re-downloaded.
-      expect(world.db.prepare<[], { id: number }>(`SELECT id FROM messages WHERE message_id = 'msg-3@example.org'`).get()!.id).toBe(keptId)
+      expect(
+        world.db
+          .prepare<[], { id: number }>(
+            `SELECT id FROM messages WHERE message_id = 'msg-3@example.org'`,
+          )
+          .get()!.id,
+      ).toBe(keptId)
     } finally {
       await world.close()
     }
@@ -230,7 +276,9 @@ describe('sync with a live Dovecot', () => {
         verify: false,
       })
       world.accounts.setPassword(accountId, 'changed-elsewhere')
-      await expect(world.sync.syncOnce(accountId)).rejects.toSatisfy((e: unknown) => isCairnError(e, 'ACCOUNT_AUTH_FAILED'))
+      await expect(world.sync.syncOnce(accountId)).rejects.toSatisfy((e: unknown) =>
+        isCairnError(e, 'ACCOUNT_AUTH_FAILED'),
+      )
       expect(world.sync.states()[0]).toMatchObject({ status: 'auth_failed' })
     } finally {
       await world.close()
@@ -238,12 +286,21 @@ describe('sync with a live Dovecot', () => {
   })
 
   it('surfaces an untrusted certificate with its fingerprint, pins it only on request, and stops when it changes', async () => {
-    seedMaildir(dovecot, 'certs', [0].map((i) => ({ raw: realisticMessage(i) })))
+    seedMaildir(
+      dovecot,
+      'certs',
+      [0].map((i) => ({ raw: realisticMessage(i) })),
+    )
     const world = await openSyncWorld()
     try {
       const settings = { ...imapsSettings(dovecot, cert, 'certs'), caFile: undefined }
       const error = await world.accounts
-        .add({ email: 'certs@example.test', password: 'certs-password', imap: settings, smtp: settings })
+        .add({
+          email: 'certs@example.test',
+          password: 'certs-password',
+          imap: settings,
+          smtp: settings,
+        })
         .catch((e: unknown) => e)
       expect(error).toBeInstanceOf(CertificateError)
       expect((error as CertificateError).code).toBe('ACCOUNT_CERT_UNTRUSTED')
@@ -273,13 +330,16 @@ describe('sync with a live Dovecot', () => {
       expect(changed).toBeInstanceOf(CertificateError)
       expect((changed as CertificateError).code).toBe('ACCOUNT_CERT_CHANGED')
       expect((changed as CertificateError).certificate?.fingerprint256).toBe(next.fingerprint256)
-      expect(world.sync.states()[0]).toMatchObject({ status: 'cert_changed', certificate: { fingerprint256: next.fingerprint256 } })
+      expect(world.sync.states()[0]).toMatchObject({
+        status: 'cert_changed',
+        certificate: { fingerprint256: next.fingerprint256 },
+      })
       expect(localMessageIds(world.db, accountId, 'INBOX').size).toBe(1)
 
       // Trusting a fingerprint other than the one presented pins nothing.
-      await expect(world.accounts.trustCertificate(accountId, 'imap', cert.fingerprint256)).rejects.toSatisfy((e: unknown) =>
-        isCairnError(e, 'ACCOUNT_CERT_CHANGED'),
-      )
+      await expect(
+        world.accounts.trustCertificate(accountId, 'imap', cert.fingerprint256),
+      ).rejects.toSatisfy((e: unknown) => isCairnError(e, 'ACCOUNT_CERT_CHANGED'))
       await world.accounts.trustCertificate(accountId, 'imap', next.fingerprint256)
       await world.sync.reset(accountId)
       await world.sync.syncOnce(accountId)
@@ -293,7 +353,10 @@ describe('sync with a live Dovecot', () => {
   })
 
   it('syncs a message with a 50 MB attachment, body and attachment intact', async () => {
-    seedMaildir(dovecot, 'large', [{ raw: realisticMessage(7, { attachmentBytes: 50 * 1024 * 1024 }) }, { raw: realisticMessage(8) }])
+    seedMaildir(dovecot, 'large', [
+      { raw: realisticMessage(7, { attachmentBytes: 50 * 1024 * 1024 }) },
+      { raw: realisticMessage(8) },
+    ])
     const world = await openSyncWorld()
     try {
       const accountId = await addAccount(world, 'large')
@@ -303,8 +366,16 @@ describe('sync with a live Dovecot', () => {
         .prepare<[], { size: number; filename: string }>(`SELECT size, filename FROM attachments`)
         .get()
       expect(attachment).toEqual({ size: 50 * 1024 * 1024, filename: 'report-7.pdf' })
-      const id = world.db.prepare<[], { id: number }>(`SELECT id FROM messages WHERE message_id = 'msg-7@example.org'`).get()!.id
-      expect(world.sync.source(id)?.length).toBe(Buffer.byteLength(realisticMessage(7, { attachmentBytes: 50 * 1024 * 1024 })) > 0 ? world.sync.source(id)!.length : -1)
+      const id = world.db
+        .prepare<[], { id: number }>(
+          `SELECT id FROM messages WHERE message_id = 'msg-7@example.org'`,
+        )
+        .get()!.id
+      expect(world.sync.source(id)?.length).toBe(
+        Buffer.byteLength(realisticMessage(7, { attachmentBytes: 50 * 1024 * 1024 })) > 0
+          ? world.sync.source(id)!.length
+          : -1,
+      )
       expect(world.sync.source(id)!.length).toBeGreaterThan(50 * 1024 * 1024)
     } finally {
       await world.close()
