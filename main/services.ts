@@ -3,6 +3,7 @@ import { recoverInterruptedRestore } from './backup/restore/recover.js'
 import { runBackupInWorker } from './backup/schedule/run-in-worker.js'
 import { BackupScheduler } from './backup/schedule/scheduler.js'
 import { openMailDb, type MailDb } from './mail/db/connection.js'
+import { openMailAccounts, type MailAccounts } from './mail/mail-accounts.js'
 import { MailService } from './mail/mail-service.js'
 import { openProfile, type Profile } from './profile/profile.js'
 
@@ -10,6 +11,8 @@ import { openProfile, type Profile } from './profile/profile.js'
 export interface CairnServices {
   readonly profile: Profile
   readonly mail: MailService
+  /** Mail accounts: settings, sync with push, the outbox (no accounts: idle). */
+  readonly mailAccounts: MailAccounts
   /** Scheduled backups, run in a worker thread; idle until backups are set up. */
   readonly backups: BackupScheduler
   close(): Promise<void>
@@ -35,12 +38,16 @@ export function openServices(profileDir: string): CairnServices {
     run: runBackupInWorker,
   })
   backups.start()
+  const mailAccounts = openMailAccounts({ db, paths: profile.paths, profileId: profile.id })
+  mailAccounts.start()
   return {
     profile,
     mail,
+    mailAccounts,
     backups,
     async close() {
       await backups.stop()
+      await mailAccounts.close()
       await mail.close()
       db.close()
       profile.close()

@@ -150,6 +150,7 @@ export class AccountService {
   setPassword(accountId: number, password: string): void {
     getImapAccount(this.db, accountId)
     this.secrets.set(accountId, 'password', password)
+    this.events.emit('accountsChanged', { accountIds: [accountId] })
   }
 
   /**

@@ -95,6 +95,11 @@ export class SendService {
     return this.flushing
   }
 
+  /** Resolves when no delivery is running (before closing the database). */
+  async idle(): Promise<void> {
+    await this.flushing?.catch(() => undefined)
+  }
+
   retry(outboxId: number): void {
     retryFailed(this.db, outboxId)
     this.changed()
