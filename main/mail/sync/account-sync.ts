@@ -40,7 +40,7 @@ export class AccountSync {
   private running: Promise<unknown> = Promise.resolve()
   private readonly vanished = new Set<number>()
   private state: AccountState
-  private watcher: ImapFlow | null = null
+  private readonly watchers = new Map<'inbox' | 'view', ImapFlow>()
   private stopped = false
   private retryTimer: NodeJS.Timeout | null = null
   private backoffMs = 1000
@@ -201,11 +201,44 @@ export class AccountSync {
    * mail, flags, expunges) syncs it at once, and an expunge (perhaps a move
    * by another client) syncs the other folders too. Reconnects with backoff.
    */
-  async watchInbox(onError?: (error: CairnError) => void): Promise<void> {
+  watchInbox(onError?: (error: CairnError) => void): Promise<void> {
     this.stopped = false
-    const inbox = () =>
-      listRemoteFolders(this.deps.db, this.deps.accountId).find((f) => f.specialUse === '\\Inbox')
+    return this.watch(
+      'inbox',
+      () => this.folders().find((f) => f.specialUse === '\\Inbox')?.folderId ?? null,
+      onError,
+    )
+  }
+
+  /**
+   * Push for the folder the user is looking at (besides the Inbox): a third
+   * connection idles on it until another folder is shown (null: none).
+   */
+  async watchFolder(folderId: number | null, onError?: (error: CairnError) => void): Promise<void> {
+    const current = this.watchers.get('view')
+    this.watchers.delete('view')
+    current?.close()
+    const inbox = this.folders().find((f) => f.specialUse === '\\Inbox')
+    if (folderId === null || folderId === inbox?.folderId || this.stopped) return
+    if (!this.folders().some((f) => f.folderId === folderId)) return
+    await this.watch('view', () => folderId, onError)
+  }
+
+  private folders() {
+    return listRemoteFolders(this.deps.db, this.deps.accountId)
+  }
+
+  private async watch(
+    slot: 'inbox' | 'view',
+    pick: () => number | null,
+    onError?: (error: CairnError) => void,
+  ): Promise<void> {
+    const report = (error: unknown) =>
+      onError?.(isCairnError(error) ? error : new CairnError('INTERNAL', describeError(error)))
     const run = async () => {
+      const folderId = pick()
+      const folder = this.folders().find((f) => f.folderId === folderId)
+      if (!folder) return
       let pending: NodeJS.Timeout | null = null
       let everything = false
       const schedule = (all: boolean) => {
@@ -215,17 +248,10 @@ export class AccountSync {
           pending = null
           const all = everything
           everything = false
-          const folder = inbox()
           const work = all
-            ? this.syncOnce({ bodies: true, alwaysFolders: folder ? [folder.folderId] : [] })
-            : folder
-              ? this.syncFolderNow(folder.folderId)
-              : Promise.resolve()
-          work.catch((error: unknown) =>
-            onError?.(
-              isCairnError(error) ? error : new CairnError('INTERNAL', describeError(error)),
-            ),
-          )
+            ? this.syncOnce({ bodies: true, alwaysFolders: [folder.folderId] })
+            : this.syncFolderNow(folder.folderId)
+          work.catch(report)
         }, 50)
       }
       const account = this.deps.config
@@ -234,30 +260,29 @@ export class AccountSync {
         credentials: await this.deps.credentials(this.deps.accountId),
         allowPlaintext: account.allowPlaintext,
         expungeHandler: () => schedule(true),
-      }).catch(async (error: unknown) => {
-        throw await imapError(error, account.imap)
       })
-      this.watcher = watcher
+      this.watchers.set(slot, watcher)
       watcher.on('exists', () => schedule(false))
       watcher.on('flags', () => schedule(false))
       watcher.on('close', () => {
-        if (this.watcher === watcher) this.watcher = null
-        if (!this.stopped) this.retryWatch(run, onError)
+        const mine = this.watchers.get(slot) === watcher
+        if (mine) this.watchers.delete(slot)
+        if (mine && !this.stopped) this.retryWatch(run, report)
       })
-      await watcher.mailboxOpen(inbox()?.imapPath ?? 'INBOX')
+      await watcher.mailboxOpen(folder.imapPath)
       const loop = async () => {
-        while (!this.stopped && this.watcher === watcher && watcher.usable) await watcher.idle()
+        while (!this.stopped && this.watchers.get(slot) === watcher && watcher.usable)
+          await watcher.idle()
       }
       loop().catch(() => watcher.close())
     }
     await run().catch((error: unknown) => {
-      const failure = this.fail(error)
-      onError?.(failure)
-      this.retryWatch(run, onError)
+      report(this.fail(error))
+      this.retryWatch(run, report)
     })
   }
 
-  private retryWatch(run: () => Promise<void>, onError?: (error: CairnError) => void) {
+  private retryWatch(run: () => Promise<void>, onError: (error: unknown) => void) {
     if (this.stopped || this.retryTimer || !this.retriable()) return
     const wait = this.backoffMs
     this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS)
@@ -267,7 +292,7 @@ export class AccountSync {
       run()
         .then(() => this.syncOnce())
         .catch((error: unknown) => {
-          onError?.(this.fail(error))
+          onError(this.fail(error))
           this.retryWatch(run, onError)
         })
     }, wait)
@@ -285,9 +310,8 @@ export class AccountSync {
     this.stopped = true
     if (this.retryTimer) clearTimeout(this.retryTimer)
     this.retryTimer = null
-    const watcher = this.watcher
-    this.watcher = null
-    watcher?.close()
+    for (const watcher of this.watchers.values()) watcher.close()
+    this.watchers.clear()
     await this.running.catch(() => undefined)
     const client = this.client
     this.client = null

@@ -63,6 +63,25 @@ export class SyncService {
     )
   }
 
+  /** The user looks at this folder: it gets push too (null: no folder in view). */
+  viewFolder(folderId: number | null): void {
+    const owner =
+      folderId === null
+        ? undefined
+        : this.options.db
+            .prepare<[number], { account_id: number }>(
+              'SELECT account_id FROM remote_folders WHERE folder_id = ?',
+            )
+            .get(folderId)
+    for (const [id, sync] of this.accounts)
+      this.background(
+        id,
+        sync.watchFolder(owner?.account_id === id ? folderId : null, (e) =>
+          this.reportError(id, e),
+        ),
+      )
+  }
+
   /** Sync every folder of one account (or all) once, headers then bodies. */
   async syncOnce(accountId?: number): Promise<SyncReport[]> {
     const ids =

@@ -85,6 +85,18 @@ describe('sync with a live Dovecot', () => {
       expect([...localMessageIds(world.db, accountId, 'Archive').values()]).toEqual([
         'msg-1@example.org',
       ])
+
+      // The folder in view gets push too: a flag set there shows within 2 s.
+      const archive = world.db
+        .prepare<[], { id: number }>(`SELECT id FROM folders WHERE special_use = '\\Archive'`)
+        .get()!.id
+      world.sync.viewFolder(archive)
+      await new Promise((r) => setTimeout(r, 300)) // its IDLE connection opens
+      await other.mailboxOpen('Archive')
+      started = Date.now()
+      await other.messageFlagsAdd('1:*', ['\\Seen'])
+      await waitFor(() => flagsOf(world, 'msg-1@example.org')?.seen === 1, 2000)
+      expect(Date.now() - started).toBeLessThan(2000)
       await other.logout()
     } finally {
       await world.close()
