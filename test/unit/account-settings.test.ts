@@ -148,3 +148,22 @@ describe('sync and outbox helpers', () => {
     ])
   })
 })
+
+describe('OAuth providers as configuration', () => {
+  it('are offered for their hosts only when a client id is configured', async () => {
+    const { oauthProviderForHost, serverFilesSent } =
+      await import('../../main/mail/oauth/providers')
+    expect(oauthProviderForHost('imap.gmail.com', {})).toBeNull()
+    expect(oauthProviderForHost('imap.gmail.com', { google: 'id-123' })).toMatchObject({
+      id: 'google',
+      clientId: 'id-123',
+      authParams: { access_type: 'offline' },
+    })
+    expect(oauthProviderForHost('outlook.office365.com', { microsoft: 'ms' })?.scopes).toContain(
+      'offline_access',
+    )
+    expect(oauthProviderForHost('mail.example.test', { google: 'x', microsoft: 'y' })).toBeNull()
+    expect(serverFilesSent('imap.gmail.com')).toBe(true)
+    expect(serverFilesSent('imap.example.test')).toBe(false)
+  })
+})

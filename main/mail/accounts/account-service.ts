@@ -15,6 +15,7 @@ import { fetchCertificate } from './certificates.js'
 import type { Credentials, CredentialSource } from './credentials.js'
 import { discoverSettings, type DiscoveryOptions } from './discovery.js'
 import type { TokenSet } from '../oauth/oauth-client.js'
+import { serverFilesSent } from '../oauth/providers.js'
 import type { OAuthTokenStore } from '../oauth/token-store.js'
 import {
   imapAccountConfigSchema,
@@ -126,7 +127,7 @@ export class AccountService {
       auth,
       oauth: input.oauth?.provider,
       allowPlaintext: input.allowPlaintext ?? false,
-      serverFilesSent: input.serverFilesSent ?? false,
+      serverFilesSent: input.serverFilesSent ?? serverFilesSent(imap.host),
     })
     const credentialsFor = (server: ServerSettings): Credentials =>
       input.oauth
