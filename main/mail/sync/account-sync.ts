@@ -236,9 +236,15 @@ export class AccountSync {
     const report = (error: unknown) =>
       onError?.(isCairnError(error) ? error : new CairnError('INTERNAL', describeError(error)))
     const run = async () => {
-      const folderId = pick()
-      const folder = this.folders().find((f) => f.folderId === folderId)
+      let folder = this.folders().find((f) => f.folderId === pick())
+      // No folder list yet (the first sync failed): sync first, which also
+      // fails while the server is away and so keeps this retry loop going.
+      if (!folder && slot === 'inbox') {
+        await this.syncOnce({ bodies: false })
+        folder = this.folders().find((f) => f.folderId === pick())
+      }
       if (!folder) return
+      const watched = folder
       let pending: NodeJS.Timeout | null = null
       let everything = false
       const schedule = (all: boolean) => {
@@ -249,8 +255,8 @@ export class AccountSync {
           const all = everything
           everything = false
           const work = all
-            ? this.syncOnce({ bodies: true, alwaysFolders: [folder.folderId] })
-            : this.syncFolderNow(folder.folderId)
+            ? this.syncOnce({ bodies: true, alwaysFolders: [watched.folderId] })
+            : this.syncFolderNow(watched.folderId)
           work.catch(report)
         }, 50)
       }
@@ -269,7 +275,7 @@ export class AccountSync {
         if (mine) this.watchers.delete(slot)
         if (mine && !this.stopped) this.retryWatch(run, report)
       })
-      await watcher.mailboxOpen(folder.imapPath)
+      await watcher.mailboxOpen(watched.imapPath)
       const loop = async () => {
         while (!this.stopped && this.watchers.get(slot) === watcher && watcher.usable)
           await watcher.idle()

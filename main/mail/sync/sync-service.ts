@@ -57,9 +57,14 @@ export class SyncService {
   /** Begin syncing an account added while running. */
   startAccount(accountId: number): void {
     const sync = this.account(accountId)
+    // Push starts whether or not the first sync worked: its reconnect loop
+    // (with backoff) is what brings an offline account back, then syncs it.
     this.background(
       accountId,
-      sync.syncOnce().then(() => sync.watchInbox((error) => this.reportError(accountId, error))),
+      sync
+        .syncOnce()
+        .catch((error: unknown) => this.reportError(accountId, error))
+        .then(() => sync.watchInbox((error) => this.reportError(accountId, error))),
     )
   }
 

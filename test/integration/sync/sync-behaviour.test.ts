@@ -17,10 +17,12 @@ import {
   type SyncWorld,
 } from '../../support/sync-world'
 
-const USERS = ['idle', 'actions', 'crash', 'reset', 'wrongpw', 'certs', 'large'].map((name) => ({
-  name,
-  password: `${name}-password`,
-}))
+const USERS = ['idle', 'actions', 'crash', 'reset', 'wrongpw', 'certs', 'large', 'comeback'].map(
+  (name) => ({
+    name,
+    password: `${name}-password`,
+  }),
+)
 
 let keyring: Awaited<ReturnType<typeof useRealKeychain>>
 let dovecot: Dovecot
@@ -360,6 +362,33 @@ describe('sync with a live Dovecot', () => {
       dovecot.setCertificate(cert)
       await dovecot.stop()
       await dovecot.start()
+      await world.close()
+    }
+  })
+
+  it('brings an account that was offline when the app started up to date by itself once the server is back', async () => {
+    seedMaildir(
+      dovecot,
+      'comeback',
+      [0, 1].map((i) => ({ raw: realisticMessage(i) })),
+    )
+    const world = await openSyncWorld()
+    try {
+      const accountId = await addAccount(world, 'comeback')
+      await dovecot.stop()
+      world.sync.start()
+      await waitFor(() => world.sync.states()[0]?.status === 'offline', 10_000)
+      expect(world.sync.states()[0]?.message).toMatch(/cannot be reached/)
+      await dovecot.start()
+      // Reconnects with backoff (1 s, 2 s, 4 s…), then syncs and idles.
+      await waitFor(() => localMessageIds(world.db, accountId, 'INBOX').size === 2, 20_000, 100)
+      await waitFor(() => world.sync.states()[0]?.status === 'idle', 5000)
+      // And push works from then on.
+      const other = await otherClient(dovecot, cert, 'comeback', 'comeback-password')
+      await other.append('INBOX', realisticMessage(2))
+      await waitFor(() => localMessageIds(world.db, accountId, 'INBOX').size === 3, 5000)
+      await other.logout()
+    } finally {
       await world.close()
     }
   })
