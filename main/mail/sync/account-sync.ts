@@ -1,4 +1,4 @@
-import type { ImapFlow, ListResponse, StatusObject } from 'imapflow'
+import type { ImapFlow, ListResponse } from 'imapflow'
 import { CairnError, describeError, isCairnError } from '../../shared/errors.js'
 import { CertificateError } from '../accounts/certificates.js'
 import type { CredentialSource } from '../accounts/credentials.js'
@@ -8,8 +8,8 @@ import { listRemoteFolders, removeFolder, upsertRemoteFolder } from '../store/re
 import type { AccountState, AccountStatus, SyncReport } from './account-state.js'
 import { replayActions } from './action-replay.js'
 import { syncBodies, type ParseRaw } from './body-sync.js'
-import { folderUnchanged, syncFolder } from './folder-sync.js'
-import { connectImap, connectionError, imapError, networkOrProtocolError } from './imap-connect.js'
+import { syncFolder } from './folder-sync.js'
+import { connectImap, connectionError, networkOrProtocolError } from './imap-connect.js'
 
 export interface AccountSyncDeps {
   db: MailDb
@@ -60,7 +60,7 @@ export class AccountSync {
   }
 
   /** Sync every folder once: replay queued actions, folder list, headers (newest first), then bodies. */
-  syncOnce(options: { bodies?: boolean; alwaysFolders?: number[] } = {}): Promise<SyncReport> {
+  syncOnce(options: { bodies?: boolean } = {}): Promise<SyncReport> {
     return this.exclusive(async () => {
       const report: SyncReport = {
         accountId: this.deps.accountId,
@@ -79,16 +79,9 @@ export class AccountSync {
         const replay = await replayActions(this.deps.db, client, this.deps.accountId)
         report.actionsReplayed = replay.replayed
         report.actionsDropped = replay.dropped
-        const { folders, status } = await this.syncFolderList(client)
+        const folders = await this.syncFolderList(client)
         report.folders = folders.length
         for (const folder of folders) {
-          // LIST-STATUS lets unchanged folders be skipped without a SELECT. A
-          // folder whose own push started this sync is always selected: the
-          // server's status cache may not show that change yet.
-          const skip =
-            !options.alwaysFolders?.includes(folder.folderId) &&
-            folderUnchanged(this.deps.db, this.deps.accountId, folder, status.get(folder.imapPath))
-          if (skip) continue
           const r = await syncFolder(
             {
               db: this.deps.db,
@@ -254,9 +247,7 @@ export class AccountSync {
           pending = null
           const all = everything
           everything = false
-          const work = all
-            ? this.syncOnce({ bodies: true, alwaysFolders: [watched.folderId] })
-            : this.syncFolderNow(watched.folderId)
+          const work = all ? this.syncOnce({ bodies: true }) : this.syncFolderNow(watched.folderId)
           work.catch(report)
         }, 50)
       }
@@ -346,17 +337,12 @@ export class AccountSync {
   }
 
   /**
-   * Folder list with special-use roles (and, where the server has
-   * LIST-STATUS, every folder's STATUS in the same round trip); folders gone
-   * from the server go locally too.
+   * Folder list with special-use roles; folders gone from the server go
+   * locally too. (LIST-STATUS is not used to skip folders: Dovecot's status
+   * cache was seen lagging behind another session's APPEND and expunge.)
    */
   private async syncFolderList(client: ImapFlow) {
-    const listed: ListResponse[] = await client.list({
-      statusQuery: { messages: true, uidNext: true, uidValidity: true, highestModseq: true },
-    })
-    const status = new Map(
-      listed.filter((f) => f.status).map((f) => [f.path, f.status as StatusObject]),
-    )
+    const listed: ListResponse[] = await client.list()
     const usable = listed.filter((f) => !f.flags.has('\\Noselect') && !f.flags.has('\\NonExistent'))
     const db = this.deps.db
     db.transaction(() => {
@@ -379,7 +365,7 @@ export class AccountSync {
     const folders = listRemoteFolders(db, this.deps.accountId).sort(
       (a, b) => rank(a.specialUse) - rank(b.specialUse),
     )
-    return { folders, status }
+    return folders
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {

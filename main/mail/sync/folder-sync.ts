@@ -1,4 +1,4 @@
-import type { FetchMessageObject, ImapFlow, StatusObject } from 'imapflow'
+import type { FetchMessageObject, ImapFlow } from 'imapflow'
 import type { MailDb } from '../db/connection.js'
 import { saveFolderState, type RemoteFolder } from '../store/remote-folders.js'
 import { remoteContentKey, remoteMessageStore } from '../store/remote-messages.js'
@@ -146,36 +146,6 @@ export async function syncFolder(
   return result
 }
 
-/**
- * True when the server's STATUS of a folder (from LIST-STATUS) shows nothing
- * to do: same UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ as the checkpoint, the
- * first walk complete, and as many messages as Cairn knows of. Needs
- * CONDSTORE (without a MODSEQ a flag change would not show).
- */
-export function folderUnchanged(
-  db: MailDb,
-  accountId: number,
-  folder: RemoteFolder,
-  status: StatusObject | undefined,
-): boolean {
-  if (!status || status.highestModseq === undefined || status.uidValidity === undefined)
-    return false
-  if (folder.uidvalidity === null || folder.headersBelow > 0 || folder.highestModseq === null)
-    return false
-  if (Number(status.uidValidity) !== folder.uidvalidity) return false
-  if (status.uidNext !== folder.uidnext || Number(status.highestModseq) !== folder.highestModseq)
-    return false
-  const local = db
-    .prepare<[number, number], { n: number }>(
-      'SELECT count(*) AS n FROM remote_messages WHERE folder_id = ? AND uidvalidity = ?',
-    )
-    .get(folder.folderId, folder.uidvalidity)!.n
-  return (
-    status.messages ===
-    local + pendingOnFolder(db, accountId, folder.imapPath, folder.uidvalidity).size
-  )
-}
-
 async function collect<T>(iterator: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = []
   for await (const item of iterator) out.push(item)
@@ -252,7 +222,7 @@ function applyFlags(
 }
 
 /** UIDs in this folder that a queued local move or delete has already taken away locally. */
-export function pendingOnFolder(
+function pendingOnFolder(
   db: MailDb,
   accountId: number,
   imapPath: string,
