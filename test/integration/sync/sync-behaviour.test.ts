@@ -17,12 +17,20 @@ import {
   type SyncWorld,
 } from '../../support/sync-world'
 
-const USERS = ['idle', 'actions', 'crash', 'reset', 'wrongpw', 'certs', 'large', 'comeback'].map(
-  (name) => ({
-    name,
-    password: `${name}-password`,
-  }),
-)
+const USERS = [
+  'idle',
+  'actions',
+  'crash',
+  'reset',
+  'wrongpw',
+  'certs',
+  'large',
+  'comeback',
+  'append',
+].map((name) => ({
+  name,
+  password: `${name}-password`,
+}))
 
 let keyring: Awaited<ReturnType<typeof useRealKeychain>>
 let dovecot: Dovecot
@@ -362,6 +370,33 @@ describe('sync with a live Dovecot', () => {
       dovecot.setCertificate(cert)
       await dovecot.stop()
       await dovecot.start()
+      await world.close()
+    }
+  })
+
+  it('finds what another client appended, flagged or expunged on the very next sync', async () => {
+    seedMaildir(
+      dovecot,
+      'append',
+      [0, 1].map((i) => ({ raw: realisticMessage(i) })),
+    )
+    const world = await openSyncWorld()
+    try {
+      const accountId = await addAccount(world, 'append')
+      await world.sync.syncOnce(accountId)
+      const other = await otherClient(dovecot, cert, 'append', 'append-password')
+      for (let i = 2; i < 7; i++) {
+        await other.append('INBOX', realisticMessage(i))
+        const [report] = await world.sync.syncOnce(accountId)
+        expect(report?.added).toBe(1)
+      }
+      await other.mailboxOpen('INBOX')
+      await other.messageFlagsAdd('1', ['\\Flagged'], { uid: true })
+      await other.messageDelete('2', { uid: true })
+      const [report] = await world.sync.syncOnce(accountId)
+      expect(report).toMatchObject({ added: 0, removed: 1, flagsChanged: 1 })
+      await other.logout()
+    } finally {
       await world.close()
     }
   })
