@@ -122,6 +122,7 @@ async function main() {
     for await (const _ of warm.fetch('1:*', { uid: true, envelope: true, size: true })) void _
     await warm.logout()
 
+    console.log('Raw imapflow fetch of every source…')
     const raw = JSON.parse(
       execFileSync(
         process.execPath,
@@ -153,6 +154,7 @@ async function main() {
       verify: false,
     })
 
+    console.log('Cairn’s first full sync…')
     const started = performance.now()
     let first100 = NaN
     let headersDone = NaN
@@ -175,6 +177,7 @@ async function main() {
         `sync stored ${report?.added} headers and ${report?.bodies} bodies of ${MESSAGES}`,
       )
 
+    console.log('Incremental syncs and push…')
     const noChange: number[] = []
     for (let i = 0; i < 20; i++) {
       const t = performance.now()

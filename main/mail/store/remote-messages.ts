@@ -236,23 +236,39 @@ export function storeBody(
   s.full.run(body.sourceSha256, messageId)
 }
 
-/** Messages still without a body, newest first (what the user most likely opens next). */
+export interface BodyCandidate {
+  messageId: number
+  uid: number
+  uidvalidity: number
+  size: number
+}
+
+/** Messages still without a body, newest first (what the user most likely opens next), below a UID. */
 export function messagesNeedingBodies(
   db: MailDb,
   folderId: number,
   limit: number,
-): { messageId: number; uid: number; uidvalidity: number; size: number }[] {
+  belowUid = Number.MAX_SAFE_INTEGER,
+): BodyCandidate[] {
   return db
-    .prepare<
-      [number, number],
-      { messageId: number; uid: number; uidvalidity: number; size: number }
-    >(
+    .prepare<[number, number, number], BodyCandidate>(
       `SELECT r.message_id AS messageId, r.uid, r.uidvalidity, m.size
          FROM remote_messages r JOIN messages m ON m.id = r.message_id
-        WHERE r.folder_id = ? AND r.state = 'headers' AND r.body_error IS NULL
+        WHERE r.folder_id = ? AND r.state = 'headers' AND r.body_error IS NULL AND r.uid < ?
         ORDER BY r.uid DESC LIMIT ?`,
     )
-    .all(folderId, limit)
+    .all(folderId, belowUid, limit)
+}
+
+/** The body candidate for one message (the user opened it), if its body is still missing. */
+export function bodyCandidate(db: MailDb, messageId: number): BodyCandidate | undefined {
+  return db
+    .prepare<[number], BodyCandidate>(
+      `SELECT r.message_id AS messageId, r.uid, r.uidvalidity, m.size
+         FROM remote_messages r JOIN messages m ON m.id = r.message_id
+        WHERE r.message_id = ? AND r.state = 'headers' AND r.body_error IS NULL`,
+    )
+    .get(messageId)
 }
 
 export function markBodyUnavailable(db: MailDb, messageId: number, reason: string): void {

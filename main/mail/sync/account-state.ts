@@ -30,4 +30,6 @@ export interface SyncReport {
   actionsReplayed: number
   actionsDropped: { kind: string; reason: string }[]
   uidvalidityResets: number
+  /** Folders the server refused to open this time (the rest were synced). */
+  skippedFolders: { path: string; reason: string }[]
 }

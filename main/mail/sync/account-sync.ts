@@ -5,6 +5,7 @@ import type { CredentialSource } from '../accounts/credentials.js'
 import type { ImapAccountConfig } from '../accounts/server-settings.js'
 import type { MailDb } from '../db/connection.js'
 import { listRemoteFolders, removeFolder, upsertRemoteFolder } from '../store/remote-folders.js'
+import { bodyCandidate, remoteRefOf } from '../store/remote-messages.js'
 import type { AccountState, AccountStatus, SyncReport } from './account-state.js'
 import { replayActions } from './action-replay.js'
 import { syncBodies, type ParseRaw } from './body-sync.js'
@@ -72,6 +73,7 @@ export class AccountSync {
         actionsReplayed: 0,
         actionsDropped: [],
         uidvalidityResets: 0,
+        skippedFolders: [],
       }
       this.setState('syncing', null)
       try {
@@ -82,6 +84,8 @@ export class AccountSync {
         const folders = await this.syncFolderList(client)
         report.folders = folders.length
         for (const folder of folders) {
+          // A folder the server refuses (NO: gone meanwhile, no rights) is
+          // skipped; the others still sync. A broken connection stops all.
           const r = await syncFolder(
             {
               db: this.deps.db,
@@ -91,7 +95,12 @@ export class AccountSync {
               onBatch: (id) => this.changed([id]),
             },
             folder,
-          )
+          ).catch((error: unknown) => {
+            if (!refusedByServer(error)) throw error
+            report.skippedFolders.push({ path: folder.imapPath, reason: describeError(error) })
+            return null
+          })
+          if (!r) continue
           report.added += r.added
           report.removed += r.removed
           report.flagsChanged += r.flagsChanged
@@ -168,8 +177,11 @@ export class AccountSync {
   }
 
   /** Fetch one message's body now (the user opened it before the background pass got there). */
-  fetchBody(folderId: number, imapPath: string): Promise<number> {
+  fetchBody(messageId: number): Promise<number> {
     return this.exclusive(async () => {
+      const candidate = bodyCandidate(this.deps.db, messageId)
+      const ref = remoteRefOf(this.deps.db, messageId)
+      if (!candidate || !ref) return 0
       try {
         const client = await this.connection()
         return await syncBodies(
@@ -179,9 +191,9 @@ export class AccountSync {
             parse: this.deps.parse,
             attachmentsDir: this.deps.attachmentsDir,
           },
-          folderId,
-          imapPath,
-          1,
+          ref.folderId,
+          ref.imapPath,
+          [candidate],
         )
       } catch (error) {
         throw this.fail(error)
@@ -423,6 +435,16 @@ export class AccountSync {
     }
     this.deps.onState?.(this.currentState())
   }
+}
+
+/** The server answered NO or BAD to a command (the connection itself is fine). */
+function refusedByServer(error: unknown): boolean {
+  const status = (error as { responseStatus?: string } | null)?.responseStatus
+  return (
+    status === 'NO' ||
+    status === 'BAD' ||
+    (error as { mailboxMissing?: boolean } | null)?.mailboxMissing === true
+  )
 }
 
 function classify(error: unknown, config: ImapAccountConfig): CairnError {

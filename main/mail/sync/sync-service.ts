@@ -118,7 +118,7 @@ export class SyncService {
   async ensureBody(messageId: number): Promise<void> {
     const ref = remoteRefOf(this.options.db, messageId)
     if (!ref || ref.state === 'full') return
-    await this.account(ref.accountId).fetchBody(ref.folderId, ref.imapPath)
+    await this.account(ref.accountId).fetchBody(messageId)
   }
 
   /** The message exactly as the server sent it ("view source"), when it is stored. */

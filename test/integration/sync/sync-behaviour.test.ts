@@ -27,6 +27,7 @@ const USERS = [
   'large',
   'comeback',
   'append',
+  'open',
 ].map((name) => ({
   name,
   password: `${name}-password`,
@@ -396,6 +397,46 @@ describe('sync with a live Dovecot', () => {
       const [report] = await world.sync.syncOnce(accountId)
       expect(report).toMatchObject({ added: 0, removed: 1, flagsChanged: 1 })
       await other.logout()
+    } finally {
+      await world.close()
+    }
+  })
+
+  it('fetches the body of the message the user opens before the background pass gets to it', async () => {
+    seedMaildir(
+      dovecot,
+      'open',
+      [0, 1, 2, 3].map((i) => ({ raw: realisticMessage(i) })),
+    )
+    const world = await openSyncWorld()
+    try {
+      const accountId = await addAccount(world, 'open')
+      await world.sync.account(accountId).syncOnce({ bodies: false })
+      const state = () =>
+        world.db
+          .prepare<[], { message_id: string; state: string }>(
+            `SELECT m.message_id, r.state FROM remote_messages r JOIN messages m ON m.id = r.message_id ORDER BY r.uid`,
+          )
+          .all()
+          .map((r) => `${r.message_id}:${r.state}`)
+      expect(state()).toEqual([0, 1, 2, 3].map((i) => `msg-${i}@example.org:headers`))
+      // The oldest one is opened: it, and only it, is fetched now.
+      const id = world.db
+        .prepare<[], { id: number }>(
+          `SELECT id FROM messages WHERE message_id = 'msg-0@example.org'`,
+        )
+        .get()!.id
+      await world.sync.ensureBody(id)
+      expect(state()).toEqual([
+        'msg-0@example.org:full',
+        'msg-1@example.org:headers',
+        'msg-2@example.org:headers',
+        'msg-3@example.org:headers',
+      ])
+      const body = world.db
+        .prepare<[number], { body_text: string }>('SELECT body_text FROM messages WHERE id = ?')
+        .get(id)!
+      expect(body.body_text).toMatch(/^Hello Alice,/)
     } finally {
       await world.close()
     }
