@@ -26,6 +26,8 @@ export interface DovecotOptions {
   certificate?: TestCertificate
   /** Validate XOAUTH2/OAUTHBEARER tokens by RFC 7662 introspection at this URL (client credentials in it). */
   oauth2?: { introspectionUrl: string; caFile?: string }
+  /** Replace the advertised IMAP capabilities (to play an older server, e.g. without CONDSTORE/QRESYNC). */
+  imapCapability?: string
 }
 
 export interface Dovecot {
@@ -118,6 +120,7 @@ disable_plaintext_auth = no
 auth_mechanisms = plain login${oauth ? ' xoauth2 oauthbearer' : ''}
 mail_max_userip_connections = 100
 imap_idle_notify_interval = 2 secs
+${options.imapCapability ? `imap_capability = ${options.imapCapability}` : ''}
 ${
   certificate
     ? `ssl = yes\nssl_cert = <${certificate.certFile}\nssl_key = <${certificate.keyFile}\nssl_min_protocol = TLSv1.2`

@@ -72,7 +72,7 @@ async function userSignsIn(url: string, login: string) {
 }
 
 describe('OAuth2 sign-in against a local OpenID provider, tokens checked by Dovecot', () => {
-  it('signs in with PKCE and a loopback redirect, syncs over XOAUTH2, sends over SMTP XOAUTH2, and refreshes before expiry', async () => {
+  it('signs in with PKCE and a loopback redirect, syncs over OAUTHBEARER, sends over SMTP XOAUTH2, and refreshes before expiry', async () => {
     seedMaildir(
       dovecot,
       'alice',
@@ -129,6 +129,9 @@ describe('OAuth2 sign-in against a local OpenID provider, tokens checked by Dove
         200,
       )
       await bob.logout()
+      // IMAP signed in with OAUTHBEARER (RFC 7628, preferred when offered), SMTP with XOAUTH2.
+      expect(dovecot.log()).toMatch(/Login: user=<alice>, method=OAUTHBEARER/)
+      expect(postfix.log()).toMatch(/sasl_method=XOAUTH2, sasl_username=alice/)
 
       // The token is about to expire: the next connection refreshes it first, and the new one is kept.
       const secrets = accountSecrets(osKeychain('CairnTest'), world.profileId)
