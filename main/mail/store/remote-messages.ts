@@ -72,6 +72,10 @@ export function remoteMessageStore(db: MailDb, accountId: number) {
   const uidsOf = db.prepare<[number, number], { uid: number }>(
     'SELECT uid FROM remote_messages WHERE folder_id = ? AND uidvalidity = ? ORDER BY uid',
   )
+  // (account, folder, uidvalidity, uid) is the unique key: its index answers this alone.
+  const countOf = db.prepare<[number, number, number], { n: number }>(
+    'SELECT count(*) AS n FROM remote_messages WHERE account_id = ? AND folder_id = ? AND uidvalidity = ?',
+  )
   const deleteMessage = db.prepare('DELETE FROM messages WHERE id = ?')
   const anyPending = db.prepare<[number], { n: number }>(
     `SELECT count(*) AS n FROM sync_actions WHERE account_id = ? AND kind IN ('move', 'delete')`,
@@ -176,6 +180,10 @@ export function remoteMessageStore(db: MailDb, accountId: number) {
         if (row) removed += deleteMessage.run(row.message_id).changes
       }
       return removed
+    },
+
+    countUids(folderId: number, uidvalidity: number): number {
+      return countOf.get(accountId, folderId, uidvalidity)!.n
     },
 
     localUids(folderId: number, uidvalidity: number): number[] {

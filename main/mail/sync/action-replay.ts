@@ -2,7 +2,7 @@ import type { ImapFlow } from 'imapflow'
 import { describeError } from '../../shared/errors.js'
 import type { MailDb } from '../db/connection.js'
 import { listRemoteFolders } from '../store/remote-folders.js'
-import { remoteContentKey } from '../store/remote-messages.js'
+import { remoteContentKey, remoteRefOf } from '../store/remote-messages.js'
 
 interface ActionRow {
   id: number
@@ -43,7 +43,21 @@ export async function replayActions(
     )
     .all(accountId)
   const done = db.prepare('DELETE FROM sync_actions WHERE id = ?')
-  for (const action of actions) {
+  for (const queued of actions) {
+    // A flag change follows its message: after an earlier queued move was
+    // replayed (or a UIDVALIDITY re-match), the server copy is elsewhere.
+    const current =
+      queued.kind === 'flags' && queued.message_id !== null
+        ? remoteRefOf(db, queued.message_id)
+        : undefined
+    const action = current
+      ? {
+          ...queued,
+          imap_path: current.imapPath,
+          uidvalidity: current.uidvalidity,
+          uid: current.uid,
+        }
+      : queued
     const mailbox = await client
       .mailboxOpen(action.imap_path)
       .catch((error: { mailboxMissing?: boolean }) => {

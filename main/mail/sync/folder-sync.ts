@@ -103,10 +103,11 @@ export async function syncFolder(
     // Whatever the extensions, a count that disagrees means something was
     // missed: compare UID lists (the fallback for servers without QRESYNC).
     if (state.headersBelow <= 1) {
-      const local = store.localUids(folder.folderId, uidvalidity)
       const pending = pendingOnFolder(db, ctx.accountId, folder.imapPath, uidvalidity)
       const exists = client.mailbox ? client.mailbox.exists : mailbox.exists
-      if (local.length + pending.size !== exists) {
+      // Counted on the index; the UID lists are read only when counts disagree.
+      if (store.countUids(folder.folderId, uidvalidity) + pending.size !== exists) {
+        const local = store.localUids(folder.folderId, uidvalidity)
         const server = new Set(await searchUids(client, '1:*'))
         const gone = local.filter((uid) => !server.has(uid))
         if (gone.length)

@@ -160,6 +160,18 @@ describe('sync with a live Dovecot', () => {
     expect([...(msg0[0]?.flags ?? [])].sort()).toEqual(['\\Flagged', '\\Seen'])
     expect(flags).toBeTruthy()
 
+    // A message moved and then flagged before either reached the server:
+    // the flag follows it to its new folder.
+    world.sync.move([idOf(world, 'msg-3@example.org')], archive)
+    world.sync.setFlags([idOf(world, 'msg-3@example.org')], { flagged: true })
+    await world.sync.syncOnce(accountId)
+    await other.mailboxOpen('Archive')
+    const moved: string[] = []
+    for await (const m of other.fetch('1:*', { flags: true, envelope: true }))
+      if (m.envelope?.messageId === '<msg-3@example.org>') moved.push(...(m.flags ?? []))
+    expect(moved).toContain('\\Flagged')
+    expect(flagsOf(world, 'msg-3@example.org')).toMatchObject({ flagged: 1, folder: 'Archive' })
+
     // Deleting from Trash deletes for good, on the server too; nothing comes back on the next sync.
     world.sync.delete([idOf(world, 'msg-2@example.org')])
     await world.sync.syncOnce(accountId)
