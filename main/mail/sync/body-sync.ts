@@ -31,8 +31,8 @@ export interface BodySyncContext {
 }
 
 /** Bytes fetched per round trip: large enough to keep the pipe full, small enough to bound memory. */
-const BATCH_BYTES = 32 * 1024 * 1024
-const BATCH_COUNT = 500
+const BATCH_BYTES = 16 * 1024 * 1024
+const BATCH_COUNT = 250
 
 interface Item {
   uid: number
