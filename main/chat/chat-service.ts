@@ -40,6 +40,9 @@ export type ChatEvents = {
   accounts: { accountId: number; change: 'added' | 'updated' | 'removed' }
 }
 
+/** Group messages older than this when they arrive are the room's history, not news. */
+const GROUP_NEWS_MS = 2 * 60_000
+
 /** A new message as a notification shows it (plain text, cut short). */
 export interface ChatNotification {
   chatId: number
@@ -391,7 +394,8 @@ export class ChatService {
   /**
    * What a notification says about message `messageId`: the chat's name and
    * the start of the text, control and formatting characters removed (a
-   * notification daemon may read markup), or null for our own messages.
+   * notification daemon may read markup), or null for our own messages
+   * and for a room's old history.
    */
   notification(messageId: number): ChatNotification | null {
     const row = this.db
@@ -406,9 +410,10 @@ export class ChatService {
           peer: string
           kind: string
           name: string
+          sentAt: number
         }
       >(
-        `SELECT m.chat_id AS chatId, c.account_id AS accountId, m.direction, m.sender,
+        `SELECT m.chat_id AS chatId, c.account_id AS accountId, m.direction, m.sender, m.sent_at AS sentAt,
                 substr(m.body, 1, 400) AS body, c.peer, c.kind,
                 coalesce(nullif(c.name, ''), (SELECT k.name FROM chat_contacts k
                    WHERE k.account_id = c.account_id AND k.jid = c.peer), '') AS name
@@ -416,6 +421,8 @@ export class ChatService {
       )
       .get(messageId)
     if (!row || row.direction !== 'in') return null
+    // A room's history, sent again when we join, is not news.
+    if (row.kind === 'group' && Date.now() - row.sentAt > GROUP_NEWS_MS) return null
     const chatName = row.name || row.peer
     const title = row.kind === 'group' ? `${row.sender} in ${chatName}` : chatName
     return {
