@@ -232,7 +232,7 @@ export class ChatService {
     if (password === null)
       throw new CairnError(
         'KEY_MISSING',
-        `The keychain has no password for ${account.jid}. Add the account again.`,
+        `The keychain has no password for ${account.jid}: give it again to connect (in the app, choose the account under Chat).`,
       )
     const client = this.newClient(account, password)
     this.clients.set(accountId, client)

@@ -221,7 +221,7 @@ describe('chat in the browser build (real Prosody, real Chromium)', () => {
     // Bob types, then answers: alice sees "typing", then the message (which ends it).
     bob.client.setTyping('alice@localhost', 'composing')
     const typing = page.locator('.typing-indicator')
-    await expect.poll(() => typing.textContent()).toBe('bob@localhost is typing…')
+    await expect.poll(() => typing.textContent()).toBe('Bob is typing…')
     await keepScreenshot(page, 'chat-typing')
     bob.client.sendText('alice@localhost', 'Hi Alice! Did you see the quokka?')
     await expect
@@ -310,6 +310,33 @@ describe('chat in the browser build (real Prosody, real Chromium)', () => {
     await expect
       .poll(() => page.getByRole('navigation', { name: 'Mail or chat' }).textContent())
       .toBe('MailChat')
+
+    // The keyboard: Ctrl+1 / Ctrl+2 switch views, "/" searches, the lists move with the arrows,
+    // Enter opens, Escape in the composer goes back to the list.
+    await page.keyboard.press('Control+1')
+    await expect
+      .poll(() => page.getByRole('listbox', { name: 'Message list' }).isVisible())
+      .toBe(true)
+    await page.keyboard.press('Control+2')
+    const conversations = page.getByRole('listbox', { name: 'Conversations' })
+    await expect.poll(() => conversations.isVisible()).toBe(true)
+    await page.getByRole('log', { name: 'Messages' }).focus()
+    await page.keyboard.press('/')
+    await expect
+      .poll(() => page.evaluate('document.activeElement.getAttribute("aria-label")'))
+      .toBe('Search mail and chats')
+    await page.keyboard.press('Escape')
+    await conversations.focus()
+    await page.keyboard.press('End')
+    await page.keyboard.press('Enter')
+    await expect
+      .poll(() => page.getByRole('region', { name: 'Conversation with Bob' }).isVisible())
+      .toBe(true)
+    await composer.focus()
+    await page.keyboard.press('Escape')
+    await expect
+      .poll(() => page.evaluate('document.activeElement.getAttribute("aria-label")'))
+      .toBe('Conversations')
     await page.close()
   }, 240_000)
 

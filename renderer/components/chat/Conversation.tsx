@@ -162,12 +162,15 @@ export function Conversation({
     if (el.scrollTop < TOP_SLACK_PX) olderWanted()
   }
 
-  const typers = [...(state.typing.get(chat.id)?.keys() ?? [])].map(visibleLine)
   const contact = useMemo(
     () => state.contacts.get(chat.accountId)?.find((c) => c.jid === chat.peer) ?? null,
     [state.contacts, chat.accountId, chat.peer],
   )
   const title = visibleLine(chat.name || (contact ? contactName(contact) : chat.peer))
+  // In a group chat typers are nicknames; in a direct chat, the contact (shown by name).
+  const typers = [...(state.typing.get(chat.id)?.keys() ?? [])].map((sender) =>
+    group ? visibleLine(sender) : title,
+  )
 
   return (
     <section className="pane conversation" aria-label={`Conversation with ${title}`}>
