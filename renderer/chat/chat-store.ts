@@ -65,12 +65,6 @@ export class ChatStore {
   private readonly lastNotified = new Map<number, number>()
   private readonly offs: (() => void)[] = []
   private noticeId = 0
-  /** The chat on screen (no notice for it while the window has focus). */
-  openChatId: number | null = null
-  /** Whether the host shows system notifications (the desktop app). */
-  systemNotifications = false
-  /** The window has focus (a function, so tests and hosts can tell). */
-  hasFocus: () => boolean = () => document.hasFocus()
 
   subscribe = (listener: () => void) => {
     this.listeners.add(listener)
@@ -84,7 +78,6 @@ export class ChatStore {
       on('chat.state', (event) => this.onState(event)),
       on('chat.accounts', () => this.later('accounts', () => this.loadAccounts())),
       on('chat.message', (event) => this.onMessage(event)),
-      on('chat.messageState', () => undefined),
       on('chat.typing', (event) => this.onTyping(event)),
       on('chat.presence', ({ accountId, jids }) => this.onPresence(accountId, jids)),
       on('chat.roster', ({ accountId }) =>
@@ -203,7 +196,7 @@ export class ChatStore {
 
   /** Tell the user about a new message when they cannot see it: the window is not focused. */
   private async notify(chatId: number, messageId: number): Promise<void> {
-    if (this.hasFocus()) return
+    if (document.hasFocus()) return
     const now = Date.now()
     if (now - (this.lastNotified.get(chatId) ?? 0) < NOTIFY_GAP_MS) return
     this.lastNotified.set(chatId, now)

@@ -340,6 +340,100 @@ describe('chat in the browser build (real Prosody, real Chromium)', () => {
     await page.close()
   }, 240_000)
 
+  it('scrolls back through the server archive: older pages arrive above without moving what is on screen, across days, to the start', async () => {
+    // 300 messages with erin over ten days, in alice's archive on the server; the profile
+    // fetched only the newest 20 when the account was added (the rest come on scroll-back).
+    const start = Math.floor(new Date(2026, 0, 10, 8).getTime() / 1000)
+    server.register('erin', PASSWORD)
+    server.seedArchive(
+      'alice',
+      Array.from({ length: 300 }, (_, i) => ({
+        with: 'erin@localhost',
+        from: i % 3 === 0 ? 'alice@localhost/old' : 'erin@localhost/phone',
+        to: i % 3 === 0 ? 'erin@localhost' : 'alice@localhost',
+        id: `old-${i}`,
+        body: `archived message ${i}`,
+        when: start + i * 48 * 60,
+      })),
+    )
+    const profileDir = join(tempDir(), 'profile')
+    const seeded = await chatProfile(server, 'alice', { dir: profileDir, initialArchive: 20 })
+    await seeded.chat.syncOnce(seeded.accountId)
+    expect(messagesOf(seeded, 'erin@localhost')).toHaveLength(20)
+    await seeded.close()
+
+    const page = await openApp(profileDir)
+    await page.getByRole('button', { name: 'Chat', exact: true }).click()
+    await page.locator('.chat-row').filter({ hasText: 'erin@localhost' }).click()
+    const log = page.getByRole('log', { name: 'Messages' })
+    await expect
+      .poll(() => page.locator('.bubble-row').last().textContent())
+      .toContain('archived message 299')
+    const bubbles = () => page.locator('.bubble-text').allTextContents()
+    // The texts of the messages in the visible part of the list, top first.
+    const onScreen = () =>
+      log.evaluate((list) => {
+        // (Typed by hand: the tests' type check has no DOM.)
+        type Box = { top: number; bottom: number }
+        type Node = { getBoundingClientRect(): Box; textContent: string | null }
+        const el = list as unknown as Node & { querySelectorAll(s: string): Iterable<Node> }
+        const box = el.getBoundingClientRect()
+        return [...el.querySelectorAll('.bubble-text')]
+          .filter(
+            (b) =>
+              b.getBoundingClientRect().bottom > box.top &&
+              b.getBoundingClientRect().top < box.bottom,
+          )
+          .sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top)
+          .map((b) => b.textContent ?? '')
+      })
+    const atStart = async () =>
+      (await page.getByText('This is the start of the conversation.').count()) > 0
+    const scrollTo = (top: number) =>
+      log.evaluate((el, y) => ((el as unknown as { scrollTop: number }).scrollTop = y), top)
+    // What is on screen once the rows' real heights are measured (they start as estimates).
+    const settled = async () => {
+      let last = ''
+      for (let tries = 0; tries < 30; tries++) {
+        await page.waitForTimeout(150)
+        const now = (await onScreen()).join('\n')
+        const loading = await page.getByText('Loading older messages…').count()
+        if (now === last && loading === 0) break
+        last = now
+      }
+      return last.split('\n')
+    }
+    for (let i = 0; i < 100 && !(await atStart()); i++) {
+      // Just below where older messages are fetched (300 px from the top), note the top
+      // message, then go up 100 px: the older page arrives above, and that message stays put.
+      await scrollTo(400)
+      const [anchor] = await settled()
+      await scrollTo(300 - 1)
+      const after = await settled()
+      if (anchor && !(await atStart())) expect(after).toContain(anchor)
+      await scrollTo(0)
+      await settled()
+    }
+    await expect
+      .poll(() => page.getByText('This is the start of the conversation.').count())
+      .toBe(1)
+    expect((await bubbles())[0]).toBe('archived message 0')
+    await keepScreenshot(page, 'chat-scrollback')
+    // Every message once, in order, with a separator for each of the days.
+    const chat = (services as CairnServices).chat
+    const erin = chat.listChats().find((c) => c.peer === 'erin@localhost')
+    const all = chat.history(erin?.id as number, { limit: 1000 }).map((m) => m.body)
+    expect(all).toEqual(Array.from({ length: 300 }, (_, i) => `archived message ${i}`))
+    await log.evaluate((el) => ((el as unknown as { scrollTop: number }).scrollTop = 0))
+    expect(
+      await page
+        .getByRole('separator')
+        .filter({ hasText: /2026|January|Jan/ })
+        .count(),
+    ).toBeGreaterThan(0)
+    await page.close()
+  }, 240_000)
+
   it('joins a group chat, talks under a nickname, changes it and leaves', async () => {
     const page = await appWithAccount('carol')
     const room = `team-${Date.now()}@conference.localhost`

@@ -50,10 +50,6 @@ export function ChatView({
   const [query, setQuery] = useState('')
   const searchRef = useRef<HTMLInputElement>(null)
 
-  useEffect(() => {
-    chatStore().openChatId = active ? selected : null
-  }, [active, selected])
-
   // A new target (a notification, a search hit) opens its chat once.
   const [shownTarget, setShownTarget] = useState(target)
   if (target !== shownTarget) {

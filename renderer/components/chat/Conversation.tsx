@@ -23,6 +23,20 @@ import { MessageBubble } from './MessageBubble'
 const BOTTOM_SLACK_PX = 48
 /** Scrolled this close to the start, older messages are fetched. */
 const TOP_SLACK_PX = 300
+/** How long what was on screen is held in place while an older page's rows are measured. */
+const ANCHOR_HOLD_MS = 1500
+
+/** The message that stays put while older ones are put above it. */
+type Anchor = {
+  key: string
+  /** Its distance from the top of the view. */
+  offset: number
+  /** The list's first row last seen: when it changes, older rows came and the hold starts. */
+  firstKey: string | undefined
+  until: number | null
+  /** The offset last written, to tell the user's scrolling from ours. */
+  written: number | null
+}
 
 /**
  * One conversation: its messages, virtualised with their real heights
@@ -70,24 +84,48 @@ export function Conversation({
     overscan: 6,
   })
 
-  // Keep what is on screen in place when older messages are put above it.
-  const anchor = useRef<{ key: string; offset: number } | null>(null)
+  // Keep what is on screen in place when older messages are put above it. The new rows
+  // start at estimated heights and are measured once drawn, so the anchor is held (put
+  // back after every layout) until the heights settle or the user scrolls.
+  const anchor = useRef<Anchor | null>(null)
   const firstKey = rows[0]?.key
+  const totalSize = virtualizer.getTotalSize()
   useLayoutEffect(() => {
     const saved = anchor.current
-    anchor.current = null
     const el = scrollRef.current
     if (!saved || !el) return
+    // Each page put above (the profile's, then the server archive's) holds it anew.
+    if (firstKey !== saved.firstKey) {
+      saved.firstKey = firstKey
+      saved.until = performance.now() + ANCHOR_HOLD_MS
+    }
+    if (saved.until === null) return
+    if (performance.now() > saved.until) {
+      anchor.current = null
+      return
+    }
     const index = rows.findIndex((r) => r.key === saved.key)
     const start = index >= 0 ? virtualizer.measurementsCache[index]?.start : undefined
-    if (start !== undefined) el.scrollTop = start - saved.offset
-  }, [firstKey, rows, virtualizer])
+    if (start === undefined) return
+    el.scrollTop = start - saved.offset
+    saved.written = el.scrollTop
+  }, [firstKey, rows, totalSize, virtualizer])
 
   const rememberAnchor = useCallback(() => {
     const el = scrollRef.current
-    const first = virtualizer.getVirtualItems().find((item) => item.end > (el?.scrollTop ?? 0))
-    if (el && first) anchor.current = { key: String(first.key), offset: first.start - el.scrollTop }
-  }, [virtualizer])
+    // A message row: a day separator's key changes when older messages of its day arrive.
+    const first = virtualizer
+      .getVirtualItems()
+      .find((item) => item.end > (el?.scrollTop ?? 0) && rows[item.index]?.kind === 'message')
+    if (el && first)
+      anchor.current = {
+        key: String(first.key),
+        offset: first.start - el.scrollTop,
+        firstKey: rows[0]?.key,
+        until: null,
+        written: null,
+      }
+  }, [rows, virtualizer])
 
   const olderWanted = useCallback(() => {
     if (conversation.complete || conversation.loadingOlder || conversation.loading) return
@@ -156,6 +194,9 @@ export function Conversation({
   const onScroll = () => {
     const el = scrollRef.current
     if (!el) return
+    // The user moved: stop holding the anchor (its own writes read back the same offset).
+    const held = anchor.current
+    if (held?.written != null && Math.abs(el.scrollTop - held.written) > 2) anchor.current = null
     const wasAtBottom = atBottom.current
     atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < BOTTOM_SLACK_PX
     if (atBottom.current && !wasAtBottom) markReadIfSeen()
@@ -199,12 +240,14 @@ export function Conversation({
           aria-relevant="additions"
           onScroll={onScroll}
         >
-          {conversation.loadingOlder && (
-            <div className="older-loading muted">Loading older messages…</div>
-          )}
-          {conversation.complete && messages.length > 0 && (
-            <div className="older-loading muted">This is the start of the conversation.</div>
-          )}
+          {/* One line of fixed height, whatever it says: the rows below it never move. */}
+          <div className="older-loading muted" aria-live="polite">
+            {conversation.loadingOlder
+              ? 'Loading older messages…'
+              : conversation.complete && messages.length > 0
+                ? 'This is the start of the conversation.'
+                : ''}
+          </div>
           <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
             {virtualizer.getVirtualItems().map((item) => {
               const row = rows[item.index]
