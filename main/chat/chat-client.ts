@@ -824,10 +824,12 @@ export class ChatClient {
       after = newest
     }
     let start: number | undefined
-    const max = this.options.archivePageSize ?? 250
-    let next = this.archivePage({ after, start, max })
     for (;;) {
-      const page = await next
+      const page = await this.archivePage({
+        after,
+        start,
+        max: this.options.archivePageSize ?? 250,
+      })
       if (page.missing) {
         // Continue from the newest message stored instead (a little overlap; duplicates are dropped).
         const newest = cached<[number], { t: number | null }>(
@@ -836,18 +838,7 @@ export class ChatClient {
         ).get(this.accountId)?.t
         after = null
         start = newest ? newest - 60_000 : undefined
-        next = this.archivePage({ after, start, max })
         continue
-      }
-      const more = !(page.complete || !page.last || page.messages.length === 0)
-      // The server prepares the next page while this one is stored (its cursor is this
-      // page's last id, written with it: an interruption resumes from what was stored).
-      if (more) {
-        after = page.last
-        start = undefined
-        next = this.archivePage({ after, max })
-        // Failures surface at the next await; until then, no unhandled rejection.
-        next.catch(() => undefined)
       }
       db.transaction(() => {
         for (const message of page.messages)
@@ -856,7 +847,8 @@ export class ChatClient {
       })()
       fetched += page.messages.length
       this.events.emit('archiveProgress', { fetched, stored })
-      if (!more) break
+      if (page.complete || !page.last || page.messages.length === 0) break
+      after = page.last
     }
     this.live = true
     this.events.emit('synced', { fetched, stored })
