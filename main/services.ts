@@ -65,13 +65,7 @@ export function openServices(profileDir: string, options: ServiceOptions = {}): 
   vaultRecord.start()
   const chat = new ChatService(db, profile.paths, accountSecrets(osKeychain(), profile.id))
   // A keychain that cannot be read shows as each account's connection state, not as a failed start.
-  for (const account of chat.accounts()) {
-    try {
-      chat.client(account.id).start()
-    } catch {
-      // reported when the UI asks for the account's state
-    }
-  }
+  chat.startAll()
   const mailAccounts = openMailAccounts({ db, paths: profile.paths, profileId: profile.id })
   mailAccounts.start()
   return {

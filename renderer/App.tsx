@@ -1,27 +1,48 @@
-import { useEffect, useState } from 'react'
+import { useCallback, useEffect, useState } from 'react'
 import { call, on } from './api'
+import { ChatNotices } from './components/chat/ChatNotices'
+import { ChatView, type ChatTarget } from './components/chat/ChatView'
 import { FirstRun } from './components/FirstRun'
 import { ImportDialog } from './components/ImportDialog'
-import { MailView } from './components/MailView'
+import { MailView, type MailTarget } from './components/MailView'
 import { ErrorState, Loading } from './components/States'
+import { ViewSwitch, type View } from './components/ViewSwitch'
 import { useQuery } from './use-query'
 
 export function App() {
   const [importing, setImporting] = useState(false)
+  const [view, setView] = useState<View>('mail')
+  // The chat view is kept once opened (hidden, not unmounted), like the mail view.
+  const [chatOpened, setChatOpened] = useState(false)
+  const [chatTarget, setChatTarget] = useState<ChatTarget | null>(null)
+  const [mailTarget, setMailTarget] = useState<MailTarget | null>(null)
   const info = useQuery('info', () => call('app.info', {}))
   const overview = useQuery('overview', () => call('mail.overview', {}))
   const { reload: reloadOverview } = overview
 
+  const show = useCallback((next: View) => {
+    setView(next)
+    if (next === 'chat') setChatOpened(true)
+  }, [])
+  const openChat = useCallback(
+    (chatId: number, messageId: number | null) => {
+      show('chat')
+      setChatTarget({ chatId, messageId, nonce: Date.now() })
+    },
+    [show],
+  )
+
   useEffect(() => {
     const offChanged = on('mail.changed', reloadOverview)
-    const offCommand = on('app.command', ({ command }) => {
-      if (command === 'import-mail') setImporting(true)
+    const offCommand = on('app.command', (command) => {
+      if (command.command === 'import-mail') setImporting(true)
+      else if (command.command === 'open-chat') openChat(command.chatId, null)
     })
     return () => {
       offChanged()
       offCommand()
     }
-  }, [reloadOverview])
+  }, [reloadOverview, openChat])
 
   const error = info.error ?? (overview.value === undefined ? overview.error : null)
   if (error)
@@ -36,13 +57,34 @@ export function App() {
     )
   if (!info.value || !overview.value) return <Loading label="Opening your mailbox…" />
   return (
-    <>
-      {overview.value.messageCount === 0 ? (
-        <FirstRun onImport={() => setImporting(true)} />
-      ) : (
-        <MailView onImport={() => setImporting(true)} />
+    <div className="app-shell">
+      <ViewSwitch view={view} onChange={show} />
+      <div className="app-view" hidden={view !== 'mail'}>
+        {overview.value.messageCount === 0 ? (
+          <FirstRun onImport={() => setImporting(true)} />
+        ) : (
+          <MailView
+            onImport={() => setImporting(true)}
+            onOpenChat={(chatId, messageId) => openChat(chatId, messageId)}
+            target={mailTarget}
+          />
+        )}
+      </div>
+      {chatOpened && (
+        <div className="app-view" hidden={view !== 'chat'}>
+          <ChatView
+            info={info.value}
+            target={chatTarget}
+            active={view === 'chat'}
+            onOpenMail={(messageId, query) => {
+              setMailTarget({ messageId, query, nonce: Date.now() })
+              show('mail')
+            }}
+          />
+        </div>
       )}
+      <ChatNotices onOpen={(chatId) => openChat(chatId, null)} />
       {importing && <ImportDialog info={info.value} onClose={() => setImporting(false)} />}
-    </>
+    </div>
   )
 }

@@ -9,6 +9,7 @@ import {
   app,
   dialog,
   ipcMain,
+  Notification,
   powerMonitor,
   protocol,
   session,
@@ -93,11 +94,51 @@ async function start(): Promise<void> {
         : await dialog.showOpenDialog(options)
       return result.canceled ? null : result.filePaths
     },
+    pickChatFiles: async () => {
+      const options: Electron.OpenDialogOptions = {
+        title: 'Send files',
+        buttonLabel: 'Send',
+        properties: ['openFile', 'multiSelections'],
+      }
+      const result = mainWindow
+        ? await dialog.showOpenDialog(mainWindow, options)
+        : await dialog.showOpenDialog(options)
+      return result.canceled ? null : result.filePaths
+    },
+    chooseSaveLocation: async (suggestedName) => {
+      const options: Electron.SaveDialogOptions = {
+        title: 'Save file',
+        defaultPath: join(app.getPath('downloads'), suggestedName),
+      }
+      const result = mainWindow
+        ? await dialog.showSaveDialog(mainWindow, options)
+        : await dialog.showSaveDialog(options)
+      return result.canceled || !result.filePath ? null : result.filePath
+    },
+    // The text is plain (main/chat/chat-service.ts plainLine): no markup reaches the daemon.
+    notify: ({ title, body }, onClick) => {
+      if (!Notification.isSupported()) return false
+      const notification = new Notification({ title, body })
+      notification.on('click', () => {
+        if (mainWindow) {
+          if (mainWindow.isMinimized()) mainWindow.restore()
+          mainWindow.focus()
+        }
+        onClick()
+      })
+      notification.show()
+      return true
+    },
   })
   context = ctx
   protocol.handle(
     APP_SCHEME,
-    createUiHandler({ rendererDir, origin: APP_ORIGIN, views: ctx.mailViews }),
+    createUiHandler({
+      rendererDir,
+      origin: APP_ORIGIN,
+      views: ctx.mailViews,
+      chatFiles: ctx.chatFiles,
+    }),
   )
   // Timers do not run while the machine sleeps: on wake, catch up on a missed backup now.
   powerMonitor.on('resume', () => services?.backups.wake())

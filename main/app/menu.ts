@@ -1,9 +1,9 @@
 import { Menu, shell, type MenuItemConstructorOptions } from 'electron'
-import type { AppCommand } from '../ipc/contract.js'
+import type { MenuCommand } from '../ipc/contract.js'
 
 /** The application menu. Commands that belong to the UI go to it as 'app.command' events. */
-export function installMenu(send: (command: AppCommand['command']) => void): void {
-  const command = (name: AppCommand['command']) => () => send(name)
+export function installMenu(send: (command: MenuCommand) => void): void {
+  const command = (name: MenuCommand) => () => send(name)
   const isMac = process.platform === 'darwin'
   const template: MenuItemConstructorOptions[] = [
     ...(isMac ? [{ role: 'appMenu' as const }] : []),

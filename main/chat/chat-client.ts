@@ -1,4 +1,3 @@
-import { storeAttachment } from '../mail/attachment-store.js'
 import type { MailDb } from '../mail/db/connection.js'
 import { Emitter } from '../shared/emitter.js'
 import { CairnError, describeError, isCairnError } from '../shared/errors.js'
@@ -92,7 +91,12 @@ export interface ChatClientEvents {
   roster: { changed: string[] }
   archiveProgress: { fetched: number; stored: number }
   synced: { fetched: number; stored: number }
-  attachment: { attachmentId: number; state: 'stored' | 'failed' }
+  attachment: {
+    attachmentId: number
+    messageId: number
+    chatId: number
+    state: 'stored' | 'failed'
+  }
   room: { chatId: number; room: string; joined: boolean; occupants: string[]; error?: string }
 }
 
@@ -394,9 +398,17 @@ export class ChatClient {
     return { messageId, chatId }
   }
 
-  /** Upload a file (XEP-0363) and send its address as a message. */
-  async sendFile(peer: string, path: string): Promise<{ messageId: number; chatId: number }> {
-    const { url, name, type, bytes } = await this.uploader.upload(path)
+  /** Upload a file (XEP-0363, streamed from disk) and send its address as a message. */
+  async sendFile(
+    peer: string,
+    path: string,
+    displayName?: string,
+  ): Promise<{ messageId: number; chatId: number }> {
+    const { url, name, type, sha256, size } = await this.uploader.upload(
+      path,
+      this.options.attachmentsDir,
+      displayName,
+    )
     const sent = this.sendText(peer, url, { url })
     const db = this.options.db
     const attachment = cached<[number], { id: number }>(
@@ -404,13 +416,18 @@ export class ChatClient {
       'SELECT id FROM chat_attachments WHERE message_id = ?',
     ).get(sent.messageId)
     if (attachment) {
-      const sha256 = storeAttachment(this.options.attachmentsDir, bytes)
       cached(db, 'UPDATE chat_attachments SET filename = ?, mime_type = ? WHERE id = ?').run(
         name,
         type,
         attachment.id,
       )
-      setAttachmentStored(db, attachment.id, sha256, bytes.length)
+      setAttachmentStored(db, attachment.id, sha256, size)
+      this.events.emit('attachment', {
+        attachmentId: attachment.id,
+        messageId: sent.messageId,
+        chatId: sent.chatId,
+        state: 'stored',
+      })
     }
     return sent
   }
@@ -721,9 +738,13 @@ export class ChatClient {
   /** Fetch a shared file into the profile's attachment store. */
   async downloadAttachment(attachmentId: number, maxBytes = 100 * 1024 * 1024): Promise<string> {
     const db = this.options.db
-    const row = cached<[number], { url: string; sha256: string | null }>(
+    const row = cached<
+      [number],
+      { url: string; sha256: string | null; messageId: number; chatId: number }
+    >(
       db,
-      'SELECT url, sha256 FROM chat_attachments WHERE id = ?',
+      `SELECT a.url, a.sha256, a.message_id AS messageId, m.chat_id AS chatId
+         FROM chat_attachments a JOIN chat_messages m ON m.id = a.message_id WHERE a.id = ?`,
     ).get(attachmentId)
     if (!row) throw new CairnError('NOT_FOUND', 'This file is no longer in the chat.')
     if (row.sha256) return row.sha256
@@ -739,11 +760,21 @@ export class ChatClient {
         },
       )
       setAttachmentStored(db, attachmentId, sha256, size)
-      this.events.emit('attachment', { attachmentId, state: 'stored' })
+      this.events.emit('attachment', {
+        attachmentId,
+        messageId: row.messageId,
+        chatId: row.chatId,
+        state: 'stored',
+      })
       return sha256
     } catch (error) {
       setAttachmentFailed(db, attachmentId)
-      this.events.emit('attachment', { attachmentId, state: 'failed' })
+      this.events.emit('attachment', {
+        attachmentId,
+        messageId: row.messageId,
+        chatId: row.chatId,
+        state: 'failed',
+      })
       throw error
     }
   }

@@ -3,7 +3,8 @@ import type { AccountSecrets } from '../keychain/account-secrets.js'
 import type { MailDb } from '../mail/db/connection.js'
 import type { ProfilePaths } from '../profile/layout.js'
 import { Emitter } from '../shared/emitter.js'
-import { CairnError } from '../shared/errors.js'
+import { attachmentPath } from '../mail/attachment-store.js'
+import { CairnError, describeError, isCairnError } from '../shared/errors.js'
 import { ChatClient, type ChatClientEvents } from './chat-client.js'
 import { discoverEndpoints, parseServer, type SrvLookup } from './server-discovery.js'
 import {
@@ -11,9 +12,10 @@ import {
   getChatAccount,
   insertChatAccount,
   listChatAccounts,
+  updateChatAccountConfig,
 } from './store/accounts.js'
-import { getChat, listChats } from './store/chats.js'
-import { chatHistory } from './store/messages.js'
+import { ensureChat, getChat, listChats } from './store/chats.js'
+import { chatHistory, getAttachment } from './store/messages.js'
 import { listContacts } from './store/roster.js'
 import { searchChats } from './store/search.js'
 import type {
@@ -28,11 +30,25 @@ import type {
   PresenceView,
   SyncReport,
 } from './types.js'
-import { bareJid, parseAccountJid } from './xmpp/jid.js'
+import { bareJid, parseAccountJid, toBare } from './xmpp/jid.js'
 
 /** Every client event, tagged with its account: what the IPC contract forwards. */
 export type ChatEvents = {
   [E in keyof ChatClientEvents]: ChatClientEvents[E] & { accountId: number }
+} & {
+  /** An account was added, changed or removed. */
+  accounts: { accountId: number; change: 'added' | 'updated' | 'removed' }
+}
+
+/** Group messages older than this when they arrive are the room's history, not news. */
+const GROUP_NEWS_MS = 2 * 60_000
+
+/** A new message as a notification shows it (plain text, cut short). */
+export interface ChatNotification {
+  chatId: number
+  accountId: number
+  title: string
+  body: string
 }
 
 export interface NewChatAccount {
@@ -66,6 +82,8 @@ export interface ChatServiceOptions {
 export class ChatService {
   readonly events = new Emitter<ChatEvents>()
   private readonly clients = new Map<number, ChatClient>()
+  /** Why an account's client could not be created (its password is not in the keychain…). */
+  private readonly startErrors = new Map<number, CairnError>()
 
   constructor(
     private readonly db: MailDb,
@@ -121,7 +139,52 @@ export class ChatService {
       deleteChatAccount(this.db, id)
       throw error
     }
+    this.events.emit('accounts', { accountId: id, change: 'added' })
     return getChatAccount(this.db, id) as ChatAccount
+  }
+
+  /**
+   * Give an account a new password or trust a new certificate (after its
+   * server changed one): the login is checked first, as when adding; only
+   * then are the keychain and the settings changed and the account
+   * reconnected. A certificate nobody vouches for fails with its fingerprint.
+   */
+  async updateAccount(
+    accountId: number,
+    change: { password?: string; trustedFingerprint?: string },
+  ): Promise<ChatAccount> {
+    const account = getChatAccount(this.db, accountId)
+    if (!account) throw new CairnError('NOT_FOUND', 'This chat account no longer exists.')
+    const password = change.password ?? this.secrets.get(accountId, 'password')
+    if (password === null)
+      throw new CairnError(
+        'KEY_MISSING',
+        `The keychain has no password for ${account.jid}: enter it to connect again.`,
+      )
+    const config: ChatServerConfig = { ...account.config }
+    if (change.trustedFingerprint) config.trustedFingerprint = change.trustedFingerprint
+    const probe = this.newClient({ ...account, config }, password)
+    try {
+      await probe.connectOnce('probe')
+    } finally {
+      await probe.stop()
+    }
+    await this.clients.get(accountId)?.stop()
+    this.clients.delete(accountId)
+    this.startErrors.delete(accountId)
+    if (change.password !== undefined) this.secrets.set(accountId, 'password', change.password)
+    updateChatAccountConfig(this.db, accountId, config)
+    this.events.emit('accounts', { accountId, change: 'updated' })
+    this.connect(accountId)
+    return getChatAccount(this.db, accountId) as ChatAccount
+  }
+
+  /** Connect an account again now (after a failure the user has dealt with, or to skip a wait). */
+  async reconnect(accountId: number): Promise<void> {
+    await this.clients.get(accountId)?.stop()
+    this.clients.delete(accountId)
+    this.startErrors.delete(accountId)
+    this.connect(accountId)
   }
 
   /**
@@ -153,8 +216,10 @@ export class ChatService {
   async removeAccount(accountId: number): Promise<void> {
     await this.clients.get(accountId)?.stop()
     this.clients.delete(accountId)
+    this.startErrors.delete(accountId)
     deleteChatAccount(this.db, accountId)
     this.secrets.delete(accountId, 'password')
+    this.events.emit('accounts', { accountId, change: 'removed' })
   }
 
   /** The connected client of an account (created on first use, not yet started). */
@@ -167,7 +232,7 @@ export class ChatService {
     if (password === null)
       throw new CairnError(
         'KEY_MISSING',
-        `The keychain has no password for ${account.jid}. Add the account again.`,
+        `The keychain has no password for ${account.jid}: give it again to connect (in the app, choose the account under Chat).`,
       )
     const client = this.newClient(account, password)
     this.clients.set(accountId, client)
@@ -192,12 +257,37 @@ export class ChatService {
     return client
   }
 
-  /** Connect every account and keep it connected. */
+  /**
+   * Connect every account and keep it connected. An account that cannot
+   * start (its password is not in the keychain, the keychain is locked)
+   * does not stop the others: its state says why (connectionState).
+   */
   startAll(): void {
-    for (const account of this.accounts()) this.client(account.id).start()
+    for (const account of this.accounts()) this.connect(account.id)
+  }
+
+  /** Connect one account and keep it connected (the app, after adding it). */
+  connect(accountId: number): void {
+    try {
+      this.client(accountId).start()
+      this.startErrors.delete(accountId)
+    } catch (error) {
+      const failure = isCairnError(error)
+        ? error
+        : new CairnError('KEYCHAIN_UNAVAILABLE', describeError(error))
+      this.startErrors.set(accountId, failure)
+      this.events.emit('state', {
+        accountId,
+        status: 'failed',
+        error: { code: failure.code, message: failure.message },
+      })
+    }
   }
 
   connectionState(accountId: number): ConnectionState {
+    const failure = this.startErrors.get(accountId)
+    if (failure)
+      return { status: 'failed', error: { code: failure.code, message: failure.message } }
     return this.clients.get(accountId)?.connection ?? { status: 'offline' }
   }
 
@@ -238,6 +328,111 @@ export class ChatService {
     return this.client(accountId).sendFile(to, path)
   }
 
+  /** The conversation with `jid` on an account (created when new), to open it before any message. */
+  openChat(accountId: number, jid: string): ChatSummary {
+    if (!getChatAccount(this.db, accountId))
+      throw new CairnError('NOT_FOUND', 'This chat account no longer exists.')
+    const bare = toBare(jid.trim())
+    if (!bare || !bare.includes('@'))
+      throw new CairnError('INVALID_ARGUMENT', `"${jid}" is not a chat address (name@domain).`)
+    return getChat(this.db, ensureChat(this.db, accountId, bare, 'direct')) as ChatSummary
+  }
+
+  /** A chat by id, or a NOT_FOUND error the UI can show. */
+  chat(chatId: number): ChatSummary {
+    const chat = getChat(this.db, chatId)
+    if (!chat) throw new CairnError('NOT_FOUND', 'This chat no longer exists.')
+    return chat
+  }
+
+  sendToChat(chatId: number, text: string): { messageId: number; chatId: number } {
+    const chat = this.chat(chatId)
+    return this.client(chat.accountId).sendText(chat.peer, text, { group: chat.kind === 'group' })
+  }
+
+  sendFileToChat(
+    chatId: number,
+    path: string,
+    displayName?: string,
+  ): Promise<{ messageId: number; chatId: number }> {
+    const chat = this.chat(chatId)
+    return this.client(chat.accountId).sendFile(chat.peer, path, displayName)
+  }
+
+  typingInChat(chatId: number, state: ChatStateValue): void {
+    const chat = this.chat(chatId)
+    this.client(chat.accountId).setTyping(chat.peer, state)
+  }
+
+  changeNick(chatId: number, nick: string): void {
+    const chat = this.chat(chatId)
+    if (chat.kind !== 'group')
+      throw new CairnError('INVALID_ARGUMENT', 'Only a group chat has nicknames.')
+    this.client(chat.accountId).changeNick(chat.peer, nick)
+  }
+
+  occupants(chatId: number): string[] {
+    const chat = this.chat(chatId)
+    return chat.kind === 'group' ? this.client(chat.accountId).occupants(chat.peer) : []
+  }
+
+  /** The attachment's stored file, for the UI's request handler (null until it is downloaded). */
+  attachmentFile(
+    attachmentId: number,
+  ): { sha256: string; filename: string; mimeType: string; size: number; path: string } | null {
+    const row = getAttachment(this.db, attachmentId)
+    if (!row || row.state !== 'stored' || !row.sha256) return null
+    return {
+      sha256: row.sha256,
+      filename: row.filename,
+      mimeType: row.mimeType,
+      size: row.size ?? 0,
+      path: attachmentPath(this.paths.attachments, row.sha256),
+    }
+  }
+
+  /**
+   * What a notification says about message `messageId`: the chat's name and
+   * the start of the text, control and formatting characters removed (a
+   * notification daemon may read markup), or null for our own messages
+   * and for a room's old history.
+   */
+  notification(messageId: number): ChatNotification | null {
+    const row = this.db
+      .prepare<
+        [number],
+        {
+          chatId: number
+          accountId: number
+          direction: string
+          sender: string
+          body: string
+          peer: string
+          kind: string
+          name: string
+          sentAt: number
+        }
+      >(
+        `SELECT m.chat_id AS chatId, c.account_id AS accountId, m.direction, m.sender, m.sent_at AS sentAt,
+                substr(m.body, 1, 400) AS body, c.peer, c.kind,
+                coalesce(nullif(c.name, ''), (SELECT k.name FROM chat_contacts k
+                   WHERE k.account_id = c.account_id AND k.jid = c.peer), '') AS name
+           FROM chat_messages m JOIN chats c ON c.id = m.chat_id WHERE m.id = ?`,
+      )
+      .get(messageId)
+    if (!row || row.direction !== 'in') return null
+    // A room's history, sent again when we join, is not news.
+    if (row.kind === 'group' && Date.now() - row.sentAt > GROUP_NEWS_MS) return null
+    const chatName = row.name || row.peer
+    const title = row.kind === 'group' ? `${row.sender} in ${chatName}` : chatName
+    return {
+      chatId: row.chatId,
+      accountId: row.accountId,
+      title: plainLine(title, 100),
+      body: plainLine(row.body, 200),
+    }
+  }
+
   markRead(chatId: number): void {
     const chat = getChat(this.db, chatId)
     if (chat) this.client(chat.accountId).markRead(chatId)
@@ -255,6 +450,20 @@ export class ChatService {
 
   downloadAttachment(accountId: number, attachmentId: number): Promise<string> {
     return this.client(accountId).downloadAttachment(attachmentId)
+  }
+
+  /** Download a shared file on request (larger than the automatic limit, or one that failed before). */
+  downloadAttachmentById(attachmentId: number): Promise<string> {
+    const row = this.db
+      .prepare<[number], { accountId: number }>(
+        `SELECT c.account_id AS accountId FROM chat_attachments a
+           JOIN chat_messages m ON m.id = a.message_id JOIN chats c ON c.id = m.chat_id
+          WHERE a.id = ?`,
+      )
+      .get(attachmentId)
+    if (!row)
+      return Promise.reject(new CairnError('NOT_FOUND', 'This file is no longer in the chat.'))
+    return this.client(row.accountId).downloadAttachment(attachmentId)
   }
 
   addContact(accountId: number, jid: string, name?: string): Promise<void> {
@@ -277,6 +486,16 @@ export class ChatService {
 
   presence(accountId: number, jid: string): PresenceView {
     return this.client(accountId).presenceOf(jid)
+  }
+
+  /** Presence of several contacts; everyone is offline for an account that is not connected. */
+  presenceMany(accountId: number, jids: string[]): PresenceView[] {
+    const client = this.clients.get(accountId)
+    return jids.map((jid) =>
+      client
+        ? client.presenceOf(jid)
+        : { accountId, jid, show: 'offline' as const, status: '', resources: 0 },
+    )
   }
 
   listChats(accountId?: number): ChatSummary[] {
@@ -315,4 +534,20 @@ export class ChatService {
       initialArchive: this.options.initialArchive,
     })
   }
+}
+
+/**
+ * One line of plain text: no control, formatting or bidirectional-override
+ * characters (they could reorder or hide what a notification says), no
+ * markup characters (some notification daemons read a subset of HTML),
+ * at most `max` characters.
+ */
+export function plainLine(text: string, max: number): string {
+  const line = text
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]+/g, ' ')
+    .replace(/[<>&]/g, (c) => ({ '<': '‹', '>': '›', '&': '+' })[c] as string)
+    .replace(/\s+/g, ' ')
+    .trim()
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line
 }

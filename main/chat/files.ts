@@ -1,7 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { createWriteStream, mkdirSync, renameSync, rmSync, existsSync } from 'node:fs'
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  renameSync,
+  rmSync,
+} from 'node:fs'
 import { request as httpsRequest } from 'node:https'
 import { join } from 'node:path'
+import { Transform } from 'node:stream'
 import { rootCertificates, type TLSSocket } from 'node:tls'
 import { attachmentPath } from '../mail/attachment-store.js'
 import { CairnError } from '../shared/errors.js'
@@ -81,21 +89,53 @@ function checkPin(socket: TLSSocket, trust: TlsTrust): void {
     socket.destroy(new Error('certificate not trusted'))
 }
 
-/** PUT a file to an upload slot (XEP-0363): HTTPS only, with the slot's allowed headers. */
+/**
+ * PUT a file to an upload slot (XEP-0363): HTTPS only, with the slot's
+ * allowed headers. The file is streamed from disk, never held in memory,
+ * and copied on the way into the attachment store (under a temporary name,
+ * renamed to its SHA-256 once the server accepted it), so the sender keeps
+ * exactly the bytes that were sent.
+ */
 export function uploadToSlot(
   putUrl: string,
   headers: Record<string, string>,
-  bytes: Buffer,
+  file: { path: string; size: number },
   contentType: string,
   trust: TlsTrust,
-): Promise<void> {
+  attachmentsDir: string,
+): Promise<{ sha256: string; size: number }> {
   const url = new URL(putUrl)
   if (url.protocol !== 'https:')
-    throw new CairnError(
-      'CHAT_UPLOAD_FAILED',
-      'The server offered an unencrypted upload address; the file was not sent.',
+    return Promise.reject(
+      new CairnError(
+        'CHAT_UPLOAD_FAILED',
+        'The server offered an unencrypted upload address; the file was not sent.',
+      ),
     )
-  return new Promise((resolve, reject) => {
+  mkdirSync(attachmentsDir, { recursive: true, mode: 0o700 })
+  const tmp = join(attachmentsDir, `.upload.tmp-${process.pid}-${randomBytes(6).toString('hex')}`)
+  const hash = createHash('sha256')
+  const copy = createWriteStream(tmp, { mode: 0o600 })
+  let sent = 0
+  const tee = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      sent += chunk.length
+      hash.update(chunk)
+      if (copy.write(chunk)) done(null, chunk)
+      else copy.once('drain', () => done(null, chunk))
+    },
+  })
+  const source = createReadStream(file.path)
+  return new Promise<{ sha256: string; size: number }>((resolve, reject) => {
+    let settled = false
+    const fail = (message: string) => {
+      if (settled) return
+      settled = true
+      source.destroy()
+      copy.destroy()
+      rmSync(tmp, { force: true })
+      reject(new CairnError('CHAT_UPLOAD_FAILED', message))
+    }
     const req = httpsRequest(
       url,
       {
@@ -103,7 +143,7 @@ export function uploadToSlot(
         headers: {
           ...headers,
           'content-type': contentType,
-          'content-length': String(bytes.length),
+          'content-length': String(file.size),
         },
         ...tlsOptions(trust),
         timeout: 60_000,
@@ -111,15 +151,29 @@ export function uploadToSlot(
       (res) => {
         res.resume()
         res.on('end', () => {
-          if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300)
-            resolve()
-          else
-            reject(
-              new CairnError(
-                'CHAT_UPLOAD_FAILED',
-                `The upload server answered ${res.statusCode}; the file was not sent.`,
-              ),
-            )
+          if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode >= 300) {
+            fail(`The upload server answered ${res.statusCode}; the file was not sent.`)
+            return
+          }
+          if (sent !== file.size) {
+            fail('The file changed while it was being sent; send it again.')
+            return
+          }
+          copy.end(() => {
+            if (settled) return
+            const sha256 = hash.digest('hex')
+            try {
+              const target = attachmentPath(attachmentsDir, sha256)
+              mkdirSync(join(attachmentsDir, sha256.slice(0, 2)), { recursive: true, mode: 0o700 })
+              if (existsSync(target)) rmSync(tmp, { force: true })
+              else renameSync(tmp, target)
+            } catch (error) {
+              fail(`The file was sent but no copy could be kept (${(error as Error).message}).`)
+              return
+            }
+            settled = true
+            resolve({ sha256, size: sent })
+          })
         })
       },
     )
@@ -127,12 +181,16 @@ export function uploadToSlot(
       socket.once('secureConnect', () => checkPin(socket as TLSSocket, trust)),
     )
     req.on('timeout', () => req.destroy(new Error('timed out')))
-    req.on('error', (error) =>
-      reject(
-        new CairnError('CHAT_UPLOAD_FAILED', `The file could not be uploaded (${error.message}).`),
-      ),
-    )
-    req.end(bytes)
+    req.on('error', (error) => fail(`The file could not be uploaded (${error.message}).`))
+    source.on('error', (error) => {
+      req.destroy()
+      fail(`The file could not be read (${error.message}).`)
+    })
+    copy.on('error', (error) => {
+      req.destroy()
+      fail(`The file could not be copied into the profile (${error.message}).`)
+    })
+    source.pipe(tee).pipe(req)
   })
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { basename } from 'node:path'
 import { CairnError, isCairnError } from '../shared/errors.js'
 import { mimeTypeOf, safeFileName, uploadToSlot } from './files.js'
@@ -13,7 +13,9 @@ export interface Uploaded {
   url: string
   name: string
   type: string
-  bytes: Buffer
+  /** The copy kept in the attachment store. */
+  sha256: string
+  size: number
 }
 
 /**
@@ -30,9 +32,16 @@ export class Uploader {
     private readonly trust: TlsTrust,
   ) {}
 
-  async upload(path: string): Promise<Uploaded> {
-    const size = statSync(path).size
-    const name = safeFileName(basename(path))
+  /**
+   * Upload the file at `path` (streamed, never read whole), keeping a copy
+   * in `attachmentsDir`; `displayName` names it when the path does not
+   * (a file the browser build sent in chunks).
+   */
+  async upload(path: string, attachmentsDir: string, displayName?: string): Promise<Uploaded> {
+    const stat = statSync(path)
+    if (!stat.isFile()) throw new CairnError('INVALID_ARGUMENT', 'Only a file can be sent.')
+    const size = stat.size
+    const name = safeFileName(displayName ?? basename(path))
     const type = mimeTypeOf(name)
     const service = await this.findService(size)
     const slot = (await this.session.iq(uploadSlotRequest(service, { name, size, type }))).child(
@@ -53,9 +62,15 @@ export class Uploader {
       if (/^(authorization|cookie|expires)$/i.test(headerName))
         headers[headerName] = header.text().replace(/[\r\n]/g, '')
     }
-    const bytes = readFileSync(path)
-    await uploadToSlot(put.attrs.url, headers, bytes, type, this.trust)
-    return { url, name, type, bytes }
+    const kept = await uploadToSlot(
+      put.attrs.url,
+      headers,
+      { path, size },
+      type,
+      this.trust,
+      attachmentsDir,
+    )
+    return { url, name, type, ...kept }
   }
 
   private async findService(size: number): Promise<string> {

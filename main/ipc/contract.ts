@@ -17,12 +17,16 @@ import type {
 } from './define.js'
 import { appService } from './services/app.js'
 import { backupService } from './services/backup.js'
+import { chatService } from './services/chat.js'
 import { mailService } from './services/mail.js'
+import { searchService } from './services/search.js'
 
 export const contract = {
   app: appService,
   mail: mailService,
   backup: backupService,
+  chat: chatService,
+  search: searchService,
 }
 
 export type Contract = typeof contract
@@ -32,7 +36,16 @@ export type MethodOutput<M extends Method> = MethodOutputOf<Contract, M>
 export type EventName = EventNameOf<Contract>
 export type EventPayloads = { [E in EventName]: EventPayloadOf<Contract, E> }
 
-export type { AppCommand, AppInfo } from './services/app.js'
+export type { AppCommand, AppInfo, MenuCommand } from './services/app.js'
 export type { BackupFinished, BackupProgressView, BackupStatus } from './services/backup.js'
 export type { ImportFinished, MessageView } from './services/mail.js'
+export type {
+  AccountAnswer,
+  ChatAccountView,
+  ChatAttachmentItem,
+  ChatMessageItem,
+  ChatNoticeView,
+  ContactView,
+  UntrustedCertificate,
+} from './services/chat.js'
 export type { CairnBridge, Envelope } from './bridge.js'

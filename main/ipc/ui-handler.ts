@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { extname, join, resolve, sep } from 'node:path'
+import type { ChatFiles } from './chat-files.js'
 import { appCsp, inlineImageCsp, mailFrameCsp } from './csp.js'
 import type { MailViews } from './mail-views.js'
 
@@ -25,8 +26,11 @@ export type UiHandler = (request: Request) => Promise<Response>
  * browser build's HTTP server adapts Node requests to it. It serves
  * - the renderer's files, with the app's CSP as a header;
  * - `/mail/<view>/frame`: one message's cleaned HTML with its own CSP;
- * - `/mail/<view>/inline/<attachment>`: that message's inline images.
- * Mail paths need a view id minted when the message was opened (MailViews).
+ * - `/mail/<view>/inline/<attachment>`: that message's inline images;
+ * - `/chat/file/<view>`: a downloaded chat file, as an image only when its
+ *   bytes are one (`?download=1`: as a download, in the browser build).
+ * Mail and chat paths need a view id minted when the message was shown
+ * (MailViews, ChatFiles).
  * Anything malformed answers 4xx; nothing here throws to the host.
  */
 export function createUiHandler(options: {
@@ -34,9 +38,10 @@ export function createUiHandler(options: {
   /** Where the pages are served from: app://cairn, or http://127.0.0.1:<port>. */
   origin: string
   views: MailViews
+  chatFiles?: Pick<ChatFiles, 'served'>
 }): UiHandler {
   const root = resolve(options.rendererDir)
-  const { origin, views } = options
+  const { origin, views, chatFiles } = options
 
   const route = async (request: Request): Promise<Response> => {
     if (request.method !== 'GET' && request.method !== 'HEAD')
@@ -77,6 +82,27 @@ export function createUiHandler(options: {
         })
       }
       return plain(404, 'Not found')
+    }
+
+    if (segments[0] === 'chat') {
+      const [, kind, view = '', ...rest] = segments
+      if (kind !== 'file' || rest.length > 0 || !chatFiles) return plain(404, 'Not found')
+      const file = await chatFiles.served(view)
+      if (!file) return plain(404, 'Not found')
+      if (url.searchParams.get('download') === '1')
+        return body(request, 200, file.bytes, {
+          'Content-Type': 'application/octet-stream',
+          'Content-Security-Policy': inlineImageCsp(),
+          'Content-Disposition': attachmentDisposition(file.filename),
+        })
+      // Shown in the page only as a picture whose bytes say so: never HTML, SVG or script.
+      if (!file.imageType) return plain(404, 'Not found')
+      return body(request, 200, file.bytes, {
+        'Content-Type': file.imageType,
+        'Content-Security-Policy': inlineImageCsp(),
+        'Content-Disposition': 'inline',
+        'Cross-Origin-Resource-Policy': 'same-origin',
+      })
     }
 
     const relative = segments.length === 1 && segments[0] === '' ? ['index.html'] : segments
@@ -127,6 +153,19 @@ function decodeSegments(pathname: string): string[] | null {
     segments.push(segment)
   }
   return segments
+}
+
+/** `attachment` with the file's name: an ASCII fallback and the exact name (RFC 6266, RFC 8187). */
+function attachmentDisposition(filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]|["\\%;]/g, '_') || 'file'
+  const exact = encodeURIComponent(
+    // A lone surrogate cannot be percent-encoded: it becomes U+FFFD.
+    filename.replace(
+      /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+      '\uFFFD',
+    ),
+  ).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${exact}`
 }
 
 const COMMON_HEADERS = {

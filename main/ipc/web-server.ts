@@ -46,7 +46,12 @@ export async function startWebHost(options: {
   const port = (http.address() as AddressInfo).port
   const host = `127.0.0.1:${port}`
   const origin = `http://${host}`
-  const ui = createUiHandler({ rendererDir, origin, views: ctx.mailViews })
+  const ui = createUiHandler({
+    rendererDir,
+    origin,
+    views: ctx.mailViews,
+    chatFiles: ctx.chatFiles,
+  })
 
   http.on('request', (req: IncomingMessage, res: ServerResponse) => {
     void serveHttp(req, res)

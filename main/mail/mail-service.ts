@@ -7,6 +7,7 @@ import { workerFile } from '../workers/worker-file.js'
 import type { MailDb } from './db/connection.js'
 import type { ImportJobInput, ImportProgress, ImportReport } from './import/import-types.js'
 import { MailReader } from './read/mail-reader.js'
+import type { ReadOp, ReadOps } from './read/read-ops.js'
 import { readAttachment } from './attachment-store.js'
 import { getAttachmentRows, setSeen } from './store/messages.js'
 import type { FolderView, ListCursor, MessageDetail, MessagePage, SearchHit } from './types.js'
@@ -73,6 +74,15 @@ export class MailService {
 
   getMessage(id: number): Promise<MessageDetail> {
     return this.reader.read('message', { id })
+  }
+
+  /**
+   * Any read of the mailbox database, answered by the read workers: for
+   * other services that keep their data in it (chat) and for the search
+   * box that finds mail and chats at once.
+   */
+  read<Op extends ReadOp>(op: Op, input: ReadOps[Op]['input']): Promise<ReadOps[Op]['output']> {
+    return this.reader.read(op, input)
   }
 
   /** The read workers serving now (tests stop one to see it replaced). */

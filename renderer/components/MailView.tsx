@@ -2,21 +2,41 @@ import { useEffect, useRef, useState } from 'react'
 import type { FolderView } from '../../main/mail/types'
 import { call, on } from '../api'
 import { useQuery } from '../use-query'
-import { useFolderRows, useSearchRows } from '../mail/row-source'
+import { isChatHit, useFolderRows, useSearchRows, type ChatHitRow } from '../mail/row-source'
+import { ChatHitPreview } from './chat/ChatHitPreview'
 import { FolderTree } from './FolderTree'
 import { MessageList } from './MessageList'
 import { Reader } from './Reader'
 import { ErrorState } from './States'
 
-/** The three panes: folders, the message list (or search results), the reader. */
-export function MailView({ onImport }: { onImport: () => void }) {
+/** A search to show in the mail view, with one of its messages selected (from the chat view's search). */
+export interface MailTarget {
+  query: string
+  messageId: number
+  nonce: number
+}
+
+/**
+ * The three panes: folders, the message list (or search results: mail and
+ * chat messages), the reader.
+ */
+export function MailView({
+  onImport,
+  onOpenChat,
+  target,
+}: {
+  onImport: () => void
+  /** Open a chat message found by the search in the chat view. */
+  onOpenChat?: (chatId: number, messageId: number) => void
+  target?: MailTarget | null
+}) {
   const folderQuery = useQuery('folders', () => call('mail.folders', {}))
   const { reload: reloadFolders } = folderQuery
   const folders = folderQuery.value
   const [chosenFolder, setChosenFolder] = useState<number | null>(null)
   const [version, setVersion] = useState(0)
-  const [query, setQuery] = useState('')
-  const [selected, setSelected] = useState<number | null>(null)
+  const [query, setQuery] = useState(target?.query ?? '')
+  const [selected, setSelected] = useState<number | null>(target?.messageId ?? null)
   const searchRef = useRef<HTMLInputElement>(null)
   const folderId = chosenFolder ?? pickDefaultFolder(folders ?? [])
 
@@ -44,11 +64,31 @@ export function MailView({ onImport }: { onImport: () => void }) {
     }
   }, [reloadFolders])
 
+  // A new target (from the chat view's search) sets the search and the selection once.
+  const [shownTarget, setShownTarget] = useState(target)
+  if (target !== shownTarget) {
+    setShownTarget(target)
+    if (target) {
+      setQuery(target.query)
+      setSelected(target.messageId)
+    }
+  }
+
   const folder = folders?.find((f) => f.id === folderId) ?? null
   const folderRows = useFolderRows(folderId, folder?.total ?? 0, version)
   const searchRows = useSearchRows(query, version)
   const searching = query.trim().length > 0
   const source = searching ? searchRows : folderRows
+  // A chat message selected among the results (its id is negative: see ChatHitRow).
+  const chatHit = (() => {
+    if (selected === null || selected >= 0 || !searching) return null
+    for (let i = 0; i < searchRows.count; i++) {
+      const row = searchRows.row(i)
+      if (row && isChatHit(row) && row.id === selected) return row
+    }
+    return null
+  })()
+  const openChatHit = (row: ChatHitRow) => onOpenChat?.(row.hit.chatId, row.hit.messageId)
 
   return (
     <div className="mail-view">
@@ -79,8 +119,8 @@ export function MailView({ onImport }: { onImport: () => void }) {
             ref={searchRef}
             type="search"
             className="search"
-            placeholder="Search mail  ( / )"
-            aria-label="Search mail"
+            placeholder="Search mail and chats  ( / )"
+            aria-label="Search mail and chats"
             value={query}
             onChange={(event) => {
               setQuery(event.target.value)
@@ -97,9 +137,16 @@ export function MailView({ onImport }: { onImport: () => void }) {
           emptyTitle={searching ? 'No messages match your search' : 'This folder is empty'}
           selectedId={selected}
           onSelect={setSelected}
+          onOpen={(id) => {
+            if (chatHit && chatHit.id === id) openChatHit(chatHit)
+          }}
         />
       </section>
-      <Reader messageId={selected} />
+      {chatHit ? (
+        <ChatHitPreview hit={chatHit.hit} onOpen={() => openChatHit(chatHit)} />
+      ) : (
+        <Reader messageId={selected !== null && selected < 0 ? null : selected} />
+      )}
     </div>
   )
 }

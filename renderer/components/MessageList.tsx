@@ -1,6 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { useEffect, useRef, type KeyboardEvent } from 'react'
-import type { RowSource } from '../mail/row-source'
+import { isChatHit, type RowSource } from '../mail/row-source'
+import { visibleLine } from '../chat/view-models'
 import { formatDate } from '../format'
 import { PaperclipIcon } from './Icons'
 import { Empty, ErrorState, Loading } from './States'
@@ -18,12 +19,15 @@ export function MessageList({
   emptyTitle,
   selectedId,
   onSelect,
+  onOpen,
 }: {
   source: RowSource
   showFolder: boolean
   emptyTitle: string
   selectedId: number | null
   onSelect: (id: number) => void
+  /** Enter or a double click on a row (a chat hit opens its conversation). */
+  onOpen?: (id: number) => void
 }) {
   const scrollRef = useRef<HTMLDivElement>(null)
   // The virtualizer's functions change every render by design; Cairn does not use the React Compiler.
@@ -84,6 +88,11 @@ export function MessageList({
       Home: 0,
       End: source.count - 1,
     }
+    if (event.key === 'Enter' && selectedId !== null && onOpen) {
+      event.preventDefault()
+      onOpen(selectedId)
+      return
+    }
     const target = keys[event.key]
     if (target === undefined || source.count === 0) return
     event.preventDefault()
@@ -120,7 +129,30 @@ export function MessageList({
                 transform: `translateY(${item.start}px)`,
               }}
             >
-              {row ? (
+              {row && isChatHit(row) ? (
+                <div
+                  id={`message-${row.id}`}
+                  role="option"
+                  aria-selected={row.id === selectedId}
+                  className={`message-row chat-hit${row.id === selectedId ? ' selected' : ''}`}
+                  onClick={() => onSelect(row.id)}
+                  onDoubleClick={() => onOpen?.(row.id)}
+                >
+                  <div className="row-line">
+                    <span className="row-from">
+                      <span className="hit-kind">Chat</span>{' '}
+                      <bdi>{visibleLine(row.hit.chatName || row.hit.peer)}</bdi>
+                    </span>
+                    <span className="row-date">{formatDate(row.hit.sentAt)}</span>
+                  </div>
+                  <div className="row-line">
+                    <span className="row-subject">
+                      {row.hit.direction === 'out' ? 'You' : visibleLine(row.hit.sender)}
+                    </span>
+                  </div>
+                  <div className="row-snippet">{visibleLine(row.hit.snippet)}</div>
+                </div>
+              ) : row ? (
                 <div
                   id={`message-${row.id}`}
                   role="option"

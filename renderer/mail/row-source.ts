@@ -1,13 +1,28 @@
 import { useMemo, useSyncExternalStore } from 'react'
+import type { ChatSearchHit } from '../../main/chat/types'
 import type { MessageSummary, SearchHit } from '../../main/mail/types'
 import { call, errorMessage } from '../api'
-import { delay, useQuery } from '../use-query'
+import { useEverything } from '../search/use-everything'
+
+/**
+ * A chat message among search results. Its id is the chat message's id
+ * negated, so it never equals a mail message's id in the list's selection.
+ */
+export interface ChatHitRow {
+  kind: 'chat'
+  id: number
+  hit: ChatSearchHit
+}
+
+export function isChatHit(row: MessageSummary | SearchHit | ChatHitRow): row is ChatHitRow {
+  return 'kind' in row && row.kind === 'chat'
+}
 
 /** What the message list shows: a count and rows fetched on demand by position. */
 export interface RowSource {
   key: string
   count: number
-  row(index: number): MessageSummary | SearchHit | undefined
+  row(index: number): MessageSummary | SearchHit | ChatHitRow | undefined
   /** Ask for rows [start, end) to be loaded (the visible range plus overscan). */
   ensure(start: number, end: number): void
   loading: boolean
@@ -99,14 +114,22 @@ export function useFolderRows(folderId: number | null, total: number, version: n
   }
 }
 
-/** Search results for what the user is typing, fetched after a short pause in typing. */
+/**
+ * Search results for what the user is typing, fetched after a short pause
+ * in typing: mail and chat messages from the one search (search.all),
+ * newest first.
+ */
 export function useSearchRows(query: string, version: number): RowSource {
   const trimmed = query.trim()
-  const result = useQuery(trimmed ? `search:${version}:${trimmed}` : null, () =>
-    delay(120).then(() => call('mail.search', { query: trimmed, limit: 500 })),
-  )
+  const result = useEverything(trimmed, version)
   // While the next answer loads, the previous results stay on screen.
-  const hits = result.value ?? []
+  const hits = useMemo(
+    () =>
+      (result.value ?? []).map((hit): SearchHit | ChatHitRow =>
+        hit.kind === 'mail' ? hit.mail : { kind: 'chat', id: -hit.chat.messageId, hit: hit.chat },
+      ),
+    [result.value],
+  )
   return {
     key: `search:${trimmed}:${version}`,
     count: hits.length,

@@ -16,7 +16,9 @@ export function searchChats(db: MailDb, input: string, limit: number): ChatSearc
          SELECT rowid FROM chat_messages_fts WHERE chat_messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?
        )
        SELECT m.id AS messageId, m.chat_id AS chatId, c.account_id AS accountId, c.peer AS peer,
-              c.name AS chatName, m.sender AS sender, m.direction AS direction, m.sent_at AS sentAt,
+              coalesce(nullif(c.name, ''), (SELECT k.name FROM chat_contacts k
+                 WHERE k.account_id = c.account_id AND k.jid = c.peer), '') AS chatName,
+              m.sender AS sender, m.direction AS direction, m.sent_at AS sentAt,
               substr(m.body, 1, 200) AS snippet
          FROM hits JOIN chat_messages m ON m.id = hits.rowid JOIN chats c ON c.id = m.chat_id
         ORDER BY m.id DESC`,

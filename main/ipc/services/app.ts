@@ -6,14 +6,19 @@ export interface AppInfo {
   version: string
   profileDir: string
   platform: string
-  /** What the host can do beyond the contract: native file dialogs exist only in the desktop app. */
-  capabilities: { nativeDialogs: boolean }
+  /**
+   * What the host can do beyond the contract: native file dialogs and
+   * system notifications exist only in the desktop app (the browser build
+   * shows notices in the page instead).
+   */
+  capabilities: { nativeDialogs: boolean; systemNotifications: boolean }
 }
 
-/** A menu command (File > Import mail…) for the renderer to carry out. */
-export interface AppCommand {
-  command: 'import-mail' | 'find'
-}
+/** What the application menu asks of the renderer (File > Import mail…). */
+export type MenuCommand = 'import-mail' | 'find'
+
+/** A menu command, or a chat notification the user clicked, for the renderer to carry out. */
+export type AppCommand = { command: MenuCommand } | { command: 'open-chat'; chatId: number }
 
 const none = z.object({}).strict()
 

@@ -17,6 +17,16 @@ import type {
   SearchHit,
 } from '../types.js'
 import { CairnError } from '../../shared/errors.js'
+import {
+  chatList,
+  chatPage,
+  messageText,
+  type ChatListItem,
+  type ChatPageMessage,
+} from '../../chat/store/views.js'
+import { listContacts } from '../../chat/store/roster.js'
+import type { ChatContact } from '../../chat/types.js'
+import { searchEverything, type EverythingHit } from './search-everything.js'
 
 /** What each read worker is given: the database to open read-only. */
 export interface ReadWorkerData {
@@ -38,6 +48,19 @@ export interface ReadOps {
   }
   search: { input: { query: string; limit: number }; output: SearchHit[] }
   message: { input: { id: number }; output: MessageDetail }
+  /** Mail and chat messages for the one search box. */
+  searchEverything: { input: { query: string; limit: number }; output: EverythingHit[] }
+  // Chats live in the same database: their reads run here too.
+  chatList: { input: Record<string, never>; output: ChatListItem[] }
+  chatPage: {
+    input: { chatId: number; limit: number; beforeId?: number | undefined }
+    output: ChatPageMessage[]
+  }
+  chatText: {
+    input: { messageId: number; offset: number; length: number }
+    output: { text: string; total: number } | null
+  }
+  chatContacts: { input: { accountId: number }; output: ChatContact[] }
 }
 
 export type ReadOp = keyof ReadOps
@@ -59,6 +82,20 @@ export function answerRead(db: MailDb, request: ReadRequest): ReadOps[ReadOp]['o
       return searchMessages(db, request.input.query, request.input.limit)
     case 'message':
       return messageDetail(db, request.input.id)
+    case 'searchEverything':
+      return searchEverything(db, request.input.query, request.input.limit)
+    case 'chatList':
+      return chatList(db)
+    case 'chatPage': {
+      const { chatId, ...options } = request.input
+      return chatPage(db, chatId, options)
+    }
+    case 'chatText': {
+      const { messageId, offset, length } = request.input
+      return messageText(db, messageId, offset, length)
+    }
+    case 'chatContacts':
+      return listContacts(db, request.input.accountId)
   }
 }
 
