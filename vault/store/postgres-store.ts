@@ -25,6 +25,11 @@ const DB_NOW = '(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::bigint'
  */
 export function postgresStore(connectionString: string): VaultStore {
   const pool = new pg.Pool({ connectionString, max: 8 })
+  // An idle connection that the database drops (a restart, a failover, an
+  // administrator) is reported here; unhandled, it would end the vault
+  // process. The pool has already discarded it and connects anew on the next
+  // query, so there is nothing more to do.
+  pool.on('error', () => undefined)
   // Timestamps are milliseconds in BIGINT; read them back as numbers.
   pg.types.setTypeParser(20, (value) => Number(value))
 
