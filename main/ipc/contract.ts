@@ -17,12 +17,16 @@ import type {
 } from './define.js'
 import { appService } from './services/app.js'
 import { backupService } from './services/backup.js'
+import { backupKeyService } from './services/backup-key.js'
+import { restoreService } from './services/backup-restore.js'
 import { mailService } from './services/mail.js'
 
 export const contract = {
   app: appService,
   mail: mailService,
   backup: backupService,
+  backupKey: backupKeyService,
+  restore: restoreService,
 }
 
 export type Contract = typeof contract
@@ -33,6 +37,22 @@ export type EventName = EventNameOf<Contract>
 export type EventPayloads = { [E in EventName]: EventPayloadOf<Contract, E> }
 
 export type { AppCommand, AppInfo } from './services/app.js'
-export type { BackupFinished, BackupProgressView, BackupStatus } from './services/backup.js'
+export type {
+  BackupFinished,
+  BackupHealth,
+  BackupNotice,
+  BackupProgressView,
+  BackupSettingsView,
+  BackupStatus,
+  HistoryEntry,
+} from './services/backup.js'
+export type { KeyView, RecoverySheetContent, RevealedKey } from './services/backup-key.js'
+export type {
+  BackupCandidate,
+  FoundBackups,
+  LiveProfileView,
+  PlanView,
+  RestoreDone,
+} from './services/backup-restore.js'
 export type { ImportFinished, MessageView } from './services/mail.js'
 export type { CairnBridge, Envelope } from './bridge.js'

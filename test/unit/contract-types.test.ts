@@ -21,6 +21,7 @@ describe('the typed contract', () => {
     expectTypeOf<Method>().toEqualTypeOf<
       | 'app.info'
       | 'app.pickImportSources'
+      | 'app.pickBackupLocation'
       | 'mail.overview'
       | 'mail.folders'
       | 'mail.list'
@@ -31,6 +32,23 @@ describe('the typed contract', () => {
       | 'mail.import.cancel'
       | 'backup.status'
       | 'backup.runNow'
+      | 'backup.cancel'
+      | 'backup.settings'
+      | 'backup.configure'
+      | 'backup.history'
+      | 'backup.verify'
+      | 'backup.delete'
+      | 'backupKey.view'
+      | 'backupKey.createInKeychain'
+      | 'backupKey.reveal'
+      | 'backupKey.confirmWrittenDown'
+      | 'backupKey.cancelReveal'
+      | 'backupKey.setUpVault'
+      | 'backupKey.sheet'
+      | 'restore.find'
+      | 'restore.start'
+      | 'restore.execute'
+      | 'restore.discard'
     >()
     expectTypeOf<EventName>().toEqualTypeOf<
       | 'app.command'
@@ -40,6 +58,10 @@ describe('the typed contract', () => {
       | 'backup.started'
       | 'backup.progress'
       | 'backup.finished'
+      | 'backup.changed'
+      | 'backup.notices'
+      | 'restore.progress'
+      | 'restore.finished'
     >()
     expectTypeOf<MethodInput<'mail.get'>>().toEqualTypeOf<{ id: number }>()
     expectTypeOf<MethodOutput<'mail.get'>>().toEqualTypeOf<MessageView>()
