@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react'
 import { call, on } from './api'
+import { BackupFrame } from './components/backup/BackupFrame'
 import { FirstRun } from './components/FirstRun'
 import { ImportDialog } from './components/ImportDialog'
 import { MailView } from './components/MailView'
@@ -36,13 +37,19 @@ export function App() {
     )
   if (!info.value || !overview.value) return <Loading label="Opening your mailbox…" />
   return (
-    <>
-      {overview.value.messageCount === 0 ? (
-        <FirstRun onImport={() => setImporting(true)} />
-      ) : (
-        <MailView onImport={() => setImporting(true)} />
+    <BackupFrame info={info.value}>
+      {({ openRestore }) => (
+        <>
+          {overview.value?.messageCount === 0 ? (
+            <FirstRun onImport={() => setImporting(true)} onRestore={() => openRestore()} />
+          ) : (
+            <MailView onImport={() => setImporting(true)} />
+          )}
+          {importing && info.value && (
+            <ImportDialog info={info.value} onClose={() => setImporting(false)} />
+          )}
+        </>
       )}
-      {importing && <ImportDialog info={info.value} onClose={() => setImporting(false)} />}
-    </>
+    </BackupFrame>
   )
 }

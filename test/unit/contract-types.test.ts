@@ -34,6 +34,7 @@ describe('the typed contract', () => {
       | 'backup.runNow'
       | 'backup.cancel'
       | 'backup.settings'
+      | 'backup.checkDestination'
       | 'backup.configure'
       | 'backup.history'
       | 'backup.verify'

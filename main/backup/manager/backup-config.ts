@@ -1,4 +1,5 @@
-import { isAbsolute, resolve } from 'node:path'
+import { existsSync, statSync } from 'node:fs'
+import { dirname, isAbsolute, resolve } from 'node:path'
 import type { Profile } from '../../profile/profile.js'
 import { CairnError } from '../../shared/errors.js'
 import { writeBackupSettings, type BackupSettings } from '../backup-settings.js'
@@ -37,20 +38,44 @@ function change(
   return written as BackupSettings
 }
 
-/**
- * Make `choice` the destination. A folder is made if missing (private to the
- * user), must be writable, and must not be inside the profile. Nothing is
- * saved when any check fails.
- */
-export function setDestination(profile: Profile, choice: DestinationChoice): string {
+/** The folder a choice names, as an absolute path; refuses one that is not a full path. */
+function folderOf(choice: DestinationChoice): string {
   const path = choice.path.trim()
   if (!path || !isAbsolute(path))
     throw new CairnError(
       'INVALID_ARGUMENT',
       `"${path}" is not a full folder path: give one that starts at the top (like /home/you/Backups or C:\\Backups).`,
     )
-  const folder = resolve(path)
+  return resolve(path)
+}
+
+/**
+ * Would `choice` take backups? Checked without changing anything on disk:
+ * outside the profile, and either a writable folder or a folder that can be
+ * made (its nearest existing parent is a writable folder).
+ */
+export function checkDestinationChoice(profile: Profile, choice: DestinationChoice): string {
+  const folder = folderOf(choice)
   checkDestinationOutsideProfile(folder, profile.paths.dir)
+  let existing = folder
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing)
+  if (existsSync(existing) && !statSync(existing).isDirectory())
+    throw new CairnError(
+      'BACKUP_DESTINATION',
+      `${existing} is a file, not a folder: choose another folder for your backups.`,
+    )
+  // The folder, or the parent it would be made in, must take new files.
+  checkDestination(existing)
+  return folder
+}
+
+/**
+ * Make `choice` the destination. A folder is made if missing (private to the
+ * user), must be writable, and must not be inside the profile. Nothing is
+ * saved when any check fails.
+ */
+export function setDestination(profile: Profile, choice: DestinationChoice): string {
+  const folder = checkDestinationChoice(profile, choice)
   ensureBackupFolder(folder)
   checkDestination(folder)
   change(profile, (current) => ({ ...current, destination: folder }))

@@ -9,6 +9,7 @@ import { parseBackupKey, type BackupKey } from '../key/backup-key.js'
 import type { SchedulePolicy } from '../schedule/policy.js'
 import type { BackupScheduler } from '../schedule/scheduler.js'
 import {
+  checkDestinationChoice,
   RETENTION_PRESETS,
   setDestination,
   setRetention,
@@ -142,6 +143,11 @@ export class BackupManager {
       retention: settings?.retention ?? DEFAULT_RETENTION,
       retentionPresets: RETENTION_PRESETS,
     }
+  }
+
+  /** Would this destination take backups? Nothing is created or saved. */
+  checkDestination(choice: DestinationChoice): string {
+    return checkDestinationChoice(this.deps.profile, choice)
   }
 
   /**

@@ -101,6 +101,12 @@ export const backupService = defineService({
       output: returns<BackupSettingsView>(),
       handle: (ctx) => ctx.backupManager.settingsView(),
     }),
+    /** Would this destination take backups? Checks only; answers the full folder path. */
+    checkDestination: method({
+      input: z.object({ destination }).strict(),
+      output: returns<string>(),
+      handle: (ctx, { destination }) => ctx.backupManager.checkDestination(destination),
+    }),
     /** Save destination, schedule and/or retention; each is checked before anything is written. */
     configure: method({
       input: z
