@@ -29,7 +29,22 @@ export function isAgeSecretKeyText(text: string): boolean {
 export function checkKeyText(input: string): KeyTextCheck {
   const text = input.trim()
   if (text.length === 0) return { ok: false, message: 'No key was given.' }
-  if (isAgeSecretKeyText(text)) return { ok: true, kind: 'age', text }
+  if (isAgeSecretKeyText(text)) {
+    // 32 bytes in bech32: the prefix, 52 data characters and a 6-character checksum (checked by the parser).
+    const data = text.slice('AGE-SECRET-KEY-1'.length)
+    const bad = /[^02-9ac-hj-np-z]/i.exec(data)
+    if (bad)
+      return {
+        ok: false,
+        message: `This age secret key is not valid: "${bad[0]}" is not a character of age keys.`,
+      }
+    if (data.length !== 58)
+      return {
+        ok: false,
+        message: `This age secret key is not valid: it has ${data.length + 16} characters; an age secret key has 74.`,
+      }
+    return { ok: true, kind: 'age', text }
+  }
   const digits = text.replace(/[\s-]/g, '')
   const bad = /[^0-9a-f]/i.exec(digits)
   if (bad) {

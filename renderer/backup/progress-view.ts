@@ -93,7 +93,8 @@ export class ProgressTracker {
       const after = names.slice(index + 1).reduce((sum, n) => sum + (this.phases[n]?.weight ?? 0), 0)
       const remainingHere = (latest.bytesTotal - latest.bytesDone) / rate
       const perWeight = latest.bytesTotal / rate / Math.max(info.weight, 0.01)
-      timeLeft = `about ${formatDuration(remainingHere + after * perWeight)} left`
+      const left = remainingHere + after * perWeight
+      timeLeft = left < 10 ? 'a few seconds left' : `about ${formatDuration(left)} left`
     }
     return {
       label: info.label,
