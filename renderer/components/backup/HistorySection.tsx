@@ -62,7 +62,7 @@ export function HistorySection({ onRestore }: { onRestore: (path: string) => voi
 
   return (
     <section className="settings-section" data-screen="history" aria-labelledby="history-title">
-      <h3 id="history-title">Backups</h3>
+      <h3 id="history-title">History</h3>
       {history.error && !history.value && (
         <p className="error" role="alert">
           {history.error}

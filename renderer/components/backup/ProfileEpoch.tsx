@@ -1,6 +1,7 @@
 import { useEffect, useState, type ReactNode } from 'react'
 import type { RestoreDone } from '../../../main/ipc/contract'
 import { on } from '../../api'
+import './backup.css'
 
 /**
  * Starts the app's screens afresh when the profile was replaced by a
@@ -21,7 +22,7 @@ export function ProfileEpoch({ children }: { children: ReactNode }) {
     [],
   )
   return (
-    <>
+    <div className="profile-root">
       {restored && (
         <div className="restored-banner" role="status">
           <span>
@@ -37,6 +38,6 @@ export function ProfileEpoch({ children }: { children: ReactNode }) {
       <div key={epoch} className="epoch">
         {children}
       </div>
-    </>
+    </div>
   )
 }
