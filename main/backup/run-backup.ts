@@ -114,7 +114,9 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
     // settings.json is replaced whenever a setting changes, also while a backup runs (the
     // settings screens): it is read into memory now, so a later change is simply not in it.
     const settings = listed.find((f) => f.path === profileFiles.settings)
-    const settingsBytes = settings ? readSmallProfileFile(settings.path, settings.absolutePath) : null
+    const settingsBytes = settings
+      ? readSmallProfileFile(settings.path, settings.absolutePath)
+      : null
     const files = listed.filter((f) => f !== settings)
     await request.onStep?.('listed')
     const targets: HashTarget[] = []
@@ -161,7 +163,11 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
       kept.push({ path: SECRETS_NAME, bytes: secrets.bytes, mtime: createdAt })
     }
     if (settings && settingsBytes) {
-      hashed.push({ path: settings.path, size: settingsBytes.length, sha256: sha256(settingsBytes) })
+      hashed.push({
+        path: settings.path,
+        size: settingsBytes.length,
+        sha256: sha256(settingsBytes),
+      })
       kept.push({ path: settings.path, bytes: settingsBytes, mtime: settings.mtime })
     }
     results.forEach((result, index) => {

@@ -65,7 +65,9 @@ export function askRunningApp(
     socket.on('data', (chunk: string) => {
       buffer += chunk
       if (buffer.length > MAX_CONTROL_LINE * 4) {
-        settle(() => reject(new CairnError('APP_CONTROL', 'The app sent an answer too long to read.')))
+        settle(() =>
+          reject(new CairnError('APP_CONTROL', 'The app sent an answer too long to read.')),
+        )
         return
       }
       let at: number
@@ -76,7 +78,9 @@ export function askRunningApp(
         try {
           reply = JSON.parse(line) as ControlReply
         } catch {
-          settle(() => reject(new CairnError('APP_CONTROL', 'The app sent an answer that is not JSON.')))
+          settle(() =>
+            reject(new CairnError('APP_CONTROL', 'The app sent an answer that is not JSON.')),
+          )
           return
         }
         if (reply.type === 'progress') handlers.onProgress?.(reply)

@@ -111,7 +111,8 @@ async function backUpThroughApp(
       'The Cairn app has this profile open and prunes old backups as its settings say; close the app to use --no-retention.',
     )
   const bar = progressBar(context.stderr)
-  if (!values.json) context.stderr.write('The Cairn app has this profile open; it makes the backup.\n')
+  if (!values.json)
+    context.stderr.write('The Cairn app has this profile open; it makes the backup.\n')
   try {
     const { result } = await askRunningApp(
       app,

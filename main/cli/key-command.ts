@@ -1,7 +1,4 @@
-import {
-  readBackupSettings,
-  setBackupKey,
-} from '../backup/backup-settings.js'
+import { readBackupSettings, setBackupKey } from '../backup/backup-settings.js'
 import { loadKeyFromKeychain, saveKeyToKeychain } from '../backup/custody.js'
 import {
   formatKeyAge,

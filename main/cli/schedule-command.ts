@@ -5,7 +5,13 @@ import {
 } from '../backup/backup-settings.js'
 import { checkDestination, checkDestinationOutsideProfile } from '../backup/destination/folder.js'
 import { nextDue, schedulePolicySchema, type SchedulePolicy } from '../backup/schedule/policy.js'
-import { parseCommandArgs, UsageError, writeJson, type CliContext, type Command } from './command.js'
+import {
+  parseCommandArgs,
+  UsageError,
+  writeJson,
+  type CliContext,
+  type Command,
+} from './command.js'
 import {
   openCliProfile,
   profileDirOf,

@@ -13,7 +13,8 @@ export type VaultJob =
   | { op: 'register'; password: string; backupKey: Uint8Array; maxGuesses?: number }
   | { op: 'recover'; recordId: string; password: string }
 
-export type VaultJobResult = { op: 'register'; recordId: string } | { op: 'recover'; backupKey: Uint8Array }
+export type VaultJobResult =
+  { op: 'register'; recordId: string } | { op: 'recover'; backupKey: Uint8Array }
 
 export interface VaultJobInput {
   job: VaultJob
@@ -28,7 +29,10 @@ export async function runVaultJob(
   client: VaultClientOptions,
   job: Extract<VaultJob, { op: 'recover' }>,
 ): Promise<Extract<VaultJobResult, { op: 'recover' }>>
-export async function runVaultJob(client: VaultClientOptions, job: VaultJob): Promise<VaultJobResult> {
+export async function runVaultJob(
+  client: VaultClientOptions,
+  job: VaultJob,
+): Promise<VaultJobResult> {
   return runJob<VaultJobInput, never, VaultJobResult>(
     workerFile('vault-worker'),
     { job, client },

@@ -15,7 +15,10 @@ export interface HistoryRow {
 }
 
 /** The history list's rows, newest first, in words. */
-export function historyRows(entries: readonly HistoryEntry[], now: Date = new Date()): HistoryRow[] {
+export function historyRows(
+  entries: readonly HistoryEntry[],
+  now: Date = new Date(),
+): HistoryRow[] {
   return entries.map((entry) => {
     const when = timeView(entry.createdAt, now) ?? {
       relative: 'unknown time',

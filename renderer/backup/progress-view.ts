@@ -64,7 +64,10 @@ export class ProgressTracker {
     const last = this.samples[this.samples.length - 1]
     if (last && last.phase !== sample.phase) this.samples = []
     this.samples.push(sample)
-    while (this.samples.length > 2 && sample.at - (this.samples[1] as ProgressSample).at > WINDOW_MS)
+    while (
+      this.samples.length > 2 &&
+      sample.at - (this.samples[1] as ProgressSample).at > WINDOW_MS
+    )
       this.samples.shift()
     return this.view()
   }
@@ -90,7 +93,9 @@ export class ProgressTracker {
     if (rate > 0) {
       speed = `${formatBytes(Math.round(rate))}/s`
       // Later phases go over the same bytes at their own pace: scale by their share.
-      const after = names.slice(index + 1).reduce((sum, n) => sum + (this.phases[n]?.weight ?? 0), 0)
+      const after = names
+        .slice(index + 1)
+        .reduce((sum, n) => sum + (this.phases[n]?.weight ?? 0), 0)
       const remainingHere = (latest.bytesTotal - latest.bytesDone) / rate
       const perWeight = latest.bytesTotal / rate / Math.max(info.weight, 0.01)
       const left = remainingHere + after * perWeight

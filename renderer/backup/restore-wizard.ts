@@ -38,7 +38,7 @@ export type WizardAction =
   | { type: 'planned'; plan: PlanView }
   | { type: 'restoring' }
   | { type: 'restored'; done: RestoreDone }
-  | { type: 'failed'; message: string }
+  | { type: 'failed'; message: string; code?: string }
   | { type: 'back' }
 
 export const initialWizard: WizardState = {
@@ -97,17 +97,37 @@ export function wizardReducer(state: WizardState, action: WizardAction): WizardS
     case 'planning':
       return { ...state, step: 'planning', error: null, plan: null }
     case 'planned':
-      return { ...state, step: planNeedsYes(action.plan) ? 'confirm' : 'planning', plan: action.plan }
+      return {
+        ...state,
+        step: planNeedsYes(action.plan) ? 'confirm' : 'planning',
+        plan: action.plan,
+      }
     case 'restoring':
       return { ...state, step: 'restoring', error: null }
     case 'restored':
       // The password is dropped as soon as it has served.
       return { ...state, step: 'done', done: action.done, vaultPassword: '', keyText: '' }
     case 'failed':
-      return { ...state, step: 'choose', error: action.message, plan: null }
+      return {
+        ...state,
+        step: 'choose',
+        error: action.message,
+        plan: null,
+        keyMode: nextKeyMode(state.keyMode, action.code),
+      }
     case 'back':
       return { ...state, step: 'choose', plan: null, error: null }
   }
+}
+
+/**
+ * After a failure, the way to open the backup that is left: a destroyed
+ * vault record, or a keychain without the key, leaves the 64 digits.
+ */
+export function nextKeyMode(mode: KeyMode, code: string | undefined): KeyMode {
+  if (code === 'VAULT_KEY_DESTROYED') return 'digits'
+  if (code === 'KEY_MISSING' && mode === 'keychain') return 'digits'
+  return mode
 }
 
 /** The plan needs the user's yes: something is asked (older backup, another profile…) or mail would be replaced. */
@@ -161,7 +181,11 @@ export function candidateLabel(candidate: BackupCandidate, now: Date = new Date(
 }
 
 /** What a restore would replace, said before any key is typed. */
-export function replacementText(found: Found, candidate: BackupCandidate | undefined, now = new Date()): string {
+export function replacementText(
+  found: Found,
+  candidate: BackupCandidate | undefined,
+  now = new Date(),
+): string {
   const backup = candidate
     ? `the backup of ${timeView(candidate.createdAt, now)?.absolute ?? candidate.name}`
     : 'the backup'
@@ -189,8 +213,14 @@ export function planSummaryText(plan: PlanView, now = new Date()): string {
 
 /** Where the wizard looked and what it found there, for when the list is empty or short. */
 export function searchReport(found: Found): string[] {
-  const why = { default: 'the default folder', configured: 'your backup folder', recent: 'a folder used before', chosen: 'the place you chose' }
+  const why = {
+    default: 'the default folder',
+    configured: 'your backup folder',
+    recent: 'a folder used before',
+    chosen: 'the place you chose',
+  }
   return found.searched.map(
-    (s) => `${s.folder} (${why[s.why]}): ${s.problem ?? `${s.found} backup${s.found === 1 ? '' : 's'}`}`,
+    (s) =>
+      `${s.folder} (${why[s.why]}): ${s.problem ?? `${s.found} backup${s.found === 1 ? '' : 's'}`}`,
   )
 }

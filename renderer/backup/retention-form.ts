@@ -79,7 +79,9 @@ export function describeRetention(policy: RetentionPolicy): string {
   const last = `the last ${policy.keepLast}`
   if (parts.length === 0) return `Keeps ${last}.`
   const joined =
-    parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`
+    parts.length === 1
+      ? parts[0]
+      : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`
   return `Keeps ${last}, plus ${joined}.`
 }
 

@@ -52,7 +52,8 @@ export function statusView(status: BackupStatus, now: Date = new Date()): Status
       },
       canBackUpNow: false,
     }
-  if (status.running) return { ...base, tone: 'running', headline: 'Backing up…', problem: null, canBackUpNow: false }
+  if (status.running)
+    return { ...base, tone: 'running', headline: 'Backing up…', problem: null, canBackUpNow: false }
   if (!status.destination)
     return {
       ...base,

@@ -52,7 +52,9 @@ export function useBackupStatus(): BackupStatusState {
         setLastOutcome(null)
         reload()
       }),
-      on('backup.progress', (p) => setProgress(tracker.current.push({ ...p, at: performance.now() }))),
+      on('backup.progress', (p) =>
+        setProgress(tracker.current.push({ ...p, at: performance.now() })),
+      ),
       on('backup.finished', (outcome) => {
         setProgress(null)
         setLastOutcome(outcome.ok ? { ok: true } : { ok: false, message: outcome.error.message })

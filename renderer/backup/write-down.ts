@@ -10,7 +10,10 @@ export interface ChallengeField {
   problem: string | null
 }
 
-export function challengeFields(challenge: readonly number[], answers: readonly string[]): ChallengeField[] {
+export function challengeFields(
+  challenge: readonly number[],
+  answers: readonly string[],
+): ChallengeField[] {
   return challenge.map((group, i) => {
     const typed = (answers[i] ?? '').replace(/[\s-]/g, '')
     const bad = /[^0-9a-f]/i.exec(typed)

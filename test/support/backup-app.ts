@@ -58,7 +58,9 @@ export async function openBackupApp(
 
 /** The 64 digits shown in the key's 16 numbered groups. */
 export async function readShownKey(page: Page): Promise<string[]> {
-  const items = page.getByRole('list', { name: 'Backup key, 16 groups of 4 digits' }).getByRole('listitem')
+  const items = page
+    .getByRole('list', { name: 'Backup key, 16 groups of 4 digits' })
+    .getByRole('listitem')
   await expect.poll(() => items.count()).toBe(16)
   const texts = await items.allInnerTexts()
   return texts.map((t) => (/([0-9a-f]{4})\s*$/.exec(t.trim())?.[1] ?? '') as string)
@@ -71,7 +73,8 @@ export async function confirmShownKey(page: Page, groups: string[]): Promise<voi
   for (let i = 0; i < 2; i++) {
     const field = fields.nth(i)
     const label = (await field.getAttribute('aria-label')) ?? ''
-    const name = label || ((await field.evaluate((el) => el.closest('label')?.textContent ?? '')) as string)
+    const name =
+      label || ((await field.evaluate((el) => el.closest('label')?.textContent ?? '')) as string)
     const group = Number(/Group (\d+)/.exec(name)?.[1])
     await field.fill(groups[group - 1] as string)
   }

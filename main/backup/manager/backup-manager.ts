@@ -39,6 +39,8 @@ export interface BackupSettingsView {
   schedule: SchedulePolicy | null
   retention: RetentionPolicy
   retentionPresets: typeof RETENTION_PRESETS
+  /** The vault address to offer (CAIRN_VAULT_URL, else the profile's own vault). */
+  defaultVaultUrl: string | null
 }
 
 /** The newest backup of this profile in its destination. */
@@ -57,7 +59,8 @@ export interface BackupHealth {
   overdueSince: string | null
 }
 
-export type VerifyKey = { source: 'none' } | { source: 'keychain' } | { source: 'digits'; text: string }
+export type VerifyKey =
+  { source: 'none' } | { source: 'keychain' } | { source: 'digits'; text: string }
 
 export interface BackupManagerDeps {
   profile: Profile
@@ -142,6 +145,7 @@ export class BackupManager {
       schedule: settings?.schedule ?? null,
       retention: settings?.retention ?? DEFAULT_RETENTION,
       retentionPresets: RETENTION_PRESETS,
+      defaultVaultUrl: this.deps.env.CAIRN_VAULT_URL?.trim() || settings?.vault?.url || null,
     }
   }
 
@@ -228,7 +232,10 @@ export class BackupManager {
   async verify(name: string, key: VerifyKey): Promise<VerifyOutcome> {
     const settings = this.settings()
     if (!settings?.destination)
-      throw new CairnError('BACKUP_DESTINATION', 'No backup folder is set, so there is nothing to verify.')
+      throw new CairnError(
+        'BACKUP_DESTINATION',
+        'No backup folder is set, so there is nothing to verify.',
+      )
     let opened: BackupKey | null = null
     if (key.source === 'digits') opened = parseBackupKey(key.text)
     else if (key.source === 'keychain') {
@@ -248,7 +255,10 @@ export class BackupManager {
   async delete(name: string): Promise<void> {
     const settings = this.settings()
     if (!settings?.destination)
-      throw new CairnError('BACKUP_DESTINATION', 'No backup folder is set, so there is nothing to delete.')
+      throw new CairnError(
+        'BACKUP_DESTINATION',
+        'No backup folder is set, so there is nothing to delete.',
+      )
     const destination = destinationFor(settings.destination)
     try {
       await deleteHistoryEntry(destination, name)

@@ -9,7 +9,12 @@ import type { VaultRecordStatus } from '../../vault/record-check.js'
 import { runVaultJob } from '../../vault/vault-job.js'
 import { readBackupSettings, setBackupKey, type BackupSettings } from '../backup-settings.js'
 import { deleteKeyFromKeychain, loadKeyFromKeychain, saveKeyToKeychain } from '../custody.js'
-import { backupKeyFromSecret, formatKeyHex, generateBackupKey, type BackupKey } from '../key/backup-key.js'
+import {
+  backupKeyFromSecret,
+  formatKeyHex,
+  generateBackupKey,
+  type BackupKey,
+} from '../key/backup-key.js'
 import { recoverySheetContent, type RecoverySheetContent } from '../key/recovery-sheet.js'
 import { keyIsWrittenDown, readBackupUiState, updateBackupUiState } from './ui-state.js'
 
@@ -303,7 +308,10 @@ export class KeyCustody {
   private requireSettings(): BackupSettings {
     const settings = readBackupSettings(this.deps.profile)
     if (!settings)
-      throw new CairnError('BACKUP_NOT_CONFIGURED', 'Backups are not set up yet: create a key first.')
+      throw new CairnError(
+        'BACKUP_NOT_CONFIGURED',
+        'Backups are not set up yet: create a key first.',
+      )
     return settings
   }
 

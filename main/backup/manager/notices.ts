@@ -85,7 +85,7 @@ export function backupNotices(input: NoticeInput): BackupNotice[] {
         title: 'Backups are off',
         message:
           'Your mail is not backed up: a broken disk or a lost computer would lose it. Turn on backups in Settings.',
-        action: { label: 'Turn on backups', screen: 'destination' },
+        action: { label: 'Set up backups', screen: 'destination' },
         signature: 'not-set-up',
       })
     return notices

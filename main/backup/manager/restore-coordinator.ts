@@ -8,7 +8,12 @@ import { runVaultJob } from '../../vault/vault-job.js'
 import { loadKeyFromKeychain, saveKeyToKeychain } from '../custody.js'
 import { parseBackupName } from '../destination/names.js'
 import { readSidecarOf, type Sidecar } from '../destination/sidecar.js'
-import { backupKeyFromSecret, fingerprintOf, parseBackupKey, type BackupKey } from '../key/backup-key.js'
+import {
+  backupKeyFromSecret,
+  fingerprintOf,
+  parseBackupKey,
+  type BackupKey,
+} from '../key/backup-key.js'
 import { keyThatOpens } from '../key/choose-key.js'
 import { liveBackupSection, readSettingsJson } from '../restore/keep-custody.js'
 import {
@@ -77,7 +82,8 @@ export type RestorePhase = 'opening-key' | 'checking' | 'replacing' | 'reopening
 export interface RestoreEvents {
   [name: string]: unknown
   progress: { phase: RestorePhase; bytesDone: number; bytesTotal: number }
-  finished: { ok: true; done: RestoreDone } | { ok: false; error: { code: string; message: string } }
+  finished:
+    { ok: true; done: RestoreDone } | { ok: false; error: { code: string; message: string } }
 }
 
 export interface RestoreCoordinatorDeps {
@@ -335,7 +341,9 @@ export class RestoreCoordinator {
     return { key, custody: 'vault' }
   }
 
-  private async scan(folder: string): Promise<{ backups: BackupCandidate[]; problem: string | null }> {
+  private async scan(
+    folder: string,
+  ): Promise<{ backups: BackupCandidate[]; problem: string | null }> {
     const kind = pathKind(folder)
     if (kind === 'missing') return { backups: [], problem: 'This folder does not exist.' }
     if (kind !== 'folder') return { backups: [], problem: 'This is not a folder.' }

@@ -14,10 +14,7 @@ import type { Profile } from '../../profile/profile.js'
  */
 export const backupUiStateSchema = z
   .object({
-    keyWrittenDown: z
-      .object({ fingerprint: z.string(), at: z.string() })
-      .nullable()
-      .default(null),
+    keyWrittenDown: z.object({ fingerprint: z.string(), at: z.string() }).nullable().default(null),
     scheduleSince: z.string().nullable().default(null),
     lastErrorCode: z.string().max(64).nullable().default(null),
   })

@@ -7,10 +7,7 @@
  * backup-restore.ts.
  */
 import { z } from 'zod'
-import type {
-  BackupHealth,
-  BackupSettingsView,
-} from '../../backup/manager/backup-manager.js'
+import type { BackupHealth, BackupSettingsView } from '../../backup/manager/backup-manager.js'
 import type { HistoryEntry } from '../../backup/manager/history.js'
 import type { BackupNotice } from '../../backup/manager/notices.js'
 import type { SchedulePolicy } from '../../backup/schedule/policy.js'

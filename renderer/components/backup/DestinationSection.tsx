@@ -14,7 +14,10 @@ const DESTINATION_KINDS: Record<
   Destination['kind'],
   { label: string; Editor: typeof FolderEditor }
 > = {
-  folder: { label: 'A folder (on this computer, a drive or a network share)', Editor: FolderEditor },
+  folder: {
+    label: 'A folder (on this computer, a drive or a network share)',
+    Editor: FolderEditor,
+  },
 }
 
 /** Where backups go: choose the kind, then edit it; saved only once checked. */
@@ -116,12 +119,13 @@ export function FolderEditor({
           spellCheck={false}
           autoComplete="off"
           aria-describedby="backup-folder-help"
+          data-focus-first
           onChange={(event) => change(event.target.value)}
         />
       </label>
       <p id="backup-folder-help" className="muted small-print">
-        Best on another drive or a synced folder, so a broken disk does not take the backups
-        with it. Cairn&apos;s default: {defaultFolder}
+        Best on another drive or a synced folder, so a broken disk does not take the backups with
+        it. Cairn&apos;s default: {defaultFolder}
       </p>
       <div className="row">
         {info.capabilities.pickBackupLocation && (

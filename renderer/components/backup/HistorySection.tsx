@@ -116,7 +116,10 @@ export function HistorySection({ onRestore }: { onRestore: (path: string) => voi
                           autoComplete="off"
                           spellCheck={false}
                           onChange={(event) =>
-                            setKeys({ ...keys, [row.name]: keyEntryView(event.target.value).display })
+                            setKeys({
+                              ...keys,
+                              [row.name]: keyEntryView(event.target.value).display,
+                            })
                           }
                         />
                         <button
@@ -189,7 +192,11 @@ export function HistorySection({ onRestore }: { onRestore: (path: string) => voi
               <button type="button" autoFocus onClick={() => setDeleting(null)}>
                 Keep it
               </button>
-              <button type="button" className="danger primary" onClick={() => void remove(deleting)}>
+              <button
+                type="button"
+                className="danger primary"
+                onClick={() => void remove(deleting)}
+              >
                 Delete backup
               </button>
             </div>

@@ -110,7 +110,12 @@ export function KeySection() {
         </p>
       )}
       {mode === 'write-down' && (
-        <WriteDownKey newKey={false} keepInKeychain onDone={finish} onCancel={() => setMode(null)} />
+        <WriteDownKey
+          newKey={false}
+          keepInKeychain
+          onDone={finish}
+          onCancel={() => setMode(null)}
+        />
       )}
       {mode === 'vault' && view && (
         <VaultSetup

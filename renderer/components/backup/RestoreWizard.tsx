@@ -2,6 +2,8 @@ import { useEffect, useReducer, useRef, useState } from 'react'
 import { BACKUP_LABELS } from '../../../common/backup-labels'
 import type { AppInfo } from '../../../main/ipc/contract'
 import { call, errorMessage, on } from '../../api'
+
+const errorCode = (error: unknown) => (error as { code?: string }).code
 import { keyEntryView } from '../../backup/key-entry'
 import { ProgressTracker, RESTORE_PHASES, type ProgressView } from '../../backup/progress-view'
 import {
@@ -49,9 +51,13 @@ export function RestoreWizard({
     dispatch({ type: 'searching' })
     try {
       const found = await call('restore.find', chosen ? { chosen } : {})
-      dispatch({ type: 'found', found, preferred: chosen && found.backups.some((b) => b.path === chosen) ? chosen : undefined })
+      dispatch({
+        type: 'found',
+        found,
+        preferred: chosen && found.backups.some((b) => b.path === chosen) ? chosen : undefined,
+      })
     } catch (error) {
-      dispatch({ type: 'failed', message: errorMessage(error) })
+      dispatch({ type: 'failed', message: errorMessage(error), code: errorCode(error) })
     }
   }
 
@@ -77,12 +83,17 @@ export function RestoreWizard({
     dispatch({ type: 'restoring' })
     try {
       const done = await call('restore.execute', {
-        confirm: confirm as ('metadata-mismatch' | 'older-than-newest-backup' | 'other-profile' | 'secrets-not-restorable')[],
+        confirm: confirm as (
+          | 'metadata-mismatch'
+          | 'older-than-newest-backup'
+          | 'other-profile'
+          | 'secrets-not-restorable'
+        )[],
       })
       dispatch({ type: 'restored', done })
       // The app opens the restored mailbox (App listens for restore.finished).
     } catch (error) {
-      dispatch({ type: 'failed', message: errorMessage(error) })
+      dispatch({ type: 'failed', message: errorMessage(error), code: errorCode(error) })
     }
   }
 
@@ -97,7 +108,7 @@ export function RestoreWizard({
       dispatch({ type: 'planned', plan })
       if (!planNeedsYes(plan)) await execute([])
     } catch (error) {
-      dispatch({ type: 'failed', message: errorMessage(error) })
+      dispatch({ type: 'failed', message: errorMessage(error), code: errorCode(error) })
     }
   }
 
@@ -159,7 +170,11 @@ export function RestoreWizard({
                     onChange={(event) => setWhere(event.target.value)}
                   />
                 </label>
-                <button type="button" disabled={!where.trim()} onClick={() => void search(where.trim())}>
+                <button
+                  type="button"
+                  disabled={!where.trim()}
+                  onClick={() => void search(where.trim())}
+                >
                   Look there
                 </button>
                 {info.capabilities.pickBackupLocation && (
@@ -228,9 +243,15 @@ export function RestoreWizard({
                           spellCheck={false}
                           aria-invalid={key.problem ? true : undefined}
                           aria-describedby="key-check"
-                          onChange={(event) => dispatch({ type: 'key-text', text: event.target.value })}
+                          onChange={(event) =>
+                            dispatch({ type: 'key-text', text: event.target.value })
+                          }
                         />
-                        <span id="key-check" className={key.problem ? 'error' : 'muted'} aria-live="polite">
+                        <span
+                          id="key-check"
+                          className={key.problem ? 'error' : 'muted'}
+                          aria-live="polite"
+                        >
                           {key.problem ?? (key.ok ? 'The key is complete.' : key.progress)}
                         </span>
                       </label>
@@ -243,7 +264,9 @@ export function RestoreWizard({
                             type="url"
                             value={state.vaultUrl}
                             spellCheck={false}
-                            onChange={(event) => dispatch({ type: 'vault-url', url: event.target.value })}
+                            onChange={(event) =>
+                              dispatch({ type: 'vault-url', url: event.target.value })
+                            }
                           />
                         </label>
                         <label className="field">
@@ -314,7 +337,12 @@ export function RestoreWizard({
         <div className="dialog-actions">
           {state.step === 'confirm' && state.plan ? (
             <>
-              <button type="button" onClick={() => void call('restore.discard', {}).then(() => dispatch({ type: 'back' }))}>
+              <button
+                type="button"
+                onClick={() =>
+                  void call('restore.discard', {}).then(() => dispatch({ type: 'back' }))
+                }
+              >
                 Back
               </button>
               <button

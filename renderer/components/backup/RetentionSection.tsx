@@ -79,7 +79,9 @@ export function RetentionSection({ settings }: { settings: BackupSettingsView })
         )}
       </fieldset>
       {parsed.ok ? (
-        <p className="muted">{describeRetention(parsed.policy)} Older ones are deleted after each backup.</p>
+        <p className="muted">
+          {describeRetention(parsed.policy)} Older ones are deleted after each backup.
+        </p>
       ) : (
         <p className="error" role="alert">
           {parsed.problem}

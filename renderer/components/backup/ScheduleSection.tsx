@@ -40,10 +40,13 @@ export function ScheduleSection({
         {next && settings.schedule ? ` · next ${next.relative} (${next.absolute})` : ''}. A backup
         missed while the computer was off or asleep is made up when Cairn next runs.
       </p>
-      <ScheduleFields form={form} onChange={(f) => {
+      <ScheduleFields
+        form={form}
+        onChange={(f) => {
           setForm(f)
           setMessage(null)
-        }} />
+        }}
+      />
       {!parsed.ok && (
         <p className="error" role="alert">
           {parsed.problem}

@@ -81,7 +81,7 @@ export function SetUpBackups({
     return (
       <VaultSetup
         newKey
-        defaultUrl={null}
+        defaultUrl={settings.defaultVaultUrl}
         onDone={() => void finishWith()}
         onCancel={() => setStage('form')}
       />

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { BACKUP_LABELS } from '../../../common/backup-labels'
 import type { AppInfo } from '../../../main/ipc/contract'
 import { call, on } from '../../api'
@@ -37,6 +37,9 @@ export function SettingsView({
   const settings = useQuery('backup-settings', () => call('backup.settings', {}))
   const { reload } = settings
   const root = useRef<HTMLElement>(null)
+  // Setting up stays on screen until it is finished (the key exists before the folder is saved).
+  const [settingUp, setSettingUp] = useState<boolean | null>(null)
+  if (settingUp === null && settings.value) setSettingUp(!settings.value.configured)
 
   useEffect(() => on('backup.changed', reload), [reload])
 
@@ -46,7 +49,10 @@ export function SettingsView({
     const section = root.current?.querySelector<HTMLElement>(`[data-screen="${focus}"]`)
     if (!section) return
     section.scrollIntoView({ block: 'start' })
-    section.querySelector<HTMLElement>('input, select, textarea, button')?.focus()
+    const control =
+      section.querySelector<HTMLElement>('[data-focus-first]') ??
+      section.querySelector<HTMLElement>('input, select, textarea, button')
+    control?.focus()
   }, [focus, settings.value])
 
   return (
@@ -63,8 +69,15 @@ export function SettingsView({
           <ErrorState message={settings.error} onRetry={reload} />
         ) : !settings.value ? (
           <Loading label="Loading backup settings…" />
-        ) : !settings.value.configured ? (
-          <SetUpBackups info={info} settings={settings.value} onDone={reload} />
+        ) : settingUp || !settings.value.configured ? (
+          <SetUpBackups
+            info={info}
+            settings={settings.value}
+            onDone={() => {
+              setSettingUp(false)
+              reload()
+            }}
+          />
         ) : (
           <>
             <StatusSection backup={backup} />

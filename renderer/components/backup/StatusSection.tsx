@@ -38,9 +38,7 @@ export function StatusSection({ backup }: { backup: BackupStatusState }) {
         <dt>Size of the last backup</dt>
         <dd>{view.size ?? '–'}</dd>
       </dl>
-      {view.problem && view.tone === 'error' && (
-        <p className="error">{view.problem.message}</p>
-      )}
+      {view.problem && view.tone === 'error' && <p className="error">{view.problem.message}</p>}
     </section>
   )
 }

@@ -132,11 +132,11 @@ export function VaultSetup({
       </label>
       <div className="plain-words">
         <p>
-          <strong>What the vault does with wrong passwords.</strong> It allows 10 wrong passwords
-          in all. After the third wrong one in a row it makes you wait before the next try
-          (15 minutes, then twice as long after each further wrong one), and a right password
-          starts the count again. After the 10th wrong password the vault destroys your key for
-          good: your backups can then only be opened with the 64-digit key, if you wrote it down.
+          <strong>What the vault does with wrong passwords.</strong> It allows 10 wrong passwords in
+          all. After the third wrong one in a row it makes you wait before the next try (15 minutes,
+          then twice as long after each further wrong one), and a right password starts the count
+          again. After the 10th wrong password the vault destroys your key for good: your backups
+          can then only be opened with the 64-digit key, if you wrote it down.
         </p>
         <p>
           Your password never leaves this computer, so the vault cannot read it, and nobody can

@@ -75,8 +75,8 @@ export function WriteDownKey({
       {revealed && (
         <>
           <p>
-            Write these 64 digits down, or print the recovery sheet, and keep it somewhere safe
-            away from this computer: with it, your backups can be restored on any computer.
+            Write these 64 digits down, or print the recovery sheet, and keep it somewhere safe away
+            from this computer: with it, your backups can be restored on any computer.
             {newKey && !keepInKeychain && ' Cairn keeps no copy and will not show them again.'}
           </p>
           <ol className="key-groups" aria-label="Backup key, 16 groups of 4 digits">
@@ -89,7 +89,9 @@ export function WriteDownKey({
               </li>
             ))}
           </ol>
-          <p className="muted">Fingerprint {revealed.fingerprint} (it names the key; it is not the key).</p>
+          <p className="muted">
+            Fingerprint {revealed.fingerprint} (it names the key; it is not the key).
+          </p>
           <button type="button" onClick={printSheet}>
             Print recovery sheet
           </button>

@@ -35,7 +35,11 @@ describe('the key field of the restore wizard', () => {
   })
 
   it('says at once, in the command line’s own words, what is wrong', () => {
-    for (const typed of [`${hex.slice(0, 10)}g${hex.slice(11)}`, `${hex}ab`, `${hex.slice(0, 5)}zz`]) {
+    for (const typed of [
+      `${hex.slice(0, 10)}g${hex.slice(11)}`,
+      `${hex}ab`,
+      `${hex.slice(0, 5)}zz`,
+    ]) {
       const view = keyEntryView(typed)
       expect(view.problem).toBe(cliSays(typed))
       expect(view.problem).not.toBeNull()

@@ -45,8 +45,15 @@ describe('backup notices', () => {
   })
 
   it('say a backup failed, with its reason, and open the control that fixes it', () => {
-    const failing = settings({ lastAttemptAt: hoursAgo(1), lastError: 'The backup folder /backups does not exist.' })
-    const [notice] = backupNotices({ ...base, settings: failing, ui: { ...writtenDown, lastErrorCode: 'BACKUP_DESTINATION' } })
+    const failing = settings({
+      lastAttemptAt: hoursAgo(1),
+      lastError: 'The backup folder /backups does not exist.',
+    })
+    const [notice] = backupNotices({
+      ...base,
+      settings: failing,
+      ui: { ...writtenDown, lastErrorCode: 'BACKUP_DESTINATION' },
+    })
     expect(notice).toMatchObject({
       id: 'failing',
       severity: 'error',
@@ -58,21 +65,36 @@ describe('backup notices', () => {
     expect(fixFor('BACKUP_KEY_INVALID').screen).toBe('key')
     expect(fixFor('BACKUP_CHANGED_DURING')).toEqual({ label: 'Try again', screen: 'status' })
     // A success after the failure ends it.
-    expect(isFailing(settings({ lastError: 'x', lastAttemptAt: hoursAgo(5), lastSuccessAt: hoursAgo(1) }))).toBe(false)
+    expect(
+      isFailing(
+        settings({ lastError: 'x', lastAttemptAt: hoursAgo(5), lastSuccessAt: hoursAgo(1) }),
+      ),
+    ).toBe(false)
   })
 
   it('say backups are overdue after twice the schedule’s period without a success', () => {
     expect(overdueSince(settings({ lastSuccessAt: hoursAgo(47) }), writtenDown, now)).toBeNull()
-    expect(overdueSince(settings({ lastSuccessAt: hoursAgo(49) }), writtenDown, now)?.toISOString()).toBe(hoursAgo(49))
-    const every6 = settings({ schedule: { kind: 'interval', hours: 6 }, lastSuccessAt: hoursAgo(13) })
+    expect(
+      overdueSince(settings({ lastSuccessAt: hoursAgo(49) }), writtenDown, now)?.toISOString(),
+    ).toBe(hoursAgo(49))
+    const every6 = settings({
+      schedule: { kind: 'interval', hours: 6 },
+      lastSuccessAt: hoursAgo(13),
+    })
     expect(ids({ ...base, settings: every6 })).toEqual(['overdue'])
     expect(backupNotices({ ...base, settings: every6 })[0]?.message).toMatch(/13 hours ago/)
     // Never succeeded: counted from when the schedule was switched on.
     const never = settings({ lastSuccessAt: null, lastAttemptAt: null })
-    expect(ids({ ...base, settings: never, ui: { ...writtenDown, scheduleSince: hoursAgo(20) } })).toEqual([])
-    expect(ids({ ...base, settings: never, ui: { ...writtenDown, scheduleSince: hoursAgo(50) } })).toEqual(['overdue'])
+    expect(
+      ids({ ...base, settings: never, ui: { ...writtenDown, scheduleSince: hoursAgo(20) } }),
+    ).toEqual([])
+    expect(
+      ids({ ...base, settings: never, ui: { ...writtenDown, scheduleSince: hoursAgo(50) } }),
+    ).toEqual(['overdue'])
     // Without a schedule or a folder nothing is "due".
-    expect(overdueSince(settings({ schedule: null, lastSuccessAt: hoursAgo(1000) }), writtenDown, now)).toBeNull()
+    expect(
+      overdueSince(settings({ schedule: null, lastSuccessAt: hoursAgo(1000) }), writtenDown, now),
+    ).toBeNull()
     expect(scheduleIntervalMs({ kind: 'weekly', weekday: 1, time: '01:00' })).toBe(7 * 86_400_000)
   })
 
@@ -80,7 +102,9 @@ describe('backup notices', () => {
     const notWritten = { ...writtenDown, keyWrittenDown: null }
     expect(ids({ ...base, settings: settings(), ui: notWritten })).toEqual(['key-only-here'])
     // A new key needs writing down again.
-    expect(ids({ ...base, settings: settings({ fingerprint: 'dddd-eeee-ffff' }) })).toEqual(['key-only-here'])
+    expect(ids({ ...base, settings: settings({ fingerprint: 'dddd-eeee-ffff' }) })).toEqual([
+      'key-only-here',
+    ])
     expect(ids({ ...base, settings: settings({ custody: 'user' }), ui: notWritten })).toEqual([])
   })
 
@@ -95,8 +119,16 @@ describe('backup notices', () => {
     })
     const vaulted = settings({ custody: 'vault', vault: { url: 'u', recordId: 'r' } })
     expect(ids({ ...base, settings: vaulted, vaultRecord: status('ok') })).toEqual([])
-    const [destroyed] = backupNotices({ ...base, settings: vaulted, vaultRecord: status('destroyed') })
-    expect(destroyed).toMatchObject({ id: 'vault-record', message: 'vault says destroyed', action: { screen: 'key' } })
+    const [destroyed] = backupNotices({
+      ...base,
+      settings: vaulted,
+      vaultRecord: status('destroyed'),
+    })
+    expect(destroyed).toMatchObject({
+      id: 'vault-record',
+      message: 'vault says destroyed',
+      action: { screen: 'key' },
+    })
   })
 
   it('say backups are off only when there is mail to lose', () => {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { BACKUP_PHASES, ProgressTracker, RESTORE_PHASES } from '../../../renderer/backup/progress-view'
+import {
+  BACKUP_PHASES,
+  ProgressTracker,
+  RESTORE_PHASES,
+} from '../../../renderer/backup/progress-view'
 
 const MB = 1024 * 1024
 
@@ -30,7 +34,12 @@ describe('backup progress in words', () => {
   it('adds the time of the phases still to come to the time left', () => {
     const tracker = new ProgressTracker(BACKUP_PHASES)
     tracker.push({ phase: 'snapshot', bytesDone: 0, bytesTotal: 3500 * MB, at: 0 })
-    const view = tracker.push({ phase: 'snapshot', bytesDone: 350 * MB, bytesTotal: 3500 * MB, at: 1000 })
+    const view = tracker.push({
+      phase: 'snapshot',
+      bytesDone: 350 * MB,
+      bytesTotal: 3500 * MB,
+      at: 1000,
+    })
     // 9 s for the rest of hashing, then writing: 0.65/0.35 of hashing's 10 s, 18.6 s; 27.6 s in all.
     expect(view.timeLeft).toBe('about 30 seconds left')
   })
@@ -41,7 +50,12 @@ describe('backup progress in words', () => {
     // Fast at first, then slow: the speed shown follows the slow part.
     tracker.push({ phase: 'writing', bytesDone: 5000 * MB, bytesTotal: 10_000 * MB, at: 1000 })
     for (let t = 2000; t <= 12_000; t += 1000)
-      tracker.push({ phase: 'writing', bytesDone: 5000 * MB + ((t - 1000) / 1000) * 10 * MB, bytesTotal: 10_000 * MB, at: t })
+      tracker.push({
+        phase: 'writing',
+        bytesDone: 5000 * MB + ((t - 1000) / 1000) * 10 * MB,
+        bytesTotal: 10_000 * MB,
+        at: t,
+      })
     expect(tracker.view().speed).toBe('10 MB/s')
   })
 

@@ -30,7 +30,10 @@ function status(change: Partial<BackupStatus> = {}): BackupStatus {
   }
 }
 
-const notice = (id: BackupNotice['id'], screen: BackupNotice['action']['screen']): BackupNotice => ({
+const notice = (
+  id: BackupNotice['id'],
+  screen: BackupNotice['action']['screen'],
+): BackupNotice => ({
   id,
   severity: id === 'failing' ? 'error' : 'warning',
   title: id,

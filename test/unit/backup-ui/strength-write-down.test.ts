@@ -21,8 +21,12 @@ describe('the vault password strength meter (zxcvbn-ts)', () => {
   it('asks for a long enough, strong enough password typed the same twice', async () => {
     const check = await loadStrengthChecker()
     const good = 'violet tractor sleeps under 4 mango clouds'
-    expect(vaultPasswordProblem('short', 'short', check('short'))).toMatch(new RegExp(`at least ${MIN_LENGTH}`))
-    expect(vaultPasswordProblem('password123', 'password123', check('password123'))).toMatch(/too easy to guess/)
+    expect(vaultPasswordProblem('short', 'short', check('short'))).toMatch(
+      new RegExp(`at least ${MIN_LENGTH}`),
+    )
+    expect(vaultPasswordProblem('password123', 'password123', check('password123'))).toMatch(
+      /too easy to guess/,
+    )
     expect(vaultPasswordProblem(good, '', check(good))).toMatch(/again/)
     expect(vaultPasswordProblem(good, `${good}!`, check(good))).toBe('The two passwords differ.')
     expect(vaultPasswordProblem(good, good, check(good))).toBeNull()
