@@ -192,6 +192,8 @@ export class RestoreCoordinator {
         replacesSomething: live.exists && !live.empty,
         keyFingerprint: opened.key.fingerprint,
       }
+    } catch (error) {
+      throw saysNothingChanged(error)
     } finally {
       this.busy = false
     }
@@ -401,6 +403,21 @@ export class RestoreCoordinator {
       keyInKeychain,
     }
   }
+}
+
+/**
+ * Planning changes nothing on disk, whatever stopped it: the message says
+ * so, for the user deciding what to try next.
+ */
+function saysNothingChanged(error: unknown): unknown {
+  if (
+    !isCairnError(error) ||
+    /not changed|Nothing was changed|nothing has changed/i.test(error.message)
+  )
+    return error
+  return new CairnError(error.code, `${error.message.replace(/\s*$/, '')} Nothing was changed.`, {
+    cause: error,
+  })
 }
 
 /** A sidecar's fingerprint is only a hint; one that is not its own recipient's is ignored for lookups. */
