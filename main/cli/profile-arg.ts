@@ -57,13 +57,17 @@ export async function withCliProfile<T>(
  * A profile's settings read without its lock, for commands that only look
  * (`key show`, `schedule` with no change): they work while the app has the
  * profile open. The settings file is replaced atomically, so a read sees
- * one whole version.
+ * one whole version. A restore a crash interrupted is finished or undone
+ * first, as for every command (while one runs in the app, this is refused
+ * until it ends): otherwise a reading command would show a half-swapped
+ * profile, and leave it so.
  */
 export function readProfileUnlocked(dir: string): {
   dir: string
   settings: Settings
   backup: BackupSettings | null
 } {
+  recoverInterruptedRestore(dir)
   const settings = existsSync(dir) ? readSettings(profilePaths(dir).settings) : undefined
   if (!settings)
     throw new CairnError(
