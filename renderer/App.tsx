@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react'
 import { call, on } from './api'
+import { BackupFrame } from './components/backup/BackupFrame'
 import { ChatNotices } from './components/chat/ChatNotices'
 import { ChatView, type ChatTarget } from './components/chat/ChatView'
 import { FirstRun } from './components/FirstRun'
@@ -57,34 +58,40 @@ export function App() {
     )
   if (!info.value || !overview.value) return <Loading label="Opening your mailbox…" />
   return (
-    <div className="app-shell">
-      <ViewSwitch view={view} onChange={show} />
-      <div className="app-view" hidden={view !== 'mail'}>
-        {overview.value.messageCount === 0 ? (
-          <FirstRun onImport={() => setImporting(true)} />
-        ) : (
-          <MailView
-            onImport={() => setImporting(true)}
-            onOpenChat={(chatId, messageId) => openChat(chatId, messageId)}
-            target={mailTarget}
-          />
-        )}
-      </div>
-      {chatOpened && (
-        <div className="app-view" hidden={view !== 'chat'}>
-          <ChatView
-            info={info.value}
-            target={chatTarget}
-            active={view === 'chat'}
-            onOpenMail={(messageId, query) => {
-              setMailTarget({ messageId, query, nonce: Date.now() })
-              show('mail')
-            }}
-          />
+    <BackupFrame info={info.value}>
+      {({ openRestore }) => (
+        <div className="app-shell">
+          <ViewSwitch view={view} onChange={show} />
+          <div className="app-view" hidden={view !== 'mail'}>
+            {overview.value?.messageCount === 0 ? (
+              <FirstRun onImport={() => setImporting(true)} onRestore={() => openRestore()} />
+            ) : (
+              <MailView
+                onImport={() => setImporting(true)}
+                onOpenChat={(chatId, messageId) => openChat(chatId, messageId)}
+                target={mailTarget}
+              />
+            )}
+          </div>
+          {chatOpened && info.value && (
+            <div className="app-view" hidden={view !== 'chat'}>
+              <ChatView
+                info={info.value}
+                target={chatTarget}
+                active={view === 'chat'}
+                onOpenMail={(messageId, query) => {
+                  setMailTarget({ messageId, query, nonce: Date.now() })
+                  show('mail')
+                }}
+              />
+            </div>
+          )}
+          <ChatNotices onOpen={(chatId) => openChat(chatId, null)} />
+          {importing && info.value && (
+            <ImportDialog info={info.value} onClose={() => setImporting(false)} />
+          )}
         </div>
       )}
-      <ChatNotices onOpen={(chatId) => openChat(chatId, null)} />
-      {importing && <ImportDialog info={info.value} onClose={() => setImporting(false)} />}
-    </div>
+    </BackupFrame>
   )
 }

@@ -2,6 +2,7 @@ import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { setBridge } from './api'
 import { App } from './App'
+import { ProfileEpoch } from './components/backup/ProfileEpoch'
 import { connectWebSocketBridge } from './bridge/websocket'
 import './styles.css'
 
@@ -16,7 +17,9 @@ async function boot(): Promise<void> {
   }
   root.render(
     <StrictMode>
-      <App />
+      <ProfileEpoch>
+        <App />
+      </ProfileEpoch>
     </StrictMode>,
   )
 }

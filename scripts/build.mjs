@@ -45,6 +45,7 @@ const mainEntries = {
   'sqlite-check-worker': 'main/backup/restore/sqlite-check-worker.ts',
   'open-worker': 'main/backup/pipeline/open-worker.ts',
   'seal-worker': 'main/backup/pipeline/seal-worker.ts',
+  'vault-worker': 'main/vault/vault-worker.ts',
 }
 
 const benchEntries = Object.fromEntries(

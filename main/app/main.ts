@@ -19,6 +19,7 @@ import {
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cliArgsOf, runCliInApp } from '../cli/app-mode.js'
+import { serveAppControl, type AppControlServer } from '../ipc/app-control-server.js'
 import { APP_ORIGIN, APP_SCHEME, APP_SCHEME_PRIVILEGES } from '../ipc/app-protocol.js'
 import { createServiceContext, type OwnedServiceContext } from '../ipc/context.js'
 import { serveElectronIpc } from '../ipc/electron-ipc.js'
@@ -26,14 +27,17 @@ import { createRouter } from '../ipc/router.js'
 import { createUiHandler } from '../ipc/ui-handler.js'
 import { guardWebContents, lockDownSession } from '../ipc/web-contents-policy.js'
 import { resolveProfileDir } from '../profile/location.js'
-import { openServices, type CairnServices } from '../services.js'
+import { ProfileSession } from '../ipc/profile-session.js'
+import { openServices } from '../services.js'
 import { describeError } from '../shared/errors.js'
 import { installMenu } from './menu.js'
 import { createMainWindow } from './window.js'
 
 const rendererDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'renderer')
-let services: CairnServices | undefined
+let profile: ProfileSession | undefined
 let context: OwnedServiceContext | undefined
+let control: AppControlServer | null = null
+const notifications = new Set<Notification>()
 let mainWindow: BrowserWindow | undefined
 
 const cliArgs = cliArgsOf(process.argv)
@@ -59,12 +63,17 @@ if (cliArgs) {
   })
   app.on('window-all-closed', () => app.quit())
   app.on('will-quit', (event) => {
-    if (!services) return
+    if (!profile) return
     event.preventDefault()
-    const closing = services
-    services = undefined
-    context?.close()
-    void closing.close().finally(() => app.quit())
+    const closing = profile
+    profile = undefined
+    void (control?.close() ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => {
+        context?.close()
+        return closing.close()
+      })
+      .finally(() => app.quit())
   })
   void app.whenReady().then(start)
 }
@@ -75,36 +84,49 @@ async function start(): Promise<void> {
     join(app.getPath('userData'), 'profile'),
   )
   try {
-    services = openServices(profileDir)
+    profile = new ProfileSession(profileDir, (dir) => openServices(dir))
   } catch (error) {
     dialog.showErrorBox('Cairn cannot open its profile', describeError(error))
     app.exit(1)
     return
   }
-  const ctx = createServiceContext(services, {
-    pickImportSources: async () => {
-      const options: Electron.OpenDialogOptions = {
+  const pick = async (options: Electron.OpenDialogOptions) => {
+    const result = mainWindow
+      ? await dialog.showOpenDialog(mainWindow, options)
+      : await dialog.showOpenDialog(options)
+    return result.canceled ? null : result.filePaths
+  }
+  const ctx = createServiceContext(profile, {
+    pickImportSources: () =>
+      pick({
         title: 'Import mail',
         buttonLabel: 'Import',
         properties: ['openFile', 'openDirectory', 'multiSelections'],
         filters: [{ name: 'Mail (mbox, eml)', extensions: ['mbox', 'mbx', 'eml', '*'] }],
-      }
-      const result = mainWindow
-        ? await dialog.showOpenDialog(mainWindow, options)
-        : await dialog.showOpenDialog(options)
-      return result.canceled ? null : result.filePaths
-    },
-    pickChatFiles: async () => {
-      const options: Electron.OpenDialogOptions = {
+      }),
+    pickBackupLocation: async (purpose) =>
+      (
+        await pick(
+          purpose === 'destination'
+            ? {
+                title: 'Choose a folder for your backups',
+                buttonLabel: 'Use this folder',
+                properties: ['openDirectory', 'createDirectory'],
+              }
+            : {
+                title: 'Choose a backup, or the folder that holds your backups',
+                buttonLabel: 'Choose',
+                properties: ['openFile', 'openDirectory'],
+                filters: [{ name: 'Cairn backups', extensions: ['age', '*'] }],
+              },
+        )
+      )?.[0] ?? null,
+    pickChatFiles: () =>
+      pick({
         title: 'Send files',
         buttonLabel: 'Send',
         properties: ['openFile', 'multiSelections'],
-      }
-      const result = mainWindow
-        ? await dialog.showOpenDialog(mainWindow, options)
-        : await dialog.showOpenDialog(options)
-      return result.canceled ? null : result.filePaths
-    },
+      }),
     chooseSaveLocation: async (suggestedName) => {
       const options: Electron.SaveDialogOptions = {
         title: 'Save file',
@@ -115,20 +137,25 @@ async function start(): Promise<void> {
         : await dialog.showSaveDialog(options)
       return result.canceled || !result.filePath ? null : result.filePath
     },
-    // The text is plain (main/chat/chat-service.ts plainLine): no markup reaches the daemon.
+    // The text is plain (chat: main/chat/chat-service.ts plainLine; backup notices are ours).
     notify: ({ title, body }, onClick) => {
       if (!Notification.isSupported()) return false
-      const notification = new Notification({ title, body })
-      notification.on('click', () => {
-        if (mainWindow) {
-          if (mainWindow.isMinimized()) mainWindow.restore()
-          mainWindow.focus()
-        }
+      const shown = new Notification({ title, body })
+      // Held until closed: a notification collected early loses its click handler.
+      notifications.add(shown)
+      shown.on('close', () => notifications.delete(shown))
+      // Clicking it brings the window up on the screen that deals with it.
+      shown.on('click', () => {
+        notifications.delete(shown)
+        if (mainWindow?.isMinimized()) mainWindow.restore()
+        mainWindow?.focus()
         onClick()
       })
-      notification.show()
+      shown.show()
       return true
     },
+    documentsDir: app.getPath('documents'),
+    userDataDir: app.getPath('userData'),
   })
   context = ctx
   protocol.handle(
@@ -141,11 +168,19 @@ async function start(): Promise<void> {
     }),
   )
   // Timers do not run while the machine sleeps: on wake, catch up on a missed backup now.
-  powerMonitor.on('resume', () => services?.backups.wake())
+  powerMonitor.on('resume', () => {
+    if (profile?.isOpen) profile.current.backups.wake()
+  })
   const window = createMainWindow()
   mainWindow = window
   serveElectronIpc({ ipcMain, window, router: createRouter(ctx, { transport: 'electron' }) })
   installMenu((command) => ctx.host.commands.emit('command', { command }))
+  // `cairn backup` and `cairn restore` reach this app instead of failing on the profile lock.
+  try {
+    control = await serveAppControl(ctx, profileDir)
+  } catch (error) {
+    console.error('[app] the command line cannot reach this app:', describeError(error))
+  }
   window.on('closed', () => {
     mainWindow = undefined
   })

@@ -6,11 +6,32 @@ export function installMenu(send: (command: MenuCommand) => void): void {
   const command = (name: MenuCommand) => () => send(name)
   const isMac = process.platform === 'darwin'
   const template: MenuItemConstructorOptions[] = [
-    ...(isMac ? [{ role: 'appMenu' as const }] : []),
+    ...(isMac
+      ? [
+          {
+            label: 'Cairn',
+            submenu: [
+              { role: 'about' as const },
+              { type: 'separator' as const },
+              { label: 'Settings…', accelerator: 'Cmd+,', click: command('open-settings') },
+              { type: 'separator' as const },
+              { role: 'hide' as const },
+              { role: 'hideOthers' as const },
+              { role: 'unhide' as const },
+              { type: 'separator' as const },
+              { role: 'quit' as const },
+            ],
+          },
+        ]
+      : []),
     {
       label: 'File',
       submenu: [
         { label: 'Import Mail…', accelerator: 'CmdOrCtrl+Shift+I', click: command('import-mail') },
+        { label: 'Restore from a Backup…', click: command('open-restore') },
+        ...(isMac
+          ? []
+          : [{ label: 'Settings…', accelerator: 'Ctrl+,', click: command('open-settings') }]),
         { type: 'separator' },
         isMac ? { role: 'close' } : { role: 'quit' },
       ],

@@ -1,5 +1,16 @@
 import { createHash } from 'node:crypto'
-import { closeSync, lstatSync, mkdirSync, openSync, readSync, realpathSync, rmSync } from 'node:fs'
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  rmSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { osKeychain, type SecretStore } from '../keychain/keychain.js'
@@ -99,7 +110,14 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
   let claimedPath: string | null = null
   try {
     // 1. What to back up; databases through a consistent snapshot.
-    const files = listProfileFiles(profileDir)
+    const listed = listProfileFiles(profileDir)
+    // settings.json is replaced whenever a setting changes, also while a backup runs (the
+    // settings screens): it is read into memory now, so a later change is simply not in it.
+    const settings = listed.find((f) => f.path === profileFiles.settings)
+    const settingsBytes = settings
+      ? readSmallProfileFile(settings.path, settings.absolutePath)
+      : null
+    const files = listed.filter((f) => f !== settings)
     await request.onStep?.('listed')
     const targets: HashTarget[] = []
     let mailbox: SqliteSnapshot | null = null
@@ -131,7 +149,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
     // 3. Hash everything for the manifest (it comes first in the archive), in parallel.
     const progress = (phase: BackupProgress['phase'], bytesDone: number) =>
       request.onProgress?.({ phase, bytesDone, bytesTotal })
-    let bytesTotal = files.reduce((sum, f) => sum + f.size, 0)
+    let bytesTotal = files.reduce((sum, f) => sum + f.size, 0) + (settingsBytes?.length ?? 0)
     let hashedBytes = 0
     const results = await hashFiles(targets, (_, file) =>
       progress('snapshot', (hashedBytes += file.size)),
@@ -143,6 +161,14 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
     if (secrets.bytes) {
       hashed.push({ path: SECRETS_NAME, size: secrets.bytes.length, sha256: sha256(secrets.bytes) })
       kept.push({ path: SECRETS_NAME, bytes: secrets.bytes, mtime: createdAt })
+    }
+    if (settings && settingsBytes) {
+      hashed.push({
+        path: settings.path,
+        size: settingsBytes.length,
+        sha256: sha256(settingsBytes),
+      })
+      kept.push({ path: settings.path, bytes: settingsBytes, mtime: settings.mtime })
     }
     results.forEach((result, index) => {
       const file = files[index] as (typeof files)[number]
@@ -368,6 +394,23 @@ function describeFailure(error: unknown, dest: string, signal: AbortSignal | und
   if (isCairnError(error)) return error
   // Reading the profile reports its own errors (above); a system error left is writing the backup.
   return errnoCode(error) ? destinationError(dest, error) : error
+}
+
+/** A small profile file, read whole through one descriptor that must be a regular file, not a link. */
+function readSmallProfileFile(path: string, absolutePath: string): Buffer {
+  let fd: number
+  try {
+    fd = openSync(absolutePath, constants.O_RDONLY | constants.O_NOFOLLOW)
+  } catch (error) {
+    if (errnoCode(error) === 'ELOOP') throw replaced(path)
+    throw profileReadError(path, absolutePath, error)
+  }
+  try {
+    if (!fstatSync(fd).isFile()) throw replaced(path)
+    return readFileSync(fd)
+  } finally {
+    closeSync(fd)
+  }
 }
 
 /** PRAGMA user_version, read from the database header (offset 60, big-endian). */

@@ -1,8 +1,4 @@
-import {
-  readBackupSettings,
-  requireBackupSettings,
-  setBackupKey,
-} from '../backup/backup-settings.js'
+import { readBackupSettings, setBackupKey } from '../backup/backup-settings.js'
 import { loadKeyFromKeychain, saveKeyToKeychain } from '../backup/custody.js'
 import {
   formatKeyAge,
@@ -24,7 +20,13 @@ import {
   type Command,
 } from './command.js'
 import { readOneKey, warnOn } from './key-input.js'
-import { profileOption, withCliProfile } from './profile-arg.js'
+import {
+  profileDirOf,
+  profileOption,
+  readProfileUnlocked,
+  requireBackupSettingsOf,
+  withCliProfile,
+} from './profile-arg.js'
 import { promptHidden, promptLine, readStdin } from './prompt.js'
 
 const usage = `cairn key create [--profile DIR] [--keychain | --print] [--force] [--sheet FILE] [--json]
@@ -124,33 +126,34 @@ async function showOnce(key: BackupKey, context: CliContext): Promise<void> {
   )
 }
 
+/** Reads only: works while the app has the profile open (no lock taken). */
 async function show(args: string[], context: CliContext): Promise<number> {
   const { values } = parseCommandArgs(args, {
     ...profileOption,
     json: { type: 'boolean', default: false },
   })
-  return withCliProfile(values, context, async (profile) => {
-    const settings = requireBackupSettings(profile)
-    const info = {
-      fingerprint: settings.fingerprint,
-      recipient: settings.recipient,
-      custody: settings.custody,
-      createdAt: settings.keyCreatedAt,
-      vault: settings.vault,
-    }
-    if (values.json) writeJson(context, info)
-    else {
-      const where = {
-        keychain: 'the system keychain',
-        user: 'you (it is not stored)',
-        vault: 'the Backup Key Vault',
-      }[settings.custody]
-      context.stdout.write(
-        `Fingerprint: ${info.fingerprint}\nRecipient:   ${info.recipient}\nKept by:     ${where}\nCreated:     ${info.createdAt}\n`,
-      )
-    }
-    return 0
-  })
+  const settings = requireBackupSettingsOf(
+    readProfileUnlocked(profileDirOf(values, context)).backup,
+  )
+  const info = {
+    fingerprint: settings.fingerprint,
+    recipient: settings.recipient,
+    custody: settings.custody,
+    createdAt: settings.keyCreatedAt,
+    vault: settings.vault,
+  }
+  if (values.json) writeJson(context, info)
+  else {
+    const where = {
+      keychain: 'the system keychain',
+      user: 'you (it is not stored)',
+      vault: 'the Backup Key Vault',
+    }[settings.custody]
+    context.stdout.write(
+      `Fingerprint: ${info.fingerprint}\nRecipient:   ${info.recipient}\nKept by:     ${where}\nCreated:     ${info.createdAt}\n`,
+    )
+  }
+  return 0
 }
 
 async function exportKey(args: string[], context: CliContext): Promise<number> {
@@ -162,27 +165,32 @@ async function exportKey(args: string[], context: CliContext): Promise<number> {
   if (values.format !== 'hex' && values.format !== 'age')
     throw new UsageError('--format is hex or age')
   if (values.sheet) checkRecoverySheetPath(values.sheet)
-  return withCliProfile(values, context, async (profile) => {
-    const settings = requireBackupSettings(profile)
-    const key = loadKeyFromKeychain(osKeychain(), settings.fingerprint)
-    if (!key) {
-      throw new CairnError(
-        'KEY_MISSING',
-        settings.custody === 'keychain'
-          ? `The keychain has no key with fingerprint ${settings.fingerprint}. If you kept the key elsewhere, import it with "cairn key import".`
-          : `This profile's key (fingerprint ${settings.fingerprint}) is not stored on this computer; it is kept by ${settings.custody === 'vault' ? 'the Backup Key Vault' : 'you'}.`,
-      )
-    }
-    context.stdout.write(
-      `${values.format === 'age' ? formatKeyAge(key.secret) : formatKeyHex(key.secret)}\n`,
+  // Reads only (the settings and the keychain): works while the app has the profile open.
+  const settings = requireBackupSettingsOf(
+    readProfileUnlocked(profileDirOf(values, context)).backup,
+  )
+  const key = loadKeyFromKeychain(osKeychain(), settings.fingerprint)
+  if (!key) {
+    throw new CairnError(
+      'KEY_MISSING',
+      settings.custody === 'keychain'
+        ? `The keychain has no key with fingerprint ${settings.fingerprint}. If you kept the key elsewhere, import it with "cairn key import".`
+        : `This profile's key (fingerprint ${settings.fingerprint}) is not stored on this computer; it is kept by ${settings.custody === 'vault' ? 'the Backup Key Vault' : 'you'}.`,
     )
-    if (values.sheet)
-      writeRecoverySheet(
-        values.sheet,
-        recoverySheet(key, { createdAt: new Date(settings.keyCreatedAt) }),
-      )
-    return 0
-  })
+  }
+  context.stdout.write(
+    `${values.format === 'age' ? formatKeyAge(key.secret) : formatKeyHex(key.secret)}\n`,
+  )
+  if (values.sheet)
+    writeRecoverySheet(
+      values.sheet,
+      recoverySheet(key, {
+        createdAt: new Date(settings.keyCreatedAt),
+        vaultId: settings.vault?.recordId,
+        vaultUrl: settings.vault?.url ?? null,
+      }),
+    )
+  return 0
 }
 
 async function importKey(args: string[], context: CliContext): Promise<number> {

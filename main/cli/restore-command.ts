@@ -1,7 +1,18 @@
-import { planRestore, type RestoreSummary } from '../backup/restore/restore.js'
+import { describeRestorePlan as describePlan } from '../backup/manager/describe-plan.js'
+import { planRestore } from '../backup/restore/restore.js'
 import { resolveProfilePath } from '../backup/restore/profile-path.js'
-import { CairnError } from '../shared/errors.js'
-import { parseCommandArgs, UsageError, writeJson, type Command } from './command.js'
+import { resolve } from 'node:path'
+import type { BackupKey } from '../backup/key/backup-key.js'
+import { runningAppOf, type ControlFile } from '../profile/app-control.js'
+import { CairnError, isCairnError } from '../shared/errors.js'
+import { askRunningApp } from './app-control-client.js'
+import {
+  parseCommandArgs,
+  UsageError,
+  writeJson,
+  type CliContext,
+  type Command,
+} from './command.js'
 import { keyForBackup } from './key-input.js'
 import { profileDirOf, profileOption } from './profile-arg.js'
 import { progressBar } from './progress.js'
@@ -15,8 +26,10 @@ export const restoreCommand: Command = {
 Verifies the whole backup first (every file's SHA-256, SQLite's integrity
 check, that it gives a working profile), then swaps it in for the profile.
 The profile is never changed until the backup has proven good, and a crash
-at any step is finished or undone the next time Cairn starts. Close the
-Cairn app first. The profile keeps its own backup key and backup settings.
+at any step is finished or undone the next time Cairn starts. The profile
+keeps its own backup key and backup settings. While the Cairn app has the
+profile open, the app carries the restore out (it closes the profile,
+swaps it and opens the restored one) and this command shows its progress.
 
 It asks first (on a terminal; elsewhere it refuses unless --force) when the
 backup is older than the profile's newest backup, is another profile's,
@@ -37,7 +50,7 @@ from the system keychain, else it is asked for.`,
       true,
     )
     if (positionals.length !== 1) throw new UsageError('name one backup file')
-    const file = positionals[0] as string
+    const file = resolve(positionals[0] as string)
     const profileDir = profileDirOf(values, context)
     const { key, source } = await keyForBackup(
       file,
@@ -45,6 +58,13 @@ from the system keychain, else it is asked for.`,
       context,
       resolveProfilePath(profileDir),
     )
+    const app = runningAppOf(resolveProfilePath(profileDir))
+    if (app)
+      return restoreThroughApp(app, file, key, source === 'keychain' ? 'keychain' : 'user', {
+        force: values.force === true,
+        json: values.json === true,
+        context,
+      })
     const bar = progressBar(context.stderr)
     const plan = await planRestore({
       file,
@@ -104,13 +124,83 @@ from the system keychain, else it is asked for.`,
   },
 }
 
-/** What the restore replaces, with what: the backup's date, and message counts now and after. */
-function describePlan(summary: RestoreSummary): string {
-  const backup = `the backup of ${summary.backup.createdAt} (${summary.backup.messages} messages)`
-  if (!summary.live.exists)
-    return `This would restore ${backup} into ${summary.live.profileDir} (a new profile), but:`
-  return (
-    `This would replace the profile at ${summary.live.profileDir} (${summary.live.messages ?? 'an unreadable number of'} messages` +
-    `${summary.live.newestBackupAt ? `, last backed up on ${summary.live.newestBackupAt}` : ''}) with ${backup}, but:`
-  )
+/** The app holds the profile: it restores (as its restore wizard does) and this command follows it. */
+async function restoreThroughApp(
+  app: ControlFile,
+  file: string,
+  key: BackupKey,
+  custody: 'keychain' | 'user',
+  options: { force: boolean; json: boolean; context: CliContext },
+): Promise<number> {
+  const { context } = options
+  const bar = progressBar(context.stderr)
+  if (!options.json)
+    context.stderr.write('The Cairn app has this profile open; it carries out the restore.\n')
+  let declined = false
+  try {
+    const { result, warnings } = await askRunningApp(
+      app,
+      {
+        command: 'restore',
+        file,
+        key: Buffer.from(key.secret).toString('hex'),
+        custody,
+        force: options.force,
+      },
+      {
+        onProgress: (p) =>
+          bar.update(
+            p.bytesTotal ? p.bytesDone / p.bytesTotal : 0,
+            p.phase === 'checking' ? 'verifying' : p.phase.replace(/-/g, ' '),
+          ),
+        onPlan: async (plan) => {
+          bar.done()
+          const reasons = plan.confirmations.map((c) => c.message).join('\n  ')
+          if (!process.stdin.isTTY || options.json) {
+            throw new CairnError(
+              'RESTORE_NEEDS_CONFIRMATION',
+              `${plan.description}\n  ${reasons}\nNothing was changed. To restore it anyway, run the command again with --force.`,
+            )
+          }
+          context.stderr.write(`${plan.description}\n  ${reasons}\n`)
+          const answer = (await promptLine('Restore it anyway? [y/N] ')).trim().toLowerCase()
+          declined = answer !== 'y' && answer !== 'yes'
+          return !declined
+        },
+      },
+    )
+    bar.done()
+    for (const warning of warnings) context.stderr.write(`Warning: ${warning}\n`)
+    const report = result as {
+      profile: string
+      files: number
+      createdAt: string
+      messagesBefore: number | null
+      messagesAfter: number
+      existed: boolean
+      accountSecretsRestored: number
+    }
+    if (options.json) writeJson(context, { ...report, warnings })
+    else
+      context.stdout.write(
+        `The app restored ${report.files} files from the backup of ${report.createdAt} into ${report.profile}: ` +
+          `the mailbox now holds ${report.messagesAfter} messages ` +
+          (report.existed
+            ? `(it held ${report.messagesBefore ?? 'an unreadable number of'})`
+            : '(a new profile)') +
+          (report.accountSecretsRestored > 0
+            ? `, and ${report.accountSecretsRestored} account password${report.accountSecretsRestored === 1 ? ' is' : 's are'} back in the keychain`
+            : '') +
+          '.\n',
+      )
+    return 0
+  } catch (error) {
+    if (declined && isCairnError(error, 'RESTORE_NEEDS_CONFIRMATION')) {
+      context.stderr.write('Nothing was changed.\n')
+      return 1
+    }
+    throw error
+  } finally {
+    bar.done()
+  }
 }

@@ -1,8 +1,24 @@
-import { requireBackupSettings, writeBackupSettings } from '../backup/backup-settings.js'
+import {
+  requireBackupSettings,
+  writeBackupSettings,
+  type BackupSettings,
+} from '../backup/backup-settings.js'
 import { checkDestination, checkDestinationOutsideProfile } from '../backup/destination/folder.js'
 import { nextDue, schedulePolicySchema, type SchedulePolicy } from '../backup/schedule/policy.js'
-import { parseCommandArgs, UsageError, writeJson, type Command } from './command.js'
-import { openCliProfile, profileDirOf, profileOption } from './profile-arg.js'
+import {
+  parseCommandArgs,
+  UsageError,
+  writeJson,
+  type CliContext,
+  type Command,
+} from './command.js'
+import {
+  openCliProfile,
+  profileDirOf,
+  profileOption,
+  readProfileUnlocked,
+  requireBackupSettingsOf,
+} from './profile-arg.js'
 
 const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']
 
@@ -15,7 +31,8 @@ export const scheduleCommand: Command = {
 Sets the backup folder and schedule the Cairn app follows (a run missed
 while the app was closed or the computer asleep is made up when it next
 runs), and how many old backups to keep. With no option, shows the current
-settings and when the next backup is due.
+settings and when the next backup is due (without taking the profile's
+lock, so it works while the Cairn app is open).
 
   --every 6          every 6 hours
   --daily 02:30      every day at 02:30 (local time)
@@ -39,9 +56,21 @@ settings and when the next backup is due.
     )
     if (chosen.length > 1)
       throw new UsageError('choose one of --every, --daily, --weekly and --off')
-    const profile = openCliProfile(profileDirOf(values, context))
+    const changes =
+      values.to !== undefined ||
+      chosen.length > 0 ||
+      ['keep-last', 'daily-keep', 'weekly-keep', 'monthly-keep'].some(
+        (name) => values[name as 'keep-last'] !== undefined,
+      )
+    const dir = profileDirOf(values, context)
+    if (!changes) {
+      // Showing only: no lock, so it works while the app has the profile open.
+      report(context, requireBackupSettingsOf(readProfileUnlocked(dir).backup), values.json)
+      return 0
+    }
+    const profile = openCliProfile(dir)
     try {
-      let settings = requireBackupSettings(profile)
+      const settings = requireBackupSettings(profile)
       if (values.to) {
         checkDestination(values.to)
         checkDestinationOutsideProfile(values.to, profile.paths.dir)
@@ -60,43 +89,48 @@ settings and when the next backup is due.
         weekly: count('weekly-keep', values['weekly-keep'], settings.retention.weekly),
         monthly: count('monthly-keep', values['monthly-keep'], settings.retention.monthly),
       }
-      settings =
+      const written =
         writeBackupSettings(
           profile,
           (s) => s && { ...s, destination: values.to ?? s.destination, schedule, retention },
         ) ?? settings
-      const due = settings.schedule
-        ? nextDue(
-            settings.schedule,
-            settings.lastSuccessAt ? new Date(settings.lastSuccessAt) : null,
-            new Date(),
-          )
-        : null
-      const report = {
-        destination: settings.destination,
-        schedule: settings.schedule,
-        retention: settings.retention,
-        lastSuccessAt: settings.lastSuccessAt,
-        lastError: settings.lastError,
-        nextDueAt: due && settings.destination ? due.toISOString() : null,
-      }
-      if (values.json) writeJson(context, report)
-      else {
-        context.stdout.write(
-          `Backup folder: ${report.destination ?? '(none: set one with --to)'}\n` +
-            `Schedule:      ${describe(settings.schedule)}\n` +
-            `Keep:          last ${retention.keepLast}, ${retention.daily} daily, ${retention.weekly} weekly, ${retention.monthly} monthly\n` +
-            `Last backup:   ${report.lastSuccessAt ?? 'never'}${report.lastError ? ` (last attempt failed: ${report.lastError})` : ''}\n` +
-            (report.nextDueAt
-              ? `Next due:      ${new Date(report.nextDueAt) <= new Date() ? 'now (when Cairn runs)' : report.nextDueAt}\n`
-              : ''),
-        )
-      }
+      report(context, written, values.json)
       return 0
     } finally {
       profile.close()
     }
   },
+}
+
+function report(context: CliContext, settings: BackupSettings, json: boolean): void {
+  const due = settings.schedule
+    ? nextDue(
+        settings.schedule,
+        settings.lastSuccessAt ? new Date(settings.lastSuccessAt) : null,
+        new Date(),
+      )
+    : null
+  const { retention } = settings
+  const shown = {
+    destination: settings.destination,
+    schedule: settings.schedule,
+    retention,
+    lastSuccessAt: settings.lastSuccessAt,
+    lastError: settings.lastError,
+    nextDueAt: due && settings.destination ? due.toISOString() : null,
+  }
+  if (json) writeJson(context, shown)
+  else {
+    context.stdout.write(
+      `Backup folder: ${shown.destination ?? '(none: set one with --to)'}\n` +
+        `Schedule:      ${describe(settings.schedule)}\n` +
+        `Keep:          last ${retention.keepLast}, ${retention.daily} daily, ${retention.weekly} weekly, ${retention.monthly} monthly\n` +
+        `Last backup:   ${shown.lastSuccessAt ?? 'never'}${shown.lastError ? ` (last attempt failed: ${shown.lastError})` : ''}\n` +
+        (shown.nextDueAt
+          ? `Next due:      ${new Date(shown.nextDueAt) <= new Date() ? 'now (when Cairn runs)' : shown.nextDueAt}\n`
+          : ''),
+    )
+  }
 }
 
 function parsePolicy(values: {

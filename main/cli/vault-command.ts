@@ -159,7 +159,11 @@ async function register(args: string[], context: CliContext): Promise<number> {
     if (values.sheet)
       writeRecoverySheet(
         values.sheet,
-        recoverySheet(key, { createdAt: new Date(), vaultId: recordId }),
+        recoverySheet(key, {
+          createdAt: new Date(),
+          vaultId: recordId,
+          vaultUrl: values.vault as string,
+        }),
       )
     const replaced = settings?.vault?.recordId ?? null
     if (values.json)

@@ -30,7 +30,8 @@ export class BackupActivity {
     ]
   }
 
-  status(): BackupStatus {
+  /** The scheduler's side of the status (the backup manager adds health and notices). */
+  status(): Omit<BackupStatus, 'health' | 'notices'> {
     const settings = this.settings()
     const status = this.scheduler.status()
     return {

@@ -234,6 +234,12 @@ export class ChatFiles {
     }
   }
 
+  /** Forget the addresses handed out: after a restore, an attachment id names another file. */
+  forgetViews(): void {
+    this.views.clear()
+    this.viewOf.clear()
+  }
+
   /** Forget every staged file and delete the copies in the cache. */
   close(): void {
     for (const id of [...this.staged.keys()]) this.cancel(id)

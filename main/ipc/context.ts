@@ -1,19 +1,27 @@
+import { join } from 'node:path'
 import { readBackupSettings } from '../backup/backup-settings.js'
+import { BackupManager } from '../backup/manager/backup-manager.js'
+import { RecentBackupFolders } from '../backup/manager/recent-folders.js'
+import { RestoreCoordinator } from '../backup/manager/restore-coordinator.js'
 import type { BackupScheduler } from '../backup/schedule/scheduler.js'
 import type { ChatService } from '../chat/chat-service.js'
+import { osKeychain } from '../keychain/keychain.js'
 import type { MailService } from '../mail/mail-service.js'
+import { userDataDir } from '../profile/location.js'
 import type { CairnServices } from '../services.js'
 import { Emitter } from '../shared/emitter.js'
+import { CairnError } from '../shared/errors.js'
 import { APP_VERSION } from '../shared/version.js'
 import { BackupActivity } from './backup-activity.js'
 import { ChatFiles } from './chat-files.js'
 import { MailViews } from './mail-views.js'
+import { ProfileSession } from './profile-session.js'
 import type { AppCommand, AppInfo } from './services/app.js'
 
 // A type alias, not an interface: Emitter wants an index signature.
 export type HostEvents = { command: AppCommand }
 
-/** What only the host (the desktop app or the browser build) can do. */
+/** What only the host (the desktop app or the browser build) can do or knows. */
 export interface HostAdapter {
   /** A native picker for mbox files and folders; absent where the host has none. */
   pickImportSources?: () => Promise<string[] | null>
@@ -22,24 +30,43 @@ export interface HostAdapter {
   /** A native "Save as" dialog for a received file; the chosen path, or null when cancelled. */
   chooseSaveLocation?: (suggestedName: string) => Promise<string | null>
   /**
-   * A system notification (plain text); `onClick` runs when the user
-   * clicks it. Returns false when the system cannot show one.
+   * A system notification (plain text; chat messages, backup notices);
+   * `onClick` runs when the user clicks it. Returns false when the system
+   * cannot show one. Absent: notices are shown in the window only.
    */
   notify?: (notice: { title: string; body: string }, onClick: () => void) => boolean
+  /**
+   * A native picker for a backup folder ('destination'), or a backup file or
+   * folder to restore from ('restore'); absent where the host has none (the
+   * browser build, where the path is typed).
+   */
+  pickBackupLocation?: (purpose: 'destination' | 'restore') => Promise<string | null>
+  /** The Documents folder as the OS knows it (Electron's app.getPath('documents')). */
+  documentsDir?: string
+  /** The per-user data folder (the last backup folders used are remembered there). */
+  userDataDir?: string
+  /** The environment the backup settings read (CAIRN_BACKUP_DIR, CAIRN_VAULT_URL, CAIRN_VAULT_CA). */
+  env?: NodeJS.ProcessEnv
 }
 
 /** What a service's handlers and event sources may use: one per host, built once. */
 export interface ServiceContext {
   readonly info: AppInfo
+  /** The services below follow the profile: after a restore they are those of the restored one. */
   readonly mail: MailService
   readonly backups: BackupScheduler
   readonly backupActivity: BackupActivity
+  readonly backupManager: BackupManager
+  /** The restore wizard's work; it outlives the services it closes and opens again. */
+  readonly restores: RestoreCoordinator
   readonly mailViews: MailViews
   readonly chat: ChatService
   /** Files chosen to send and downloaded files shown, by capability. */
   readonly chatFiles: ChatFiles
+  /** 'reopened' after a restore: the router subscribes the renderer's events again. */
+  readonly profileEvents: Emitter<{ reopened: { reason: string } }>
   readonly host: HostAdapter & {
-    /** Menu commands for the renderer (the desktop menu emits them). */
+    /** Menu commands (and clicked notifications) for the renderer. */
     readonly commands: Emitter<HostEvents>
   }
 }
@@ -48,36 +75,155 @@ export interface OwnedServiceContext extends ServiceContext {
   close(): void
 }
 
-/** The context both transports serve from; AppInfo is built here and nowhere else. */
+/** Per open profile: what is built on the services and must be built again on the restored ones. */
+interface Derived {
+  backupActivity: BackupActivity
+  backupManager: BackupManager
+  close(): void
+}
+
+/**
+ * The context both transports serve from; AppInfo is built here and nowhere
+ * else. Given services (not a session), a session is made around them so a
+ * restore can close and open them again.
+ */
 export function createServiceContext(
-  services: CairnServices,
+  source: CairnServices | ProfileSession,
   host: HostAdapter,
+  open?: (profileDir: string) => CairnServices,
 ): OwnedServiceContext {
-  const backupActivity = new BackupActivity(services.backups, () =>
-    readBackupSettings(services.profile),
+  const session =
+    source instanceof ProfileSession
+      ? source
+      : new ProfileSession(
+          source.profile.paths.dir,
+          open ??
+            (() => {
+              throw new Error('This host cannot open a profile again.')
+            }),
+          source,
+        )
+  const env = host.env ?? process.env
+  const folders = { env, documentsDir: host.documentsDir }
+  const recent = new RecentBackupFolders(
+    join(host.userDataDir ?? userDataDir(), 'recent-backup-folders.json'),
   )
-  const chatFiles = new ChatFiles(services.profile.paths.cache, (id) =>
-    services.chat.attachmentFile(id),
+  const keychain = osKeychain()
+  const commands = new Emitter<HostEvents>()
+  const profileEvents = new Emitter<{ reopened: { reason: string } }>()
+
+  const derive = (services: CairnServices): Derived => {
+    const backupActivity = new BackupActivity(services.backups, () =>
+      readBackupSettings(services.profile),
+    )
+    const backupManager = new BackupManager({
+      profile: services.profile,
+      scheduler: services.backups,
+      vaultRecord: services.vaultRecord,
+      keychain,
+      env,
+      folders,
+      recent,
+      hasMail: async () => (await services.mail.overview()).messageCount > 0,
+    })
+    const shown = new Set<string>()
+    const offNotices = backupManager.events.on('notices', (notices) => {
+      // A desktop notification once per notice and content; the window shows them all the time.
+      for (const notice of notices) {
+        if (notice.severity === 'info' || shown.has(notice.signature)) continue
+        shown.add(notice.signature)
+        const screen = notice.action.screen
+        host.notify?.({ title: notice.title, body: notice.message }, () =>
+          commands.emit('command', { command: 'open-settings', screen }),
+        )
+      }
+    })
+    return {
+      backupActivity,
+      backupManager,
+      close() {
+        offNotices()
+        backupManager.close()
+        backupActivity.close()
+      },
+    }
+  }
+
+  // Chat files are served from the profile's cache; the service behind them follows the profile.
+  const chatFiles = new ChatFiles(session.current.profile.paths.cache, (id) =>
+    session.current.chat.attachmentFile(id),
   )
+
+  const mailViews = new MailViews({
+    getMessage: (id) => session.current.mail.getMessage(id),
+    attachmentContent: (messageId, attachmentId, limit) =>
+      session.current.mail.attachmentContent(messageId, attachmentId, limit),
+  })
+  let derived: Derived | null = derive(session.current)
+  const offClosing = session.events.on('closing', () => {
+    derived?.close()
+    derived = null
+  })
+  const offReopened = session.events.on('reopened', ({ reason }) => {
+    derived = derive(session.current)
+    mailViews.forgetAll()
+    chatFiles.forgetViews()
+    profileEvents.emit('reopened', { reason })
+  })
+  const current = (): Derived => {
+    if (!derived)
+      throw new CairnError(
+        'PROFILE_UNAVAILABLE',
+        'Cairn is replacing your profile with a backup; try again in a moment.',
+      )
+    return derived
+  }
+
+  const restores = new RestoreCoordinator({
+    profileDir: session.profileDir,
+    keychain,
+    env,
+    folders,
+    recent,
+    whileClosed: (work) => session.whileClosed('restore', work),
+  })
   return {
     info: {
       version: APP_VERSION,
-      profileDir: services.profile.paths.dir,
+      profileDir: session.profileDir,
       platform: process.platform,
       capabilities: {
         nativeDialogs: host.pickImportSources !== undefined,
+        pickBackupLocation: host.pickBackupLocation !== undefined,
         systemNotifications: host.notify !== undefined,
       },
     },
-    mail: services.mail,
-    backups: services.backups,
-    backupActivity,
-    mailViews: new MailViews(services.mail),
-    chat: services.chat,
+    get mail() {
+      return session.current.mail
+    },
+    get backups() {
+      return session.current.backups
+    },
+    get chat() {
+      return session.current.chat
+    },
     chatFiles,
-    host: { ...host, commands: new Emitter<HostEvents>() },
+    get backupActivity() {
+      return current().backupActivity
+    },
+    get backupManager() {
+      return current().backupManager
+    },
+    restores,
+    mailViews,
+    profileEvents,
+    host: { ...host, commands },
     close: () => {
-      backupActivity.close()
+      offClosing()
+      offReopened()
+      restores.discard()
+      derived?.close()
+      derived = null
       chatFiles.close()
     },
   }

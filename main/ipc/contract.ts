@@ -17,6 +17,8 @@ import type {
 } from './define.js'
 import { appService } from './services/app.js'
 import { backupService } from './services/backup.js'
+import { backupKeyService } from './services/backup-key.js'
+import { restoreService } from './services/backup-restore.js'
 import { chatService } from './services/chat.js'
 import { mailService } from './services/mail.js'
 import { searchService } from './services/search.js'
@@ -25,6 +27,8 @@ export const contract = {
   app: appService,
   mail: mailService,
   backup: backupService,
+  backupKey: backupKeyService,
+  restore: restoreService,
   chat: chatService,
   search: searchService,
 }
@@ -37,7 +41,23 @@ export type EventName = EventNameOf<Contract>
 export type EventPayloads = { [E in EventName]: EventPayloadOf<Contract, E> }
 
 export type { AppCommand, AppInfo, MenuCommand } from './services/app.js'
-export type { BackupFinished, BackupProgressView, BackupStatus } from './services/backup.js'
+export type {
+  BackupFinished,
+  BackupHealth,
+  BackupNotice,
+  BackupProgressView,
+  BackupSettingsView,
+  BackupStatus,
+  HistoryEntry,
+} from './services/backup.js'
+export type { KeyView, RecoverySheetContent, RevealedKey } from './services/backup-key.js'
+export type {
+  BackupCandidate,
+  FoundBackups,
+  LiveProfileView,
+  PlanView,
+  RestoreDone,
+} from './services/backup-restore.js'
 export type { ImportFinished, MessageView } from './services/mail.js'
 export type {
   AccountAnswer,

@@ -84,6 +84,11 @@ export class MailViews {
     return IMAGE_TYPES.has(mimeType) ? { mimeType, bytes: part.bytes } : null
   }
 
+  /** Forget every view (the profile was replaced: message ids now name other messages). */
+  forgetAll(): void {
+    this.views.clear()
+  }
+
   private messageOf(viewId: string): number | null {
     return VIEW_ID.test(viewId) ? (this.views.get(viewId) ?? null) : null
   }

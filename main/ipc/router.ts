@@ -19,7 +19,10 @@ export interface Router {
   call(method: unknown, input: unknown): Promise<Envelope<unknown>>
   /** Refuse a call the transport found wrong (a wrong sender): logged, coded, nothing run. */
   refuse(method: unknown, code: ErrorCode, message: string): Envelope<never>
-  /** Forward every event of every service to one connected renderer; returns how to stop. */
+  /**
+   * Forward every event of every service to one connected renderer (again
+   * after the profile was reopened by a restore); returns how to stop.
+   */
   subscribe(send: (event: string, payload: unknown) => void): () => void
 }
 
@@ -74,10 +77,18 @@ export function createRouter(
       }
     },
     subscribe(send) {
-      const offs = [...events].map(([name, def]) =>
-        def.subscribe(ctx, (payload) => send(name, payload)),
-      )
-      return () => offs.forEach((off) => off())
+      const subscribeAll = () =>
+        [...events].map(([name, def]) => def.subscribe(ctx, (payload) => send(name, payload)))
+      let offs = subscribeAll()
+      // After a restore the services are new objects: the renderer's events come from them now.
+      const offReopened = ctx.profileEvents.on('reopened', () => {
+        offs.forEach((off) => off())
+        offs = subscribeAll()
+      })
+      return () => {
+        offReopened()
+        offs.forEach((off) => off())
+      }
     },
   }
 }

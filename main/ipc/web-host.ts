@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util'
 import { resolveProfileDir } from '../profile/location.js'
 import { openServices } from '../services.js'
 import { describeError } from '../shared/errors.js'
+import { ProfileSession } from './profile-session.js'
 import { startWebHost } from './web-server.js'
 
 const { values } = parseArgs({
@@ -18,9 +19,9 @@ const { values } = parseArgs({
 
 try {
   const profileDir = resolveProfileDir(values.profile ? ['--profile', values.profile] : [])
-  const services = openServices(profileDir)
+  const session = new ProfileSession(profileDir, (dir) => openServices(dir))
   const host = await startWebHost({
-    services,
+    session,
     rendererDir: join(dirname(fileURLToPath(import.meta.url)), '..', 'renderer'),
     port: values.port ? Number(values.port) : 0,
   })
@@ -29,7 +30,7 @@ try {
   const stop = () => {
     void host
       .close()
-      .then(() => services.close())
+      .then(() => session.close())
       .then(() => process.exit(0))
   }
   process.on('SIGINT', stop)

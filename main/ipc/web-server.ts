@@ -2,8 +2,10 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
-import type { CairnServices } from '../services.js'
-import { createServiceContext } from './context.js'
+import { openServices, type CairnServices } from '../services.js'
+import { serveAppControl, type AppControlServer } from './app-control-server.js'
+import { createServiceContext, type HostAdapter, type OwnedServiceContext } from './context.js'
+import type { ProfileSession } from './profile-session.js'
 import { createRouter, type Log } from './router.js'
 import { createUiHandler } from './ui-handler.js'
 
@@ -11,6 +13,8 @@ export interface WebHost {
   /** Open this in a browser: the token travels in the fragment, never to a server log. */
   readonly url: string
   readonly port: number
+  /** The context the host serves (tests reach the backup manager and restores through it). */
+  readonly context: OwnedServiceContext
   close(): Promise<void>
 }
 
@@ -28,14 +32,26 @@ const MAX_MESSAGE_BYTES = 1024 * 1024
  * - Mail frames and inline images need a per-message capability id.
  */
 export async function startWebHost(options: {
-  services: CairnServices
+  /** The profile to serve: a session (which a restore can close and open again), or open services. */
+  services?: CairnServices
+  session?: ProfileSession
   rendererDir: string
   port?: number
   log?: Log
+  /** What this host knows beyond the defaults (the environment, the user data folder). */
+  host?: HostAdapter
+  /** Serve `cairn backup` / `cairn restore` for this profile over the local control socket (default: on). */
+  appControl?: boolean
 }): Promise<WebHost> {
-  const { services, rendererDir } = options
+  const { rendererDir } = options
+  const source = options.session ?? options.services
+  if (!source) throw new Error('startWebHost needs a session or services')
   const token = randomBytes(32).toString('base64url')
-  const ctx = createServiceContext(services, {})
+  const ctx = createServiceContext(source, options.host ?? {}, (dir) => openServices(dir))
+  const control: AppControlServer | null =
+    options.appControl === false
+      ? null
+      : await serveAppControl(ctx, ctx.info.profileDir, options.host?.env)
   const router = createRouter(ctx, { transport: 'websocket', log: options.log })
   const http = createServer()
   await new Promise<void>((resolve, reject) => {
@@ -135,7 +151,9 @@ export async function startWebHost(options: {
   return {
     url: `${origin}/#token=${token}`,
     port,
+    context: ctx,
     async close() {
+      await control?.close()
       for (const client of wss.clients) client.terminate()
       wss.close()
       http.closeAllConnections()

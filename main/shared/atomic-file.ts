@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
 /**
@@ -29,6 +30,17 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
     throw error
   }
   fsyncDirectorySync(dirname(path))
+}
+
+/** fsyncDirectorySync without blocking the calling thread (the work runs in libuv's pool). */
+export async function fsyncDirectory(dir: string): Promise<void> {
+  if (process.platform === 'win32') return
+  const handle = await open(dir, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
 }
 
 /** Make a rename or a new entry in `dir` durable. Windows cannot open directories; NTFS journals renames. */

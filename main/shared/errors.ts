@@ -48,6 +48,10 @@ export type ErrorCode =
   | 'RESTORE_FAILED'
   /** The restore would go back in time, take another profile's backup, …: it needs the user's yes. */
   | 'RESTORE_NEEDS_CONFIRMATION'
+  /** Another restore is being planned or carried out in this app. */
+  | 'RESTORE_BUSY'
+  /** The running app could not be reached, or refused a command sent to it (cairn backup/restore while it is open). */
+  | 'APP_CONTROL'
   // Backup Key Vault
   | 'VAULT_UNREACHABLE'
   | 'VAULT_WRONG_PASSWORD'

@@ -1,5 +1,7 @@
-/** The first screen of an empty profile: bring mail in, or (soon) connect or restore. */
-export function FirstRun({ onImport }: { onImport: () => void }) {
+import { BACKUP_LABELS } from '../../common/backup-labels'
+
+/** The first screen of an empty profile: bring mail in, restore a backup, or (soon) connect. */
+export function FirstRun({ onImport, onRestore }: { onImport: () => void; onRestore: () => void }) {
   return (
     <main className="first-run">
       <h1>Welcome to Cairn</h1>
@@ -13,9 +15,9 @@ export function FirstRun({ onImport }: { onImport: () => void }) {
           Add an account
           <span className="hint">Coming soon</span>
         </button>
-        <button type="button" disabled title="Coming soon: restore arrives with encrypted backups">
-          Restore from a backup
-          <span className="hint">Coming soon</span>
+        <button type="button" onClick={onRestore}>
+          {BACKUP_LABELS.restoreFromBackup}
+          <span className="hint">Your mailbox back from an encrypted Cairn backup</span>
         </button>
       </div>
     </main>

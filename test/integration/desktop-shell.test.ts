@@ -13,6 +13,8 @@ import type { MessageView } from '../../main/ipc/contract'
 import type { MessagePage } from '../../main/mail/types'
 import { openMailDb } from '../../main/mail/db/connection'
 import { importMail } from '../../main/mail/import/import-mail'
+import { setBackupKey, writeBackupSettings } from '../../main/backup/backup-settings'
+import { generateBackupKey } from '../../main/backup/key/backup-key'
 import { openProfile } from '../../main/profile/profile'
 import {
   FakeFrame,
@@ -64,6 +66,18 @@ beforeAll(async () => {
   )
   await importMail({ db, attachmentsDir: profile.paths.attachments, paths: [mbox] })
   db.close()
+  // Backups set up to a drive that is not plugged in, last successful three days ago.
+  setBackupKey(profile, generateBackupKey(), 'user')
+  writeBackupSettings(
+    profile,
+    (s) =>
+      s && {
+        ...s,
+        destination: join(record.userData, 'unplugged-drive'),
+        schedule: { kind: 'daily', time: '02:00' },
+        lastSuccessAt: new Date(Date.now() - 3 * 86_400_000).toISOString(),
+      },
+  )
   profile.close()
   delete process.env.CAIRN_PROFILE
   vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
@@ -354,6 +368,43 @@ describe('the desktop shell, once ready', () => {
     importItem?.click?.()
     expect(contents.sent).toEqual([])
     contents.mainFrame.url = 'app://cairn/index.html'
+  })
+
+  it('shows backup notices as desktop notifications, once each; clicking one opens the screen that fixes it', async () => {
+    // The schedule's catch-up run failed (the drive is not there): failed, and overdue.
+    await vi.waitFor(
+      () => expect(record.notifications.map((n) => n.options.title)).toContain('Backup failed'),
+      { timeout: 30_000 },
+    )
+    const failed = record.notifications.find((n) => n.options.title === 'Backup failed')
+    expect(failed?.options.body).toContain('unplugged-drive does not exist')
+    expect(record.notifications.map((n) => n.options.title)).toContain('Backups are overdue')
+    const shown = record.notifications.length
+    const contents = window().webContents
+    contents.sent.length = 0
+    failed?.click()
+    expect(contents.sent).toContainEqual([
+      IPC_EVENT_CHANNEL,
+      'app.command',
+      { command: 'open-settings', screen: 'destination' },
+    ])
+    // The menu opens Settings and the restore wizard too.
+    const file = record.menu?.find((item) => item.label === 'File')
+    file?.submenu?.find((item: MenuItem) => item.label === 'Settings…')?.click?.()
+    file?.submenu?.find((item: MenuItem) => item.label === 'Restore from a Backup…')?.click?.()
+    expect(contents.sent).toContainEqual([
+      IPC_EVENT_CHANNEL,
+      'app.command',
+      { command: 'open-settings' },
+    ])
+    expect(contents.sent).toContainEqual([
+      IPC_EVENT_CHANNEL,
+      'app.command',
+      { command: 'open-restore' },
+    ])
+    // The same notices are not shown again while nothing changed.
+    await value(invoke('backup.status', {}))
+    expect(record.notifications.length).toBe(shown)
   })
 
   it('stops serving when its window closes, and releases the profile on quit', async () => {

@@ -87,6 +87,8 @@ function createElectron() {
     menu: null as MenuItem[] | null,
     quits: 0,
     userData: '',
+    documents: '',
+    notifications: [] as FakeNotification[],
   }
 
   const app = Object.assign(new EventEmitter(), {
@@ -94,8 +96,9 @@ function createElectron() {
     whenReady: () => readyPromise,
     isReady: () => record.ready,
     getPath: (name: string) => {
-      if (name !== 'userData') throw new Error(`getPath(${name}) is not used by Cairn`)
-      return record.userData
+      if (name === 'userData') return record.userData
+      if (name === 'documents') return record.documents
+      throw new Error(`getPath(${name}) is not used by Cairn`)
     },
     getVersion: () => '0.0.0-stand-in',
     quit: () => {
@@ -140,8 +143,27 @@ function createElectron() {
     }
   }
 
+  /** A desktop notification: recorded when shown; a test clicks it as the user would. */
+  class FakeNotification extends EventEmitter {
+    static isSupported() {
+      return true
+    }
+    shown = false
+    constructor(readonly options: { title: string; body: string }) {
+      super()
+    }
+    show() {
+      this.shown = true
+      record.notifications.push(this)
+    }
+    click() {
+      this.emit('click')
+    }
+  }
+
   const electron = {
     app,
+    Notification: FakeNotification,
     BrowserWindow: FakeBrowserWindow,
     session: { defaultSession },
     protocol: {

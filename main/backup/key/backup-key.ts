@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { checkKeyText, KEY_HEX_DIGITS } from '../../../common/backup-key-text.js'
 import { CairnError } from '../../shared/errors.js'
 import {
   formatIdentity,
@@ -22,7 +23,7 @@ export interface BackupKey {
   readonly fingerprint: string
 }
 
-export const KEY_HEX_DIGITS = 64
+export { KEY_HEX_DIGITS }
 
 export function generateBackupKey(): BackupKey {
   return backupKeyFromSecret(randomBytes(32))
@@ -64,33 +65,16 @@ export function formatKeyAge(secret: Uint8Array): string {
  * A malformed key gets a message that says what exactly is wrong.
  */
 export function parseBackupKey(input: string): BackupKey {
-  const text = input.trim()
-  if (text.length === 0) throw malformed('No key was given.')
-  if (/^age-secret-key-1/i.test(text)) {
+  const checked = checkKeyText(input)
+  if (!checked.ok) throw malformed(checked.message)
+  if (checked.kind === 'age') {
     try {
-      return backupKeyFromSecret(parseIdentity(text))
+      return backupKeyFromSecret(parseIdentity(checked.text))
     } catch (error) {
       throw malformed(`This age secret key is not valid: ${(error as Error).message}.`)
     }
   }
-  const digits = text.replace(/[\s-]/g, '')
-  const bad = /[^0-9a-f]/i.exec(digits)
-  if (bad) {
-    throw malformed(
-      `The key contains "${bad[0]}" (after ${bad.index} digits), which is not a hex digit. ` +
-        'A backup key uses only 0-9 and a-f; spaces and dashes are ignored.',
-    )
-  }
-  if (digits.length !== KEY_HEX_DIGITS) {
-    const diff = digits.length - KEY_HEX_DIGITS
-    throw malformed(
-      `The key has ${digits.length} hex digits; a backup key has ${KEY_HEX_DIGITS}. ` +
-        (diff < 0
-          ? `${-diff} ${-diff === 1 ? 'is' : 'are'} missing.`
-          : `There ${diff === 1 ? 'is 1' : `are ${diff}`} too many.`),
-    )
-  }
-  return backupKeyFromSecret(Buffer.from(digits, 'hex'))
+  return backupKeyFromSecret(Buffer.from(checked.hex, 'hex'))
 }
 
 function malformed(message: string): CairnError {

@@ -1,3 +1,4 @@
+import { restoreInCairnSteps } from '../../../common/backup-labels.js'
 import { formatKeyAge, formatKeyHex, type BackupKey } from './backup-key.js'
 
 export interface RecoverySheet {
@@ -6,36 +7,83 @@ export interface RecoverySheet {
 }
 
 /**
- * A page to print and keep: the key, its fingerprint, the date, and the
- * exact commands that recover a backup with standard tools, without Cairn.
+ * What a recovery sheet says, as data: the app shows it on screen (and
+ * prints it), the CLI writes it as text or HTML. The commands are meant to
+ * be typed as printed, in the folder that holds the backups; a test runs
+ * them with the stock tools.
+ */
+export interface RecoverySheetContent {
+  createdAt: string
+  fingerprint: string
+  /** 16 groups of 4 hex digits. */
+  groups: string[]
+  vault: { url: string | null; recordId: string } | null
+  restoreInCairn: string[]
+  /** Shell commands (POSIX sh), in order, run in the folder that holds the backups. */
+  commands: string[]
+}
+
+export function recoverySheetContent(
+  key: BackupKey,
+  options: { createdAt: Date; vaultId?: string; vaultUrl?: string | null },
+): RecoverySheetContent {
+  const age = formatKeyAge(key.secret)
+  return {
+    createdAt: options.createdAt.toISOString().slice(0, 10),
+    fingerprint: key.fingerprint,
+    groups: formatKeyHex(key.secret).split(' '),
+    vault: options.vaultId ? { url: options.vaultUrl ?? null, recordId: options.vaultId } : null,
+    restoreInCairn: restoreInCairnSteps(),
+    commands: [
+      // The key file is written private; the newest backup is the last name in order (UTC times).
+      'umask 077',
+      `cat > key.txt <<'EOF'\n${age}\nEOF`,
+      'FILE=$(ls -1 cairn-backup-*.tar.zst.age | tail -n 1)',
+      'mkdir restored',
+      'age -d -i key.txt "$FILE" | zstd -d | tar -x -C restored',
+    ],
+  }
+}
+
+/**
+ * A page to print and keep: the key, its fingerprint, the date, how to
+ * restore in Cairn (naming its real screens), and the exact commands that
+ * recover a backup with standard tools, without Cairn.
  */
 export function recoverySheet(
   key: BackupKey,
-  options: { createdAt: Date; vaultId?: string },
+  options: { createdAt: Date; vaultId?: string; vaultUrl?: string | null },
 ): RecoverySheet {
-  const date = options.createdAt.toISOString().slice(0, 10)
-  const hex = formatKeyHex(key.secret)
-  const hexLines = [hex.slice(0, 39), hex.slice(40)]
-  const age = formatKeyAge(key.secret)
-  const commands = [
-    `cat > key.txt <<'EOF'\n${age}\nEOF`,
-    'age -d -i key.txt cairn-backup-YYYYMMDDTHHMMSSZ.tar.zst.age | zstd -d | tar -x -C restored',
-  ]
+  return renderRecoverySheet(recoverySheetContent(key, options))
+}
+
+export function renderRecoverySheet(sheet: RecoverySheetContent): RecoverySheet {
+  const hexLines = [sheet.groups.slice(0, 8).join(' '), sheet.groups.slice(8).join(' ')]
+  const vaultLines = sheet.vault
+    ? [
+        `Backup Key Vault record: ${sheet.vault.recordId}`,
+        ...(sheet.vault.url ? [`Backup Key Vault address: ${sheet.vault.url}`] : []),
+      ]
+    : []
   const text = [
     'CAIRN BACKUP KEY: RECOVERY SHEET',
     '',
-    `Created: ${date}`,
-    `Fingerprint: ${key.fingerprint}`,
-    ...(options.vaultId ? [`Backup Key Vault record: ${options.vaultId}`] : []),
+    `Created: ${sheet.createdAt}`,
+    `Fingerprint: ${sheet.fingerprint}`,
+    ...vaultLines,
     '',
     'Backup key (64 hex digits):',
     ...hexLines.map((line) => `  ${line}`),
     '',
     'Anyone with this key can read your backups. Keep this sheet somewhere safe.',
-    'To restore in Cairn: choose "Restore from a backup" and type the key.',
     '',
-    'To recover a backup without Cairn (needs the age and zstd tools):',
-    ...commands.map((command) => command.replace(/^/gm, '  ')),
+    'To restore in Cairn:',
+    ...sheet.restoreInCairn.map((step, i) => `  ${i + 1}. ${step}`),
+    '',
+    'To recover the newest backup without Cairn (needs the age and zstd tools),',
+    'in a terminal, in the folder that holds your backups:',
+    ...sheet.commands.map((command) => command.replace(/^/gm, '  ')),
+    'Your mail is then in restored/ (restored/mail.sqlite is an SQLite database).',
     '',
   ].join('\n')
 
@@ -48,14 +96,16 @@ h1{font-size:1.4rem}.key{font:600 1.25rem/1.8 ui-monospace,monospace;letter-spac
 pre{background:#f4f4f4;padding:.75rem;border-radius:6px;white-space:pre-wrap;word-break:break-all}.warn{font-weight:600}
 </style></head><body>
 <h1>Cairn backup key: recovery sheet</h1>
-<p>Created ${escape(date)} · Fingerprint <strong>${escape(key.fingerprint)}</strong>${
-    options.vaultId ? ` · Backup Key Vault record <strong>${escape(options.vaultId)}</strong>` : ''
-  }</p>
+<p>Created ${escape(sheet.createdAt)} · Fingerprint <strong>${escape(sheet.fingerprint)}</strong></p>
+${vaultLines.map((line) => `<p>${escape(line)}</p>`).join('\n')}
 <div class="key">${hexLines.map(escape).join('<br>')}</div>
 <p class="warn">Anyone with this key can read your backups. Keep this sheet somewhere safe.</p>
-<p>To restore in Cairn: choose “Restore from a backup” and type the key.</p>
-<p>To recover a backup without Cairn (needs the <code>age</code> and <code>zstd</code> tools):</p>
-<pre>${commands.map(escape).join('\n')}</pre>
+<h2>To restore in Cairn</h2>
+<ol>${sheet.restoreInCairn.map((step) => `<li>${escape(step)}</li>`).join('')}</ol>
+<h2>To recover the newest backup without Cairn</h2>
+<p>Needs the <code>age</code> and <code>zstd</code> tools. In a terminal, in the folder that holds your backups:</p>
+<pre>${sheet.commands.map(escape).join('\n')}</pre>
+<p>Your mail is then in <code>restored/</code>.</p>
 </body></html>
 `
   return { text, html }

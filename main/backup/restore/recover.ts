@@ -1,4 +1,5 @@
 import { existsSync, renameSync, rmSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { openMailDb } from '../../mail/db/connection.js'
 import { profilePaths } from '../../profile/layout.js'
@@ -79,6 +80,14 @@ export function recoverInterruptedRestore(profileDir: string): RecoveryOutcome {
 export function finishRestore(
   journal: RestoreJournal,
   onStep?: (step: SwapStep) => void,
+  options: {
+    /**
+     * Stop at `completing` and leave the previous profile (and the journal
+     * saying so) for the caller to remove without blocking its thread
+     * (completeRestore); a crash meanwhile is finished by the next start.
+     */
+    deferRemoval?: boolean
+  } = {},
 ): RecoveryOutcome {
   const step = (name: SwapStep) => {
     reachedStep(name)
@@ -143,6 +152,7 @@ export function finishRestore(
   }
 
   if (journal.state === 'completing') {
+    if (options.deferRemoval) return 'completed'
     rmSync(previous, { recursive: true, force: true })
     return end('completed')
   }
@@ -165,6 +175,16 @@ export function finishRestore(
   }
   rmSync(failed, { recursive: true, force: true })
   return end('rolled back')
+}
+
+/**
+ * The end of a restore that finishRestore left at `completing`: the previous
+ * profile is removed off the calling thread (in the app, a whole mailbox
+ * removed synchronously froze the window for seconds), then the journal.
+ */
+export async function completeRestore(journal: RestoreJournal): Promise<void> {
+  await rm(journal.previous, { recursive: true, force: true })
+  removeJournal(journal.profile)
 }
 
 /**

@@ -4,7 +4,7 @@ import { hostname } from 'node:os'
 import { dirname, join } from 'node:path'
 import { profilePaths } from '../../profile/layout.js'
 import { acquireProfileLock, type ProfileLock } from '../../profile/lock.js'
-import { fsyncDirectorySync } from '../../shared/atomic-file.js'
+import { fsyncDirectory, fsyncDirectorySync } from '../../shared/atomic-file.js'
 import { CairnError, describeError } from '../../shared/errors.js'
 import { reachedStep } from '../../shared/test-hooks.js'
 import type { Manifest } from '../archive/manifest.js'
@@ -27,7 +27,7 @@ import {
   type StagedRestore,
 } from './plan.js'
 import { restoreNames } from './profile-path.js'
-import { finishRestore } from './recover.js'
+import { completeRestore, finishRestore } from './recover.js'
 import { describeRestoreFailure } from './restore-errors.js'
 
 export type {
@@ -132,6 +132,7 @@ async function swapIn(staged: StagedRestore): Promise<RestoreResult> {
   const names = restoreNames(profileDir)
   let lock: ProfileLock | null = null
   let swapStarted = false
+  let completing: RestoreJournal | null = null
   try {
     lock = hadProfile ? acquireProfileLock(profilePaths(profileDir).lock) : null
     writeBackupSection(
@@ -170,12 +171,13 @@ async function swapIn(staged: StagedRestore): Promise<RestoreResult> {
     fsyncDirectorySync(dirname(profileDir))
     const swapped = writeJournal(profileDir, { ...journal, state: 'swapped' })
     onStep('swapped')
-    if (finishRestore(swapped, onStep) !== 'completed') {
+    if (finishRestore(swapped, onStep, { deferRemoval: true }) !== 'completed') {
       throw new CairnError(
         'RESTORE_FAILED',
         'The restored profile did not open, so your previous profile was put back as it was.',
       )
     }
+    completing = swapped
   } catch (error) {
     if (!swapStarted) throw describeRestoreFailure(error, profileDir)
     if (error instanceof CairnError) throw error
@@ -189,6 +191,9 @@ async function swapIn(staged: StagedRestore): Promise<RestoreResult> {
     // The lock moved away with the previous profile (and was removed with it); release is a no-op then.
     lock?.release()
   }
+
+  // The swap is done; the previous profile goes without blocking this thread (the app's window).
+  if (completing) await completeRestore(completing)
 
   // The swap is done: the secrets go back into the keychain, under the restored profile's id.
   const warnings: string[] = []
@@ -229,7 +234,8 @@ async function fsyncTree(root: string): Promise<void> {
       }
     }),
   )
+  // Folders too, off this thread: the attachment store has hundreds of them.
   for (const dir of entries.filter((e) => e.isDirectory()).map((e) => join(e.parentPath, e.name)))
-    fsyncDirectorySync(dir)
-  fsyncDirectorySync(root)
+    await fsyncDirectory(dir)
+  await fsyncDirectory(root)
 }

@@ -72,6 +72,13 @@ export class BackupScheduler {
     await this.running
   }
 
+  /** Cancel the running backup, if any (it ends as 'finished' with BACKUP_CANCELLED); checking goes on. */
+  cancel(): boolean {
+    if (!this.controller) return false
+    this.controller.abort()
+    return true
+  }
+
   /** The machine woke up, or settings changed: check now rather than at the next tick. */
   wake(): void {
     this.check()

@@ -1,5 +1,6 @@
 /** The host itself: who it is, what it can do beyond the contract, and menu commands for the UI. */
 import { z } from 'zod'
+import type { BackupScreen } from '../../backup/manager/notices.js'
 import { defineService, event, method, returns } from '../define.js'
 
 export interface AppInfo {
@@ -7,18 +8,31 @@ export interface AppInfo {
   profileDir: string
   platform: string
   /**
-   * What the host can do beyond the contract: native file dialogs and
-   * system notifications exist only in the desktop app (the browser build
-   * shows notices in the page instead).
+   * What the host can do beyond the contract: native dialogs and system
+   * notifications exist only in the desktop app (the browser build shows
+   * notices in the page instead, and paths are typed).
    */
-  capabilities: { nativeDialogs: boolean; systemNotifications: boolean }
+  capabilities: {
+    nativeDialogs: boolean
+    /** A system picker for backup folders and files (else the path is typed). */
+    pickBackupLocation: boolean
+    /** Chat messages and backup notices also appear as system notifications. */
+    systemNotifications: boolean
+  }
 }
 
-/** What the application menu asks of the renderer (File > Import mail…). */
-export type MenuCommand = 'import-mail' | 'find'
+/** What the application menu asks of the renderer (File > Import mail…, Settings…). */
+export type MenuCommand = 'import-mail' | 'find' | 'open-settings' | 'open-restore'
 
-/** A menu command, or a chat notification the user clicked, for the renderer to carry out. */
-export type AppCommand = { command: MenuCommand } | { command: 'open-chat'; chatId: number }
+/** A menu command or a clicked notification, for the renderer to carry out. */
+export type AppCommand =
+  | { command: Exclude<MenuCommand, 'open-settings'> }
+  | {
+      command: 'open-settings'
+      /** Which part of the backup settings (a clicked backup notice names it). */
+      screen?: BackupScreen
+    }
+  | { command: 'open-chat'; chatId: number }
 
 const none = z.object({}).strict()
 
@@ -29,6 +43,13 @@ export const appService = defineService({
       input: none,
       output: returns<string[] | null>(),
       handle: async (ctx) => (ctx.host.pickImportSources ? ctx.host.pickImportSources() : null),
+    }),
+    /** The system picker for a backup folder or a backup to restore; null where there is none or on cancel. */
+    pickBackupLocation: method({
+      input: z.object({ purpose: z.enum(['destination', 'restore']) }).strict(),
+      output: returns<string | null>(),
+      handle: async (ctx, { purpose }) =>
+        ctx.host.pickBackupLocation ? ctx.host.pickBackupLocation(purpose) : null,
     }),
   },
   events: {

@@ -1,10 +1,15 @@
 /**
- * Scheduled backups as the renderer sees them: where they stand (next run,
- * last success or error, the run in progress), a "back up now" trigger and
- * progress events. Setting backups up (key, destination, schedule) comes
- * with the backup screens.
+ * Backups as the renderer sees them: where they stand (next run, last
+ * success and its size, failing, overdue, the run in progress), "back up
+ * now" and cancel, the settings (destination, schedule, retention), the
+ * history in the destination (verify, delete) and the notices that follow
+ * from all of it. The key's custody is in backup-key.ts; restoring in
+ * backup-restore.ts.
  */
 import { z } from 'zod'
+import type { BackupHealth, BackupSettingsView } from '../../backup/manager/backup-manager.js'
+import type { HistoryEntry } from '../../backup/manager/history.js'
+import type { BackupNotice } from '../../backup/manager/notices.js'
 import type { SchedulePolicy } from '../../backup/schedule/policy.js'
 import { defineService, event, method, returns } from '../define.js'
 
@@ -31,6 +36,9 @@ export interface BackupStatus {
   /** The last run's error message, null after a success. */
   lastError: string | null
   consecutiveFailures: number
+  /** The newest backup and its size, failing and overdue. */
+  health: BackupHealth
+  notices: BackupNotice[]
 }
 
 export type BackupFinished =
@@ -40,14 +48,35 @@ export type BackupFinished =
     }
   | { ok: false; error: { code: string; message: string } }
 
+export type { BackupHealth, BackupNotice, BackupSettingsView, HistoryEntry }
+
 const none = z.object({}).strict()
+const path = z.string().min(1).max(4096)
+const backupName = z.string().min(1).max(200)
+const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time as HH:MM')
+/** The same shape as the engine's policy (main/backup/schedule/policy.ts), checked here at the boundary. */
+const schedule = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('interval'), hours: z.number().int().min(1).max(168) }).strict(),
+  z.object({ kind: z.literal('daily'), time }).strict(),
+  z.object({ kind: z.literal('weekly'), weekday: z.number().int().min(0).max(6), time }).strict(),
+])
+const count = z.number().int().min(0).max(10_000)
+/** Destination kinds the settings screen can choose; cloud kinds join this union. */
+const destination = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('folder'), path }).strict(),
+])
+const keyText = z.string().max(300)
 
 export const backupService = defineService({
   methods: {
     status: method({
       input: none,
       output: returns<BackupStatus>(),
-      handle: (ctx) => ctx.backupActivity.status(),
+      handle: async (ctx) => ({
+        ...ctx.backupActivity.status(),
+        health: await ctx.backupManager.health(),
+        notices: ctx.backupManager.notices(),
+      }),
     }),
     /** Starts a backup and answers at once; its progress and outcome arrive as events. */
     runNow: method({
@@ -55,6 +84,71 @@ export const backupService = defineService({
       output: returns<null>(),
       handle: (ctx) => {
         ctx.backupActivity.runNow()
+        return null
+      },
+    }),
+    /** Cancels the running backup (it ends with `finished`, BACKUP_CANCELLED); false when none runs. */
+    cancel: method({
+      input: none,
+      output: returns<boolean>(),
+      handle: (ctx) => ctx.backups.cancel(),
+    }),
+    settings: method({
+      input: none,
+      output: returns<BackupSettingsView>(),
+      handle: (ctx) => ctx.backupManager.settingsView(),
+    }),
+    /** Would this destination take backups? Checks only; answers the full folder path. */
+    checkDestination: method({
+      input: z.object({ destination }).strict(),
+      output: returns<string>(),
+      handle: (ctx, { destination }) => ctx.backupManager.checkDestination(destination),
+    }),
+    /** Save destination, schedule and/or retention; each is checked before anything is written. */
+    configure: method({
+      input: z
+        .object({
+          destination: destination.nullable().optional(),
+          schedule: schedule.nullable().optional(),
+          retention: z
+            .object({ keepLast: count.min(1), daily: count, weekly: count, monthly: count })
+            .strict()
+            .optional(),
+        })
+        .strict(),
+      output: returns<BackupSettingsView>(),
+      handle: (ctx, input) => ctx.backupManager.configure(input),
+    }),
+    /** The backups in the destination, newest first. */
+    history: method({
+      input: none,
+      output: returns<HistoryEntry[]>(),
+      handle: (ctx) => ctx.backupManager.history(),
+    }),
+    /** Intact (no key), or restorable (with the keychain's key or typed digits). */
+    verify: method({
+      input: z
+        .object({
+          name: backupName,
+          key: z.discriminatedUnion('source', [
+            z.object({ source: z.literal('none') }).strict(),
+            z.object({ source: z.literal('keychain') }).strict(),
+            z.object({ source: z.literal('digits'), text: keyText }).strict(),
+          ]),
+        })
+        .strict(),
+      output: returns<{ level: 'integrity' | 'full'; message: string }>(),
+      handle: async (ctx, { name, key }) => {
+        const { level, message } = await ctx.backupManager.verify(name, key)
+        return { level, message }
+      },
+    }),
+    /** Delete one backup and its sidecar (the screen asked the user first). */
+    delete: method({
+      input: z.object({ name: backupName }).strict(),
+      output: returns<null>(),
+      handle: async (ctx, { name }) => {
+        await ctx.backupManager.delete(name)
         return null
       },
     }),
@@ -86,5 +180,10 @@ export const backupService = defineService({
         ),
       ),
     ),
+    /** Settings, key or history changed: screens load again. */
+    changed: event<{ what: 'settings' | 'key' | 'history' }>((ctx, emit) =>
+      ctx.backupManager.events.on('changed', emit),
+    ),
+    notices: event<BackupNotice[]>((ctx, emit) => ctx.backupManager.events.on('notices', emit)),
   },
 })
