@@ -68,6 +68,8 @@ export function writeArchive(
             (error) => (error ? reject(error) : resolve()),
           ),
         )
+        // Counted like a file's bytes, so the progress reaches its total.
+        onBytes(source.bytes.length)
         continue
       }
       // One descriptor for the checks and the read: a file renamed over meanwhile cannot slip
