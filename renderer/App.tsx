@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'react'
 import { call, on } from './api'
+import { useAccounts } from './accounts/use-accounts'
+import { AccountsDialog } from './components/AccountsDialog'
 import { FirstRun } from './components/FirstRun'
 import { ImportDialog } from './components/ImportDialog'
 import { MailView } from './components/MailView'
@@ -8,9 +10,11 @@ import { useQuery } from './use-query'
 
 export function App() {
   const [importing, setImporting] = useState(false)
+  const [accountsOpen, setAccountsOpen] = useState<'list' | 'add' | null>(null)
   const info = useQuery('info', () => call('app.info', {}))
   const overview = useQuery('overview', () => call('mail.overview', {}))
   const { reload: reloadOverview } = overview
+  const accounts = useAccounts()
 
   useEffect(() => {
     const offChanged = on('mail.changed', reloadOverview)
@@ -34,15 +38,27 @@ export function App() {
         }}
       />
     )
-  if (!info.value || !overview.value) return <Loading label="Opening your mailbox…" />
+  if (!info.value || !overview.value || !accounts.value)
+    return <Loading label="Opening your mailbox…" />
   return (
     <>
-      {overview.value.messageCount === 0 ? (
-        <FirstRun onImport={() => setImporting(true)} />
+      {overview.value.messageCount === 0 && accounts.value.length === 0 ? (
+        <FirstRun onImport={() => setImporting(true)} onAddAccount={() => setAccountsOpen('add')} />
       ) : (
-        <MailView onImport={() => setImporting(true)} />
+        <MailView
+          accounts={accounts.value}
+          onImport={() => setImporting(true)}
+          onAccounts={() => setAccountsOpen('list')}
+        />
       )}
       {importing && <ImportDialog info={info.value} onClose={() => setImporting(false)} />}
+      {accountsOpen && (
+        <AccountsDialog
+          accounts={accounts.value}
+          startAdding={accountsOpen === 'add'}
+          onClose={() => setAccountsOpen(null)}
+        />
+      )}
     </>
   )
 }

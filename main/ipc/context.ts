@@ -1,5 +1,7 @@
 import { readBackupSettings } from '../backup/backup-settings.js'
 import type { BackupScheduler } from '../backup/schedule/scheduler.js'
+import { AccountSetup } from '../mail/accounts/account-setup.js'
+import type { MailAccounts } from '../mail/mail-accounts.js'
 import type { MailService } from '../mail/mail-service.js'
 import type { CairnServices } from '../services.js'
 import { Emitter } from '../shared/emitter.js'
@@ -21,6 +23,10 @@ export interface HostAdapter {
 export interface ServiceContext {
   readonly info: AppInfo
   readonly mail: MailService
+  /** Mail accounts: settings and secrets, sync and its states, the outbox. */
+  readonly mailAccounts: MailAccounts
+  /** Adding an account from the setup screen (lookup, certificate questions, OAuth2). */
+  readonly accountSetup: AccountSetup
   readonly backups: BackupScheduler
   readonly backupActivity: BackupActivity
   readonly mailViews: MailViews
@@ -42,6 +48,7 @@ export function createServiceContext(
   const backupActivity = new BackupActivity(services.backups, () =>
     readBackupSettings(services.profile),
   )
+  const accountSetup = new AccountSetup(services.mailAccounts.accounts)
   return {
     info: {
       version: APP_VERSION,
@@ -50,10 +57,15 @@ export function createServiceContext(
       capabilities: { nativeDialogs: host.pickImportSources !== undefined },
     },
     mail: services.mail,
+    mailAccounts: services.mailAccounts,
+    accountSetup,
     backups: services.backups,
     backupActivity,
     mailViews: new MailViews(services.mail),
     host: { ...host, commands: new Emitter<HostEvents>() },
-    close: () => backupActivity.close(),
+    close: () => {
+      backupActivity.close()
+      accountSetup.close()
+    },
   }
 }

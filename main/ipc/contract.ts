@@ -15,6 +15,7 @@ import type {
   MethodNameOf,
   MethodOutputOf,
 } from './define.js'
+import { accountsService } from './services/accounts.js'
 import { appService } from './services/app.js'
 import { backupService } from './services/backup.js'
 import { mailService } from './services/mail.js'
@@ -23,6 +24,7 @@ export const contract = {
   app: appService,
   mail: mailService,
   backup: backupService,
+  accounts: accountsService,
 }
 
 export type Contract = typeof contract
@@ -32,6 +34,7 @@ export type MethodOutput<M extends Method> = MethodOutputOf<Contract, M>
 export type EventName = EventNameOf<Contract>
 export type EventPayloads = { [E in EventName]: EventPayloadOf<Contract, E> }
 
+export type { AccountSummary } from './services/accounts.js'
 export type { AppCommand, AppInfo } from './services/app.js'
 export type { BackupFinished, BackupProgressView, BackupStatus } from './services/backup.js'
 export type { ImportFinished, MessageView } from './services/mail.js'

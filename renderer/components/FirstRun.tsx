@@ -1,5 +1,11 @@
-/** The first screen of an empty profile: bring mail in, or (soon) connect or restore. */
-export function FirstRun({ onImport }: { onImport: () => void }) {
+/** The first screen of an empty profile: bring mail in, connect an account, or (soon) restore. */
+export function FirstRun({
+  onImport,
+  onAddAccount,
+}: {
+  onImport: () => void
+  onAddAccount: () => void
+}) {
   return (
     <main className="first-run">
       <h1>Welcome to Cairn</h1>
@@ -9,9 +15,9 @@ export function FirstRun({ onImport }: { onImport: () => void }) {
           Import mail
           <span className="hint">From mbox files or folders of .eml messages</span>
         </button>
-        <button type="button" disabled title="Coming soon: accounts arrive with mail sync">
+        <button type="button" onClick={onAddAccount}>
           Add an account
-          <span className="hint">Coming soon</span>
+          <span className="hint">Your address and password, or sign in with your provider</span>
         </button>
         <button type="button" disabled title="Coming soon: restore arrives with encrypted backups">
           Restore from a backup

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react'
+import type { AccountSummary } from '../../main/ipc/contract'
 import type { FolderView } from '../../main/mail/types'
 import { call, on } from '../api'
 import { useQuery } from '../use-query'
@@ -9,7 +10,15 @@ import { Reader } from './Reader'
 import { ErrorState } from './States'
 
 /** The three panes: folders, the message list (or search results), the reader. */
-export function MailView({ onImport }: { onImport: () => void }) {
+export function MailView({
+  accounts,
+  onImport,
+  onAccounts,
+}: {
+  accounts: AccountSummary[]
+  onImport: () => void
+  onAccounts: () => void
+}) {
   const folderQuery = useQuery('folders', () => call('mail.folders', {}))
   const { reload: reloadFolders } = folderQuery
   const folders = folderQuery.value
@@ -23,7 +32,7 @@ export function MailView({ onImport }: { onImport: () => void }) {
   useEffect(() => {
     const offChanged = on('mail.changed', ({ reason }) => {
       reloadFolders()
-      if (reason === 'import') setVersion((v) => v + 1)
+      if (reason === 'import' || reason === 'sync') setVersion((v) => v + 1)
     })
     const offCommand = on('app.command', ({ command }) => {
       if (command === 'find') searchRef.current?.focus()
@@ -44,6 +53,11 @@ export function MailView({ onImport }: { onImport: () => void }) {
     }
   }, [reloadFolders])
 
+  // The folder in view gets push too (the Inbox always has it).
+  useEffect(() => {
+    if (accounts.length > 0) void call('accounts.viewFolder', { folderId }).catch(() => undefined)
+  }, [folderId, accounts.length])
+
   const folder = folders?.find((f) => f.id === folderId) ?? null
   const folderRows = useFolderRows(folderId, folder?.total ?? 0, version)
   const searchRows = useSearchRows(query, version)
@@ -55,6 +69,9 @@ export function MailView({ onImport }: { onImport: () => void }) {
       <aside className="pane folders" aria-label="Folders">
         <div className="pane-header">
           <span className="brand">Cairn</span>
+          <button type="button" className="small" onClick={onAccounts}>
+            Accounts…
+          </button>
           <button type="button" className="small" onClick={onImport}>
             Import…
           </button>
@@ -64,6 +81,7 @@ export function MailView({ onImport }: { onImport: () => void }) {
         ) : (
           <FolderTree
             folders={folders ?? []}
+            accounts={accounts}
             selectedId={searching ? null : folderId}
             onSelect={(id) => {
               setQuery('')

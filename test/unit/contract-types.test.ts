@@ -31,6 +31,17 @@ describe('the typed contract', () => {
       | 'mail.import.cancel'
       | 'backup.status'
       | 'backup.runNow'
+      | 'accounts.list'
+      | 'accounts.discover'
+      | 'accounts.add'
+      | 'accounts.oauth.start'
+      | 'accounts.oauth.finish'
+      | 'accounts.oauth.cancel'
+      | 'accounts.setPassword'
+      | 'accounts.trustCertificate'
+      | 'accounts.syncNow'
+      | 'accounts.viewFolder'
+      | 'accounts.remove'
     >()
     expectTypeOf<EventName>().toEqualTypeOf<
       | 'app.command'
@@ -40,6 +51,8 @@ describe('the typed contract', () => {
       | 'backup.started'
       | 'backup.progress'
       | 'backup.finished'
+      | 'accounts.state'
+      | 'accounts.changed'
     >()
     expectTypeOf<MethodInput<'mail.get'>>().toEqualTypeOf<{ id: number }>()
     expectTypeOf<MethodOutput<'mail.get'>>().toEqualTypeOf<MessageView>()
