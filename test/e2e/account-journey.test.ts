@@ -2,6 +2,8 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { startWebHost, type WebHost } from '../../main/ipc/web-server'
+import { accountSecrets } from '../../main/keychain/account-secrets'
+import { osKeychain } from '../../main/keychain/keychain'
 import { openServices, type CairnServices } from '../../main/services'
 import { formatFingerprint } from '../../renderer/accounts/setup-form'
 import { keepScreenshot, launchBrowser } from '../support/browser'
@@ -9,7 +11,7 @@ import { seedMaildir, startDovecot, type Dovecot } from '../support/dovecot'
 import { useRealKeychain } from '../support/keyring'
 import { buildMessage } from '../support/mail-fixtures'
 import { startPostfix, type Postfix } from '../support/postfix'
-import { otherClient } from '../support/sync-world'
+import { imapsSettings, otherClient } from '../support/sync-world'
 import { makeTestCertificate } from '../support/test-ca'
 import { tempDir } from '../support/temp'
 
@@ -183,5 +185,59 @@ describe('a mail account in the browser build, against Dovecot and Postfix', () 
       .toBe(1)
     await expect.poll(() => inbox.locator('.folder-count').textContent()).toBe('1 / 3')
     await keepScreenshot(page, 'account-new-message')
+  })
+
+  it("shows each account's sync state and lets the user act: offline then back, password refused then entered, certificate changed then trusted", async () => {
+    const profileDir = tempDir()
+    const page = await openApp(profileDir)
+    const running = services as CairnServices
+    const settings = { ...imapsSettings(dovecot, cert, 'alice'), caFile: undefined }
+    const { accountId } = await running.mailAccounts.accounts.add({
+      email: 'alice@example.test',
+      password: 'alice-password',
+      imap: settings,
+      smtp: settings,
+      trust: { imap: cert.fingerprint256, smtp: cert.fingerprint256 },
+      verify: false,
+    })
+    const status = page.locator('.account-status[data-account="alice@example.test"]')
+    await expect.poll(() => status.getAttribute('data-status')).toBe('idle')
+
+    // The server goes away: offline, with the sentence and a way to try again.
+    await dovecot.stop()
+    await running.mailAccounts.sync.syncOnce(accountId).catch(() => undefined)
+    await expect.poll(() => status.getAttribute('data-status')).toBe('offline')
+    expect(await status.locator('.status-label').textContent()).toMatch(/^Offline/)
+    expect(await status.locator('.status-detail').textContent()).toContain('127.0.0.1')
+    await keepScreenshot(page, 'account-state-offline')
+    await dovecot.start()
+    await status.getByRole('button', { name: 'Try now' }).click()
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 15_000 }).toBe('idle')
+
+    // The keychain lost the password: the state asks for it, and the one entered is used.
+    accountSecrets(osKeychain(), running.profile.id).delete(accountId, 'password')
+    await running.mailAccounts.sync.reset(accountId)
+    await running.mailAccounts.sync.syncOnce(accountId).catch(() => undefined)
+    await expect.poll(() => status.getAttribute('data-status')).toBe('auth_failed')
+    expect(await status.locator('.status-label').textContent()).toBe('Sign-in refused')
+    await status.getByLabel('New password for alice@example.test').fill('alice-password')
+    await status.getByRole('button', { name: 'Save' }).click()
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 15_000 }).toBe('idle')
+
+    // The server's certificate changes: refused, the new fingerprint shown; trusted on request.
+    const next = makeTestCertificate('replaced')
+    dovecot.setCertificate(next)
+    await dovecot.stop()
+    await dovecot.start()
+    await running.mailAccounts.sync.reset(accountId)
+    await running.mailAccounts.sync.syncOnce(accountId).catch(() => undefined)
+    await expect.poll(() => status.getAttribute('data-status')).toBe('cert_changed')
+    expect(await status.locator('.fingerprint').textContent()).toBe(
+      formatFingerprint(next.fingerprint256),
+    )
+    await keepScreenshot(page, 'account-state-cert-changed')
+    await status.getByRole('button', { name: 'Trust this certificate' }).click()
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 15_000 }).toBe('idle')
+    expect(running.mailAccounts.accounts.list()[0]?.imap.pinned).toBe(next.fingerprint256)
   })
 })
