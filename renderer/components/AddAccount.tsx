@@ -39,6 +39,8 @@ export function AddAccount({
   const [form, setForm] = useState<SetupForm>(emptyForm)
   const [step, setStep] = useState<Step>({ kind: 'address' })
   const [trust, setTrust] = useState<{ imap?: string; smtp?: string }>({})
+  /** An OAuth2 sign-in under way (its tokens wait main-side for the account to be added). */
+  const [signInId, setSignInId] = useState<string | null>(null)
   const [errors, setErrors] = useState<SetupErrors>({})
   const [busy, setBusy] = useState<string | null>(null)
   const [failure, setFailure] = useState<string | null>(null)
@@ -89,23 +91,32 @@ export function AddAccount({
       })
       window.open(started.url, '_blank', 'noopener,noreferrer')
       setStep({ kind: 'oauth', ...started })
-      const { email, name, imap, smtp } = toAddInput(form, {})
-      const { accountId } = await call('accounts.oauth.finish', {
-        signInId: started.signInId,
-        email,
-        name,
-        imap,
-        smtp,
-      })
-      onAdded(accountId)
+      setSignInId(started.signInId)
+      await finishSignIn(started.signInId, trust)
     } catch (error) {
       setFailure(errorMessage(error))
+      setSignInId(null)
       setStep({ kind: 'settings', found: null })
     }
   }
 
+  /** Wait for the browser sign-in; a certificate question keeps it for the answer. */
+  const finishSignIn = async (id: string, accepted: typeof trust) => {
+    const { email, name, imap, smtp } = toAddInput(form, {})
+    const result = await call('accounts.oauth.finish', {
+      signInId: id,
+      email,
+      name,
+      imap,
+      smtp,
+      trust: accepted,
+    })
+    if (result.kind === 'added') onAdded(result.accountId)
+    else setStep({ kind: 'certificate', question: result })
+  }
+
   const cancel = () => {
-    if (step.kind === 'oauth') void call('accounts.oauth.cancel', { signInId: step.signInId })
+    if (signInId) void call('accounts.oauth.cancel', { signInId })
     onCancel()
   }
 
@@ -137,7 +148,12 @@ export function AddAccount({
             const accepted = { ...trust, [step.question.which]: fingerprint }
             setTrust(accepted)
             setStep({ kind: 'settings', found: null })
-            void add(accepted)
+            if (signInId)
+              finishSignIn(signInId, accepted).catch((error: unknown) => {
+                setFailure(errorMessage(error))
+                setSignInId(null)
+              })
+            else void add(accepted)
           }}
           onBack={() => setStep({ kind: 'settings', found: null })}
         />

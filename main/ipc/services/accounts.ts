@@ -26,6 +26,7 @@ const fingerprint = z
   .max(200)
   .regex(/^[0-9A-Fa-f:]+$/)
 const name = z.string().max(200).optional()
+const trust = z.object({ imap: fingerprint.optional(), smtp: fingerprint.optional() }).strict()
 
 /** An account as the folder tree and the accounts screen show it. */
 export interface AccountSummary extends AccountView {
@@ -65,7 +66,7 @@ export const accountsService = defineService({
           imap: server,
           smtp: server,
           allowPlaintext: z.boolean().optional(),
-          trust: z.object({ imap: fingerprint.optional(), smtp: fingerprint.optional() }).strict(),
+          trust,
         })
         .strict(),
       output: returns<SetupResult>(),
@@ -78,9 +79,16 @@ export const accountsService = defineService({
     }),
     'oauth.finish': method({
       input: z
-        .object({ signInId: z.string().uuid(), email, name, imap: server, smtp: server })
+        .object({
+          signInId: z.string().uuid(),
+          email,
+          name,
+          imap: server,
+          smtp: server,
+          trust,
+        })
         .strict(),
-      output: returns<{ accountId: number }>(),
+      output: returns<SetupResult>(),
       handle: (ctx, { signInId, ...input }) => ctx.accountSetup.oauth.finish(signInId, input),
     }),
     'oauth.cancel': method({

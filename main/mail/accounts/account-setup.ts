@@ -78,28 +78,32 @@ export async function discoverForSetup(
  * changed certificate is not an error here but a question for the user:
  * the result carries the certificate and which server showed it.
  */
-export async function addFromSetup(
-  accounts: AccountService,
-  input: SetupInput,
+export function addFromSetup(accounts: AccountService, input: SetupInput): Promise<SetupResult> {
+  return askingAboutCertificates(input, () =>
+    accounts.add({
+      email: input.email,
+      name: input.name?.trim() || undefined,
+      password: input.password,
+      imap: { ...input.imap },
+      smtp: { ...input.smtp },
+      allowPlaintext: input.allowPlaintext,
+      trust: input.trust,
+    }),
+  )
+}
+
+/** Run an add; a certificate nothing vouches for becomes the question to ask the user. */
+async function askingAboutCertificates(
+  servers: { imap: SetupServer; smtp: SetupServer },
+  add: () => Promise<{ accountId: number }>,
 ): Promise<SetupResult> {
   try {
-    return {
-      kind: 'added',
-      ...(await accounts.add({
-        email: input.email,
-        name: input.name?.trim() || undefined,
-        password: input.password,
-        imap: { ...input.imap },
-        smtp: { ...input.smtp },
-        allowPlaintext: input.allowPlaintext,
-        trust: input.trust,
-      })),
-    }
+    return { kind: 'added', ...(await add()) }
   } catch (error) {
     if (!(error instanceof CertificateError)) throw error
-    const which = sameServer(error.server, input.imap)
+    const which = sameServer(error.server, servers.imap)
       ? 'imap'
-      : sameServer(error.server, input.smtp)
+      : sameServer(error.server, servers.smtp)
         ? 'smtp'
         : null
     if (which === null) throw error
@@ -170,24 +174,34 @@ export class OAuthSetup {
     return { signInId, url: first }
   }
 
+  /**
+   * Wait for the user to finish in the browser, then add the account. A
+   * certificate question keeps the sign-in (its tokens) for the call that
+   * answers it with `trust`; anything else ends it.
+   */
   async finish(
     signInId: string,
-    input: { email: string; name?: string; imap: SetupServer; smtp: SetupServer },
-  ): Promise<{ accountId: number }> {
+    input: Omit<SetupInput, 'password' | 'allowPlaintext'>,
+  ): Promise<SetupResult> {
     const pending = this.pending.get(signInId)
     if (!pending)
       throw new CairnError('OAUTH_FAILED', 'This sign-in is no longer under way. Start again.')
+    let result: SetupResult | null = null
     try {
       const tokens = await pending.tokens
-      return await this.accounts.add({
-        email: input.email,
-        name: input.name?.trim() || undefined,
-        imap: { ...input.imap },
-        smtp: { ...input.smtp },
-        oauth: { provider: pending.provider, tokens },
-      })
+      result = await askingAboutCertificates(input, () =>
+        this.accounts.add({
+          email: input.email,
+          name: input.name?.trim() || undefined,
+          imap: { ...input.imap },
+          smtp: { ...input.smtp },
+          oauth: { provider: pending.provider, tokens },
+          trust: input.trust,
+        }),
+      )
+      return result
     } finally {
-      this.pending.delete(signInId)
+      if (result?.kind !== 'certificate') this.pending.delete(signInId)
     }
   }
 
