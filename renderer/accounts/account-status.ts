@@ -19,9 +19,11 @@ export function describeStatus(state: AccountState, now: number): StatusLine {
     case 'syncing':
       return { label: 'Syncing…', tone: 'busy', detail: null, action: null }
     case 'idle':
+      // A fresh sync engine starts idle before its first pass: not "up to date" yet.
+      if (state.lastSyncAt === null)
+        return { label: 'Waiting to sync', tone: 'busy', detail: null, action: null }
       return {
-        label:
-          state.lastSyncAt === null ? 'Up to date' : `Up to date · ${ago(state.lastSyncAt, now)}`,
+        label: `Up to date · ${ago(state.lastSyncAt, now)}`,
         tone: 'ok',
         detail: null,
         action: null,

@@ -147,6 +147,13 @@ describe('the certificate question', () => {
 })
 
 describe("an account's sync state in the folder tree", () => {
+  it('an account that never finished a sync is not called up to date', () => {
+    expect(describeStatus(state({ lastSyncAt: null }), NOW)).toMatchObject({
+      label: 'Waiting to sync',
+      tone: 'busy',
+    })
+  })
+
   it('up to date, with how long ago', () => {
     expect(describeStatus(state({ lastSyncAt: NOW - 5_000 }), NOW)).toEqual({
       label: 'Up to date · just now',
