@@ -239,5 +239,23 @@ describe('a mail account in the browser build, against Dovecot and Postfix', () 
     await status.getByRole('button', { name: 'Trust this certificate' }).click()
     await expect.poll(() => status.getAttribute('data-status'), { timeout: 15_000 }).toBe('idle')
     expect(running.mailAccounts.accounts.list()[0]?.imap.pinned).toBe(next.fingerprint256)
+
+    // Settings › Accounts lists it with its servers and state, and offers to add another.
+    await page.getByRole('button', { name: 'Accounts…' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Accounts' })
+    expect(await dialog.locator('.account-line').textContent()).toContain(
+      `127.0.0.1:${dovecot.imapsPort}`,
+    )
+    expect(
+      await dialog
+        .locator('.account-status[data-account="alice@example.test"]')
+        .getAttribute('data-status'),
+    ).toBe('idle')
+    await keepScreenshot(page, 'accounts-settings')
+    await dialog.getByRole('button', { name: 'Add an account' }).click()
+    expect(await dialog.locator('input[name="email"]').isVisible()).toBe(true)
+    await dialog.getByRole('button', { name: 'Cancel' }).click()
+    await dialog.getByRole('button', { name: 'Close' }).click()
+    await expect.poll(() => dialog.count()).toBe(0)
   })
 })
