@@ -19,7 +19,7 @@ import {
 } from '../secrets-entry.js'
 import { checkFreeSpace, checkManifestGivesProfile, checkUnpackedProfile } from './check-profile.js'
 import { liveBackupSection, readSettingsJson } from './keep-custody.js'
-import { recoverInterruptedRestore } from './recover.js'
+import { recoverInterruptedRestore, type SwapStep } from './recover.js'
 import { checkProfilePath, resolveProfilePath, restoreNames } from './profile-path.js'
 import { describeRestoreFailure } from './restore-errors.js'
 import { unpackBackup } from './unpack.js'
@@ -37,15 +37,8 @@ export interface RestoreRequest {
   onStep?: (step: RestoreStep) => void
 }
 
-export type RestoreStep =
-  | 'unpacked'
-  | 'prepared'
-  | 'moved-aside'
-  | 'swapped'
-  | 'completing'
-  | 'rollback-started'
-  | 'rollback-moved-aside'
-  | 'rollback-restored'
+/** The swap's own steps, after the backup was unpacked into staging. */
+export type RestoreStep = 'unpacked' | SwapStep
 
 /** What the restore would replace, and with what: for the user to see before saying yes. */
 export interface RestoreSummary {
