@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useState } from 'react'
 import { call, on } from './api'
+import { useAccounts } from './accounts/use-accounts'
+import { AccountsDialog } from './components/AccountsDialog'
 import { BackupFrame } from './components/backup/BackupFrame'
 import { ChatNotices } from './components/chat/ChatNotices'
 import { ChatView, type ChatTarget } from './components/chat/ChatView'
@@ -17,9 +19,11 @@ export function App() {
   const [chatOpened, setChatOpened] = useState(false)
   const [chatTarget, setChatTarget] = useState<ChatTarget | null>(null)
   const [mailTarget, setMailTarget] = useState<MailTarget | null>(null)
+  const [accountsOpen, setAccountsOpen] = useState<'list' | 'add' | null>(null)
   const info = useQuery('info', () => call('app.info', {}))
   const overview = useQuery('overview', () => call('mail.overview', {}))
   const { reload: reloadOverview } = overview
+  const accounts = useAccounts()
 
   const show = useCallback((next: View) => {
     setView(next)
@@ -56,18 +60,25 @@ export function App() {
         }}
       />
     )
-  if (!info.value || !overview.value) return <Loading label="Opening your mailbox…" />
+  if (!info.value || !overview.value || !accounts.value)
+    return <Loading label="Opening your mailbox…" />
   return (
     <BackupFrame info={info.value}>
       {({ openRestore }) => (
         <div className="app-shell">
           <ViewSwitch view={view} onChange={show} />
           <div className="app-view" hidden={view !== 'mail'}>
-            {overview.value?.messageCount === 0 ? (
-              <FirstRun onImport={() => setImporting(true)} onRestore={() => openRestore()} />
+            {overview.value?.messageCount === 0 && accounts.value?.length === 0 ? (
+              <FirstRun
+                onImport={() => setImporting(true)}
+                onAddAccount={() => setAccountsOpen('add')}
+                onRestore={() => openRestore()}
+              />
             ) : (
               <MailView
+                accounts={accounts.value ?? []}
                 onImport={() => setImporting(true)}
+                onAccounts={() => setAccountsOpen('list')}
                 onOpenChat={(chatId, messageId) => openChat(chatId, messageId)}
                 target={mailTarget}
               />
@@ -89,6 +100,13 @@ export function App() {
           <ChatNotices onOpen={(chatId) => openChat(chatId, null)} />
           {importing && info.value && (
             <ImportDialog info={info.value} onClose={() => setImporting(false)} />
+          )}
+          {accountsOpen && (
+            <AccountsDialog
+              accounts={accounts.value ?? []}
+              startAdding={accountsOpen === 'add'}
+              onClose={() => setAccountsOpen(null)}
+            />
           )}
         </div>
       )}

@@ -6,6 +6,8 @@ import { RestoreCoordinator } from '../backup/manager/restore-coordinator.js'
 import type { BackupScheduler } from '../backup/schedule/scheduler.js'
 import type { ChatService } from '../chat/chat-service.js'
 import { osKeychain } from '../keychain/keychain.js'
+import { AccountSetup } from '../mail/accounts/account-setup.js'
+import type { MailAccounts } from '../mail/mail-accounts.js'
 import type { MailService } from '../mail/mail-service.js'
 import { userDataDir } from '../profile/location.js'
 import type { CairnServices } from '../services.js'
@@ -54,6 +56,10 @@ export interface ServiceContext {
   readonly info: AppInfo
   /** The services below follow the profile: after a restore they are those of the restored one. */
   readonly mail: MailService
+  /** Mail accounts: settings and secrets, sync and its states, the outbox. */
+  readonly mailAccounts: MailAccounts
+  /** Adding an account from the setup screen (lookup, certificate questions, OAuth2). */
+  readonly accountSetup: AccountSetup
   readonly backups: BackupScheduler
   readonly backupActivity: BackupActivity
   readonly backupManager: BackupManager
@@ -79,6 +85,7 @@ export interface OwnedServiceContext extends ServiceContext {
 interface Derived {
   backupActivity: BackupActivity
   backupManager: BackupManager
+  accountSetup: AccountSetup
   close(): void
 }
 
@@ -138,13 +145,16 @@ export function createServiceContext(
         )
       }
     })
+    const accountSetup = new AccountSetup(services.mailAccounts.accounts)
     return {
       backupActivity,
       backupManager,
+      accountSetup,
       close() {
         offNotices()
         backupManager.close()
         backupActivity.close()
+        accountSetup.close()
       },
     }
   }
@@ -200,6 +210,12 @@ export function createServiceContext(
     },
     get mail() {
       return session.current.mail
+    },
+    get mailAccounts() {
+      return session.current.mailAccounts
+    },
+    get accountSetup() {
+      return current().accountSetup
     },
     get backups() {
       return session.current.backups

@@ -15,6 +15,7 @@ import type {
   MethodNameOf,
   MethodOutputOf,
 } from './define.js'
+import { accountsService } from './services/accounts.js'
 import { appService } from './services/app.js'
 import { backupService } from './services/backup.js'
 import { backupKeyService } from './services/backup-key.js'
@@ -31,6 +32,7 @@ export const contract = {
   restore: restoreService,
   chat: chatService,
   search: searchService,
+  accounts: accountsService,
 }
 
 export type Contract = typeof contract
@@ -40,6 +42,7 @@ export type MethodOutput<M extends Method> = MethodOutputOf<Contract, M>
 export type EventName = EventNameOf<Contract>
 export type EventPayloads = { [E in EventName]: EventPayloadOf<Contract, E> }
 
+export type { AccountSummary } from './services/accounts.js'
 export type { AppCommand, AppInfo, MenuCommand } from './services/app.js'
 export type {
   BackupFinished,

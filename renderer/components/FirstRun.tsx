@@ -1,7 +1,15 @@
 import { BACKUP_LABELS } from '../../common/backup-labels'
 
-/** The first screen of an empty profile: bring mail in, restore a backup, or (soon) connect. */
-export function FirstRun({ onImport, onRestore }: { onImport: () => void; onRestore: () => void }) {
+/** The first screen of an empty profile: bring mail in, connect an account, or restore a backup. */
+export function FirstRun({
+  onImport,
+  onAddAccount,
+  onRestore,
+}: {
+  onImport: () => void
+  onAddAccount: () => void
+  onRestore: () => void
+}) {
   return (
     <main className="first-run">
       <h1>Welcome to Cairn</h1>
@@ -11,9 +19,9 @@ export function FirstRun({ onImport, onRestore }: { onImport: () => void; onRest
           Import mail
           <span className="hint">From mbox files or folders of .eml messages</span>
         </button>
-        <button type="button" disabled title="Coming soon: accounts arrive with mail sync">
+        <button type="button" onClick={onAddAccount}>
           Add an account
-          <span className="hint">Coming soon</span>
+          <span className="hint">Your address and password, or sign in with your provider</span>
         </button>
         <button type="button" onClick={onRestore}>
           {BACKUP_LABELS.restoreFromBackup}

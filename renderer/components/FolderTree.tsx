@@ -1,4 +1,6 @@
+import type { AccountSummary } from '../../main/ipc/contract'
 import type { FolderView } from '../../main/mail/types'
+import { AccountStatus } from './AccountStatus'
 import { Empty } from './States'
 
 interface Node {
@@ -6,18 +8,22 @@ interface Node {
   children: Node[]
 }
 
-/** Folders as a tree per account, each with its unread and total counts. */
+/** Folders as a tree per account, each with its unread and total counts, and each mail account's sync state. */
 export function FolderTree({
   folders,
+  accounts,
   selectedId,
   onSelect,
 }: {
   folders: FolderView[]
+  accounts: AccountSummary[]
   selectedId: number | null
   onSelect: (id: number) => void
 }) {
-  if (folders.length === 0) return <Empty title="No folders yet" />
-  const accounts = new Map<string, Node[]>()
+  if (folders.length === 0 && accounts.length === 0) return <Empty title="No folders yet" />
+  // Folders grouped by account; a mail account shows (with its state) before its folders arrive.
+  const groups = new Map<number, { name: string; roots: Node[] }>()
+  for (const account of accounts) groups.set(account.id, { name: account.name, roots: [] })
   const nodes = new Map<number, Node>(
     folders.map((folder) => [folder.id, { folder, children: [] }]),
   )
@@ -25,9 +31,12 @@ export function FolderTree({
     const parent = node.folder.parentId === null ? undefined : nodes.get(node.folder.parentId)
     if (parent) parent.children.push(node)
     else {
-      const roots = accounts.get(node.folder.accountName) ?? []
-      roots.push(node)
-      accounts.set(node.folder.accountName, roots)
+      const group = groups.get(node.folder.accountId) ?? {
+        name: node.folder.accountName,
+        roots: [],
+      }
+      group.roots.push(node)
+      groups.set(node.folder.accountId, group)
     }
   }
   const render = (list: Node[], depth: number) =>
@@ -51,12 +60,16 @@ export function FolderTree({
     ))
   return (
     <nav className="folder-tree">
-      {[...accounts.entries()].map(([account, roots]) => (
-        <div key={account}>
-          <h3 className="account">{account}</h3>
-          <ul>{render(roots, 0)}</ul>
-        </div>
-      ))}
+      {[...groups.entries()].map(([accountId, { name, roots }]) => {
+        const account = accounts.find((a) => a.id === accountId)
+        return (
+          <div key={accountId} className="account-group">
+            <h3 className="account">{name}</h3>
+            {account && <AccountStatus account={account} />}
+            <ul>{render(roots, 0)}</ul>
+          </div>
+        )
+      })}
     </nav>
   )
 }

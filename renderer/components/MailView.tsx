@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react'
+import type { AccountSummary } from '../../main/ipc/contract'
 import type { FolderView } from '../../main/mail/types'
 import { call, on } from '../api'
 import { useQuery } from '../use-query'
@@ -17,15 +18,19 @@ export interface MailTarget {
 }
 
 /**
- * The three panes: folders, the message list (or search results: mail and
- * chat messages), the reader.
+ * The three panes: folders (with the accounts), the message list (or search
+ * results: mail and chat messages), the reader.
  */
 export function MailView({
+  accounts,
   onImport,
+  onAccounts,
   onOpenChat,
   target,
 }: {
+  accounts: AccountSummary[]
   onImport: () => void
+  onAccounts: () => void
   /** Open a chat message found by the search in the chat view. */
   onOpenChat?: (chatId: number, messageId: number) => void
   target?: MailTarget | null
@@ -43,7 +48,7 @@ export function MailView({
   useEffect(() => {
     const offChanged = on('mail.changed', ({ reason }) => {
       reloadFolders()
-      if (reason === 'import') setVersion((v) => v + 1)
+      if (reason === 'import' || reason === 'sync') setVersion((v) => v + 1)
     })
     const offCommand = on('app.command', ({ command }) => {
       if (command === 'find') searchRef.current?.focus()
@@ -73,6 +78,10 @@ export function MailView({
       setSelected(target.messageId)
     }
   }
+  // The folder in view gets push too (the Inbox always has it).
+  useEffect(() => {
+    if (accounts.length > 0) void call('accounts.viewFolder', { folderId }).catch(() => undefined)
+  }, [folderId, accounts.length])
 
   const folder = folders?.find((f) => f.id === folderId) ?? null
   const folderRows = useFolderRows(folderId, folder?.total ?? 0, version)
@@ -95,6 +104,9 @@ export function MailView({
       <aside className="pane folders" aria-label="Folders">
         <div className="pane-header">
           <span className="brand">Cairn</span>
+          <button type="button" className="small" onClick={onAccounts}>
+            Accounts…
+          </button>
           <button type="button" className="small" onClick={onImport}>
             Import…
           </button>
@@ -104,6 +116,7 @@ export function MailView({
         ) : (
           <FolderTree
             folders={folders ?? []}
+            accounts={accounts}
             selectedId={searching ? null : folderId}
             onSelect={(id) => {
               setQuery('')

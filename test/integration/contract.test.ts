@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest'
 import { writeBackupSettings, type BackupSettings } from '../../main/backup/backup-settings'
 import { createServiceContext, type OwnedServiceContext } from '../../main/ipc/context'
 import { contract, type EventName, type EventPayloads } from '../../main/ipc/contract'
@@ -8,6 +8,7 @@ import { createRouter, type Router } from '../../main/ipc/router'
 import { openServices, type CairnServices } from '../../main/services'
 import { CairnError } from '../../main/shared/errors'
 import { backupFiles, setUpBackupKey } from '../support/backup-fixtures'
+import { useRealKeychain } from '../support/keyring'
 import { makeProfile } from '../support/profiles'
 import { tempDir } from '../support/temp'
 
@@ -110,6 +111,47 @@ describe('the service contract', () => {
     ).toBe(true)
     // Inputs may hold secrets: the log names the method and the problem, never the values.
     expect(log.join('\n')).not.toContain('secret-password')
+  })
+
+  it("accounts: the renderer cannot hand over a CA file or a pin; the list carries each account's sync state", async () => {
+    const { router, touched, services } = open()
+    const server = { host: '127.0.0.1', port: 1, security: 'tls' as const, username: 'ada' }
+    for (const extra of [{ caFile: '/etc/shadow' }, { pinned: { fingerprint256: 'AA', pem: 'x' } }])
+      expect(
+        await router.call('accounts.add', {
+          email: 'ada@example.org',
+          password: 'pw',
+          imap: { ...server, ...extra },
+          smtp: server,
+          trust: {},
+        }),
+      ).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } })
+    expect(touched).toEqual([])
+    expect(await router.call('accounts.list', {})).toEqual({ ok: true, value: [] })
+
+    // An account whose server is not there: listed with its state (no password in the answer).
+    const keyring = await useRealKeychain()
+    onTestFinished(() => keyring.stop())
+    await services.mailAccounts.accounts.add({
+      email: 'ada@example.org',
+      password: 'secret-password',
+      imap: server,
+      smtp: server,
+      verify: false,
+    })
+    const listed = await router.call('accounts.list', {})
+    expect(listed).toMatchObject({
+      ok: true,
+      value: [
+        {
+          email: 'ada@example.org',
+          imap: { host: '127.0.0.1', port: 1 },
+          state: { accountId: expect.any(Number), status: expect.any(String) },
+        },
+      ],
+    })
+    expect(JSON.stringify(listed)).not.toContain('secret-password')
+    services.mailAccounts.accounts.remove(services.mailAccounts.accounts.list()[0]?.id as number)
   })
 
   it('refuses methods that do not exist, including inherited object keys, with UNKNOWN_METHOD', async () => {

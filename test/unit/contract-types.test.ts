@@ -80,6 +80,17 @@ describe('the typed contract', () => {
       | 'chat.room.occupants'
       | 'chat.notify'
       | 'search.all'
+      | 'accounts.list'
+      | 'accounts.discover'
+      | 'accounts.add'
+      | 'accounts.oauth.start'
+      | 'accounts.oauth.finish'
+      | 'accounts.oauth.cancel'
+      | 'accounts.setPassword'
+      | 'accounts.trustCertificate'
+      | 'accounts.syncNow'
+      | 'accounts.viewFolder'
+      | 'accounts.remove'
     >()
     expectTypeOf<EventName>().toEqualTypeOf<
       | 'app.command'
@@ -105,6 +116,8 @@ describe('the typed contract', () => {
       | 'chat.attachment'
       | 'chat.room'
       | 'chat.accounts'
+      | 'accounts.state'
+      | 'accounts.changed'
     >()
     expectTypeOf<MethodInput<'mail.get'>>().toEqualTypeOf<{ id: number }>()
     expectTypeOf<MethodOutput<'mail.get'>>().toEqualTypeOf<MessageView>()

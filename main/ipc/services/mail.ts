@@ -65,13 +65,19 @@ export const mailService = defineService({
     get: method({
       input: z.object({ id }).strict(),
       output: returns<MessageView>(),
-      handle: async (ctx, { id }) => ctx.mailViews.present(await ctx.mail.getMessage(id)),
+      handle: async (ctx, { id }) => {
+        // A synced message whose body the background pass has not fetched yet: fetch it now.
+        await ctx.mailAccounts.sync.ensureBody(id)
+        return ctx.mailViews.present(await ctx.mail.getMessage(id))
+      },
     }),
     setSeen: method({
       input: z.object({ id, seen: z.boolean() }).strict(),
       output: returns<null>(),
       handle: (ctx, { id, seen }) => {
-        ctx.mail.setSeen(id, seen)
+        // A synced message's flag goes to its server too (through the durable action queue).
+        if (ctx.mailAccounts.sync.isRemote(id)) ctx.mailAccounts.sync.setFlags([id], { seen })
+        else ctx.mail.setSeen(id, seen)
         return null
       },
     }),
@@ -96,8 +102,13 @@ export const mailService = defineService({
     'import.finished': event<ImportFinished>((ctx, emit) =>
       ctx.mail.events.on('importFinished', emit),
     ),
-    changed: event<{ reason: 'import' | 'flags' }>((ctx, emit) =>
-      ctx.mail.events.on('changed', emit),
-    ),
+    changed: event<{ reason: 'import' | 'flags' | 'sync' }>((ctx, emit) => {
+      const offMail = ctx.mail.events.on('changed', emit)
+      const offSync = ctx.mailAccounts.sync.events.on('changed', () => emit({ reason: 'sync' }))
+      return () => {
+        offMail()
+        offSync()
+      }
+    }),
   },
 })

@@ -99,11 +99,33 @@ const UNTRUSTED_CODES = new Set([
   PIN_MISMATCH,
 ])
 
-/** The certificate problem behind a connection error, if that is what it was. */
+/** Node's messages for the codes above (OpenSSL's wording, and Node's own for a wrong name). */
+const UNTRUSTED_MESSAGES: [RegExp, string][] = [
+  [/^self[- ]signed certificate$/i, 'DEPTH_ZERO_SELF_SIGNED_CERT'],
+  [/^self[- ]signed certificate in certificate chain$/i, 'SELF_SIGNED_CERT_IN_CHAIN'],
+  [/^unable to verify the first certificate$/i, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
+  [/^unable to get issuer certificate$/i, 'UNABLE_TO_GET_ISSUER_CERT'],
+  [/^unable to get local issuer certificate$/i, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'],
+  [/^certificate has expired$/i, 'CERT_HAS_EXPIRED'],
+  [/^certificate is not yet valid$/i, 'CERT_NOT_YET_VALID'],
+  [/^Hostname\/IP does not match certificate's altnames/i, 'ERR_TLS_CERT_ALTNAME_INVALID'],
+  [/^The certificate differs from the pinned one$/, PIN_MISMATCH],
+]
+
+/**
+ * The certificate problem behind a connection error, if that is what it
+ * was. By its code; failing that by its message, because nodemailer
+ * replaces the TLS error's code with its own ECONNECTION (a STARTTLS
+ * upgrade to an untrusted certificate would otherwise read as "server
+ * unreachable" and the user would never be asked about the certificate).
+ */
 export function certificateProblem(error: unknown): string | null {
   for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
     const code = errnoCode(e)
     if (code && UNTRUSTED_CODES.has(code)) return code
+    const message = e instanceof Error ? e.message : ''
+    const known = UNTRUSTED_MESSAGES.find(([pattern]) => pattern.test(message))
+    if (known) return known[1]
     e = (e as { _err?: unknown; cause?: unknown })._err ?? (e as { cause?: unknown }).cause
   }
   return null

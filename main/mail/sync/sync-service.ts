@@ -114,6 +114,11 @@ export class SyncService {
     this.afterLocal(deleteLocally(this.options.db, messageIds), messageIds)
   }
 
+  /** Whether a message came from an account (its changes go to the server) rather than an import. */
+  isRemote(messageId: number): boolean {
+    return remoteRefOf(this.options.db, messageId) !== undefined
+  }
+
   /** Make sure an opened message has its body (fetched now if the background pass has not got there). */
   async ensureBody(messageId: number): Promise<void> {
     const ref = remoteRefOf(this.options.db, messageId)

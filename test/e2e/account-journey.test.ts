@@ -1,0 +1,261 @@
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
+import { startWebHost, type WebHost } from '../../main/ipc/web-server'
+import { accountSecrets } from '../../main/keychain/account-secrets'
+import { osKeychain } from '../../main/keychain/keychain'
+import { openServices, type CairnServices } from '../../main/services'
+import { formatFingerprint } from '../../renderer/accounts/setup-form'
+import { keepScreenshot, launchBrowser } from '../support/browser'
+import { seedMaildir, startDovecot, type Dovecot } from '../support/dovecot'
+import { useRealKeychain } from '../support/keyring'
+import { buildMessage } from '../support/mail-fixtures'
+import { startPostfix, type Postfix } from '../support/postfix'
+import { imapsSettings, otherClient } from '../support/sync-world'
+import { makeTestCertificate } from '../support/test-ca'
+import { tempDir } from '../support/temp'
+
+const rendererDir = join(import.meta.dirname, '..', '..', 'out', 'renderer')
+// A private CA: to the app, whose trust store does not hold it, Dovecot's and Postfix's certificate is untrusted.
+const cert = makeTestCertificate()
+let keyring: Awaited<ReturnType<typeof useRealKeychain>>
+let dovecot: Dovecot
+let postfix: Postfix
+let browser: Browser
+let services: CairnServices | undefined
+let host: WebHost | undefined
+let pageErrors: string[] = []
+
+beforeAll(async () => {
+  keyring = await useRealKeychain()
+  dovecot = await startDovecot({
+    certificate: cert,
+    users: [{ name: 'alice', password: 'alice-password' }],
+  })
+  postfix = await startPostfix(dovecot, cert)
+  browser = await launchBrowser()
+})
+afterAll(async () => {
+  await browser?.close()
+  await postfix?.stop()
+  await dovecot?.stop()
+  keyring?.stop()
+})
+afterEach(async () => {
+  expect(pageErrors, pageErrors.join('\n')).toEqual([])
+  await host?.close()
+  await services?.close()
+  host = services = undefined
+})
+
+async function openApp(profileDir: string): Promise<Page> {
+  services = openServices(profileDir)
+  host = await startWebHost({ services, rendererDir })
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  page.setDefaultTimeout(20_000)
+  pageErrors = []
+  page.on('pageerror', (error) => pageErrors.push(error.message))
+  page.on('console', (message) => {
+    // The sandboxed mail frame refusing scripts is expected, not an error.
+    if (message.type() === 'error' && !/sandboxed/.test(message.text()))
+      pageErrors.push(message.text())
+  })
+  // A failure keeps what the page showed, to see why.
+  onTestFailed(async () => {
+    await keepScreenshot(page, 'account-journey-failure').catch(() => undefined)
+  })
+  await page.goto(host.url)
+  return page
+}
+
+describe('a mail account in the browser build, against Dovecot and Postfix', () => {
+  it('first run → add an account (untrusted certificates shown and accepted) → folders with unread counts → read a message → a new one arrives', async () => {
+    seedMaildir(dovecot, 'alice', [
+      {
+        raw: buildMessage({
+          subject: 'Minutes of the harbour meeting',
+          from: 'Marta Lind <marta@example.test>',
+          to: 'alice@example.test',
+          date: 'Mon, 02 Mar 2026 09:00:00 +0000',
+          text: 'The pier opens on Thursday.\n',
+        }),
+      },
+      {
+        raw: buildMessage({
+          subject: 'Already read',
+          to: 'alice@example.test',
+          date: 'Sun, 01 Mar 2026 09:00:00 +0000',
+        }),
+        flags: 'S',
+      },
+    ])
+    const page = await openApp(tempDir())
+    await page.getByRole('button', { name: /Add an account/ }).click()
+    const dialog = page.getByRole('dialog', { name: 'Accounts' })
+    await dialog.locator('input[name="email"]').fill('alice@example.test')
+    await dialog.locator('input[name="password"]').fill('alice-password')
+    // No autoconfig for example.test here: the settings are typed by hand.
+    await dialog.getByRole('button', { name: 'Manual settings' }).click()
+    await dialog.locator('input[name="imap-host"]').fill('127.0.0.1')
+    await dialog.locator('input[name="imap-port"]').fill(String(dovecot.imapsPort))
+    await dialog.locator('input[name="imap-username"]').fill('alice')
+    await dialog.locator('select[name="smtp-security"]').selectOption('starttls')
+    await dialog.locator('input[name="smtp-host"]').fill('127.0.0.1')
+    await dialog.locator('input[name="smtp-port"]').fill(String(postfix.submissionPort))
+    await dialog.locator('input[name="smtp-username"]').fill('alice')
+    await keepScreenshot(page, 'account-setup-manual')
+    await dialog.getByRole('button', { name: 'Add account' }).click()
+
+    // IMAP first: the certificate is shown with its fingerprint, never accepted silently.
+    const question = dialog.getByRole('alertdialog')
+    await expect
+      .poll(() => question.locator('h3').textContent())
+      .toBe(`Cairn cannot vouch for 127.0.0.1:${dovecot.imapsPort}`)
+    expect(await question.locator('.fingerprint').textContent()).toBe(
+      formatFingerprint(cert.fingerprint256),
+    )
+    await keepScreenshot(page, 'account-setup-certificate')
+    expect(services?.mailAccounts.accounts.list()).toEqual([]) // nothing saved yet
+    await question.getByRole('button', { name: 'Trust this certificate' }).click()
+    // Then SMTP (STARTTLS on submission), its own question.
+    await expect
+      .poll(() => question.locator('h3').textContent())
+      .toBe(`Cairn cannot vouch for 127.0.0.1:${postfix.submissionPort}`)
+    await question.getByRole('button', { name: 'Trust this certificate' }).click()
+    await expect.poll(() => dialog.count()).toBe(0)
+
+    // The account and its folders in the tree, the Inbox with its unread count, the state up to date.
+    const inbox = page.locator('[data-folder="Inbox"]')
+    await expect.poll(() => inbox.locator('.folder-count').textContent()).toBe('1 / 2')
+    const status = page.locator('.account-status[data-account="alice@example.test"]')
+    await expect.poll(() => status.getAttribute('data-status')).toBe('idle')
+    expect(await page.locator('.folder-tree h3.account').allTextContents()).toContain(
+      'alice@example.test',
+    )
+    const account = services?.mailAccounts.accounts.list()[0]
+    expect(account?.imap.pinned).toBe(cert.fingerprint256)
+    expect(account?.smtp.pinned).toBe(cert.fingerprint256)
+
+    // Read the unread message: its body is shown, and the \Seen flag reaches the server.
+    await inbox.click()
+    await page.locator('.message-row', { hasText: 'Minutes of the harbour meeting' }).click()
+    await expect
+      .poll(() => page.locator('.reader-subject').textContent())
+      .toBe('Minutes of the harbour meeting')
+    await expect
+      .poll(() => page.locator('.reader').textContent())
+      .toContain('The pier opens on Thursday.')
+    await expect.poll(() => inbox.locator('.folder-count').textContent()).toBe('2')
+    const other = await otherClient(dovecot, cert)
+    try {
+      await expect
+        .poll(
+          async () => {
+            const lock = await other.getMailboxLock('INBOX')
+            try {
+              const seen: string[] = []
+              for await (const m of other.fetch('1:*', { flags: true, envelope: true }))
+                if (m.flags?.has('\\Seen')) seen.push(m.envelope?.subject ?? '')
+              return seen.sort()
+            } finally {
+              lock.release()
+            }
+          },
+          { timeout: 15_000 },
+        )
+        .toEqual(['Already read', 'Minutes of the harbour meeting'])
+
+      // A new message arrives on the server: it shows up by itself (IDLE), unread.
+      await other.append(
+        'INBOX',
+        buildMessage({
+          subject: 'Ferry timetable changed',
+          from: 'Port Office <port@example.test>',
+          to: 'alice@example.test',
+          date: new Date().toUTCString(),
+        }),
+      )
+    } finally {
+      await other.logout()
+    }
+    await expect
+      .poll(() => page.locator('.message-row', { hasText: 'Ferry timetable changed' }).count(), {
+        timeout: 15_000,
+      })
+      .toBe(1)
+    await expect.poll(() => inbox.locator('.folder-count').textContent()).toBe('1 / 3')
+    await keepScreenshot(page, 'account-new-message')
+  })
+
+  it("shows each account's sync state and lets the user act: offline then back, password refused then entered, certificate changed then trusted", async () => {
+    const profileDir = tempDir()
+    const page = await openApp(profileDir)
+    const running = services as CairnServices
+    const settings = { ...imapsSettings(dovecot, cert, 'alice'), caFile: undefined }
+    const { accountId } = await running.mailAccounts.accounts.add({
+      email: 'alice@example.test',
+      password: 'alice-password',
+      imap: settings,
+      smtp: settings,
+      trust: { imap: cert.fingerprint256, smtp: cert.fingerprint256 },
+      verify: false,
+    })
+    const status = page.locator('.account-status[data-account="alice@example.test"]')
+    await expect.poll(() => status.getAttribute('data-status')).toBe('idle')
+
+    // The server goes away: offline, with the sentence and a way to try again.
+    await dovecot.stop()
+    await running.mailAccounts.sync.syncOnce(accountId).catch(() => undefined)
+    await expect.poll(() => status.getAttribute('data-status')).toBe('offline')
+    expect(await status.locator('.status-label').textContent()).toMatch(/^Offline/)
+    expect(await status.locator('.status-detail').textContent()).toContain('127.0.0.1')
+    await keepScreenshot(page, 'account-state-offline')
+    await dovecot.start()
+    await status.getByRole('button', { name: 'Try now' }).click()
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 15_000 }).toBe('idle')
+
+    // The keychain lost the password: the state asks for it, and the one entered is used.
+    accountSecrets(osKeychain(), running.profile.id).delete(accountId, 'password')
+    await running.mailAccounts.sync.reset(accountId)
+    await running.mailAccounts.sync.syncOnce(accountId).catch(() => undefined)
+    await expect.poll(() => status.getAttribute('data-status')).toBe('auth_failed')
+    expect(await status.locator('.status-label').textContent()).toBe('Sign-in refused')
+    await status.getByLabel('New password for alice@example.test').fill('alice-password')
+    await status.getByRole('button', { name: 'Save' }).click()
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 15_000 }).toBe('idle')
+
+    // The server's certificate changes: refused, the new fingerprint shown; trusted on request.
+    const next = makeTestCertificate('replaced')
+    dovecot.setCertificate(next)
+    await dovecot.stop()
+    await dovecot.start()
+    await running.mailAccounts.sync.reset(accountId)
+    await running.mailAccounts.sync.syncOnce(accountId).catch(() => undefined)
+    await expect.poll(() => status.getAttribute('data-status')).toBe('cert_changed')
+    expect(await status.locator('.fingerprint').textContent()).toBe(
+      formatFingerprint(next.fingerprint256),
+    )
+    await keepScreenshot(page, 'account-state-cert-changed')
+    await status.getByRole('button', { name: 'Trust this certificate' }).click()
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 15_000 }).toBe('idle')
+    expect(running.mailAccounts.accounts.list()[0]?.imap.pinned).toBe(next.fingerprint256)
+
+    // Settings › Accounts lists it with its servers and state, and offers to add another.
+    await page.getByRole('button', { name: 'Accounts…' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Accounts' })
+    expect(await dialog.locator('.account-line').textContent()).toContain(
+      `127.0.0.1:${dovecot.imapsPort}`,
+    )
+    expect(
+      await dialog
+        .locator('.account-status[data-account="alice@example.test"]')
+        .getAttribute('data-status'),
+    ).toBe('idle')
+    await keepScreenshot(page, 'accounts-settings')
+    await dialog.getByRole('button', { name: 'Add an account' }).click()
+    expect(await dialog.locator('input[name="email"]').isVisible()).toBe(true)
+    await dialog.getByRole('button', { name: 'Cancel' }).click()
+    await dialog.getByRole('button', { name: 'Close' }).click()
+    await expect.poll(() => dialog.count()).toBe(0)
+  })
+})
