@@ -1,60 +1,104 @@
+import { formatBytes } from '../../common/format.js'
 import { recordBackupRun, requireBackupSettings } from '../backup/backup-settings.js'
-import { runBackup } from '../backup/run-backup.js'
-import { CairnError } from '../shared/errors.js'
-import { parseCommandArgs, writeJson, type Command } from './command.js'
+import {
+  readDestinations,
+  updateDestination,
+} from '../backup/destination/destination-settings.js'
+import { resolveDestination, type DestinationSpec } from '../backup/destination/resolve.js'
+import { runBackup, type BackupResult } from '../backup/run-backup.js'
+import type { RunRecord } from '../backup/schedule/scheduler.js'
+import { backupTargets, PROFILE_TARGET, type BackupTarget } from '../backup/schedule/targets.js'
+import { osKeychain } from '../keychain/keychain.js'
+import type { Profile } from '../profile/profile.js'
+import { CairnError, isCairnError } from '../shared/errors.js'
+import { parseCommandArgs, UsageError, writeJson, type CliContext, type Command } from './command.js'
 import { openCliProfile, profileDirOf, profileOption } from './profile-arg.js'
 import { progressBar } from './progress.js'
-import { formatBytes } from '../../common/format.js'
 
 export const backupCommand: Command = {
   name: 'backup',
-  summary: 'Back up the profile, encrypted, to a folder',
-  usage: `cairn backup [--profile DIR] [--to DIR] [--no-retention] [--json]
+  summary: 'Back up the profile, encrypted, to a folder or a destination',
+  usage: `cairn backup [--profile DIR] [--to FOLDER|URL|NAME | --all] [--no-retention]
+             [--bandwidth-limit BYTES_PER_S] [--json]
 
 Writes one encrypted backup (cairn-backup-<time>.tar.zst.age and its .json
-sidecar) to the folder: --to, else the folder set for this profile. Needs
-only the key's public half, which the profile keeps; no secret is asked for.
-Older backups are then pruned by the profile's retention policy (keep the
-last few plus daily, weekly and monthly ones) unless --no-retention.`,
+sidecar) to --to, else to the destination set for this profile (cairn
+schedule). --to takes a folder, s3://BUCKET[/PREFIX],
+webdav(s)://HOST[:PORT]/PATH, sftp://USER@HOST[:PORT]/PATH, or the name of
+a destination (cairn destination add). --all backs up to every destination
+of the profile in turn (its own and the named ones with a schedule); one
+failing does not stop the others. Needs only the key's public half, which
+the profile keeps; no secret is asked for (a destination's password comes
+from the keychain, or CAIRN_DESTINATION_PASSWORD for WebDAV and SFTP).
+Uploads that fail on the way (a lost link, a server error) are tried again.
+Older backups of this profile there are then pruned by the retention policy
+(keep the last few plus daily, weekly and monthly ones) unless
+--no-retention.`,
   async run(args, context) {
     const { values } = parseCommandArgs(args, {
       ...profileOption,
       to: { type: 'string' },
+      all: { type: 'boolean', default: false },
       'no-retention': { type: 'boolean', default: false },
+      'bandwidth-limit': { type: 'string' },
       json: { type: 'boolean', default: false },
     })
+    if (values.all && values.to) throw new UsageError('give --to or --all, not both')
+    const limit = values['bandwidth-limit'] === undefined ? null : Number(values['bandwidth-limit'])
+    if (limit !== null && (!Number.isInteger(limit) || limit < 1024))
+      throw new UsageError('--bandwidth-limit takes bytes per second (at least 1024)')
     const profile = openCliProfile(profileDirOf(values, context))
-    const bar = progressBar(context.stderr)
     try {
       const settings = requireBackupSettings(profile)
-      const destination = values.to ?? settings.destination
-      if (!destination)
-        throw new CairnError('BACKUP_DESTINATION', 'No backup folder: give one with --to DIR.')
-      const started = new Date()
-      try {
-        const result = await runBackup({
-          profileDir: profile.paths.dir,
-          destinationDir: destination,
-          recipient: settings.recipient,
-          keyFingerprint: settings.fingerprint,
-          profileId: profile.id,
-          vaultId: settings.vault?.recordId ?? null,
-          retention: values['no-retention'] ? null : settings.retention,
-          onProgress: (p) =>
-            bar.update(
-              p.bytesTotal ? p.bytesDone / p.bytesTotal : 0,
-              p.phase === 'snapshot' ? 'checking files' : 'encrypting',
-            ),
+      const named = readDestinations(profile)
+      let targets: { target: BackupTarget | null; spec: DestinationSpec }[]
+      const all = backupTargets(settings, named)
+      if (values.to) {
+        const spec = resolveDestination(values.to, named)
+        // A destination with its own schedule keeps its own record; any other, the profile's.
+        const own = all.find((t) => t.name !== null && t.name === spec.name) ?? null
+        targets = [{ target: own, spec }]
+      } else if (values.all) {
+        if (all.length === 0) throw noDestination()
+        targets = all.map((target) => ({ target, spec: target.spec }))
+      } else {
+        const primary = all.find((t) => t.id === PROFILE_TARGET)
+        if (!primary) throw noDestination()
+        targets = [{ target: primary, spec: primary.spec }]
+      }
+      const reports: ({ destination: string } & (
+        | { ok: true; result: BackupResult }
+        | { ok: false; error: { code: string; message: string } }
+      ))[] = []
+      for (const { target, spec } of targets) {
+        const outcome = await backUpTo(profile, settings, spec, target, {
+          retention: values['no-retention']
+            ? null
+            : (target?.retention ?? spec.entry?.retention ?? settings.retention),
+          bandwidthLimit: limit ?? target?.bandwidthLimit ?? spec.entry?.bandwidthLimit ?? null,
+          context,
         })
-        bar.done()
-        for (const warning of result.warnings) context.stderr.write(`Warning: ${warning}\n`)
-        recordBackupRun(profile, {
-          lastAttemptAt: started.toISOString(),
-          lastSuccessAt: result.createdAt,
-          lastError: null,
-        })
-        if (values.json) writeJson(context, result)
-        else {
+        if (!outcome.ok && !values.all) throw outcome.error
+        reports.push(
+          outcome.ok
+            ? { destination: outcome.result.destination, ok: true, result: outcome.result }
+            : {
+                destination: target?.location ?? spec.address,
+                ok: false,
+                error: { code: outcome.error.code, message: outcome.error.message },
+              },
+        )
+      }
+      if (values.json) {
+        const [single] = reports
+        writeJson(context, values.all ? reports : single?.ok ? single.result : reports)
+      } else
+        for (const report of reports) {
+          if (!report.ok) {
+            context.stderr.write(`Backup to ${report.destination} FAILED: ${report.error.message}\n`)
+            continue
+          }
+          const result = report.result
           context.stdout.write(
             `Backed up ${result.files} files (${formatBytes(result.bytes)})` +
               (result.accountSecrets > 0
@@ -64,17 +108,67 @@ last few plus daily, weekly and monthly ones) unless --no-retention.`,
           )
           for (const name of result.deleted) context.stdout.write(`Removed old backup ${name}.\n`)
         }
-        return 0
-      } catch (error) {
-        recordBackupRun(profile, {
-          lastAttemptAt: started.toISOString(),
-          lastError: (error as Error).message,
-        })
-        throw error
-      }
+      return reports.every((r) => r.ok) ? 0 : 1
     } finally {
-      bar.done()
       profile.close()
     }
   },
+}
+
+const noDestination = () =>
+  new CairnError(
+    'BACKUP_DESTINATION',
+    'No backup folder: give one with --to DIR (or a URL or a destination name), or set one with cairn schedule --to.',
+  )
+
+async function backUpTo(
+  profile: Profile,
+  settings: ReturnType<typeof requireBackupSettings>,
+  spec: DestinationSpec,
+  target: BackupTarget | null,
+  options: {
+    retention: ReturnType<typeof requireBackupSettings>['retention'] | null
+    bandwidthLimit: number | null
+    context: CliContext
+  },
+): Promise<{ ok: true; result: BackupResult } | { ok: false; error: CairnError }> {
+  const { context } = options
+  const bar = progressBar(context.stderr)
+  const started = new Date()
+  const record = (run: RunRecord) =>
+    target && target.id !== PROFILE_TARGET && target.name
+      ? updateDestination(profile, target.name, (entry) => ({ ...entry, ...run }))
+      : recordBackupRun(profile, run)
+  try {
+    const result = await runBackup({
+      profileDir: profile.paths.dir,
+      destination: spec,
+      recipient: settings.recipient,
+      keyFingerprint: settings.fingerprint,
+      profileId: profile.id,
+      vaultId: settings.vault?.recordId ?? null,
+      retention: options.retention,
+      bandwidthLimit: options.bandwidthLimit,
+      secretStore: osKeychain(),
+      env: context.env,
+      onProgress: (p) =>
+        bar.update(
+          p.bytesTotal ? p.bytesDone / p.bytesTotal : 0,
+          p.phase === 'snapshot' ? 'checking files' : 'encrypting and uploading',
+        ),
+    })
+    bar.done()
+    for (const warning of result.warnings) context.stderr.write(`Warning: ${warning}\n`)
+    record({
+      lastAttemptAt: started.toISOString(),
+      lastSuccessAt: result.createdAt,
+      lastError: null,
+    })
+    return { ok: true, result }
+  } catch (error) {
+    bar.done()
+    record({ lastAttemptAt: started.toISOString(), lastError: (error as Error).message })
+    if (!isCairnError(error)) throw error
+    return { ok: false, error }
+  }
 }

@@ -103,6 +103,9 @@ async function add(args: string[], context: CliContext): Promise<number> {
     retention: null,
     schedule: null,
     addedAt: new Date().toISOString(),
+    lastSuccessAt: null,
+    lastAttemptAt: null,
+    lastError: null,
   }
   const secret = values['password-stdin'] ? (await readStdin()).replace(/\r?\n$/, '') : null
   if (values['password-stdin'] && !secret) throw new UsageError('--password-stdin read nothing')

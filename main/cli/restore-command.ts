@@ -1,7 +1,15 @@
 import { planRestore, type RestoreSummary } from '../backup/restore/restore.js'
 import { resolveProfilePath } from '../backup/restore/profile-path.js'
 import { CairnError } from '../shared/errors.js'
-import { parseCommandArgs, UsageError, writeJson, type Command } from './command.js'
+import type { BackupSource } from '../backup/destination/backup-source.js'
+import { backupSourceOptions, backupSourceUsage, openCommandBackup } from './backup-source-args.js'
+import {
+  parseCommandArgs,
+  UsageError,
+  writeJson,
+  type CliContext,
+  type Command,
+} from './command.js'
 import { keyForBackup } from './key-input.js'
 import { profileDirOf, profileOption } from './profile-arg.js'
 import { progressBar } from './progress.js'
@@ -10,7 +18,7 @@ import { promptLine } from './prompt.js'
 export const restoreCommand: Command = {
   name: 'restore',
   summary: 'Replace the profile with a backup',
-  usage: `cairn restore FILE [--profile DIR] [--key-file F] [--force] [--json]
+  usage: `cairn restore FILE|URL [--profile DIR] [--key-file F] [--force] [--json]
 
 Verifies the whole backup first (every file's SHA-256, SQLite's integrity
 check, that it gives a working profile), then swaps it in for the profile.
@@ -24,7 +32,10 @@ has a name or sidecar that disagrees with its contents, or holds account
 passwords the keychain cannot take now.
 
 The key comes from --key-file (64 hex digits or an age identity file), else
-from the system keychain, else it is asked for.`,
+from the system keychain, else it is asked for.
+
+${backupSourceUsage} A connection lost while reading is resumed where it
+stopped; if it cannot be, the restore stops before changing anything.`,
   async run(args, context) {
     const { values, positionals } = parseCommandArgs(
       args,
@@ -33,14 +44,32 @@ from the system keychain, else it is asked for.`,
         'key-file': { type: 'string' },
         force: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        ...backupSourceOptions,
       },
       true,
     )
     if (positionals.length !== 1) throw new UsageError('name one backup file')
     const file = positionals[0] as string
     const profileDir = profileDirOf(values, context)
+    const backup = openCommandBackup(file, values, resolveProfilePath(profileDir), context)
+    try {
+      return await restoreFrom(backup, file, profileDir, values, context)
+    } finally {
+      await backup.close()
+    }
+  },
+}
+
+async function restoreFrom(
+  backup: BackupSource,
+  file: string,
+  profileDir: string,
+  values: { 'key-file'?: string | undefined; force: boolean; json: boolean },
+  context: CliContext,
+): Promise<number> {
+  {
     const { key, source } = await keyForBackup(
-      file,
+      backup,
       values['key-file'],
       context,
       resolveProfilePath(profileDir),
@@ -48,6 +77,7 @@ from the system keychain, else it is asked for.`,
     const bar = progressBar(context.stderr)
     const plan = await planRestore({
       file,
+      source: backup,
       key,
       profileDir,
       keyCustody: source === 'keychain' ? 'keychain' : 'user',
@@ -101,7 +131,7 @@ from the system keychain, else it is asked for.`,
     } finally {
       plan.discard()
     }
-  },
+  }
 }
 
 /** What the restore replaces, with what: the backup's date, and message counts now and after. */

@@ -5,7 +5,9 @@
  * with the backup screens.
  */
 import { z } from 'zod'
+import type { RetentionPolicy } from '../../backup/destination/retention.js'
 import type { SchedulePolicy } from '../../backup/schedule/policy.js'
+import type { RunOutcome } from '../../backup/schedule/scheduler.js'
 import { defineService, event, method, returns } from '../define.js'
 
 export interface BackupProgressView {
@@ -31,14 +33,48 @@ export interface BackupStatus {
   /** The last run's error message, null after a success. */
   lastError: string | null
   consecutiveFailures: number
+  /**
+   * Every destination the profile backs up to, each with its own schedule,
+   * retention and record: the profile's own destination first (the one the
+   * fields above describe), then named destinations with a schedule of their
+   * own. Added for several destinations; the fields above are unchanged.
+   */
+  destinations: DestinationStatus[]
 }
 
-export type BackupFinished =
+/** One backup destination's status. */
+export interface DestinationStatus {
+  /** 'profile' (the profile's own destination) or `named:<name>`; runNow takes it. */
+  id: string
+  /** The named destination's name (cairn destination add NAME …), if it is one. */
+  name: string | null
+  kind: 'folder' | 's3' | 'webdav' | 'sftp'
+  /** A folder path or a URL; never holds a secret. */
+  location: string
+  schedule: SchedulePolicy | null
+  retention: RetentionPolicy
+  running: boolean
+  /** How far the backup to this destination is, while it runs. */
+  progress: BackupProgressView | null
+  /** When the next automatic backup here may start (ISO time); null without a schedule. */
+  nextRunAt: string | null
+  lastSuccessAt: string | null
+  lastAttemptAt: string | null
+  /** The last run's error message here (it names the destination and what to do), null after a success. */
+  lastError: string | null
+  consecutiveFailures: number
+}
+
+export type BackupFinished = (
   | {
       ok: true
       backup: { name: string; size: number; createdAt: string; files: number; bytes: number }
     }
   | { ok: false; error: { code: string; message: string } }
+) & {
+  /** Which destination (its id in status().destinations): a run to several sends one event each. */
+  destination?: string
+}
 
 const none = z.object({}).strict()
 
@@ -49,12 +85,16 @@ export const backupService = defineService({
       output: returns<BackupStatus>(),
       handle: (ctx) => ctx.backupActivity.status(),
     }),
-    /** Starts a backup and answers at once; its progress and outcome arrive as events. */
+    /**
+     * Starts a backup and answers at once; its progress and outcome arrive as
+     * events. Without input, to every destination in turn; with
+     * `destination` (an id from status().destinations), to that one only.
+     */
     runNow: method({
-      input: none,
+      input: z.object({ destination: z.string().min(1).max(200).optional() }).strict(),
       output: returns<null>(),
-      handle: (ctx) => {
-        ctx.backupActivity.runNow()
+      handle: (ctx, input) => {
+        ctx.backupActivity.runNow(input.destination)
         return null
       },
     }),
@@ -69,22 +109,23 @@ export const backupService = defineService({
       ),
     ),
     finished: event<BackupFinished>((ctx, emit) =>
-      ctx.backups.events.on('finished', (outcome) =>
-        emit(
-          outcome.ok
-            ? {
-                ok: true,
-                backup: {
-                  name: outcome.result.name,
-                  size: outcome.result.size,
-                  createdAt: outcome.result.createdAt,
-                  files: outcome.result.files,
-                  bytes: outcome.result.bytes,
-                },
-              }
-            : { ok: false, error: outcome.error },
-        ),
-      ),
+      ctx.backups.events.on('finished', (outcome) => emit(finishedView(outcome))),
     ),
   },
 })
+
+function finishedView(outcome: RunOutcome & { target: string }): BackupFinished {
+  return outcome.ok
+    ? {
+        ok: true,
+        backup: {
+          name: outcome.result.name,
+          size: outcome.result.size,
+          createdAt: outcome.result.createdAt,
+          files: outcome.result.files,
+          bytes: outcome.result.bytes,
+        },
+        destination: outcome.target,
+      }
+    : { ok: false, error: outcome.error, destination: outcome.target }
+}
