@@ -105,6 +105,33 @@ export class WorkerThread<In = unknown, Out = unknown> {
     return this.stopping
   }
 
+  /**
+   * Let a thread that was asked to end (by a message of its own protocol)
+   * end by itself, so no native call of it is cut short; terminate it only
+   * if it has not ended within `timeoutMs`. Its exit is then no failure.
+   */
+  settle(timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
+    this.stopping ??= new Promise<void>((resolve) => {
+      if (this.ended) {
+        resolve()
+        return
+      }
+      const timer = setTimeout(() => {
+        this.worker.unref()
+        void this.worker.terminate().then(
+          () => resolve(),
+          () => resolve(),
+        )
+      }, timeoutMs)
+      timer.unref()
+      void this.exited.then(() => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+    return this.stopping
+  }
+
   private fail(what: string): void {
     if (this.failure || this.stopping) return
     const label = this.options.label

@@ -32,6 +32,13 @@ export function openBackupStream(encrypted: Readable, key: BackupKey): Readable 
     workerData: { secret: key.secret },
     onFailure: (error) => stream.destroy(error),
   })
+  let closed = false
+  const close = () => {
+    if (closed) return
+    closed = true
+    worker.post({ type: 'close' })
+    void worker.settle()
+  }
   let granted = 0
   const grant = (n: number) => {
     granted += n
@@ -44,7 +51,7 @@ export function openBackupStream(encrypted: Readable, key: BackupKey): Readable 
     },
     destroy(error, callback) {
       encrypted.destroy()
-      void worker.stop()
+      close()
       callback(error)
     },
   })
@@ -91,7 +98,7 @@ export function openBackupStream(encrypted: Readable, key: BackupKey): Readable 
       if (more && granted < IN_FLIGHT) grant(1)
     } else if (message.type === 'end') {
       stream.push(null)
-      void worker.stop()
+      close()
     } else {
       stream.destroy(fromWorkerFailure(message.failure))
     }

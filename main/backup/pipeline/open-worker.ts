@@ -16,6 +16,7 @@ import { zstdDecompressor } from '../archive/zstd.js'
 import { toWorkerFailure } from './protocol.js'
 
 export type OpenRequest =
+  | { type: 'close' }
   | { type: 'credit'; credit: number }
   | { type: 'input'; chunk: Uint8Array }
   | { type: 'input-end' }
@@ -48,6 +49,12 @@ try {
 }
 
 port.on('message', (message: OpenRequest) => {
+  if (message.type === 'close') {
+    // Asked to end (done, or the reader gave up): end here, never cut short inside zstd.
+    finished = true
+    port.close()
+    return
+  }
   if (finished) return
   if (message.type === 'credit') credits += message.credit
   else if (message.type === 'input')

@@ -33,7 +33,10 @@ export function sealBackupStream(recipient: Uint8Array): {
   result: Promise<SealedStream>
 } {
   const shared = createSlots()
-  const worker = new WorkerThread<SealRequest | { type: 'credit'; credit: number }, Reply>(
+  const worker = new WorkerThread<
+    SealRequest | { type: 'credit'; credit: number } | { type: 'close' },
+    Reply
+  >(
     workerFile('seal-worker'),
     {
       label: 'the backup encryptor',
@@ -50,13 +53,20 @@ export function sealBackupStream(recipient: Uint8Array): {
   const result = new Promise<SealedStream>((resolve, reject) => (settle = { resolve, reject }))
   result.catch(() => undefined)
 
+  let closed = false
+  const close = () => {
+    if (closed) return
+    closed = true
+    worker.post({ type: 'close' })
+    void worker.settle()
+  }
   const fail = (error: Error) => {
     if (failed) return
     failed = error
     waiting?.()
     settle.reject(error)
     output.destroy(error)
-    void worker.stop()
+    close()
   }
 
   const output = new Readable({
@@ -90,7 +100,7 @@ export function sealBackupStream(recipient: Uint8Array): {
     } else if (message.type === 'done') {
       settle.resolve({ size: message.size, sha256: message.sha256 })
       output.push(null)
-      void worker.stop()
+      close()
     } else {
       fail(fromWorkerFailure(message.failure))
     }

@@ -84,7 +84,13 @@ try {
   fail(error)
 }
 
-port.on('message', (message: SealRequest | { type: 'credit'; credit: number }) => {
+port.on('message', (message: SealRequest | { type: 'credit'; credit: number } | { type: 'close' }) => {
+  if (message.type === 'close') {
+    // Asked to end (done, or the writer gave up): end here, never cut short inside zstd.
+    failed = true
+    port.close()
+    return
+  }
   if (failed) return
   try {
     if (message.type === 'credit') {
