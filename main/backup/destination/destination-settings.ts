@@ -45,6 +45,8 @@ export const destinationEntrySchema = z
       .default(null),
     /** Bytes per second; null: no limit. */
     bandwidthLimit: z.number().int().positive().nullable().default(null),
+    /** How long a silent server is waited for before Cairn gives up (seconds); null: the kind's default. */
+    timeoutSeconds: z.number().int().min(1).max(3600).nullable().default(null),
     retention: retentionSchema.nullable().default(null),
     /** Non-null: the app backs up here on this schedule too (besides the profile's own destination). */
     schedule: schedulePolicySchema.nullable().default(null),
