@@ -13,6 +13,7 @@ import { writeArchive, type ArchiveSource } from './archive/write-archive.js'
 import type { CommittedBackup, Destination } from './destination/destination.js'
 import { openSpec, resolveDestination, type DestinationSpec } from './destination/resolve.js'
 import { backupsToDelete, type RetentionPolicy } from './destination/retention.js'
+import { networkError } from './destination/destination-errors.js'
 import { isTransient } from './destination/retry.js'
 import type { Sidecar } from './destination/sidecar.js'
 import { fingerprintOf } from './key/backup-key.js'
@@ -415,6 +416,8 @@ function describeFailure(error: unknown, label: string, signal: AbortSignal | un
   if (signal?.aborted) return new CairnError('BACKUP_CANCELLED', 'The backup was cancelled.')
   if (isCairnError(error)) return error
   // Reading the profile and the destinations report their own errors; anything left is writing the backup.
+  const network = networkError(label, error)
+  if (network) return network
   const code = errnoCode(error)
   return code
     ? new CairnError('BACKUP_DESTINATION', `Writing the backup to ${label} failed (${code}).`, {

@@ -156,7 +156,8 @@ export function describeEngineSuite(kind: string, harness: () => Promise<EngineH
         size: number
         destination: string
       }
-      expect(result.path).toBe(`${h.url.replace(/\/?$/, '/')}${result.name}`)
+      // Where it is, as messages name it (a URL, its path decoded for reading).
+      expect(decodeURI(result.path)).toBe(decodeURI(`${h.url.replace(/\/?$/, '/')}${result.name}`))
       expect(ofBackup(await h.rawNames())).toEqual([result.name])
       expect(temporary(await h.rawNames())).toEqual([])
 
@@ -233,13 +234,17 @@ export function describeEngineSuite(kind: string, harness: () => Promise<EngineH
         ['backup', '--profile', profile.dir, '--to', 'offsite', '--bandwidth-limit', '2000000'],
         { env: cliEnv() },
       )
-      await h.killServerAfter(3 << 20)
-      const failed = await running
+      let failed
+      try {
+        await h.killServerAfter(3 << 20)
+        failed = await running
+      } finally {
+        await h.reviveServer()
+      }
       expect(failed.code).toBe(1)
       expect(failed.stderr).toMatch(
         /cairn backup: Backup destination .+: .*(connection|refused|answering)/,
       )
-      await h.reviveServer()
       const listed = await runCli(['list', '--to', 'offsite', '--profile', profile.dir, '--json'], {
         env: cliEnv(),
       })
