@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../support/cli'
@@ -29,7 +30,7 @@ beforeAll(async () => {
   keyring = await useRealKeychain()
   sshd = await startSshd()
   relay = await startRelay(sshd.port)
-  const keys = tempDir()
+  const keys = mkdtempSync(join(tmpdir(), 'cairn-sftp-keys-')) // kept for the whole file
   keyFile = join(keys, 'id_ed25519')
   writeFileSync(keyFile, sshd.userKey, { mode: 0o600 })
   strangerKey = join(keys, 'stranger')
