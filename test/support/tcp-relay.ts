@@ -12,8 +12,11 @@ export async function startRelay(targetPort: number): Promise<{
   restore(): void
   /** Hold every byte from the server for `ms` before passing it on (a slow server). */
   delay(ms: number): void
-  /** Drop every connection once `bytes` have gone upstream in all (a link lost mid-upload). */
-  cutAfter(bytes: number): void
+  /**
+   * Drop every connection once `bytes` have gone upstream in all (a link
+   * lost mid-upload). With `blip`, new connections are let through again at once.
+   */
+  cutAfter(bytes: number, options?: { blip?: boolean }): void
   /**
    * Drop every connection once `bytes` have come back from the server in
    * all (a link lost mid-download). With `blip`, new connections are let
@@ -51,6 +54,7 @@ export async function startRelay(targetPort: number): Promise<{
       if (budget <= 0) {
         budget = Number.POSITIVE_INFINITY
         cutAll()
+        if (blip) refusing = false
       } else upstream.write(d)
     })
     upstream.on('data', (d: Buffer) => {
@@ -87,7 +91,10 @@ export async function startRelay(targetPort: number): Promise<{
       downBudget = Number.POSITIVE_INFINITY
     },
     delay: (ms) => (delayMs = ms),
-    cutAfter: (bytes) => (budget = bytes),
+    cutAfter: (bytes, options = {}) => {
+      budget = bytes
+      blip = options.blip ?? false
+    },
     cutAfterDown: (bytes, options = {}) => {
       downBudget = bytes
       blip = options.blip ?? false
