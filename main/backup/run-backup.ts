@@ -242,7 +242,9 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
             await destination.remove(entry.name)
             deleted.push(entry.name)
           } catch (error) {
-            warnings.push(`The old backup ${entry.name} could not be removed: ${describeError(error)}`)
+            warnings.push(
+              `The old backup ${entry.name} could not be removed: ${describeError(error)}`,
+            )
           }
         }
       } catch (error) {

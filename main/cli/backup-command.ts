@@ -1,9 +1,6 @@
 import { formatBytes } from '../../common/format.js'
 import { recordBackupRun, requireBackupSettings } from '../backup/backup-settings.js'
-import {
-  readDestinations,
-  updateDestination,
-} from '../backup/destination/destination-settings.js'
+import { readDestinations, updateDestination } from '../backup/destination/destination-settings.js'
 import { resolveDestination, type DestinationSpec } from '../backup/destination/resolve.js'
 import { runBackup, type BackupResult } from '../backup/run-backup.js'
 import type { RunRecord } from '../backup/schedule/scheduler.js'
@@ -11,7 +8,13 @@ import { backupTargets, PROFILE_TARGET, type BackupTarget } from '../backup/sche
 import { osKeychain } from '../keychain/keychain.js'
 import type { Profile } from '../profile/profile.js'
 import { CairnError, isCairnError } from '../shared/errors.js'
-import { parseCommandArgs, UsageError, writeJson, type CliContext, type Command } from './command.js'
+import {
+  parseCommandArgs,
+  UsageError,
+  writeJson,
+  type CliContext,
+  type Command,
+} from './command.js'
 import { openCliProfile, profileDirOf, profileOption } from './profile-arg.js'
 import { progressBar } from './progress.js'
 
@@ -67,8 +70,7 @@ Older backups of this profile there are then pruned by the retention policy
         targets = [{ target: primary, spec: primary.spec }]
       }
       const reports: ({ destination: string } & (
-        | { ok: true; result: BackupResult }
-        | { ok: false; error: { code: string; message: string } }
+        { ok: true; result: BackupResult } | { ok: false; error: { code: string; message: string } }
       ))[] = []
       for (const { target, spec } of targets) {
         const outcome = await backUpTo(profile, settings, spec, target, {
@@ -95,7 +97,9 @@ Older backups of this profile there are then pruned by the retention policy
       } else
         for (const report of reports) {
           if (!report.ok) {
-            context.stderr.write(`Backup to ${report.destination} FAILED: ${report.error.message}\n`)
+            context.stderr.write(
+              `Backup to ${report.destination} FAILED: ${report.error.message}\n`,
+            )
             continue
           }
           const result = report.result

@@ -89,7 +89,8 @@ one failing does not stop the others.
         const entry = named[ownName] as DestinationEntry
         updateDestination(profile, ownName, (current) => ({
           ...current,
-          schedule: chosen.length === 0 ? current.schedule : values.off ? null : parsePolicy(values),
+          schedule:
+            chosen.length === 0 ? current.schedule : values.off ? null : parsePolicy(values),
           retention: keepGiven
             ? retentionFrom(current.retention ?? settings.retention)
             : current.retention,
@@ -144,7 +145,9 @@ one failing does not stop the others.
             `Schedule:      ${describe(primary?.schedule ?? settings.schedule)}\n` +
             `Keep:          ${describeKeep(primary?.retention ?? settings.retention)}\n` +
             `Last backup:   ${settings.lastSuccessAt ?? 'never'}${settings.lastError ? ` (last attempt failed: ${settings.lastError})` : ''}\n` +
-            (primary && dueOf(primary) ? `Next due:      ${describeDue(dueOf(primary) as string)}\n` : ''),
+            (primary && dueOf(primary)
+              ? `Next due:      ${describeDue(dueOf(primary) as string)}\n`
+              : ''),
         )
         for (const t of targets.filter((t) => t.id !== PROFILE_TARGET)) {
           const due = dueOf(t)

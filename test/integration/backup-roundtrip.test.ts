@@ -70,7 +70,11 @@ describe('backup file', () => {
     const result = await backUp(profile, key, dest)
     const target = join(tempDir(), 'unpacked')
     mkdirSync(target)
-    const manifest = await unpackBackup({ source: localBackupFile(result.path), key, targetDir: target })
+    const manifest = await unpackBackup({
+      source: localBackupFile(result.path),
+      key,
+      targetDir: target,
+    })
     expect(manifest.files.length).toBe(result.files)
     for (const file of manifest.files) expect(sha256(join(target, file.path))).toBe(file.sha256)
   })
@@ -88,8 +92,8 @@ describe('backup file', () => {
     ])
     const target = join(dir, 'out')
     mkdirSync(target)
-    await expect(unpackBackup({ source: localBackupFile(tarball), key, targetDir: target })).rejects.toThrow(
-      /first entry is not the Cairn manifest/,
-    )
+    await expect(
+      unpackBackup({ source: localBackupFile(tarball), key, targetDir: target }),
+    ).rejects.toThrow(/first entry is not the Cairn manifest/)
   })
 })

@@ -74,12 +74,34 @@ async function threeDestinations() {
   const good = await bucket()
   const add = (name: string, url: string) =>
     cli(
-      ['destination', 'add', '--profile', profile.dir, name, url, '--endpoint', moto.endpoint, '--user', credentials.accessKeyId, '--password-stdin', '--no-test'],
+      [
+        'destination',
+        'add',
+        '--profile',
+        profile.dir,
+        name,
+        url,
+        '--endpoint',
+        moto.endpoint,
+        '--user',
+        credentials.accessKeyId,
+        '--password-stdin',
+        '--no-test',
+      ],
       `${credentials.secretAccessKey}\n`,
     )
   expect((await add('offsite', `s3://${good}/nightly`)).code).toBe(0)
   expect((await add('broken', 's3://no-such-bucket-several/x')).code).toBe(0)
-  const keep = (n: string) => ['--keep-last', n, '--daily-keep', '0', '--weekly-keep', '0', '--monthly-keep', '0']
+  const keep = (n: string) => [
+    '--keep-last',
+    n,
+    '--daily-keep',
+    '0',
+    '--weekly-keep',
+    '0',
+    '--monthly-keep',
+    '0',
+  ]
   for (const args of [
     ['--to', folder, '--every', '1', ...keep('2')],
     ['--to', 'offsite', '--daily', '02:00', ...keep('1')],
@@ -138,17 +160,24 @@ describe('several destinations', () => {
       const byId = (id: string) => status.destinations.find((d) => d.id === id)
       expect(byId('named:broken')).toMatchObject({
         consecutiveFailures: 1,
-        lastError: expect.stringMatching(/^Backup destination s3:\/\/no-such-bucket-several\/x\/: the bucket does not exist/) as string,
+        lastError: expect.stringMatching(
+          /^Backup destination s3:\/\/no-such-bucket-several\/x\/: the bucket does not exist/,
+        ) as string,
         // The retry waits 5 minutes (plus the jitter, pinned here to 5%).
         nextDueAt: new Date(now.getTime() + 5.25 * 60_000).toISOString(),
       })
       expect(byId('profile')).toMatchObject({ consecutiveFailures: 0, lastError: null })
       expect(new Date(byId('profile')?.nextDueAt as string)).toEqual(new Date(2026, 10, 27, 10, 0))
-      expect(new Date(byId('named:offsite')?.nextDueAt as string)).toEqual(new Date(2026, 10, 28, 2, 0))
+      expect(new Date(byId('named:offsite')?.nextDueAt as string)).toEqual(
+        new Date(2026, 10, 28, 2, 0),
+      )
       // Each record is kept where it belongs: the profile's in its backup section, the others in their entries.
       expect(readDestinations(profile).broken?.lastError).toMatch(/the bucket does not exist/)
       expect(readDestinations(profile).offsite?.lastSuccessAt).toBe(now.toISOString())
-      expect(readBackupSettings(profile)).toMatchObject({ lastError: null, lastSuccessAt: now.toISOString() })
+      expect(readBackupSettings(profile)).toMatchObject({
+        lastError: null,
+        lastSuccessAt: now.toISOString(),
+      })
 
       // Two more hours: the folder twice (keeping 2), S3 not at all (it is nightly).
       for (const hour of [10, 11]) {

@@ -103,9 +103,12 @@ describe('S3: stock tools and bad input', () => {
     const h = await s3Harness()
     const { profile, key } = await bigProfile(2)
     expect((await addDestination(h, profile.dir, 'offsite')).code).toBe(0)
-    const backedUp = await runCli(['backup', '--profile', profile.dir, '--to', 'offsite', '--json'], {
-      env: cliEnv(),
-    })
+    const backedUp = await runCli(
+      ['backup', '--profile', profile.dir, '--to', 'offsite', '--json'],
+      {
+        env: cliEnv(),
+      },
+    )
     expect(backedUp.code, backedUp.stderr).toBe(0)
     const { name } = JSON.parse(backedUp.stdout) as { name: string }
     const work = tempDir()
@@ -155,28 +158,63 @@ describe('S3: stock tools and bad input', () => {
     const endpoint = `http://127.0.0.1:${relay.port}`
     const add = (name: string, url: string, id: string, secret: string) =>
       runCli(
-        ['destination', 'add', '--profile', profile.dir, name, url, '--endpoint', endpoint, '--user', id, '--password-stdin', '--no-test'],
+        [
+          'destination',
+          'add',
+          '--profile',
+          profile.dir,
+          name,
+          url,
+          '--endpoint',
+          endpoint,
+          '--user',
+          id,
+          '--password-stdin',
+          '--no-test',
+        ],
         { env: cliEnv(), input: `${secret}\n` },
       )
     const { writer, reader } = users()
-    expect((await add('missing', 's3://no-such-bucket-cairn/x', writer.accessKeyId, writer.secretAccessKey)).code).toBe(0)
+    expect(
+      (
+        await add(
+          'missing',
+          's3://no-such-bucket-cairn/x',
+          writer.accessKeyId,
+          writer.secretAccessKey,
+        )
+      ).code,
+    ).toBe(0)
     expect((await add('readonly', h.url, reader.accessKeyId, reader.secretAccessKey)).code).toBe(0)
     expect((await add('stranger', h.url, 'AKIAIOSFODNN7EXAMPLE', 'whatever')).code).toBe(0)
     expect((await addDestination(h, profile.dir, 'good')).code).toBe(0)
     const cases: [string, RegExp][] = [
-      ['missing', /Backup destination s3:\/\/no-such-bucket-cairn\/x\/: the bucket does not exist\. Create it/],
-      ['readonly', /Backup destination s3:\/\/cairn-engine-\d+\/Laptop backups\/ü\/: these credentials may not .* \(AccessDenied\)\. Grant them/],
-      ['stranger', /Backup destination s3:\/\/cairn-engine-\d+\/Laptop backups\/ü\/: the server did not accept the credentials \(InvalidAccessKeyId\)/],
+      [
+        'missing',
+        /Backup destination s3:\/\/no-such-bucket-cairn\/x\/: the bucket does not exist\. Create it/,
+      ],
+      [
+        'readonly',
+        /Backup destination s3:\/\/cairn-engine-\d+\/Laptop backups\/ü\/: these credentials may not .* \(AccessDenied\)\. Grant them/,
+      ],
+      [
+        'stranger',
+        /Backup destination s3:\/\/cairn-engine-\d+\/Laptop backups\/ü\/: the server did not accept the credentials \(InvalidAccessKeyId\)/,
+      ],
     ]
     for (const [name, message] of cases) {
-      const result = await runCli(['backup', '--profile', profile.dir, '--to', name], { env: cliEnv() })
+      const result = await runCli(['backup', '--profile', profile.dir, '--to', name], {
+        env: cliEnv(),
+      })
       expect(result.code, name).toBe(1)
       expect(result.stderr, name).toMatch(message)
       expect(await h.rawNames(), name).toEqual([])
     }
     expect(profileFingerprint(profile.dir, 'data')).toEqual(before)
     // The good destination beside them works.
-    expect((await runCli(['backup', '--profile', profile.dir, '--to', 'good'], { env: cliEnv() })).code).toBe(0)
+    expect(
+      (await runCli(['backup', '--profile', profile.dir, '--to', 'good'], { env: cliEnv() })).code,
+    ).toBe(0)
   })
 
   it('a full bucket, 500s, garbage XML and a slow server: a message naming the destination and what to do', async () => {
@@ -187,11 +225,17 @@ describe('S3: stock tools and bad input', () => {
     const front = createServer((req, res) => {
       const listing = (req.url ?? '').includes('list-type')
       const upload = req.method === 'PUT' && /partNumber|tar\.zst\.age(\?|$)/.test(req.url ?? '')
-      if ((mode === 'full' && upload) || (mode === '500' && listing) || (mode === 'garbage' && listing)) {
+      if (
+        (mode === 'full' && upload) ||
+        (mode === '500' && listing) ||
+        (mode === 'garbage' && listing)
+      ) {
         req.resume()
         if (mode === 'full') {
           res.writeHead(507, { 'content-type': 'application/xml' })
-          res.end('<?xml version="1.0"?><Error><Code>XMinioStorageFull</Code><Message>Storage backend has reached its minimum free drive threshold.</Message></Error>')
+          res.end(
+            '<?xml version="1.0"?><Error><Code>XMinioStorageFull</Code><Message>Storage backend has reached its minimum free drive threshold.</Message></Error>',
+          )
         } else if (mode === '500') {
           res.writeHead(500, { 'content-type': 'text/html' })
           res.end('<html><body>Internal Server Error</body></html>')
@@ -203,7 +247,13 @@ describe('S3: stock tools and bad input', () => {
       }
       const forward = () => {
         const upstream = request(
-          { host: '127.0.0.1', port: moto.port, path: req.url, method: req.method, headers: req.headers },
+          {
+            host: '127.0.0.1',
+            port: moto.port,
+            path: req.url,
+            method: req.method,
+            headers: req.headers,
+          },
           (answer) => {
             res.writeHead(answer.statusCode ?? 502, answer.headers)
             answer.pipe(res)
@@ -218,12 +268,28 @@ describe('S3: stock tools and bad input', () => {
     const endpoint = `http://127.0.0.1:${(front.address() as { port: number }).port}`
     const writer = users().writer
     const added = await runCli(
-      ['destination', 'add', '--profile', profile.dir, 'flaky', h.url, '--endpoint', endpoint, '--user', writer.accessKeyId, '--password-stdin', '--timeout', '2', '--no-test'],
+      [
+        'destination',
+        'add',
+        '--profile',
+        profile.dir,
+        'flaky',
+        h.url,
+        '--endpoint',
+        endpoint,
+        '--user',
+        writer.accessKeyId,
+        '--password-stdin',
+        '--timeout',
+        '2',
+        '--no-test',
+      ],
       { env: cliEnv(), input: `${writer.secretAccessKey}\n` },
     )
     expect(added.code).toBe(0)
     const before = profileFingerprint(profile.dir, 'data')
-    const backup = () => runCli(['backup', '--profile', profile.dir, '--to', 'flaky'], { env: cliEnv() })
+    const backup = () =>
+      runCli(['backup', '--profile', profile.dir, '--to', 'flaky'], { env: cliEnv() })
     try {
       const full = await backup()
       expect(full.stderr).toMatch(
@@ -231,15 +297,21 @@ describe('S3: stock tools and bad input', () => {
       )
       expect(await h.unfinishedUploads()).toBe(0)
       mode = '500'
-      expect((await backup()).stderr).toMatch(/the server failed \(500: .*\) while Cairn tried to list the bucket\. Try again later/)
+      expect((await backup()).stderr).toMatch(
+        /the server failed \(500: .*\) while Cairn tried to list the bucket\. Try again later/,
+      )
       mode = 'garbage'
-      expect((await backup()).stderr).toMatch(/the server failed \(.*\) while Cairn tried to list the bucket\. .*check the endpoint is an S3-compatible service/)
+      expect((await backup()).stderr).toMatch(
+        /the server failed \(.*\) while Cairn tried to list the bucket\. .*check the endpoint is an S3-compatible service/,
+      )
       mode = 'slow'
       const slow = await runCli(['list', '--to', 'flaky', '--profile', profile.dir], {
         env: cliEnv(),
       })
       expect(slow.code).toBe(1)
-      expect(slow.stderr).toMatch(/Backup destination s3:\/\/.+: the server stopped answering \(timed out\)\. Check the network, or try again later\./)
+      expect(slow.stderr).toMatch(
+        /Backup destination s3:\/\/.+: the server stopped answering \(timed out\)\. Check the network, or try again later\./,
+      )
     } finally {
       await new Promise<void>((resolve) => front.close(() => resolve()))
     }

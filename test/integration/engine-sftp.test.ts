@@ -79,7 +79,9 @@ describe('SFTP: the server’s identity and bad input', () => {
     // A port where sshd runs every session read-only (internal-sftp -R).
     const readOnly = await sftpHarness(sshd.readOnlyPort)
     expect((await addDestination(readOnly, profile.dir, 'ro', { test: false })).code).toBe(0)
-    const denied = await runCli(['backup', '--profile', profile.dir, '--to', 'ro'], { env: cliEnv() })
+    const denied = await runCli(['backup', '--profile', profile.dir, '--to', 'ro'], {
+      env: cliEnv(),
+    })
     expect(denied.code).toBe(1)
     expect(denied.stderr).toMatch(
       /Backup destination sftp:\/\/.+: the server does not let root create a file there\. Check the folder's permissions\./,
@@ -90,7 +92,9 @@ describe('SFTP: the server’s identity and bad input', () => {
     const full = await sftpHarness()
     const fullUrl = `sftp://${sshd.user}@127.0.0.1:${relay.port}${small}`
     expect((await addDestination(full, profile.dir, 'small', { url: fullUrl })).code).toBe(0)
-    const overflow = await runCli(['backup', '--profile', profile.dir, '--to', 'small'], { env: cliEnv() })
+    const overflow = await runCli(['backup', '--profile', profile.dir, '--to', 'small'], {
+      env: cliEnv(),
+    })
     expect(overflow.code).toBe(1)
     expect(overflow.stderr).toMatch(
       /Backup destination sftp:\/\/.+: the server’s disk is full\. The unfinished backup was removed and older backups are untouched; free space there or prune old backups\./,
@@ -101,14 +105,27 @@ describe('SFTP: the server’s identity and bad input', () => {
     expect(
       (
         await runCli(
-          ['destination', 'add', '--profile', profile.dir, 'slow', slow.url, ...slow.addOptions, '--timeout', '2', '--no-test'],
+          [
+            'destination',
+            'add',
+            '--profile',
+            profile.dir,
+            'slow',
+            slow.url,
+            ...slow.addOptions,
+            '--timeout',
+            '2',
+            '--no-test',
+          ],
           { env: cliEnv() },
         )
       ).code,
     ).toBe(0)
     relay.delay(5000)
     try {
-      const result = await runCli(['list', '--to', 'slow', '--profile', profile.dir], { env: cliEnv() })
+      const result = await runCli(['list', '--to', 'slow', '--profile', profile.dir], {
+        env: cliEnv(),
+      })
       expect(result.code).toBe(1)
       expect(result.stderr).toMatch(
         /Backup destination sftp:\/\/.+: the server did not answer the SSH handshake in time\./,
@@ -136,7 +153,16 @@ describe('SFTP: the server’s identity and bad input', () => {
     expect(refused.stderr).toMatch(/Nothing was sent\./)
     expect(readdirSync(h.folder)).toEqual([])
     const restore = await runCli(
-      ['restore', `${h.url}/cairn-backup-20260101T000000Z.tar.zst.age`, '--profile', join(tempDir(), 'p'), '--identity', keyFile, '--host-key', pinned],
+      [
+        'restore',
+        `${h.url}/cairn-backup-20260101T000000Z.tar.zst.age`,
+        '--profile',
+        join(tempDir(), 'p'),
+        '--identity',
+        keyFile,
+        '--host-key',
+        pinned,
+      ],
       { env: cliEnv() },
     )
     expect(restore.code).toBe(1)

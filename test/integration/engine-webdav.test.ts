@@ -109,11 +109,26 @@ describe('WebDAV: the server’s identity and bad input', () => {
     const before = profileFingerprint(profile.dir, 'data')
     const readonly = `webdavs://127.0.0.1:${apache.port}/readonly/`
     const added = await runCli(
-      ['destination', 'add', '--profile', profile.dir, 'ro', readonly, '--user', apache.user, '--password-stdin', '--ca', ca.cert, '--no-test'],
+      [
+        'destination',
+        'add',
+        '--profile',
+        profile.dir,
+        'ro',
+        readonly,
+        '--user',
+        apache.user,
+        '--password-stdin',
+        '--ca',
+        ca.cert,
+        '--no-test',
+      ],
       { env: cliEnv(), input: `${apache.password}\n` },
     )
     expect(added.code).toBe(0)
-    const denied = await runCli(['backup', '--profile', profile.dir, '--to', 'ro'], { env: cliEnv() })
+    const denied = await runCli(['backup', '--profile', profile.dir, '--to', 'ro'], {
+      env: cliEnv(),
+    })
     expect(denied.code).toBe(1)
     expect(denied.stderr).toMatch(
       /Backup destination webdavs:\/\/127\.0\.0\.1:\d+\/readonly\/: the server does not allow this user to .* there \(403\)\. Check the folder's sharing and permissions\./,
@@ -124,35 +139,74 @@ describe('WebDAV: the server’s identity and bad input', () => {
     const full = join(apache.basicRoot, `small-disk-${++folders}`)
     mkdirSync(full)
     const { uid, gid } = wwwData()
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${7 << 20},uid=${uid},gid=${gid},mode=0755`, 'tmpfs', full])
+    execFileSync('mount', [
+      '-t',
+      'tmpfs',
+      '-o',
+      `size=${7 << 20},uid=${uid},gid=${gid},mode=0755`,
+      'tmpfs',
+      full,
+    ])
     try {
       const url = `webdavs://127.0.0.1:${apache.port}/basic/${encodeURIComponent(full.split('/').pop() as string)}/`
       expect(
         (
           await runCli(
-            ['destination', 'add', '--profile', profile.dir, 'small', url, '--user', apache.user, '--password-stdin', '--ca', ca.cert],
+            [
+              'destination',
+              'add',
+              '--profile',
+              profile.dir,
+              'small',
+              url,
+              '--user',
+              apache.user,
+              '--password-stdin',
+              '--ca',
+              ca.cert,
+            ],
             { env: cliEnv(), input: `${apache.password}\n` },
           )
         ).code,
       ).toBe(0)
-      const first = await runCli(['backup', '--profile', profile.dir, '--to', 'small', '--json'], { env: cliEnv() })
+      const first = await runCli(['backup', '--profile', profile.dir, '--to', 'small', '--json'], {
+        env: cliEnv(),
+      })
       expect(first.code, first.stderr).toBe(0)
       const older = (JSON.parse(first.stdout) as { name: string }).name
       const grown = await bigProfile(5) // a bigger profile into the same small folder
       expect(
         (
           await runCli(
-            ['destination', 'add', '--profile', grown.profile.dir, 'small', url, '--user', apache.user, '--password-stdin', '--ca', ca.cert],
+            [
+              'destination',
+              'add',
+              '--profile',
+              grown.profile.dir,
+              'small',
+              url,
+              '--user',
+              apache.user,
+              '--password-stdin',
+              '--ca',
+              ca.cert,
+            ],
             { env: cliEnv(), input: `${apache.password}\n` },
           )
         ).code,
       ).toBe(0)
-      const overflow = await runCli(['backup', '--profile', grown.profile.dir, '--to', 'small'], { env: cliEnv() })
+      const overflow = await runCli(['backup', '--profile', grown.profile.dir, '--to', 'small'], {
+        env: cliEnv(),
+      })
       expect(overflow.code).toBe(1)
       expect(overflow.stderr).toMatch(
         /Backup destination webdavs:\/\/.+: the server is out of space or over quota \(507\)\. The unfinished backup was removed; free space or prune old backups\./,
       )
-      expect(readdirSync(full).filter((n) => n.includes('.tar.zst.age')).sort()).toEqual([older, `${older}.json`])
+      expect(
+        readdirSync(full)
+          .filter((n) => n.includes('.tar.zst.age'))
+          .sort(),
+      ).toEqual([older, `${older}.json`])
     } finally {
       execFileSync('umount', ['-l', full])
     }
@@ -169,7 +223,9 @@ describe('WebDAV: the server’s identity and bad input', () => {
         res.end('<html>oops</html>')
       } else {
         res.writeHead(207, { 'content-type': 'application/xml' })
-        res.end('<?xml version="1.0"?><d:multistatus xmlns:d="DAV:"><d:response><d:href>/dav/cairn-backup-')
+        res.end(
+          '<?xml version="1.0"?><d:multistatus xmlns:d="DAV:"><d:response><d:href>/dav/cairn-backup-',
+        )
       }
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -178,17 +234,29 @@ describe('WebDAV: the server’s identity and bad input', () => {
       expect(
         (
           await runCli(
-            ['destination', 'add', '--profile', profile.dir, 'broken', `webdav://127.0.0.1:${port}/dav/`, '--no-test'],
+            [
+              'destination',
+              'add',
+              '--profile',
+              profile.dir,
+              'broken',
+              `webdav://127.0.0.1:${port}/dav/`,
+              '--no-test',
+            ],
             { env: cliEnv() },
           )
         ).code,
       ).toBe(0)
-      const failed = await runCli(['backup', '--profile', profile.dir, '--to', 'broken'], { env: cliEnv() })
+      const failed = await runCli(['backup', '--profile', profile.dir, '--to', 'broken'], {
+        env: cliEnv(),
+      })
       expect(failed.stderr).toMatch(
         /Backup destination webdav:\/\/127\.0\.0\.1:\d+\/dav\/: the server failed \(500\) while Cairn tried to list the folder\. Try again later\./,
       )
       mode = 'garbage'
-      const garbage = await runCli(['list', '--to', 'broken', '--profile', profile.dir], { env: cliEnv() })
+      const garbage = await runCli(['list', '--to', 'broken', '--profile', profile.dir], {
+        env: cliEnv(),
+      })
       expect(garbage.code).toBe(1)
       expect(garbage.stderr).toMatch(
         /Backup destination webdav:\/\/127\.0\.0\.1:\d+\/dav\/: the server's listing is not valid WebDAV XML .*Check the address is a WebDAV folder\./,
@@ -201,14 +269,26 @@ describe('WebDAV: the server’s identity and bad input', () => {
     expect(
       (
         await runCli(
-          ['destination', 'add', '--profile', profile.dir, 'slow', h.url, ...h.addOptions, '--timeout', '1'],
+          [
+            'destination',
+            'add',
+            '--profile',
+            profile.dir,
+            'slow',
+            h.url,
+            ...h.addOptions,
+            '--timeout',
+            '1',
+          ],
           { env: cliEnv(), input: h.addInput },
         )
       ).code,
     ).toBe(0)
     relay.delay(3000)
     try {
-      const slow = await runCli(['list', '--to', 'slow', '--profile', profile.dir], { env: cliEnv() })
+      const slow = await runCli(['list', '--to', 'slow', '--profile', profile.dir], {
+        env: cliEnv(),
+      })
       expect(slow.code).toBe(1)
       expect(slow.stderr).toMatch(
         /Backup destination webdavs:\/\/.+: the server stopped answering \(timed out\)\. Check the network, or try again later\./,
@@ -221,13 +301,27 @@ describe('WebDAV: the server’s identity and bad input', () => {
   it('an address that climbs out of its folder or hides a password is refused before anything is sent', async () => {
     const { profile } = await bigProfile(1)
     const climbing = await runCli(
-      ['backup', '--profile', profile.dir, '--to', `webdavs://127.0.0.1:${apache.port}/basic/../digest/`],
+      [
+        'backup',
+        '--profile',
+        profile.dir,
+        '--to',
+        `webdavs://127.0.0.1:${apache.port}/basic/../digest/`,
+      ],
       { env: cliEnv() },
     )
     expect(climbing.code).toBe(1)
-    expect(climbing.stderr).toMatch(/is not usable: the path may not contain "\." or "\.\." segments/)
+    expect(climbing.stderr).toMatch(
+      /is not usable: the path may not contain "\." or "\.\." segments/,
+    )
     const withPassword = await runCli(
-      ['backup', '--profile', profile.dir, '--to', `webdavs://cairn:hunter2@127.0.0.1:${apache.port}/basic/`],
+      [
+        'backup',
+        '--profile',
+        profile.dir,
+        '--to',
+        `webdavs://cairn:hunter2@127.0.0.1:${apache.port}/basic/`,
+      ],
       { env: cliEnv() },
     )
     expect(withPassword.code).toBe(1)

@@ -80,7 +80,8 @@ export async function startApacheDav(
   if (asRoot) {
     const uid = Number(execFileSync('id', ['-u', 'www-data']).toString())
     const gid = Number(execFileSync('id', ['-g', 'www-data']).toString())
-    for (const d of [basicRoot, digestRoot, locks, ...Object.values(folders)]) chownSync(d, uid, gid)
+    for (const d of [basicRoot, digestRoot, locks, ...Object.values(folders)])
+      chownSync(d, uid, gid)
   }
   const port = await freePort()
   const config = join(dir, 'httpd.conf')

@@ -130,7 +130,6 @@ export async function addDestination(
 const ofBackup = (names: string[]) => names.filter((n) => /\.tar\.zst\.age$/.test(n))
 const temporary = (names: string[]) => names.filter((n) => /\.partial(\.json)?$/.test(n))
 
-
 /**
  * What the backup engine must do with every kind of remote destination, run
  * through the real CLI and the real keychain against a real server: back
@@ -216,9 +215,12 @@ export function describeEngineSuite(kind: string, harness: () => Promise<EngineH
       )
       expect(kept.code, kept.stderr).toBe(0)
       await new Promise((resolve) => setTimeout(resolve, 1100)) // another second, another name
-      const second = await runCli(['backup', '--profile', profile.dir, '--to', 'offsite', '--json'], {
-        env: cliEnv(),
-      })
+      const second = await runCli(
+        ['backup', '--profile', profile.dir, '--to', 'offsite', '--json'],
+        {
+          env: cliEnv(),
+        },
+      )
       expect(second.code, second.stderr).toBe(0)
       const secondResult = JSON.parse(second.stdout) as { name: string; deleted: string[] }
       expect(secondResult.deleted).toEqual([result.name])
@@ -249,7 +251,9 @@ export function describeEngineSuite(kind: string, harness: () => Promise<EngineH
         env: cliEnv(),
       })
       expect(listed.code, listed.stderr).toBe(0)
-      expect((JSON.parse(listed.stdout) as { complete: boolean }[]).filter((b) => b.complete)).toEqual([])
+      expect(
+        (JSON.parse(listed.stdout) as { complete: boolean }[]).filter((b) => b.complete),
+      ).toEqual([])
       // What the dead upload left waits for the next run.
       expect(await h.unfinishedUploads()).toBe(h.leavesAfterKill === 'upload' ? 1 : 0)
       expect(temporary(await h.rawNames()).length > 0).toBe(h.leavesAfterKill === 'partial')
@@ -272,9 +276,12 @@ export function describeEngineSuite(kind: string, harness: () => Promise<EngineH
       const h = await harness()
       const { profile, keyFile } = await bigProfile(6)
       expect((await addDestination(h, profile.dir, 'offsite')).code).toBe(0)
-      const backedUp = await runCli(['backup', '--profile', profile.dir, '--to', 'offsite', '--json'], {
-        env: cliEnv(),
-      })
+      const backedUp = await runCli(
+        ['backup', '--profile', profile.dir, '--to', 'offsite', '--json'],
+        {
+          env: cliEnv(),
+        },
+      )
       expect(backedUp.code, backedUp.stderr).toBe(0)
       const { path, size } = JSON.parse(backedUp.stdout) as { path: string; size: number }
       const before = profileFingerprint(profile.dir)
@@ -315,9 +322,13 @@ export function describeEngineSuite(kind: string, harness: () => Promise<EngineH
       const { profile } = await bigProfile(1)
       const refusedAdd = await addDestination(h, profile.dir, 'bad', { wrong: true })
       expect(refusedAdd.code).toBe(1)
-      expect(refusedAdd.stderr).toMatch(/Backup destination .+: .*(credentials|user name and password|login)/)
+      expect(refusedAdd.stderr).toMatch(
+        /Backup destination .+: .*(credentials|user name and password|login)/,
+      )
       // Added anyway (--no-test): the backup is refused the same way, and writes nothing.
-      expect((await addDestination(h, profile.dir, 'bad', { wrong: true, test: false })).code).toBe(0)
+      expect((await addDestination(h, profile.dir, 'bad', { wrong: true, test: false })).code).toBe(
+        0,
+      )
       await h.rawPut('their-notes.txt', Buffer.from('not Cairn’s'))
       const namesBefore = (await h.rawNames()).sort()
       const before = profileFingerprint(profile.dir, 'data')
@@ -343,7 +354,16 @@ export function describeEngineSuite(kind: string, harness: () => Promise<EngineH
         'we ird %2F näme.txt',
       ]
       for (const name of foreign) await h.rawPut(name, Buffer.from(`x ${name}`))
-      const keepOne = ['--keep-last', '1', '--daily-keep', '0', '--weekly-keep', '0', '--monthly-keep', '0']
+      const keepOne = [
+        '--keep-last',
+        '1',
+        '--daily-keep',
+        '0',
+        '--weekly-keep',
+        '0',
+        '--monthly-keep',
+        '0',
+      ]
       await runCli(['schedule', '--profile', profile.dir, '--to', 'offsite', ...keepOne], {
         env: cliEnv(),
       })
@@ -367,7 +387,9 @@ export function describeEngineSuite(kind: string, harness: () => Promise<EngineH
       // This profile's older backup went; the others' files and half-written ones stayed.
       expect(listed.filter((b) => b.complete).map((b) => b.name)).toEqual([made[1]])
       expect(listed.find((b) => b.name === foreign[1])).toMatchObject({ complete: false })
-      expect(listed.some((b) => b.name.includes('partial') || b.name.includes('photos'))).toBe(false)
+      expect(listed.some((b) => b.name.includes('partial') || b.name.includes('photos'))).toBe(
+        false,
+      )
       const names = await h.rawNames()
       for (const name of foreign) expect(names).toContain(name)
     })

@@ -61,7 +61,10 @@ export const destinationEntrySchema = z
 export type DestinationEntry = z.infer<typeof destinationEntrySchema>
 
 /** What `cairn destination add` gives; the run record starts empty. */
-export type NewDestinationEntry = Omit<DestinationEntry, 'lastSuccessAt' | 'lastAttemptAt' | 'lastError'> &
+export type NewDestinationEntry = Omit<
+  DestinationEntry,
+  'lastSuccessAt' | 'lastAttemptAt' | 'lastError'
+> &
   Partial<Pick<DestinationEntry, 'lastSuccessAt' | 'lastAttemptAt' | 'lastError'>>
 
 const sectionSchema = z.record(z.string().regex(DESTINATION_NAME), destinationEntrySchema)
@@ -72,7 +75,9 @@ export function readDestinations(profile: Profile): Record<string, DestinationEn
 }
 
 /** The named destinations in a settings object (read without opening the profile, e.g. by cairn list). */
-export function destinationsIn(settings: Record<string, unknown>): Record<string, DestinationEntry> {
+export function destinationsIn(
+  settings: Record<string, unknown>,
+): Record<string, DestinationEntry> {
   const raw = settings.destinations
   if (raw === undefined || raw === null) return {}
   const parsed = sectionSchema.safeParse(raw)

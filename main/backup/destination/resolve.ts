@@ -49,7 +49,9 @@ export function resolveDestination(
   }
   const match = matchingNamed(address, named)
   const plain = address.kind === 'folder' ? address.path : text
-  return match ? { address: plain, name: match[0], entry: match[1] } : { address: plain, name: null, entry: null }
+  return match
+    ? { address: plain, name: match[0], entry: match[1] }
+    : { address: plain, name: null, entry: null }
 }
 
 /** Open the Destination a spec names, with its secrets (or, for scripts, the environment's). */
@@ -64,8 +66,7 @@ export function openSpec(
     { ...(spec.entry ?? {}), ...(options.extra ?? {}) },
     {
       ...(options.env ? { env: options.env } : {}),
-      secrets:
-        name && secrets ? { get: (purpose) => secrets.get(name, purpose) } : null,
+      secrets: name && secrets ? { get: (purpose) => secrets.get(name, purpose) } : null,
     },
   )
 }

@@ -58,7 +58,9 @@ port.on('message', (message: OpenRequest) => {
   if (finished) return
   if (message.type === 'credit') credits += message.credit
   else if (message.type === 'input')
-    input.push(Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength))
+    input.push(
+      Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength),
+    )
   else inputEnded = true
   pump()
 })
@@ -83,7 +85,13 @@ const took = () => port?.postMessage({ type: 'took' })
  * whether the mode is known yet.
  */
 function detect(): boolean {
-  const head = Buffer.concat(input, Math.min(64, input.reduce((n, b) => n + b.length, 0)))
+  const head = Buffer.concat(
+    input,
+    Math.min(
+      64,
+      input.reduce((n, b) => n + b.length, 0),
+    ),
+  )
   const verdict = isArmored(head, inputEnded)
   if (verdict === null) return false
   mode = verdict ? 'armored' : 'binary'

@@ -36,14 +36,11 @@ export function sealBackupStream(recipient: Uint8Array): {
   const worker = new WorkerThread<
     SealRequest | { type: 'credit'; credit: number } | { type: 'close' },
     Reply
-  >(
-    workerFile('seal-worker'),
-    {
-      label: 'the backup encryptor',
-      workerData: { recipient, shared },
-      onFailure: (error) => fail(error),
-    },
-  )
+  >(workerFile('seal-worker'), {
+    label: 'the backup encryptor',
+    workerData: { recipient, shared },
+    onFailure: (error) => fail(error),
+  })
   const free: number[] = Array.from({ length: SLOT_COUNT }, (_, i) => i)
   let waiting: (() => void) | null = null
   let current: { slot: number; fill: number } | null = null

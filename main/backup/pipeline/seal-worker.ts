@@ -84,31 +84,34 @@ try {
   fail(error)
 }
 
-port.on('message', (message: SealRequest | { type: 'credit'; credit: number } | { type: 'close' }) => {
-  if (message.type === 'close') {
-    // Asked to end (done, or the writer gave up): end here, never cut short inside zstd.
-    failed = true
-    port.close()
-    return
-  }
-  if (failed) return
-  try {
-    if (message.type === 'credit') {
-      credits += message.credit
-    } else if (message.type === 'data') {
-      compress.write(slotView(shared, message.slot, message.length))
-      heldSlots.push(message.slot)
-    } else {
-      compress.end()
-      sealer.end(write)
-      queueOutput()
-      ended = true
+port.on(
+  'message',
+  (message: SealRequest | { type: 'credit'; credit: number } | { type: 'close' }) => {
+    if (message.type === 'close') {
+      // Asked to end (done, or the writer gave up): end here, never cut short inside zstd.
+      failed = true
+      port.close()
+      return
     }
-    flush()
-  } catch (error) {
-    fail(error)
-  }
-})
+    if (failed) return
+    try {
+      if (message.type === 'credit') {
+        credits += message.credit
+      } else if (message.type === 'data') {
+        compress.write(slotView(shared, message.slot, message.length))
+        heldSlots.push(message.slot)
+      } else {
+        compress.end()
+        sealer.end(write)
+        queueOutput()
+        ended = true
+      }
+      flush()
+    } catch (error) {
+      fail(error)
+    }
+  },
+)
 
 function fail(error: unknown): void {
   failed = true

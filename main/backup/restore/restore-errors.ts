@@ -7,7 +7,11 @@ import { CairnError, errnoCode, isCairnError } from '../../shared/errors.js'
  */
 export function describeRestoreFailure(error: unknown, profileDir: string): unknown {
   // Reading the backup failed (a lost connection, a server error): say that nothing changed.
-  if (isCairnError(error) && error.code.startsWith('DESTINATION_') && !/not changed/.test(error.message))
+  if (
+    isCairnError(error) &&
+    error.code.startsWith('DESTINATION_') &&
+    !/not changed/.test(error.message)
+  )
     return new CairnError(
       error.code,
       `${error.message} The restore stopped before changing anything: your profile was not changed.`,

@@ -258,7 +258,11 @@ export class BackupScheduler {
       })
       this.failures.delete(target.id)
       this.deps.record(
-        { lastAttemptAt: startedAt.toISOString(), lastSuccessAt: result.createdAt, lastError: null },
+        {
+          lastAttemptAt: startedAt.toISOString(),
+          lastSuccessAt: result.createdAt,
+          lastError: null,
+        },
         target,
       )
       outcome = { ok: true, result, target: target.id }
@@ -272,7 +276,10 @@ export class BackupScheduler {
           retryAt: new Date(this.now().getTime() + retryDelayMs(count) * jitter),
         })
       }
-      this.deps.record({ lastAttemptAt: startedAt.toISOString(), lastError: failure.message }, target)
+      this.deps.record(
+        { lastAttemptAt: startedAt.toISOString(), lastError: failure.message },
+        target,
+      )
       outcome = {
         ok: false,
         error: { code: failure.code, message: failure.message },

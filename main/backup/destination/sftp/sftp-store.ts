@@ -218,7 +218,8 @@ export class SftpStore implements FileStore {
     // (the file handle's close answered "no response" as the connection ends) is nobody's business.
     const out = new PassThrough({ highWaterMark: 1 << 20 })
     source.on('error', (error: Error) => {
-      if (!out.writableEnded && !out.destroyed) out.destroy(this.sftpError(error, 'read the backup'))
+      if (!out.writableEnded && !out.destroyed)
+        out.destroy(this.sftpError(error, 'read the backup'))
     })
     out.on('close', () => {
       if (!source.destroyed) source.destroy()
