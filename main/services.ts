@@ -8,6 +8,7 @@ import { BackupScheduler } from './backup/schedule/scheduler.js'
 import { accountSecrets } from './keychain/account-secrets.js'
 import { osKeychain } from './keychain/keychain.js'
 import { openMailDb, type MailDb } from './mail/db/connection.js'
+import { openMailAccounts, type MailAccounts } from './mail/mail-accounts.js'
 import { MailService, type MailServiceOptions } from './mail/mail-service.js'
 import { openProfile, type Profile } from './profile/profile.js'
 import { vaultConnection } from './vault/client-options.js'
@@ -19,6 +20,8 @@ export interface CairnServices {
   readonly mail: MailService
   /** Chat accounts, connected while the profile is open (none until the user adds one). */
   readonly chat: ChatService
+  /** Mail accounts: settings, sync with push, the outbox (no accounts: idle). */
+  readonly mailAccounts: MailAccounts
   /** Scheduled backups, run in a worker thread; idle until backups are set up. */
   readonly backups: BackupScheduler
   /**
@@ -81,9 +84,12 @@ export function openServices(profileDir: string, options: ServiceOptions = {}): 
       // reported when the UI asks for the account's state
     }
   }
+  const mailAccounts = openMailAccounts({ db, paths: profile.paths, profileId: profile.id })
+  mailAccounts.start()
   return {
     profile,
     mail,
+    mailAccounts,
     backups,
     vaultRecord,
     chat,
@@ -91,6 +97,7 @@ export function openServices(profileDir: string, options: ServiceOptions = {}): 
       await vaultRecord.stop()
       await chat.close()
       await backups.stop()
+      await mailAccounts.close()
       await mail.close()
       db.close()
       profile.close()

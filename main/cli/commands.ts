@@ -19,6 +19,26 @@ export const commands: readonly LazyCommand[] = [
     load: async () => (await import('./import-command.js')).importCommand,
   },
   {
+    name: 'account',
+    summary: 'Add and list mail accounts (IMAP and SMTP)',
+    load: async () => (await import('./account-command.js')).accountCommand,
+  },
+  {
+    name: 'sync',
+    summary: 'Sync mail accounts once (and send what waits in the outbox)',
+    load: async () => (await import('./sync-command.js')).syncCommand,
+  },
+  {
+    name: 'send',
+    summary: 'Send a message from a mail account',
+    load: async () => (await import('./send-command.js')).sendCommand,
+  },
+  {
+    name: 'search',
+    summary: 'Search all mail (the same search as the app)',
+    load: async () => (await import('./search-command.js')).searchCommand,
+  },
+  {
     name: 'key',
     summary: 'Create, show, export or import the backup key',
     load: async () => (await import('./key-command.js')).keyCommand,

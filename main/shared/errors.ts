@@ -18,6 +18,17 @@ export type ErrorCode =
   | 'MESSAGE_MALFORMED'
   | 'MESSAGE_TOO_LARGE'
   | 'NOT_FOUND'
+  // mail accounts, sync and send
+  | 'ACCOUNT_NOT_FOUND'
+  | 'ACCOUNT_SETTINGS_NOT_FOUND'
+  | 'ACCOUNT_AUTH_FAILED'
+  | 'ACCOUNT_CERT_UNTRUSTED'
+  | 'ACCOUNT_CERT_CHANGED'
+  | 'ACCOUNT_PLAINTEXT_REFUSED'
+  | 'ACCOUNT_UNREACHABLE'
+  | 'ACCOUNT_PROTOCOL'
+  | 'OAUTH_FAILED'
+  | 'SEND_FAILED'
   // backup keys and custody
   | 'KEY_MALFORMED'
   | 'KEY_MISMATCH'

@@ -1,8 +1,12 @@
 import { Worker, type ResourceLimits, type Transferable } from 'node:worker_threads'
 import { CairnError, describeError } from '../shared/errors.js'
+import { STOP_REQUEST } from './protocol.js'
 
 /** How long stop() waits for a thread to end before letting go of it. */
 export const STOP_TIMEOUT_MS = 5_000
+
+/** How long a thread has to end by itself when asked, before it is terminated. */
+const POLITE_STOP_MS = 2_000
 
 export interface WorkerThreadOptions {
   /** What the thread does, as a user would say it ("the message parser"): used in messages. */
@@ -91,43 +95,24 @@ export class WorkerThread<In = unknown, Out = unknown> {
         resolve()
       }, timeoutMs)
       timer.unref()
-      this.worker.terminate().then(
-        () => {
-          clearTimeout(timer)
-          resolve()
-        },
-        () => {
-          clearTimeout(timer)
-          resolve()
-        },
+      // First ask: the thread ends between two pieces of work. Terminating a
+      // thread inside a native call (zstd) can abort the whole process, so
+      // terminate() is only for a thread that does not answer in time.
+      const impatient = setTimeout(
+        () => void this.worker.terminate().catch(() => undefined),
+        Math.min(POLITE_STOP_MS, timeoutMs),
       )
-    })
-    return this.stopping
-  }
-
-  /**
-   * Let a thread that was asked to end (by a message of its own protocol)
-   * end by itself, so no native call of it is cut short; terminate it only
-   * if it has not ended within `timeoutMs`. Its exit is then no failure.
-   */
-  settle(timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
-    this.stopping ??= new Promise<void>((resolve) => {
-      if (this.ended) {
-        resolve()
-        return
-      }
-      const timer = setTimeout(() => {
-        this.worker.unref()
-        void this.worker.terminate().then(
-          () => resolve(),
-          () => resolve(),
-        )
-      }, timeoutMs)
-      timer.unref()
+      impatient.unref()
       void this.exited.then(() => {
         clearTimeout(timer)
+        clearTimeout(impatient)
         resolve()
       })
+      try {
+        this.worker.postMessage(STOP_REQUEST)
+      } catch {
+        void this.worker.terminate().catch(() => undefined)
+      }
     })
     return this.stopping
   }

@@ -32,13 +32,6 @@ export function openBackupStream(encrypted: Readable, key: BackupKey): Readable 
     workerData: { secret: key.secret },
     onFailure: (error) => stream.destroy(error),
   })
-  let closed = false
-  const close = () => {
-    if (closed) return
-    closed = true
-    worker.post({ type: 'close' })
-    void worker.settle()
-  }
   let granted = 0
   const grant = (n: number) => {
     granted += n
@@ -51,7 +44,7 @@ export function openBackupStream(encrypted: Readable, key: BackupKey): Readable 
     },
     destroy(error, callback) {
       encrypted.destroy()
-      close()
+      void worker.stop()
       callback(error)
     },
   })
@@ -98,7 +91,7 @@ export function openBackupStream(encrypted: Readable, key: BackupKey): Readable 
       if (more && granted < IN_FLIGHT) grant(1)
     } else if (message.type === 'end') {
       stream.push(null)
-      close()
+      void worker.stop()
     } else {
       stream.destroy(fromWorkerFailure(message.failure))
     }

@@ -13,13 +13,11 @@ import { AgeError } from '../age/errors.js'
 import { AgeOpener } from '../age/opener.js'
 import { identityFromSecret } from '../age/x25519.js'
 import { zstdDecompressor } from '../archive/zstd.js'
+import { onParentMessage } from '../../workers/serve.js'
 import { toWorkerFailure } from './protocol.js'
 
 export type OpenRequest =
-  | { type: 'close' }
-  | { type: 'credit'; credit: number }
-  | { type: 'input'; chunk: Uint8Array }
-  | { type: 'input-end' }
+  { type: 'credit'; credit: number } | { type: 'input'; chunk: Uint8Array } | { type: 'input-end' }
 
 const port = parentPort
 if (!port) throw new Error('open-worker must run in a worker thread')
@@ -48,13 +46,9 @@ try {
   fail(error)
 }
 
-port.on('message', (message: OpenRequest) => {
-  if (message.type === 'close') {
-    // Asked to end (done, or the reader gave up): end here, never cut short inside zstd.
-    finished = true
-    port.close()
-    return
-  }
+// Asked to stop (done, or the reader gave up): main's polite stop ends the
+// thread between two messages, never inside zstd; nothing here holds a file.
+onParentMessage((message: OpenRequest) => {
   if (finished) return
   if (message.type === 'credit') credits += message.credit
   else if (message.type === 'input')

@@ -33,14 +33,14 @@ export function sealBackupStream(recipient: Uint8Array): {
   result: Promise<SealedStream>
 } {
   const shared = createSlots()
-  const worker = new WorkerThread<
-    SealRequest | { type: 'credit'; credit: number } | { type: 'close' },
-    Reply
-  >(workerFile('seal-worker'), {
-    label: 'the backup encryptor',
-    workerData: { recipient, shared },
-    onFailure: (error) => fail(error),
-  })
+  const worker = new WorkerThread<SealRequest | { type: 'credit'; credit: number }, Reply>(
+    workerFile('seal-worker'),
+    {
+      label: 'the backup encryptor',
+      workerData: { recipient, shared },
+      onFailure: (error) => fail(error),
+    },
+  )
   const free: number[] = Array.from({ length: SLOT_COUNT }, (_, i) => i)
   let waiting: (() => void) | null = null
   let current: { slot: number; fill: number } | null = null
@@ -50,20 +50,13 @@ export function sealBackupStream(recipient: Uint8Array): {
   const result = new Promise<SealedStream>((resolve, reject) => (settle = { resolve, reject }))
   result.catch(() => undefined)
 
-  let closed = false
-  const close = () => {
-    if (closed) return
-    closed = true
-    worker.post({ type: 'close' })
-    void worker.settle()
-  }
   const fail = (error: Error) => {
     if (failed) return
     failed = error
     waiting?.()
     settle.reject(error)
     output.destroy(error)
-    close()
+    void worker.stop()
   }
 
   const output = new Readable({
@@ -97,7 +90,7 @@ export function sealBackupStream(recipient: Uint8Array): {
     } else if (message.type === 'done') {
       settle.resolve({ size: message.size, sha256: message.sha256 })
       output.push(null)
-      close()
+      void worker.stop()
     } else {
       fail(fromWorkerFailure(message.failure))
     }

@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto'
 import { parentPort, workerData } from 'node:worker_threads'
 import { AgeSealer } from '../age/sealer.js'
 import { zstdCompressor } from '../archive/zstd.js'
+import { onParentMessage } from '../../workers/serve.js'
 import { toWorkerFailure } from './protocol.js'
 import { slotView, type SealRequest } from './slots.js'
 
@@ -84,34 +85,27 @@ try {
   fail(error)
 }
 
-port.on(
-  'message',
-  (message: SealRequest | { type: 'credit'; credit: number } | { type: 'close' }) => {
-    if (message.type === 'close') {
-      // Asked to end (done, or the writer gave up): end here, never cut short inside zstd.
-      failed = true
-      port.close()
-      return
+// Asked to stop (done, or the writer gave up): main's polite stop ends the
+// thread between two messages, never inside zstd; nothing here holds a file.
+onParentMessage((message: SealRequest | { type: 'credit'; credit: number }) => {
+  if (failed) return
+  try {
+    if (message.type === 'credit') {
+      credits += message.credit
+    } else if (message.type === 'data') {
+      compress.write(slotView(shared, message.slot, message.length))
+      heldSlots.push(message.slot)
+    } else {
+      compress.end()
+      sealer.end(write)
+      queueOutput()
+      ended = true
     }
-    if (failed) return
-    try {
-      if (message.type === 'credit') {
-        credits += message.credit
-      } else if (message.type === 'data') {
-        compress.write(slotView(shared, message.slot, message.length))
-        heldSlots.push(message.slot)
-      } else {
-        compress.end()
-        sealer.end(write)
-        queueOutput()
-        ended = true
-      }
-      flush()
-    } catch (error) {
-      fail(error)
-    }
-  },
-)
+    flush()
+  } catch (error) {
+    fail(error)
+  }
+})
 
 function fail(error: unknown): void {
   failed = true

@@ -2,7 +2,6 @@ import { expect } from 'vitest'
 import { chatConversations } from '../../../main/mail/db/migrations/0003-chat-conversations'
 import { describeMigration } from '../../support/migrations'
 
-// Placeholder number: renumbered with its migration when the branches merge.
 describeMigration(chatConversations, {
   checks(db) {
     expect(

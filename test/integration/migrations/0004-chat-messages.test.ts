@@ -2,7 +2,6 @@ import { expect } from 'vitest'
 import { chatMessages } from '../../../main/mail/db/migrations/0004-chat-messages'
 import { describeMigration } from '../../support/migrations'
 
-// Placeholder number: renumbered with its migration when the branches merge.
 describeMigration(chatMessages, {
   checks(db) {
     // stanza ids become origin ids; `delivered` becomes the delivery state; the

@@ -2,7 +2,6 @@ import { expect } from 'vitest'
 import { chatAttachments } from '../../../main/mail/db/migrations/0005-chat-attachments'
 import { describeMigration } from '../../support/migrations'
 
-// Placeholder number: renumbered with its migration when the branches merge.
 describeMigration(chatAttachments, {
   checks(db) {
     db.prepare(

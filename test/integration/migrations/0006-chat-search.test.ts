@@ -3,7 +3,6 @@ import { searchChats } from '../../../main/chat/store/search'
 import { chatSearch } from '../../../main/mail/db/migrations/0006-chat-search'
 import { describeMigration } from '../../support/migrations'
 
-// Placeholder number: renumbered with its migration when the branches merge.
 describeMigration(chatSearch, {
   seed(db) {
     db.prepare(

@@ -2,7 +2,6 @@ import { expect } from 'vitest'
 import { chatRoster } from '../../../main/mail/db/migrations/0007-chat-roster'
 import { describeMigration } from '../../support/migrations'
 
-// Placeholder number: renumbered with its migration when the branches merge.
 describeMigration(chatRoster, {
   seed(db) {
     db.prepare(

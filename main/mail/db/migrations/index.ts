@@ -6,6 +6,9 @@ import { chatMessages } from './0004-chat-messages.js'
 import { chatAttachments } from './0005-chat-attachments.js'
 import { chatSearch } from './0006-chat-search.js'
 import { chatRoster } from './0007-chat-roster.js'
+import { remoteMessages } from './0008-remote-messages.js'
+import { syncActions } from './0009-sync-actions.js'
+import { outbox } from './0010-outbox.js'
 
 /**
  * Every migration, in order. Append only: a shipped migration never changes.
@@ -28,6 +31,9 @@ export const migrations: readonly Migration[] = [
   chatAttachments,
   chatSearch,
   chatRoster,
+  remoteMessages,
+  syncActions,
+  outbox,
 ]
 
 /** The schema version this build of Cairn writes and understands. */

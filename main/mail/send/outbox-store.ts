@@ -1,0 +1,147 @@
+import type { MailDb } from '../db/connection.js'
+
+export interface OutboxEntry {
+  id: number
+  accountId: number
+  messageId: string
+  subject: string
+  to: string[]
+  state: 'queued' | 'sending' | 'sent' | 'failed'
+  sentCopy: 'pending' | 'done' | 'not_needed'
+  attempts: number
+  nextAttemptAt: number
+  /** Why the message is still here (shown to the user). */
+  lastError: string | null
+  createdAt: number
+  sentAt: number | null
+}
+
+interface Row {
+  id: number
+  account_id: number
+  message_id_header: string
+  subject: string
+  envelope_from: string
+  envelope_to: string
+  source_sha256: string
+  state: OutboxEntry['state']
+  sent_copy: OutboxEntry['sentCopy']
+  attempts: number
+  next_attempt_at: number
+  last_error: string | null
+  created_at: number
+  sent_at: number | null
+}
+
+export type OutboxRow = OutboxEntry & { envelopeFrom: string; sourceSha256: string }
+
+const toEntry = (r: Row): OutboxRow => ({
+  id: r.id,
+  accountId: r.account_id,
+  messageId: r.message_id_header,
+  subject: r.subject,
+  to: JSON.parse(r.envelope_to) as string[],
+  envelopeFrom: r.envelope_from,
+  sourceSha256: r.source_sha256,
+  state: r.state,
+  sentCopy: r.sent_copy,
+  attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at,
+  lastError: r.last_error,
+  createdAt: r.created_at,
+  sentAt: r.sent_at,
+})
+
+export function insertOutbox(
+  db: MailDb,
+  entry: {
+    accountId: number
+    messageId: string
+    subject: string
+    from: string
+    to: string[]
+    sourceSha256: string
+    sentCopy: 'pending' | 'not_needed'
+  },
+): number {
+  const now = Date.now()
+  return Number(
+    db
+      .prepare(
+        `INSERT INTO outbox (account_id, message_id_header, envelope_from, envelope_to, subject, source_sha256,
+                             state, sent_copy, next_attempt_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
+      )
+      .run(
+        entry.accountId,
+        entry.messageId,
+        entry.from,
+        JSON.stringify(entry.to),
+        entry.subject,
+        entry.sourceSha256,
+        entry.sentCopy,
+        now,
+        now,
+      ).lastInsertRowid,
+  )
+}
+
+export function listOutbox(db: MailDb): OutboxRow[] {
+  return db.prepare<[], Row>('SELECT * FROM outbox ORDER BY id').all().map(toEntry)
+}
+
+/** Entries with work left: to send (due, or all when forced), or sent with the copy to Sent still to file. */
+export function outboxWork(db: MailDb, now: number, force: boolean): OutboxRow[] {
+  return db
+    .prepare<[number, number], Row>(
+      `SELECT * FROM outbox
+        WHERE (state = 'queued' AND (? OR next_attempt_at <= ?)) OR (state = 'sent' AND sent_copy = 'pending')
+        ORDER BY id`,
+    )
+    .all(force ? 1 : 0, now)
+    .map(toEntry)
+}
+
+/** A send the app did not see finish (it quit or crashed) is tried again. */
+export function requeueInterrupted(db: MailDb): number {
+  return db.prepare(`UPDATE outbox SET state = 'queued' WHERE state = 'sending'`).run().changes
+}
+
+export function markSending(db: MailDb, id: number): void {
+  db.prepare(`UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?`).run(id)
+}
+
+export function markSent(db: MailDb, id: number): void {
+  db.prepare(`UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?`).run(
+    Date.now(),
+    id,
+  )
+}
+
+export function markRetry(db: MailDb, id: number, error: string, nextAttemptAt: number): void {
+  db.prepare(
+    `UPDATE outbox SET state = 'queued', last_error = ?, next_attempt_at = ? WHERE id = ?`,
+  ).run(error, nextAttemptAt, id)
+}
+
+export function markFailed(db: MailDb, id: number, error: string): void {
+  db.prepare(`UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?`).run(error, id)
+}
+
+export function markCopied(db: MailDb, id: number, error: string | null): void {
+  if (error === null)
+    db.prepare(`UPDATE outbox SET sent_copy = 'done', last_error = NULL WHERE id = ?`).run(id)
+  else db.prepare(`UPDATE outbox SET last_error = ? WHERE id = ?`).run(error, id)
+}
+
+/** Sent and filed: the entry has done its job and leaves the outbox. */
+export function removeFinished(db: MailDb): number {
+  return db.prepare(`DELETE FROM outbox WHERE state = 'sent' AND sent_copy <> 'pending'`).run()
+    .changes
+}
+
+export function retryFailed(db: MailDb, id: number): void {
+  db.prepare(
+    `UPDATE outbox SET state = 'queued', next_attempt_at = ? WHERE id = ? AND state = 'failed'`,
+  ).run(Date.now(), id)
+}

@@ -1,0 +1,196 @@
+import type { ImapFlow } from 'imapflow'
+import type { CredentialSource } from '../accounts/credentials.js'
+import type { MailDb } from '../db/connection.js'
+import { Emitter } from '../../shared/emitter.js'
+import { CairnError, describeError, isCairnError } from '../../shared/errors.js'
+import { getSource, putSource } from '../store/message-sources.js'
+import { getImapAccount } from '../store/imap-accounts.js'
+import { remoteFolderByRole } from '../store/remote-folders.js'
+import { connectImap, imapError } from '../sync/imap-connect.js'
+import { composeMessage, type Draft } from './compose.js'
+import {
+  insertOutbox,
+  listOutbox,
+  markCopied,
+  markFailed,
+  markRetry,
+  markSending,
+  markSent,
+  outboxWork,
+  removeFinished,
+  requeueInterrupted,
+  retryFailed,
+  type OutboxEntry,
+} from './outbox-store.js'
+import { isPermanentSmtpFailure, smtpError, smtpTransport } from './smtp.js'
+
+export interface SendEvents {
+  [name: string]: unknown
+  outboxChanged: { entries: OutboxEntry[] }
+}
+
+/** Waits between attempts: 30 s, 1, 2, 5, 10, 30 min, then hourly. */
+const BACKOFF_MS = [30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000, 3_600_000]
+
+export function backoffAfter(attempts: number): number {
+  return BACKOFF_MS[Math.min(Math.max(attempts - 1, 0), BACKOFF_MS.length - 1)] as number
+}
+
+/**
+ * Sending mail through a durable outbox. `send` composes the message and
+ * stores it (bytes and envelope) before any network is touched; delivery
+ * happens in `flush`, which submits over SMTP, then files a copy in Sent
+ * over IMAP (unless the server files one itself). A failure leaves the
+ * message queued with its reason and a backoff; an app that quits mid-send
+ * finds it 'sending' at the next start and sends it again (same bytes, same
+ * Message-ID). A refusal that retrying cannot fix marks it failed, visibly.
+ */
+export class SendService {
+  readonly events = new Emitter<SendEvents>()
+  private flushing: Promise<void> | null = null
+
+  constructor(
+    private readonly db: MailDb,
+    private readonly credentials: CredentialSource,
+  ) {
+    requeueInterrupted(db)
+  }
+
+  outbox(): OutboxEntry[] {
+    return listOutbox(this.db).map(({ envelopeFrom: _f, sourceSha256: _s, ...entry }) => entry)
+  }
+
+  /** Queue a message (stored durably), then try to deliver it at once. Returns its outbox id. */
+  async send(accountId: number, draft: Draft): Promise<{ outboxId: number; messageId: string }> {
+    const account = getImapAccount(this.db, accountId)
+    const composed = await composeMessage(
+      { name: account.name === account.email ? '' : account.name, address: account.email },
+      draft,
+    )
+    const outboxId = this.db.transaction(() => {
+      const sha = putSource(this.db, composed.raw)
+      return insertOutbox(this.db, {
+        accountId,
+        messageId: composed.messageId,
+        subject: draft.subject,
+        from: composed.envelope.from,
+        to: composed.envelope.to,
+        sourceSha256: sha,
+        sentCopy: account.config.serverFilesSent ? 'not_needed' : 'pending',
+      })
+    })()
+    this.changed()
+    return { outboxId, messageId: composed.messageId }
+  }
+
+  /**
+   * Deliver what is due (everything queued when `force`, as for an explicit
+   * "send now"). One flush at a time; errors stay on their entries.
+   */
+  flush(options: { force?: boolean } = {}): Promise<void> {
+    if (this.flushing) return this.flushing
+    this.flushing = this.deliver(options.force ?? false).finally(() => {
+      this.flushing = null
+    })
+    return this.flushing
+  }
+
+  /** Resolves when no delivery is running (before closing the database). */
+  async idle(): Promise<void> {
+    await this.flushing?.catch(() => undefined)
+  }
+
+  retry(outboxId: number): void {
+    retryFailed(this.db, outboxId)
+    this.changed()
+  }
+
+  private async deliver(force: boolean): Promise<void> {
+    const work = outboxWork(this.db, Date.now(), force)
+    for (const entry of work) {
+      if (entry.state === 'queued') {
+        markSending(this.db, entry.id)
+        this.changed()
+        const raw = getSource(this.db, entry.sourceSha256)
+        if (!raw) {
+          markFailed(this.db, entry.id, 'The stored message is missing.')
+          continue
+        }
+        try {
+          await this.submit(entry.accountId, raw, { from: entry.envelopeFrom, to: entry.to })
+          markSent(this.db, entry.id)
+        } catch (error) {
+          const e = isCairnError(error)
+            ? error
+            : new CairnError('SEND_FAILED', describeError(error))
+          if (isPermanentSmtpFailure(e.cause)) markFailed(this.db, entry.id, e.message)
+          else
+            markRetry(this.db, entry.id, e.message, Date.now() + backoffAfter(entry.attempts + 1))
+          this.changed()
+          continue
+        }
+        this.changed()
+        if (entry.sentCopy === 'not_needed') continue
+      }
+      const raw = getSource(this.db, entry.sourceSha256)
+      if (raw) {
+        try {
+          await this.fileInSent(entry.accountId, raw)
+          markCopied(this.db, entry.id, null)
+        } catch (error) {
+          markCopied(
+            this.db,
+            entry.id,
+            `Sent, but the copy in Sent is not filed yet: ${describeError(error)}`,
+          )
+        }
+      }
+      this.changed()
+    }
+    removeFinished(this.db)
+    this.changed()
+  }
+
+  private async submit(accountId: number, raw: Buffer, envelope: { from: string; to: string[] }) {
+    const config = getImapAccount(this.db, accountId).config
+    const credentials = await this.credentials(accountId)
+    const transport = smtpTransport(
+      config.smtp,
+      { ...credentials, user: config.smtp.username },
+      config.allowPlaintext,
+    )
+    try {
+      await transport.sendMail({ envelope, raw })
+    } catch (error) {
+      throw await smtpError(error, config.smtp)
+    } finally {
+      transport.close()
+    }
+  }
+
+  /** APPEND the sent bytes to the account's Sent folder, marked read. */
+  private async fileInSent(accountId: number, raw: Buffer) {
+    const config = getImapAccount(this.db, accountId).config
+    const sent = remoteFolderByRole(this.db, accountId, '\\Sent')
+    let client: ImapFlow | null = null
+    try {
+      client = await connectImap({
+        server: config.imap,
+        credentials: await this.credentials(accountId),
+        allowPlaintext: config.allowPlaintext,
+      })
+      const path =
+        sent?.imapPath ?? (await client.list()).find((f) => f.specialUse === '\\Sent')?.path
+      if (!path) throw new CairnError('SEND_FAILED', 'The account has no Sent folder.')
+      await client.append(path, raw, ['\\Seen'])
+    } catch (error) {
+      throw await imapError(error, config.imap)
+    } finally {
+      await client?.logout().catch(() => client?.close())
+    }
+  }
+
+  private changed() {
+    this.events.emit('outboxChanged', { entries: this.outbox() })
+  }
+}

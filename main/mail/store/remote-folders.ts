@@ -1,0 +1,123 @@
+import type { MailDb } from '../db/connection.js'
+import { ensureFolder } from './folders.js'
+
+export interface RemoteFolder {
+  folderId: number
+  accountId: number
+  imapPath: string
+  delimiter: string | null
+  specialUse: string | null
+  uidvalidity: number | null
+  uidnext: number | null
+  highestModseq: number | null
+  headersBelow: number
+}
+
+interface Row {
+  folder_id: number
+  account_id: number
+  imap_path: string
+  delimiter: string | null
+  special_use: string | null
+  uidvalidity: number | null
+  uidnext: number | null
+  highest_modseq: number | null
+  headers_below: number
+}
+
+const toFolder = (r: Row): RemoteFolder => ({
+  folderId: r.folder_id,
+  accountId: r.account_id,
+  imapPath: r.imap_path,
+  delimiter: r.delimiter,
+  specialUse: r.special_use,
+  uidvalidity: r.uidvalidity,
+  uidnext: r.uidnext,
+  highestModseq: r.highest_modseq,
+  headersBelow: r.headers_below,
+})
+
+const select = `SELECT r.folder_id, r.account_id, r.imap_path, r.delimiter, f.special_use,
+  r.uidvalidity, r.uidnext, r.highest_modseq, r.headers_below
+  FROM remote_folders r JOIN folders f ON f.id = r.folder_id`
+
+/** The folder tree shows "Inbox" and "/"-separated paths whatever the server's delimiter. */
+export function displayPath(imapPath: string, delimiter: string | null): string {
+  if (imapPath.toUpperCase() === 'INBOX') return 'Inbox'
+  const parts = delimiter ? imapPath.split(delimiter) : [imapPath]
+  if (parts[0]?.toUpperCase() === 'INBOX') parts[0] = 'Inbox'
+  return parts.map((p) => p.replace(/\//g, '∕')).join('/')
+}
+
+/** The local folder for a server folder, created on first sight; its role follows the server's. */
+export function upsertRemoteFolder(
+  db: MailDb,
+  accountId: number,
+  folder: { imapPath: string; delimiter: string | null; specialUse: string | null },
+): number {
+  const existing = db
+    .prepare<[number, string], { folder_id: number }>(
+      'SELECT folder_id FROM remote_folders WHERE account_id = ? AND imap_path = ?',
+    )
+    .get(accountId, folder.imapPath)
+  const folderId =
+    existing?.folder_id ??
+    ensureFolder(db, accountId, displayPath(folder.imapPath, folder.delimiter))
+  if (!existing)
+    db.prepare(
+      'INSERT INTO remote_folders (folder_id, account_id, imap_path, delimiter) VALUES (?, ?, ?, ?)',
+    ).run(folderId, accountId, folder.imapPath, folder.delimiter)
+  db.prepare('UPDATE folders SET special_use = ? WHERE id = ?').run(folder.specialUse, folderId)
+  return folderId
+}
+
+export function listRemoteFolders(db: MailDb, accountId: number): RemoteFolder[] {
+  return db
+    .prepare<[number], Row>(`${select} WHERE r.account_id = ? ORDER BY r.folder_id`)
+    .all(accountId)
+    .map(toFolder)
+}
+
+export function remoteFolderById(db: MailDb, folderId: number): RemoteFolder | undefined {
+  const row = db.prepare<[number], Row>(`${select} WHERE r.folder_id = ?`).get(folderId)
+  return row ? toFolder(row) : undefined
+}
+
+export function remoteFolderByRole(
+  db: MailDb,
+  accountId: number,
+  role: string,
+): RemoteFolder | undefined {
+  const row = db
+    .prepare<[number, string], Row>(`${select} WHERE r.account_id = ? AND f.special_use = ?`)
+    .get(accountId, role)
+  return row ? toFolder(row) : undefined
+}
+
+export function saveFolderState(
+  db: MailDb,
+  folderId: number,
+  state: {
+    uidvalidity: number
+    uidnext: number
+    highestModseq: number | null
+    headersBelow: number
+  },
+): void {
+  db.prepare(
+    `UPDATE remote_folders SET uidvalidity = ?, uidnext = ?, highest_modseq = ?, headers_below = ?,
+            last_synced_at = ? WHERE folder_id = ?`,
+  ).run(
+    state.uidvalidity,
+    state.uidnext,
+    state.highestModseq,
+    state.headersBelow,
+    Date.now(),
+    folderId,
+  )
+}
+
+/** A folder deleted on the server goes locally too, with its messages. */
+export function removeFolder(db: MailDb, folderId: number): void {
+  db.prepare('DELETE FROM folders WHERE id = ?').run(folderId)
+}

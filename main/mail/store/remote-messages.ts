@@ -1,0 +1,301 @@
+import type { MailDb } from '../db/connection.js'
+import type { Address } from '../types.js'
+import { messageWriter, type NewAttachment } from './messages.js'
+
+/** A message as the header pass sees it: envelope, flags, size; no body yet. */
+export interface RemoteHeader {
+  uid: number
+  modseq: number
+  flags: string[]
+  messageId: string
+  inReplyTo: string
+  references: string[]
+  subject: string
+  from: Address
+  to: Address[]
+  cc: Address[]
+  date: number
+  size: number
+}
+
+export interface RemoteMessageRef {
+  messageId: number
+  folderId: number
+  uidvalidity: number
+  uid: number
+  state: 'headers' | 'full'
+}
+
+const SYSTEM_FLAGS = new Set(['\\Seen', '\\Flagged', '\\Answered', '\\Draft', '\\Recent'])
+
+/** IMAP flags split into the columns the UI reads and the keywords kept as they are. */
+export function splitFlags(flags: Iterable<string>) {
+  const set = new Set(flags)
+  return {
+    seen: set.has('\\Seen'),
+    flagged: set.has('\\Flagged'),
+    answered: set.has('\\Answered'),
+    draft: set.has('\\Draft'),
+    keywords: [...set].filter((f) => !SYSTEM_FLAGS.has(f)).sort(),
+  }
+}
+
+/** The synthetic content key of a synced message: unique per server copy, stable across body fetches. */
+export function remoteContentKey(folderId: number, uidvalidity: number, uid: number): string {
+  return `imap:${folderId}:${uidvalidity}:${uid}`
+}
+
+/** Statements for the sync engine's hot paths, prepared once per connection. */
+export function remoteMessageStore(db: MailDb, accountId: number) {
+  const insertMessage = messageWriter(db)
+  const insertRemote = db.prepare(
+    `INSERT INTO remote_messages (message_id, account_id, folder_id, uidvalidity, uid, modseq, keywords, state)
+     VALUES (?, ?, ?, ?, ?, ?, ?, 'headers')`,
+  )
+  const byUid = db.prepare<[number, number, number], { message_id: number; modseq: number }>(
+    `SELECT message_id, modseq FROM remote_messages WHERE folder_id = ? AND uidvalidity = ? AND uid = ?`,
+  )
+  const setFlags = db.prepare(
+    `UPDATE messages SET seen = @seen, flagged = @flagged, answered = @answered, draft = @draft
+      WHERE id = @id AND (seen, flagged, answered, draft) IS NOT (@seen, @flagged, @answered, @draft)`,
+  )
+  const setRemoteFlags = db.prepare(
+    'UPDATE remote_messages SET modseq = ?, keywords = ? WHERE message_id = ?',
+  )
+  const pendingFlags = db.prepare<[number], { n: number }>(
+    `SELECT count(*) AS n FROM sync_actions WHERE message_id = ? AND kind = 'flags'`,
+  )
+  const pendingOnServerCopy = db.prepare<[number, string, number, number], { n: number }>(
+    `SELECT count(*) AS n FROM sync_actions
+      WHERE account_id = ? AND imap_path = ? AND uidvalidity = ? AND uid = ? AND kind IN ('move', 'delete')`,
+  )
+  const uidsOf = db.prepare<[number, number], { uid: number }>(
+    'SELECT uid FROM remote_messages WHERE folder_id = ? AND uidvalidity = ? ORDER BY uid',
+  )
+  // (account, folder, uidvalidity, uid) is the unique key: its index answers this alone.
+  const countOf = db.prepare<[number, number, number], { n: number }>(
+    'SELECT count(*) AS n FROM remote_messages WHERE account_id = ? AND folder_id = ? AND uidvalidity = ?',
+  )
+  const deleteMessage = db.prepare('DELETE FROM messages WHERE id = ?')
+  const anyPending = db.prepare<[number], { n: number }>(
+    `SELECT count(*) AS n FROM sync_actions WHERE account_id = ? AND kind IN ('move', 'delete')`,
+  )
+  // Whether a queued move or delete could hide a server copy; asked once per
+  // batch (most batches have none, and the per-message check is then skipped).
+  let pendingChecked = 0
+  let hasPending = true
+  const mayBePending = () => {
+    const now = Date.now()
+    if (now - pendingChecked > 50) {
+      hasPending = anyPending.get(accountId)!.n > 0
+      pendingChecked = now
+    }
+    return hasPending
+  }
+
+  return {
+    /**
+     * Store a message seen for the first time (headers only). Returns false
+     * when it is already here, or when a local move or delete of that very
+     * server copy is still queued (so it must not come back).
+     */
+    insertHeader(
+      folderId: number,
+      imapPath: string,
+      uidvalidity: number,
+      h: RemoteHeader,
+    ): boolean {
+      if (byUid.get(folderId, uidvalidity, h.uid)) return false
+      if (mayBePending() && pendingOnServerCopy.get(accountId, imapPath, uidvalidity, h.uid)!.n > 0)
+        return false
+      const flags = splitFlags(h.flags)
+      const id = insertMessage({
+        folderId,
+        uid: h.uid,
+        messageId: h.messageId,
+        contentHash: remoteContentKey(folderId, uidvalidity, h.uid),
+        inReplyTo: h.inReplyTo,
+        references: h.references,
+        subject: h.subject,
+        from: h.from,
+        to: h.to,
+        cc: h.cc,
+        date: h.date,
+        seen: flags.seen,
+        flagged: flags.flagged,
+        snippet: '',
+        text: '',
+        html: null,
+        size: h.size,
+        attachments: [],
+      })
+      if (id === null) return false
+      if (flags.answered || flags.draft)
+        db.prepare('UPDATE messages SET answered = ?, draft = ? WHERE id = ?').run(
+          flags.answered ? 1 : 0,
+          flags.draft ? 1 : 0,
+          id,
+        )
+      insertRemote.run(
+        id,
+        accountId,
+        folderId,
+        uidvalidity,
+        h.uid,
+        h.modseq,
+        JSON.stringify(flags.keywords),
+      )
+      return true
+    },
+
+    /** The server's flags win, except over a local flag change that is still queued. */
+    applyFlags(
+      folderId: number,
+      uidvalidity: number,
+      uid: number,
+      flags: string[],
+      modseq: number,
+    ): boolean {
+      const row = byUid.get(folderId, uidvalidity, uid)
+      if (!row) return false
+      if (pendingFlags.get(row.message_id)!.n > 0) return false
+      const f = splitFlags(flags)
+      setRemoteFlags.run(modseq, JSON.stringify(f.keywords), row.message_id)
+      return (
+        setFlags.run({
+          id: row.message_id,
+          seen: f.seen ? 1 : 0,
+          flagged: f.flagged ? 1 : 0,
+          answered: f.answered ? 1 : 0,
+          draft: f.draft ? 1 : 0,
+        }).changes > 0
+      )
+    },
+
+    /** Messages gone from the server folder go locally too. */
+    removeUids(folderId: number, uidvalidity: number, uids: Iterable<number>): number {
+      let removed = 0
+      for (const uid of uids) {
+        const row = byUid.get(folderId, uidvalidity, uid)
+        if (row) removed += deleteMessage.run(row.message_id).changes
+      }
+      return removed
+    },
+
+    countUids(folderId: number, uidvalidity: number): number {
+      return countOf.get(accountId, folderId, uidvalidity)!.n
+    },
+
+    localUids(folderId: number, uidvalidity: number): number[] {
+      return uidsOf.all(folderId, uidvalidity).map((r) => r.uid)
+    },
+  }
+}
+
+const bodyStatements = new WeakMap<MailDb, ReturnType<typeof prepareBodyStatements>>()
+
+function prepareBodyStatements(db: MailDb) {
+  return {
+    body: db.prepare(
+      `UPDATE messages SET snippet = ?, body_text = ?, body_html = ?, has_attachments = ? WHERE id = ?`,
+    ),
+    clearAttachments: db.prepare('DELETE FROM attachments WHERE message_id = ?'),
+    attachment: db.prepare(`
+      INSERT INTO attachments (message_id, filename, mime_type, size, sha256, content_id, disposition)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`),
+    full: db.prepare(
+      `UPDATE remote_messages SET state = 'full', source_sha256 = ? WHERE message_id = ?`,
+    ),
+  }
+}
+
+/** Body and attachments of a message whose headers are already stored. */
+export function storeBody(
+  db: MailDb,
+  messageId: number,
+  body: {
+    sourceSha256: string
+    snippet: string
+    text: string
+    html: string | null
+    attachments: NewAttachment[]
+  },
+): void {
+  let s = bodyStatements.get(db)
+  if (!s) bodyStatements.set(db, (s = prepareBodyStatements(db)))
+  s.body.run(
+    body.snippet,
+    body.text,
+    body.html,
+    body.attachments.some((a) => a.disposition === 'attachment') ? 1 : 0,
+    messageId,
+  )
+  s.clearAttachments.run(messageId)
+  for (const a of body.attachments)
+    s.attachment.run(
+      messageId,
+      a.filename,
+      a.mimeType,
+      a.size,
+      a.sha256,
+      a.contentId,
+      a.disposition,
+    )
+  s.full.run(body.sourceSha256, messageId)
+}
+
+export interface BodyCandidate {
+  messageId: number
+  uid: number
+  uidvalidity: number
+  size: number
+}
+
+/** Messages still without a body, newest first (what the user most likely opens next), below a UID. */
+export function messagesNeedingBodies(
+  db: MailDb,
+  folderId: number,
+  limit: number,
+  belowUid = Number.MAX_SAFE_INTEGER,
+): BodyCandidate[] {
+  return db
+    .prepare<[number, number, number], BodyCandidate>(
+      `SELECT r.message_id AS messageId, r.uid, r.uidvalidity, m.size
+         FROM remote_messages r JOIN messages m ON m.id = r.message_id
+        WHERE r.folder_id = ? AND r.state = 'headers' AND r.body_error IS NULL AND r.uid < ?
+        ORDER BY r.uid DESC LIMIT ?`,
+    )
+    .all(folderId, belowUid, limit)
+}
+
+/** The body candidate for one message (the user opened it), if its body is still missing. */
+export function bodyCandidate(db: MailDb, messageId: number): BodyCandidate | undefined {
+  return db
+    .prepare<[number], BodyCandidate>(
+      `SELECT r.message_id AS messageId, r.uid, r.uidvalidity, m.size
+         FROM remote_messages r JOIN messages m ON m.id = r.message_id
+        WHERE r.message_id = ? AND r.state = 'headers' AND r.body_error IS NULL`,
+    )
+    .get(messageId)
+}
+
+export function markBodyUnavailable(db: MailDb, messageId: number, reason: string): void {
+  db.prepare('UPDATE remote_messages SET body_error = ? WHERE message_id = ?').run(
+    reason,
+    messageId,
+  )
+}
+
+export function remoteRefOf(
+  db: MailDb,
+  messageId: number,
+): (RemoteMessageRef & { imapPath: string; accountId: number }) | undefined {
+  return db
+    .prepare<[number], RemoteMessageRef & { imapPath: string; accountId: number }>(
+      `SELECT r.message_id AS messageId, r.folder_id AS folderId, r.uidvalidity, r.uid, r.state,
+              f.imap_path AS imapPath, r.account_id AS accountId
+         FROM remote_messages r JOIN remote_folders f ON f.folder_id = r.folder_id
+        WHERE r.message_id = ?`,
+    )
+    .get(messageId)
+}

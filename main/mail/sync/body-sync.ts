@@ -1,0 +1,219 @@
+import type { ImapFlow } from 'imapflow'
+import { describeError, errnoCode } from '../../shared/errors.js'
+import { storeAttachment } from '../attachment-store.js'
+import type { MailDb } from '../db/connection.js'
+import type { ParsedMessage } from '../import/parse-message.js'
+import { compressSource, putCompressedSource, sourceHash } from '../store/message-sources.js'
+import {
+  markBodyUnavailable,
+  messagesNeedingBodies,
+  storeBody,
+  type BodyCandidate,
+} from '../store/remote-messages.js'
+import { connectionError, MAX_LITERAL_BYTES } from './imap-connect.js'
+import { toUidSet } from './uid-set.js'
+
+/**
+ * The one thing sync asks of the MIME parser: bytes in, parsed message out.
+ * Whatever runs it (today the import's parse-worker pool) stays behind this.
+ */
+export type ParseRaw = (raw: Buffer) => Promise<ParsedMessage>
+
+export interface BodySyncContext {
+  db: MailDb
+  client: ImapFlow
+  parse: ParseRaw
+  attachmentsDir: string
+  /** Messages above this size keep their headers only (default 256 MiB, like import). */
+  maxMessageBytes?: number
+  signal?: AbortSignal
+  onBatch?: (folderId: number, stored: number) => void
+}
+
+/** Bytes fetched per round trip: large enough to keep the pipe full, small enough to bound memory. */
+const BATCH_BYTES = 16 * 1024 * 1024
+const BATCH_COUNT = 250
+
+interface Item {
+  uid: number
+  raw: Buffer
+  sha256: string
+  compressed: Buffer
+  parsed: ParsedMessage | null
+  error: string | null
+}
+
+/**
+ * Fetch, parse and store the bodies of a folder's header-only messages
+ * (newest first, or just `only`, the ones the user opened), in batches.
+ * Batches overlap: while one is on the wire, the previous one finishes
+ * parsing in the workers and is stored (one transaction each). A message
+ * that is too large, or whose MIME cannot be read, keeps its headers and
+ * says why (its raw source is stored when it could be fetched, so "view
+ * source" still works). Returns how many bodies were stored.
+ */
+export async function syncBodies(
+  ctx: BodySyncContext,
+  folderId: number,
+  imapPath: string,
+  only?: BodyCandidate[],
+): Promise<number> {
+  const maxBytes = Math.min(ctx.maxMessageBytes ?? 256 * 1024 * 1024, MAX_LITERAL_BYTES)
+  let stored = 0
+  let opened = false
+  let belowUid = Number.MAX_SAFE_INTEGER
+  let previous: Promise<number> | null = null
+  const settle = async () => {
+    if (previous) stored += await previous
+    previous = null
+  }
+  try {
+    for (let round = 0; !ctx.signal?.aborted; round++) {
+      if (only && round > 0) break
+      const rows = only ?? messagesNeedingBodies(ctx.db, folderId, BATCH_COUNT, belowUid)
+      if (rows.length === 0) break
+      const tooLarge = rows.filter((r) => r.size > maxBytes)
+      if (tooLarge.length)
+        ctx.db.transaction(() => {
+          for (const r of tooLarge)
+            markBodyUnavailable(
+              ctx.db,
+              r.messageId,
+              `It is larger than ${Math.round(maxBytes / 1048576)} MB; only its headers are kept.`,
+            )
+        })()
+      const batch: BodyCandidate[] = []
+      let bytes = 0
+      for (const r of rows) {
+        if (r.size > maxBytes) continue
+        if (batch.length > 0 && bytes + r.size > BATCH_BYTES) break
+        batch.push(r)
+        bytes += r.size
+      }
+      // Rows are newest first: the next round starts below what this one took.
+      belowUid = Math.min(...(batch.length ? batch : rows).map((r) => r.uid))
+      if (batch.length === 0) continue
+      if (!opened) {
+        await ctx.client.mailboxOpen(imapPath)
+        opened = true
+      }
+      const uidvalidity = Number(ctx.client.mailbox ? ctx.client.mailbox.uidValidity : 0)
+      const byUid = new Map(
+        batch.filter((r) => r.uidvalidity === uidvalidity).map((r) => [r.uid, r]),
+      )
+      if (byUid.size === 0) break // UIDVALIDITY moved on: the next folder sync re-matches first
+      const { pending, sources, failure } = await fetchSources(ctx, byUid)
+      const done = Promise.all(pending).then((items) =>
+        storeBatch(ctx, folderId, byUid, sources, items, failure !== null),
+      )
+      done.catch(() => undefined) // awaited below; this only avoids an unhandled rejection meanwhile
+      await settle()
+      previous = done
+      if (failure) {
+        await settle()
+        throw failure
+      }
+    }
+    await settle()
+  } catch (error) {
+    await settle().catch(() => undefined)
+    throw error
+  }
+  return stored
+}
+
+/**
+ * Stream one batch of sources; each goes to the parser as soon as it
+ * arrives, so parsing (in the workers) overlaps with the rest coming in.
+ */
+async function fetchSources(ctx: BodySyncContext, byUid: Map<number, BodyCandidate>) {
+  const sources = new Map<number, Buffer>()
+  const pending: Promise<Item>[] = []
+  const prepare = async (uid: number, raw: Buffer): Promise<Item> => {
+    const parsing = ctx.parse(raw).then(
+      (parsed) => ({ parsed, error: null }),
+      (error: unknown) => ({ parsed: null, error: describeError(error) }),
+    )
+    const sha256 = sourceHash(raw)
+    const compressed = compressSource(raw)
+    return { uid, raw, sha256, compressed, ...(await parsing) }
+  }
+  let failure: unknown = null
+  try {
+    for await (const m of ctx.client.fetch(
+      toUidSet([...byUid.keys()]),
+      { uid: true, source: true },
+      { uid: true },
+    )) {
+      if (!m.source || !byUid.has(m.uid)) continue
+      sources.set(m.uid, m.source)
+      pending.push(prepare(m.uid, m.source))
+    }
+  } catch (error) {
+    failure = connectionError(ctx.client) ?? error
+    // A literal over the limit (a server announcing 2 GB) ends the
+    // connection. Answers come in UID order, so the culprit is the first
+    // message that did not arrive: it keeps its headers only, and what did
+    // arrive is stored before the error goes up.
+    if (errnoCode(failure) === 'LiteralTooLarge') {
+      const culprit = [...byUid.keys()].sort((a, b) => a - b).find((uid) => !sources.has(uid))
+      const row = culprit === undefined ? undefined : byUid.get(culprit)
+      if (row)
+        markBodyUnavailable(
+          ctx.db,
+          row.messageId,
+          'The server sent it larger than Cairn accepts; only its headers are kept.',
+        )
+    }
+  }
+  return { pending, sources, failure }
+}
+
+function storeBatch(
+  ctx: BodySyncContext,
+  folderId: number,
+  byUid: Map<number, BodyCandidate>,
+  sources: Map<number, Buffer>,
+  items: Item[],
+  interrupted: boolean,
+): number {
+  const stored = ctx.db.transaction(() => {
+    let n = 0
+    for (const item of items) {
+      const row = byUid.get(item.uid)
+      if (!row) continue
+      putCompressedSource(ctx.db, item.sha256, item.raw.byteLength, item.compressed)
+      const p = item.parsed
+      storeBody(ctx.db, row.messageId, {
+        sourceSha256: item.sha256,
+        snippet: p?.snippet ?? '',
+        text: p?.text ?? '',
+        html: p?.html ?? null,
+        attachments: (p?.attachments ?? []).map((a) => ({
+          filename: a.filename,
+          mimeType: a.mimeType,
+          size: a.content.byteLength,
+          sha256: storeAttachment(ctx.attachmentsDir, a.content),
+          contentId: a.contentId,
+          disposition: a.disposition,
+        })),
+      })
+      if (!p)
+        markBodyUnavailable(
+          ctx.db,
+          row.messageId,
+          `Its content cannot be read (${item.error ?? 'unknown'}); the original is kept.`,
+        )
+      n++
+    }
+    // A message the server did not return (expunged meanwhile) is left for
+    // the next folder sync to remove.
+    if (!interrupted)
+      for (const [uid, row] of byUid)
+        if (!sources.has(uid))
+          markBodyUnavailable(ctx.db, row.messageId, 'The server did not return it.')
+    return n
+  })()
+  if (stored) ctx.onBatch?.(folderId, stored)
+  return stored
+}

@@ -1,0 +1,59 @@
+import type { FetchMessageObject, FetchQueryObject, MessageAddressObject } from 'imapflow'
+import type { RemoteHeader } from '../store/remote-messages.js'
+import type { Address } from '../types.js'
+
+/** The header fields fetched in the first pass: the envelope plus References (for threads). */
+export const HEADER_QUERY: FetchQueryObject = {
+  uid: true,
+  flags: true,
+  envelope: true,
+  internalDate: true,
+  size: true,
+  headers: ['references'],
+}
+
+const MAX_TEXT = 2000
+
+/**
+ * A server's envelope made safe to store: every field is optional and
+ * hostile until checked (strings capped, dates that do not parse replaced
+ * by the server's arrival date, addresses without an address dropped).
+ */
+export function toRemoteHeader(message: FetchMessageObject): RemoteHeader {
+  const env = message.envelope ?? {}
+  const date = parseDate(env.date) ?? parseDate(message.internalDate) ?? Date.now()
+  const refs = message.headers?.toString('latin1') ?? ''
+  return {
+    uid: message.uid,
+    modseq: message.modseq !== undefined ? Number(message.modseq) : 0,
+    flags: [...(message.flags ?? [])],
+    messageId: cleanId(env.messageId),
+    inReplyTo: cleanId(env.inReplyTo),
+    references: (refs.match(/<[^<>\s]{1,500}>/g) ?? []).slice(0, 100).map(cleanId),
+    subject: (env.subject ?? '').slice(0, MAX_TEXT).trim(),
+    from: addresses(env.from)[0] ?? { name: '', address: '' },
+    to: addresses(env.to),
+    cc: addresses(env.cc),
+    date,
+    size: message.size ?? 0,
+  }
+}
+
+function parseDate(value: Date | string | undefined): number | null {
+  if (value === undefined) return null
+  const ms = value instanceof Date ? value.getTime() : Date.parse(value)
+  return Number.isFinite(ms) ? ms : null
+}
+
+function cleanId(id: string | undefined): string {
+  if (!id) return ''
+  const match = /<([^<>]+)>/.exec(id)
+  return (match?.[1] ?? id).trim().slice(0, 500)
+}
+
+function addresses(list: MessageAddressObject[] | undefined): Address[] {
+  return (list ?? []).slice(0, 500).map((a) => ({
+    name: (a.name ?? '').slice(0, 500),
+    address: (a.address ?? '').slice(0, 320),
+  }))
+}

@@ -1,0 +1,179 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { useRealKeychain } from '../../support/keyring'
+import { seedMaildir, startDovecot, type Dovecot } from '../../support/dovecot'
+import { startTamperingRelay, type TamperingRelay } from '../../support/tampering-relay'
+import {
+  localMessageIds,
+  openSyncWorld,
+  realisticMessage,
+  type SyncWorld,
+} from '../../support/sync-world'
+import { isCairnError } from '../../../main/shared/errors'
+
+let keyring: Awaited<ReturnType<typeof useRealKeychain>>
+let dovecot: Dovecot
+let relay: TamperingRelay
+
+beforeAll(async () => {
+  keyring = await useRealKeychain()
+  // Plaintext on loopback: the relay needs to see (and spoil) the protocol.
+  dovecot = await startDovecot({
+    users: ['garbage', 'literal', 'drop', 'mime'].map((name) => ({
+      name,
+      password: `${name}-password`,
+    })),
+  })
+  relay = await startTamperingRelay(dovecot.imapPort)
+})
+afterAll(async () => {
+  await relay?.close()
+  await dovecot?.stop()
+  keyring?.stop()
+})
+
+async function addAccount(world: SyncWorld, user: string) {
+  const server = { host: '127.0.0.1', port: relay.port, security: 'plain' as const, username: user }
+  const { accountId } = await world.accounts.add({
+    email: `${user}@example.test`,
+    password: `${user}-password`,
+    imap: server,
+    smtp: server,
+    verify: false,
+  })
+  return accountId
+}
+
+const counts = (world: SyncWorld) =>
+  world.db
+    .prepare<[], { messages: number; full: number; unavailable: number }>(
+      `SELECT (SELECT count(*) FROM messages) AS messages,
+              (SELECT count(*) FROM remote_messages WHERE state = 'full') AS full,
+              (SELECT count(*) FROM remote_messages WHERE body_error IS NOT NULL) AS unavailable`,
+    )
+    .get()!
+
+describe('a server that misbehaves', () => {
+  it('answering garbage mid-transfer: a clear error state, nothing stored lost, and a complete sync once it behaves', async () => {
+    seedMaildir(
+      dovecot,
+      'garbage',
+      Array.from({ length: 300 }, (_, i) => ({ raw: realisticMessage(i) })),
+    )
+    // The spoiled answer never ends; silence beyond the socket timeout fails the command.
+    const world = await openSyncWorld(undefined, undefined, { socketTimeoutMs: 3000 })
+    try {
+      const accountId = await addAccount(world, 'garbage')
+      relay.tamper = { kind: 'garbage', afterSourceBytes: 200_000 }
+      const error = await world.sync.syncOnce(accountId).catch((e: unknown) => e)
+      expect(isCairnError(error)).toBe(true)
+      expect(world.sync.states()[0]?.status).toMatch(/^(error|offline)$/)
+      expect(world.sync.states()[0]?.message).toBeTruthy()
+      const during = counts(world)
+      expect(during.messages).toBe(300) // every header was stored before the bodies went wrong
+      expect(during.full).toBeLessThan(300)
+
+      relay.tamper = { kind: 'pass' }
+      await world.sync.syncOnce(accountId)
+      expect(counts(world)).toEqual({ messages: 300, full: 300, unavailable: 0 })
+      expect(world.sync.states()[0]?.status).toBe('idle')
+    } finally {
+      relay.tamper = { kind: 'pass' }
+      await world.close()
+    }
+  })
+
+  it('announcing a 2 GB message: refused without reading it, kept as headers only, the rest synced', async () => {
+    seedMaildir(
+      dovecot,
+      'literal',
+      Array.from({ length: 20 }, (_, i) => ({ raw: realisticMessage(i) })),
+    )
+    const world = await openSyncWorld()
+    try {
+      const accountId = await addAccount(world, 'literal')
+      const rssBefore = process.memoryUsage().rss
+      relay.tamper = { kind: 'huge-literal' }
+      await expect(world.sync.syncOnce(accountId)).rejects.toSatisfy((e: unknown) =>
+        isCairnError(e),
+      )
+      expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 1024 * 1024)
+      relay.tamper = { kind: 'pass' }
+      await world.sync.syncOnce(accountId)
+      expect(counts(world)).toEqual({ messages: 20, full: 19, unavailable: 1 })
+      const reason = world.db
+        .prepare(`SELECT body_error FROM remote_messages WHERE body_error IS NOT NULL`)
+        .get() as { body_error: string }
+      expect(reason.body_error).toMatch(/larger than Cairn accepts/)
+      // And it is not asked for again and again.
+      const [again] = await world.sync.syncOnce(accountId)
+      expect(again?.bodies).toBe(0)
+      expect(world.sync.states()[0]?.status).toBe('idle')
+    } finally {
+      relay.tamper = { kind: 'pass' }
+      await world.close()
+    }
+  })
+
+  it('dropping the connection during the transfer: offline, then resumed with nothing lost or doubled', async () => {
+    seedMaildir(
+      dovecot,
+      'drop',
+      Array.from({ length: 50 }, (_, i) => ({ raw: realisticMessage(i) })),
+    )
+    const world = await openSyncWorld()
+    try {
+      const accountId = await addAccount(world, 'drop')
+      relay.tamper = { kind: 'drop-during-bodies' }
+      await expect(world.sync.syncOnce(accountId)).rejects.toSatisfy((e: unknown) =>
+        isCairnError(e, 'ACCOUNT_UNREACHABLE'),
+      )
+      expect(world.sync.states()[0]?.status).toBe('offline')
+      relay.tamper = { kind: 'pass' }
+      await world.sync.syncOnce(accountId)
+      expect(counts(world)).toEqual({ messages: 50, full: 50, unavailable: 0 })
+      expect(localMessageIds(world.db, accountId, 'INBOX').size).toBe(50)
+    } finally {
+      relay.tamper = { kind: 'pass' }
+      await world.close()
+    }
+  })
+
+  it('sending broken MIME and an unknown charset: stored, readable as far as it goes, source kept', async () => {
+    const broken = [
+      // A multipart whose closing boundary never comes, with invalid base64 in it.
+      'From: a@example.org\r\nTo: mime@example.test\r\nSubject: Broken\r\nMessage-ID: <broken@example.org>\r\nMIME-Version: 1.0\r\n' +
+        'Content-Type: multipart/mixed; boundary="nope"\r\n\r\n--nope\r\nContent-Type: text/plain\r\n\r\nvisible part\r\n--nope\r\n' +
+        'Content-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!not base64###\r\n',
+      // A charset nobody knows, in the header and the body.
+      'From: =?x-klingon?Q?Worf?= <worf@example.org>\r\nTo: mime@example.test\r\nSubject: =?x-klingon?B?cWFwbGEh?=\r\n' +
+        'Message-ID: <charset@example.org>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=x-klingon\r\n\r\nnuqneH batlh\r\n',
+      // No header/body separator at all, and an 8-bit header.
+      'From: b@example.org\r\nSubject: caf\xe9 cr\xe8me\r\nMessage-ID: <eightbit@example.org>\r\nno blank line then',
+    ]
+    seedMaildir(
+      dovecot,
+      'mime',
+      broken.map((raw) => ({ raw: Buffer.from(raw, 'latin1') })),
+    )
+    const world = await openSyncWorld()
+    try {
+      const accountId = await addAccount(world, 'mime')
+      await world.sync.syncOnce(accountId)
+      expect(localMessageIds(world.db, accountId, 'INBOX').size).toBe(3)
+      const row = (mid: string) =>
+        world.db
+          .prepare<[string], { id: number; subject: string; body_text: string }>(
+            'SELECT id, subject, body_text FROM messages WHERE message_id = ?',
+          )
+          .get(mid)!
+      expect(row('broken@example.org').body_text).toContain('visible part')
+      expect(row('charset@example.org').body_text).toContain('nuqneH batlh')
+      expect(row('eightbit@example.org').subject).toMatch(/caf/)
+      for (const mid of ['broken@example.org', 'charset@example.org', 'eightbit@example.org'])
+        expect(world.sync.source(row(mid).id)?.length).toBeGreaterThan(0)
+      expect(world.sync.states()[0]?.status).toBe('idle')
+    } finally {
+      await world.close()
+    }
+  })
+})
