@@ -50,7 +50,7 @@ const mainEntries = {
 const benchEntries = Object.fromEntries(
   readdirSync(join(root, 'bench'))
     .filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts'))
-    .filter((name) => name !== 'support.ts')
+    .filter((name) => name !== 'support.ts' && name !== 'profile-fixture.ts')
     .map((name) => [`bench-${name.replace(/\.ts$/, '')}`, `bench/${name}`]),
 )
 

@@ -1,5 +1,7 @@
 import type { BackupSettings } from '../backup/backup-settings.js'
 import type { BackupScheduler } from '../backup/schedule/scheduler.js'
+import type { BackupTarget } from '../backup/schedule/targets.js'
+import type { ConnectionTest } from '../backup/schedule/test-target.js'
 import type { BackupProgressView, BackupStatus } from './services/backup.js'
 
 /**
@@ -19,6 +21,8 @@ export class BackupActivity {
   constructor(
     private readonly scheduler: BackupScheduler,
     private readonly settings: () => BackupSettings | null,
+    /** Runs a destination's connection test (its secrets from the keychain). */
+    private readonly testTarget: (target: BackupTarget | undefined) => Promise<ConnectionTest>,
   ) {
     this.offs = [
       scheduler.events.on('started', ({ trigger, target }) => {
@@ -78,6 +82,11 @@ export class BackupActivity {
     this.scheduler.backupNow(destination).catch((error: unknown) => {
       console.error('[backup] a manual backup failed outside its run:', error)
     })
+  }
+
+  /** "Test connection" for one destination (an id from status().destinations). */
+  testConnection(destination: string): Promise<ConnectionTest> {
+    return this.testTarget(this.scheduler.target(destination))
   }
 
   close(): void {

@@ -1,5 +1,7 @@
 import { readBackupSettings } from '../backup/backup-settings.js'
 import type { BackupScheduler } from '../backup/schedule/scheduler.js'
+import { testBackupTarget } from '../backup/schedule/test-target.js'
+import { osKeychain } from '../keychain/keychain.js'
 import type { MailService } from '../mail/mail-service.js'
 import type { CairnServices } from '../services.js'
 import { Emitter } from '../shared/emitter.js'
@@ -39,8 +41,10 @@ export function createServiceContext(
   services: CairnServices,
   host: HostAdapter,
 ): OwnedServiceContext {
-  const backupActivity = new BackupActivity(services.backups, () =>
-    readBackupSettings(services.profile),
+  const backupActivity = new BackupActivity(
+    services.backups,
+    () => readBackupSettings(services.profile),
+    (target) => testBackupTarget(target, services.profile.id, osKeychain()),
   )
   return {
     info: {

@@ -259,6 +259,47 @@ describe('several destinations', () => {
     }
   })
 
+  it('the app’s destination control: the kinds offered, and a connection test per destination with its own verdict', async () => {
+    const { profile: made } = await threeDestinations()
+    const services = openServices(made.dir)
+    const ctx = createServiceContext(services, {})
+    try {
+      await services.backups.stop()
+      const router = createRouter(ctx, { transport: 'test', log: () => undefined })
+      expect(await router.call('backup.destinationKinds', {})).toEqual({
+        ok: true,
+        value: { kinds: ['folder', 's3', 'webdav', 'sftp'] },
+      })
+      const test = async (destination: string) =>
+        ((await router.call('backup.testConnection', { destination })) as { value: unknown }).value
+      // The S3 one works with the secret from the keychain: the checks made are listed.
+      expect(await test('named:offsite')).toMatchObject({
+        ok: true,
+        checks: expect.arrayContaining([expect.any(String)]),
+      })
+      expect(await test('profile')).toMatchObject({ ok: true })
+      // The one whose bucket does not exist: its own message, naming it and what to do.
+      const broken = (await test('named:broken')) as {
+        ok: false
+        error: { code: string; message: string }
+      }
+      expect(broken.ok).toBe(false)
+      expect(broken.error.message).toMatch(/no-such-bucket-several/)
+      expect(broken.error.message).toMatch(/bucket/i)
+      // A destination that is no longer there.
+      expect(await test('named:gone')).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
+      // Nothing was written by the tests: no backup anywhere.
+      expect(
+        await objects(
+          (await ctx.backupActivity.status()).destinations[1]?.location.split('/')[2] ?? '',
+        ),
+      ).toEqual([])
+    } finally {
+      ctx.close()
+      await services.close()
+    }
+  })
+
   it('cairn backup --all goes on past a failing destination and says which failed', async () => {
     const { profile, folder, good } = await threeDestinations()
     const result = await cli(['backup', '--profile', profile.dir, '--all', '--json'])

@@ -31,6 +31,8 @@ describe('the typed contract', () => {
       | 'mail.import.cancel'
       | 'backup.status'
       | 'backup.runNow'
+      | 'backup.destinationKinds'
+      | 'backup.testConnection'
     >()
     expectTypeOf<EventName>().toEqualTypeOf<
       | 'app.command'

@@ -108,6 +108,11 @@ export class BackupScheduler {
     return backupTargets(this.deps.settings(), this.deps.destinations?.() ?? {})
   }
 
+  /** One destination by its id in status().destinations, as it stands now. */
+  target(id: string): BackupTarget | undefined {
+    return this.targets().find((target) => target.id === id)
+  }
+
   start(): void {
     if (this.timer) return
     this.stopped = false

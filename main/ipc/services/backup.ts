@@ -5,9 +5,11 @@
  * with the backup screens.
  */
 import { z } from 'zod'
+import type { DestinationKind } from '../../backup/destination/destination.js'
 import type { RetentionPolicy } from '../../backup/destination/retention.js'
 import type { SchedulePolicy } from '../../backup/schedule/policy.js'
 import type { RunOutcome } from '../../backup/schedule/scheduler.js'
+import type { ConnectionTest } from '../../backup/schedule/test-target.js'
 import { defineService, event, method, returns } from '../define.js'
 
 export interface BackupProgressView {
@@ -48,7 +50,7 @@ export interface DestinationStatus {
   id: string
   /** The named destination's name (cairn destination add NAME …), if it is one. */
   name: string | null
-  kind: 'folder' | 's3' | 'webdav' | 'sftp'
+  kind: DestinationKind
   /** A folder path or a URL; never holds a secret. */
   location: string
   schedule: SchedulePolicy | null
@@ -78,6 +80,9 @@ export type BackupFinished = (
 
 const none = z.object({}).strict()
 
+/** The kinds of destination the engine backs up to, in the order a settings screen offers them. */
+const DESTINATION_KINDS: readonly DestinationKind[] = ['folder', 's3', 'webdav', 'sftp']
+
 export const backupService = defineService({
   methods: {
     status: method({
@@ -97,6 +102,23 @@ export const backupService = defineService({
         ctx.backupActivity.runNow(input.destination)
         return null
       },
+    }),
+    /** The kinds of destination a backup can go to (the settings' destination control offers these). */
+    destinationKinds: method({
+      input: none,
+      output: returns<{ kinds: DestinationKind[] }>(),
+      handle: () => ({ kinds: [...DESTINATION_KINDS] }),
+    }),
+    /**
+     * "Test connection" for one destination (an id from
+     * status().destinations): lists it, writes and removes a test file.
+     * A failure is an answer, not an error: its message names the
+     * destination and what to do.
+     */
+    testConnection: method({
+      input: z.object({ destination: z.string().min(1).max(200) }).strict(),
+      output: returns<ConnectionTest>(),
+      handle: (ctx, input) => ctx.backupActivity.testConnection(input.destination),
     }),
   },
   events: {
