@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import { posix } from 'node:path'
-import { PassThrough, Writable, type Readable } from 'node:stream'
+import { Writable, type Readable } from 'node:stream'
 import { Client, type ConnectConfig, type SFTPWrapper } from 'ssh2'
 import { CairnError, isCairnError } from '../../../shared/errors.js'
 import type { ByteRange } from '../destination.js'
 import { destinationError, networkError } from '../destination-errors.js'
 import { printable, type FileStore, type StoreEntry, type StoreWriter } from '../file-store.js'
 import { hostKeyFingerprint, HostKeyError } from './host-key.js'
+import { pipelinedRead } from './pipelined-read.js'
 
 export interface SftpSettings {
   host: string
@@ -209,23 +210,14 @@ export class SftpStore implements FileStore {
         `there is no backup ${printable(name)}.`,
       )
     const sftp = await this.sftp()
-    const source = sftp.createReadStream(this.path(name), {
-      start: range?.start ?? 0,
-      ...(range?.end !== undefined ? { end: range.end } : {}),
-      highWaterMark: 256 * 1024,
-    })
-    // The reader sees typed failures; once it has all it asked for (or gave up), a late one
-    // (the file handle's close answered "no response" as the connection ends) is nobody's business.
-    const out = new PassThrough({ highWaterMark: 1 << 20 })
-    source.on('error', (error: Error) => {
-      if (!out.writableEnded && !out.destroyed)
-        out.destroy(this.sftpError(error, 'read the backup'))
-    })
-    out.on('close', () => {
-      if (!source.destroyed) source.destroy()
-    })
-    source.pipe(out)
-    return out
+    // Several requests in flight: one at a time bounds a restore by the round trip.
+    return pipelinedRead(
+      sftp,
+      this.path(name),
+      range?.start ?? 0,
+      range?.end ?? entry.size - 1,
+      (error) => this.sftpError(error, 'read the backup'),
+    )
   }
 
   async remove(name: string): Promise<void> {
