@@ -8,6 +8,42 @@ const electronOnlyInApp = {
     'Only main/app and preload may import electron: everything else must run under plain Node.',
 }
 
+/** The backup engine's modules: they never touch a destination's storage themselves. */
+const BACKUP_ENGINE = [
+  'main/backup/run-backup.ts',
+  'main/backup/verify.ts',
+  'main/backup/restore/plan.ts',
+  'main/backup/restore/unpack.ts',
+  'main/backup/pipeline/**/*.ts',
+  'main/backup/schedule/**/*.ts',
+  'main/backup/key/choose-key.ts',
+  'main/backup/destination/retention.ts',
+]
+const BACKUP_COMMANDS = [
+  'main/cli/backup-command.ts',
+  'main/cli/list-command.ts',
+  'main/cli/verify-command.ts',
+  'main/cli/restore-command.ts',
+  'main/cli/schedule-command.ts',
+]
+const NO_FS = ['fs', 'node:fs', 'fs/promises', 'node:fs/promises'].map((name) => ({
+  name,
+  message:
+    'The backup engine reaches a destination only through the Destination / BackupSource interfaces (main/backup/destination): no file-system calls here.',
+}))
+const DESTINATION_STORES = [
+  {
+    group: [
+      '**/destination/folder/*',
+      '**/destination/s3/*',
+      '**/destination/webdav/*',
+      '**/destination/sftp/*',
+    ],
+    message:
+      'Open destinations through main/backup/destination/resolve.ts (or open-destination.ts), not a concrete store.',
+  },
+]
+
 export default tseslint.config(
   { ignores: ['out/**', 'out-test/**', 'dist/**', 'node_modules/**', 'test-results/**'] },
   js.configs.recommended,
@@ -44,6 +80,38 @@ export default tseslint.config(
     },
   },
   { files: ['main/app/**/*.ts', 'preload/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
+  {
+    // The backup engine reaches a destination only through the Destination
+    // and BackupSource interfaces: no file-system call and no concrete store
+    // in backup, retention, verify, list, restore's reading side, the
+    // scheduler or their commands (the profile's side lives in snapshot/,
+    // restore/live-profile.ts and restore/restore.ts).
+    files: BACKUP_ENGINE,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [electronOnlyInApp, ...NO_FS],
+          patterns: [
+            ...DESTINATION_STORES,
+            {
+              group: ['**/ipc/*', '**/app/*', '**/cli/*'],
+              message: 'Lower layers must not import ipc, app or cli.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: BACKUP_COMMANDS,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [electronOnlyInApp, ...NO_FS], patterns: [...DESTINATION_STORES] },
+      ],
+    },
+  },
   {
     // One runner starts every worker thread, so a thread that dies is always
     // noticed, its work failed and replaced, and closing never hangs.

@@ -1,5 +1,7 @@
 import { readBackupSettings, recordBackupRun } from './backup/backup-settings.js'
+import { readDestinations, updateDestination } from './backup/destination/destination-settings.js'
 import { recoverInterruptedRestore } from './backup/restore/recover.js'
+import { PROFILE_TARGET } from './backup/schedule/targets.js'
 import { ChatService } from './chat/chat-service.js'
 import { runBackupInWorker } from './backup/schedule/run-in-worker.js'
 import { BackupScheduler } from './backup/schedule/scheduler.js'
@@ -51,7 +53,17 @@ export function openServices(profileDir: string, options: ServiceOptions = {}): 
     profileDir: profile.paths.dir,
     profileId: profile.id,
     settings: () => readBackupSettings(profile),
-    record: (run) => recordBackupRun(profile, run),
+    destinations: () => {
+      try {
+        return readDestinations(profile)
+      } catch {
+        return {} // damaged entries: the profile's own destination still runs
+      }
+    },
+    record: (run, target) =>
+      target.id === PROFILE_TARGET || !target.name
+        ? recordBackupRun(profile, run)
+        : updateDestination(profile, target.name, (entry) => ({ ...entry, ...run })),
     run: runBackupInWorker,
   })
   backups.start()

@@ -1,59 +1,59 @@
 import { createHash } from 'node:crypto'
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  realpathSync,
-  rmSync,
-} from 'node:fs'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
+import { destinationSecrets } from '../keychain/destination-secrets.js'
 import { osKeychain, type SecretStore } from '../keychain/keychain.js'
-import { profileFiles, profilePaths } from '../profile/layout.js'
-import { PROFILE_DIR_MODE } from '../profile/permissions.js'
-import { fsyncDirectorySync } from '../shared/atomic-file.js'
-import { CairnError, errnoCode, isCairnError } from '../shared/errors.js'
-import { reachedStep } from '../shared/test-hooks.js'
+import { profileFiles } from '../profile/layout.js'
+import { CairnError, describeError, errnoCode, isCairnError } from '../shared/errors.js'
 import { APP_VERSION } from '../shared/version.js'
 import { parseRecipient } from './age/x25519.js'
 import { hashFiles, type HashTarget } from './archive/hash-files.js'
 import { ARCHIVE_FORMAT_VERSION, SECRETS_NAME, type Manifest } from './archive/manifest.js'
 import { writeArchive, type ArchiveSource } from './archive/write-archive.js'
-import {
-  checkDestination,
-  checkDestinationOutsideProfile,
-  claimBackupName,
-  destinationError,
-  insideDestination,
-  listBackups,
-  removeStalePartials,
-} from './destination/folder.js'
-import { backupName, partialName, pendingSidecarName, sidecarName } from './destination/names.js'
+import type { CommittedBackup, Destination } from './destination/destination.js'
+import { openSpec, resolveDestination, type DestinationSpec } from './destination/resolve.js'
 import { backupsToDelete, type RetentionPolicy } from './destination/retention.js'
-import { writeSidecar, type Sidecar } from './destination/sidecar.js'
+import { networkError } from './destination/destination-errors.js'
+import { isTransient } from './destination/retry.js'
+import type { Sidecar } from './destination/sidecar.js'
 import { fingerprintOf } from './key/backup-key.js'
-import { sealBackupFile } from './pipeline/seal-backup.js'
+import { sealBackupStream } from './pipeline/seal-backup.js'
 import { collectAccountSecrets, type AccountRow } from './secrets-entry.js'
+import {
+  readSmallProfileFile,
+  readUserVersion,
+  realProfileDir,
+  replaced,
+  snapshotFolder,
+  stillListed,
+} from './snapshot/profile-checks.js'
 import { listProfileFiles } from './snapshot/profile-files.js'
 import { profileReadError } from './snapshot/profile-read-error.js'
 import { snapshotSqlite, type SqliteSnapshot } from './snapshot/sqlite-snapshot.js'
 
 export interface BackupRequest {
   profileDir: string
-  destinationDir: string
+  /**
+   * Where the backup goes: a folder path or a URL (s3://, webdav(s)://,
+   * sftp://), a resolved named destination (its settings; its secrets come
+   * from `secretStore`), or a Destination already open (left open).
+   */
+  destination: string | DestinationSpec | Destination
   /** The backup key's public recipient (age1…): all a backup needs. */
   recipient: string
   keyFingerprint: string
   profileId: string
   vaultId?: string | null
   retention?: RetentionPolicy | null
-  /** Where the accounts' passwords are read from (default: the OS keychain). */
+  /** Where the accounts' passwords and the destination's secrets are read from (default: the OS keychain). */
   secretStore?: SecretStore
+  /** Upper bound on upload speed, bytes per second (default: the named destination's setting, else none). */
+  bandwidthLimit?: number | null
+  /** Tries of the upload after transient failures (a lost link, a server error), with backoff and jitter. */
+  uploadAttempts?: number
+  /** How long to wait before retry n (default: random up to 2 s × 2^(n−1), at most 30 s). */
+  retryDelayMs?: (attempt: number) => number
+  env?: NodeJS.ProcessEnv
   signal?: AbortSignal
   onProgress?: (progress: BackupProgress) => void
   /** Test hook: called between steps, to change the profile at a chosen point. */
@@ -61,7 +61,7 @@ export interface BackupRequest {
   now?: () => Date
 }
 
-export type BackupStep = 'listed' | 'hashed' | 'claimed'
+export type BackupStep = 'listed' | 'hashed'
 
 export interface BackupProgress {
   phase: 'snapshot' | 'writing'
@@ -71,7 +71,10 @@ export interface BackupProgress {
 
 export interface BackupResult {
   name: string
+  /** Where the backup is: its path in a folder, or its URL. */
   path: string
+  /** The destination, as messages name it (a folder path or a URL; never a secret). */
+  destination: string
   size: number
   sha256: string
   createdAt: string
@@ -83,32 +86,36 @@ export interface BackupResult {
   /** Things the user should know although the backup succeeded (e.g. no keychain: no passwords in it). */
   warnings: string[]
   deleted: string[]
+  /** Upload attempts it took (1 unless the link or the server failed on the way). */
+  attempts: number
 }
 
 /**
- * Back up a profile to a destination folder: a consistent snapshot of each
+ * Back up a profile to a destination: a consistent snapshot of each
  * database, every other profile file, the accounts' secrets from the
  * keychain, and a manifest with their SHA-256, as one tar → zstd → age
- * stream with bounded memory. The file is written under a partial name,
- * fsynced, given its real name exclusively (never replacing another backup)
- * and its folder fsynced, and only then described by its sidecar; a crash
- * at any point leaves older backups as they were and at most a partial file,
- * which the next run removes (or completes, when it already had its name).
+ * stream with bounded memory and no local scratch, written straight into
+ * the destination's upload stream. The destination keeps it under a
+ * temporary name until it is complete, then gives it its real name
+ * exclusively (never replacing another backup) and only then writes its
+ * sidecar; a crash at any point leaves older backups as they were and at
+ * most temporary data, which the next run removes (or completes, when it
+ * already had its name). Transient failures of the upload (a lost link, a
+ * server error) are retried from the snapshot, with backoff and jitter.
+ * Retention then prunes this profile's older complete backups there.
  */
 export async function runBackup(request: BackupRequest): Promise<BackupResult> {
-  const { destinationDir: dest, signal } = request
+  const { signal } = request
   const recipient = checkRecipient(request.recipient, request.keyFingerprint)
   const profileDir = realProfileDir(request.profileDir)
-  checkDestination(dest)
-  checkDestinationOutsideProfile(dest, profileDir)
-  removeStalePartials(dest)
-
-  const snapshotDir = join(profilePaths(profileDir).cache, 'backup-snapshot')
+  const secretStore = request.secretStore ?? osKeychain()
+  const { destination, owned, bandwidthLimit } = openTarget(request, secretStore)
   const snapshots: SqliteSnapshot[] = []
   const warnings: string[] = []
-  let partialPath: string | null = null
-  let claimedPath: string | null = null
   try {
+    await destination.checkUsable({ profileDir })
+    await destination.cleanup()
+
     // 1. What to back up; databases through a consistent snapshot.
     const listed = listProfileFiles(profileDir)
     // settings.json is replaced whenever a setting changes, also while a backup runs (the
@@ -123,8 +130,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
     let mailbox: SqliteSnapshot | null = null
     for (const file of files) {
       if (file.path.endsWith('.sqlite')) {
-        mkdirSync(snapshotDir, { recursive: true, mode: PROFILE_DIR_MODE })
-        const snapshot = await snapshotOf(file.path, file.absolutePath, snapshotDir)
+        const snapshot = await snapshotOf(file.path, file.absolutePath, profileDir)
         snapshots.push(snapshot)
         if (file.path === profileFiles.database) mailbox = snapshot
         // SQLite opened the path: it must still be the listed file, not a link swapped in.
@@ -140,7 +146,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
 
     // 2. The accounts' secrets, read for the accounts the snapshot holds (memory only).
     const secrets = collectAccountSecrets(
-      request.secretStore ?? osKeychain(),
+      secretStore,
       request.profileId,
       mailbox ? accountsOf(mailbox) : [],
     )
@@ -198,22 +204,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
       keyFingerprint: request.keyFingerprint,
       files: hashed,
     }
-
-    // 4. tar → zstd → age → partial file, hashed on the way for the sidecar.
-    partialPath = insideDestination(dest, partialName(backupName(createdAt)))
-    let done = 0
-    const archive = writeArchive(manifest, kept, (n) => {
-      done += n
-      progress('writing', done)
-    })
-    // Compression, encryption, hashing and writing run in a worker, beside the reading here.
-    const sealed = sealBackupFile(partialPath, recipient)
-    await pipeline(archive, sealed.sink, ...(signal ? [{ signal }] : []))
-    const output = await sealed.result
-
-    // 5. The sidecar waits beside the partial file, then the file gets its real name
-    //    (exclusively), then the sidecar does. A crash in between is completed by the next run.
-    const sidecar: Sidecar = {
+    const describe = (output: { size: number; sha256: string }): Sidecar => ({
       format: 'cairn-backup-sidecar',
       formatVersion: 1,
       file: '',
@@ -226,44 +217,62 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
       keyFingerprint: request.keyFingerprint,
       recipient: request.recipient,
       vaultId: request.vaultId ?? null,
-    }
-    const pendingPath = pendingSidecarName(partialPath)
-    writeSidecar(pendingPath, sidecar)
-    const claimed = claimBackupName(dest, partialPath, createdAt)
-    claimedPath = claimed.path
-    reachedStep('backup-claimed')
-    await request.onStep?.('claimed')
-    writeSidecar(insideDestination(dest, sidecarName(claimed.name)), {
-      ...sidecar,
-      file: claimed.name,
     })
-    claimedPath = null
-    rmSync(partialPath, { force: true })
-    rmSync(pendingPath, { force: true })
-    partialPath = null
-    fsyncDirectorySync(dest)
 
-    // 6. Retention, now that the new backup is complete.
+    // 4. tar → zstd → age → the destination, committed under its real name, then its sidecar.
+    const attempts = Math.max(1, request.uploadAttempts ?? 3)
+    let committed: CommittedBackup & { sha256: string }
+    let attempt = 1
+    for (; ; attempt++) {
+      try {
+        committed = await upload(destination, createdAt, recipient, manifest, kept, describe, {
+          signal,
+          bandwidthLimit,
+          onBytes: (done) => progress('writing', done),
+        })
+        break
+      } catch (error) {
+        if (signal?.aborted || attempt >= attempts || !isTransient(error)) throw error
+        const wait = (request.retryDelayMs ?? defaultRetryDelay)(attempt)
+        await new Promise((resolve) => setTimeout(resolve, wait))
+        checkAborted(signal)
+      }
+    }
+    if (attempt > 1)
+      warnings.push(
+        `The upload to ${destination.label} failed ${attempt - 1} time(s) on the way and was tried again.`,
+      )
+
+    // 5. Retention, now that the new backup is complete. A failure here does not undo the backup.
     const deleted: string[] = []
     if (request.retention) {
-      for (const entry of backupsToDelete(
-        listBackups(dest),
-        request.profileId,
-        request.retention,
-        createdAt,
-      )) {
-        if (entry.name === claimed.name) continue
-        rmSync(insideDestination(dest, entry.name), { force: true })
-        rmSync(insideDestination(dest, sidecarName(entry.name)), { force: true })
-        deleted.push(entry.name)
+      try {
+        for (const entry of backupsToDelete(
+          await destination.list(),
+          request.profileId,
+          request.retention,
+          createdAt,
+        )) {
+          if (entry.name === committed.name) continue
+          try {
+            await destination.remove(entry.name)
+            deleted.push(entry.name)
+          } catch (error) {
+            warnings.push(
+              `The old backup ${entry.name} could not be removed: ${describeError(error)}`,
+            )
+          }
+        }
+      } catch (error) {
+        warnings.push(`Old backups were not pruned this time: ${describeError(error)}`)
       }
-      if (deleted.length > 0) fsyncDirectorySync(dest)
     }
     return {
-      name: claimed.name,
-      path: claimed.path,
-      size: sidecar.size,
-      sha256: sidecar.sha256,
+      name: committed.name,
+      path: destination.locate(committed.name),
+      destination: destination.label,
+      size: committed.size,
+      sha256: committed.sha256,
       createdAt: manifest.createdAt,
       files: hashed.length - (secrets.bytes ? 1 : 0),
       bytes: bytesTotal,
@@ -271,17 +280,86 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
       accountSecrets: secrets.count,
       warnings,
       deleted,
+      attempts: attempt,
     }
   } catch (error) {
-    throw describeFailure(error, dest, signal)
+    throw describeFailure(error, destination.label, signal)
   } finally {
-    // A backup that failed after it got its name (its sidecar could not be written) goes too.
-    if (claimedPath) rmSync(claimedPath, { force: true })
-    if (partialPath) {
-      rmSync(partialPath, { force: true })
-      rmSync(pendingSidecarName(partialPath), { force: true })
-    }
     for (const snapshot of snapshots) snapshot.release()
+    if (owned) await destination.close().catch(() => undefined)
+  }
+}
+
+/** Full jitter: a random wait up to 2 s, 4 s, 8 s … (at most 30 s), so clients failing together come back apart. */
+const defaultRetryDelay = (attempt: number) =>
+  Math.random() * Math.min(30_000, 2_000 * 2 ** (attempt - 1))
+
+/**
+ * One pass of the archive into the destination: the tar stream (built
+ * here, from the profile) is sealed in the seal worker, whose output flows
+ * into the destination's upload; any failure on either side stops both and
+ * drops the upload's temporary data.
+ */
+async function upload(
+  destination: Destination,
+  createdAt: Date,
+  recipient: Uint8Array,
+  manifest: Manifest,
+  kept: ArchiveSource[],
+  describe: (output: { size: number; sha256: string }) => Sidecar,
+  options: { signal?: AbortSignal; bandwidthLimit: number | null; onBytes: (n: number) => void },
+): Promise<CommittedBackup & { sha256: string }> {
+  const target = await destination.startBackup(createdAt, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    bandwidthLimit: options.bandwidthLimit,
+  })
+  const stop = new AbortController()
+  const onAbort = () => stop.abort(options.signal?.reason)
+  options.signal?.addEventListener('abort', onAbort)
+  let done = 0
+  const archive = writeArchive(manifest, kept, (n) => options.onBytes((done += n)))
+  // Compression, encryption and hashing run in a worker, beside the reading here.
+  const sealed = sealBackupStream(recipient)
+  const stage = (flowing: Promise<void>) =>
+    flowing.catch((error: unknown) => {
+      stop.abort(error)
+      throw error
+    })
+  try {
+    await Promise.all([
+      stage(pipeline(archive, sealed.sink, { signal: stop.signal })),
+      stage(pipeline(sealed.output, target.stream, { signal: stop.signal })),
+    ])
+    const output = await sealed.result
+    const committed = await target.commit(describe(output))
+    return { ...committed, sha256: output.sha256 }
+  } catch (error) {
+    archive.destroy()
+    sealed.output.destroy()
+    await target.abort()
+    // The first failure is the one to report (the other stage only saw the stop it caused).
+    throw stop.signal.aborted && stop.signal.reason !== undefined && !options.signal?.aborted
+      ? (stop.signal.reason as unknown)
+      : error
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort)
+  }
+}
+
+/** The Destination a request names, whether this run owns it (and closes it), and its speed limit. */
+function openTarget(
+  request: BackupRequest,
+  secretStore: SecretStore,
+): { destination: Destination; owned: boolean; bandwidthLimit: number | null } {
+  const given = request.destination
+  if (typeof given === 'object' && 'startBackup' in given)
+    return { destination: given, owned: false, bandwidthLimit: request.bandwidthLimit ?? null }
+  const spec = typeof given === 'string' ? resolveDestination(given) : given
+  const secrets = destinationSecrets(secretStore, request.profileId)
+  return {
+    destination: openSpec(spec, secrets, request.env ? { env: request.env } : {}),
+    owned: true,
+    bandwidthLimit: request.bandwidthLimit ?? spec.entry?.bandwidthLimit ?? null,
   }
 }
 
@@ -315,28 +393,14 @@ function checkRecipient(recipient: string, fingerprint: string): Uint8Array {
   return publicKey
 }
 
-/** The profile folder itself (a link to it is followed once, here): backups list what is inside. */
-function realProfileDir(dir: string): string {
-  try {
-    return realpathSync(dir)
-  } catch (error) {
-    throw new CairnError(
-      'PROFILE_UNAVAILABLE',
-      errnoCode(error) === 'ENOENT'
-        ? `There is no profile at ${dir}, so there is nothing to back up. Check the --profile path.`
-        : `Cairn cannot open the profile folder ${dir} (${errnoCode(error) ?? 'error'}). Check its permissions.`,
-      { cause: error },
-    )
-  }
-}
-
 async function snapshotOf(
   path: string,
   absolutePath: string,
-  dir: string,
+  profileDir: string,
 ): Promise<SqliteSnapshot> {
   try {
-    return await snapshotSqlite(absolutePath, join(dir, path.replace(/\//g, '_')))
+    const folder = snapshotFolder(profileDir)
+    return await snapshotSqlite(absolutePath, join(folder, path.replace(/\//g, '_')))
   } catch (error) {
     if (isCairnError(error)) throw error
     const code = errnoCode(error)
@@ -348,29 +412,6 @@ async function snapshotOf(
       { cause: error },
     )
   }
-}
-
-function stillListed(
-  path: string,
-  absolutePath: string,
-  identity: { dev: number; ino: number },
-): void {
-  let stats
-  try {
-    stats = lstatSync(absolutePath)
-  } catch (error) {
-    throw profileReadError(path, absolutePath, error)
-  }
-  if (!stats.isFile() || stats.dev !== identity.dev || stats.ino !== identity.ino)
-    throw replaced(path)
-}
-
-function replaced(path: string): CairnError {
-  return new CairnError(
-    'BACKUP_CHANGED_DURING',
-    `${path} was replaced (by another file or a link) while it was being backed up; the backup was stopped and will be tried again. ` +
-      'If nothing should be changing the profile, check its folder for links you did not make.',
-  )
 }
 
 function accountsOf(snapshot: SqliteSnapshot): AccountRow[] {
@@ -389,38 +430,16 @@ function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new CairnError('BACKUP_CANCELLED', 'The backup was cancelled.')
 }
 
-function describeFailure(error: unknown, dest: string, signal: AbortSignal | undefined): unknown {
+function describeFailure(error: unknown, label: string, signal: AbortSignal | undefined): unknown {
   if (signal?.aborted) return new CairnError('BACKUP_CANCELLED', 'The backup was cancelled.')
   if (isCairnError(error)) return error
-  // Reading the profile reports its own errors (above); a system error left is writing the backup.
-  return errnoCode(error) ? destinationError(dest, error) : error
-}
-
-/** A small profile file, read whole through one descriptor that must be a regular file, not a link. */
-function readSmallProfileFile(path: string, absolutePath: string): Buffer {
-  let fd: number
-  try {
-    fd = openSync(absolutePath, constants.O_RDONLY | constants.O_NOFOLLOW)
-  } catch (error) {
-    if (errnoCode(error) === 'ELOOP') throw replaced(path)
-    throw profileReadError(path, absolutePath, error)
-  }
-  try {
-    if (!fstatSync(fd).isFile()) throw replaced(path)
-    return readFileSync(fd)
-  } finally {
-    closeSync(fd)
-  }
-}
-
-/** PRAGMA user_version, read from the database header (offset 60, big-endian). */
-function readUserVersion(path: string | undefined): number {
-  if (!path) return 0
-  const fd = openSync(path, 'r')
-  try {
-    const header = Buffer.alloc(4)
-    return readSync(fd, header, 0, 4, 60) === 4 ? header.readUInt32BE(0) : 0
-  } finally {
-    closeSync(fd)
-  }
+  // Reading the profile and the destinations report their own errors; anything left is writing the backup.
+  const network = networkError(label, error)
+  if (network) return network
+  const code = errnoCode(error)
+  return code
+    ? new CairnError('BACKUP_DESTINATION', `Writing the backup to ${label} failed (${code}).`, {
+        cause: error,
+      })
+    : error
 }

@@ -1,19 +1,19 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { basename, join } from 'node:path'
+import { createHash } from 'node:crypto'
+import type { Readable } from 'node:stream'
 import { profileFiles } from '../profile/layout.js'
-import { CairnError, errnoCode } from '../shared/errors.js'
-import { processAlive } from '../shared/process-alive.js'
+import { CairnError } from '../shared/errors.js'
 import { reachedStep } from '../shared/test-hooks.js'
-import { hashFile } from './archive/hashing.js'
 import { parseBackupName } from './destination/names.js'
-import { readSidecarOf, type Sidecar } from './destination/sidecar.js'
+import type { BackupSource } from './destination/backup-source.js'
+import { openBackupSource } from './destination/resolve.js'
+import type { Sidecar } from './destination/sidecar.js'
 import type { BackupKey } from './key/backup-key.js'
 import { keyThatOpens } from './key/choose-key.js'
 import { checkSecretsAgainstAccounts, parseSecretsEntry } from './secrets-entry.js'
 import { checkManifestGivesProfile, checkUnpackedProfile } from './restore/check-profile.js'
 import { metadataMismatch } from './restore/plan.js'
 import { unpackBackup } from './restore/unpack.js'
+import { removeScratch, verifyScratch } from './verify-scratch.js'
 
 export interface VerifyReport {
   file: string
@@ -42,48 +42,43 @@ export interface VerifyReport {
  * CairnError that says what is wrong.
  */
 export async function verifyBackup(
-  file: string,
+  backup: string | BackupSource,
   keys?: BackupKey | readonly BackupKey[],
 ): Promise<VerifyReport> {
-  let size: number
+  const source = typeof backup === 'string' ? openBackupSource(backup) : backup
   try {
-    const stats = statSync(file)
-    if (!stats.isFile()) {
-      throw new CairnError(
-        'INVALID_ARGUMENT',
-        `${file} is a folder, not a backup file. Name one of the backup files in it (cairn list --to ${file} shows them).`,
-      )
-    }
-    size = stats.size
-  } catch (error) {
-    if (error instanceof CairnError) throw error
+    return await verifySource(source, keys)
+  } finally {
+    if (typeof backup === 'string') await source.close()
+  }
+}
+
+async function verifySource(
+  source: BackupSource,
+  keys?: BackupKey | readonly BackupKey[],
+): Promise<VerifyReport> {
+  const file = source.location
+  const { size } = await source.stat()
+  const sidecar = await source.readSidecar()
+  if (sidecar && sidecar.size !== size) {
     throw new CairnError(
-      errnoCode(error) === 'ENOENT' ? 'NOT_FOUND' : 'BACKUP_DESTINATION',
-      errnoCode(error) === 'ENOENT'
-        ? `There is no backup file at ${file}. Check the path; cairn list --to FOLDER shows the backups in a folder.`
-        : `Cairn cannot read the backup ${file} (${errnoCode(error) ?? 'error'}): check that the drive is connected and that you may read the file.`,
-      { cause: error },
+      'BACKUP_CORRUPT',
+      `This backup is ${size} bytes but was written as ${sidecar.size}: it is truncated or damaged.`,
     )
   }
-  const sidecar = readSidecarOf(file)
-  const sha256 = await hashFile(file)
-  if (sidecar) {
-    if (sidecar.size !== size) {
-      throw new CairnError(
-        'BACKUP_CORRUPT',
-        `This backup is ${size} bytes but was written as ${sidecar.size}: it is truncated or damaged.`,
-      )
-    }
-    if (sidecar.sha256 !== sha256) {
+  const checkHash = (sha256: string) => {
+    if (sidecar && sidecar.sha256 !== sha256) {
       throw new CairnError(
         'BACKUP_CORRUPT',
         'This backup no longer matches the checksum it was written with: it is damaged.',
       )
     }
-    checkNameAgainstSidecar(file, sidecar)
   }
   const candidates = keys === undefined ? [] : Array.isArray(keys) ? keys : [keys as BackupKey]
   if (candidates.length === 0) {
+    const sha256 = await hashStream(await source.read())
+    checkHash(sha256)
+    if (sidecar) checkNameAgainstSidecar(source.name, sidecar)
     if (!sidecar) {
       throw new CairnError(
         'BACKUP_CORRUPT',
@@ -92,25 +87,31 @@ export async function verifyBackup(
     }
     return { file, size, sha256, sidecar, level: 'integrity' }
   }
-  const key = keyThatOpens(file, candidates) ?? (candidates[0] as BackupKey)
+  if (sidecar) checkNameAgainstSidecar(source.name, sidecar)
+  const key = (await keyThatOpens(source, candidates)) ?? (candidates[0] as BackupKey)
   const scratch = verifyScratch()
   try {
+    // One pass over the backup: hashed for the sidecar while it is decrypted and checked.
+    const hash = createHash('sha256')
     // Databases and settings are written out (SQLite checks files); the rest is hashed in passing.
     let secretsBytes: Buffer | null = null
     const manifest = await unpackBackup({
-      file,
+      source,
       key,
       targetDir: scratch,
       write: (f) => f.path === profileFiles.settings,
       onManifest: checkManifestGivesProfile,
       onSecrets: (bytes) => (secretsBytes = bytes),
+      onEncrypted: (chunk) => hash.update(chunk),
       expectedFingerprint: sidecar?.keyFingerprint ?? null,
     })
+    const sha256 = hash.digest('hex')
+    checkHash(sha256)
     reachedStep('verify-unpacked')
     const unpacked = checkUnpackedProfile(scratch, manifest)
     const secrets = secretsBytes ? parseSecretsEntry(secretsBytes, manifest.profileId) : null
     if (secrets) checkSecretsAgainstAccounts(secrets, unpacked.accounts)
-    const [mismatch] = metadataMismatch(file, sidecar, manifest, key)
+    const [mismatch] = metadataMismatch(source.name, sidecar, manifest, key)
     if (mismatch) throw new CairnError('BACKUP_MISMATCH', mismatch.message)
     return {
       file,
@@ -127,13 +128,12 @@ export async function verifyBackup(
       accountSecrets: secrets?.secrets.length ?? 0,
     }
   } finally {
-    rmSync(scratch, { recursive: true, force: true })
+    removeScratch(scratch)
   }
 }
 
 /** Without the key, the name and the sidecar can still be held against each other. */
-function checkNameAgainstSidecar(file: string, sidecar: Sidecar): void {
-  const name = basename(file)
+function checkNameAgainstSidecar(name: string, sidecar: Sidecar): void {
   const named = parseBackupName(name)
   const described = new Date(sidecar.createdAt).getTime()
   // A file the user renamed to a name of their own is not checked; a Cairn name must agree.
@@ -147,28 +147,8 @@ function checkNameAgainstSidecar(file: string, sidecar: Sidecar): void {
   }
 }
 
-/**
- * A private folder (0700) for the databases a verify must write out to let
- * SQLite check them. Its name carries the process id, so a verify that was
- * killed leaves nothing behind for long: the next verify removes the
- * folders of processes that are gone.
- */
-function verifyScratch(): string {
-  const prefix = 'cairn-verify-'
-  let names: string[] = []
-  try {
-    names = readdirSync(tmpdir())
-  } catch {
-    // An unreadable temporary folder: nothing to clean.
-  }
-  for (const name of names) {
-    const pid = Number(/^cairn-verify-(\d+)-/.exec(name)?.[1])
-    if (!Number.isFinite(pid) || processAlive(pid)) continue
-    try {
-      rmSync(join(tmpdir(), name), { recursive: true, force: true })
-    } catch {
-      // Another user's (the temporary folder is shared): theirs to clean.
-    }
-  }
-  return mkdtempSync(join(tmpdir(), `${prefix}${process.pid}-`))
+async function hashStream(stream: Readable): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const chunk of stream) hash.update(chunk as Buffer)
+  return hash.digest('hex')
 }

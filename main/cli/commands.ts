@@ -45,7 +45,7 @@ export const commands: readonly LazyCommand[] = [
   },
   {
     name: 'backup',
-    summary: 'Back up the profile, encrypted, to a folder',
+    summary: 'Back up the profile, encrypted, to a folder or a destination',
     load: async () => (await import('./backup-command.js')).backupCommand,
   },
   {
@@ -55,7 +55,7 @@ export const commands: readonly LazyCommand[] = [
   },
   {
     name: 'list',
-    summary: 'List the backups in a folder',
+    summary: 'List the backups in a folder or a destination',
     load: async () => (await import('./list-command.js')).listCommand,
   },
   {

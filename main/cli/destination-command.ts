@@ -28,7 +28,7 @@ export const destinationCommand: Command = {
   usage: `cairn destination add --profile DIR NAME URL [--user NAME] [--password-stdin] [--identity FILE] [--ca FILE]
                       [--endpoint URL] [--region R] [--path-style] [--aws-profile P]
                       [--object-lock-days N [--object-lock-mode governance|compliance]]
-                      [--host-key SHA256:…] [--bandwidth-limit BYTES_PER_S] [--no-test]
+                      [--host-key SHA256:…] [--bandwidth-limit BYTES_PER_S] [--timeout SECONDS] [--no-test]
 cairn destination list --profile DIR [--json]
 cairn destination test --profile DIR [NAME] [--json]
 cairn destination remove --profile DIR NAME
@@ -64,6 +64,7 @@ async function add(args: string[], context: CliContext): Promise<number> {
       'object-lock-mode': { type: 'string' },
       'host-key': { type: 'string' },
       'bandwidth-limit': { type: 'string' },
+      timeout: { type: 'string' },
       'no-test': { type: 'boolean', default: false },
     },
     true,
@@ -85,6 +86,9 @@ async function add(args: string[], context: CliContext): Promise<number> {
   const limit = values['bandwidth-limit'] === undefined ? null : Number(values['bandwidth-limit'])
   if (limit !== null && (!Number.isInteger(limit) || limit < 1024))
     throw new UsageError('--bandwidth-limit takes bytes per second (at least 1024)')
+  const timeout = values.timeout === undefined ? null : Number(values.timeout)
+  if (timeout !== null && (!Number.isInteger(timeout) || timeout < 1 || timeout > 3600))
+    throw new UsageError('--timeout takes whole seconds (1 to 3600)')
   const entry: DestinationEntry = {
     url: address.kind === 'folder' ? address.path : url,
     kind: address.kind,
@@ -100,9 +104,13 @@ async function add(args: string[], context: CliContext): Promise<number> {
     identityFile: values.identity ? resolve(values.identity) : null,
     hostKey: null,
     bandwidthLimit: limit,
+    timeoutSeconds: timeout,
     retention: null,
     schedule: null,
     addedAt: new Date().toISOString(),
+    lastSuccessAt: null,
+    lastAttemptAt: null,
+    lastError: null,
   }
   const secret = values['password-stdin'] ? (await readStdin()).replace(/\r?\n$/, '') : null
   if (values['password-stdin'] && !secret) throw new UsageError('--password-stdin read nothing')

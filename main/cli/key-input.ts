@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs'
 import { loadKeyFromKeychain } from '../backup/custody.js'
-import { readSidecarOf } from '../backup/destination/sidecar.js'
+import type { BackupSource } from '../backup/destination/backup-source.js'
 import { parseBackupKey, type BackupKey } from '../backup/key/backup-key.js'
 import { keyThatOpens } from '../backup/key/choose-key.js'
 import { readSettingsJson } from '../backup/restore/keep-custody.js'
@@ -113,17 +113,17 @@ function warnIfReadableByOthers(path: string, warn: Warn): void {
  * which of these it tried.
  */
 export async function keyForBackup(
-  backupFile: string,
+  backup: BackupSource,
   keyFile: string | undefined,
   context: CliContext,
   profileDir?: string,
 ): Promise<{ key: BackupKey; source: 'file' | 'keychain' | 'typed' }> {
   if (keyFile) {
     const keys = readKeyFile(keyFile, warnOn(context))
-    return { key: keyThatOpens(backupFile, keys) ?? (keys[0] as BackupKey), source: 'file' }
+    return { key: (await keyThatOpens(backup, keys)) ?? (keys[0] as BackupKey), source: 'file' }
   }
   const fingerprints = new Set<string>()
-  const named = readSidecarOf(backupFile)?.keyFingerprint
+  const named = (await backup.readSidecar())?.keyFingerprint
   if (named) fingerprints.add(named)
   const profileKey = profileDir
     ? (readSettingsJson(profilePaths(profileDir).settings)?.backup as { fingerprint?: unknown })
@@ -136,7 +136,7 @@ export async function keyForBackup(
       const found = [...fingerprints]
         .map((fingerprint) => loadKeyFromKeychain(osKeychain(), fingerprint))
         .filter((key): key is BackupKey => key !== null)
-      const key = keyThatOpens(backupFile, found) ?? found[0]
+      const key = (await keyThatOpens(backup, found)) ?? found[0]
       if (key) return { key, source: 'keychain' }
       keychainNote = `The keychain has no key with fingerprint ${[...fingerprints].join(' or ')}. `
     } catch (error) {

@@ -2,10 +2,12 @@ import { describeRestorePlan as describePlan } from '../backup/manager/describe-
 import { planRestore } from '../backup/restore/restore.js'
 import { resolveProfilePath } from '../backup/restore/profile-path.js'
 import { resolve } from 'node:path'
+import type { BackupSource } from '../backup/destination/backup-source.js'
 import type { BackupKey } from '../backup/key/backup-key.js'
 import { runningAppOf, type ControlFile } from '../profile/app-control.js'
 import { CairnError, isCairnError } from '../shared/errors.js'
 import { askRunningApp } from './app-control-client.js'
+import { backupSourceOptions, backupSourceUsage, openCommandBackup } from './backup-source-args.js'
 import {
   parseCommandArgs,
   UsageError,
@@ -21,7 +23,7 @@ import { promptLine } from './prompt.js'
 export const restoreCommand: Command = {
   name: 'restore',
   summary: 'Replace the profile with a backup',
-  usage: `cairn restore FILE [--profile DIR] [--key-file F] [--force] [--json]
+  usage: `cairn restore FILE|URL [--profile DIR] [--key-file F] [--force] [--json]
 
 Verifies the whole backup first (every file's SHA-256, SQLite's integrity
 check, that it gives a working profile), then swaps it in for the profile.
@@ -37,7 +39,10 @@ has a name or sidecar that disagrees with its contents, or holds account
 passwords the keychain cannot take now.
 
 The key comes from --key-file (64 hex digits or an age identity file), else
-from the system keychain, else it is asked for.`,
+from the system keychain, else it is asked for.
+
+${backupSourceUsage} A connection lost while reading is resumed where it
+stopped; if it cannot be, the restore stops before changing anything.`,
   async run(args, context) {
     const { values, positionals } = parseCommandArgs(
       args,
@@ -46,28 +51,59 @@ from the system keychain, else it is asked for.`,
         'key-file': { type: 'string' },
         force: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        ...backupSourceOptions,
       },
       true,
     )
     if (positionals.length !== 1) throw new UsageError('name one backup file')
-    const file = resolve(positionals[0] as string)
+    const file = positionals[0] as string
     const profileDir = profileDirOf(values, context)
+    const backup = openCommandBackup(file, values, resolveProfilePath(profileDir), context)
+    try {
+      return await restoreFrom(backup, file, profileDir, values, context)
+    } finally {
+      await backup.close()
+    }
+  },
+}
+
+async function restoreFrom(
+  backup: BackupSource,
+  file: string,
+  profileDir: string,
+  values: { 'key-file'?: string | undefined; force: boolean; json: boolean },
+  context: CliContext,
+): Promise<number> {
+  {
     const { key, source } = await keyForBackup(
-      file,
+      backup,
       values['key-file'],
       context,
       resolveProfilePath(profileDir),
     )
     const app = runningAppOf(resolveProfilePath(profileDir))
-    if (app)
-      return restoreThroughApp(app, file, key, source === 'keychain' ? 'keychain' : 'user', {
-        force: values.force === true,
-        json: values.json === true,
-        context,
-      })
+    if (app) {
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file))
+        throw new CairnError(
+          'PROFILE_LOCKED',
+          'The Cairn app has this profile open; it restores backups from files and folders. Close the app to restore from a URL.',
+        )
+      return restoreThroughApp(
+        app,
+        resolve(file),
+        key,
+        source === 'keychain' ? 'keychain' : 'user',
+        {
+          force: values.force === true,
+          json: values.json === true,
+          context,
+        },
+      )
+    }
     const bar = progressBar(context.stderr)
     const plan = await planRestore({
       file,
+      source: backup,
       key,
       profileDir,
       keyCustody: source === 'keychain' ? 'keychain' : 'user',
@@ -121,7 +157,7 @@ from the system keychain, else it is asked for.`,
     } finally {
       plan.discard()
     }
-  },
+  }
 }
 
 /** The app holds the profile: it restores (as its restore wizard does) and this command follows it. */

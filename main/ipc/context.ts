@@ -4,6 +4,7 @@ import { BackupManager } from '../backup/manager/backup-manager.js'
 import { RecentBackupFolders } from '../backup/manager/recent-folders.js'
 import { RestoreCoordinator } from '../backup/manager/restore-coordinator.js'
 import type { BackupScheduler } from '../backup/schedule/scheduler.js'
+import { testBackupTarget } from '../backup/schedule/test-target.js'
 import type { ChatService } from '../chat/chat-service.js'
 import { osKeychain } from '../keychain/keychain.js'
 import { AccountSetup } from '../mail/accounts/account-setup.js'
@@ -120,8 +121,10 @@ export function createServiceContext(
   const profileEvents = new Emitter<{ reopened: { reason: string } }>()
 
   const derive = (services: CairnServices): Derived => {
-    const backupActivity = new BackupActivity(services.backups, () =>
-      readBackupSettings(services.profile),
+    const backupActivity = new BackupActivity(
+      services.backups,
+      () => readBackupSettings(services.profile),
+      (target) => testBackupTarget(target, services.profile.id, keychain),
     )
     const backupManager = new BackupManager({
       profile: services.profile,

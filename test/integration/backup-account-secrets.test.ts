@@ -123,7 +123,7 @@ describe('account secrets travel inside the encrypted backup', () => {
     const { profile, key } = await profileWithAccounts()
     const result = await runBackupInWorker({
       profileDir: profile.dir,
-      destinationDir: tempDir(),
+      destination: tempDir(),
       recipient: key.recipient,
       keyFingerprint: key.fingerprint,
       profileId: profile.id,

@@ -19,7 +19,7 @@ function backUpAt(
 ) {
   return runBackup({
     profileDir: profile.dir,
-    destinationDir: dest,
+    destination: dest,
     recipient: key.recipient,
     keyFingerprint: key.fingerprint,
     profileId: profile.id,

@@ -114,6 +114,36 @@ describe('backup key custody', () => {
     expect(byAttacker.stderr).toMatch(/needs the key with fingerprint/)
   })
 
+  it("a restore over the live profile keeps the live named destinations; on a new machine the backup's come back", async () => {
+    const profile = await makeProfile({ messages: 2 })
+    const { keyFile } = setUpBackupKey(profile.dir)
+    const dest = tempDir()
+    const cli = async (args: string[]) => {
+      const run = await runCli(args)
+      expect(run.code, run.stderr).toBe(0)
+      return run
+    }
+    await cli(['destination', 'add', '--profile', profile.dir, 'offsite', tempDir(), '--no-test'])
+    await cli(['backup', '--profile', profile.dir, '--to', dest])
+    // Since the backup, the user moved their backups elsewhere.
+    await cli(['destination', 'remove', '--profile', profile.dir, 'offsite'])
+    const nas = tempDir()
+    await cli(['destination', 'add', '--profile', profile.dir, 'nas', nas, '--no-test'])
+    const backup = backupFiles(dest)[0] as string
+    await cli(['restore', backup, '--profile', profile.dir, '--key-file', keyFile, '--force'])
+    const destinationsOf = (dir: string) =>
+      (
+        JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8')) as {
+          destinations?: Record<string, { url: string }>
+        }
+      ).destinations ?? {}
+    expect(Object.keys(destinationsOf(profile.dir))).toEqual(['nas'])
+    expect(destinationsOf(profile.dir).nas?.url).toBe(nas)
+    const fresh = join(tempDir(), 'profile')
+    await cli(['restore', backup, '--profile', fresh, '--key-file', keyFile])
+    expect(Object.keys(destinationsOf(fresh))).toEqual(['offsite'])
+  })
+
   it("on a new machine, a backup's own backup settings are kept when they name the key that opened it", async () => {
     const profile = await makeProfile({ messages: 2 })
     const { keyFile, key } = setUpBackupKey(profile.dir)

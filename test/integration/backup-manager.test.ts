@@ -78,7 +78,7 @@ describe('a backup while the settings change', () => {
     const before = readFileSync(join(profile.dir, 'settings.json'), 'utf8')
     const result = await runBackup({
       profileDir: profile.dir,
-      destinationDir: dest,
+      destination: dest,
       recipient: key.recipient,
       keyFingerprint: key.fingerprint,
       profileId: profile.id,
@@ -273,7 +273,7 @@ describe('the history in the backup folder', () => {
     for (let i = 0; i < 2; i++) {
       await runBackup({
         profileDir: profile.dir,
-        destinationDir: dest,
+        destination: dest,
         recipient: key.recipient,
         keyFingerprint: key.fingerprint,
         profileId: profile.id,

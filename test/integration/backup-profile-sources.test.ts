@@ -83,7 +83,7 @@ describe('what a backup reads from the profile', () => {
       const dest = tempDir()
       const error = await runBackup({
         profileDir: profile.dir,
-        destinationDir: dest,
+        destination: dest,
         recipient: key.recipient,
         keyFingerprint: key.fingerprint,
         profileId: profile.id,
@@ -109,7 +109,7 @@ describe('what a backup reads from the profile', () => {
     const dest = tempDir()
     const error = await runBackup({
       profileDir: profile.dir,
-      destinationDir: dest,
+      destination: dest,
       recipient: key.recipient,
       keyFingerprint: key.fingerprint,
       profileId: profile.id,

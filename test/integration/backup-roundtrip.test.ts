@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { SCHEMA_VERSION } from '../../main/mail/db/migrations'
 import { describe, expect, it } from 'vitest'
 import { generateBackupKey, formatKeyAge } from '../../main/backup/key/backup-key'
+import { localBackupFile } from '../../main/backup/destination/folder/local-file'
 import { unpackBackup } from '../../main/backup/restore/unpack'
 import { readSidecar } from '../../main/backup/destination/sidecar'
 import { backUp } from '../support/backup-fixtures'
@@ -69,7 +70,11 @@ describe('backup file', () => {
     const result = await backUp(profile, key, dest)
     const target = join(tempDir(), 'unpacked')
     mkdirSync(target)
-    const manifest = await unpackBackup({ file: result.path, key, targetDir: target })
+    const manifest = await unpackBackup({
+      source: localBackupFile(result.path),
+      key,
+      targetDir: target,
+    })
     expect(manifest.files.length).toBe(result.files)
     for (const file of manifest.files) expect(sha256(join(target, file.path))).toBe(file.sha256)
   })
@@ -87,8 +92,8 @@ describe('backup file', () => {
     ])
     const target = join(dir, 'out')
     mkdirSync(target)
-    await expect(unpackBackup({ file: tarball, key, targetDir: target })).rejects.toThrow(
-      /first entry is not the Cairn manifest/,
-    )
+    await expect(
+      unpackBackup({ source: localBackupFile(tarball), key, targetDir: target }),
+    ).rejects.toThrow(/first entry is not the Cairn manifest/)
   })
 })

@@ -40,7 +40,7 @@ describe('the recovery sheet', () => {
     for (const day of [1, 2]) {
       await runBackup({
         profileDir: profile.dir,
-        destinationDir: folder,
+        destination: folder,
         recipient: key.recipient,
         keyFingerprint: key.fingerprint,
         profileId: profile.id,

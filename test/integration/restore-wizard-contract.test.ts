@@ -88,7 +88,7 @@ async function backedUp(
   mkdirSync(folder, { recursive: true })
   const result = await runBackup({
     profileDir: source.dir,
-    destinationDir: folder,
+    destination: folder,
     recipient: key.recipient,
     keyFingerprint: key.fingerprint,
     profileId: source.id,

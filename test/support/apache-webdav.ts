@@ -13,6 +13,7 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './postgres'
+import { killTree } from './process-tree'
 
 export interface ApacheDav {
   /** https://127.0.0.1:PORT */
@@ -23,9 +24,21 @@ export interface ApacheDav {
   digestRoot: string
   user: string
   password: string
+  /** The folders behind the extra locations asked for (/<name>/), Basic auth. */
+  folders: Record<string, string>
   /** Restart with another certificate (a changed server certificate). */
   restartWith(tls: { cert: string; key: string }): Promise<void>
+  /** SIGKILL httpd and its workers (a server killed mid-request); start() brings it back. */
+  kill(): Promise<void>
+  start(): Promise<void>
   stop(): Promise<void>
+}
+
+export interface DavFolder {
+  /** Where its files go (default: a folder of its own); e.g. a small tmpfs for a full disk. */
+  root?: string
+  /** Only GET, HEAD, OPTIONS and PROPFIND allowed (403 for every write). */
+  readOnly?: boolean
 }
 
 const MODULES = '/usr/lib/apache2/modules'
@@ -36,7 +49,10 @@ const APACHE = '/usr/sbin/apache2'
  * folders: /basic/ (Basic auth) and /digest/ (Digest auth), one user each
  * (Debian: apache2, apache2-utils).
  */
-export async function startApacheDav(tls: { cert: string; key: string }): Promise<ApacheDav> {
+export async function startApacheDav(
+  tls: { cert: string; key: string },
+  options: { folders?: Record<string, DavFolder> } = {},
+): Promise<ApacheDav> {
   if (!existsSync(APACHE))
     throw new Error('The WebDAV tests need Apache httpd (Debian: apache2, apache2-utils).')
   const dir = mkdtempSync(join(tmpdir(), 'cairn-apache-'))
@@ -45,6 +61,11 @@ export async function startApacheDav(tls: { cert: string; key: string }): Promis
   const digestRoot = join(dir, 'digest')
   const locks = join(dir, 'locks')
   for (const d of [basicRoot, digestRoot, locks]) mkdirSync(d)
+  const folders: Record<string, string> = {}
+  for (const [name, folder] of Object.entries(options.folders ?? {})) {
+    folders[name] = folder.root ?? join(dir, `folder-${name}`)
+    mkdirSync(folders[name] as string, { recursive: true })
+  }
   const user = 'cairn'
   const password = 'dav-secret-ü'
   execFileSync('htpasswd', ['-bcB', join(dir, 'htpasswd'), user, password], { stdio: 'pipe' })
@@ -59,7 +80,8 @@ export async function startApacheDav(tls: { cert: string; key: string }): Promis
   if (asRoot) {
     const uid = Number(execFileSync('id', ['-u', 'www-data']).toString())
     const gid = Number(execFileSync('id', ['-g', 'www-data']).toString())
-    for (const d of [basicRoot, digestRoot, locks]) chownSync(d, uid, gid)
+    for (const d of [basicRoot, digestRoot, locks, ...Object.values(folders)])
+      chownSync(d, uid, gid)
   }
   const port = await freePort()
   const config = join(dir, 'httpd.conf')
@@ -112,6 +134,25 @@ export async function startApacheDav(tls: { cert: string; key: string }): Promis
         `  AuthUserFile ${join(dir, 'htdigest')}`,
         '  Require valid-user',
         '</Directory>',
+        ...Object.entries(folders).flatMap(([name, root]) => [
+          `Alias /${name} ${root}`,
+          `<Directory ${root}>`,
+          '  Dav On',
+          '  AuthType Basic',
+          '  AuthName "Cairn DAV"',
+          `  AuthUserFile ${join(dir, 'htpasswd')}`,
+          ...(options.folders?.[name]?.readOnly
+            ? [
+                '  <LimitExcept GET HEAD OPTIONS PROPFIND>',
+                '    Require all denied',
+                '  </LimitExcept>',
+                '  <Limit GET HEAD OPTIONS PROPFIND>',
+                '    Require valid-user',
+                '  </Limit>',
+              ]
+            : ['  Require valid-user']),
+          '</Directory>',
+        ]),
         '',
       ].join('\n'),
     )
@@ -130,10 +171,12 @@ export async function startApacheDav(tls: { cert: string; key: string }): Promis
       : ''
     throw new Error(`apache2 did not start: ${stderr}${log}`)
   }
-  const stopChild = async () => {
-    if (child.exitCode !== null) return
+  let current = tls
+  const stopChild = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode !== null || child.signalCode !== null) return
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-    child.kill('SIGTERM')
+    if (signal === 'SIGKILL') killTree(child.pid as number)
+    else child.kill(signal)
     await exited
     for (let i = 0; i < 100 && (await listening(port)); i++)
       await new Promise((r) => setTimeout(r, 50))
@@ -145,11 +188,18 @@ export async function startApacheDav(tls: { cert: string; key: string }): Promis
     port,
     basicRoot,
     digestRoot,
+    folders,
     user,
     password,
     async restartWith(certificate) {
       await stopChild()
+      current = certificate
       write(certificate)
+      await start()
+    },
+    kill: () => stopChild('SIGKILL'),
+    async start() {
+      write(current)
       await start()
     },
     async stop() {

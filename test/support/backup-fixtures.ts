@@ -51,7 +51,7 @@ export function backUp(
 ) {
   return runBackup({
     profileDir: profile.dir,
-    destinationDir: dest,
+    destination: dest,
     recipient: key.recipient,
     keyFingerprint: key.fingerprint,
     profileId: profile.id,

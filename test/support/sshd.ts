@@ -4,6 +4,7 @@ import { connect } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './postgres'
+import { killTree } from './process-tree'
 
 export interface SshServer {
   host: string
@@ -16,8 +17,13 @@ export interface SshServer {
   userKeyPath: string
   /** The host key's fingerprint as ssh-keygen -l shows it (SHA256:…). */
   hostKeyFingerprint: string
+  /** A second port where every session is read-only (internal-sftp -R): writes are refused. */
+  readOnlyPort: number
   /** Restart with a new host key (a reinstalled server, or someone in between). */
   replaceHostKey(): Promise<void>
+  /** SIGKILL the server and every session it runs (mid-upload), then start it again with restart(). */
+  kill(): Promise<void>
+  restart(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -43,11 +49,13 @@ export async function startSshd(): Promise<SshServer> {
   keygen(userKeyPath)
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${userKeyPath}.pub`))
   const port = await freePort()
+  const readOnlyPort = await freePort()
   const config = join(dir, 'sshd_config')
   writeFileSync(
     config,
     [
       `Port ${port}`,
+      `Port ${readOnlyPort}`,
       'ListenAddress 127.0.0.1',
       `HostKey ${hostKey}`,
       `PidFile ${join(dir, 'sshd.pid')}`,
@@ -60,6 +68,8 @@ export async function startSshd(): Promise<SshServer> {
       'StrictModes no',
       'Subsystem sftp internal-sftp',
       'LogLevel ERROR',
+      `Match LocalPort ${readOnlyPort}`,
+      '  ForceCommand internal-sftp -R',
       '',
     ].join('\n'),
   )
@@ -73,10 +83,14 @@ export async function startSshd(): Promise<SshServer> {
     }
     throw new Error('sshd did not start')
   }
-  const stopChild = async () => {
+  const stopChild = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode !== null || child.signalCode !== null) return
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-    child.kill('SIGTERM')
+    if (signal === 'SIGKILL') killTree(child.pid as number)
+    else child.kill(signal)
     await exited
+    for (let i = 0; i < 100 && (await listening(port)); i++)
+      await new Promise((r) => setTimeout(r, 50))
   }
   await start()
   const fingerprint = () =>
@@ -91,6 +105,9 @@ export async function startSshd(): Promise<SshServer> {
     userKey: readFileSync(userKeyPath),
     userKeyPath,
     hostKeyFingerprint: fingerprint(),
+    readOnlyPort,
+    kill: () => stopChild('SIGKILL'),
+    restart: start,
     async replaceHostKey() {
       await stopChild()
       rmSync(hostKey)

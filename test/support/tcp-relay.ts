@@ -12,16 +12,31 @@ export async function startRelay(targetPort: number): Promise<{
   restore(): void
   /** Hold every byte from the server for `ms` before passing it on (a slow server). */
   delay(ms: number): void
-  /** Drop every connection once `bytes` have gone upstream in all (a link lost mid-upload). */
-  cutAfter(bytes: number): void
+  /**
+   * Drop every connection once `bytes` have gone upstream in all (a link
+   * lost mid-upload). With `blip`, new connections are let through again at once.
+   */
+  cutAfter(bytes: number, options?: { blip?: boolean }): void
+  /**
+   * Drop every connection once `bytes` have come back from the server in
+   * all (a link lost mid-download). With `blip`, new connections are let
+   * through again at once (a short outage); else refused until restore().
+   */
+  cutAfterDown(bytes: number, options?: { blip?: boolean }): void
+  /** Bytes relayed so far: up (client → server) and down; and how many times the link was cut. */
+  readonly relayed: { up: number; down: number; cuts: number }
   close(): Promise<void>
 }> {
   const sockets = new Set<Socket>()
   let refusing = false
   let delayMs = 0
   let budget = Number.POSITIVE_INFINITY
+  let downBudget = Number.POSITIVE_INFINITY
+  let blip = false
+  const relayed = { up: 0, down: 0, cuts: 0 }
   const cutAll = () => {
     refusing = true
+    relayed.cuts += 1
     for (const s of sockets) s.destroy()
     sockets.clear()
   }
@@ -35,10 +50,22 @@ export async function startRelay(targetPort: number): Promise<{
     sockets.add(upstream)
     client.on('data', (d: Buffer) => {
       budget -= d.length
-      if (budget <= 0) cutAll()
-      else upstream.write(d)
+      relayed.up += d.length
+      if (budget <= 0) {
+        budget = Number.POSITIVE_INFINITY
+        cutAll()
+        if (blip) refusing = false
+      } else upstream.write(d)
     })
     upstream.on('data', (d: Buffer) => {
+      downBudget -= d.length
+      relayed.down += d.length
+      if (downBudget <= 0) {
+        downBudget = Number.POSITIVE_INFINITY
+        cutAll()
+        if (blip) refusing = false
+        return
+      }
       if (delayMs > 0) setTimeout(() => client.writable && client.write(d), delayMs)
       else client.write(d)
     })
@@ -61,9 +88,18 @@ export async function startRelay(targetPort: number): Promise<{
     restore: () => {
       refusing = false
       budget = Number.POSITIVE_INFINITY
+      downBudget = Number.POSITIVE_INFINITY
     },
     delay: (ms) => (delayMs = ms),
-    cutAfter: (bytes) => (budget = bytes),
+    cutAfter: (bytes, options = {}) => {
+      budget = bytes
+      blip = options.blip ?? false
+    },
+    cutAfterDown: (bytes, options = {}) => {
+      downBudget = bytes
+      blip = options.blip ?? false
+    },
+    relayed,
     close: async () => {
       cutAll()
       await new Promise<void>((resolve) => server.close(() => resolve()))

@@ -91,6 +91,8 @@ describe('the typed contract', () => {
       | 'accounts.syncNow'
       | 'accounts.viewFolder'
       | 'accounts.remove'
+      | 'backup.destinationKinds'
+      | 'backup.testConnection'
     >()
     expectTypeOf<EventName>().toEqualTypeOf<
       | 'app.command'

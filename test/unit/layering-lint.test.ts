@@ -70,4 +70,33 @@ describe('layering rules', () => {
     )
     expect(await lint('main/workers/worker-thread.ts', code)).toEqual([])
   })
+
+  it('keep the backup engine off the destinations’ storage: no fs and no concrete store, only the interfaces', async () => {
+    const fsImport = "import { rmSync } from 'node:fs'\nexport const x = rmSync\n"
+    const store =
+      "import { FolderStore } from './destination/folder/folder-store.js'\nexport const x = FolderStore\n"
+    for (const file of [
+      'main/backup/run-backup.ts',
+      'main/backup/verify.ts',
+      'main/backup/restore/plan.ts',
+      'main/backup/restore/unpack.ts',
+      'main/backup/pipeline/seal-worker.ts',
+      'main/backup/pipeline/open-worker.ts',
+      'main/backup/schedule/scheduler.ts',
+      'main/backup/destination/retention.ts',
+      'main/cli/list-command.ts',
+      'main/cli/backup-command.ts',
+      'main/cli/restore-command.ts',
+    ]) {
+      expect((await lint(file, fsImport)).join('\n'), file).toMatch(
+        /no-restricted-imports: .*only through the Destination \/ BackupSource interfaces/,
+      )
+      expect((await lint(file, store)).join('\n'), file).toMatch(
+        /no-restricted-imports: .*not a concrete store/,
+      )
+    }
+    // The stores themselves, and the profile's side, use the file system.
+    expect(await lint('main/backup/destination/folder/folder-store.ts', fsImport)).toEqual([])
+    expect(await lint('main/backup/snapshot/profile-checks.ts', fsImport)).toEqual([])
+  })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { BackupEntry } from '../../main/backup/destination/folder'
+import type { RetainedBackup as BackupEntry } from '../../main/backup/destination/retention'
 import { backupName } from '../../main/backup/destination/names'
 import { backupsToDelete, isoWeek } from '../../main/backup/destination/retention'
 import type { Sidecar } from '../../main/backup/destination/sidecar'
@@ -23,7 +23,7 @@ function entry(iso: string, profileId = 'me', complete = true): BackupEntry {
         vaultId: null,
       }
     : null
-  return { name, path: `/dest/${name}`, createdAt, size: 100, sidecar }
+  return { name, createdAt, size: 100, sidecar }
 }
 
 const names = (entries: BackupEntry[]) =>

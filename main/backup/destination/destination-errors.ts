@@ -42,7 +42,7 @@ export function networkError(label: string, error: unknown): CairnError | null {
       return destinationError(
         'DESTINATION_UNREACHABLE',
         label,
-        `the connection to the server was lost (${code}). Nothing incomplete was kept; the backup will be tried again.`,
+        `the connection to the server was lost (${code}). Check the network; nothing incomplete is ever kept, so trying again is safe.`,
         error,
       )
     case 'ETIMEDOUT':

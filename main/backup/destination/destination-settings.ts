@@ -45,19 +45,40 @@ export const destinationEntrySchema = z
       .default(null),
     /** Bytes per second; null: no limit. */
     bandwidthLimit: z.number().int().positive().nullable().default(null),
+    /** How long a silent server is waited for before Cairn gives up (seconds); null: the kind's default. */
+    timeoutSeconds: z.number().int().min(1).max(3600).nullable().default(null),
     retention: retentionSchema.nullable().default(null),
+    /** Non-null: the app backs up here on this schedule too (besides the profile's own destination). */
     schedule: schedulePolicySchema.nullable().default(null),
     addedAt: z.string(),
+    /** What the last scheduled or manual run here did (the scheduler catches up from it). */
+    lastSuccessAt: z.string().nullable().default(null),
+    lastAttemptAt: z.string().nullable().default(null),
+    lastError: z.string().nullable().default(null),
   })
   .loose()
 
 export type DestinationEntry = z.infer<typeof destinationEntrySchema>
 
+/** What `cairn destination add` gives; the run record starts empty. */
+export type NewDestinationEntry = Omit<
+  DestinationEntry,
+  'lastSuccessAt' | 'lastAttemptAt' | 'lastError'
+> &
+  Partial<Pick<DestinationEntry, 'lastSuccessAt' | 'lastAttemptAt' | 'lastError'>>
+
 const sectionSchema = z.record(z.string().regex(DESTINATION_NAME), destinationEntrySchema)
 
 /** The profile's named destinations (settings.json, `destinations` section). */
 export function readDestinations(profile: Profile): Record<string, DestinationEntry> {
-  const raw = (profile.settings() as Record<string, unknown>).destinations
+  return destinationsIn(profile.settings() as Record<string, unknown>)
+}
+
+/** The named destinations in a settings object (read without opening the profile, e.g. by cairn list). */
+export function destinationsIn(
+  settings: Record<string, unknown>,
+): Record<string, DestinationEntry> {
+  const raw = settings.destinations
   if (raw === undefined || raw === null) return {}
   const parsed = sectionSchema.safeParse(raw)
   if (!parsed.success) {
@@ -72,7 +93,7 @@ export function readDestinations(profile: Profile): Record<string, DestinationEn
 export function writeDestination(
   profile: Profile,
   name: string,
-  entry: DestinationEntry | null,
+  entry: NewDestinationEntry | null,
 ): void {
   if (!DESTINATION_NAME.test(name))
     throw new CairnError(
@@ -84,4 +105,26 @@ export function writeDestination(
   if (entry) next[name] = destinationEntrySchema.parse(entry)
   else delete next[name]
   profile.updateSettings((settings) => ({ ...settings, destinations: next }))
+}
+
+/**
+ * Change one named destination's entry in place (its schedule, retention,
+ * or the record of its last run); a destination removed meanwhile stays
+ * removed. Returns the entry as written, or null.
+ */
+export function updateDestination(
+  profile: Profile,
+  name: string,
+  change: (current: DestinationEntry) => DestinationEntry,
+): DestinationEntry | null {
+  let result: DestinationEntry | null = null
+  profile.updateSettings((settings) => {
+    const parsed = sectionSchema.safeParse((settings as Record<string, unknown>).destinations ?? {})
+    if (!parsed.success) return settings
+    const current = parsed.data[name]
+    if (!current) return settings
+    result = destinationEntrySchema.parse(change(current))
+    return { ...settings, destinations: { ...parsed.data, [name]: result } }
+  })
+  return result
 }

@@ -31,6 +31,16 @@ export interface Destination {
   test(): Promise<DestinationTestReport>
 
   /**
+   * Cheap checks before a backup reads anything of the profile: a folder
+   * exists, may be written and is not inside the profile (each backup would
+   * carry all the earlier ones). Remote kinds find out when they connect.
+   */
+  checkUsable(context: { profileDir: string }): Promise<void>
+
+  /** Where backup `name` is, for messages and reports: a path or a URL (never a secret). */
+  locate(name: string): string
+
+  /**
    * Start writing a new backup. Pipe the encrypted stream into `stream`, then
    * call commit(); on any failure call abort().
    */
@@ -104,6 +114,11 @@ export interface DestinationBackup {
   sidecar: Sidecar | null
   /** A readable sidecar that names this file and its exact size. */
   complete: boolean
+  /**
+   * The file a readable sidecar beside it names (this one's name, or
+   * another when it was renamed or its sidecar edited); null without one.
+   */
+  sidecarNames: string | null
 }
 
 export interface DestinationTestReport {

@@ -1,6 +1,7 @@
 import { Transform, type Readable, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { processAlive } from '../../shared/process-alive.js'
+import { reachedStep } from '../../shared/test-hooks.js'
 import type {
   BackupUpload,
   ByteRange,
@@ -106,6 +107,13 @@ export class FileStoreDestination implements Destination {
     return { label: this.label, checks, details }
   }
 
+  /** Remote kinds find out whether they can write when they connect (cleanup() lists first). */
+  async checkUsable(_context: { profileDir: string }): Promise<void> {}
+
+  locate(name: string): string {
+    return this.label.endsWith('/') ? `${this.label}${name}` : `${this.label}/${name}`
+  }
+
   async startBackup(createdAt: Date, options: StartBackupOptions = {}): Promise<BackupUpload> {
     let temp: string | null = null
     let writer: StoreWriter | null = null
@@ -181,6 +189,7 @@ export class FileStoreDestination implements Destination {
           if ((await this.store.claim(tempName, name)) === 'taken') continue
           // Committed. Should the sidecar fail now, the waiting one stays for cleanup() to complete.
           finished = true
+          reachedStep('backup-claimed')
           await this.store.writeSmall(sidecarName(name), sidecarBytes({ ...described, file: name }))
           await this.store.remove(pendingSidecarOf(tempName))
           return { name, size: bytes }
@@ -214,6 +223,7 @@ export class FileStoreDestination implements Destination {
         modifiedAt: entry.modifiedAt,
         sidecar: described,
         complete: described !== null && described.size === entry.size,
+        sidecarNames: sidecar?.file ?? null,
       }
     })
     return result.sort(

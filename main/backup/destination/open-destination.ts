@@ -46,6 +46,7 @@ export function openDestination(
   const env = options.env ?? process.env
   const secret = (purpose: 'password' | 'secret-access-key' | 'key-passphrase') =>
     options.secrets?.get(purpose) ?? null
+  const timeout = entry.timeoutSeconds ? { ms: entry.timeoutSeconds * 1000 } : null
   switch (address.kind) {
     case 'folder':
       return new FolderDestination(address.path)
@@ -63,6 +64,7 @@ export function openDestination(
         credentials:
           entry.user && secretKey ? { accessKeyId: entry.user, secretAccessKey: secretKey } : null,
         env,
+        ...(timeout ? { requestTimeoutMs: timeout.ms } : {}),
       })
     }
     case 'webdav':
@@ -71,6 +73,7 @@ export function openDestination(
         user: entry.user ?? address.user,
         password: secret('password') ?? env.CAIRN_DESTINATION_PASSWORD ?? null,
         ca: entry.ca ?? null,
+        ...(timeout ? { timeoutMs: timeout.ms } : {}),
       })
     case 'sftp':
       return new SftpDestination({
@@ -83,6 +86,7 @@ export function openDestination(
         passphrase: secret('key-passphrase'),
         agent: env.SSH_AUTH_SOCK ?? null,
         password: secret('password') ?? env.CAIRN_DESTINATION_PASSWORD ?? null,
+        ...(timeout ? { timeoutMs: timeout.ms } : {}),
       })
     case 'name':
       throw new CairnError(

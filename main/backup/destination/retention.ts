@@ -1,4 +1,13 @@
-import type { BackupEntry } from './folder.js'
+import type { Sidecar } from './sidecar.js'
+
+/** What retention needs to know of a backup (a destination's listing gives it). */
+export interface RetainedBackup {
+  name: string
+  createdAt: Date
+  size: number
+  /** Null when the sidecar is missing or unreadable: such a backup is never deleted by retention. */
+  sidecar: Sidecar | null
+}
 
 /**
  * How many backups to keep: the last `keepLast`, plus the newest of each of
@@ -24,19 +33,19 @@ export const DEFAULT_RETENTION: RetentionPolicy = { keepLast: 3, daily: 7, weekl
  * real backups, and each new backup would be deleted by the next run. They
  * are judged like the others once their time has come.
  */
-export function backupsToDelete(
-  entries: readonly BackupEntry[],
+export function backupsToDelete<T extends RetainedBackup>(
+  entries: readonly T[],
   profileId: string,
   policy: RetentionPolicy,
   now: Date = new Date(),
-): BackupEntry[] {
+): T[] {
   const candidates = entries
     .filter(
       (e) => e.sidecar !== null && e.sidecar.profileId === profileId && e.sidecar.size === e.size,
     )
     .filter((e) => e.createdAt.getTime() <= now.getTime())
     .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
-  const keep = new Set<BackupEntry>(candidates.slice(0, Math.max(1, policy.keepLast)))
+  const keep = new Set<T>(candidates.slice(0, Math.max(1, policy.keepLast)))
   const keepNewestPer = (period: (d: Date) => string, count: number) => {
     const periods = new Set<string>()
     for (const entry of candidates) {

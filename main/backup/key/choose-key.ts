@@ -1,20 +1,26 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { dearmor, isArmored, MAX_ARMORED_BYTES } from '../age/armor.js'
 import { parseHeader } from '../age/header.js'
 import { openHeader } from '../age/opener.js'
+import type { BackupSource } from '../destination/backup-source.js'
 import type { BackupKey } from './backup-key.js'
 
+/** An age header is a few hundred bytes; this much of the start of a backup surely holds it. */
+const HEAD_BYTES = 64 * 1024
+
 /**
- * Which of `keys` opens the backup `file`, found from its age header alone
- * (a few hundred bytes; the whole file when it is ASCII-armored, which only
- * small files are): null when none does, or the header cannot be read (the
- * decryption that follows then says why). This is how an identity file
- * holding several keys is used, as age itself does.
+ * Which of `keys` opens the backup, found from its age header alone (the
+ * first 64 KiB, read as a byte range; the whole file when it is
+ * ASCII-armored, which only small files are): null when none does, or the
+ * header cannot be read (the decryption that follows then says why). This
+ * is how an identity file holding several keys is used, as age itself does.
  */
-export function keyThatOpens(file: string, keys: readonly BackupKey[]): BackupKey | null {
+export async function keyThatOpens(
+  source: BackupSource,
+  keys: readonly BackupKey[],
+): Promise<BackupKey | null> {
   let header
   try {
-    header = parseHeader(readHeaderBytes(file))
+    header = parseHeader(await headerBytes(source))
   } catch {
     return null
   }
@@ -30,24 +36,19 @@ export function keyThatOpens(file: string, keys: readonly BackupKey[]): BackupKe
   return null
 }
 
-function readHeaderBytes(file: string): Buffer {
-  const fd = openSync(file, 'r')
-  try {
-    const start = Buffer.alloc(64 * 1024)
-    const read = readSync(fd, start, 0, start.length, 0)
-    const head = start.subarray(0, read)
-    if (!isArmored(head, read < start.length)) return head
-    const size = fstatSync(fd).size
-    if (size > MAX_ARMORED_BYTES) return head
-    const whole = Buffer.alloc(size)
-    let filled = 0
-    while (filled < size) {
-      const n = readSync(fd, whole, filled, size - filled, filled)
-      if (n === 0) break
-      filled += n
-    }
-    return dearmor(whole.subarray(0, filled))
-  } finally {
-    closeSync(fd)
-  }
+async function headerBytes(source: BackupSource): Promise<Buffer> {
+  const { size } = await source.stat()
+  if (size === 0) return Buffer.alloc(0)
+  const head = await readAll(await source.read({ start: 0, end: Math.min(size, HEAD_BYTES) - 1 }))
+  const complete = size <= HEAD_BYTES
+  if (!isArmored(head, complete)) return head
+  if (complete) return dearmor(head)
+  if (size > MAX_ARMORED_BYTES) return head
+  return dearmor(await readAll(await source.read()))
+}
+
+async function readAll(stream: AsyncIterable<unknown>): Promise<Buffer> {
+  const parts: Buffer[] = []
+  for await (const part of stream) parts.push(part as Buffer)
+  return Buffer.concat(parts)
 }

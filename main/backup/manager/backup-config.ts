@@ -3,7 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path'
 import type { Profile } from '../../profile/profile.js'
 import { CairnError } from '../../shared/errors.js'
 import { writeBackupSettings, type BackupSettings } from '../backup-settings.js'
-import { checkDestination, checkDestinationOutsideProfile } from '../destination/folder.js'
+import { checkFolder, checkFolderOutsideProfile } from '../destination/folder/folder-destination.js'
 import type { RetentionPolicy } from '../destination/retention.js'
 import type { SchedulePolicy } from '../schedule/policy.js'
 import { ensureBackupFolder } from './default-folder.js'
@@ -56,7 +56,7 @@ function folderOf(choice: DestinationChoice): string {
  */
 export function checkDestinationChoice(profile: Profile, choice: DestinationChoice): string {
   const folder = folderOf(choice)
-  checkDestinationOutsideProfile(folder, profile.paths.dir)
+  checkFolderOutsideProfile(folder, profile.paths.dir)
   let existing = folder
   while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing)
   if (existsSync(existing) && !statSync(existing).isDirectory())
@@ -65,7 +65,7 @@ export function checkDestinationChoice(profile: Profile, choice: DestinationChoi
       `${existing} is a file, not a folder: choose another folder for your backups.`,
     )
   // The folder, or the parent it would be made in, must take new files.
-  checkDestination(existing)
+  checkFolder(existing)
   return folder
 }
 
@@ -77,7 +77,7 @@ export function checkDestinationChoice(profile: Profile, choice: DestinationChoi
 export function setDestination(profile: Profile, choice: DestinationChoice): string {
   const folder = checkDestinationChoice(profile, choice)
   ensureBackupFolder(folder)
-  checkDestination(folder)
+  checkFolder(folder)
   change(profile, (current) => ({ ...current, destination: folder }))
   return folder
 }

@@ -7,6 +7,7 @@ import { vaultConnection } from '../../vault/client-options.js'
 import { runVaultJob } from '../../vault/vault-job.js'
 import { loadKeyFromKeychain, saveKeyToKeychain } from '../custody.js'
 import { parseBackupName } from '../destination/names.js'
+import { localBackupFile } from '../destination/folder/local-file.js'
 import { readSidecarOf, type Sidecar } from '../destination/sidecar.js'
 import {
   backupKeyFromSecret,
@@ -139,7 +140,7 @@ export class RestoreCoordinator {
     const backups: BackupCandidate[] = []
     const searched: FoundBackups['searched'] = []
     if (chosenFile) {
-      backups.push(this.candidate(chosenFile, readSidecarOf(chosenFile), null))
+      backups.push(await this.candidate(chosenFile, readSidecarOf(chosenFile), null))
       searched.push({ folder: dirname(chosenFile), why: 'chosen', found: 1, problem: null })
     }
     for (const { folder, why } of places) {
@@ -308,7 +309,7 @@ export class RestoreCoordinator {
         const key = loadKeyFromKeychain(this.deps.keychain, fingerprint)
         if (key) found.push(key)
       }
-      const key = keyThatOpens(file, found)
+      const key = await keyThatOpens(localBackupFile(file), found)
       if (!key)
         throw new CairnError(
           'KEY_MISSING',
@@ -319,7 +320,8 @@ export class RestoreCoordinator {
     }
     if (source.source === 'digits') {
       const key = parseBackupKey(source.text)
-      if (!keyThatOpens(file, [key])) throw wrongKey(key.fingerprint, sidecar, 'This key')
+      if (!(await keyThatOpens(localBackupFile(file), [key])))
+        throw wrongKey(key.fingerprint, sidecar, 'This key')
       return { key, custody: source.custody ?? 'user' }
     }
     const recordId = source.recordId ?? sidecar?.vaultId ?? null
@@ -339,7 +341,8 @@ export class RestoreCoordinator {
       { op: 'recover', recordId, password: source.password },
     )
     const key = backupKeyFromSecret(backupKey)
-    if (!keyThatOpens(file, [key])) throw wrongKey(key.fingerprint, sidecar, 'The vault’s key')
+    if (!(await keyThatOpens(localBackupFile(file), [key])))
+      throw wrongKey(key.fingerprint, sidecar, 'The vault’s key')
     return { key, custody: 'vault' }
   }
 
@@ -354,12 +357,14 @@ export class RestoreCoordinator {
       // The destination's own listing: only Cairn's names, regular files, sidecars checked.
       const listed = await destination.list()
       return {
-        backups: listed.map((b) =>
-          this.candidate(join(folder, b.name), b.sidecar, {
-            complete: b.complete,
-            size: b.size,
-            createdAt: b.createdAt,
-          }),
+        backups: await Promise.all(
+          listed.map((b) =>
+            this.candidate(join(folder, b.name), b.sidecar, {
+              complete: b.complete,
+              size: b.size,
+              createdAt: b.createdAt,
+            }),
+          ),
         ),
         problem: listed.length === 0 ? 'No Cairn backups in this folder.' : null,
       }
@@ -370,11 +375,11 @@ export class RestoreCoordinator {
     }
   }
 
-  private candidate(
+  private async candidate(
     path: string,
     sidecar: Sidecar | null,
     listed: { complete: boolean; size: number; createdAt: Date } | null,
-  ): BackupCandidate {
+  ): Promise<BackupCandidate> {
     const size = listed?.size ?? statSync(path).size
     const fingerprints = new Set<string>()
     if (sidecar && sidecarKeyIsItsRecipient(sidecar)) fingerprints.add(sidecar.keyFingerprint)
@@ -385,7 +390,7 @@ export class RestoreCoordinator {
       const keys = [...fingerprints]
         .map((f) => loadKeyFromKeychain(this.deps.keychain, f))
         .filter((k): k is BackupKey => k !== null)
-      keyInKeychain = keyThatOpens(path, keys) !== null
+      keyInKeychain = (await keyThatOpens(localBackupFile(path), keys)) !== null
     } catch {
       // No usable keychain: the key will be typed.
     }

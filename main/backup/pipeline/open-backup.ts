@@ -2,30 +2,40 @@ import { Readable } from 'node:stream'
 import { WorkerThread } from '../../workers/worker-thread.js'
 import { workerFile } from '../../workers/worker-file.js'
 import type { BackupKey } from '../key/backup-key.js'
+import type { OpenRequest } from './open-worker.js'
 import { fromWorkerFailure, type WorkerFailure } from './protocol.js'
 
 type Reply =
-  { type: 'data'; chunk: Uint8Array } | { type: 'end' } | { type: 'error'; failure: WorkerFailure }
+  | { type: 'data'; chunk: Uint8Array }
+  | { type: 'took' }
+  | { type: 'end' }
+  | { type: 'error'; failure: WorkerFailure }
 
-/** Buffers (of ~1 MiB) the worker may have on their way at once: bounds memory, keeps both threads busy. */
+/** Tar buffers (of ~1 MiB) the worker may have on their way at once: bounds memory, keeps both threads busy. */
 const IN_FLIGHT = 6
+/** Encrypted buffers handed to the worker and not yet taken by it. */
+const INPUT_IN_FLIGHT = 4
+/** Encrypted bytes are gathered into buffers of about this size before they cross. */
+const INPUT_BYTES = 1 << 20
 
 /**
- * The plaintext tar stream of a backup file: read, decrypted and
- * decompressed in a worker thread (open-worker.ts). Errors arrive as the
- * same classes as in-thread decryption (AgeError for age failures), so
- * callers explain them alike.
+ * The plaintext tar stream of a backup, from its encrypted bytes (`encrypted`,
+ * read from wherever the backup lives): decrypted and decompressed in a
+ * worker thread (open-worker.ts). Errors arrive as the same classes as
+ * in-thread decryption (AgeError for age failures), so callers explain
+ * them alike; an error of `encrypted` (a lost connection) ends the stream
+ * with that very error.
  */
-export function openBackupStream(file: string, key: BackupKey): Readable {
-  const worker = new WorkerThread<{ credit: number }, Reply>(workerFile('open-worker'), {
+export function openBackupStream(encrypted: Readable, key: BackupKey): Readable {
+  const worker = new WorkerThread<OpenRequest, Reply>(workerFile('open-worker'), {
     label: 'the backup decryptor',
-    workerData: { file, secret: key.secret },
+    workerData: { secret: key.secret },
     onFailure: (error) => stream.destroy(error),
   })
   let granted = 0
   const grant = (n: number) => {
     granted += n
-    worker.post({ credit: n })
+    worker.post({ type: 'credit', credit: n })
   }
   const stream = new Readable({
     highWaterMark: 4 << 20,
@@ -33,12 +43,47 @@ export function openBackupStream(file: string, key: BackupKey): Readable {
       if (granted < IN_FLIGHT) grant(IN_FLIGHT - granted)
     },
     destroy(error, callback) {
+      encrypted.destroy()
       void worker.stop()
       callback(error)
     },
   })
+
+  // Encrypted bytes go over in ~1 MiB buffers of their own (transferred, not shared with a pool).
+  let pending: Buffer[] = []
+  let pendingBytes = 0
+  let inFlight = 0
+  const post = () => {
+    if (pendingBytes === 0) return
+    const chunk = Buffer.allocUnsafeSlow(pendingBytes)
+    let offset = 0
+    for (const piece of pending) {
+      piece.copy(chunk, offset)
+      offset += piece.length
+    }
+    pending = []
+    pendingBytes = 0
+    inFlight += 1
+    const view = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+    worker.post({ type: 'input', chunk: view }, [chunk.buffer as ArrayBuffer])
+    if (inFlight >= INPUT_IN_FLIGHT) encrypted.pause()
+  }
+  encrypted.on('data', (piece: Buffer) => {
+    pending.push(piece)
+    pendingBytes += piece.length
+    if (pendingBytes >= INPUT_BYTES) post()
+  })
+  encrypted.once('end', () => {
+    post()
+    worker.post({ type: 'input-end' })
+  })
+  encrypted.once('error', (error) => stream.destroy(error))
+
   worker.onMessage((message) => {
-    if (message.type === 'data') {
+    if (message.type === 'took') {
+      inFlight -= 1
+      if (inFlight < INPUT_IN_FLIGHT && encrypted.isPaused()) encrypted.resume()
+    } else if (message.type === 'data') {
       granted -= 1
       const more = stream.push(
         Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength),

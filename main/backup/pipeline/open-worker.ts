@@ -1,12 +1,12 @@
 /**
- * Worker thread entry that reads a backup file, decrypts it (age) and
- * decompresses it (zstd), handing the tar bytes to the main thread in
- * transferred ~1 MiB buffers, only as many ahead as the main thread has
- * asked for. Decryption and decompression run here, beside the unpacking.
- * A synchronous loop: read, open authenticated chunks, decompress; pause
- * whenever the main thread has no room, resume when it grants more.
+ * Worker thread entry that decrypts (age) and decompresses (zstd) a
+ * backup, handing the tar bytes to the calling thread in transferred
+ * ~1 MiB buffers, only as many ahead as it has asked for. The encrypted
+ * bytes come from the calling thread too (which reads them from the
+ * destination: a folder, a bucket, a server), one buffer at a time: each is
+ * acknowledged once taken, so the reader upstream never runs far ahead.
+ * Decryption and decompression run here, beside the unpacking.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { parentPort, workerData } from 'node:worker_threads'
 import { dearmor, isArmored, MAX_ARMORED_BYTES } from '../age/armor.js'
 import { AgeError } from '../age/errors.js'
@@ -16,17 +16,24 @@ import { zstdDecompressor } from '../archive/zstd.js'
 import { onParentMessage } from '../../workers/serve.js'
 import { toWorkerFailure } from './protocol.js'
 
+export type OpenRequest =
+  { type: 'credit'; credit: number } | { type: 'input'; chunk: Uint8Array } | { type: 'input-end' }
+
 const port = parentPort
 if (!port) throw new Error('open-worker must run in a worker thread')
-const { file, secret } = workerData as { file: string; secret: Uint8Array }
-const READ_BYTES = 1 << 20
+const { secret } = workerData as { secret: Uint8Array }
 const OUT_BYTES = 1 << 20
 
-let fd: number | null = null
 let opener: AgeOpener
 let credits = 0
 let finished = false
-let endOfFile = false
+let inputEnded = false
+let openerEnded = false
+/** How the input is read: not known until its first bytes are seen. */
+let mode: 'detect' | 'binary' | 'armored' = 'detect'
+const input: Buffer[] = [] // encrypted buffers not yet taken
+let armored: Buffer[] = []
+let armoredBytes = 0
 const plaintext: Buffer[] = [] // authenticated runs waiting to be decompressed
 const decompress = zstdDecompressor(OUT_BYTES, (tar) => {
   credits -= 1
@@ -34,47 +41,23 @@ const decompress = zstdDecompressor(OUT_BYTES, (tar) => {
 })
 
 try {
-  fd = openSync(file, 'r')
   opener = new AgeOpener([identityFromSecret(secret)])
-  readArmored(fd)
 } catch (error) {
   fail(error)
 }
 
-/**
- * An ASCII-armored backup (age -a) is read whole, decoded strictly and
- * decrypted like a binary one, as `cairn decrypt` and the age CLI read it.
- * Armor is meant for small files, so a large one is refused.
- */
-function readArmored(descriptor: number): void {
-  const start = Buffer.alloc(64)
-  const seen = readSync(descriptor, start, 0, start.length, 0)
-  if (!isArmored(start.subarray(0, seen), seen < start.length)) return
-  const size = fstatSync(descriptor).size
-  if (size > MAX_ARMORED_BYTES)
-    throw new AgeError('armor', 'age armor: the armored file is too large')
-  const whole = Buffer.alloc(size)
-  let filled = 0
-  while (filled < size) {
-    const read = readSync(descriptor, whole, filled, size - filled, filled)
-    if (read === 0) break
-    filled += read
-  }
-  opener.write(dearmor(whole.subarray(0, filled)), (run) => plaintext.push(run))
-  opener.end((run) => plaintext.push(run))
-  endOfFile = true
-}
-
-onParentMessage(
-  (message: { credit: number }) => {
-    credits += message.credit
-    pump()
-  },
-  () => {
-    if (fd !== null) closeSync(fd)
-    fd = null
-  },
-)
+// Asked to stop (done, or the reader gave up): main's polite stop ends the
+// thread between two messages, never inside zstd; nothing here holds a file.
+onParentMessage((message: OpenRequest) => {
+  if (finished) return
+  if (message.type === 'credit') credits += message.credit
+  else if (message.type === 'input')
+    input.push(
+      Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength),
+    )
+  else inputEnded = true
+  pump()
+})
 
 /** zstd's own failures, marked so the reader can say the compressed data is invalid. */
 function zstd<T>(action: () => T): T {
@@ -87,26 +70,66 @@ function zstd<T>(action: () => T): T {
   }
 }
 
+const took = () => port?.postMessage({ type: 'took' })
+
+/**
+ * An ASCII-armored backup (age -a) is gathered whole, decoded strictly and
+ * decrypted like a binary one, as `cairn decrypt` and the age CLI read it.
+ * Armor is meant for small files, so a large one is refused. Returns
+ * whether the mode is known yet.
+ */
+function detect(): boolean {
+  const head = Buffer.concat(
+    input,
+    Math.min(
+      64,
+      input.reduce((n, b) => n + b.length, 0),
+    ),
+  )
+  const verdict = isArmored(head, inputEnded)
+  if (verdict === null) return false
+  mode = verdict ? 'armored' : 'binary'
+  return true
+}
+
+function takeArmored(): void {
+  for (const chunk of input.splice(0)) {
+    armoredBytes += chunk.length
+    if (armoredBytes > MAX_ARMORED_BYTES)
+      throw new AgeError('armor', 'age armor: the armored file is too large')
+    armored.push(chunk)
+    took()
+  }
+  if (!inputEnded) return
+  opener.write(dearmor(Buffer.concat(armored)), (run) => plaintext.push(run))
+  armored = []
+  opener.end((run) => plaintext.push(run))
+  openerEnded = true
+}
+
 function pump(): void {
   try {
     while (credits > 0 && !finished) {
+      if (mode === 'detect' && !detect()) return // more bytes needed to tell
+      if (mode === 'armored' && !openerEnded) {
+        takeArmored()
+        if (!openerEnded) return
+      }
       if (zstd(() => decompress.step(plaintext))) continue // produced output or consumed input
-      if (!endOfFile) {
-        // A fresh buffer per read: the opener may keep a tail of it until the next read.
-        const buffer = Buffer.allocUnsafe(READ_BYTES)
-        const read = readSync(fd as number, buffer, 0, READ_BYTES, null)
-        if (read === 0) {
-          endOfFile = true
-          opener.end((run) => plaintext.push(run))
-        } else {
-          opener.write(buffer.subarray(0, read), (run) => plaintext.push(run))
-        }
+      const next = input.shift()
+      if (next) {
+        opener.write(next, (run) => plaintext.push(run))
+        took()
+        continue
+      }
+      if (!inputEnded) return // waiting for the calling thread's next buffer
+      if (!openerEnded) {
+        opener.end((run) => plaintext.push(run))
+        openerEnded = true
         continue
       }
       zstd(() => decompress.finish())
       finished = true
-      closeSync(fd as number)
-      fd = null
       port?.postMessage({ type: 'end' })
     }
   } catch (error) {
@@ -116,7 +139,6 @@ function pump(): void {
 
 function fail(error: unknown): void {
   finished = true
-  if (fd !== null) closeSync(fd)
-  fd = null
+  input.length = 0
   port?.postMessage({ type: 'error', failure: toWorkerFailure(error) })
 }

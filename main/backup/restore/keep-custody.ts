@@ -73,13 +73,34 @@ export function liveBackupSection(profileDir: string): BackupSettings | null {
   return parsed.success ? parsed.data : null
 }
 
-/** Rewrite the staged profile's settings with the backup section decided above (before the swap). */
-export function writeBackupSection(stagedDir: string, section: BackupSettings): unknown {
+/**
+ * Rewrite the staged profile's settings with the backup section decided
+ * above (before the swap), and with the live profile's named destinations
+ * when there is a live profile: like the backup section, where backups go
+ * (and the keychain secrets those destinations use, named by the live
+ * profile) is not something a restore of mail changes, and a backup's own
+ * list is not to be trusted for it. A new profile keeps the backup's list.
+ */
+export function writeBackupSection(
+  stagedDir: string,
+  section: BackupSettings,
+  liveDestinations?: unknown,
+): unknown {
   const path = profilePaths(stagedDir).settings
   const settings = readSettingsJson(path) ?? {}
   const before = settings.backup
-  writeFileAtomicSync(path, `${JSON.stringify({ ...settings, backup: section }, null, 2)}\n`)
+  const next: Record<string, unknown> = { ...settings, backup: section }
+  if (liveDestinations !== undefined) {
+    if (liveDestinations === null) delete next.destinations
+    else next.destinations = liveDestinations
+  }
+  writeFileAtomicSync(path, `${JSON.stringify(next, null, 2)}\n`)
   return before
+}
+
+/** The live profile's named destinations as they are in its settings (null: none), for writeBackupSection. */
+export function liveDestinations(profileDir: string): unknown {
+  return readSettingsJson(profilePaths(profileDir).settings)?.destinations ?? null
 }
 
 export function readSettingsJson(path: string): Record<string, unknown> | null {

@@ -1,16 +1,13 @@
-import Database from 'better-sqlite3'
-import { existsSync, mkdirSync, rmSync } from 'node:fs'
-import { basename, dirname } from 'node:path'
 import { osKeychain, type SecretStore } from '../../keychain/keychain.js'
-import { profilePaths } from '../../profile/layout.js'
-import { PROFILE_DIR_MODE } from '../../profile/permissions.js'
 import { isCairnError } from '../../shared/errors.js'
 import { reachedStep } from '../../shared/test-hooks.js'
 import type { Manifest } from '../archive/manifest.js'
 import type { BackupSettings } from '../backup-settings.js'
-import { listBackups } from '../destination/folder.js'
+import type { BackupSource } from '../destination/backup-source.js'
+import type { DestinationBackup } from '../destination/destination.js'
 import { parseBackupName } from '../destination/names.js'
-import { readSidecarOf, type Sidecar } from '../destination/sidecar.js'
+import { openBackupSource } from '../destination/resolve.js'
+import type { Sidecar } from '../destination/sidecar.js'
 import type { BackupKey } from '../key/backup-key.js'
 import {
   checkSecretsAgainstAccounts,
@@ -18,14 +15,17 @@ import {
   type SecretsEntry,
 } from '../secrets-entry.js'
 import { checkFreeSpace, checkManifestGivesProfile, checkUnpackedProfile } from './check-profile.js'
-import { liveBackupSection, readSettingsJson } from './keep-custody.js'
+import { describeLive, makeStaging, removeStaging } from './live-profile.js'
 import { recoverInterruptedRestore, type SwapStep } from './recover.js'
 import { checkProfilePath, resolveProfilePath, restoreNames } from './profile-path.js'
 import { describeRestoreFailure } from './restore-errors.js'
 import { unpackBackup } from './unpack.js'
 
 export interface RestoreRequest {
+  /** The backup: a path, or a URL naming one backup in a destination (see openBackupSource). */
   file: string
+  /** The backup, already opened (a named destination's settings and secrets); else `file` is opened. */
+  source?: BackupSource
   key: BackupKey
   profileDir: string
   /** Where the key came from, for a new profile's backup settings (default: kept by the user). */
@@ -108,18 +108,21 @@ export async function stageRestore(request: RestoreRequest): Promise<StagedResto
   } catch (error) {
     throw describeRestoreFailure(error, profileDir)
   }
-  const sidecar = readSidecarOf(request.file)
   const names = restoreNames(profileDir)
   const stamp = new Date().toISOString().replace(/[-:.]/g, '')
   const staging = names.staging(stamp)
   let secretsBytes: Buffer | null = null
+  const source = request.source ?? openBackupSource(request.file)
+  let madeStaging = false
   try {
-    mkdirSync(dirname(profileDir), { recursive: true, mode: PROFILE_DIR_MODE })
-    mkdirSync(staging, { mode: PROFILE_DIR_MODE })
+    await source.stat()
+    const sidecar = await source.readSidecar()
+    makeStaging(profileDir, staging)
+    madeStaging = true
     let bytesTotal = 0
     let bytesDone = 0
     const manifest = await unpackBackup({
-      file: request.file,
+      source,
       key: request.key,
       targetDir: staging,
       expectedFingerprint: sidecar?.keyFingerprint ?? null,
@@ -153,8 +156,8 @@ export async function stageRestore(request: RestoreRequest): Promise<StagedResto
       live: describeLive(profileDir),
     }
     const confirmations = [
-      ...metadataMismatch(request.file, sidecar, manifest, request.key),
-      ...timeTravel(request.file, manifest, summary.live),
+      ...metadataMismatch(source.name, sidecar, manifest, request.key),
+      ...timeTravel(source.name, await source.siblings(), manifest, summary.live),
       ...otherProfile(manifest, summary.live),
       ...keychainProblem(secrets, secretStore),
     ]
@@ -172,66 +175,23 @@ export async function stageRestore(request: RestoreRequest): Promise<StagedResto
       secretStore,
     }
   } catch (error) {
-    rmSync(staging, { recursive: true, force: true })
+    if (madeStaging) removeStaging(staging)
     throw describeRestoreFailure(error, profileDir)
-  }
-}
-
-function describeLive(profileDir: string): RestoreSummary['live'] {
-  if (!existsSync(profileDir)) {
-    return {
-      profileDir,
-      exists: false,
-      profileId: null,
-      messages: null,
-      empty: true,
-      newestBackupAt: null,
-    }
-  }
-  const paths = profilePaths(profileDir)
-  const settings = readSettingsJson(paths.settings)
-  // No mailbox yet (a profile made only to hold the key, as `cairn vault recover` does): nothing in it.
-  let messages: number | null = 0
-  let empty = true
-  if (existsSync(paths.database)) {
-    try {
-      const db = new Database(paths.database, { readonly: true, fileMustExist: true })
-      try {
-        const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n
-        messages = count('SELECT count(*) AS n FROM messages')
-        empty =
-          messages === 0 &&
-          count('SELECT count(*) AS n FROM chat_messages') === 0 &&
-          count(`SELECT count(*) AS n FROM accounts WHERE kind <> 'local'`) === 0
-      } finally {
-        db.close()
-      }
-    } catch {
-      // A damaged mailbox is one more reason to restore; it does not stop it.
-      messages = null
-      empty = false
-    }
-  }
-  return {
-    profileDir,
-    exists: true,
-    profileId: typeof settings?.profileId === 'string' ? settings.profileId : null,
-    messages,
-    empty,
-    newestBackupAt: liveBackupSection(profileDir)?.lastSuccessAt ?? null,
+  } finally {
+    if (!request.source) await source.close()
   }
 }
 
 /** The file name and sidecar are plaintext anyone can edit: they must agree with the encrypted contents. */
 export function metadataMismatch(
-  file: string,
+  name: string,
   sidecar: Sidecar | null,
   manifest: Manifest,
   key: BackupKey,
 ): Confirmation[] {
   const reasons: string[] = []
   const made = new Date(manifest.createdAt)
-  const named = parseBackupName(basename(file))
+  const named = parseBackupName(name)
   if (named && Math.floor(made.getTime() / 1000) !== named.getTime() / 1000) {
     reasons.push(
       `its file name says it was made on ${named.toISOString()}, but its contents were made on ${manifest.createdAt}`,
@@ -266,7 +226,8 @@ export function metadataMismatch(
 
 /** Going back in time: the live profile (or the backup folder) knows a newer backup of this profile. */
 function timeTravel(
-  file: string,
+  name: string,
+  siblings: readonly DestinationBackup[],
   manifest: Manifest,
   live: RestoreSummary['live'],
 ): Confirmation[] {
@@ -277,19 +238,15 @@ function timeTravel(
       newer.push(`this profile's newest backup was made on ${live.newestBackupAt}`)
   }
   let inFolder: { name: string; createdAt: string } | null = null
-  try {
-    for (const entry of listBackups(dirname(file))) {
-      const sidecar = entry.sidecar
-      if (!sidecar || entry.name === basename(file) || sidecar.size !== entry.size) continue
-      if (sidecar.profileId !== manifest.profileId) continue
-      if (
-        new Date(sidecar.createdAt).getTime() > made + 1000 &&
-        (!inFolder || sidecar.createdAt > inFolder.createdAt)
-      )
-        inFolder = { name: entry.name, createdAt: sidecar.createdAt }
-    }
-  } catch {
-    // An unreadable folder tells nothing.
+  for (const entry of siblings) {
+    const sidecar = entry.sidecar
+    if (!sidecar || !entry.complete || entry.name === name) continue
+    if (sidecar.profileId !== manifest.profileId) continue
+    if (
+      new Date(sidecar.createdAt).getTime() > made + 1000 &&
+      (!inFolder || sidecar.createdAt > inFolder.createdAt)
+    )
+      inFolder = { name: entry.name, createdAt: sidecar.createdAt }
   }
   if (inFolder)
     newer.push(
@@ -335,7 +292,7 @@ function keychainProblem(secrets: SecretsEntry | null, store: SecretStore): Conf
 
 /** Remove a staged restore that will not be swapped in. */
 export function discardStaged(staged: StagedRestore): void {
-  rmSync(staged.staging, { recursive: true, force: true })
+  removeStaging(staged.staging)
 }
 
 const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1)

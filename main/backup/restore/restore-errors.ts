@@ -6,6 +6,17 @@ import { CairnError, errnoCode, isCairnError } from '../../shared/errors.js'
  * once everything is in place). The errno code stays in the cause.
  */
 export function describeRestoreFailure(error: unknown, profileDir: string): unknown {
+  // Reading the backup failed (a lost connection, a server error): say that nothing changed.
+  if (
+    isCairnError(error) &&
+    error.code.startsWith('DESTINATION_') &&
+    !/not changed/.test(error.message)
+  )
+    return new CairnError(
+      error.code,
+      `${error.message} The restore stopped before changing anything: your profile was not changed.`,
+      { cause: error },
+    )
   if (isCairnError(error)) return error
   const code = errnoCode(error)
   const path = (error as { path?: string }).path ?? profileDir

@@ -12,6 +12,7 @@ import { putBackAccountSecrets } from '../secrets-entry.js'
 import {
   backupSectionAfterRestore,
   liveBackupSection,
+  liveDestinations,
   readSettingsJson,
   writeBackupSection,
 } from './keep-custody.js'
@@ -144,6 +145,7 @@ async function swapIn(staged: StagedRestore): Promise<RestoreResult> {
         request.keyCustody ?? 'user',
         new Date(),
       ),
+      hadProfile ? liveDestinations(profileDir) : undefined,
     )
     await fsyncTree(staging)
 

@@ -1,4 +1,5 @@
 import { CairnError, errnoCode, isCairnError } from '../../shared/errors.js'
+import type { BackupSource } from '../destination/backup-source.js'
 import { AgeError } from '../age/errors.js'
 import type { Manifest, ManifestFile } from '../archive/manifest.js'
 import { readArchive } from '../archive/read-archive.js'
@@ -7,7 +8,7 @@ import { integrityCheck } from './check-database.js'
 import type { BackupKey } from '../key/backup-key.js'
 
 export interface UnpackOptions {
-  file: string
+  source: BackupSource
   key: BackupKey
   targetDir: string
   write?: (file: ManifestFile) => boolean
@@ -15,6 +16,8 @@ export interface UnpackOptions {
   onBytes?: (n: number) => void
   /** The account secrets entry, in memory only (see readArchive). */
   onSecrets?: (bytes: Buffer) => void
+  /** Each encrypted buffer as it is read (to hash the backup in the same pass). */
+  onEncrypted?: (chunk: Buffer) => void
   /** The key fingerprint the backup's sidecar names, for a better message when the key is wrong. */
   expectedFingerprint?: string | null
 }
@@ -22,7 +25,7 @@ export interface UnpackOptions {
 const isDatabase = (file: ManifestFile) => file.path.endsWith('.sqlite')
 
 /**
- * Decrypt, decompress and read a backup into `targetDir`, checking every
+ * Decrypt, decompress and read a backup (streamed from wherever it lives) into `targetDir`, checking every
  * file against the manifest on the way (see readArchive), and every
  * database with SQLite's integrity_check. Databases come first in the
  * archive, so their checks run in worker threads while the remaining files
@@ -30,7 +33,9 @@ const isDatabase = (file: ManifestFile) => file.path.endsWith('.sqlite')
  * with the key. Databases are always written out (SQLite checks files).
  */
 export async function unpackBackup(options: UnpackOptions): Promise<Manifest> {
-  const plain = openBackupStream(options.file, options.key)
+  const encrypted = await options.source.read()
+  if (options.onEncrypted) encrypted.on('data', options.onEncrypted)
+  const plain = openBackupStream(encrypted, options.key)
   const checks: Promise<void>[] = []
   try {
     const manifest = await readArchive(plain, {
@@ -107,17 +112,6 @@ function explain(error: unknown, options: UnpackOptions): unknown {
       'BACKUP_CORRUPT',
       `This backup decrypts with the key, but its compressed data is damaged (${(error as Error).message}), ` +
         'so it was damaged before it was encrypted or was not made by Cairn. Use another backup.',
-      { cause: error },
-    )
-  }
-  if (code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'EISDIR') {
-    return new CairnError(
-      code === 'ENOENT' ? 'NOT_FOUND' : 'BACKUP_DESTINATION',
-      code === 'ENOENT'
-        ? `There is no backup file at ${options.file} (it was moved or deleted). Check the path; cairn list --to FOLDER shows the backups in a folder.`
-        : code === 'EISDIR'
-          ? `${options.file} is a folder, not a backup file. Name one of the backup files in it (cairn list --to ${options.file}).`
-          : `Cairn is not allowed to read the backup ${options.file}. Give your user read access to it, then try again.`,
       { cause: error },
     )
   }

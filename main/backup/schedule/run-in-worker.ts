@@ -1,21 +1,39 @@
 import { CairnError } from '../../shared/errors.js'
 import { runJob } from '../../workers/job.js'
 import { workerFile } from '../../workers/worker-file.js'
+import type { DestinationSpec } from '../destination/resolve.js'
 import type { BackupProgress, BackupRequest, BackupResult } from '../run-backup.js'
 
 /**
- * What the backup worker is given: a BackupRequest without its callbacks.
- * The worker reads account secrets from the OS keychain itself (functions
- * such as a custom secretStore or onStep cannot cross to a thread).
+ * What the backup worker is given: a BackupRequest without its callbacks,
+ * and its destination as an address or a named destination's settings.
+ * The worker reads account and destination secrets from the OS keychain
+ * itself (functions such as a custom secretStore, onStep or an open
+ * Destination cannot cross to a thread; secrets are never sent along).
  */
 export type BackupJobInput = Omit<
   BackupRequest,
-  'signal' | 'onProgress' | 'now' | 'secretStore' | 'onStep'
->
+  'signal' | 'onProgress' | 'now' | 'secretStore' | 'onStep' | 'retryDelayMs' | 'destination'
+> & { destination: string | DestinationSpec }
 
 /** Run a backup in a worker thread (backup-worker.ts); same contract as runBackup. */
 export function runBackupInWorker(request: BackupRequest): Promise<BackupResult> {
-  const { signal, onProgress, now: _now, secretStore: _store, onStep: _step, ...input } = request
+  const {
+    signal,
+    onProgress,
+    now: _now,
+    secretStore: _store,
+    onStep: _step,
+    retryDelayMs: _delay,
+    destination,
+    ...rest
+  } = request
+  if (typeof destination === 'object' && 'startBackup' in destination)
+    throw new CairnError(
+      'INTERNAL',
+      'A backup in a worker thread needs its destination as an address, not an open connection.',
+    )
+  const input: BackupJobInput = { ...rest, destination }
   return runJob<BackupJobInput, BackupProgress, BackupResult>(workerFile('backup-worker'), input, {
     label: 'the backup',
     signal,

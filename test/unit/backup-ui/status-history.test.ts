@@ -26,6 +26,7 @@ function status(change: Partial<BackupStatus> = {}): BackupStatus {
       overdueSince: null,
     },
     notices: [],
+    destinations: [],
     ...change,
   }
 }

@@ -14,7 +14,7 @@ import { open, type FileHandle } from 'node:fs/promises'
 import { resolve, sep } from 'node:path'
 import { Writable, type Readable } from 'node:stream'
 import { writeFileAtomicSync, fsyncDirectorySync } from '../../../shared/atomic-file.js'
-import { errnoCode, isCairnError } from '../../../shared/errors.js'
+import { CairnError, errnoCode, isCairnError } from '../../../shared/errors.js'
 import type { ByteRange } from '../destination.js'
 import { destinationError } from '../destination-errors.js'
 import { printable, type FileStore, type StoreEntry, type StoreWriter } from '../file-store.js'
@@ -235,43 +235,48 @@ export class FolderStore implements FileStore {
     return path
   }
 
-  private failure(error: unknown) {
+  /**
+   * A system error as the user can act on it. A folder keeps the codes and
+   * wording it had before remote destinations existed (BACKUP_DESTINATION,
+   * DISK_FULL; "The backup folder …"), which scripts and the app match.
+   */
+  failure(error: unknown) {
     if (isCairnError(error)) return error
-    const code = errnoCode(error)
-    switch (code) {
-      case 'ENOSPC':
-      case 'EDQUOT':
-        return destinationError(
-          'DESTINATION_FULL',
-          this.label,
-          'the disk is full. The unfinished backup was removed and older backups are untouched; free some space or choose another folder.',
-          error,
-        )
-      case 'EROFS':
-      case 'EACCES':
-      case 'EPERM':
-        return destinationError(
-          'DESTINATION_DENIED',
-          this.label,
-          'Cairn may not write here (the folder is read-only or you lack permission). Choose another folder or fix its permissions.',
-          error,
-        )
-      case 'ENOENT':
-      case 'ENOTDIR':
-        return destinationError(
-          'DESTINATION_MISSING',
-          this.label,
-          'the folder does not exist. If it is on a removable or network drive, connect it; otherwise choose another folder.',
-          error,
-        )
-      default:
-        return destinationError(
-          'DESTINATION_UNREACHABLE',
-          this.label,
-          `writing to the folder failed (${code ?? String(error)}).`,
-          error,
-        )
-    }
+    return folderError(this.root, error)
+  }
+}
+
+export function folderError(dir: string, error: unknown): CairnError {
+  const code = errnoCode(error)
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new CairnError(
+        'DISK_FULL',
+        `The backup folder ${dir} is full. The unfinished backup was removed and older backups are untouched; free some space or choose another folder.`,
+        { cause: error },
+      )
+    case 'EROFS':
+    case 'EACCES':
+    case 'EPERM':
+      return new CairnError(
+        'BACKUP_DESTINATION',
+        `Cairn cannot write to the backup folder ${dir} (it is read-only or you lack permission). Choose another folder or fix its permissions.`,
+        { cause: error },
+      )
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return new CairnError(
+        'BACKUP_DESTINATION',
+        `The backup folder ${dir} does not exist. If it is on a removable or network drive, connect it; otherwise choose another folder.`,
+        { cause: error },
+      )
+    default:
+      return new CairnError(
+        'BACKUP_DESTINATION',
+        `Writing to the backup folder ${dir} failed (${code ?? String(error)}).`,
+        { cause: error },
+      )
   }
 }
 

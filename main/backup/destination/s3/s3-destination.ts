@@ -39,6 +39,7 @@ import { Throttle } from '../throttle.js'
 import { MultipartWriter, type LockSettings } from './multipart-writer.js'
 import { s3Error } from './s3-errors.js'
 import { processAlive } from '../../../shared/process-alive.js'
+import { reachedStep } from '../../../shared/test-hooks.js'
 
 export interface S3Settings {
   bucket: string
@@ -192,6 +193,7 @@ export class S3Destination extends FileStoreDestination {
         await s3.writeSmall(marker, sidecarBytes({ ...described, file: '' }))
         await writer.finish()
         finished = true
+        reachedStep('backup-claimed')
         const stored = await s3.stat(finalName)
         if (!stored || stored.size !== bytes) {
           throw destinationError(

@@ -7,6 +7,7 @@ import type { ByteRange } from '../destination.js'
 import { destinationError, networkError } from '../destination-errors.js'
 import { printable, type FileStore, type StoreEntry, type StoreWriter } from '../file-store.js'
 import { hostKeyFingerprint, HostKeyError } from './host-key.js'
+import { pipelinedRead } from './pipelined-read.js'
 
 export interface SftpSettings {
   host: string
@@ -39,6 +40,10 @@ export class SftpStore implements FileStore {
   readonly kind = 'sftp' as const
   readonly label: string
   private connection: Promise<{ client: Client; sftp: SFTPWrapper }> | null = null
+  /** Calls waiting for an answer, failed at once when the connection closes. */
+  private readonly waiting = new Set<() => void>()
+  /** Sessions whose connection is still open (a write on a closed one would wait for ever). */
+  private readonly live = new WeakSet<SFTPWrapper>()
   private readonly dir: string
 
   constructor(private readonly settings: SftpSettings) {
@@ -99,6 +104,10 @@ export class SftpStore implements FileStore {
     const stream = new Writable({
       highWaterMark: 1 << 20,
       write: (chunk: Buffer, _encoding, done) => {
+        if (!this.live.has(sftp)) {
+          done(this.lost('write the backup'))
+          return
+        }
         const at = position
         position += chunk.length
         this.call<void>(
@@ -109,6 +118,12 @@ export class SftpStore implements FileStore {
           .catch(async (error: unknown) => done(await this.explainWriteFailure(error)))
       },
       final: (done) => {
+        if (!this.live.has(sftp)) {
+          const error = this.lost('finish the backup file')
+          settle.reject(error)
+          done(error)
+          return
+        }
         const sync = new Promise<void>((resolve) => {
           // fsync@openssh.com where offered; other servers flush on close.
           try {
@@ -195,10 +210,14 @@ export class SftpStore implements FileStore {
         `there is no backup ${printable(name)}.`,
       )
     const sftp = await this.sftp()
-    return sftp.createReadStream(this.path(name), {
-      start: range?.start ?? 0,
-      ...(range?.end !== undefined ? { end: range.end } : {}),
-    })
+    // Several requests in flight: one at a time bounds a restore by the round trip.
+    return pipelinedRead(
+      sftp,
+      this.path(name),
+      range?.start ?? 0,
+      range?.end ?? entry.size - 1,
+      (error) => this.sftpError(error, 'read the backup'),
+    )
   }
 
   async remove(name: string): Promise<void> {
@@ -275,11 +294,29 @@ export class SftpStore implements FileStore {
         ...(settings.agent ? { agent: settings.agent } : {}),
         ...(settings.password ? { password: settings.password } : {}),
       }
+      let settled = false
+      const fail = (error: unknown) => {
+        if (settled) return
+        settled = true
+        reject(error)
+      }
+      const succeed = (value: { client: Client; sftp: SFTPWrapper }) => {
+        if (settled) return
+        settled = true
+        resolve(value)
+      }
       client.once('ready', () => {
+        // Errors after the handshake reach each call through its callback; the emitter's own must not end the process.
+        client.on('error', () => undefined)
         client.sftp((error, sftp) => {
+          if (!error) {
+            sftp.on('error', () => undefined)
+            this.live.add(sftp)
+            session = sftp
+          }
           if (error) {
             client.end()
-            reject(
+            fail(
               destinationError(
                 'DESTINATION_SERVER',
                 this.label,
@@ -287,14 +324,16 @@ export class SftpStore implements FileStore {
                 error,
               ),
             )
-          } else resolve({ client, sftp })
+          } else succeed({ client, sftp })
         })
       })
-      client.once('error', (error: Error & { level?: string }) => {
+      // `on`, not `once`: ssh2 may report one lost connection twice, and an unheard error ends the process.
+      client.on('error', (error: Error & { level?: string }) => {
+        if (settled) return
         client.end()
-        if (hostKeyFailure) reject(hostKeyFailure)
+        if (hostKeyFailure) fail(hostKeyFailure)
         else if (error.level === 'client-authentication')
-          reject(
+          fail(
             destinationError(
               'DESTINATION_AUTH',
               this.label,
@@ -311,7 +350,7 @@ export class SftpStore implements FileStore {
             ),
           )
         else if (error.level === 'client-timeout' || /Timed out/i.test(error.message))
-          reject(
+          fail(
             destinationError(
               'DESTINATION_TIMEOUT',
               this.label,
@@ -320,7 +359,7 @@ export class SftpStore implements FileStore {
             ),
           )
         else
-          reject(
+          fail(
             networkError(this.label, error) ??
               destinationError(
                 'DESTINATION_UNREACHABLE',
@@ -330,13 +369,25 @@ export class SftpStore implements FileStore {
               ),
           )
       })
+      let session: SFTPWrapper | null = null
       client.on('close', () => {
+        if (session) this.live.delete(session)
         if (this.connection) this.connection = null
+        for (const lost of [...this.waiting]) lost()
+        this.waiting.clear()
+        // Closed before it was ready, without a word: never leave the caller waiting.
+        fail(
+          destinationError(
+            'DESTINATION_UNREACHABLE',
+            this.label,
+            'the server closed the connection before SFTP was ready. Check the address and that the server runs SFTP.',
+          ),
+        )
       })
       try {
         client.connect(config)
       } catch (error) {
-        reject(
+        fail(
           destinationError(
             'DESTINATION_INVALID',
             this.label,
@@ -348,15 +399,34 @@ export class SftpStore implements FileStore {
     })
   }
 
-  /** Run an SFTP call, turning its status into a typed error. */
+  private lost(action: string): CairnError {
+    return destinationError(
+      'DESTINATION_UNREACHABLE',
+      this.label,
+      `the connection to the server was lost (while trying to ${action}). Check the network; nothing incomplete is ever kept, so trying again is safe.`,
+    )
+  }
+
+  /**
+   * Run an SFTP call, turning its status into a typed error. A call still
+   * waiting when the connection closes fails then (ssh2 may otherwise keep
+   * it queued on a dead channel for ever).
+   */
   private call<T>(
     start: (cb: (error: Error | undefined | null, value: T) => void) => void,
     action: string,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      const lost = () => reject(this.lost(action))
+      this.waiting.add(lost)
       try {
-        start((error, value) => (error ? reject(this.sftpError(error, action)) : resolve(value)))
+        start((error, value) => {
+          this.waiting.delete(lost)
+          if (error) reject(this.sftpError(error, action))
+          else resolve(value)
+        })
       } catch (error) {
+        this.waiting.delete(lost)
         reject(this.sftpError(error as Error, action))
       }
     })
@@ -401,11 +471,13 @@ export class SftpStore implements FileStore {
     if (failure.code !== 'DESTINATION_SERVER') return failure
     try {
       const sftp = await this.sftp()
-      const info = await this.call<{ bavail: number; frsize: number; bsize: number }>(
+      // ssh2 names the fields as statvfs(3) does (f_bavail …), as numbers or bigints.
+      const info = await this.call<Record<string, number | bigint | undefined>>(
         (cb) => sftp.ext_openssh_statvfs(this.dir, cb),
         'check the free space',
       )
-      if (info.bavail * (info.frsize || info.bsize) < 1 << 20) {
+      const free = Number(info.f_bavail ?? 0) * Number(info.f_frsize || info.f_bsize || 0)
+      if (free < 1 << 20) {
         return destinationError(
           'DESTINATION_FULL',
           this.label,

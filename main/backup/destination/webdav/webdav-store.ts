@@ -132,6 +132,35 @@ export class WebdavStore implements FileStore {
     })
     const answered = this.answer(request, 'upload the backup')
     answered.catch(() => undefined)
+    // The request body, with its failures (a lost connection) typed like every other.
+    const body = new Writable({
+      highWaterMark: 1 << 20,
+      write(chunk: Buffer, _encoding, done) {
+        if (request.write(chunk)) done()
+        else request.once('drain', () => done())
+      },
+      final(done) {
+        request.end(() => done())
+      },
+      destroy(error, done) {
+        // Destroyed after a clean finish too (autoDestroy): the answer is still to be read then.
+        if (error && !request.destroyed) request.destroy()
+        done(error)
+      },
+    })
+    answered.then(
+      (response) => {
+        // Refused on the way (507 full, 403, 401 …): stop sending, and say why.
+        if (response.status >= 300 && response.status !== 412) {
+          try {
+            this.expect(response, [200, 201, 204], 'upload the backup')
+          } catch (error) {
+            body.destroy(error as Error)
+          }
+        }
+      },
+      (error: unknown) => body.destroy(error as Error),
+    )
     const done = async () => {
       const response = await answered
       response.body.resume()
@@ -143,7 +172,7 @@ export class WebdavStore implements FileStore {
         )
       this.expect(response, [200, 201, 204], 'upload the backup')
     }
-    return { stream: request, done }
+    return { stream: body, done }
   }
 
   async claim(from: string, to: string): Promise<'claimed' | 'taken'> {

@@ -1,0 +1,103 @@
+/**
+ * Reading a remote file with several SFTP read requests in flight. ssh2's
+ * read stream asks for one block at a time and waits for its answer, so a
+ * restore runs at one block per round trip; here up to DEPTH requests are
+ * out at once and their answers are handed on in file order (as OpenSSH's
+ * own sftp client and rclone do).
+ */
+import { Readable } from 'node:stream'
+import type { SFTPWrapper } from 'ssh2'
+
+const BLOCK = 64 * 1024
+const DEPTH = 16
+
+type Handle = Buffer
+
+export function pipelinedRead(
+  sftp: SFTPWrapper,
+  path: string,
+  start: number,
+  /** Inclusive. */
+  last: number,
+  /** Turns ssh2's failures into the destination's typed ones. */
+  typed: (error: Error) => Error,
+): Readable {
+  let handle: Handle | null = null
+  let opening: Promise<Handle> | null = null
+  let next = start
+  let pumping = false
+  const queue: Promise<Buffer>[] = []
+
+  const open = () =>
+    (opening ??= new Promise<Handle>((resolve, reject) =>
+      sftp.open(path, 'r', (error, h) => (error ? reject(error) : resolve((handle = h)))),
+    ))
+
+  /** Exactly `length` bytes at `position` (a short answer is followed up). */
+  const readAt = async (position: number, length: number): Promise<Buffer> => {
+    const h = await open()
+    const buffer = Buffer.allocUnsafe(length)
+    let filled = 0
+    while (filled < length) {
+      const got = await new Promise<number>((resolve, reject) =>
+        sftp.read(h, buffer, filled, length - filled, position + filled, (error, bytesRead) =>
+          error ? reject(error) : resolve(bytesRead),
+        ),
+      )
+      if (got === 0)
+        throw new Error('the file ended before the expected size (it changed while being read)')
+      filled += got
+    }
+    return buffer
+  }
+
+  const stream: Readable = new Readable({
+    highWaterMark: 1 << 20,
+    read() {
+      if (pumping) return
+      pumping = true
+      void pump()
+    },
+    destroy(error, callback) {
+      queue.length = 0
+      const h = handle
+      handle = null
+      if (h) sftp.close(h, () => undefined)
+      callback(error)
+    },
+  })
+
+  async function pump(): Promise<void> {
+    try {
+      for (;;) {
+        while (queue.length < DEPTH && next <= last) {
+          const length = Math.min(BLOCK, last - next + 1)
+          const pending = readAt(next, length)
+          pending.catch(() => undefined) // awaited in order below
+          queue.push(pending)
+          next += length
+        }
+        const head = queue.shift()
+        if (!head) {
+          stream.push(null)
+          const h = handle
+          handle = null
+          if (h) sftp.close(h, () => undefined)
+          return
+        }
+        const block = await head
+        if (stream.destroyed) return
+        if (!stream.push(block)) {
+          pumping = false
+          return
+        }
+      }
+    } catch (error) {
+      pumping = false
+      if (!stream.destroyed)
+        stream.destroy(typed(error instanceof Error ? error : new Error(String(error))))
+    }
+  }
+
+  return stream
+}
