@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { cjkMatch, cjkTerms, hasCjk, MAX_CJK_CHARS, nonCjkPart } from '../../../main/mail/search/cjk'
+import {
+  cjkMatch,
+  cjkTerms,
+  hasCjk,
+  MAX_CJK_CHARS,
+  nonCjkPart,
+} from '../../../main/mail/search/cjk'
 
 describe('CJK text for the index', () => {
   it('indexes each run as overlapping bigrams plus its last character', () => {

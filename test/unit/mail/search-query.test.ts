@@ -8,7 +8,9 @@ describe('the search query parser', () => {
       { text: 'budg', phrase: false, prefix: true },
     ])
     // A trailing space closes the last word.
-    expect(parseSearchQuery('budget ').words).toEqual([{ text: 'budget', phrase: false, prefix: false }])
+    expect(parseSearchQuery('budget ').words).toEqual([
+      { text: 'budget', phrase: false, prefix: false },
+    ])
   })
 
   it('keeps a quoted phrase together', () => {
