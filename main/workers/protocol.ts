@@ -14,6 +14,22 @@ export interface WireError {
   message: string
 }
 
+/**
+ * Parent → any worker: end now, politely. A worker handles it between two
+ * pieces of work, never in the middle of a native call: terminating a thread
+ * while it is inside a native module (zstd) makes the module throw a C++
+ * exception nobody catches, which aborts the whole process.
+ */
+export const STOP_REQUEST = { type: 'cairn:stop' } as const
+
+export function isStopRequest(message: unknown): boolean {
+  return (
+    typeof message === 'object' &&
+    message !== null &&
+    (message as { type?: unknown }).type === STOP_REQUEST.type
+  )
+}
+
 /** Parent → job worker. */
 export type JobRequest = { type: 'cancel' }
 

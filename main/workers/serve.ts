@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData, type MessagePort, type Transferable } from 'node:worker_threads'
 import {
+  isStopRequest,
   toWireError,
   type JobReply,
   type JobRequest,
@@ -15,6 +16,30 @@ import {
 function port(): MessagePort {
   if (!parentPort) throw new Error('This module must run in a worker thread.')
   return parentPort
+}
+
+/**
+ * Handle the parent's messages, and end the thread when it asks
+ * (STOP_REQUEST): `cleanup` runs first (close files), then the thread
+ * exits from JavaScript, between two calls into native code. Every worker
+ * entry receives its messages through here.
+ */
+export function onParentMessage<Message>(
+  handle: (message: Message) => void,
+  cleanup?: () => void,
+): MessagePort {
+  const parent = port()
+  parent.on('message', (message: unknown) => {
+    if (isStopRequest(message)) {
+      try {
+        cleanup?.()
+      } finally {
+        process.exit(0)
+      }
+    }
+    handle(message as Message)
+  })
+  return parent
 }
 
 export interface JobContext<Progress> {
@@ -32,9 +57,8 @@ export function serveJob<Input, Progress, Result>(
   run: (input: Input, context: JobContext<Progress>) => Promise<Result>,
   options: { unexpected?: (message: string) => string } = {},
 ): void {
-  const parent = port()
   const controller = new AbortController()
-  parent.on('message', (message: JobRequest) => {
+  const parent = onParentMessage((message: JobRequest) => {
     if (message.type === 'cancel') controller.abort()
   })
   const send = (message: JobReply<Progress, Result>) => parent.postMessage(message)
@@ -58,8 +82,7 @@ export function serveTasks<Task, Result>(
     unexpected?: (message: string) => string
   } = {},
 ): void {
-  const parent = port()
-  parent.on('message', ({ id, task }: TaskRequest<Task>) => {
+  const parent = onParentMessage(({ id, task }: TaskRequest<Task>) => {
     const reply = (message: TaskReply<Result>, transfer?: readonly Transferable[]) =>
       parent.postMessage(message, transfer as Transferable[] | undefined)
     let pending: Promise<Result>

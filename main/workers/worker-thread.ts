@@ -1,8 +1,12 @@
 import { Worker, type ResourceLimits, type Transferable } from 'node:worker_threads'
 import { CairnError, describeError } from '../shared/errors.js'
+import { STOP_REQUEST } from './protocol.js'
 
 /** How long stop() waits for a thread to end before letting go of it. */
 export const STOP_TIMEOUT_MS = 5_000
+
+/** How long a thread has to end by itself when asked, before it is terminated. */
+const POLITE_STOP_MS = 2_000
 
 export interface WorkerThreadOptions {
   /** What the thread does, as a user would say it ("the message parser"): used in messages. */
@@ -91,16 +95,24 @@ export class WorkerThread<In = unknown, Out = unknown> {
         resolve()
       }, timeoutMs)
       timer.unref()
-      this.worker.terminate().then(
-        () => {
-          clearTimeout(timer)
-          resolve()
-        },
-        () => {
-          clearTimeout(timer)
-          resolve()
-        },
+      // First ask: the thread ends between two pieces of work. Terminating a
+      // thread inside a native call (zstd) can abort the whole process, so
+      // terminate() is only for a thread that does not answer in time.
+      const impatient = setTimeout(
+        () => void this.worker.terminate().catch(() => undefined),
+        Math.min(POLITE_STOP_MS, timeoutMs),
       )
+      impatient.unref()
+      void this.exited.then(() => {
+        clearTimeout(timer)
+        clearTimeout(impatient)
+        resolve()
+      })
+      try {
+        this.worker.postMessage(STOP_REQUEST)
+      } catch {
+        void this.worker.terminate().catch(() => undefined)
+      }
     })
     return this.stopping
   }

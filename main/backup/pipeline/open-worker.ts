@@ -13,6 +13,7 @@ import { AgeError } from '../age/errors.js'
 import { AgeOpener } from '../age/opener.js'
 import { identityFromSecret } from '../age/x25519.js'
 import { zstdDecompressor } from '../archive/zstd.js'
+import { onParentMessage } from '../../workers/serve.js'
 import { toWorkerFailure } from './protocol.js'
 
 const port = parentPort
@@ -64,10 +65,16 @@ function readArmored(descriptor: number): void {
   endOfFile = true
 }
 
-port.on('message', (message: { credit: number }) => {
-  credits += message.credit
-  pump()
-})
+onParentMessage(
+  (message: { credit: number }) => {
+    credits += message.credit
+    pump()
+  },
+  () => {
+    if (fd !== null) closeSync(fd)
+    fd = null
+  },
+)
 
 /** zstd's own failures, marked so the reader can say the compressed data is invalid. */
 function zstd<T>(action: () => T): T {

@@ -12,6 +12,7 @@ import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs'
 import { parentPort, workerData } from 'node:worker_threads'
 import { AgeSealer } from '../age/sealer.js'
 import { zstdCompressor } from '../archive/zstd.js'
+import { onParentMessage } from '../../workers/serve.js'
 import { toWorkerFailure } from './protocol.js'
 import { slotView, type SealRequest } from './slots.js'
 
@@ -46,23 +47,30 @@ try {
   fail(error)
 }
 
-port.on('message', (message: SealRequest) => {
-  try {
-    if (message.type === 'data') {
-      compress.write(slotView(shared, message.slot, message.length))
-      port.postMessage({ type: 'free', slot: message.slot })
-    } else {
-      compress.end()
-      sealer.end(write)
-      fsyncSync(fd as number)
-      closeSync(fd as number)
-      fd = null
-      port.postMessage({ type: 'done', size, sha256: hash.digest('hex') })
+onParentMessage(
+  (message: SealRequest) => {
+    try {
+      if (message.type === 'data') {
+        compress.write(slotView(shared, message.slot, message.length))
+        port.postMessage({ type: 'free', slot: message.slot })
+      } else {
+        compress.end()
+        sealer.end(write)
+        fsyncSync(fd as number)
+        closeSync(fd as number)
+        fd = null
+        port.postMessage({ type: 'done', size, sha256: hash.digest('hex') })
+      }
+    } catch (error) {
+      fail(error)
     }
-  } catch (error) {
-    fail(error)
-  }
-})
+  },
+  // Asked to stop (the backup was abandoned): the partial file is the caller's to remove.
+  () => {
+    if (fd !== null) closeSync(fd)
+    fd = null
+  },
+)
 
 function fail(error: unknown): void {
   if (fd !== null) closeSync(fd)
