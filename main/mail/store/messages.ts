@@ -49,10 +49,11 @@ export interface SummaryRow {
   flagged: number
   has_attachments: number
   snippet: string
+  size: number
 }
 
 export const summaryColumns = `m.id, m.folder_id, m.thread_id, m.subject, m.from_name, m.from_address,
-  m.date, m.seen, m.flagged, m.has_attachments, m.snippet`
+  m.date, m.seen, m.flagged, m.has_attachments, m.snippet, m.size`
 
 export function toSummary(row: SummaryRow): MessageSummary {
   return {
@@ -66,6 +67,7 @@ export function toSummary(row: SummaryRow): MessageSummary {
     flagged: row.flagged === 1,
     hasAttachments: row.has_attachments === 1,
     snippet: row.snippet,
+    size: row.size,
   }
 }
 
@@ -232,13 +234,17 @@ export interface MessageRow extends SummaryRow {
   cc_json: string
   body_text: string
   body_html: string | null
+  parse_note: string | null
+  source_sha256: string | null
+  body_error: string | null
 }
 
 export function getMessageRow(db: MailDb, id: number): MessageRow | undefined {
   return db
     .prepare<[number], MessageRow>(
-      `SELECT ${summaryColumns}, m.message_id, m.to_json, m.cc_json, m.body_text, m.body_html
-         FROM messages m WHERE m.id = ?`,
+      `SELECT ${summaryColumns}, m.message_id, m.to_json, m.cc_json, m.body_text, m.body_html,
+              m.parse_note, coalesce(m.source_sha256, r.source_sha256) AS source_sha256, r.body_error
+         FROM messages m LEFT JOIN remote_messages r ON r.message_id = m.id WHERE m.id = ?`,
     )
     .get(id)
 }
