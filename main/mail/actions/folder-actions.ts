@@ -256,11 +256,11 @@ export class FolderActions {
   /** The folder and every folder below it. */
   private subtree(folder: FolderRow): FolderRow[] {
     const ids = this.db
-      .prepare<[number, string], { id: number }>(
+      .prepare<[{ account: number; path: string }], { id: number }>(
         `SELECT id FROM folders
-          WHERE account_id = ?1 AND (path = ?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/')`,
+          WHERE account_id = @account AND (path = @path OR substr(path, 1, length(@path) + 1) = @path || '/')`,
       )
-      .all(folder.account_id, folder.path)
+      .all({ account: folder.account_id, path: folder.path })
     return ids.map((r) => this.folder(r.id))
   }
 
