@@ -61,7 +61,8 @@ export class Uploads {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 })
     const uploadId = randomBytes(16).toString('base64url')
     const path = join(this.dir, `${uploadId}.part`)
-    const fd = openSync(path, 'wx', 0o600)
+    // wx+: created here (never an existing file), and read back to be hashed.
+    const fd = openSync(path, 'wx+', 0o600)
     this.pending.set(uploadId, {
       file: path,
       fd,
