@@ -1,5 +1,6 @@
 import { readBackupSettings } from '../backup/backup-settings.js'
 import type { BackupScheduler } from '../backup/schedule/scheduler.js'
+import type { MailDesk } from '../mail/mail-desk.js'
 import type { MailService } from '../mail/mail-service.js'
 import type { CairnServices } from '../services.js'
 import { Emitter } from '../shared/emitter.js'
@@ -15,12 +16,17 @@ export type HostEvents = { command: AppCommand }
 export interface HostAdapter {
   /** A native picker for mbox files and folders; absent where the host has none. */
   pickImportSources?: () => Promise<string[] | null>
+  /** A native folder picker (saving attachments); absent where the host has none. */
+  pickFolder?: (title: string) => Promise<string | null>
+  /** Open a file with the system's default application; absent in the browser build (it downloads). */
+  openPath?: (path: string) => Promise<void>
 }
 
 /** What a service's handlers and event sources may use: one per host, built once. */
 export interface ServiceContext {
   readonly info: AppInfo
   readonly mail: MailService
+  readonly mailDesk: MailDesk
   readonly backups: BackupScheduler
   readonly backupActivity: BackupActivity
   readonly mailViews: MailViews
@@ -50,6 +56,7 @@ export function createServiceContext(
       capabilities: { nativeDialogs: host.pickImportSources !== undefined },
     },
     mail: services.mail,
+    mailDesk: services.mailDesk,
     backups: services.backups,
     backupActivity,
     mailViews: new MailViews(services.mail),

@@ -17,12 +17,14 @@ import type {
 } from './define.js'
 import { appService } from './services/app.js'
 import { backupService } from './services/backup.js'
+import { composeService } from './services/compose.js'
 import { mailService } from './services/mail.js'
 
 export const contract = {
   app: appService,
   mail: mailService,
   backup: backupService,
+  compose: composeService,
 }
 
 export type Contract = typeof contract

@@ -45,7 +45,7 @@ function world(count = 6) {
   const insert = messageWriter(db)
   const ids: number[] = []
   db.transaction(() => {
-    for (let n = 0; n < count; n++) ids.push(insert(message(inbox, n)))
+    for (let n = 0; n < count; n++) ids.push(insert(message(inbox, n))!)
   })()
   const folders = new FolderActions(db, null)
   const actions = new MailActions(db, null, folders)
@@ -259,14 +259,14 @@ describe('message list reading', () => {
       Buffer.from('\r\n\r\nbody\r\n'),
     ])
     const sha = putSource(db, raw)
-    const id = messageWriter(db)(message(folder, 1, { sourceSha256: sha }))
+    const id = messageWriter(db)(message(folder, 1, { sourceSha256: sha }))!
     expect(messageSource(db, id, 1_000_000)).toEqual({
       text: 'From: a@x\r\nSubject: café\r\n\r\nbody\r\n',
       size: raw.length,
       truncated: false,
     })
     expect(messageSource(db, id, 9)).toMatchObject({ text: 'From: a@x', truncated: true })
-    const without = messageWriter(db)(message(folder, 2))
+    const without = messageWriter(db)(message(folder, 2))!
     expect(() => messageSource(db, without, 100)).toThrow(/not kept the original/)
   })
 })
