@@ -40,7 +40,10 @@ export function App() {
       {overview.value.messageCount === 0 ? (
         <FirstRun onImport={() => setImporting(true)} />
       ) : (
-        <MailView onImport={() => setImporting(true)} />
+        <MailView
+          onImport={() => setImporting(true)}
+          nativeFiles={info.value.capabilities.nativeDialogs}
+        />
       )}
       {importing && <ImportDialog info={info.value} onClose={() => setImporting(false)} />}
     </>

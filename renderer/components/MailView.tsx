@@ -1,60 +1,188 @@
-import { useEffect, useRef, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
+import type { DraftView } from '../../main/mail/compose/compose-service'
 import type { FolderView } from '../../main/mail/types'
-import { call, on } from '../api'
+import { call, errorMessage, on } from '../api'
 import { useQuery } from '../use-query'
-import { useFolderRows, useSearchRows } from '../mail/row-source'
+import { useFolderRows, useSearchRows, type SortOrder } from '../mail/row-source'
+import { isTyping, shortcutFor, type ShortcutAction } from '../mail/shortcuts'
+import { indexOf, useSelection } from '../mail/use-selection'
+import { ActionBar, type BarAction } from './ActionBar'
+import { ComposePanel } from './ComposePanel'
 import { FolderTree } from './FolderTree'
 import { MessageList } from './MessageList'
 import { Reader } from './Reader'
+import { ShortcutHelp } from './ShortcutHelp'
+import { SourceDialog } from './SourceDialog'
 import { ErrorState } from './States'
+import { UndoToast } from './UndoToast'
 
-/** The three panes: folders, the message list (or search results), the reader. */
-export function MailView({ onImport }: { onImport: () => void }) {
+type Notice = { summary: string; undoable: boolean } | null
+
+/** The three panes: folders, the message list (or search results), the reader or the compose panel. */
+export function MailView({
+  onImport,
+  nativeFiles,
+}: {
+  onImport: () => void
+  nativeFiles: boolean
+}) {
   const folderQuery = useQuery('folders', () => call('mail.folders', {}))
   const { reload: reloadFolders } = folderQuery
   const folders = folderQuery.value
   const [chosenFolder, setChosenFolder] = useState<number | null>(null)
   const [version, setVersion] = useState(0)
   const [query, setQuery] = useState('')
-  const [selected, setSelected] = useState<number | null>(null)
+  const [sort, setSort] = useState<SortOrder>('date')
+  const [density, setDensity] = useState<'compact' | 'comfortable'>('comfortable')
+  const [notice, setNotice] = useState<Notice>(null)
+  const [draft, setDraft] = useState<DraftView | null>(null)
+  const [help, setHelp] = useState(false)
+  const [sourceOf, setSourceOf] = useState<number | null>(null)
   const searchRef = useRef<HTMLInputElement>(null)
   const folderId = chosenFolder ?? pickDefaultFolder(folders ?? [])
+
+  const folder = folders?.find((f) => f.id === folderId) ?? null
+  const folderRows = useFolderRows(folderId, folder?.total ?? 0, version, sort)
+  const searchRows = useSearchRows(query, version)
+  const searching = query.trim().length > 0
+  const source = searching ? searchRows : folderRows
+  const selection = useSelection(source)
+  const { focused, targets, select, selectAll } = selection
+  const focusedRow = (() => {
+    const index = indexOf(source, focused)
+    return index >= 0 ? source.row(index) : undefined
+  })()
 
   useEffect(() => {
     const offChanged = on('mail.changed', ({ reason }) => {
       reloadFolders()
-      if (reason === 'import') setVersion((v) => v + 1)
+      if (reason !== 'flags') setVersion((v) => v + 1)
     })
     const offCommand = on('app.command', ({ command }) => {
       if (command === 'find') searchRef.current?.focus()
     })
-    const onKey = (event: KeyboardEvent) => {
-      const typing =
-        event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement
-      if (event.key === '/' && !typing) {
-        event.preventDefault()
-        searchRef.current?.focus()
-      }
-    }
-    window.addEventListener('keydown', onKey)
     return () => {
       offChanged()
       offCommand()
-      window.removeEventListener('keydown', onKey)
     }
   }, [reloadFolders])
 
-  const folder = folders?.find((f) => f.id === folderId) ?? null
-  const folderRows = useFolderRows(folderId, folder?.total ?? 0, version)
-  const searchRows = useSearchRows(query, version)
-  const searching = query.trim().length > 0
-  const source = searching ? searchRows : folderRows
+  const report = useCallback((promise: Promise<{ summary: string; undoable: boolean }>) => {
+    promise
+      .then((result) => setNotice({ summary: result.summary, undoable: result.undoable }))
+      .catch((error: unknown) => setNotice({ summary: errorMessage(error), undoable: false }))
+  }, [])
+
+  /** After a message leaves the list, the reader moves to its neighbour (like Thunderbird). */
+  const leaveList = useCallback(
+    (ids: number[]) => {
+      const index = indexOf(source, focused)
+      let next: number | null = null
+      for (let i = index + 1; i < source.count && next === null; i++) {
+        const row = source.row(i)
+        if (row && !ids.includes(row.id)) next = row.id
+      }
+      for (let i = index - 1; i >= 0 && next === null; i--) {
+        const row = source.row(i)
+        if (row && !ids.includes(row.id)) next = row.id
+      }
+      select(next)
+    },
+    [focused, select, source],
+  )
+
+  const compose = useCallback(
+    (kind: DraftView['kind']) => {
+      if (kind !== 'new' && focused === null) return
+      call('compose.start', kind === 'new' ? { kind } : { kind, messageId: focused as number })
+        .then(setDraft)
+        .catch((error: unknown) => setNotice({ summary: errorMessage(error), undoable: false }))
+    },
+    [focused],
+  )
+
+  const act = useCallback(
+    (action: BarAction | ShortcutAction) => {
+      const ids = targets
+      switch (action) {
+        case 'compose':
+          return compose('new')
+        case 'reply':
+        case 'replyAll':
+        case 'forward':
+          return compose(action)
+        case 'viewSource':
+          if (focused !== null) setSourceOf(focused)
+          return
+        case 'help':
+          return setHelp(true)
+        case 'search':
+          return searchRef.current?.focus()
+        case 'selectAll':
+          return selectAll()
+        case 'undo':
+          return report(call('mail.undo', {}))
+        case 'nextUnread':
+        case 'previousUnread': {
+          const step = action === 'nextUnread' ? 1 : -1
+          for (let i = indexOf(source, focused) + step; i >= 0 && i < source.count; i += step) {
+            const row = source.row(i)
+            if (row && !row.seen) return select(row.id, { range: false, toggle: false, index: i })
+          }
+          return setNotice({ summary: 'No more unread messages', undoable: false })
+        }
+      }
+      if (ids.length === 0) return
+      switch (action) {
+        case 'delete':
+          leaveList(ids)
+          return report(call('mail.delete', { ids }))
+        case 'archive':
+          leaveList(ids)
+          return report(call('mail.archive', { ids }))
+        case 'junk':
+          leaveList(ids)
+          return report(call('mail.junk', { ids, junk: true }))
+        case 'markUnread':
+          return report(call('mail.setFlags', { ids, seen: false }))
+        case 'markRead':
+          return report(call('mail.setFlags', { ids, seen: true }))
+        case 'star':
+          return report(call('mail.setFlags', { ids, flagged: !(focusedRow?.flagged ?? false) }))
+      }
+    },
+    [compose, focused, focusedRow, leaveList, report, select, selectAll, source, targets],
+  )
+
+  const move = useCallback(
+    (target: number, ids = targets) => {
+      if (ids.length === 0) return
+      if (ids.includes(focused ?? -1)) leaveList(ids)
+      report(call('mail.move', { ids, folderId: target }))
+    },
+    [focused, leaveList, report, targets],
+  )
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (isTyping(event.target) || draft || help || sourceOf !== null) return
+      const action = shortcutFor(event)
+      if (!action) return
+      event.preventDefault()
+      act(action)
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [act, draft, help, sourceOf])
 
   return (
-    <div className="mail-view">
+    <div className={`mail-view${draft ? ' composing' : ''}`}>
       <aside className="pane folders" aria-label="Folders">
         <div className="pane-header">
           <span className="brand">Cairn</span>
+          <button type="button" className="small primary" onClick={() => compose('new')}>
+            Write
+          </button>
           <button type="button" className="small" onClick={onImport}>
             Import…
           </button>
@@ -68,8 +196,9 @@ export function MailView({ onImport }: { onImport: () => void }) {
             onSelect={(id) => {
               setQuery('')
               setChosenFolder(id)
-              setSelected(null)
+              select(null)
             }}
+            onDropMessages={(target, ids) => move(target, ids)}
           />
         )}
       </aside>
@@ -84,22 +213,96 @@ export function MailView({ onImport }: { onImport: () => void }) {
             value={query}
             onChange={(event) => {
               setQuery(event.target.value)
-              setSelected(null)
+              select(null)
             }}
             onKeyDown={(event) => {
               if (event.key === 'Escape') setQuery('')
             }}
           />
         </div>
+        <div className="list-options">
+          <label>
+            Sort{' '}
+            <select
+              aria-label="Sort by"
+              value={sort}
+              disabled={searching}
+              onChange={(event) => setSort(event.target.value as SortOrder)}
+            >
+              <option value="date">Date</option>
+              <option value="sender">Sender</option>
+              <option value="subject">Subject</option>
+              <option value="size">Size</option>
+            </select>
+          </label>
+          <button
+            type="button"
+            className="small"
+            aria-pressed={density === 'compact'}
+            onClick={() => setDensity((d) => (d === 'compact' ? 'comfortable' : 'compact'))}
+          >
+            {density === 'compact' ? 'Comfortable' : 'Compact'}
+          </button>
+          <button
+            type="button"
+            className="small"
+            aria-label="Keyboard shortcuts"
+            onClick={() => setHelp(true)}
+          >
+            ?
+          </button>
+        </div>
         <MessageList
           source={source}
           showFolder={searching}
           emptyTitle={searching ? 'No messages match your search' : 'This folder is empty'}
-          selectedId={selected}
-          onSelect={setSelected}
+          selectedId={focused}
+          checkedIds={selection.checked}
+          density={density}
+          onSelect={select}
         />
       </section>
-      <Reader messageId={selected} />
+      {draft ? (
+        <ComposePanel
+          key={draft.id}
+          draft={draft}
+          onClose={() => setDraft(null)}
+          onSent={(summary) => {
+            setDraft(null)
+            setNotice({ summary, undoable: false })
+          }}
+        />
+      ) : (
+        <Reader
+          messageId={focused}
+          nativeFiles={nativeFiles}
+          onViewSource={setSourceOf}
+          toolbar={
+            <ActionBar
+              count={targets.length}
+              flagged={focusedRow?.flagged ?? false}
+              seen={focusedRow?.seen ?? true}
+              folders={folders ?? []}
+              currentFolderId={searching ? (focusedRow?.folderId ?? null) : folderId}
+              onAction={act}
+              onMove={(target) => move(target)}
+            />
+          }
+        />
+      )}
+      {notice && (
+        <UndoToast
+          summary={notice.summary}
+          undoable={notice.undoable}
+          onUndo={() => {
+            setNotice(null)
+            act('undo')
+          }}
+          onDismiss={() => setNotice(null)}
+        />
+      )}
+      {help && <ShortcutHelp onClose={() => setHelp(false)} />}
+      {sourceOf !== null && <SourceDialog messageId={sourceOf} onClose={() => setSourceOf(null)} />}
     </div>
   )
 }

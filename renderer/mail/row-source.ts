@@ -16,6 +16,9 @@ export interface RowSource {
 
 const BLOCK = 100
 
+/** How a folder's list is ordered: by date (newest first), or by sender, subject, size. */
+export type SortOrder = 'date' | 'sender' | 'subject' | 'size'
+
 /**
  * Rows of one folder in blocks of 100, fetched as they scroll into view. A
  * block that follows a loaded one is fetched by keyset (after its last row);
@@ -31,6 +34,7 @@ class FolderBlocks {
   constructor(
     readonly folderId: number,
     readonly total: number,
+    readonly sort: SortOrder = 'date',
   ) {}
 
   subscribe = (listener: () => void) => {
@@ -61,7 +65,18 @@ class FolderBlocks {
         : block > 0
           ? { offset: block * BLOCK }
           : {}
-      call('mail.list', { folderId: this.folderId, limit: BLOCK, ...position })
+      const page =
+        this.sort === 'date'
+          ? call('mail.list', { folderId: this.folderId, limit: BLOCK, ...position })
+          : call('mail.sorted', {
+              folderId: this.folderId,
+              by: this.sort,
+              // Size: largest first; sender and subject: A to Z.
+              descending: this.sort === 'size',
+              offset: block * BLOCK,
+              limit: BLOCK,
+            })
+      page
         .then((page) => this.blocks.set(block, page.messages))
         .catch((error: unknown) => {
           this.error = errorMessage(error)
@@ -81,16 +96,21 @@ const noRow = () => undefined
 const noEnsure = () => undefined
 
 /** The rows of a folder; `version` changes when its content changed (an import), dropping the cache. */
-export function useFolderRows(folderId: number | null, total: number, version: number): RowSource {
+export function useFolderRows(
+  folderId: number | null,
+  total: number,
+  version: number,
+  sort: SortOrder = 'date',
+): RowSource {
   const blocks = useMemo(
-    () => (folderId === null ? null : new FolderBlocks(folderId, total)),
+    () => (folderId === null ? null : new FolderBlocks(folderId, total, sort)),
     // version is a dependency on purpose: a new version means new content.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [folderId, total, version],
+    [folderId, total, version, sort],
   )
   useSyncExternalStore(blocks?.subscribe ?? noSubscription, blocks?.snapshot ?? noSnapshot)
   return {
-    key: `folder:${folderId}:${version}`,
+    key: `folder:${folderId}:${version}:${sort}`,
     count: blocks?.total ?? 0,
     row: blocks?.row ?? noRow,
     ensure: blocks?.ensure ?? noEnsure,
