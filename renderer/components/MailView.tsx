@@ -78,7 +78,7 @@ export function MailView({
     (ids: number[]) => {
       const index = indexOf(source, focused)
       let next: number | null = null
-      for (let i = index + 1; i < source.count && next === null; i++) {
+      for (let i = index + 1; i < source.count + ids.length && next === null; i++) {
         const row = source.row(i)
         if (row && !ids.includes(row.id)) next = row.id
       }
@@ -122,6 +122,13 @@ export function MailView({
           return selectAll()
         case 'undo':
           return report(call('mail.undo', {}))
+        case 'next':
+        case 'previous': {
+          const index = indexOf(source, focused) + (action === 'next' ? 1 : -1)
+          const row = source.row(Math.max(0, Math.min(source.count - 1, index)))
+          if (row) select(row.id, { range: false, toggle: false, index })
+          return
+        }
         case 'nextUnread':
         case 'previousUnread': {
           const step = action === 'nextUnread' ? 1 : -1
@@ -165,7 +172,9 @@ export function MailView({
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      if (isTyping(event.target) || draft || help || sourceOf !== null) return
+      // The list handles its own keys (j/k, arrows) when it has the focus.
+      if (event.defaultPrevented || isTyping(event.target) || draft || help || sourceOf !== null)
+        return
       const action = shortcutFor(event)
       if (!action) return
       event.preventDefault()

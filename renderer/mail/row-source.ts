@@ -1,4 +1,4 @@
-import { useMemo, useSyncExternalStore } from 'react'
+import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react'
 import type { MessageSummary, SearchHit } from '../../main/mail/types'
 import { call, errorMessage } from '../api'
 import { delay, useQuery } from '../use-query'
@@ -35,6 +35,11 @@ class FolderBlocks {
     readonly folderId: number,
     readonly total: number,
     readonly sort: SortOrder = 'date',
+    /**
+     * The rows before the folder changed (an action, an import): shown until
+     * fresh ones arrive, so the list neither flickers nor loses its place.
+     */
+    private readonly stale: FolderBlocks | null = null,
   ) {}
 
   subscribe = (listener: () => void) => {
@@ -44,11 +49,22 @@ class FolderBlocks {
 
   snapshot = () => this.revision
 
+  /** These rows as another list's stale fallback (one generation only, so memory stays flat). */
+  withoutStale(): FolderBlocks {
+    const copy = new FolderBlocks(this.folderId, this.total, this.sort)
+    for (const [block, rows] of this.blocks) copy.blocks.set(block, rows)
+    return copy
+  }
+
   get loading(): boolean {
     return this.blocks.size === 0 && this.error === null
   }
 
-  row = (index: number) => this.blocks.get(Math.floor(index / BLOCK))?.[index % BLOCK]
+  row = (index: number): MessageSummary | undefined => {
+    const fresh = this.blocks.get(Math.floor(index / BLOCK))
+    if (fresh) return fresh[index % BLOCK]
+    return this.stale?.row(index)
+  }
 
   ensure = (start: number, end: number) => {
     for (
@@ -102,15 +118,22 @@ export function useFolderRows(
   version: number,
   sort: SortOrder = 'date',
 ): RowSource {
-  const blocks = useMemo(
-    () => (folderId === null ? null : new FolderBlocks(folderId, total, sort)),
+  const previous = useRef<FolderBlocks | null>(null)
+  const blocks = useMemo(() => {
+    if (folderId === null) return null
+    const last = previous.current
+    const same = last !== null && last.folderId === folderId && last.sort === sort
+    return new FolderBlocks(folderId, total, sort, same ? last.withoutStale() : null)
     // version is a dependency on purpose: a new version means new content.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [folderId, total, version, sort],
-  )
+  }, [folderId, total, version, sort])
+  useEffect(() => {
+    previous.current = blocks
+  }, [blocks])
   useSyncExternalStore(blocks?.subscribe ?? noSubscription, blocks?.snapshot ?? noSnapshot)
   return {
-    key: `folder:${folderId}:${version}:${sort}`,
+    // Not the version: new content keeps the list where it was.
+    key: `folder:${folderId}:${sort}`,
     count: blocks?.total ?? 0,
     row: blocks?.row ?? noRow,
     ensure: blocks?.ensure ?? noEnsure,

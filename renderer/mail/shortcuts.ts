@@ -14,6 +14,8 @@ export type ShortcutAction =
   | 'markRead'
   | 'star'
   | 'junk'
+  | 'next'
+  | 'previous'
   | 'nextUnread'
   | 'previousUnread'
   | 'undo'
@@ -48,6 +50,8 @@ export const SHORTCUTS: Shortcut[] = [
   { action: 'markRead', keys: ['I'], label: 'Shift+i', description: 'Mark read' },
   { action: 'star', keys: ['s'], label: 's', description: 'Star or unstar' },
   { action: 'junk', keys: ['!'], label: '!', description: 'Mark as junk' },
+  { action: 'next', keys: ['j'], label: 'j', description: 'Next message' },
+  { action: 'previous', keys: ['k'], label: 'k', description: 'Previous message' },
   { action: 'nextUnread', keys: ['n'], label: 'n', description: 'Next unread message' },
   { action: 'previousUnread', keys: ['p'], label: 'p', description: 'Previous unread message' },
   { action: 'undo', keys: ['z'], label: 'z', description: 'Undo the last action' },
@@ -71,7 +75,7 @@ export const SHORTCUTS: Shortcut[] = [
 
 /** Also: j / k or the arrows move in the list, Tab moves between panes, Escape closes dialogs. */
 export const MOVEMENT_HELP: [string, string][] = [
-  ['j / k, ↓ / ↑', 'Next / previous message'],
+  ['↓ / ↑, Home / End', 'Move in the list'],
   ['Shift+click, Ctrl+click', 'Select a range / one more message'],
   ['Tab / Shift+Tab', 'Move between panes'],
   ['Escape', 'Close a dialog or the compose panel'],

@@ -66,6 +66,7 @@ export function useSelection(source: RowSource) {
 /** The position of message `id` in the list, among the loaded rows (-1 when not loaded). */
 export function indexOf(source: RowSource, id: number | null): number {
   if (id === null) return -1
-  for (let i = 0; i < source.count; i++) if (source.row(i)?.id === id) return i
+  // A little past the count: rows shown until fresh ones arrive may sit beyond a shrunk total.
+  for (let i = 0; i < source.count + 500; i++) if (source.row(i)?.id === id) return i
   return -1
 }
