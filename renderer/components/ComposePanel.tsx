@@ -100,11 +100,11 @@ export function ComposePanel({
       .catch(() => setSuggestions([]))
   }
 
-  const attach = async (files: FileList | File[]) => {
+  const attach = async (files: File[]) => {
     setError(null)
     try {
       await flush()
-      for (const file of Array.from(files)) setDraft(await uploadToDraft(draft.id, file))
+      for (const file of files) setDraft(await uploadToDraft(draft.id, file))
     } catch (e) {
       setError(errorMessage(e))
     }
@@ -175,7 +175,7 @@ export function ComposePanel({
         if (event.dataTransfer.files.length === 0) return
         event.preventDefault()
         setDragging(false)
-        void attach(event.dataTransfer.files)
+        void attach(Array.from(event.dataTransfer.files))
       }}
     >
       <div className="pane-header">
@@ -263,8 +263,10 @@ export function ComposePanel({
           hidden
           aria-label="Attach files"
           onChange={(event) => {
-            if (event.target.files) void attach(event.target.files)
+            // Copied first: clearing the input empties its live FileList.
+            const files = Array.from(event.target.files ?? [])
             event.target.value = ''
+            if (files.length) void attach(files)
           }}
         />
         <button type="button" onClick={() => void discard()}>
