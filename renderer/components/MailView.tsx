@@ -47,7 +47,7 @@ export function MailView({
   const searching = query.trim().length > 0
   const source = searching ? searchRows : folderRows
   const selection = useSelection(source)
-  const { focused, targets, select, selectAll } = selection
+  const { focused, targets, select, selectAll, selectIndexLater } = selection
   const focusedRow = (() => {
     const index = indexOf(source, focused)
     return index >= 0 ? source.row(index) : undefined
@@ -76,6 +76,20 @@ export function MailView({
   /** After a message leaves the list, the reader moves to its neighbour (like Thunderbird). */
   const leaveList = useCallback(
     (ids: number[]) => {
+      // The rows as the user sees them first (they are what "next" means to them).
+      const shown = [...document.querySelectorAll<HTMLElement>('.message-row[data-id]')].map(
+        (element) => Number(element.dataset.id),
+      )
+      const at = focused === null ? -1 : shown.indexOf(focused)
+      if (at >= 0) {
+        const after = shown.slice(at + 1).find((id) => !ids.includes(id))
+        const before = shown
+          .slice(0, at)
+          .reverse()
+          .find((id) => !ids.includes(id))
+        const next = after ?? before
+        if (next !== undefined) return select(next)
+      }
       const index = indexOf(source, focused)
       let next: number | null = null
       for (let i = index + 1; i < source.count + ids.length && next === null; i++) {
@@ -86,9 +100,10 @@ export function MailView({
         const row = source.row(i)
         if (row && !ids.includes(row.id)) next = row.id
       }
-      select(next)
+      if (next !== null) select(next)
+      else selectIndexLater(index)
     },
-    [focused, select, source],
+    [focused, select, selectIndexLater, source],
   )
 
   const compose = useCallback(

@@ -29,12 +29,12 @@ export function Reader({
   )
   // Remote images are allowed per message, never carried over to the next one.
   const [remoteAllowedFor, setRemoteAllowedFor] = useState<number | null>(null)
-  const [fileNote, setFileNote] = useState<string | null>(null)
+  // A note about an attachment opened or saved, for the message it belongs to.
+  const [fileNote, setFileNote] = useState<{ id: number; text: string } | null>(null)
   const message = query.loading ? undefined : query.value
   const allowRemote = message !== undefined && remoteAllowedFor === message.id
 
   useEffect(() => {
-    setFileNote(null)
     if (message && !message.seen)
       void call('mail.setSeen', { id: message.id, seen: true }).catch(() => undefined)
   }, [message])
@@ -53,9 +53,10 @@ export function Reader({
     if (!message) return
     try {
       const result = await call(method, { messageId: message.id, attachmentId: id })
-      if (result && 'path' in result) setFileNote(`Saved to ${result.path}`)
+      if (result && 'path' in result)
+        setFileNote({ id: message.id, text: `Saved to ${result.path}` })
     } catch (e) {
-      setFileNote(errorMessage(e))
+      setFileNote({ id: message.id, text: errorMessage(e) })
     }
   }
 
@@ -133,7 +134,7 @@ export function Reader({
                   )}
                 </li>
               ))}
-            {fileNote && <li className="muted">{fileNote}</li>}
+            {fileNote?.id === message.id && <li className="muted">{fileNote.text}</li>}
           </ul>
         )}
         {frameUrl ? (

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react'
+import { useMemo, useSyncExternalStore } from 'react'
 import type { MessageSummary, SearchHit } from '../../main/mail/types'
 import { call, errorMessage } from '../api'
 import { delay, useQuery } from '../use-query'
@@ -52,6 +52,8 @@ class FolderBlocks {
   /** These rows as another list's stale fallback (one generation only, so memory stays flat). */
   withoutStale(): FolderBlocks {
     const copy = new FolderBlocks(this.folderId, this.total, this.sort)
+    // Rows still shown from before count too (a generation replaced before its rows arrived).
+    if (this.stale) for (const [block, rows] of this.stale.blocks) copy.blocks.set(block, rows)
     for (const [block, rows] of this.blocks) copy.blocks.set(block, rows)
     return copy
   }
@@ -93,7 +95,13 @@ class FolderBlocks {
               limit: BLOCK,
             })
       page
-        .then((page) => this.blocks.set(block, page.messages))
+        .then((page) => {
+          this.blocks.set(block, page.messages)
+          // Registered once it shows rows: a generation React made and dropped
+          // (StrictMode renders twice) never becomes the next one's fallback.
+          shownBlocks.clear()
+          shownBlocks.set(`${this.folderId}:${this.sort}`, this)
+        })
         .catch((error: unknown) => {
           this.error = errorMessage(error)
         })
@@ -105,6 +113,9 @@ class FolderBlocks {
     }
   }
 }
+
+/** The rows on screen, by folder and order: the next generation shows them until its own arrive. */
+const shownBlocks = new Map<string, FolderBlocks>()
 
 const noSubscription = () => () => undefined
 const noSnapshot = () => 0
@@ -118,18 +129,13 @@ export function useFolderRows(
   version: number,
   sort: SortOrder = 'date',
 ): RowSource {
-  const previous = useRef<FolderBlocks | null>(null)
   const blocks = useMemo(() => {
     if (folderId === null) return null
-    const last = previous.current
-    const same = last !== null && last.folderId === folderId && last.sort === sort
-    return new FolderBlocks(folderId, total, sort, same ? last.withoutStale() : null)
+    const key = `${folderId}:${sort}`
+    return new FolderBlocks(folderId, total, sort, shownBlocks.get(key)?.withoutStale() ?? null)
     // version is a dependency on purpose: a new version means new content.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [folderId, total, version, sort])
-  useEffect(() => {
-    previous.current = blocks
-  }, [blocks])
   useSyncExternalStore(blocks?.subscribe ?? noSubscription, blocks?.snapshot ?? noSnapshot)
   return {
     // Not the version: new content keeps the list where it was.

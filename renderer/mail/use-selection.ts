@@ -10,9 +10,12 @@ export function useSelection(source: RowSource) {
   const [focused, setFocused] = useState<number | null>(null)
   const [checked, setChecked] = useState<ReadonlySet<number>>(new Set())
   const [anchor, setAnchor] = useState<number | null>(null)
+  // A position to show once its row has loaded (the neighbour of messages that left the list).
+  const [pendingIndex, setPendingIndex] = useState<number | null>(null)
 
   const select = useCallback(
     (id: number | null, how?: { range: boolean; toggle: boolean; index: number }) => {
+      setPendingIndex(null)
       if (id === null) {
         setFocused(null)
         setChecked(new Set())
@@ -58,9 +61,21 @@ export function useSelection(source: RowSource) {
     setChecked(next)
   }, [source])
 
+  /** Show the row at `index` when it arrives (rows reload after an action). */
+  const selectIndexLater = useCallback((index: number) => {
+    setFocused(null)
+    setChecked(new Set())
+    setPendingIndex(Math.max(0, index))
+  }, [])
+
+  const shown =
+    focused ??
+    (pendingIndex !== null
+      ? (source.row(Math.min(pendingIndex, Math.max(0, source.count - 1)))?.id ?? null)
+      : null)
   /** What an action applies to: the bulk selection, else the message in the reader. */
-  const targets = checked.size > 0 ? [...checked] : focused !== null ? [focused] : []
-  return { focused, checked, targets, select, selectAll, setFocused }
+  const targets = checked.size > 0 ? [...checked] : shown !== null ? [shown] : []
+  return { focused: shown, checked, targets, select, selectAll, selectIndexLater }
 }
 
 /** The position of message `id` in the list, among the loaded rows (-1 when not loaded). */
