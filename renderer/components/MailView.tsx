@@ -8,6 +8,7 @@ import { isTyping, shortcutFor, type ShortcutAction } from '../mail/shortcuts'
 import { indexOf, useSelection } from '../mail/use-selection'
 import { ActionBar, type BarAction } from './ActionBar'
 import { ComposePanel } from './ComposePanel'
+import { FolderDialog, type FolderTask } from './FolderDialog'
 import { FolderTree } from './FolderTree'
 import { MessageList } from './MessageList'
 import { Reader } from './Reader'
@@ -38,6 +39,7 @@ export function MailView({
   const [draft, setDraft] = useState<DraftView | null>(null)
   const [help, setHelp] = useState(false)
   const [sourceOf, setSourceOf] = useState<number | null>(null)
+  const [folderTask, setFolderTask] = useState<FolderTask | null>(null)
   const searchRef = useRef<HTMLInputElement>(null)
   const folderId = chosenFolder ?? pickDefaultFolder(folders ?? [])
 
@@ -188,7 +190,14 @@ export function MailView({
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       // The list handles its own keys (j/k, arrows) when it has the focus.
-      if (event.defaultPrevented || isTyping(event.target) || draft || help || sourceOf !== null)
+      if (
+        event.defaultPrevented ||
+        isTyping(event.target) ||
+        draft ||
+        help ||
+        sourceOf !== null ||
+        folderTask
+      )
         return
       const action = shortcutFor(event)
       if (!action) return
@@ -197,7 +206,7 @@ export function MailView({
     }
     window.addEventListener('keydown', onKey)
     return () => window.removeEventListener('keydown', onKey)
-  }, [act, draft, help, sourceOf])
+  }, [act, draft, help, sourceOf, folderTask])
 
   return (
     <div className={`mail-view${draft ? ' composing' : ''}`}>
@@ -224,6 +233,37 @@ export function MailView({
             }}
             onDropMessages={(target, ids) => move(target, ids)}
           />
+        )}
+        {folder && !searching && (
+          <div className="folder-actions" role="group" aria-label="Folder actions">
+            <button
+              type="button"
+              className="small"
+              onClick={() =>
+                setFolderTask({ kind: 'create', accountId: folder.accountId, parent: null })
+              }
+            >
+              New folder
+            </button>
+            {folder.specialUse === null && (
+              <>
+                <button
+                  type="button"
+                  className="small"
+                  onClick={() => setFolderTask({ kind: 'rename', folder })}
+                >
+                  Rename
+                </button>
+                <button
+                  type="button"
+                  className="small"
+                  onClick={() => setFolderTask({ kind: 'delete', folder })}
+                >
+                  Delete folder
+                </button>
+              </>
+            )}
+          </div>
         )}
       </aside>
       <section className="pane list" aria-label="Messages">
@@ -326,6 +366,15 @@ export function MailView({
         />
       )}
       {help && <ShortcutHelp onClose={() => setHelp(false)} />}
+      {folderTask && (
+        <FolderDialog
+          task={folderTask}
+          onClose={() => {
+            if (folderTask.kind === 'delete') setChosenFolder(null)
+            setFolderTask(null)
+          }}
+        />
+      )}
       {sourceOf !== null && <SourceDialog messageId={sourceOf} onClose={() => setSourceOf(null)} />}
     </div>
   )
