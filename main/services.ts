@@ -9,6 +9,7 @@ import { accountSecrets } from './keychain/account-secrets.js'
 import { osKeychain } from './keychain/keychain.js'
 import { openMailDb, type MailDb } from './mail/db/connection.js'
 import { openMailAccounts, type MailAccounts } from './mail/mail-accounts.js'
+import { openMailDesk, type MailDesk } from './mail/mail-desk.js'
 import { MailService, type MailServiceOptions } from './mail/mail-service.js'
 import { openProfile, type Profile } from './profile/profile.js'
 import { vaultConnection } from './vault/client-options.js'
@@ -22,6 +23,8 @@ export interface CairnServices {
   readonly chat: ChatService
   /** Mail accounts: settings, sync with push, the outbox (no accounts: idle). */
   readonly mailAccounts: MailAccounts
+  /** Message and folder actions, compose and drafts, attachments out. */
+  readonly mailDesk: MailDesk
   /** Scheduled backups, run in a worker thread; idle until backups are set up. */
   readonly backups: BackupScheduler
   /**
@@ -80,10 +83,12 @@ export function openServices(profileDir: string, options: ServiceOptions = {}): 
   chat.startAll()
   const mailAccounts = openMailAccounts({ db, paths: profile.paths, profileId: profile.id })
   mailAccounts.start()
+  const mailDesk = openMailDesk({ db, paths: profile.paths, mail, accounts: mailAccounts })
   return {
     profile,
     mail,
     mailAccounts,
+    mailDesk,
     backups,
     vaultRecord,
     chat,
@@ -91,6 +96,7 @@ export function openServices(profileDir: string, options: ServiceOptions = {}): 
       await vaultRecord.stop()
       await chat.close()
       await backups.stop()
+      await mailDesk.close()
       await mailAccounts.close()
       await mail.close()
       db.close()

@@ -79,6 +79,7 @@ export function App() {
                 accounts={accounts.value ?? []}
                 onImport={() => setImporting(true)}
                 onAccounts={() => setAccountsOpen('list')}
+                nativeFiles={info.value?.capabilities.nativeDialogs ?? false}
                 onOpenChat={(chatId, messageId) => openChat(chatId, messageId)}
                 target={mailTarget}
               />

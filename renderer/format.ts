@@ -1,22 +1,16 @@
-const sameDay = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' })
-const sameYear = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' })
-const older = new Intl.DateTimeFormat(undefined, {
-  year: 'numeric',
-  month: 'short',
-  day: 'numeric',
-})
-const full = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' })
+import { dateFormatters } from '../common/dates'
 
-/** A list date: the time today, the day this year, the full date before. */
+// The locale's formats with the hour cycle fixed (never "24:16"), see common/dates.ts.
+const dates = dateFormatters()
+
+/** A list date: the time today, the day this year, the full date before; "" for a message without a date. */
 export function formatDate(ms: number, now = new Date()): string {
-  const date = new Date(ms)
-  if (date.toDateString() === now.toDateString()) return sameDay.format(date)
-  if (date.getFullYear() === now.getFullYear()) return sameYear.format(date)
-  return older.format(date)
+  return dates.listDate(ms, now)
 }
 
 export function formatFullDate(ms: number): string {
-  return full.format(new Date(ms))
+  return dates.fullDate(ms)
 }
 
+export { senderLabel } from '../common/dates'
 export { formatBytes } from '../common/format'

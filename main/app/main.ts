@@ -29,7 +29,7 @@ import { guardWebContents, lockDownSession } from '../ipc/web-contents-policy.js
 import { resolveProfileDir } from '../profile/location.js'
 import { ProfileSession } from '../ipc/profile-session.js'
 import { openServices } from '../services.js'
-import { describeError } from '../shared/errors.js'
+import { CairnError, describeError } from '../shared/errors.js'
 import { installMenu } from './menu.js'
 import { createMainWindow } from './window.js'
 
@@ -156,6 +156,26 @@ async function start(): Promise<void> {
     },
     documentsDir: app.getPath('documents'),
     userDataDir: app.getPath('userData'),
+    pickFolder: async (title) => {
+      const options: Electron.OpenDialogOptions = {
+        title,
+        buttonLabel: 'Save here',
+        properties: ['openDirectory', 'createDirectory'],
+      }
+      const result = mainWindow
+        ? await dialog.showOpenDialog(mainWindow, options)
+        : await dialog.showOpenDialog(options)
+      return result.canceled ? null : (result.filePaths[0] ?? null)
+    },
+    openPath: async (path) => {
+      // shell.openPath answers an error text rather than throwing.
+      const problem = await shell.openPath(path)
+      if (problem)
+        throw new CairnError(
+          'SAVE_FAILED',
+          `The file was saved to ${path} but could not be opened: ${problem}`,
+        )
+    },
   })
   context = ctx
   protocol.handle(

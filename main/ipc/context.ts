@@ -9,6 +9,7 @@ import type { ChatService } from '../chat/chat-service.js'
 import { osKeychain } from '../keychain/keychain.js'
 import { AccountSetup } from '../mail/accounts/account-setup.js'
 import type { MailAccounts } from '../mail/mail-accounts.js'
+import type { MailDesk } from '../mail/mail-desk.js'
 import type { MailService } from '../mail/mail-service.js'
 import { userDataDir } from '../profile/location.js'
 import type { CairnServices } from '../services.js'
@@ -50,6 +51,10 @@ export interface HostAdapter {
   userDataDir?: string
   /** The environment the backup settings read (CAIRN_BACKUP_DIR, CAIRN_VAULT_URL, CAIRN_VAULT_CA). */
   env?: NodeJS.ProcessEnv
+  /** A native folder picker (saving attachments); absent where the host has none. */
+  pickFolder?: (title: string) => Promise<string | null>
+  /** Open a file with the system's default application; absent in the browser build (it downloads). */
+  openPath?: (path: string) => Promise<void>
 }
 
 /** What a service's handlers and event sources may use: one per host, built once. */
@@ -61,6 +66,7 @@ export interface ServiceContext {
   readonly mailAccounts: MailAccounts
   /** Adding an account from the setup screen (lookup, certificate questions, OAuth2). */
   readonly accountSetup: AccountSetup
+  readonly mailDesk: MailDesk
   readonly backups: BackupScheduler
   readonly backupActivity: BackupActivity
   readonly backupManager: BackupManager
@@ -213,6 +219,9 @@ export function createServiceContext(
     },
     get mail() {
       return session.current.mail
+    },
+    get mailDesk() {
+      return session.current.mailDesk
     },
     get mailAccounts() {
       return session.current.mailAccounts

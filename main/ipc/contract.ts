@@ -21,6 +21,7 @@ import { backupService } from './services/backup.js'
 import { backupKeyService } from './services/backup-key.js'
 import { restoreService } from './services/backup-restore.js'
 import { chatService } from './services/chat.js'
+import { composeService } from './services/compose.js'
 import { mailService } from './services/mail.js'
 import { searchService } from './services/search.js'
 
@@ -33,6 +34,7 @@ export const contract = {
   chat: chatService,
   search: searchService,
   accounts: accountsService,
+  compose: composeService,
 }
 
 export type Contract = typeof contract

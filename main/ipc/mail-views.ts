@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { prepareMailHtml } from '../mail/mail-html.js'
 import type { MailService } from '../mail/mail-service.js'
-import type { AttachmentView, MessageDetail } from '../mail/types.js'
+import type { MessageDetail } from '../mail/types.js'
+import { safeFileName } from '../mail/attachment-files.js'
+import { inlineImageUrls, renderMailFrame } from '../mail/mail-frame.js'
 import type { MessageView } from './services/mail.js'
 
 /** How many opened messages keep a working frame address (older ones answer 404). */
@@ -23,6 +25,9 @@ const IMAGE_TYPES = new Set([
   'image/svg+xml',
 ])
 
+/** Attachments larger than this are not served for download (the outbox caps what is sent at less). */
+const DOWNLOAD_MAX_BYTES = 200 * 1024 * 1024
+
 /** An unguessable view id: 128 random bits, URL-safe. */
 const VIEW_ID = /^[A-Za-z0-9_-]{22}$/
 
@@ -43,35 +48,47 @@ export class MailViews {
     private readonly limit = VIEW_LIMIT,
   ) {}
 
-  /** The message as the reader shows it, with a fresh frame address for its HTML. */
+  /** The message as the reader shows it, with a fresh frame address for its body. */
   present(detail: MessageDetail): MessageView {
     const { html, ...rest } = detail
-    if (html === null) return { ...rest, html: null }
     const viewId = randomBytes(16).toString('base64url')
     this.views.set(viewId, detail.id)
     for (const oldest of this.views.keys()) {
       if (this.views.size <= this.limit) break
       this.views.delete(oldest)
     }
+    const frameUrl = `/mail/${viewId}/frame`
+    const attachmentUrls: Record<number, string> = {}
+    for (const a of detail.attachments) attachmentUrls[a.id] = `/mail/${viewId}/attachment/${a.id}`
+    if (html === null) return { ...rest, html: null, textFrameUrl: frameUrl, attachmentUrls }
     const { hasRemoteContent } = prepareMailHtml(html, {
       inlineImageUrl: inlineImageUrls(viewId, detail.attachments),
     })
-    const frameUrl = `/mail/${viewId}/frame`
     return {
       ...rest,
       html: { frameUrl, frameUrlWithRemote: `${frameUrl}?remote=1`, hasRemoteContent },
+      textFrameUrl: null,
+      attachmentUrls,
     }
   }
 
-  /** The cleaned HTML document of view `viewId`, or null for an unknown view or a message without HTML. */
+  /**
+   * The frame document of view `viewId`: the cleaned HTML, or the plain
+   * text as HTML, both with the reader's typography (mail/mail-frame.ts);
+   * null for an unknown view.
+   */
   async document(viewId: string): Promise<string | null> {
     const messageId = this.messageOf(viewId)
     if (messageId === null) return null
-    const detail = await this.mail.getMessage(messageId)
-    if (detail.html === null) return null
-    return prepareMailHtml(detail.html, {
-      inlineImageUrl: inlineImageUrls(viewId, detail.attachments),
-    }).html
+    return renderMailFrame(await this.mail.getMessage(messageId), viewId)
+  }
+
+  /** An attachment of view `viewId`'s message, to download (the browser build). */
+  attachment(viewId: string, attachmentId: number): { filename: string; bytes: Buffer } | null {
+    const messageId = this.messageOf(viewId)
+    if (messageId === null) return null
+    const part = this.mail.attachmentContent(messageId, attachmentId, DOWNLOAD_MAX_BYTES)
+    return part ? { filename: safeFileName(part.filename), bytes: part.bytes } : null
   }
 
   /** An inline image of view `viewId`'s message, or null if it has no such image part. */
@@ -91,20 +108,5 @@ export class MailViews {
 
   private messageOf(viewId: string): number | null {
     return VIEW_ID.test(viewId) ? (this.views.get(viewId) ?? null) : null
-  }
-}
-
-function inlineImageUrls(
-  viewId: string,
-  attachments: AttachmentView[],
-): (contentId: string) => string | null {
-  const byContentId = new Map<string, number>()
-  for (const a of attachments) {
-    if (a.contentId && a.mimeType.toLowerCase().startsWith('image/'))
-      byContentId.set(a.contentId, a.id)
-  }
-  return (contentId) => {
-    const id = byContentId.get(contentId)
-    return id === undefined ? null : `/mail/${viewId}/inline/${id}`
   }
 }

@@ -27,6 +27,7 @@ export type UiHandler = (request: Request) => Promise<Response>
  * - the renderer's files, with the app's CSP as a header;
  * - `/mail/<view>/frame`: one message's cleaned HTML with its own CSP;
  * - `/mail/<view>/inline/<attachment>`: that message's inline images;
+ * - `/mail/<view>/attachment/<attachment>`: an attachment, as a download.
  * - `/chat/file/<view>`: a downloaded chat file, as an image only when its
  *   bytes are one (`?download=1`: as a download, in the browser build).
  * Mail and chat paths need a view id minted when the message was shown
@@ -79,6 +80,21 @@ export function createUiHandler(options: {
           'Content-Type': image.mimeType,
           'Content-Security-Policy': inlineImageCsp(),
           'Content-Disposition': 'inline',
+        })
+      }
+      if (
+        kind === 'attachment' &&
+        part !== undefined &&
+        rest.length === 0 &&
+        /^\d{1,15}$/.test(part)
+      ) {
+        const file = views.attachment(viewId, Number(part))
+        if (!file) return plain(404, 'Not found')
+        // Always a download, never rendered here: whatever the mail says the type is.
+        return body(request, 200, file.bytes, {
+          'Content-Type': 'application/octet-stream',
+          'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
+          'Content-Security-Policy': "default-src 'none'; sandbox",
         })
       }
       return plain(404, 'Not found')

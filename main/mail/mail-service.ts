@@ -10,7 +10,19 @@ import { MailReader } from './read/mail-reader.js'
 import type { ReadOp, ReadOps } from './read/read-ops.js'
 import { readAttachment } from './attachment-store.js'
 import { getAttachmentRows, setSeen } from './store/messages.js'
-import type { FolderView, ListCursor, MessageDetail, MessagePage, SearchHit } from './types.js'
+import type { SearchPage } from './search/search-messages.js'
+import type {
+  ContactSuggestion,
+  FolderView,
+  ListCursor,
+  MessageDetail,
+  MessagePage,
+  MessageSource,
+  SearchHit,
+  SortKey,
+  ThreadEntry,
+  ThreadPage,
+} from './types.js'
 
 export interface MailEvents {
   [name: string]: unknown
@@ -20,7 +32,7 @@ export interface MailEvents {
     report: ImportReport | null
     error: { code: string; message: string } | null
   }
-  changed: { reason: 'import' | 'flags' }
+  changed: { reason: 'import' | 'flags' | 'actions' | 'folders' }
 }
 
 export interface MailServiceOptions {
@@ -85,6 +97,44 @@ export class MailService {
     return this.reader.read(op, input)
   }
 
+  /** A page of search results ("show more" passes the last page's `next` as `before`). */
+  searchPage(query: string, limit: number, before?: number): Promise<SearchPage> {
+    return this.reader.read('searchPage', { query, limit, before })
+  }
+
+  /** How many messages match (the count above the results). */
+  searchCount(query: string): Promise<number> {
+    return this.reader.read('searchCount', { query })
+  }
+
+  /** A page of a folder sorted by sender, subject or size. */
+  listSorted(
+    folderId: number,
+    options: { by: Exclude<SortKey, 'date'>; descending: boolean; offset: number; limit: number },
+  ): Promise<MessagePage> {
+    return this.reader.read('sorted', { folderId, ...options })
+  }
+
+  listThreads(
+    folderId: number,
+    options: { cursor?: ListCursor | undefined; offset?: number | undefined; limit: number },
+  ): Promise<ThreadPage> {
+    return this.reader.read('threads', { folderId, ...options })
+  }
+
+  thread(threadId: number): Promise<ThreadEntry[]> {
+    return this.reader.read('thread', { threadId })
+  }
+
+  contacts(prefix: string, limit: number): Promise<ContactSuggestion[]> {
+    return this.reader.read('contacts', { prefix, limit })
+  }
+
+  /** The raw message ("View source"), up to `maxBytes`. */
+  source(id: number, maxBytes: number): Promise<MessageSource> {
+    return this.reader.read('source', { id, maxBytes })
+  }
+
   /** The read workers serving now (tests stop one to see it replaced). */
   get readerThreads() {
     return this.reader.threads
@@ -99,12 +149,12 @@ export class MailService {
     messageId: number,
     attachmentId: number,
     maxBytes: number,
-  ): { mimeType: string; contentId: string | null; bytes: Buffer } | null {
+  ): { filename: string; mimeType: string; contentId: string | null; bytes: Buffer } | null {
     const row = getAttachmentRows(this.db, messageId).find((a) => a.id === attachmentId)
     if (!row || row.size > maxBytes) return null
     try {
       const bytes = readAttachment(this.paths.attachments, row.sha256)
-      return { mimeType: row.mime_type, contentId: row.content_id, bytes }
+      return { filename: row.filename, mimeType: row.mime_type, contentId: row.content_id, bytes }
     } catch {
       return null
     }

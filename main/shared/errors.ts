@@ -29,6 +29,18 @@ export type ErrorCode =
   | 'ACCOUNT_PROTOCOL'
   | 'OAUTH_FAILED'
   | 'SEND_FAILED'
+  // everyday mail: actions, folders, compose, attachments (issue 11)
+  | 'ACTION_NOT_ALLOWED'
+  | 'NOTHING_TO_UNDO'
+  | 'FOLDER_INVALID'
+  | 'FOLDER_EXISTS'
+  | 'FOLDER_REFUSED'
+  | 'DRAFT_NOT_FOUND'
+  | 'NO_SENDING_ACCOUNT'
+  | 'ATTACHMENT_TOO_LARGE'
+  | 'UPLOAD_INVALID'
+  | 'SAVE_FAILED'
+  | 'SOURCE_UNAVAILABLE'
   // backup keys and custody
   | 'KEY_MALFORMED'
   | 'KEY_MISMATCH'

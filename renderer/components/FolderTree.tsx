@@ -3,6 +3,9 @@ import type { FolderView } from '../../main/mail/types'
 import { AccountStatus } from './AccountStatus'
 import { Empty } from './States'
 
+/** The drag type of messages dragged from the list (a JSON array of ids). */
+export const MESSAGE_DRAG = 'application/x-cairn-messages'
+
 interface Node {
   folder: FolderView
   children: Node[]
@@ -14,11 +17,14 @@ export function FolderTree({
   accounts,
   selectedId,
   onSelect,
+  onDropMessages,
 }: {
   folders: FolderView[]
   accounts: AccountSummary[]
   selectedId: number | null
   onSelect: (id: number) => void
+  /** Messages dragged from the list onto a folder (MESSAGE_DRAG data: their ids). */
+  onDropMessages?: (folderId: number, ids: number[]) => void
 }) {
   if (folders.length === 0 && accounts.length === 0) return <Empty title="No folders yet" />
   // Folders grouped by account; a mail account shows (with its state) before its folders arrive.
@@ -49,6 +55,21 @@ export function FolderTree({
           aria-current={folder.id === selectedId ? 'true' : undefined}
           data-folder={folder.path}
           onClick={() => onSelect(folder.id)}
+          onDragOver={(event) => {
+            if (onDropMessages && event.dataTransfer.types.includes(MESSAGE_DRAG)) {
+              event.preventDefault()
+              event.dataTransfer.dropEffect = 'move'
+            }
+          }}
+          onDrop={(event) => {
+            const data = event.dataTransfer.getData(MESSAGE_DRAG)
+            if (!onDropMessages || !data) return
+            event.preventDefault()
+            const ids = (JSON.parse(data) as unknown[]).filter(
+              (id): id is number => typeof id === 'number',
+            )
+            if (ids.length) onDropMessages(folder.id, ids)
+          }}
         >
           <span className="folder-name">{folder.name}</span>
           <span className="folder-count" title={`${folder.unread} unread of ${folder.total}`}>

@@ -1,14 +1,31 @@
-import { useEffect, useRef, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import type { AccountSummary } from '../../main/ipc/contract'
+import type { DraftView } from '../../main/mail/compose/compose-service'
 import type { FolderView } from '../../main/mail/types'
-import { call, on } from '../api'
+import { call, errorMessage, on } from '../api'
 import { useQuery } from '../use-query'
-import { isChatHit, useFolderRows, useSearchRows, type ChatHitRow } from '../mail/row-source'
+import {
+  isChatHit,
+  useFolderRows,
+  useSearchRows,
+  type ChatHitRow,
+  type SortOrder,
+} from '../mail/row-source'
+import { isTyping, shortcutFor, type ShortcutAction } from '../mail/shortcuts'
+import { indexOf, useSelection } from '../mail/use-selection'
+import { ActionBar, type BarAction } from './ActionBar'
 import { ChatHitPreview } from './chat/ChatHitPreview'
+import { ComposePanel } from './ComposePanel'
+import { FolderDialog, type FolderTask } from './FolderDialog'
 import { FolderTree } from './FolderTree'
 import { MessageList } from './MessageList'
 import { Reader } from './Reader'
+import { ShortcutHelp } from './ShortcutHelp'
+import { SourceDialog } from './SourceDialog'
 import { ErrorState } from './States'
+import { UndoToast } from './UndoToast'
+
+type Notice = { summary: string; undoable: boolean } | null
 
 /** A search to show in the mail view, with one of its messages selected (from the chat view's search). */
 export interface MailTarget {
@@ -19,18 +36,20 @@ export interface MailTarget {
 
 /**
  * The three panes: folders (with the accounts), the message list (or search
- * results: mail and chat messages), the reader.
+ * results: mail and chat messages), the reader or the compose panel.
  */
 export function MailView({
   accounts,
   onImport,
   onAccounts,
+  nativeFiles,
   onOpenChat,
   target,
 }: {
   accounts: AccountSummary[]
   onImport: () => void
   onAccounts: () => void
+  nativeFiles: boolean
   /** Open a chat message found by the search in the chat view. */
   onOpenChat?: (chatId: number, messageId: number) => void
   target?: MailTarget | null
@@ -40,70 +59,218 @@ export function MailView({
   const folders = folderQuery.value
   const [chosenFolder, setChosenFolder] = useState<number | null>(null)
   const [version, setVersion] = useState(0)
-  const [query, setQuery] = useState(target?.query ?? '')
-  const [selected, setSelected] = useState<number | null>(target?.messageId ?? null)
+  const [query, setQuery] = useState('')
+  const [sort, setSort] = useState<SortOrder>('date')
+  const [density, setDensity] = useState<'compact' | 'comfortable'>('comfortable')
+  const [notice, setNotice] = useState<Notice>(null)
+  const [draft, setDraft] = useState<DraftView | null>(null)
+  const [help, setHelp] = useState(false)
+  const [sourceOf, setSourceOf] = useState<number | null>(null)
+  const [folderTask, setFolderTask] = useState<FolderTask | null>(null)
   const searchRef = useRef<HTMLInputElement>(null)
   const folderId = chosenFolder ?? pickDefaultFolder(folders ?? [])
+
+  const folder = folders?.find((f) => f.id === folderId) ?? null
+  const folderRows = useFolderRows(folderId, folder?.total ?? 0, version, sort)
+  const searchRows = useSearchRows(query, version)
+  const searching = query.trim().length > 0
+  const source = searching ? searchRows : folderRows
+  const selection = useSelection(source)
+  const { focused, select, selectAll, selectIndexLater } = selection
+  // Mail actions apply to messages only, never to chat hits among the results (negative ids).
+  const targets = selection.targets.filter((id) => id > 0)
+  const focusedRow = (() => {
+    const index = indexOf(source, focused)
+    const row = index >= 0 ? source.row(index) : undefined
+    return row && !isChatHit(row) ? row : undefined
+  })()
 
   useEffect(() => {
     const offChanged = on('mail.changed', ({ reason }) => {
       reloadFolders()
-      if (reason === 'import' || reason === 'sync') setVersion((v) => v + 1)
+      if (reason !== 'flags') setVersion((v) => v + 1)
     })
     const offCommand = on('app.command', ({ command }) => {
       if (command === 'find') searchRef.current?.focus()
     })
-    const onKey = (event: KeyboardEvent) => {
-      const typing =
-        event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement
-      if (event.key === '/' && !typing) {
-        event.preventDefault()
-        searchRef.current?.focus()
-      }
-    }
-    window.addEventListener('keydown', onKey)
     return () => {
       offChanged()
       offCommand()
-      window.removeEventListener('keydown', onKey)
     }
   }, [reloadFolders])
 
   // A new target (from the chat view's search) sets the search and the selection once.
-  const [shownTarget, setShownTarget] = useState(target)
+  const [shownTarget, setShownTarget] = useState<MailTarget | null | undefined>(null)
   if (target !== shownTarget) {
     setShownTarget(target)
     if (target) {
       setQuery(target.query)
-      setSelected(target.messageId)
+      select(target.messageId)
     }
   }
   // The folder in view gets push too (the Inbox always has it).
   useEffect(() => {
     if (accounts.length > 0) void call('accounts.viewFolder', { folderId }).catch(() => undefined)
   }, [folderId, accounts.length])
-
-  const folder = folders?.find((f) => f.id === folderId) ?? null
-  const folderRows = useFolderRows(folderId, folder?.total ?? 0, version)
-  const searchRows = useSearchRows(query, version)
-  const searching = query.trim().length > 0
-  const source = searching ? searchRows : folderRows
   // A chat message selected among the results (its id is negative: see ChatHitRow).
   const chatHit = (() => {
-    if (selected === null || selected >= 0 || !searching) return null
+    if (focused === null || focused >= 0 || !searching) return null
     for (let i = 0; i < searchRows.count; i++) {
       const row = searchRows.row(i)
-      if (row && isChatHit(row) && row.id === selected) return row
+      if (row && isChatHit(row) && row.id === focused) return row
     }
     return null
   })()
   const openChatHit = (row: ChatHitRow) => onOpenChat?.(row.hit.chatId, row.hit.messageId)
 
+  const report = useCallback((promise: Promise<{ summary: string; undoable: boolean }>) => {
+    promise
+      .then((result) => setNotice({ summary: result.summary, undoable: result.undoable }))
+      .catch((error: unknown) => setNotice({ summary: errorMessage(error), undoable: false }))
+  }, [])
+
+  /** After a message leaves the list, the reader moves to its neighbour (like Thunderbird). */
+  const leaveList = useCallback(
+    (ids: number[]) => {
+      // The rows as the user sees them first (they are what "next" means to them).
+      const shown = [...document.querySelectorAll<HTMLElement>('.message-row[data-id]')].map(
+        (element) => Number(element.dataset.id),
+      )
+      const at = focused === null ? -1 : shown.indexOf(focused)
+      if (at >= 0) {
+        const after = shown.slice(at + 1).find((id) => !ids.includes(id))
+        const before = shown
+          .slice(0, at)
+          .reverse()
+          .find((id) => !ids.includes(id))
+        const next = after ?? before
+        if (next !== undefined) return select(next)
+      }
+      const index = indexOf(source, focused)
+      let next: number | null = null
+      for (let i = index + 1; i < source.count + ids.length && next === null; i++) {
+        const row = source.row(i)
+        if (row && !ids.includes(row.id)) next = row.id
+      }
+      for (let i = index - 1; i >= 0 && next === null; i--) {
+        const row = source.row(i)
+        if (row && !ids.includes(row.id)) next = row.id
+      }
+      if (next !== null) select(next)
+      else selectIndexLater(index)
+    },
+    [focused, select, selectIndexLater, source],
+  )
+
+  const compose = useCallback(
+    (kind: DraftView['kind']) => {
+      if (kind !== 'new' && focused === null) return
+      call('compose.start', kind === 'new' ? { kind } : { kind, messageId: focused as number })
+        .then(setDraft)
+        .catch((error: unknown) => setNotice({ summary: errorMessage(error), undoable: false }))
+    },
+    [focused],
+  )
+
+  const act = useCallback(
+    (action: BarAction | ShortcutAction) => {
+      const ids = targets
+      switch (action) {
+        case 'compose':
+          return compose('new')
+        case 'reply':
+        case 'replyAll':
+        case 'forward':
+          return compose(action)
+        case 'viewSource':
+          if (focused !== null) setSourceOf(focused)
+          return
+        case 'help':
+          return setHelp(true)
+        case 'search':
+          return searchRef.current?.focus()
+        case 'selectAll':
+          return selectAll()
+        case 'undo':
+          return report(call('mail.undo', {}))
+        case 'next':
+        case 'previous': {
+          const index = indexOf(source, focused) + (action === 'next' ? 1 : -1)
+          const row = source.row(Math.max(0, Math.min(source.count - 1, index)))
+          if (row) select(row.id, { range: false, toggle: false, index })
+          return
+        }
+        case 'nextUnread':
+        case 'previousUnread': {
+          const step = action === 'nextUnread' ? 1 : -1
+          for (let i = indexOf(source, focused) + step; i >= 0 && i < source.count; i += step) {
+            const row = source.row(i)
+            if (row && !isChatHit(row) && !row.seen)
+              return select(row.id, { range: false, toggle: false, index: i })
+          }
+          return setNotice({ summary: 'No more unread messages', undoable: false })
+        }
+      }
+      if (ids.length === 0) return
+      switch (action) {
+        case 'delete':
+          leaveList(ids)
+          return report(call('mail.delete', { ids }))
+        case 'archive':
+          leaveList(ids)
+          return report(call('mail.archive', { ids }))
+        case 'junk':
+          leaveList(ids)
+          return report(call('mail.junk', { ids, junk: true }))
+        case 'markUnread':
+          return report(call('mail.setFlags', { ids, seen: false }))
+        case 'markRead':
+          return report(call('mail.setFlags', { ids, seen: true }))
+        case 'star':
+          return report(call('mail.setFlags', { ids, flagged: !(focusedRow?.flagged ?? false) }))
+      }
+    },
+    [compose, focused, focusedRow, leaveList, report, select, selectAll, source, targets],
+  )
+
+  const move = useCallback(
+    (target: number, ids = targets) => {
+      if (ids.length === 0) return
+      if (ids.includes(focused ?? -1)) leaveList(ids)
+      report(call('mail.move', { ids, folderId: target }))
+    },
+    [focused, leaveList, report, targets],
+  )
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      // The list handles its own keys (j/k, arrows) when it has the focus.
+      if (
+        event.defaultPrevented ||
+        isTyping(event.target) ||
+        draft ||
+        help ||
+        sourceOf !== null ||
+        folderTask
+      )
+        return
+      const action = shortcutFor(event)
+      if (!action) return
+      event.preventDefault()
+      act(action)
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [act, draft, help, sourceOf, folderTask])
+
   return (
-    <div className="mail-view">
+    <div className={`mail-view${draft ? ' composing' : ''}`}>
       <aside className="pane folders" aria-label="Folders">
         <div className="pane-header">
           <span className="brand">Cairn</span>
+          <button type="button" className="small primary" onClick={() => compose('new')}>
+            Write
+          </button>
           <button type="button" className="small" onClick={onAccounts}>
             Accounts…
           </button>
@@ -121,9 +288,41 @@ export function MailView({
             onSelect={(id) => {
               setQuery('')
               setChosenFolder(id)
-              setSelected(null)
+              select(null)
             }}
+            onDropMessages={(target, ids) => move(target, ids)}
           />
+        )}
+        {folder && !searching && (
+          <div className="folder-actions" role="group" aria-label="Folder actions">
+            <button
+              type="button"
+              className="small"
+              onClick={() =>
+                setFolderTask({ kind: 'create', accountId: folder.accountId, parent: null })
+              }
+            >
+              New folder
+            </button>
+            {folder.specialUse === null && (
+              <>
+                <button
+                  type="button"
+                  className="small"
+                  onClick={() => setFolderTask({ kind: 'rename', folder })}
+                >
+                  Rename
+                </button>
+                <button
+                  type="button"
+                  className="small"
+                  onClick={() => setFolderTask({ kind: 'delete', folder })}
+                >
+                  Delete folder
+                </button>
+              </>
+            )}
+          </div>
         )}
       </aside>
       <section className="pane list" aria-label="Messages">
@@ -137,29 +336,110 @@ export function MailView({
             value={query}
             onChange={(event) => {
               setQuery(event.target.value)
-              setSelected(null)
+              select(null)
             }}
             onKeyDown={(event) => {
               if (event.key === 'Escape') setQuery('')
             }}
           />
         </div>
+        <div className="list-options">
+          <label>
+            Sort{' '}
+            <select
+              aria-label="Sort by"
+              value={sort}
+              disabled={searching}
+              onChange={(event) => setSort(event.target.value as SortOrder)}
+            >
+              <option value="date">Date</option>
+              <option value="sender">Sender</option>
+              <option value="subject">Subject</option>
+              <option value="size">Size</option>
+            </select>
+          </label>
+          <button
+            type="button"
+            className="small"
+            aria-pressed={density === 'compact'}
+            onClick={() => setDensity((d) => (d === 'compact' ? 'comfortable' : 'compact'))}
+          >
+            {density === 'compact' ? 'Comfortable' : 'Compact'}
+          </button>
+          <button
+            type="button"
+            className="small"
+            aria-label="Keyboard shortcuts"
+            onClick={() => setHelp(true)}
+          >
+            ?
+          </button>
+        </div>
         <MessageList
           source={source}
           showFolder={searching}
           emptyTitle={searching ? 'No messages match your search' : 'This folder is empty'}
-          selectedId={selected}
-          onSelect={setSelected}
+          selectedId={focused}
+          checkedIds={selection.checked}
+          density={density}
+          onSelect={select}
           onOpen={(id) => {
             if (chatHit && chatHit.id === id) openChatHit(chatHit)
           }}
         />
       </section>
-      {chatHit ? (
+      {draft ? (
+        <ComposePanel
+          key={draft.id}
+          draft={draft}
+          onClose={() => setDraft(null)}
+          onSent={(summary) => {
+            setDraft(null)
+            setNotice({ summary, undoable: false })
+          }}
+        />
+      ) : chatHit ? (
         <ChatHitPreview hit={chatHit.hit} onOpen={() => openChatHit(chatHit)} />
       ) : (
-        <Reader messageId={selected !== null && selected < 0 ? null : selected} />
+        <Reader
+          messageId={focused !== null && focused < 0 ? null : focused}
+          nativeFiles={nativeFiles}
+          onViewSource={setSourceOf}
+          toolbar={
+            <ActionBar
+              count={targets.length}
+              flagged={focusedRow?.flagged ?? false}
+              seen={focusedRow?.seen ?? true}
+              folders={folders ?? []}
+              currentFolderId={searching ? (focusedRow?.folderId ?? null) : folderId}
+              onAction={act}
+              onMove={(target) => move(target)}
+            />
+          }
+        />
       )}
+      {notice && (
+        <UndoToast
+          summary={notice.summary}
+          undoable={notice.undoable}
+          onUndo={() => {
+            setNotice(null)
+            act('undo')
+          }}
+          onDismiss={() => setNotice(null)}
+        />
+      )}
+      {help && <ShortcutHelp onClose={() => setHelp(false)} />}
+      {folderTask && (
+        <FolderDialog
+          task={folderTask}
+          onClose={() => {
+            if (folderTask.kind === 'delete') setChosenFolder(null)
+            setFolderTask(null)
+          }}
+        />
+      )}
+      {sourceOf !== null && <SourceDialog messageId={sourceOf} onClose={() => setSourceOf(null)} />}
     </div>
   )
 }

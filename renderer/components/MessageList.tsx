@@ -2,11 +2,13 @@ import { useVirtualizer } from '@tanstack/react-virtual'
 import { useEffect, useRef, type KeyboardEvent } from 'react'
 import { isChatHit, type RowSource } from '../mail/row-source'
 import { visibleLine } from '../chat/view-models'
-import { formatDate } from '../format'
+import { formatDate, senderLabel } from '../format'
+import { MESSAGE_DRAG } from './FolderTree'
 import { PaperclipIcon } from './Icons'
 import { Empty, ErrorState, Loading } from './States'
 
-const ROW_HEIGHT = 64
+const COMFORTABLE_ROW_HEIGHT = 64
+const COMPACT_ROW_HEIGHT = 30
 
 /**
  * The message list, virtualised: only the rows on screen (plus a margin)
@@ -18,6 +20,8 @@ export function MessageList({
   showFolder,
   emptyTitle,
   selectedId,
+  checkedIds,
+  density = 'comfortable',
   onSelect,
   onOpen,
 }: {
@@ -25,10 +29,14 @@ export function MessageList({
   showFolder: boolean
   emptyTitle: string
   selectedId: number | null
-  onSelect: (id: number) => void
+  /** The bulk selection (shift/ctrl-click, select all); the selected row is always in it. */
+  checkedIds?: ReadonlySet<number>
+  density?: 'compact' | 'comfortable'
+  onSelect: (id: number, how?: { range: boolean; toggle: boolean; index: number }) => void
   /** Enter or a double click on a row (a chat hit opens its conversation). */
   onOpen?: (id: number) => void
 }) {
+  const ROW_HEIGHT = density === 'compact' ? COMPACT_ROW_HEIGHT : COMFORTABLE_ROW_HEIGHT
   const scrollRef = useRef<HTMLDivElement>(null)
   // The virtualizer's functions change every render by design; Cairn does not use the React Compiler.
   // eslint-disable-next-line react-hooks/incompatible-library
@@ -50,6 +58,10 @@ export function MessageList({
   useEffect(() => {
     scrollRef.current?.scrollTo({ top: 0 })
   }, [source.key])
+
+  useEffect(() => {
+    virtualizer.measure()
+  }, [virtualizer, density])
 
   const selectedIndex = (() => {
     if (selectedId === null) return -1
@@ -156,14 +168,25 @@ export function MessageList({
                 <div
                   id={`message-${row.id}`}
                   role="option"
-                  aria-selected={row.id === selectedId}
-                  className={`message-row${row.id === selectedId ? ' selected' : ''}${row.seen ? '' : ' unread'}`}
-                  onClick={() => onSelect(row.id)}
+                  aria-selected={row.id === selectedId || (checkedIds?.has(row.id) ?? false)}
+                  data-id={row.id}
+                  className={`message-row ${density}${row.id === selectedId ? ' selected' : ''}${checkedIds?.has(row.id) ? ' checked' : ''}${row.seen ? '' : ' unread'}`}
+                  draggable
+                  onDragStart={(event) => {
+                    const ids = checkedIds?.has(row.id) ? [...checkedIds] : [row.id]
+                    event.dataTransfer.setData(MESSAGE_DRAG, JSON.stringify(ids))
+                    event.dataTransfer.effectAllowed = 'move'
+                  }}
+                  onClick={(event) =>
+                    onSelect(row.id, {
+                      range: event.shiftKey,
+                      toggle: event.ctrlKey || event.metaKey,
+                      index: item.index,
+                    })
+                  }
                 >
                   <div className="row-line">
-                    <span className="row-from">
-                      {row.from.name || row.from.address || '(no sender)'}
-                    </span>
+                    <span className="row-from">{senderLabel(row.from)}</span>
                     <span className="row-date">{formatDate(row.date)}</span>
                   </div>
                   <div className="row-line">

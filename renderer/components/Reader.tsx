@@ -1,22 +1,36 @@
 import { useEffect, useState } from 'react'
 import type { Address } from '../../main/mail/types'
-import { call } from '../api'
-import { formatBytes, formatFullDate } from '../format'
+import { call, errorMessage } from '../api'
+import { formatBytes, formatFullDate, senderLabel } from '../format'
 import { useQuery } from '../use-query'
 import { PaperclipIcon } from './Icons'
 import { Empty, ErrorState, Loading } from './States'
 
 /**
- * The reading pane. HTML mail is shown in a sandboxed frame (no scripts, no
- * same-origin access) whose document and CSP come from the host; remote
- * content stays blocked until the user allows it for this message.
+ * The reading pane. Every body — HTML or plain text — is shown in a
+ * sandboxed frame (no scripts, no same-origin access) whose document and
+ * CSP come from the host, with one typography for both; remote content
+ * stays blocked until the user allows it for this message.
  */
-export function Reader({ messageId }: { messageId: number | null }) {
+export function Reader({
+  messageId,
+  nativeFiles,
+  onViewSource,
+  toolbar,
+}: {
+  messageId: number | null
+  /** The desktop app: attachments open with the system's application or save to a folder. */
+  nativeFiles: boolean
+  onViewSource: (id: number) => void
+  toolbar?: React.ReactNode
+}) {
   const query = useQuery(messageId === null ? null : `message:${messageId}`, () =>
     call('mail.get', { id: messageId as number }),
   )
   // Remote images are allowed per message, never carried over to the next one.
   const [remoteAllowedFor, setRemoteAllowedFor] = useState<number | null>(null)
+  // A note about an attachment opened or saved, for the message it belongs to.
+  const [fileNote, setFileNote] = useState<{ id: number; text: string } | null>(null)
   const message = query.loading ? undefined : query.value
   const allowRemote = message !== undefined && remoteAllowedFor === message.id
 
@@ -25,9 +39,26 @@ export function Reader({ messageId }: { messageId: number | null }) {
       void call('mail.setSeen', { id: message.id, seen: true }).catch(() => undefined)
   }, [message])
 
-  // The host serves the mail's cleaned HTML as the frame's own document, with
-  // its own CSP (remote content only in the "Show images" variant).
   const frame = message?.html ?? null
+  const frameUrl = frame
+    ? allowRemote
+      ? frame.frameUrlWithRemote
+      : frame.frameUrl
+    : (message?.textFrameUrl ?? null)
+
+  const fileAction = async (
+    method: 'mail.attachment.open' | 'mail.attachment.save',
+    id: number,
+  ) => {
+    if (!message) return
+    try {
+      const result = await call(method, { messageId: message.id, attachmentId: id })
+      if (result && 'path' in result)
+        setFileNote({ id: message.id, text: `Saved to ${result.path}` })
+    } catch (e) {
+      setFileNote({ id: message.id, text: errorMessage(e) })
+    }
+  }
 
   let body
   if (messageId === null)
@@ -46,8 +77,18 @@ export function Reader({ messageId }: { messageId: number | null }) {
           {message.cc.length > 0 && (
             <p className="reader-to">Cc: {message.cc.map(formatAddress).join(', ')}</p>
           )}
-          <p className="reader-date">{formatFullDate(message.date)}</p>
+          {message.date > 0 && <p className="reader-date">{formatFullDate(message.date)}</p>}
         </header>
+        {(message.parseNote || message.bodyNote) && (
+          <div className="remote-banner" role="note">
+            {message.parseNote ?? message.bodyNote}
+            {message.hasSource && (
+              <button type="button" className="small" onClick={() => onViewSource(message.id)}>
+                Show the raw message
+              </button>
+            )}
+          </div>
+        )}
         {frame?.hasRemoteContent && !allowRemote && (
           <div className="remote-banner" role="note">
             Remote images are blocked to protect your privacy.
@@ -63,18 +104,46 @@ export function Reader({ messageId }: { messageId: number | null }) {
               .map((a) => (
                 <li key={a.id}>
                   <PaperclipIcon /> {a.filename}{' '}
-                  <span className="muted">({formatBytes(a.size)})</span>
+                  <span className="muted">({formatBytes(a.size)})</span>{' '}
+                  {nativeFiles ? (
+                    <>
+                      <button
+                        type="button"
+                        className="small"
+                        onClick={() => void fileAction('mail.attachment.open', a.id)}
+                      >
+                        Open
+                      </button>{' '}
+                      <button
+                        type="button"
+                        className="small"
+                        onClick={() => void fileAction('mail.attachment.save', a.id)}
+                      >
+                        Save…
+                      </button>
+                    </>
+                  ) : (
+                    <a
+                      className="small-link"
+                      href={message.attachmentUrls[a.id]}
+                      download={a.filename}
+                      aria-label={`Download ${a.filename}`}
+                    >
+                      Download
+                    </a>
+                  )}
                 </li>
               ))}
+            {fileNote?.id === message.id && <li className="muted">{fileNote.text}</li>}
           </ul>
         )}
-        {frame ? (
+        {frameUrl ? (
           <iframe
             className="mail-frame"
             title="Message content"
             sandbox="allow-popups allow-popups-to-escape-sandbox"
             referrerPolicy="no-referrer"
-            src={allowRemote ? frame.frameUrlWithRemote : frame.frameUrl}
+            src={frameUrl}
           />
         ) : (
           <pre className="mail-text">{message.text}</pre>
@@ -83,6 +152,7 @@ export function Reader({ messageId }: { messageId: number | null }) {
     )
   return (
     <article className="pane reader" aria-label="Message">
+      {message && toolbar}
       {body}
     </article>
   )
@@ -90,5 +160,5 @@ export function Reader({ messageId }: { messageId: number | null }) {
 
 function formatAddress(address: Address): string {
   if (address.name && address.address) return `${address.name} <${address.address}>`
-  return address.name || address.address || '(unknown)'
+  return senderLabel(address)
 }

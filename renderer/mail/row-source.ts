@@ -31,6 +31,9 @@ export interface RowSource {
 
 const BLOCK = 100
 
+/** How a folder's list is ordered: by date (newest first), or by sender, subject, size. */
+export type SortOrder = 'date' | 'sender' | 'subject' | 'size'
+
 /**
  * Rows of one folder in blocks of 100, fetched as they scroll into view. A
  * block that follows a loaded one is fetched by keyset (after its last row);
@@ -46,6 +49,12 @@ class FolderBlocks {
   constructor(
     readonly folderId: number,
     readonly total: number,
+    readonly sort: SortOrder = 'date',
+    /**
+     * The rows before the folder changed (an action, an import): shown until
+     * fresh ones arrive, so the list neither flickers nor loses its place.
+     */
+    private readonly stale: FolderBlocks | null = null,
   ) {}
 
   subscribe = (listener: () => void) => {
@@ -55,11 +64,24 @@ class FolderBlocks {
 
   snapshot = () => this.revision
 
+  /** These rows as another list's stale fallback (one generation only, so memory stays flat). */
+  withoutStale(): FolderBlocks {
+    const copy = new FolderBlocks(this.folderId, this.total, this.sort)
+    // Rows still shown from before count too (a generation replaced before its rows arrived).
+    if (this.stale) for (const [block, rows] of this.stale.blocks) copy.blocks.set(block, rows)
+    for (const [block, rows] of this.blocks) copy.blocks.set(block, rows)
+    return copy
+  }
+
   get loading(): boolean {
     return this.blocks.size === 0 && this.error === null
   }
 
-  row = (index: number) => this.blocks.get(Math.floor(index / BLOCK))?.[index % BLOCK]
+  row = (index: number): MessageSummary | undefined => {
+    const fresh = this.blocks.get(Math.floor(index / BLOCK))
+    if (fresh) return fresh[index % BLOCK]
+    return this.stale?.row(index)
+  }
 
   ensure = (start: number, end: number) => {
     for (
@@ -76,8 +98,25 @@ class FolderBlocks {
         : block > 0
           ? { offset: block * BLOCK }
           : {}
-      call('mail.list', { folderId: this.folderId, limit: BLOCK, ...position })
-        .then((page) => this.blocks.set(block, page.messages))
+      const page =
+        this.sort === 'date'
+          ? call('mail.list', { folderId: this.folderId, limit: BLOCK, ...position })
+          : call('mail.sorted', {
+              folderId: this.folderId,
+              by: this.sort,
+              // Size: largest first; sender and subject: A to Z.
+              descending: this.sort === 'size',
+              offset: block * BLOCK,
+              limit: BLOCK,
+            })
+      page
+        .then((page) => {
+          this.blocks.set(block, page.messages)
+          // Registered once it shows rows: a generation React made and dropped
+          // (StrictMode renders twice) never becomes the next one's fallback.
+          shownBlocks.clear()
+          shownBlocks.set(`${this.folderId}:${this.sort}`, this)
+        })
         .catch((error: unknown) => {
           this.error = errorMessage(error)
         })
@@ -90,22 +129,32 @@ class FolderBlocks {
   }
 }
 
+/** The rows on screen, by folder and order: the next generation shows them until its own arrive. */
+const shownBlocks = new Map<string, FolderBlocks>()
+
 const noSubscription = () => () => undefined
 const noSnapshot = () => 0
 const noRow = () => undefined
 const noEnsure = () => undefined
 
 /** The rows of a folder; `version` changes when its content changed (an import), dropping the cache. */
-export function useFolderRows(folderId: number | null, total: number, version: number): RowSource {
-  const blocks = useMemo(
-    () => (folderId === null ? null : new FolderBlocks(folderId, total)),
+export function useFolderRows(
+  folderId: number | null,
+  total: number,
+  version: number,
+  sort: SortOrder = 'date',
+): RowSource {
+  const blocks = useMemo(() => {
+    if (folderId === null) return null
+    const key = `${folderId}:${sort}`
+    return new FolderBlocks(folderId, total, sort, shownBlocks.get(key)?.withoutStale() ?? null)
     // version is a dependency on purpose: a new version means new content.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [folderId, total, version],
-  )
+  }, [folderId, total, version, sort])
   useSyncExternalStore(blocks?.subscribe ?? noSubscription, blocks?.snapshot ?? noSnapshot)
   return {
-    key: `folder:${folderId}:${version}`,
+    // Not the version: new content keeps the list where it was.
+    key: `folder:${folderId}:${sort}`,
     count: blocks?.total ?? 0,
     row: blocks?.row ?? noRow,
     ensure: blocks?.ensure ?? noEnsure,

@@ -121,9 +121,10 @@ describe('mailbox store', () => {
       .prepare<[], { id: number; thread_id: number }>('SELECT id, thread_id FROM messages')
       .all()
       .reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.id]: r.thread_id }), {})
-    expect(threads[reply as number]).toBe(root)
-    expect(threads[second as number]).toBe(root)
-    expect(threads[root as number]).toBe(root)
+    // One conversation, named by its oldest stored message (threads/thread-links.ts).
+    expect(threads[root as number]).toBe(reply)
+    expect(threads[reply as number]).toBe(reply)
+    expect(threads[second as number]).toBe(reply)
   })
 
   it('finds messages by subject, participant and body words, the last word as a prefix', () => {

@@ -434,4 +434,87 @@ describe('browser build host', () => {
     expect((await get(host.port, view.html?.frameUrl as string)).status).toBe(200)
     ws.close()
   })
+
+  it('frames plain text with safe links, downloads attachments under a safe name, and deletes with undo over the socket', async () => {
+    const profileDir = tempDir()
+    const mbox = join(tempDir(), 'Inbox.mbox')
+    const pdf = randomBytes(256)
+    writeFileSync(
+      mbox,
+      buildMbox([
+        buildMessage({
+          subject: 'Links and a file',
+          text: 'See https://example.org/a?b=1&c=2). Not javascript:alert(1) nor <b>bold</b>.\n> quoted',
+          attachments: [
+            { filename: '../../evil/CON.pdf', contentType: 'application/pdf', content: pdf },
+          ],
+        }),
+      ]),
+    )
+    const { host, token, origin, services } = await start(profileDir)
+    const { jobId } = services.mail.startImport([mbox])
+    await new Promise<void>((resolve) => {
+      const off = services.mail.events.on(
+        'importFinished',
+        (p) => p.jobId === jobId && (off(), resolve()),
+      )
+    })
+    const ws = await connect(`ws://127.0.0.1:${host.port}/ws?token=${token}`, origin)
+    const call = client(ws)
+    const id = (await services.mail.search('Links', 1))[0]?.id as number
+    const opened = await call<MessageView>('mail.get', { id })
+    if (!opened.ok) throw new Error(opened.error.message)
+    const view = opened.value
+    expect(view.html).toBeNull()
+    expect(view.textFrameUrl).toMatch(/^\/mail\/[\w-]{22}\/frame$/)
+
+    const frame = await get(host.port, view.textFrameUrl as string)
+    expect(frame.status).toBe(200)
+    const html = frame.body.toString()
+    // The reader's typography, the link clickable without the sentence's ")." and nothing run.
+    expect(html).toContain('font: 15px/1.55')
+    expect(html).toContain('<a href="https://example.org/a?b=1&amp;c=2" rel="noopener noreferrer">')
+    expect(html).not.toContain('href="javascript:')
+    expect(html).toContain('&lt;b&gt;bold&lt;/b&gt;')
+    expect(html).toContain('<span class="cairn-q1">')
+    expect(String(frame.headers['content-security-policy'])).not.toContain('script-src')
+
+    const attachment = view.attachments[0]
+    const url = view.attachmentUrls[attachment?.id as number] as string
+    const download = await get(host.port, url)
+    expect(download.status).toBe(200)
+    expect(download.body.equals(pdf)).toBe(true)
+    expect(download.headers['content-type']).toBe('application/octet-stream')
+    const disposition = String(download.headers['content-disposition'])
+    expect(disposition).toMatch(/^attachment; filename\*=UTF-8''/)
+    expect(decodeURIComponent(disposition.split("''")[1] as string)).toBe('_.._evil_CON.pdf')
+    expect(
+      (
+        await get(
+          host.port,
+          url.replace(/\/mail\/[\w-]{22}\//, `/mail/${randomBytes(16).toString('base64url')}/`),
+        )
+      ).status,
+    ).toBe(404)
+
+    // Delete, see it in Trash, undo, see it back; the source is there too.
+    const inbox = view.folderId
+    const deleted = await call<{ summary: string; undoable: boolean }>('mail.delete', { ids: [id] })
+    expect(deleted).toMatchObject({
+      ok: true,
+      value: { summary: 'Moved 1 message to Trash', undoable: true },
+    })
+    const where = () => services.mail.getMessage(id).then((m) => m.folderId)
+    expect(await where()).not.toBe(inbox)
+    expect(await call('mail.undo', {})).toMatchObject({ ok: true })
+    expect(await where()).toBe(inbox)
+    expect(await call('mail.undo', {})).toMatchObject({
+      ok: false,
+      error: { code: 'NOTHING_TO_UNDO' },
+    })
+    const source = await call<{ text: string; truncated: boolean }>('mail.source', { id })
+    expect(source).toMatchObject({ ok: true, value: { truncated: false } })
+    expect(source.ok && source.value.text).toContain('Subject: Links and a file')
+    ws.close()
+  })
 })

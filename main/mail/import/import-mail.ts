@@ -2,8 +2,9 @@ import { readFileSync, statSync } from 'node:fs'
 import { storeAttachment } from '../attachment-store.js'
 import type { MailDb } from '../db/connection.js'
 import { ensureLocalAccount } from '../store/accounts.js'
-import { ensureFolder } from '../store/folders.js'
+import { ensureFolder, removeEmptyFolders } from '../store/folders.js'
 import { messageWriter, type NewMessage } from '../store/messages.js'
+import { putSource } from '../store/message-sources.js'
 import { CairnError, describeError, errnoCode, isCairnError } from '../../shared/errors.js'
 import type { ImportProgress, ImportReport, SkippedMessage } from './import-types.js'
 import { readMbox } from './mbox-reader.js'
@@ -50,7 +51,30 @@ export async function importMail(options: ImportOptions): Promise<ImportReport> 
     skipped: problems.map((p) => ({ source: p.source, position: '', reason: p.reason })),
     folders: [],
     cancelled: false,
+    emptyReason: null,
   }
+  // Folders this import creates: one that ends up holding nothing is removed again.
+  const existingFolders = new Set(
+    db
+      .prepare<[number], { path: string }>('SELECT path FROM folders WHERE account_id = ?')
+      .all(accountId)
+      .map((r) => r.path),
+  )
+  const createdFolders = new Map<string, number>()
+  const folderIdOf = db.prepare<[number, string], { id: number }>(
+    'SELECT id FROM folders WHERE account_id = ? AND path = ?',
+  )
+  /** Remember `path` and every parent of it that this import created. */
+  const noteCreated = (path: string, id: number) => {
+    const segments = path.split('/')
+    for (let depth = segments.length; depth > 0; depth--) {
+      const prefix = segments.slice(0, depth).join('/')
+      if (existingFolders.has(prefix) || createdFolders.has(prefix)) continue
+      const prefixId = depth === segments.length ? id : folderIdOf.get(accountId, prefix)?.id
+      if (prefixId !== undefined) createdFolders.set(prefix, prefixId)
+    }
+  }
+  let messagesFound = 0
   const progress: ImportProgress = {
     source: '',
     sourcesDone: 0,
@@ -127,7 +151,7 @@ export async function importMail(options: ImportOptions): Promise<ImportReport> 
       skip({ source: next.item.source, position: next.item.position, reason: skipReason(error) })
       return
     }
-    write(toNewMessage(parsed, next.folderId, next.item.fallbackDate, attachmentsDir))
+    write(toNewMessage(db, parsed, next.item, next.folderId, attachmentsDir))
   }
 
   try {
@@ -136,13 +160,17 @@ export async function importMail(options: ImportOptions): Promise<ImportReport> 
       progress.source = source.kind === 'mbox' ? source.file : source.label
       emit()
       const folderId = ensureFolder(db, accountId, source.folderPath)
+      noteCreated(source.folderPath, folderId)
       if (!report.folders.includes(source.folderPath)) report.folders.push(source.folderPath)
+      let found = 0
       for await (const item of messagesOf(
         source,
         maxMessageBytes,
         (bytes) => (progress.bytesDone += bytes),
       )) {
         if (signal?.aborted) break
+        found += 1
+        messagesFound += 1
         if (item.raw === null) {
           skip({
             source: item.source,
@@ -160,6 +188,12 @@ export async function importMail(options: ImportOptions): Promise<ImportReport> 
       }
       while (inFlight.length > 0) await storeNext()
       commit()
+      if (found === 0 && !signal?.aborted)
+        skip({
+          source: source.kind === 'mbox' ? source.file : source.label,
+          position: '',
+          reason: 'no messages were found in it',
+        })
       progress.sourcesDone += 1
     }
   } catch (error) {
@@ -171,8 +205,25 @@ export async function importMail(options: ImportOptions): Promise<ImportReport> 
   while (inFlight.length > 0) await storeNext()
   commit()
   report.cancelled = signal?.aborted ?? false
+  // A folder this import created and left empty is not kept (nor counted as imported into).
+  const removed = removeEmptyFolders(db, [...createdFolders.values()])
+  report.folders = report.folders.filter((path) => !removed.has(createdFolders.get(path) ?? -1))
+  if (report.imported === 0) report.emptyReason = whyNothing(sources.length, messagesFound, report)
   emit()
   return report
+}
+
+/** Why an import stored no message, in words for its summary. */
+function whyNothing(sources: number, found: number, report: ImportReport): string {
+  if (report.cancelled) return 'The import was cancelled before any message was stored.'
+  if (sources === 0)
+    return 'No mail was found there: Cairn imports mbox files (they start with a "From " line) and .eml files, or folders holding them.'
+  if (found === 0) return 'The files hold no messages.'
+  if (report.duplicates === found)
+    return `All ${found.toLocaleString('en-US')} messages are already in Cairn.`
+  if (report.duplicates > 0)
+    return `${report.duplicates.toLocaleString('en-US')} messages are already in Cairn and the others could not be read (see the list).`
+  return `None of the ${found.toLocaleString('en-US')} messages could be read (see the list).`
 }
 
 /**
@@ -208,7 +259,8 @@ interface SourceItem {
   position: string
   raw: Buffer | null
   size: number
-  fallbackDate: number
+  /** The mbox postmark's time (when the mailbox received it); null for .eml files. */
+  fallbackDate: number | null
 }
 
 async function* messagesOf(
@@ -217,14 +269,13 @@ async function* messagesOf(
   onBytes: (bytes: number) => void,
 ): AsyncGenerator<SourceItem> {
   if (source.kind === 'mbox') {
-    const fileDate = statSync(source.file).mtimeMs
     for await (const entry of readMbox(source.file, { maxMessageBytes, onBytes })) {
       yield {
         source: source.file,
         position: `message ${entry.index} (byte ${entry.offset})`,
         raw: entry.raw,
         size: entry.size,
-        fallbackDate: postmarkDate(entry.postmark) ?? fileDate,
+        fallbackDate: postmarkDate(entry.postmark),
       }
     }
     return
@@ -237,15 +288,17 @@ async function* messagesOf(
       position: '',
       raw: stats.size > maxMessageBytes ? null : readFileSync(file),
       size: stats.size,
-      fallbackDate: stats.mtimeMs,
+      // A file's time is when it was exported, not when the mail was sent: no date is better.
+      fallbackDate: null,
     }
   }
 }
 
 function toNewMessage(
+  db: MailDb,
   parsed: ParsedMessage,
+  item: SourceItem & { raw: Buffer },
   folderId: number,
-  fallbackDate: number,
   attachmentsDir: string,
 ): NewMessage {
   const attachments = parsed.attachments.map((a) => {
@@ -274,7 +327,8 @@ function toNewMessage(
     from: parsed.from,
     to: parsed.to,
     cc: parsed.cc,
-    date: parsed.date ?? fallbackDate,
+    // 0: the message says nowhere when it was sent (the UI shows no date).
+    date: parsed.date ?? item.fallbackDate ?? 0,
     // Archives rarely say whether a message was read; old mail is treated as read.
     seen: parsed.flags.seen ?? true,
     flagged: parsed.flags.flagged,
@@ -283,6 +337,19 @@ function toNewMessage(
     html: parsed.html,
     size: parsed.size,
     attachments,
+    // The raw message, for "view source" and the reader's fallback for damaged mail.
+    sourceSha256: storeSource(db, item.raw),
+    parseNote: parsed.problems.length ? parsed.problems.join('; ') : null,
+  }
+}
+
+function storeSource(db: MailDb, raw: Buffer): string {
+  try {
+    // Inside the batch's transaction, like the message that refers to it.
+    if (!db.inTransaction) db.exec('BEGIN')
+    return putSource(db, raw)
+  } catch (error) {
+    throw storageError(error)
   }
 }
 

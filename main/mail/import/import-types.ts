@@ -23,6 +23,8 @@ export interface ImportReport {
   skipped: SkippedMessage[]
   folders: string[]
   cancelled: boolean
+  /** When nothing was imported: why, in words for the summary ("No mail was found there…"). */
+  emptyReason: string | null
 }
 
 /** What the import worker is given (a job's input: plain data). */

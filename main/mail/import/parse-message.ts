@@ -3,6 +3,7 @@ import PostalMime, { type Address as MimeAddress, type Email, type Header } from
 import { CairnError } from '../../shared/errors.js'
 import type { Address } from '../types.js'
 import { htmlToText } from './html-to-text.js'
+import { recoverText, repairMime } from './mime-repair.js'
 
 export interface ParsedAttachment {
   filename: string
@@ -31,6 +32,11 @@ export interface ParsedMessage {
   /** Read and flagged state recorded by the exporting client, when it recorded any. */
   flags: { seen: boolean | null; flagged: boolean }
   attachments: ParsedAttachment[]
+  /**
+   * What was wrong with the message's structure, when it was damaged (the
+   * reader says so and offers the raw message); empty for a sound message.
+   */
+  problems: string[]
 }
 
 const HEADER_LINE = /^[\x21-\x39\x3b-\x7e]+:/
@@ -45,9 +51,10 @@ export async function parseMessage(raw: Uint8Array): Promise<ParsedMessage> {
   if (!HEADER_LINE.test(bytes.toString('latin1', 0, Math.min(bytes.length, 200)))) {
     throw new CairnError('MESSAGE_MALFORMED', 'it does not start with a mail header')
   }
+  const repaired = repairMime(bytes)
   let email: Email
   try {
-    email = await PostalMime.parse(bytes, { attachmentEncoding: 'arraybuffer' })
+    email = await PostalMime.parse(repaired.bytes, { attachmentEncoding: 'arraybuffer' })
   } catch (error) {
     throw new CairnError(
       'MESSAGE_MALFORMED',
@@ -58,7 +65,13 @@ export async function parseMessage(raw: Uint8Array): Promise<ParsedMessage> {
     )
   }
   const html = email.html ?? null
-  const text = (email.text ?? (html ? htmlToText(html) : '')).replace(/\r\n/g, '\n')
+  let text = (email.text ?? (html ? htmlToText(html) : '')).replace(/\r\n/g, '\n')
+  const problems = [...repaired.problems]
+  if (!text.trim() && !html && email.attachments.length === 0) {
+    // Nothing a parser could find: show whatever text the body holds, and say so.
+    text = recoverText(bytes)
+    if (text) problems.push('Cairn could not read its structure; this is the text it could find')
+  }
   const date = email.date ? Date.parse(email.date) : NaN
   return {
     messageId: cleanId(email.messageId),
@@ -68,7 +81,7 @@ export async function parseMessage(raw: Uint8Array): Promise<ParsedMessage> {
     from: firstMailbox(email.from),
     to: mailboxes(email.to),
     cc: mailboxes(email.cc),
-    date: Number.isFinite(date) ? date : null,
+    date: Number.isFinite(date) ? date : receivedDate(email.headers),
     text,
     html,
     snippet: text.replace(/\s+/g, ' ').trim().slice(0, 200),
@@ -82,7 +95,20 @@ export async function parseMessage(raw: Uint8Array): Promise<ParsedMessage> {
       disposition: a.disposition === 'inline' || a.related ? 'inline' : 'attachment',
       content: toBytes(a.content),
     })),
+    problems,
   }
+}
+
+/**
+ * When the message has no usable Date header: the time in its first
+ * (newest, topmost) Received header, the moment it reached the mailbox.
+ */
+function receivedDate(headers: Header[]): number | null {
+  const received = headers.find((h) => h.key === 'received')
+  const stamp = received?.value.split(';').pop()?.trim()
+  if (!stamp) return null
+  const ms = Date.parse(stamp.replace(/\s*\([^)]*\)\s*$/, ''))
+  return Number.isFinite(ms) ? ms : null
 }
 
 /**

@@ -77,3 +77,29 @@ export function listFolders(db: MailDb): FolderView[] {
       unread: row.unread,
     }))
 }
+
+/**
+ * Remove those of `folderIds` that hold no message and no subfolder, then
+ * their parents likewise when they became empty; returns the ids removed.
+ */
+export function removeEmptyFolders(db: MailDb, folderIds: number[]): Set<number> {
+  const removed = new Set<number>()
+  const parentOf = db.prepare<[number], { parent_id: number | null }>(
+    'SELECT parent_id FROM folders WHERE id = ?',
+  )
+  const removeIfEmpty = db.prepare(
+    `DELETE FROM folders WHERE id = ? AND total = 0
+       AND NOT EXISTS (SELECT 1 FROM messages WHERE folder_id = folders.id)
+       AND NOT EXISTS (SELECT 1 FROM folders c WHERE c.parent_id = folders.id)`,
+  )
+  const queue = [...folderIds]
+  while (queue.length > 0) {
+    const id = queue.shift() as number
+    const parent = parentOf.get(id)?.parent_id ?? null
+    if (removeIfEmpty.run(id).changes > 0) {
+      removed.add(id)
+      if (parent !== null && folderIds.includes(parent)) queue.push(parent)
+    }
+  }
+  return removed
+}

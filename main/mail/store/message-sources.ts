@@ -57,6 +57,7 @@ export function pruneSources(db: MailDb): number {
     .prepare(
       `DELETE FROM message_sources WHERE sha256 NOT IN (
          SELECT source_sha256 FROM remote_messages WHERE source_sha256 IS NOT NULL
+         UNION SELECT source_sha256 FROM messages WHERE source_sha256 IS NOT NULL
          UNION SELECT source_sha256 FROM outbox)`,
     )
     .run().changes

@@ -1,4 +1,6 @@
 import type { MailDb } from '../db/connection.js'
+import { indexMessageTerms } from '../search/term-index.js'
+import { refsOf } from '../threads/thread-links.js'
 import type { Address, ListCursor, MessagePage, MessageSummary } from '../types.js'
 
 export interface NewAttachment {
@@ -29,6 +31,10 @@ export interface NewMessage {
   html: string | null
   size: number
   attachments: NewAttachment[]
+  /** The raw message in message_sources (imported mail; synced mail keeps it in remote_messages). */
+  sourceSha256?: string | null
+  /** What was wrong with a damaged message's structure. */
+  parseNote?: string | null
 }
 
 export interface SummaryRow {
@@ -43,10 +49,11 @@ export interface SummaryRow {
   flagged: number
   has_attachments: number
   snippet: string
+  size: number
 }
 
 export const summaryColumns = `m.id, m.folder_id, m.thread_id, m.subject, m.from_name, m.from_address,
-  m.date, m.seen, m.flagged, m.has_attachments, m.snippet`
+  m.date, m.seen, m.flagged, m.has_attachments, m.snippet, m.size`
 
 export function toSummary(row: SummaryRow): MessageSummary {
   return {
@@ -60,6 +67,7 @@ export function toSummary(row: SummaryRow): MessageSummary {
     flagged: row.flagged === 1,
     hasAttachments: row.has_attachments === 1,
     snippet: row.snippet,
+    size: row.size,
   }
 }
 
@@ -72,18 +80,12 @@ export function messageWriter(db: MailDb) {
     INSERT OR IGNORE INTO messages (
       folder_id, uid, message_id, content_hash, in_reply_to, references_json, subject,
       from_name, from_address, to_json, cc_json, participants, date, seen, flagged,
-      snippet, body_text, body_html, size, has_attachments)
+      snippet, body_text, body_html, size, has_attachments, source_sha256, parse_note)
     VALUES (
       @folderId, @uid, @messageId, @contentHash, @inReplyTo, @referencesJson, @subject,
       @fromName, @fromAddress, @toJson, @ccJson, @participants, @date, @seen, @flagged,
-      @snippet, @text, @html, @size, @hasAttachments)`)
-  const threadOf = db.prepare<[string], { thread_id: number }>(
-    `SELECT thread_id FROM messages WHERE message_id = ? AND thread_id IS NOT NULL LIMIT 1`,
-  )
-  const setThread = db.prepare('UPDATE messages SET thread_id = ? WHERE id = ?')
-  const adoptReplies = db.prepare(
-    `UPDATE messages SET thread_id = ? WHERE in_reply_to = ? AND thread_id <> ?`,
-  )
+      @snippet, @text, @html, @size, @hasAttachments, @sourceSha256, @parseNote)`)
+  const linkThread = threadLinker(db)
   const insertAttachment = db.prepare(`
     INSERT INTO attachments (message_id, filename, mime_type, size, sha256, content_id, disposition)
     VALUES (?, ?, ?, ?, ?, ?, ?)`)
@@ -117,27 +119,22 @@ export function messageWriter(db: MailDb) {
       html: message.html,
       size: message.size,
       hasAttachments: message.attachments.some((a) => a.disposition === 'attachment') ? 1 : 0,
+      sourceSha256: message.sourceSha256 ?? null,
+      parseNote: message.parseNote ?? null,
     })
     if (result.changes === 0) return null
     const id = Number(result.lastInsertRowid)
-
-    // Thread: join the thread of the nearest ancestor we already have, and
-    // pull in replies that arrived before their parent.
-    let threadId = id
-    for (const ref of [message.inReplyTo, ...[...message.references].reverse()]) {
-      if (!ref) continue
-      const parent = threadOf.get(ref)
-      if (parent) {
-        threadId = parent.thread_id
-        break
-      }
-    }
-    setThread.run(threadId, id)
-    if (message.messageId) adoptReplies.run(threadId, message.messageId, threadId)
+    linkThread(id, message.messageId, refsOf(message))
 
     for (const a of message.attachments) {
       insertAttachment.run(id, a.filename, a.mimeType, a.size, a.sha256, a.contentId, a.disposition)
     }
+    indexMessageTerms(db, id, {
+      subject: message.subject,
+      participants: participantsText([message.from, ...message.to, ...message.cc]),
+      text: message.text,
+      attachmentNames: message.attachments.map((a) => a.filename),
+    })
     for (const person of [message.from, ...message.to, ...message.cc]) {
       if (person.address) upsertContact.run(person.address, person.name, message.date)
     }
@@ -145,7 +142,35 @@ export function messageWriter(db: MailDb) {
   }
 }
 
-function participantsText(people: Address[]): string {
+/**
+ * Put a newly stored message into its conversation (threads/thread-links.ts):
+ * the thread of any message it names or that names it, or that shares a
+ * reference with it; when that joins several threads, they become one (the
+ * oldest id wins). Returns the thread id.
+ */
+export function threadLinker(db: MailDb) {
+  const insertRef = db.prepare('INSERT OR IGNORE INTO message_refs (message_id, ref) VALUES (?, ?)')
+  const related = db.prepare<[string, string], { thread_id: number }>(
+    `SELECT thread_id FROM messages
+      WHERE message_id IN (SELECT value FROM json_each(?)) AND thread_id IS NOT NULL
+     UNION
+     SELECT m.thread_id FROM message_refs r JOIN messages m ON m.id = r.message_id
+      WHERE r.ref IN (SELECT value FROM json_each(?)) AND m.thread_id IS NOT NULL`,
+  )
+  const setThread = db.prepare('UPDATE messages SET thread_id = ? WHERE id = ?')
+  const mergeThread = db.prepare('UPDATE messages SET thread_id = ? WHERE thread_id = ?')
+  return (id: number, messageId: string, refs: string[]): number => {
+    for (const ref of refs) insertRef.run(id, ref)
+    const ids = JSON.stringify(messageId ? [...refs, messageId] : refs)
+    const threads = ids === '[]' ? [] : related.all(ids, ids).map((r) => r.thread_id)
+    const keep = Math.min(id, ...threads)
+    setThread.run(keep, id)
+    for (const other of new Set(threads)) if (other !== keep) mergeThread.run(keep, other)
+    return keep
+  }
+}
+
+export function participantsText(people: Address[]): string {
   return people
     .map((p) => `${p.name} ${p.address}`.trim())
     .filter((p) => p.length > 0)
@@ -209,13 +234,17 @@ export interface MessageRow extends SummaryRow {
   cc_json: string
   body_text: string
   body_html: string | null
+  parse_note: string | null
+  source_sha256: string | null
+  body_error: string | null
 }
 
 export function getMessageRow(db: MailDb, id: number): MessageRow | undefined {
   return db
     .prepare<[number], MessageRow>(
-      `SELECT ${summaryColumns}, m.message_id, m.to_json, m.cc_json, m.body_text, m.body_html
-         FROM messages m WHERE m.id = ?`,
+      `SELECT ${summaryColumns}, m.message_id, m.to_json, m.cc_json, m.body_text, m.body_html,
+              m.parse_note, coalesce(m.source_sha256, r.source_sha256) AS source_sha256, r.body_error
+         FROM messages m LEFT JOIN remote_messages r ON r.message_id = m.id WHERE m.id = ?`,
     )
     .get(id)
 }

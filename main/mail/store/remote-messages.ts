@@ -1,5 +1,6 @@
 import type { MailDb } from '../db/connection.js'
 import type { Address } from '../types.js'
+import { indexMessageTerms } from '../search/term-index.js'
 import { messageWriter, type NewAttachment } from './messages.js'
 
 /** A message as the header pass sees it: envelope, flags, size; no body yet. */
@@ -197,7 +198,8 @@ const bodyStatements = new WeakMap<MailDb, ReturnType<typeof prepareBodyStatemen
 function prepareBodyStatements(db: MailDb) {
   return {
     body: db.prepare(
-      `UPDATE messages SET snippet = ?, body_text = ?, body_html = ?, has_attachments = ? WHERE id = ?`,
+      `UPDATE messages SET snippet = ?, body_text = ?, body_html = ?, has_attachments = ?, parse_note = ?
+        WHERE id = ?`,
     ),
     clearAttachments: db.prepare('DELETE FROM attachments WHERE message_id = ?'),
     attachment: db.prepare(`
@@ -205,6 +207,9 @@ function prepareBodyStatements(db: MailDb) {
       VALUES (?, ?, ?, ?, ?, ?, ?)`),
     full: db.prepare(
       `UPDATE remote_messages SET state = 'full', source_sha256 = ? WHERE message_id = ?`,
+    ),
+    heading: db.prepare<[number], { subject: string; participants: string }>(
+      'SELECT subject, participants FROM messages WHERE id = ?',
     ),
   }
 }
@@ -219,6 +224,7 @@ export function storeBody(
     text: string
     html: string | null
     attachments: NewAttachment[]
+    parseNote?: string | null
   },
 ): void {
   let s = bodyStatements.get(db)
@@ -228,6 +234,7 @@ export function storeBody(
     body.text,
     body.html,
     body.attachments.some((a) => a.disposition === 'attachment') ? 1 : 0,
+    body.parseNote ?? null,
     messageId,
   )
   s.clearAttachments.run(messageId)
@@ -242,6 +249,13 @@ export function storeBody(
       a.disposition,
     )
   s.full.run(body.sourceSha256, messageId)
+  const heading = s.heading.get(messageId)
+  indexMessageTerms(db, messageId, {
+    subject: heading?.subject ?? '',
+    participants: heading?.participants ?? '',
+    text: body.text,
+    attachmentNames: body.attachments.map((a) => a.filename),
+  })
 }
 
 export interface BodyCandidate {

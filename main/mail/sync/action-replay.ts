@@ -44,10 +44,11 @@ export async function replayActions(
     .all(accountId)
   const done = db.prepare('DELETE FROM sync_actions WHERE id = ?')
   for (const queued of actions) {
-    // A flag change follows its message: after an earlier queued move was
-    // replayed (or a UIDVALIDITY re-match), the server copy is elsewhere.
+    // A flag change or a move follows its message: after an earlier queued
+    // move was replayed (or a UIDVALIDITY re-match), the server copy is
+    // elsewhere (a move undone before it reached the server is a second move).
     const current =
-      queued.kind === 'flags' && queued.message_id !== null
+      queued.kind !== 'delete' && queued.message_id !== null
         ? remoteRefOf(db, queued.message_id)
         : undefined
     const action = current
@@ -74,6 +75,12 @@ export async function replayActions(
       continue
     }
     const payload = JSON.parse(action.payload) as { add?: string[]; remove?: string[]; to?: string }
+    if (action.kind === 'move' && payload.to === action.imap_path) {
+      // Already there (moved and moved back before either reached the server).
+      done.run(action.id)
+      result.replayed++
+      continue
+    }
     try {
       if (action.kind === 'flags') {
         if (payload.add?.length)

@@ -197,6 +197,7 @@ function storeBatch(
           contentId: a.contentId,
           disposition: a.disposition,
         })),
+        parseNote: p?.problems.length ? p.problems.join('; ') : null,
       })
       if (!p)
         markBodyUnavailable(

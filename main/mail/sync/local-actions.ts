@@ -49,7 +49,12 @@ export function moveLocally(db: MailDb, messageIds: number[], targetFolderId: nu
           'INVALID_ARGUMENT',
           'Messages can be moved only to a folder of the same account.',
         )
-      if (ref.folderId === targetFolderId) continue
+      // Compared with where the message is now locally: a move still queued
+      // (the server copy not yet moved) may be undone by moving it back.
+      const local = db
+        .prepare<[number], { folder_id: number }>('SELECT folder_id FROM messages WHERE id = ?')
+        .get(id)
+      if (!local || local.folder_id === targetFolderId) continue
       db.prepare('UPDATE messages SET folder_id = ? WHERE id = ?').run(targetFolderId, id)
       queue(db, ref.accountId, 'move', id, ref.imapPath, ref.uidvalidity, ref.uid, {
         to: target.imapPath,

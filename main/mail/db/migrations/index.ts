@@ -9,6 +9,9 @@ import { chatRoster } from './0007-chat-roster.js'
 import { remoteMessages } from './0008-remote-messages.js'
 import { syncActions } from './0009-sync-actions.js'
 import { outbox } from './0010-outbox.js'
+import { searchTerms } from './0011-search-terms.js'
+import { threadsAndSorting } from './0012-threads-and-sorting.js'
+import { draftsAndSources } from './0013-drafts-and-sources.js'
 
 /**
  * Every migration, in order. Append only: a shipped migration never changes.
@@ -34,6 +37,9 @@ export const migrations: readonly Migration[] = [
   remoteMessages,
   syncActions,
   outbox,
+  searchTerms,
+  threadsAndSorting,
+  draftsAndSources,
 ]
 
 /** The schema version this build of Cairn writes and understands. */

@@ -1,0 +1,352 @@
+import type { MailDb } from '../db/connection.js'
+import { summaryColumns, toSummary, type SummaryRow } from '../store/messages.js'
+import type { SearchHit } from '../types.js'
+import { cjkMatch, hasCjk, nonCjkPart } from './cjk.js'
+import {
+  isEmptyQuery,
+  parseSearchQuery,
+  startOf,
+  type SearchQuery,
+  type SearchWord,
+} from './query.js'
+
+export interface SearchPage {
+  hits: SearchHit[]
+  /** Cursor for "show more": pass it as `before` to get the next page; null at the end. */
+  next: number | null
+  /** What the query could not use, for the search box to show (see query.ts). */
+  problems: string[]
+}
+
+/**
+ * A condition on a message that one of the two full-text indexes answers:
+ * the main one (subject, participants, body) or the extra one (attachment
+ * names, CJK bigrams). A message satisfies it if either index matches.
+ */
+interface Clause {
+  main: string | null
+  extra: string | null
+}
+
+/** SQL over `m` (messages) with its parameters. */
+interface Predicate {
+  sql: string
+  params: unknown[]
+  /** Answered by the small messages_search_filter index alone (no row read). */
+  covered: boolean
+}
+
+interface Plan {
+  clauses: Clause[]
+  predicates: Predicate[]
+  problems: string[]
+  /** Nothing can match (e.g. in: names no folder). */
+  impossible: boolean
+}
+
+const ROLE_NAMES: Record<string, string> = {
+  inbox: '\\Inbox',
+  sent: '\\Sent',
+  drafts: '\\Drafts',
+  draft: '\\Drafts',
+  trash: '\\Trash',
+  bin: '\\Trash',
+  junk: '\\Junk',
+  spam: '\\Junk',
+  archive: '\\Archive',
+}
+
+const registered = new WeakSet<MailDb>()
+
+/** Lower case without accents: "Zoë" and "zoe" compare equal, as in the full-text index. */
+export function fold(text: string): string {
+  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase()
+}
+
+function ensureFunctions(db: MailDb): void {
+  if (registered.has(db)) return
+  db.function('cairn_fold', { deterministic: true }, (value: unknown) =>
+    typeof value === 'string' ? fold(value) : '',
+  )
+  registered.add(db)
+}
+
+/**
+ * Messages matching `input` (the search language of query.ts), newest
+ * stored first, `limit` at a time: `before` continues after a page's last
+ * message. Every part streams from an index in rowid order and stops at the
+ * limit, so a common word over 150,000 messages costs about what a rare one does.
+ */
+export function searchMessages(
+  db: MailDb,
+  input: string | SearchQuery,
+  options: { limit: number; before?: number | undefined },
+): SearchPage {
+  ensureFunctions(db)
+  const query = typeof input === 'string' ? parseSearchQuery(input) : input
+  const plan = planQuery(db, query)
+  if (plan.impossible || isEmptyQuery(query))
+    return { hits: [], next: null, problems: plan.problems }
+  const before = options.before ?? Number.MAX_SAFE_INTEGER
+  const ids = matchingIds(db, plan, before, options.limit)
+  const hits = ids.length ? hitsFor(db, ids) : []
+  return {
+    hits,
+    next: ids.length === options.limit ? (ids[ids.length - 1] as number) : null,
+    problems: plan.problems,
+  }
+}
+
+/** How many messages match `input` in all (for "1,234 results"). */
+export function countMatches(db: MailDb, input: string | SearchQuery): number {
+  ensureFunctions(db)
+  const query = typeof input === 'string' ? parseSearchQuery(input) : input
+  const plan = planQuery(db, query)
+  if (plan.impossible || isEmptyQuery(query)) return 0
+  return runParts(db, plan, Number.MAX_SAFE_INTEGER, null).count
+}
+
+function matchingIds(db: MailDb, plan: Plan, before: number, limit: number): number[] {
+  return runParts(db, plan, before, limit).ids
+}
+
+/**
+ * The query as at most two streams merged by id: messages where every
+ * clause matches the main index, and messages found through the extra
+ * index (checked clause by clause against either index, and not already
+ * in the first stream). With no clause at all, the filter index is walked.
+ */
+function runParts(
+  db: MailDb,
+  plan: Plan,
+  before: number,
+  limit: number | null,
+): { ids: number[]; count: number } {
+  const { clauses, predicates } = plan
+  const allCovered = predicates.every((p) => p.covered)
+  const where = predicates.map((p) => p.sql)
+  const whereParams = predicates.flatMap((p) => p.params)
+  const tail = limit === null ? '' : ' ORDER BY m.id DESC LIMIT ?'
+  const select = limit === null ? 'SELECT count(*) AS n' : 'SELECT m.id AS id'
+  // Joining through the covering index reads no message row when the filters need none.
+  const messages = allCovered ? 'messages m INDEXED BY messages_search_filter' : 'messages m'
+  const run = (sql: string, params: unknown[]) =>
+    limit === null
+      ? { ids: [], count: (db.prepare(sql).get(...params) as { n: number }).n }
+      : {
+          ids: (db.prepare(sql).all(...params, limit) as { id: number }[]).map((r) => r.id),
+          count: 0,
+        }
+
+  if (clauses.length === 0) {
+    const index = pickFilterIndex(predicates)
+    const sql = `${select} FROM messages m INDEXED BY ${index}
+      WHERE m.id < ?${where.map((w) => ` AND ${w}`).join('')}${tail}`
+    return run(sql, [before, ...whereParams])
+  }
+
+  const parts: { ids: number[]; count: number }[] = []
+  const allMain = clauses.every((c) => c.main !== null)
+  const mainExpr = allMain ? clauses.map((c) => `(${c.main})`).join(' AND ') : null
+  if (mainExpr) {
+    const sql = `${select} FROM messages_fts f CROSS JOIN ${messages} ON m.id = f.rowid
+      WHERE messages_fts MATCH ? AND f.rowid < ?${where.map((w) => ` AND ${w}`).join('')}
+      ${limit === null ? '' : 'ORDER BY f.rowid DESC LIMIT ?'}`
+    parts.push(run(sql, [mainExpr, before, ...whereParams]))
+  }
+  const extraClauses = clauses.filter((c) => c.extra !== null)
+  if (extraClauses.length > 0) {
+    // Messages where some clause matches the extra index; each clause is then
+    // checked against either index; those the main stream has are left out.
+    const anyExtra = extraClauses.map((c) => `(${c.extra})`).join(' OR ')
+    const checks: string[] = []
+    const checkParams: unknown[] = []
+    for (const c of clauses) {
+      const either: string[] = []
+      if (c.main) {
+        either.push(
+          'EXISTS (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? AND rowid = t.rowid)',
+        )
+        checkParams.push(c.main)
+      }
+      if (c.extra) {
+        either.push(
+          'EXISTS (SELECT 1 FROM message_terms WHERE message_terms MATCH ? AND rowid = t.rowid)',
+        )
+        checkParams.push(c.extra)
+      }
+      checks.push(`(${either.join(' OR ')})`)
+    }
+    if (mainExpr) {
+      checks.push(
+        'NOT EXISTS (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? AND rowid = t.rowid)',
+      )
+      checkParams.push(mainExpr)
+    }
+    const sql = `${select} FROM message_terms t CROSS JOIN ${messages} ON m.id = t.rowid
+      WHERE message_terms MATCH ? AND t.rowid < ?
+        ${checks.map((c) => ` AND ${c}`).join('')}${where.map((w) => ` AND ${w}`).join('')}
+      ${limit === null ? '' : 'ORDER BY t.rowid DESC LIMIT ?'}`
+    parts.push(run(sql, [anyExtra, before, ...checkParams, ...whereParams]))
+  }
+  if (limit === null) return { ids: [], count: parts.reduce((sum, p) => sum + p.count, 0) }
+  const merged = parts
+    .flatMap((p) => p.ids)
+    .sort((a, b) => b - a)
+    .slice(0, limit)
+  return { ids: merged, count: 0 }
+}
+
+/** Unread and starred messages have small partial indexes; anything else walks the filter index. */
+function pickFilterIndex(predicates: Predicate[]): string {
+  if (predicates.some((p) => p.sql === 'm.seen = 0')) return 'messages_unread'
+  if (predicates.some((p) => p.sql === 'm.flagged = 1')) return 'messages_flagged'
+  return 'messages_search_filter'
+}
+
+function hitsFor(db: MailDb, ids: number[]): SearchHit[] {
+  const rows = db
+    .prepare<[string], SummaryRow & { folder_name: string }>(
+      `SELECT ${summaryColumns}, f.name AS folder_name
+         FROM messages m JOIN folders f ON f.id = m.folder_id
+        WHERE m.id IN (SELECT value FROM json_each(?))
+        ORDER BY m.id DESC`,
+    )
+    .all(JSON.stringify(ids))
+  return rows.map((row) => ({ ...toSummary(row), folderName: row.folder_name }))
+}
+
+/** FTS5 string literal. */
+function quote(text: string): string {
+  return `"${text.replace(/"/g, '""')}"`
+}
+
+/** How a free word (or a quoted phrase) is matched in the main index. */
+function mainWord(word: SearchWord, column?: string): string | null {
+  const text = hasCjk(word.text) ? nonCjkPart(word.text) : word.text
+  if (!text) return null
+  const tokens = text.match(/[\p{L}\p{N}\p{M}]+/gu) ?? []
+  if (tokens.length === 0) return null
+  const prefix = word.prefix && (tokens[tokens.length - 1] as string).length >= 2 ? '*' : ''
+  const expr = `${quote(tokens.join(' '))}${prefix}`
+  return column ? `${column} : ${expr}` : expr
+}
+
+function planQuery(db: MailDb, query: SearchQuery): Plan {
+  const plan: Plan = {
+    clauses: [],
+    predicates: [],
+    problems: [...query.problems],
+    impossible: false,
+  }
+
+  for (const word of query.words) {
+    if (hasCjk(word.text)) {
+      // The CJK part only in the bigram column; a Latin part of the same word in the main index.
+      const cjk = cjkMatch(word.text)
+      const rest = mainWord(word)
+      plan.clauses.push({ main: null, extra: cjk ? `cjk : (${cjk})` : null })
+      if (rest) plan.clauses.push({ main: rest, extra: `names : ${rest}` })
+      continue
+    }
+    const main = mainWord(word)
+    if (main) plan.clauses.push({ main, extra: `names : ${main}` })
+  }
+
+  for (const word of query.subject) {
+    const main = mainWord(word, 'subject')
+    if (main) plan.clauses.push({ main, extra: null })
+    if (hasCjk(word.text))
+      plan.predicates.push({
+        sql: 'instr(cairn_fold(m.subject), ?) > 0',
+        params: [fold(word.text)],
+        covered: false,
+      })
+  }
+
+  for (const [values, column] of [
+    [query.from, 'from'],
+    [query.to, 'to'],
+  ] as const) {
+    for (const value of values) {
+      // Narrowed by the participants column of the main index, then checked on the field itself.
+      const tokens = value.match(/[\p{L}\p{N}\p{M}]+/gu) ?? []
+      const narrowing = tokens
+        .filter((t) => !hasCjk(t))
+        .map(
+          (t, i, all) =>
+            `participants : ${quote(t)}${i === all.length - 1 && t.length >= 2 ? '*' : ''}`,
+        )
+      if (narrowing.length) plan.clauses.push({ main: narrowing.join(' AND '), extra: null })
+      plan.predicates.push({
+        sql:
+          column === 'from'
+            ? "instr(cairn_fold(m.from_name || ' ' || m.from_address), ?) > 0"
+            : "instr(cairn_fold(m.to_json || ' ' || m.cc_json), ?) > 0",
+        params: [fold(value)],
+        covered: false,
+      })
+    }
+  }
+
+  for (const name of query.filename) {
+    const tokens = name.match(/[\p{L}\p{N}\p{M}]+/gu) ?? []
+    if (tokens.length)
+      plan.clauses.push({
+        main: null,
+        extra: tokens
+          .map((t, i) => `names : ${quote(t)}${i === tokens.length - 1 ? '*' : ''}`)
+          .join(' AND '),
+      })
+    plan.predicates.push({
+      sql: 'EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id AND instr(cairn_fold(a.filename), ?) > 0)',
+      params: [fold(name)],
+      covered: false,
+    })
+  }
+
+  if (query.folders.length > 0) {
+    const ids = new Set<number>()
+    for (const name of query.folders) {
+      const found = foldersNamed(db, name)
+      if (found.length === 0) plan.problems.push(`No folder is called "${name}".`)
+      for (const id of found) ids.add(id)
+    }
+    if (ids.size === 0) plan.impossible = true
+    plan.predicates.push({
+      sql: `m.folder_id IN (${[...ids].map(() => '?').join(', ') || 'NULL'})`,
+      params: [...ids],
+      covered: true,
+    })
+  }
+  if (query.hasAttachment)
+    plan.predicates.push({ sql: 'm.has_attachments = 1', params: [], covered: true })
+  if (query.unread === true) plan.predicates.push({ sql: 'm.seen = 0', params: [], covered: true })
+  if (query.unread === false) plan.predicates.push({ sql: 'm.seen = 1', params: [], covered: true })
+  if (query.starred === true)
+    plan.predicates.push({ sql: 'm.flagged = 1', params: [], covered: true })
+  if (query.starred === false)
+    plan.predicates.push({ sql: 'm.flagged = 0', params: [], covered: true })
+  if (query.after)
+    plan.predicates.push({ sql: 'm.date >= ?', params: [startOf(query.after)], covered: true })
+  if (query.before)
+    // Undated messages (0) are not "before" anything.
+    plan.predicates.push({
+      sql: 'm.date < ? AND m.date > 0',
+      params: [startOf(query.before)],
+      covered: true,
+    })
+  return plan
+}
+
+/** Folders `in:` names: by role (in:inbox), by path (in:Work/Q3) or by name, in any account. */
+function foldersNamed(db: MailDb, name: string): number[] {
+  const role = ROLE_NAMES[name.toLowerCase()]
+  const rows = db
+    .prepare<[string, string, string], { id: number }>(
+      `SELECT id FROM folders
+        WHERE special_use = ? OR path = ? COLLATE NOCASE OR name = ? COLLATE NOCASE`,
+    )
+    .all(role ?? '', name, name)
+  return rows.map((r) => r.id)
+}

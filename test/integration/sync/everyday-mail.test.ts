@@ -1,0 +1,333 @@
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FolderActions } from '../../../main/mail/actions/folder-actions'
+import { MailActions } from '../../../main/mail/actions/message-actions'
+import { ComposeService } from '../../../main/mail/compose/compose-service'
+import { Uploads } from '../../../main/mail/compose/uploads'
+import { messageDetail } from '../../../main/mail/read/read-ops'
+import { SendService } from '../../../main/mail/send/send-service'
+import { useRealKeychain } from '../../support/keyring'
+import { seedMaildir, startDovecot, type Dovecot } from '../../support/dovecot'
+import { startPostfix, type Postfix } from '../../support/postfix'
+import { makeTestCertificate } from '../../support/test-ca'
+import {
+  imapsSettings,
+  localMessageIds,
+  openSyncWorld,
+  otherClient,
+  realisticMessage,
+  serverMessageIds,
+  waitFor,
+  type SyncWorld,
+} from '../../support/sync-world'
+
+const USERS = ['undo', 'folders', 'alice', 'bob'].map((name) => ({
+  name,
+  password: `${name}-password`,
+}))
+
+let keyring: Awaited<ReturnType<typeof useRealKeychain>>
+let dovecot: Dovecot
+let postfix: Postfix
+const cert = makeTestCertificate()
+
+beforeAll(async () => {
+  keyring = await useRealKeychain()
+  dovecot = await startDovecot({ certificate: cert, users: USERS })
+  postfix = await startPostfix(dovecot, cert)
+})
+afterAll(async () => {
+  await postfix?.stop()
+  await dovecot?.stop()
+  keyring?.stop()
+})
+
+async function addAccount(world: SyncWorld, user: string) {
+  const { accountId } = await world.accounts.add({
+    email: `${user}@example.test`,
+    password: `${user}-password`,
+    imap: imapsSettings(dovecot, cert, user),
+    smtp: {
+      host: '127.0.0.1',
+      port: postfix.submissionPort,
+      security: 'starttls',
+      username: user,
+      caFile: cert.caFile,
+    },
+    verify: false,
+  })
+  return accountId
+}
+
+const idOf = (world: SyncWorld, messageId: string) =>
+  world.db
+    .prepare<[string], { id: number }>('SELECT id FROM messages WHERE message_id = ?')
+    .get(messageId)?.id
+
+async function onServer<T>(
+  user: string,
+  work: (c: Awaited<ReturnType<typeof otherClient>>) => Promise<T>,
+) {
+  const client = await otherClient(dovecot, cert, user, `${user}-password`)
+  try {
+    return await work(client)
+  } finally {
+    await client.logout()
+  }
+}
+
+const folderOf = (world: SyncWorld, id: number) =>
+  world.db
+    .prepare<[number], { path: string }>(
+      'SELECT f.path FROM messages m JOIN folders f ON f.id = m.folder_id WHERE m.id = ?',
+    )
+    .get(id)?.path
+
+function services(world: SyncWorld) {
+  const folders = new FolderActions(world.db, world.accounts.credentials)
+  const actions = new MailActions(world.db, world.sync, folders)
+  return { folders, actions }
+}
+
+describe('everyday mail on an IMAP account', () => {
+  it('undoes a delete before it reached the server, and an archive after, leaving both copies in INBOX', async () => {
+    seedMaildir(
+      dovecot,
+      'undo',
+      [0, 1, 2].map((i) => ({ raw: realisticMessage(i) })),
+    )
+    const world = await openSyncWorld()
+    try {
+      const accountId = await addAccount(world, 'undo')
+      await world.sync.syncOnce(accountId)
+      const { actions } = services(world)
+      const m0 = idOf(world, 'msg-0@example.org')!
+      const m1 = idOf(world, 'msg-1@example.org')!
+
+      // Delete and undo with nothing replayed between: the server copy never moves for good.
+      await actions.delete([m0])
+      expect(folderOf(world, m0)).toBe('Trash')
+      await actions.undo()
+      expect(folderOf(world, m0)).toBe('Inbox')
+      await world.sync.syncOnce(accountId)
+      expect(folderOf(world, m0)).toBe('Inbox')
+      expect(world.db.prepare('SELECT count(*) AS n FROM sync_actions').get()).toEqual({ n: 0 })
+      await onServer('undo', async (c) => {
+        expect([...(await serverMessageIds(c, 'INBOX')).values()].sort()).toEqual([
+          'msg-0@example.org',
+          'msg-1@example.org',
+          'msg-2@example.org',
+        ])
+      })
+
+      // Archive, let it reach the server, then undo: it comes back to INBOX there too.
+      await actions.archive([m1])
+      await world.sync.syncOnce(accountId)
+      await onServer('undo', async (c) => {
+        expect([...(await serverMessageIds(c, 'Archive')).values()]).toEqual(['msg-1@example.org'])
+      })
+      await actions.undo()
+      await world.sync.syncOnce(accountId)
+      await onServer('undo', async (c) => {
+        expect((await serverMessageIds(c, 'Archive')).size).toBe(0)
+        expect([...(await serverMessageIds(c, 'INBOX')).values()]).toContain('msg-1@example.org')
+      })
+
+      // A star reaches the server.
+      await actions.setFlags([idOf(world, 'msg-2@example.org')!], { flagged: true })
+      await world.sync.syncOnce(accountId)
+      const flags = await onServer('undo', async (c) => {
+        await c.mailboxOpen('INBOX')
+        const out: string[] = []
+        for await (const m of c.fetch('1:*', { flags: true, envelope: true }))
+          if (m.envelope?.messageId === '<msg-2@example.org>') out.push(...(m.flags ?? []))
+        return out
+      })
+      expect(flags).toContain('\\Flagged')
+      for (const path of ['INBOX', 'Archive', 'Trash'])
+        await onServer('undo', async (c) =>
+          expect([...localMessageIds(world.db, accountId, path).entries()].sort()).toEqual(
+            [...(await serverMessageIds(c, path)).entries()].sort(),
+          ),
+        )
+    } finally {
+      await world.close()
+    }
+  })
+
+  it('creates, nests, renames and deletes folders on the server, and a sync changes nothing after', async () => {
+    const world = await openSyncWorld()
+    try {
+      const accountId = await addAccount(world, 'folders')
+      await world.sync.syncOnce(accountId)
+      const { folders } = services(world)
+      const projects = await folders.create(accountId, null, 'Projects')
+      const year = await folders.create(accountId, projects, '2026')
+      const serverPaths = () =>
+        onServer('folders', async (c) => (await c.list()).map((m) => m.path).sort())
+      let paths = await serverPaths()
+      expect(paths).toContain('Projects')
+      expect(paths.some((p) => /^Projects[./]2026$/.test(p))).toBe(true)
+
+      await folders.rename(projects, 'Work')
+      paths = await serverPaths()
+      expect(paths).not.toContain('Projects')
+      expect(paths.some((p) => /^Work[./]2026$/.test(p))).toBe(true)
+      const local = () =>
+        world.db
+          .prepare<[number], { path: string }>(
+            'SELECT path FROM folders WHERE account_id = ? ORDER BY path',
+          )
+          .all(accountId)
+          .map((r) => r.path)
+      expect(local()).toEqual(expect.arrayContaining(['Work', 'Work/2026']))
+
+      // The next sync finds the folders where the store put them: no duplicates, no losses.
+      await world.sync.syncOnce(accountId)
+      expect(local().filter((p) => p.startsWith('Work'))).toEqual(['Work', 'Work/2026'])
+      expect(local().some((p) => p.startsWith('Projects'))).toBe(false)
+      expect(year).toBeGreaterThan(0)
+
+      await folders.delete(projects)
+      paths = await serverPaths()
+      expect(paths.some((p) => p.startsWith('Work'))).toBe(false)
+      await world.sync.syncOnce(accountId)
+      expect(local().some((p) => p.startsWith('Work'))).toBe(false)
+    } finally {
+      await world.close()
+    }
+  })
+
+  it('saves a draft to Drafts (one copy), sends it with an attachment, then replies and forwards', async () => {
+    const alice = await openSyncWorld()
+    const bob = await openSyncWorld()
+    const made: ComposeService[] = []
+    const compose = (world: SyncWorld) => {
+      const send = new SendService(world.db, world.accounts.credentials)
+      const service = new ComposeService({
+        db: world.db,
+        attachmentsDir: join(world.dir, 'attachments'),
+        mail: { getMessage: async (id) => messageDetail(world.db, id) },
+        accounts: world.accounts,
+        send,
+        credentials: world.accounts.credentials,
+        folders: new FolderActions(world.db, world.accounts.credentials),
+        uploads: new Uploads(join(world.dir, 'cache'), join(world.dir, 'attachments')),
+        uploadDelayMs: 60_000,
+      })
+      made.push(service)
+      return {
+        send,
+        service,
+        uploads: new Uploads(join(world.dir, 'cache'), join(world.dir, 'attachments')),
+      }
+    }
+    try {
+      const aliceId = await addAccount(alice, 'alice')
+      const bobId = await addAccount(bob, 'bob')
+      await alice.sync.syncOnce(aliceId)
+      await bob.sync.syncOnce(bobId)
+      const a = compose(alice)
+      a.service.setSignature(aliceId, '<p>Alice, from the hills</p>')
+
+      const draft = await a.service.start({ kind: 'new' })
+      expect(draft.html).toContain('Alice, from the hills')
+      const bytes = Buffer.from('minutes of the meeting\n'.repeat(1000))
+      const { uploadId } = a.uploads.begin({
+        filename: 'minutes.txt',
+        mimeType: 'text/plain',
+        size: bytes.length,
+      })
+      a.uploads.chunk(uploadId, 0, bytes)
+      a.service.attach(draft.id, a.uploads.finish(uploadId))
+      a.service.save(draft.id, {
+        to: [{ name: 'Bob', address: 'bob@example.test' }],
+        subject: 'Minutes',
+        html: '<p>Here are the <b>minutes</b>.</p>',
+      })
+      await a.service.uploadNow(draft.id)
+      a.service.save(draft.id, { html: '<p>Here are the <b>minutes</b>, corrected.</p>' })
+      await a.service.uploadNow(draft.id)
+      expect(a.service.get(draft.id)).toMatchObject({ uploadError: null })
+      const drafts = await onServer('alice', (c) => serverMessageIds(c, 'Drafts'))
+      expect(drafts.size).toBe(1)
+
+      await a.service.send(draft.id)
+      await a.send.flush()
+      expect(a.service.list()).toEqual([])
+      await waitFor(
+        async () => (await onServer('bob', (c) => serverMessageIds(c, 'INBOX'))).size === 1,
+        20_000,
+      )
+      await waitFor(
+        async () => (await onServer('alice', (c) => serverMessageIds(c, 'Drafts'))).size === 0,
+        20_000,
+      )
+
+      // Bob reads it: HTML with a plain-text alternative, the attachment intact.
+      await bob.sync.syncOnce(bobId)
+      const received = bob.db
+        .prepare<[], { id: number }>(`SELECT id FROM messages WHERE subject = 'Minutes'`)
+        .get()!.id
+      await bob.sync.ensureBody(received)
+      const detail = messageDetail(bob.db, received)
+      expect(detail.text).toContain('Here are the minutes, corrected.')
+      expect(detail.html).toContain('<b>minutes</b>')
+      expect(detail.attachments.map((x) => [x.filename, x.size])).toEqual([
+        ['minutes.txt', bytes.length],
+      ])
+
+      // Bob replies: to Alice, "Re:", threaded, her words quoted.
+      const b = compose(bob)
+      const reply = await b.service.start({ kind: 'reply', messageId: received })
+      expect(reply.to.map((x) => x.address)).toEqual(['alice@example.test'])
+      expect(reply.subject).toBe('Re: Minutes')
+      expect(reply.html).toMatch(/wrote:/)
+      expect(reply.html).toContain('corrected')
+      await b.service.send(reply.id)
+      await b.send.flush()
+
+      // And forwards it to himself with the attachment.
+      const forward = await b.service.start({ kind: 'forward', messageId: received })
+      expect(forward.subject).toBe('Fwd: Minutes')
+      expect(forward.attachments.map((x) => x.filename)).toEqual(['minutes.txt'])
+      b.service.save(forward.id, { to: [{ name: '', address: 'bob@example.test' }] })
+      await b.service.send(forward.id)
+      await b.send.flush()
+
+      await waitFor(
+        async () =>
+          [...(await onServer('alice', (c) => serverMessageIds(c, 'INBOX'))).values()].length === 1,
+      )
+      await alice.sync.syncOnce(aliceId)
+      const replyRow = alice.db
+        .prepare<[], { in_reply_to: string; thread_id: number; subject: string }>(
+          `SELECT in_reply_to, thread_id, subject FROM messages WHERE subject = 'Re: Minutes'`,
+        )
+        .get()
+      const sentRow = alice.db
+        .prepare<[], { message_id: string; thread_id: number }>(
+          `SELECT message_id, thread_id FROM messages WHERE subject = 'Minutes'`,
+        )
+        .get()
+      expect(replyRow?.in_reply_to).toBe(sentRow?.message_id)
+      expect(replyRow?.thread_id).toBe(sentRow?.thread_id)
+      await waitFor(
+        async () => (await onServer('bob', (c) => serverMessageIds(c, 'INBOX'))).size === 2,
+        20_000,
+      )
+      await bob.sync.syncOnce(bobId)
+      const fwd = bob.db
+        .prepare<[], { id: number }>(`SELECT id FROM messages WHERE subject = 'Fwd: Minutes'`)
+        .get()!.id
+      await bob.sync.ensureBody(fwd)
+      expect(messageDetail(bob.db, fwd).attachments.map((x) => [x.filename, x.size])).toEqual([
+        ['minutes.txt', bytes.length],
+      ])
+    } finally {
+      for (const s of made) await s.close()
+      await alice.close()
+      await bob.close()
+    }
+  })
+})
