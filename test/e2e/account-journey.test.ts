@@ -143,7 +143,7 @@ describe('a mail account in the browser build, against Dovecot and Postfix', () 
       .poll(() => page.locator('.reader-subject').textContent())
       .toBe('Minutes of the harbour meeting')
     await expect
-      .poll(() => page.locator('.reader').textContent())
+      .poll(() => page.frameLocator('iframe.mail-frame').locator('body').textContent())
       .toContain('The pier opens on Thursday.')
     await expect.poll(() => inbox.locator('.folder-count').textContent()).toBe('2')
     const other = await otherClient(dovecot, cert)

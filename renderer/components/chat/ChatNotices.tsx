@@ -9,12 +9,12 @@ export function ChatNotices({ onOpen }: { onOpen: (chatId: number) => void }) {
   const { notices } = useChatState()
   if (notices.length === 0) return null
   return (
-    <div className="notices" role="region" aria-label="New messages">
+    <div className="chat-notices" role="region" aria-label="New messages">
       {notices.map((notice) => (
-        <div key={notice.id} className="notice" role="status">
+        <div key={notice.id} className="chat-notice" role="status">
           <button
             type="button"
-            className="notice-open"
+            className="chat-notice-open"
             onClick={() => {
               chatStore().dismissNotice(notice.id)
               onOpen(notice.chatId)
@@ -27,7 +27,7 @@ export function ChatNotices({ onOpen }: { onOpen: (chatId: number) => void }) {
           </button>
           <button
             type="button"
-            className="small notice-close"
+            className="small chat-notice-close"
             aria-label="Dismiss"
             onClick={() => chatStore().dismissNotice(notice.id)}
           >
