@@ -43,6 +43,7 @@ const mainEntries = {
   'backup-worker': 'main/backup/schedule/backup-worker.ts',
   'hash-worker': 'main/backup/archive/hash-worker.ts',
   'sqlite-check-worker': 'main/backup/restore/sqlite-check-worker.ts',
+  'stage-worker': 'main/backup/restore/stage-worker.ts',
   'open-worker': 'main/backup/pipeline/open-worker.ts',
   'seal-worker': 'main/backup/pipeline/seal-worker.ts',
   'vault-worker': 'main/vault/vault-worker.ts',

@@ -183,6 +183,7 @@ export class RestoreCoordinator {
         key: opened.key,
         profileDir: this.deps.profileDir,
         keyCustody: opened.custody,
+        offThread: true,
         onProgress: ({ bytesDone, bytesTotal }) => this.progress('checking', bytesDone, bytesTotal),
       })
       this.plan = { plan, key: opened.key, file }

@@ -14,7 +14,11 @@ import { AgeOpener } from '../age/opener.js'
 import { identityFromSecret } from '../age/x25519.js'
 import { zstdDecompressor } from '../archive/zstd.js'
 import { onParentMessage } from '../../workers/serve.js'
+import { runAsBackgroundThread } from '../../workers/background.js'
 import { toWorkerFailure } from './protocol.js'
+
+// Background work: the window's thread goes first on a busy machine.
+runAsBackgroundThread()
 
 export type OpenRequest =
   { type: 'credit'; credit: number } | { type: 'input'; chunk: Uint8Array } | { type: 'input-end' }

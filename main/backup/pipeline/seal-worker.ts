@@ -19,7 +19,11 @@ import { AgeSealer } from '../age/sealer.js'
 import { zstdCompressor } from '../archive/zstd.js'
 import { onParentMessage } from '../../workers/serve.js'
 import { toWorkerFailure } from './protocol.js'
+import { runAsBackgroundThread } from '../../workers/background.js'
 import { slotView, type SealRequest } from './slots.js'
+
+// Background work: the window's thread goes first on a busy machine.
+runAsBackgroundThread()
 
 const port = parentPort
 if (!port) throw new Error('seal-worker must run in a worker thread')

@@ -35,6 +35,12 @@ export interface RestoreRequest {
   onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void
   /** Test hook: called between steps, to look at or interrupt a restore at a chosen point. */
   onStep?: (step: RestoreStep) => void
+  /**
+   * Read and check the backup in a worker thread (the app: its window must
+   * not stutter while a large backup is read). Ignored with `source` or
+   * `onStep`, which cannot cross to a thread.
+   */
+  offThread?: boolean
 }
 
 /** The swap's own steps, after the backup was unpacked into staging. */
@@ -100,8 +106,30 @@ export interface StagedRestore {
  * does not fit on the disk.
  */
 export async function stageRestore(request: RestoreRequest): Promise<StagedRestore> {
-  const profileDir = resolveProfilePath(request.profileDir)
   const secretStore = request.secretStore ?? osKeychain()
+  const staged = await unpackToStaging(request, (data) => ({
+    ...data,
+    request,
+    secretStore,
+    confirmations: [...data.confirmations, ...keychainProblem(data.secrets, secretStore)],
+  }))
+  return staged
+}
+
+/** What staging leaves for the swap, as plain data (it crosses from the stage worker, stage-worker.ts). */
+export type StagedData = Omit<StagedRestore, 'request' | 'secretStore'>
+
+/**
+ * The heavy part of stageRestore, which needs neither the keychain nor the
+ * caller's callbacks beyond progress: it can run in a worker thread. `finish`
+ * completes the result while the staging folder is still removed on failure
+ * (the keychain check, in the calling thread).
+ */
+export async function unpackToStaging<T = StagedData>(
+  request: RestoreRequest,
+  finish: (data: StagedData) => T = (data) => data as T,
+): Promise<T> {
+  const profileDir = resolveProfilePath(request.profileDir)
   try {
     checkProfilePath(profileDir)
     recoverInterruptedRestore(profileDir)
@@ -155,25 +183,22 @@ export async function stageRestore(request: RestoreRequest): Promise<StagedResto
       },
       live: describeLive(profileDir),
     }
-    const confirmations = [
-      ...metadataMismatch(source.name, sidecar, manifest, request.key),
-      ...timeTravel(source.name, await source.siblings(), manifest, summary.live),
-      ...otherProfile(manifest, summary.live),
-      ...keychainProblem(secrets, secretStore),
-    ]
-    reachedStep('unpacked')
-    request.onStep?.('unpacked')
-    return {
-      request,
+    const staged = finish({
       profileDir,
       staging,
       stamp,
       manifest,
       secrets,
       summary,
-      confirmations,
-      secretStore,
-    }
+      confirmations: [
+        ...metadataMismatch(source.name, sidecar, manifest, request.key),
+        ...timeTravel(source.name, await source.siblings(), manifest, summary.live),
+        ...otherProfile(manifest, summary.live),
+      ],
+    })
+    reachedStep('unpacked')
+    request.onStep?.('unpacked')
+    return staged
   } catch (error) {
     if (madeStaging) removeStaging(staging)
     throw describeRestoreFailure(error, profileDir)
@@ -274,7 +299,7 @@ function otherProfile(manifest: Manifest, live: RestoreSummary['live']): Confirm
 }
 
 /** Secrets that cannot go back into the keychain would be lost: ask first. */
-function keychainProblem(secrets: SecretsEntry | null, store: SecretStore): Confirmation[] {
+export function keychainProblem(secrets: SecretsEntry | null, store: SecretStore): Confirmation[] {
   if (!secrets || secrets.secrets.length === 0) return []
   try {
     store.get('cairn-keychain-check')

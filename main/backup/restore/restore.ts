@@ -28,6 +28,7 @@ import {
   type StagedRestore,
 } from './plan.js'
 import { restoreNames } from './profile-path.js'
+import { stageRestoreInWorker } from './stage-in-worker.js'
 import { completeRestore, finishRestore } from './recover.js'
 import { describeRestoreFailure } from './restore-errors.js'
 
@@ -66,7 +67,10 @@ export interface RestorePlan {
 }
 
 export async function planRestore(request: RestoreRequest): Promise<RestorePlan> {
-  const staged = await stageRestore(request)
+  const staged =
+    request.offThread && !request.source && !request.onStep
+      ? await stageRestoreInWorker(request)
+      : await stageRestore(request)
   let settled = false
   return {
     summary: staged.summary,

@@ -5,7 +5,11 @@
  * the problems found.
  */
 import Database from 'better-sqlite3'
+import { runAsBackgroundThread } from '../../workers/background.js'
 import { serveJob } from '../../workers/serve.js'
+
+// Background work: the window's thread goes first on a busy machine.
+runAsBackgroundThread()
 
 serveJob<string, never, string>(async (path) => {
   try {

@@ -6,7 +6,11 @@
  */
 import { serveJob } from '../../workers/serve.js'
 import { runBackup, type BackupProgress, type BackupResult } from '../run-backup.js'
+import { runAsBackgroundThread } from '../../workers/background.js'
 import type { BackupJobInput } from './run-in-worker.js'
+
+// Background work: the window's thread goes first on a busy machine.
+runAsBackgroundThread()
 
 serveJob<BackupJobInput, BackupProgress, BackupResult>(
   (request, { signal, progress }) => {
