@@ -154,7 +154,11 @@ export function MessageList({
 
   if (source.error) return <ErrorState message={source.error} />
   if (source.count === 0)
-    return source.loading ? <Loading label="Searching…" /> : <Empty title={emptyTitle} />
+    return source.loading ? (
+      <Loading label={source.key.startsWith('search:') ? 'Searching…' : 'Loading…'} />
+    ) : (
+      <Empty title={emptyTitle} />
+    )
 
   return (
     <div
