@@ -2,7 +2,8 @@
  * npm run bench:mail — the mailbox at scale. Generates an mbox of 150,000
  * messages (realistic text, about 10% with attachments), imports it through
  * the app's own import worker into a fresh profile, then measures full-text
- * search latency over 100 queries and the latency of a folder's first page.
+ * search latency over 100 queries and the latency of a folder's first page
+ * (by message and by conversation).
  * Targets (issue 2): import ≥ 2,000 msg/s, search p50 ≤ 20 ms, first page ≤ 10 ms.
  * Search (issue 11) is measured over a mixed query set — common words, two
  * words, typed prefixes, field operators, CJK — with p50/p95 per kind
@@ -194,6 +195,25 @@ async function main(): Promise<void> {
         ),
       )
     deepJump.sort((a, b) => a - b)
+    // The list by conversation (issue 11): its first page, and a jump deep into it.
+    const threadsFirst: number[] = []
+    for (let i = 0; i < 100; i++)
+      threadsFirst.push(
+        await timeMsAsync(() => services.mail.listThreads(folder.id, { limit: 100 })),
+      )
+    threadsFirst.sort((a, b) => a - b)
+    const { total: conversations } = await services.mail.listThreads(folder.id, { limit: 1 })
+    const threadsJump: number[] = []
+    for (let i = 0; i < 20; i++)
+      threadsJump.push(
+        await timeMsAsync(() =>
+          services.mail.listThreads(folder.id, {
+            offset: Math.floor((conversations * (i + 1)) / 21),
+            limit: 100,
+          }),
+        ),
+      )
+    threadsJump.sort((a, b) => a - b)
 
     printTable(
       `Mailbox benchmark: ${MESSAGES.toLocaleString()} messages, ${fmt(mboxBytes / 1e6, 0)} MB mbox`,
@@ -220,6 +240,12 @@ async function main(): Promise<void> {
         ['first page p50 (ms, 100 rows)', fmt(percentile(firstPage, 50), 2), '≤ 10'],
         ['first page p95 (ms)', fmt(percentile(firstPage, 95), 2), ''],
         ['jump into folder p50 (ms, offset seek)', fmt(percentile(deepJump, 50), 2), ''],
+        [
+          `conversations first page p50 / p95 (ms, ${conversations.toLocaleString()} in folder)`,
+          `${fmt(percentile(threadsFirst, 50), 2)} / ${fmt(percentile(threadsFirst, 95), 2)}`,
+          '',
+        ],
+        ['jump into conversations p50 (ms)', fmt(percentile(threadsJump, 50), 2), ''],
         [
           'UI thread frozen, 100 wide searches (ms, longest)',
           `${fmt(stallCairn, 1)} (on that thread: ${fmt(stallInThread, 1)})`,

@@ -44,11 +44,15 @@ messages already imported are not added twice.
         bar.done()
         if (values.json) writeJson(context, report)
         else {
-          context.stdout.write(
-            `Imported ${report.imported} message${report.imported === 1 ? '' : 's'} into ${report.folders.join(', ') || 'no folder'}` +
-              (report.duplicates ? `; ${report.duplicates} were already there` : '') +
-              '.\n',
-          )
+          // Nothing stored and no folder kept: the reason is the whole story.
+          if (report.emptyReason && report.folders.length === 0)
+            context.stdout.write(`Imported 0 messages: ${report.emptyReason}\n`)
+          else
+            context.stdout.write(
+              `Imported ${report.imported} message${report.imported === 1 ? '' : 's'} into ${report.folders.join(', ') || 'no folder'}` +
+                (report.duplicates ? `; ${report.duplicates} were already there` : '') +
+                '.\n',
+            )
           for (const s of report.skipped) {
             context.stdout.write(
               `Skipped ${s.source}${s.position ? `, ${s.position}` : ''}: ${s.reason}\n`,

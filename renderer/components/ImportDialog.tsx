@@ -159,6 +159,7 @@ function ImportSummary({ report }: { report: ImportReport }) {
         {report.folders.length > 0 && ` into ${report.folders.join(', ')}`}.
         {report.duplicates > 0 && ` ${report.duplicates.toLocaleString()} were already in Cairn.`}
       </p>
+      {report.emptyReason && <p className="import-empty-reason">{report.emptyReason}</p>}
       {report.skipped.length > 0 && (
         <details open={report.skipped.length <= 5}>
           <summary>{report.skipped.length.toLocaleString()} skipped</summary>

@@ -12,6 +12,7 @@ import {
   type SortOrder,
 } from '../mail/row-source'
 import { isTyping, shortcutFor, type ShortcutAction } from '../mail/shortcuts'
+import { useConversationRows } from '../mail/thread-rows'
 import { indexOf, useSelection } from '../mail/use-selection'
 import { ActionBar, type BarAction } from './ActionBar'
 import { ChatHitPreview } from './chat/ChatHitPreview'
@@ -62,6 +63,9 @@ export function MailView({
   const [query, setQuery] = useState('')
   const [sort, setSort] = useState<SortOrder>('date')
   const [density, setDensity] = useState<'compact' | 'comfortable'>('comfortable')
+  const [byConversation, setByConversation] = useState(false)
+  // Read state changes a conversation's row (its unread count) too.
+  const [flagsVersion, setFlagsVersion] = useState(0)
   const [notice, setNotice] = useState<Notice>(null)
   const [draft, setDraft] = useState<DraftView | null>(null)
   const [help, setHelp] = useState(false)
@@ -74,7 +78,15 @@ export function MailView({
   const folderRows = useFolderRows(folderId, folder?.total ?? 0, version, sort)
   const searchRows = useSearchRows(query, version)
   const searching = query.trim().length > 0
-  const source = searching ? searchRows : folderRows
+  const conversations = byConversation && !searching
+  const conversationRows = useConversationRows(folderId, version + flagsVersion, conversations)
+  const source = searching ? searchRows : conversations ? conversationRows : folderRows
+  const { targetsOf } = conversationRows
+  /** The messages an action on `ids` applies to: a collapsed conversation's row means all of it. */
+  const resolve = useCallback(
+    (ids: number[]) => (conversations ? targetsOf(ids) : Promise.resolve(ids)),
+    [conversations, targetsOf],
+  )
   const selection = useSelection(source)
   const { focused, select, selectAll, selectIndexLater } = selection
   // Mail actions apply to messages only, never to chat hits among the results (negative ids).
@@ -89,6 +101,7 @@ export function MailView({
     const offChanged = on('mail.changed', ({ reason }) => {
       reloadFolders()
       if (reason !== 'flags') setVersion((v) => v + 1)
+      else setFlagsVersion((v) => v + 1)
     })
     const offCommand = on('app.command', ({ command }) => {
       if (command === 'find') searchRef.current?.focus()
@@ -215,31 +228,37 @@ export function MailView({
       switch (action) {
         case 'delete':
           leaveList(ids)
-          return report(call('mail.delete', { ids }))
+          return report(resolve(ids).then((all) => call('mail.delete', { ids: all })))
         case 'archive':
           leaveList(ids)
-          return report(call('mail.archive', { ids }))
+          return report(resolve(ids).then((all) => call('mail.archive', { ids: all })))
         case 'junk':
           leaveList(ids)
-          return report(call('mail.junk', { ids, junk: true }))
+          return report(resolve(ids).then((all) => call('mail.junk', { ids: all, junk: true })))
         case 'markUnread':
-          return report(call('mail.setFlags', { ids, seen: false }))
+          return report(
+            resolve(ids).then((all) => call('mail.setFlags', { ids: all, seen: false })),
+          )
         case 'markRead':
-          return report(call('mail.setFlags', { ids, seen: true }))
+          return report(resolve(ids).then((all) => call('mail.setFlags', { ids: all, seen: true })))
         case 'star':
-          return report(call('mail.setFlags', { ids, flagged: !(focusedRow?.flagged ?? false) }))
+          return report(
+            resolve(ids).then((all) =>
+              call('mail.setFlags', { ids: all, flagged: !(focusedRow?.flagged ?? false) }),
+            ),
+          )
       }
     },
-    [compose, focused, focusedRow, leaveList, report, select, selectAll, source, targets],
+    [compose, focused, focusedRow, leaveList, report, resolve, select, selectAll, source, targets],
   )
 
   const move = useCallback(
     (target: number, ids = targets) => {
       if (ids.length === 0) return
       if (ids.includes(focused ?? -1)) leaveList(ids)
-      report(call('mail.move', { ids, folderId: target }))
+      report(resolve(ids).then((all) => call('mail.move', { ids: all, folderId: target })))
     },
-    [focused, leaveList, report, targets],
+    [focused, leaveList, report, resolve, targets],
   )
 
   useEffect(() => {
@@ -348,8 +367,8 @@ export function MailView({
             Sort{' '}
             <select
               aria-label="Sort by"
-              value={sort}
-              disabled={searching}
+              value={conversations ? 'date' : sort}
+              disabled={searching || conversations}
               onChange={(event) => setSort(event.target.value as SortOrder)}
             >
               <option value="date">Date</option>
@@ -358,6 +377,19 @@ export function MailView({
               <option value="size">Size</option>
             </select>
           </label>
+          <button
+            type="button"
+            className="small"
+            aria-pressed={byConversation}
+            disabled={searching}
+            title="One row per conversation (newest first); Right or Enter opens one, Left closes it"
+            onClick={() => {
+              setByConversation((on) => !on)
+              select(null)
+            }}
+          >
+            Conversations
+          </button>
           <button
             type="button"
             className="small"
@@ -382,6 +414,7 @@ export function MailView({
           selectedId={focused}
           checkedIds={selection.checked}
           density={density}
+          conversations={conversations ? conversationRows : undefined}
           onSelect={select}
           onOpen={(id) => {
             if (chatHit && chatHit.id === id) openChatHit(chatHit)

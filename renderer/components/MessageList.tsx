@@ -1,6 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { useEffect, useRef, type KeyboardEvent } from 'react'
 import { isChatHit, type RowSource } from '../mail/row-source'
+import { isConversation, isConversationMessage } from '../mail/thread-rows'
 import { visibleLine } from '../chat/view-models'
 import { formatDate, senderLabel } from '../format'
 import { MESSAGE_DRAG } from './FolderTree'
@@ -24,6 +25,7 @@ export function MessageList({
   density = 'comfortable',
   onSelect,
   onOpen,
+  conversations,
 }: {
   source: RowSource
   showFolder: boolean
@@ -35,6 +37,11 @@ export function MessageList({
   onSelect: (id: number, how?: { range: boolean; toggle: boolean; index: number }) => void
   /** Enter or a double click on a row (a chat hit opens its conversation). */
   onOpen?: (id: number) => void
+  /** The list shows conversations: their rows expand (Right, Enter) and collapse (Left). */
+  conversations?: {
+    isExpanded(threadId: number): boolean
+    setExpanded(threadId: number, open: boolean): void
+  }
 }) {
   const ROW_HEIGHT = density === 'compact' ? COMPACT_ROW_HEIGHT : COMFORTABLE_ROW_HEIGHT
   const scrollRef = useRef<HTMLDivElement>(null)
@@ -84,6 +91,36 @@ export function MessageList({
     }
   }
 
+  /** Right or Enter opens the selected conversation, Left closes it (from any of its messages). */
+  const toggleConversation = (key: string, index: number): boolean => {
+    const row = source.row(index)
+    if (!conversations || !row) return false
+    if (isConversation(row) && row.threadId !== null && row.threadCount > 1) {
+      const open = conversations.isExpanded(row.threadId)
+      if ((key === 'ArrowRight' || key === 'Enter') && !open) {
+        conversations.setExpanded(row.threadId, true)
+        return true
+      }
+      if ((key === 'ArrowLeft' || key === 'Enter') && open) {
+        conversations.setExpanded(row.threadId, false)
+        return true
+      }
+      return false
+    }
+    if (isConversationMessage(row) && key === 'ArrowLeft') {
+      for (let i = index - 1; i >= 0; i--) {
+        const above = source.row(i)
+        if (above && isConversation(above) && above.threadId !== null) {
+          conversations.setExpanded(above.threadId, false)
+          onSelect(above.id, { range: false, toggle: false, index: i })
+          virtualizer.scrollToIndex(i, { align: 'auto' })
+          return true
+        }
+      }
+    }
+    return false
+  }
+
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     const page = Math.max(
       1,
@@ -100,6 +137,10 @@ export function MessageList({
       Home: 0,
       End: source.count - 1,
     }
+    if (conversations && selectedIndex >= 0 && toggleConversation(event.key, selectedIndex)) {
+      event.preventDefault()
+      return
+    }
     if (event.key === 'Enter' && selectedId !== null && onOpen) {
       event.preventDefault()
       onOpen(selectedId)
@@ -113,7 +154,11 @@ export function MessageList({
 
   if (source.error) return <ErrorState message={source.error} />
   if (source.count === 0)
-    return source.loading ? <Loading label="Searching…" /> : <Empty title={emptyTitle} />
+    return source.loading ? (
+      <Loading label={source.key.startsWith('search:') ? 'Searching…' : 'Loading…'} />
+    ) : (
+      <Empty title={emptyTitle} />
+    )
 
   return (
     <div
@@ -169,8 +214,21 @@ export function MessageList({
                   id={`message-${row.id}`}
                   role="option"
                   aria-selected={row.id === selectedId || (checkedIds?.has(row.id) ?? false)}
+                  aria-expanded={
+                    conversations &&
+                    isConversation(row) &&
+                    row.threadId !== null &&
+                    row.threadCount > 1
+                      ? conversations.isExpanded(row.threadId)
+                      : undefined
+                  }
                   data-id={row.id}
-                  className={`message-row ${density}${row.id === selectedId ? ' selected' : ''}${checkedIds?.has(row.id) ? ' checked' : ''}${row.seen ? '' : ' unread'}`}
+                  className={`message-row ${density}${row.id === selectedId ? ' selected' : ''}${checkedIds?.has(row.id) ? ' checked' : ''}${row.seen ? '' : ' unread'}${isConversationMessage(row) ? ' in-conversation' : ''}`}
+                  style={
+                    isConversationMessage(row)
+                      ? { paddingLeft: `${2 + Math.min(row.depth, 8) * 0.75}rem` }
+                      : undefined
+                  }
                   draggable
                   onDragStart={(event) => {
                     const ids = checkedIds?.has(row.id) ? [...checkedIds] : [row.id]
@@ -186,7 +244,18 @@ export function MessageList({
                   }
                 >
                   <div className="row-line">
-                    <span className="row-from">{senderLabel(row.from)}</span>
+                    <span className="row-from">
+                      {conversations && isConversation(row) && row.threadId !== null && (
+                        <ConversationToggle
+                          threadId={row.threadId}
+                          count={row.threadCount}
+                          unread={row.threadUnread}
+                          open={conversations.isExpanded(row.threadId)}
+                          onToggle={conversations.setExpanded}
+                        />
+                      )}
+                      {senderLabel(row.from)}
+                    </span>
                     <span className="row-date">{formatDate(row.date)}</span>
                   </div>
                   <div className="row-line">
@@ -201,9 +270,11 @@ export function MessageList({
                     {row.hasAttachments && <PaperclipIcon label="Has attachments" />}
                   </div>
                   <div className="row-snippet">
-                    {showFolder && 'folderName' in row && (
-                      <span className="row-folder">{row.folderName}</span>
-                    )}
+                    {(showFolder || isConversationMessage(row)) &&
+                      'folderName' in row &&
+                      typeof row.folderName === 'string' && (
+                        <span className="row-folder">{row.folderName}</span>
+                      )}
                     {row.snippet}
                   </div>
                 </div>
@@ -215,5 +286,45 @@ export function MessageList({
         })}
       </div>
     </div>
+  )
+}
+
+/** A conversation's count and its expand/collapse button (a single message has only no button). */
+function ConversationToggle({
+  threadId,
+  count,
+  unread,
+  open,
+  onToggle,
+}: {
+  threadId: number
+  count: number
+  unread: number
+  open: boolean
+  onToggle: (threadId: number, open: boolean) => void
+}) {
+  if (count <= 1) return null
+  return (
+    <>
+      <button
+        type="button"
+        className="conversation-toggle"
+        aria-label={open ? 'Collapse conversation' : 'Expand conversation'}
+        aria-expanded={open}
+        tabIndex={-1}
+        onClick={(event) => {
+          event.stopPropagation()
+          onToggle(threadId, !open)
+        }}
+      >
+        {open ? '▾' : '▸'}
+      </button>
+      <span
+        className="conversation-count"
+        title={`${count} messages${unread > 0 ? `, ${unread} unread` : ''}`}
+      >
+        {count}
+      </span>{' '}
+    </>
   )
 }

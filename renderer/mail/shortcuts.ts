@@ -76,6 +76,7 @@ export const SHORTCUTS: Shortcut[] = [
 /** Also: j / k or the arrows move in the list, Tab moves between panes, Escape closes dialogs. */
 export const MOVEMENT_HELP: [string, string][] = [
   ['↓ / ↑, Home / End', 'Move in the list'],
+  ['→ or Enter / ←', 'Open / close a conversation (Conversations on)'],
   ['Shift+click, Ctrl+click', 'Select a range / one more message'],
   ['Tab / Shift+Tab', 'Move between panes'],
   ['Escape', 'Close a dialog or the compose panel'],
