@@ -16,7 +16,6 @@ import type { SchedulePolicy } from '../../backup/schedule/policy.js'
 import type { RunOutcome } from '../../backup/schedule/scheduler.js'
 import type { ConnectionTest } from '../../backup/schedule/test-target.js'
 import { defineService, event, method, returns } from '../define.js'
-import { DESTINATION_NAME } from '../../backup/destination/destination-url.js'
 import type { AddDestinationOutcome } from '../../backup/manager/add-destination.js'
 
 export interface BackupProgressView {
@@ -106,6 +105,9 @@ const destination = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('folder'), path }).strict(),
 ])
 const keyText = z.string().max(300)
+
+/** A destination's name: the same rule as DESTINATION_NAME (destination-url.ts); this module imports only zod. */
+const DESTINATION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
 /** Printable text only: no control characters (they would forge log lines or URLs). */
 const plain = (max: number) =>
