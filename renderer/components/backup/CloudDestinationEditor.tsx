@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { useId, useState } from 'react'
 import { call, errorMessage } from '../../api'
 import {
   addInputFrom,
@@ -23,18 +23,27 @@ function Field({
   type?: 'text' | 'password' | 'number'
   help?: string
 }) {
+  const helpId = useId()
+  // The help is outside the label so the field's accessible name is the label alone.
   return (
-    <label className="field">
-      <span>{label}</span>
-      <input
-        type={type}
-        value={value}
-        spellCheck={false}
-        autoComplete={type === 'password' ? 'new-password' : 'off'}
-        onChange={(event) => onChange(event.target.value)}
-      />
-      {help && <small className="muted small-print">{help}</small>}
-    </label>
+    <div className="field-with-help">
+      <label className="field">
+        <span>{label}</span>
+        <input
+          type={type}
+          value={value}
+          spellCheck={false}
+          autoComplete={type === 'password' ? 'new-password' : 'off'}
+          aria-describedby={help ? helpId : undefined}
+          onChange={(event) => onChange(event.target.value)}
+        />
+      </label>
+      {help && (
+        <p id={helpId} className="muted small-print">
+          {help}
+        </p>
+      )}
+    </div>
   )
 }
 

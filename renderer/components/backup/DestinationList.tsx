@@ -9,7 +9,7 @@ import {
 
 /**
  * Every destination the profile backs up to, each with its status (last
- * success, last error, next run), "Test connection", "Back up now" and,
+ * success, last error, next run), "Test connection", "Back up here now" and,
  * for a named one, "Remove". Each button's accessible name ends with the
  * destination's name (and never contains "Back up now", the status bar's
  * button for every destination), so each is found by its role and name.
