@@ -79,6 +79,7 @@ export type ErrorCode =
   // backup destinations (folder, S3, WebDAV, SFTP): each names the destination and what to do
   | 'DESTINATION_INVALID'
   | 'DESTINATION_EXISTS'
+  | 'DESTINATION_IN_USE'
   | 'DESTINATION_MISSING'
   | 'DESTINATION_AUTH'
   | 'DESTINATION_DENIED'

@@ -12,6 +12,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { writeBackupSettings } from '../../main/backup/backup-settings'
 import { readDestinations } from '../../main/backup/destination/destination-settings'
 import { destinationSecretName } from '../../main/keychain/destination-secrets'
 import { osKeychain } from '../../main/keychain/keychain'
@@ -24,17 +25,21 @@ import { useRealKeychain } from '../support/keyring'
 import { startMoto, type MotoServer } from '../support/moto'
 import { makeProfile } from '../support/profiles'
 import { startSshd, type SshServer } from '../support/sshd'
+import { startApacheDav, type ApacheDav } from '../support/apache-webdav'
+import { createTestCa } from '../support/tls'
 
 const credentials = { accessKeyId: 'AKIDCAIRNUI', secretAccessKey: 'cairn-ui-secret-do-not-log' }
 let keyring: Awaited<ReturnType<typeof useRealKeychain>>
 let sshd: SshServer
 let moto: MotoServer
 let keyFile: string
+let apache: ApacheDav
 
 beforeAll(async () => {
   keyring = await useRealKeychain()
   sshd = await startSshd()
   moto = await startMoto()
+  apache = await startApacheDav(createTestCa().issue())
   const keys = mkdtempSync(join(tmpdir(), 'cairn-ui-keys-'))
   keyFile = join(keys, 'id_ed25519')
   writeFileSync(keyFile, sshd.userKey, { mode: 0o600 })
@@ -42,6 +47,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sshd?.stop()
   await moto?.stop()
+  await apache?.stop()
   keyring?.stop()
 })
 
@@ -203,6 +209,19 @@ describe('adding a destination from the app', () => {
       const listed = await admin.send(new ListObjectsV2Command({ Bucket: 'cairn-from-the-app' }))
       expect((listed.Contents ?? []).filter((o) => o.Key?.endsWith('.age'))).toEqual([])
 
+      // While the profile's own backups go there, it is not removed.
+      writeBackupSettings(
+        services.profile,
+        (current) => current && { ...current, destination: 'cloud' },
+      )
+      expect(await call('backup.removeDestination', { name: 'cloud' })).toMatchObject({
+        ok: false,
+        error: { code: 'DESTINATION_IN_USE' },
+      })
+      writeBackupSettings(
+        services.profile,
+        (current) => current && { ...current, destination: null },
+      )
       expect(await call('backup.removeDestination', { name: 'cloud' })).toEqual({
         ok: true,
         value: null,
@@ -217,6 +236,30 @@ describe('adding a destination from the app', () => {
       })
     } finally {
       admin.destroy()
+      ctx.close()
+      await services.close()
+    }
+  })
+
+  it('WebDAV: a server whose certificate this computer does not trust is refused in words; nothing is kept', async () => {
+    const { services, ctx, call, profileId } = await app()
+    try {
+      const answer = (await call('backup.addDestination', {
+        name: 'dav',
+        form: {
+          kind: 'webdav',
+          url: `${apache.origin}/basic/`,
+          user: apache.user,
+          password: apache.password,
+        },
+        schedule: daily,
+        trustHostKey: null,
+      })) as { value: AddDestinationOutcome }
+      expect(answer.value).toMatchObject({ ok: false, error: { code: 'DESTINATION_TLS' } })
+      expect(answer.value.ok === false && answer.value.error.message).toMatch(/certificate/i)
+      expect(readDestinations(services.profile).dav).toBeUndefined()
+      expect(osKeychain().get(destinationSecretName(profileId, 'dav', 'password'))).toBeNull()
+    } finally {
       ctx.close()
       await services.close()
     }

@@ -25,6 +25,7 @@ import { parseDestinationAddress, type DestinationAddress } from '../destination
 import { openDestination } from '../destination/open-destination.js'
 import { HostKeyError } from '../destination/sftp/host-key.js'
 import type { SchedulePolicy } from '../schedule/policy.js'
+import { readBackupSettings } from '../backup-settings.js'
 
 /** What the settings form sends, one shape per kind; secrets only in `secret`. */
 export type DestinationForm =
@@ -204,6 +205,11 @@ export function removeNamedDestination(
 ): void {
   if (!readDestinations(profile)[name])
     throw new CairnError('NOT_FOUND', `There is no destination named "${name}" any more.`)
+  if (readBackupSettings(profile)?.destination === name)
+    throw new CairnError(
+      'DESTINATION_IN_USE',
+      `"${name}" is where this profile's own backups go: choose another destination in the backup settings first, then remove it.`,
+    )
   writeDestination(profile, name, null)
   destinationSecrets(keychain, profile.id).deleteAll(name)
 }
