@@ -52,6 +52,7 @@ export type {
   BackupNotice,
   BackupProgressView,
   BackupSettingsView,
+  AddDestinationOutcome,
   BackupStatus,
   HistoryEntry,
 } from './services/backup.js'

@@ -78,6 +78,8 @@ export type ErrorCode =
   | 'FORBIDDEN_SENDER'
   // backup destinations (folder, S3, WebDAV, SFTP): each names the destination and what to do
   | 'DESTINATION_INVALID'
+  | 'DESTINATION_EXISTS'
+  | 'DESTINATION_IN_USE'
   | 'DESTINATION_MISSING'
   | 'DESTINATION_AUTH'
   | 'DESTINATION_DENIED'

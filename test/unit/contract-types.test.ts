@@ -111,6 +111,8 @@ describe('the typed contract', () => {
       | 'accounts.remove'
       | 'backup.destinationKinds'
       | 'backup.testConnection'
+      | 'backup.addDestination'
+      | 'backup.removeDestination'
       | 'compose.identities'
       | 'compose.setSignature'
       | 'compose.start'

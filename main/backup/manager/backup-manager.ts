@@ -1,4 +1,10 @@
 import type { SecretStore } from '../../keychain/keychain.js'
+import {
+  addNamedDestination,
+  removeNamedDestination,
+  type AddDestinationOutcome,
+  type AddDestinationRequest,
+} from './add-destination.js'
 import type { Profile } from '../../profile/profile.js'
 import { Emitter } from '../../shared/emitter.js'
 import { CairnError } from '../../shared/errors.js'
@@ -177,6 +183,33 @@ export class BackupManager {
     this.events.emit('changed', { what: 'settings' })
     void this.refreshNotices()
     return this.settingsView()
+  }
+
+  /**
+   * Add a named destination (S3, WebDAV, SFTP, a folder) with a schedule of
+   * its own, after its connection test passed; its secret goes to the
+   * keychain. A failure (or an SFTP host key to trust first) is the answer.
+   */
+  async addDestination(request: AddDestinationRequest): Promise<AddDestinationOutcome> {
+    const outcome = await addNamedDestination(
+      this.deps.profile,
+      this.deps.keychain,
+      request,
+      this.deps.env,
+    )
+    if (outcome.ok) this.settingsChanged()
+    return outcome
+  }
+
+  /** Forget a named destination and its keychain secrets (its backups stay where they are). */
+  removeDestination(name: string): void {
+    removeNamedDestination(this.deps.profile, this.deps.keychain, name)
+    this.settingsChanged()
+  }
+
+  private settingsChanged(): void {
+    this.deps.scheduler.wake()
+    this.events.emit('changed', { what: 'settings' })
   }
 
   /** The key changed (created, written down, put behind a password): screens and notices follow. */

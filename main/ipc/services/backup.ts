@@ -16,6 +16,7 @@ import type { SchedulePolicy } from '../../backup/schedule/policy.js'
 import type { RunOutcome } from '../../backup/schedule/scheduler.js'
 import type { ConnectionTest } from '../../backup/schedule/test-target.js'
 import { defineService, event, method, returns } from '../define.js'
+import type { AddDestinationOutcome } from '../../backup/manager/add-destination.js'
 
 export interface BackupProgressView {
   phase: 'snapshot' | 'writing'
@@ -86,7 +87,7 @@ export type BackupFinished = (
   destination?: string
 }
 
-export type { BackupHealth, BackupNotice, BackupSettingsView, HistoryEntry }
+export type { AddDestinationOutcome, BackupHealth, BackupNotice, BackupSettingsView, HistoryEntry }
 
 const none = z.object({}).strict()
 const path = z.string().min(1).max(4096)
@@ -104,6 +105,69 @@ const destination = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('folder'), path }).strict(),
 ])
 const keyText = z.string().max(300)
+
+/** A destination's name: the same rule as DESTINATION_NAME (destination-url.ts); this module imports only zod. */
+const DESTINATION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+
+/** Printable text only: no control characters (they would forge log lines or URLs). */
+const plain = (max: number) =>
+  z
+    .string()
+    .max(max)
+    // eslint-disable-next-line no-control-regex
+    .refine((text) => !/[\u0000-\u001f\u007f]/.test(text), 'no control characters')
+const optionalPlain = (max: number) =>
+  plain(max)
+    .nullable()
+    .transform((text) => (text?.trim() ? text.trim() : null))
+/** A secret is kept as typed (spaces may belong to it), never logged, and goes to the keychain only. */
+const secret = plain(4096).nullable()
+/** The fields of a new named destination, one shape per kind (see add-destination.ts). */
+const destinationForm = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('folder'), path }).strict(),
+  z
+    .object({
+      kind: z.literal('s3'),
+      bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'),
+      prefix: plain(900),
+      endpoint: optionalPlain(2048).refine(
+        (url) => url === null || /^https?:\/\/[^\s@]+$/i.test(url),
+        'an http(s):// address without a user or password in it',
+      ),
+      region: optionalPlain(64).refine(
+        (region) => region === null || /^[a-z0-9-]+$/.test(region),
+        'a region like eu-west-1',
+      ),
+      accessKeyId: optionalPlain(256),
+      secretAccessKey: secret,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('webdav'),
+      url: plain(2048).refine(
+        (url) => /^(webdavs?|https?):\/\/\S+$/i.test(url),
+        'an https:// address',
+      ),
+      user: optionalPlain(256),
+      password: secret,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('sftp'),
+      address: plain(2048).refine(
+        (a) => /^(sftp:\/\/)?[^\s@/]+@[^\s/]+\/\S*$/.test(a),
+        'user@host:port/path',
+      ),
+      password: secret,
+      identityFile: optionalPlain(4096).refine(
+        (file) => file === null || file.startsWith('/') || /^[A-Za-z]:\\/.test(file),
+        'the full path of the key file',
+      ),
+    })
+    .strict(),
+])
 
 /** The kinds of destination the engine backs up to, in the order a settings screen offers them. */
 const DESTINATION_KINDS: readonly DestinationKind[] = ['folder', 's3', 'webdav', 'sftp']
@@ -213,6 +277,38 @@ export const backupService = defineService({
       input: z.object({ destination: z.string().min(1).max(200) }).strict(),
       output: returns<ConnectionTest>(),
       handle: (ctx, input) => ctx.backupActivity.testConnection(input.destination),
+    }),
+    /**
+     * Add a named destination from the settings: S3, WebDAV, SFTP or a
+     * folder, with its own schedule. Its connection is tested first with
+     * the typed secret; only then is the secret put in the keychain and the
+     * rest (nothing secret) saved. An SFTP server not known yet comes back
+     * with its host key for the user to check and trust (`trustHostKey`);
+     * it is never trusted silently.
+     */
+    addDestination: method({
+      input: z
+        .object({
+          name: z.string().regex(DESTINATION_NAME, 'letters, digits, ".", "_" or "-" (up to 64)'),
+          form: destinationForm,
+          schedule,
+          trustHostKey: z
+            .string()
+            .regex(/^SHA256:[A-Za-z0-9+/]{43}$/)
+            .nullable(),
+        })
+        .strict(),
+      output: returns<AddDestinationOutcome>(),
+      handle: (ctx, input) => ctx.backupManager.addDestination(input),
+    }),
+    /** Forget a named destination and its keychain secrets; its backups stay where they are. */
+    removeDestination: method({
+      input: z.object({ name: z.string().regex(DESTINATION_NAME) }).strict(),
+      output: returns<null>(),
+      handle: (ctx, { name }) => {
+        ctx.backupManager.removeDestination(name)
+        return null
+      },
     }),
   },
   events: {

@@ -1,35 +1,28 @@
 import { useState } from 'react'
-import type { AppInfo, BackupSettingsView } from '../../../main/ipc/contract'
+import type { AppInfo, BackupSettingsView, BackupStatus } from '../../../main/ipc/contract'
 import { call, errorMessage } from '../../api'
+import { KIND_LABELS, type DestinationKindChoice } from '../../backup/destination-form'
+import { CloudDestinationEditor } from './CloudDestinationEditor'
+import { DestinationList } from './DestinationList'
 
 type Destination = NonNullable<BackupSettingsView['destination']>
 
 /**
- * One editor per kind of destination. A folder is the only kind the
- * settings offer today; S3, WebDAV and SFTP (which the engine already knows
- * as destinations) become further entries here, each with its own editor,
- * behind the same "Kind of destination" choice.
+ * Where backups go: choose the kind, then edit it. A folder is the
+ * profile's own destination (saved once checked); S3, WebDAV and SFTP are
+ * added as named destinations with a schedule of their own, tested before
+ * they are saved. Below, every destination with its status.
  */
-const DESTINATION_KINDS: Record<
-  Destination['kind'],
-  { label: string; Editor: typeof FolderEditor }
-> = {
-  folder: {
-    label: 'A folder (on this computer, a drive or a network share)',
-    Editor: FolderEditor,
-  },
-}
-
-/** Where backups go: choose the kind, then edit it; saved only once checked. */
 export function DestinationSection({
   info,
   settings,
+  status,
 }: {
   info: AppInfo
   settings: BackupSettingsView
+  status: BackupStatus | null
 }) {
-  const [kind, setKind] = useState<Destination['kind']>(settings.destination?.kind ?? 'folder')
-  const { Editor } = DESTINATION_KINDS[kind]
+  const [kind, setKind] = useState<DestinationKindChoice>(settings.destination?.kind ?? 'folder')
   return (
     <section className="settings-section" data-screen="destination" aria-labelledby="dest-title">
       <h3 id="dest-title">Where backups go</h3>
@@ -37,24 +30,29 @@ export function DestinationSection({
         <span>Kind of destination</span>
         <select
           value={kind}
-          onChange={(event) => setKind(event.target.value as Destination['kind'])}
+          onChange={(event) => setKind(event.target.value as DestinationKindChoice)}
         >
-          {Object.entries(DESTINATION_KINDS).map(([value, { label }]) => (
+          {Object.entries(KIND_LABELS).map(([value, label]) => (
             <option key={value} value={value}>
               {label}
             </option>
           ))}
         </select>
       </label>
-      <Editor
-        info={info}
-        current={settings.destination}
-        defaultFolder={settings.defaultFolder}
-        onSave={async (destination) => {
-          await call('backup.configure', { destination })
-        }}
-        saveLabel="Save folder"
-      />
+      {kind === 'folder' ? (
+        <FolderEditor
+          info={info}
+          current={settings.destination}
+          defaultFolder={settings.defaultFolder}
+          onSave={async (destination) => {
+            await call('backup.configure', { destination })
+          }}
+          saveLabel="Save folder"
+        />
+      ) : (
+        <CloudDestinationEditor key={kind} kind={kind} />
+      )}
+      {status && <DestinationList status={status} />}
     </section>
   )
 }

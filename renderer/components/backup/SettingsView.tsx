@@ -81,7 +81,7 @@ export function SettingsView({
         ) : (
           <>
             <StatusSection backup={backup} />
-            <DestinationSection info={info} settings={settings.value} />
+            <DestinationSection info={info} settings={settings.value} status={backup.status} />
             <ScheduleSection settings={settings.value} status={backup.status} />
             <RetentionSection settings={settings.value} />
             <KeySection />
