@@ -15,6 +15,9 @@
  *
  *   CAIRN_BENCH_MESSAGES=20000 npm run bench:mail   a smaller run
  *   CAIRN_BENCH_MBOX=/tmp/x.mbox npm run bench:mail  keep the generated mbox there, reuse it next time
+ *   CAIRN_BENCH_PROFILE=/tmp/p npm run bench:mail    keep the imported profile there, reuse it next time
+ *                                                    (import figures are then not measured)
+ *   CAIRN_BENCH_EACH=1 npm run bench:mail            also print each query's time, slowest first
  */
 import { randomBytes } from 'node:crypto'
 import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
@@ -37,6 +40,9 @@ import {
 
 const MESSAGES = Number(process.env.CAIRN_BENCH_MESSAGES ?? 150_000)
 const work = mkdtempSync(join(tmpdir(), 'cairn-bench-mail-'))
+const keptProfile = process.env.CAIRN_BENCH_PROFILE
+const profileDir = keptProfile ?? join(work, 'profile')
+const reuseProfile = keptProfile !== undefined && existsSync(join(keptProfile, 'mail.sqlite'))
 
 /** Sentences in Chinese and Japanese, mixed into some bodies (the CJK queries look for their words). */
 const CJK_SENTENCES = [
@@ -101,21 +107,25 @@ async function main(): Promise<void> {
     `  ${fmt(mboxBytes / 1e6, 0)} MB mbox, ${attachments.toLocaleString()} messages with attachments`,
   )
 
-  const services = openServices(join(work, 'profile'))
+  const services = openServices(profileDir)
   try {
-    console.log('Importing through the import worker…')
     const started = process.hrtime.bigint()
-    const done = new Promise<void>((resolve, reject) => {
-      services.mail.events.on('importFinished', ({ report, error }) => {
-        if (error) reject(new Error(error.message))
-        else if (report && report.imported !== MESSAGES)
-          reject(new Error(`imported ${report.imported} of ${MESSAGES}`))
-        else resolve()
+    if (reuseProfile) {
+      console.log(`Reusing the imported profile in ${profileDir} (import not measured)`)
+    } else {
+      console.log('Importing through the import worker…')
+      const done = new Promise<void>((resolve, reject) => {
+        services.mail.events.on('importFinished', ({ report, error }) => {
+          if (error) reject(new Error(error.message))
+          else if (report && report.imported !== MESSAGES)
+            reject(new Error(`imported ${report.imported} of ${MESSAGES}`))
+          else resolve()
+        })
       })
-    })
-    services.mail.startImport([mbox])
-    await done
-    const importSeconds = Number(process.hrtime.bigint() - started) / 1e9
+      services.mail.startImport([mbox])
+      await done
+    }
+    const importSeconds = reuseProfile ? NaN : Number(process.hrtime.bigint() - started) / 1e9
     const rate = MESSAGES / importSeconds
 
     // The mixed query set: 20 queries of each kind, run through the read workers.
@@ -149,16 +159,23 @@ async function main(): Promise<void> {
     const byKind = new Map<string, number[]>()
     const searchTimes: number[] = []
     let found = 0
+    const each: { kind: string; query: string; ms: number; hits: number }[] = []
     for (const { kind, query } of queries) {
       let hits = 0
       const ms = await timeMsAsync(async () => {
         hits = (await services.mail.search(query, 50)).length
       })
       if (hits > 0) found++
+      each.push({ kind, query, ms, hits })
       searchTimes.push(ms)
       byKind.set(kind, [...(byKind.get(kind) ?? []), ms])
     }
     searchTimes.sort((a, b) => a - b)
+    if (process.env.CAIRN_BENCH_EACH)
+      for (const q of each.sort((a, b) => b.ms - a.ms))
+        console.log(
+          `  ${fmt(q.ms, 2).padStart(9)} ms  ${String(q.hits).padStart(3)} hits  ${q.kind}: ${q.query}`,
+        )
     const cjkFound = (await services.mail.search(CJK_WORDS[0] as string, 50)).length
 
     // How long the thread serving the UI froze while searching: through the
@@ -169,7 +186,7 @@ async function main(): Promise<void> {
     const stallCairn = await longestStall(async () => {
       for (const q of busyQueries) await services.mail.search(q, 500)
     })
-    const inThread = openMailDb(join(work, 'profile', 'mail.sqlite'), { readonly: true })
+    const inThread = openMailDb(join(profileDir, 'mail.sqlite'), { readonly: true })
     const stallInThread = await longestStall(async () => {
       for (const q of busyQueries) {
         searchMessages(inThread, q, 500)
@@ -256,6 +273,7 @@ async function main(): Promise<void> {
   } finally {
     await services.close()
     rmSync(work, { recursive: true, force: true })
+    if (keptProfile) console.log(`Profile kept in ${keptProfile}`)
   }
 }
 
