@@ -19,7 +19,7 @@ export function NoticeList({
   const shown = notices.filter((n) => !hidden.has(n.signature))
   if (shown.length === 0) return null
   return (
-    <section className="notices backup-notices" aria-label="Backup notices">
+    <section className="notices" aria-label="Backup notices">
       {shown.map((notice) => (
         <div
           key={notice.id}
