@@ -19,6 +19,7 @@ import type {
   ConnectionState,
   PresenceView,
 } from '../../chat/types.js'
+import type { ServiceContext } from '../context.js'
 import { defineService, event, method, returns } from '../define.js'
 
 const id = z.number().int().positive()
@@ -106,6 +107,21 @@ function hostOf(url: string): string {
 }
 
 /** An error thrown for a certificate nobody vouches for carries these (UntrustedCertificateError). */
+/** An account added or changed, or the certificate question its server raised (not an error). */
+async function answerAccount(
+  ctx: ServiceContext,
+  work: () => Promise<Parameters<typeof accountView>[0]>,
+): Promise<AccountAnswer> {
+  try {
+    const account = await work()
+    return { status: 'ok', account: accountView(account, ctx.chat.connectionState(account.id)) }
+  } catch (error) {
+    const certificate = untrusted(error)
+    if (certificate) return { status: 'untrusted', certificate }
+    throw error
+  }
+}
+
 function untrusted(error: unknown): UntrustedCertificate | null {
   if (typeof error !== 'object' || error === null) return null
   const e = error as Record<string, unknown>
@@ -145,8 +161,8 @@ export const chatService = defineService({
         })
         .strict(),
       output: returns<AccountAnswer>(),
-      handle: async (ctx, input) => {
-        try {
+      handle: (ctx, input) =>
+        answerAccount(ctx, async () => {
           const account = await ctx.chat.addAccount({
             jid: input.jid,
             password: input.password,
@@ -155,16 +171,8 @@ export const chatService = defineService({
           })
           // The app keeps the new account connected (the command line only checks it).
           ctx.chat.connect(account.id)
-          return {
-            status: 'ok' as const,
-            account: accountView(account, ctx.chat.connectionState(account.id)),
-          }
-        } catch (error) {
-          const certificate = untrusted(error)
-          if (certificate) return { status: 'untrusted' as const, certificate }
-          throw error
-        }
-      },
+          return account
+        }),
     }),
     'account.update': method({
       input: z
@@ -175,22 +183,13 @@ export const chatService = defineService({
         })
         .strict(),
       output: returns<AccountAnswer>(),
-      handle: async (ctx, input) => {
-        try {
-          const account = await ctx.chat.updateAccount(input.accountId, {
+      handle: (ctx, input) =>
+        answerAccount(ctx, () =>
+          ctx.chat.updateAccount(input.accountId, {
             password: input.password,
             trustedFingerprint: input.trustFingerprint,
-          })
-          return {
-            status: 'ok' as const,
-            account: accountView(account, ctx.chat.connectionState(account.id)),
-          }
-        } catch (error) {
-          const certificate = untrusted(error)
-          if (certificate) return { status: 'untrusted' as const, certificate }
-          throw error
-        }
-      },
+          }),
+        ),
     }),
     'account.remove': method({
       input: z.object({ accountId: id }).strict(),

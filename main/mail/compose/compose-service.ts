@@ -196,18 +196,7 @@ export class ComposeService {
           html: forwardHtml(original, quoted, signature),
           in_reply_to: '',
           references_json: '[]',
-          attachments_json: JSON.stringify(
-            original.attachments
-              .filter((a) => a.disposition === 'attachment')
-              .map((a) => ({
-                key: randomKey(),
-                sha256: this.attachmentSha(original.id, a.id),
-                filename: a.filename,
-                mimeType: a.mimeType,
-                size: a.size,
-              }))
-              .filter((a) => a.sha256 !== null),
-          ),
+          attachments_json: JSON.stringify(this.carriedAttachments(original)),
         }
       } else {
         const recipients = replyRecipients(
@@ -276,18 +265,7 @@ export class ComposeService {
           JSON.stringify(original.cc),
           original.subject,
           quotedBody(original, this.inlineImages(original)),
-          JSON.stringify(
-            original.attachments
-              .filter((a) => a.disposition === 'attachment')
-              .map((a) => ({
-                key: randomKey(),
-                sha256: this.attachmentSha(original.id, a.id),
-                filename: a.filename,
-                mimeType: a.mimeType,
-                size: a.size,
-              }))
-              .filter((a) => a.sha256 !== null),
-          ),
+          JSON.stringify(this.carriedAttachments(original)),
           now,
           now,
           now,
@@ -588,6 +566,20 @@ export class ComposeService {
       )
       .get(messageId)
     return row?.sha ? getSource(this.deps.db, row.sha) : null
+  }
+
+  /** The original's attached files (not inline parts) that a forward or an edited copy carries along. */
+  private carriedAttachments(original: MessageDetail) {
+    return original.attachments
+      .filter((a) => a.disposition === 'attachment')
+      .map((a) => ({
+        key: randomKey(),
+        sha256: this.attachmentSha(original.id, a.id),
+        filename: a.filename,
+        mimeType: a.mimeType,
+        size: a.size,
+      }))
+      .filter((a) => a.sha256 !== null)
   }
 
   private attachmentSha(messageId: number, attachmentId: number): string | null {
