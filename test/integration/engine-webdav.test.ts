@@ -143,7 +143,9 @@ describe('WebDAV: the server’s identity and bad input', () => {
       '-t',
       'tmpfs',
       '-o',
-      `size=${7 << 20},uid=${uid},gid=${gid},mode=0755`,
+      // Room for the first backup (4 MiB of attachments, plus the raw messages kept for
+      // "view source") but not for the grown profile's beside it.
+      `size=${12 << 20},uid=${uid},gid=${gid},mode=0755`,
       'tmpfs',
       full,
     ])
