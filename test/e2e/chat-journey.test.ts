@@ -413,6 +413,9 @@ describe('chat in the browser build (real Prosody, real Chromium)', () => {
       if (anchor && !(await atStart())) expect(after).toContain(anchor)
       await scrollTo(0)
       await settled()
+      // The page that arrived holds what is on screen for 1.5 s (Conversation.tsx,
+      // ANCHOR_HOLD_MS); a person scrolls on after that, not while rows are still measured.
+      await page.waitForTimeout(1_600)
     }
     await expect
       .poll(() => page.getByText('This is the start of the conversation.').count())
