@@ -106,7 +106,6 @@ function hostOf(url: string): string {
   }
 }
 
-/** An error thrown for a certificate nobody vouches for carries these (UntrustedCertificateError). */
 /** An account added or changed, or the certificate question its server raised (not an error). */
 async function answerAccount(
   ctx: ServiceContext,
@@ -122,6 +121,7 @@ async function answerAccount(
   }
 }
 
+/** An error thrown for a certificate nobody vouches for carries these (UntrustedCertificateError). */
 function untrusted(error: unknown): UntrustedCertificate | null {
   if (typeof error !== 'object' || error === null) return null
   const e = error as Record<string, unknown>
