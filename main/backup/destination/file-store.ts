@@ -1,5 +1,4 @@
-import { Transform, type Readable, type Writable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import type { Readable, Writable } from 'node:stream'
 import { processAlive } from '../../shared/process-alive.js'
 import { reachedStep } from '../../shared/test-hooks.js'
 import type {
@@ -18,7 +17,7 @@ import { backupName, hostTag, parseBackupName, partialName, sidecarName } from '
 import type { Sidecar } from './sidecar.js'
 import { parseSidecarBytes, sidecarBytes, SIDECAR_MAX_BYTES } from './sidecar-io.js'
 import { parseTempName, pendingSidecarOf } from './temp-names.js'
-import { Throttle } from './throttle.js'
+import { uploadStream } from './upload-stream.js'
 
 /** One entry of a destination folder, as its server describes it. */
 export interface StoreEntry {
@@ -132,28 +131,15 @@ export class FileStoreDestination implements Destination {
     const tempName = temp
     const key = `${this.label}\0${tempName}`
     active.add(key)
-    let bytes = 0
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        bytes += chunk.length
-        done(null, chunk)
-      },
-    })
-    const stages: (Transform | Writable)[] = [counter]
-    if (options.bandwidthLimit) stages.push(new Throttle(options.bandwidthLimit))
-    stages.push(writer.stream)
-    const flowing = pipeline(stages as [Transform, ...Writable[]], {
-      ...(options.signal ? { signal: options.signal } : {}),
-    })
-    flowing.catch(() => undefined)
+    const upload = uploadStream(writer.stream, options)
     const openWriter = writer
     let finished = false
 
     const abort = async () => {
       if (finished) return
       finished = true
-      counter.destroy()
-      await flowing.catch(() => undefined)
+      upload.stream.destroy()
+      await upload.done.catch(() => undefined)
       try {
         await this.store.remove(tempName)
         await this.store.remove(pendingSidecarOf(tempName))
@@ -167,14 +153,14 @@ export class FileStoreDestination implements Destination {
     const commit = async (described: Sidecar): Promise<CommittedBackup> => {
       if (finished) throw new Error('this upload was already committed or aborted')
       try {
-        await flowing
+        await upload.done
         await openWriter.done()
         const stored = await this.store.stat(tempName)
-        if (!stored || stored.size !== bytes || described.size !== bytes) {
+        if (!stored || stored.size !== upload.bytes() || described.size !== upload.bytes()) {
           throw destinationError(
             'DESTINATION_SERVER',
             this.label,
-            `the server holds ${stored?.size ?? 'no'} bytes of the ${bytes} sent. The backup was not kept; try again, and check the server's disk if it happens again.`,
+            `the server holds ${stored?.size ?? 'no'} bytes of the ${upload.bytes()} sent. The backup was not kept; try again, and check the server's disk if it happens again.`,
           )
         }
         await this.store.writeSmall(
@@ -192,7 +178,7 @@ export class FileStoreDestination implements Destination {
           reachedStep('backup-claimed')
           await this.store.writeSmall(sidecarName(name), sidecarBytes({ ...described, file: name }))
           await this.store.remove(pendingSidecarOf(tempName))
-          return { name, size: bytes }
+          return { name, size: upload.bytes() }
         }
         throw destinationError(
           'DESTINATION_CONFLICT',
@@ -206,7 +192,7 @@ export class FileStoreDestination implements Destination {
         active.delete(key)
       }
     }
-    return { stream: counter, commit, abort }
+    return { stream: upload.stream, commit, abort }
   }
 
   async list(): Promise<DestinationBackup[]> {

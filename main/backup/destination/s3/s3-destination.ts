@@ -1,7 +1,5 @@
 import { Agent } from 'node:https'
 import type { Readable } from 'node:stream'
-import { Transform, type Writable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import {
   AbortMultipartUploadCommand,
   DeleteObjectCommand,
@@ -35,7 +33,7 @@ import { backupName, hostTag, parseBackupName, partialName, sidecarName } from '
 import type { Sidecar } from '../sidecar.js'
 import { sidecarBytes } from '../sidecar-io.js'
 import { parseTempName, pendingSidecarOf } from '../temp-names.js'
-import { Throttle } from '../throttle.js'
+import { uploadStream } from '../upload-stream.js'
 import { MultipartWriter, type LockSettings } from './multipart-writer.js'
 import { s3Error } from './s3-errors.js'
 import { processAlive } from '../../../shared/process-alive.js'
@@ -148,27 +146,14 @@ export class S3Destination extends FileStoreDestination {
       partSize: s3.partSize,
       concurrency: s3.concurrency,
     })
-    let bytes = 0
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        bytes += chunk.length
-        done(null, chunk)
-      },
-    })
-    const stages: (Transform | Writable)[] = [counter]
-    if (options.bandwidthLimit) stages.push(new Throttle(options.bandwidthLimit))
-    stages.push(writer.stream)
-    const flowing = pipeline(stages as [Transform, ...Writable[]], {
-      ...(options.signal ? { signal: options.signal } : {}),
-    })
-    flowing.catch(() => undefined)
+    const upload = uploadStream(writer.stream, options)
     let finished = false
 
     const abort = async () => {
       if (finished) return
       finished = true
-      counter.destroy()
-      await flowing.catch(() => undefined)
+      upload.stream.destroy()
+      await upload.done.catch(() => undefined)
       try {
         await writer.abort()
         await s3.remove(marker)
@@ -182,12 +167,12 @@ export class S3Destination extends FileStoreDestination {
     const commit = async (described: Sidecar): Promise<CommittedBackup> => {
       if (finished) throw new Error('this upload was already committed or aborted')
       try {
-        await flowing
-        if (described.size !== bytes) {
+        await upload.done
+        if (described.size !== upload.bytes()) {
           throw destinationError(
             'DESTINATION_SERVER',
             this.label,
-            `the backup is ${bytes} bytes, not the ${described.size} described.`,
+            `the backup is ${upload.bytes()} bytes, not the ${described.size} described.`,
           )
         }
         await s3.writeSmall(marker, sidecarBytes({ ...described, file: '' }))
@@ -195,16 +180,16 @@ export class S3Destination extends FileStoreDestination {
         finished = true
         reachedStep('backup-claimed')
         const stored = await s3.stat(finalName)
-        if (!stored || stored.size !== bytes) {
+        if (!stored || stored.size !== upload.bytes()) {
           throw destinationError(
             'DESTINATION_SERVER',
             this.label,
-            `the server holds ${stored?.size ?? 'no'} bytes of the ${bytes} sent under ${finalName}. Verify this backup before relying on it.`,
+            `the server holds ${stored?.size ?? 'no'} bytes of the ${upload.bytes()} sent under ${finalName}. Verify this backup before relying on it.`,
           )
         }
         await s3.writeSmall(sidecarName(finalName), sidecarBytes({ ...described, file: finalName }))
         await s3.remove(marker)
-        return { name: finalName, size: bytes }
+        return { name: finalName, size: upload.bytes() }
       } catch (error) {
         if (!finished) await abort()
         throw error
@@ -212,7 +197,7 @@ export class S3Destination extends FileStoreDestination {
         activeWrites.delete(this.label, temp)
       }
     }
-    return { stream: counter, commit, abort }
+    return { stream: upload.stream, commit, abort }
   }
 
   /**
