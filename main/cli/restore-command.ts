@@ -1,8 +1,8 @@
 import { describeRestorePlan as describePlan } from '../backup/manager/describe-plan.js'
 import { planRestore } from '../backup/restore/restore.js'
 import { resolveProfilePath } from '../backup/restore/profile-path.js'
-import { resolve } from 'node:path'
 import type { BackupSource } from '../backup/destination/backup-source.js'
+import { parseDestinationAddress } from '../backup/destination/destination-url.js'
 import type { BackupKey } from '../backup/key/backup-key.js'
 import { runningAppOf, type ControlFile } from '../profile/app-control.js'
 import { CairnError, isCairnError } from '../shared/errors.js'
@@ -83,14 +83,15 @@ async function restoreFrom(
     )
     const app = runningAppOf(resolveProfilePath(profileDir))
     if (app) {
-      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file))
+      const address = parseDestinationAddress(file)
+      if (address.kind !== 'folder')
         throw new CairnError(
           'PROFILE_LOCKED',
           'The Cairn app has this profile open; it restores backups from files and folders. Close the app to restore from a URL.',
         )
       return restoreThroughApp(
         app,
-        resolve(file),
+        address.path,
         key,
         source === 'keychain' ? 'keychain' : 'user',
         {
