@@ -109,17 +109,23 @@ export function searchMessages(
   }
 }
 
-/** How many messages match `input` in all (for "1,234 results"). */
+/**
+ * How many messages match `input` in all (for "1,234 results"). With a
+ * `cap`, counting stops past it: a result above `cap` means "more than
+ * `cap`" (each of the at most two streams counts up to cap + 1), so a
+ * common word over a big mailbox costs a bounded walk.
+ */
 export function countMatches(
   db: MailDb,
   input: string | SearchQuery,
-  options: { drive?: Drive } = {},
+  options: { drive?: Drive; cap?: number } = {},
 ): number {
   ensureFunctions(db)
   const query = typeof input === 'string' ? parseSearchQuery(input) : input
   const plan = planQuery(db, query)
   if (plan.impossible || isEmptyQuery(query)) return 0
-  return runParts(db, plan, Number.MAX_SAFE_INTEGER, null, options.drive).count
+  return runParts(db, plan, Number.MAX_SAFE_INTEGER, null, options.drive, undefined, options.cap)
+    .count
 }
 
 /**
@@ -180,13 +186,16 @@ function runParts(
   limit: number | null,
   drive: Drive = 'auto',
   explain?: string[],
+  cap?: number,
 ): { ids: number[]; count: number } {
   const { clauses, predicates } = plan
   const allCovered = predicates.every((p) => p.covered)
   const where = predicates.map((p) => p.sql)
   const whereParams = predicates.flatMap((p) => p.params)
   const tail = limit === null ? '' : ' ORDER BY m.id DESC LIMIT ?'
-  const select = limit === null ? 'SELECT count(*) AS n' : 'SELECT m.id AS id'
+  // Counting selects rows to count (bounded by the cap, if any) rather than count(*) at once.
+  const select = limit === null ? 'SELECT 1' : 'SELECT m.id AS id'
+  const capped = limit === null && cap !== undefined && Number.isFinite(cap)
   // Joining through the covering index reads no message row when the filters need none.
   const messages = allCovered ? 'messages m INDEXED BY messages_search_filter' : 'messages m'
   const run = (sql: string, params: unknown[]): { ids: number[]; count: number } => {
@@ -197,8 +206,11 @@ function runParts(
       explain.push(...rows.map((r) => r.detail))
       return { ids: [], count: 0 }
     }
-    if (limit === null)
-      return { ids: [], count: (db.prepare(sql).get(...params) as { n: number }).n }
+    if (limit === null) {
+      const counted = `SELECT count(*) AS n FROM (${sql}${capped ? ' LIMIT ?' : ''})`
+      const bound = capped ? [(cap as number) + 1] : []
+      return { ids: [], count: (db.prepare(counted).get(...params, ...bound) as { n: number }).n }
+    }
     const rows = db.prepare(sql).all(...params, limit) as { id: number }[]
     return { ids: rows.map((r) => r.id), count: 0 }
   }
