@@ -138,6 +138,25 @@ describe('mail search planning (is:starred / is:unread beside words)', () => {
     expect(explainSearch(db, 'budget after:2030-01-01')).toEqual([])
   })
 
+  it('finds the same messages by date after messages moved in time or went away (date spans wider than their messages)', () => {
+    const db = corpus(5000)
+    // Dates changed and messages deleted: the blocks' spans (0014) only widen, never narrow.
+    db.exec(`UPDATE messages SET date = date + 40 * 86400000 WHERE id % 7 = 0`)
+    db.exec(`DELETE FROM messages WHERE id % 11 = 0 OR id BETWEEN 4000 AND 4500`)
+    for (const query of [
+      'budget after:2024-02-01 before:2024-03-01',
+      'review after:2024-07-01',
+      'report before:2024-01-10',
+      'invoice after:2024-06-20 before:2024-06-25',
+      'lunch after:2030-01-01',
+    ]) {
+      const fromText = allIds(db, query, 'text')
+      expect(allIds(db, query, 'auto'), query).toEqual(fromText)
+      expect(countMatches(db, query), query).toBe(fromText.length)
+    }
+    expect(allIds(db, 'review after:2024-07-01', 'auto').length).toBeGreaterThan(0)
+  })
+
   it('finds nothing, at once, when after: is not before before:', () => {
     const db = corpus(3000)
     const page = searchMessages(db, 'budget after:2024-03-01 before:2024-02-01', { limit: 50 })

@@ -251,7 +251,14 @@ function runParts(
   const allMain = clauses.every((c) => c.main !== null)
   const mainExpr = allMain ? clauses.map((c) => `(${c.main})`).join(' AND ') : null
   if (mainExpr) {
-    const sql = `${select} FROM messages_fts f CROSS JOIN ${messages} ON m.id = f.rowid
+    // With no operator to check, the index alone answers (triggers keep it in step with
+    // messages): counting a word found in every message is then ~7x faster than with the join.
+    const sql =
+      where.length === 0
+        ? `${limit === null ? 'SELECT 1' : 'SELECT f.rowid AS id'} FROM messages_fts f
+      WHERE messages_fts MATCH ? AND f.rowid < ?${lowest === null ? '' : ' AND f.rowid >= ?'}
+      ${limit === null ? '' : 'ORDER BY f.rowid DESC LIMIT ?'}`
+        : `${select} FROM messages_fts f CROSS JOIN ${messages} ON m.id = f.rowid
       WHERE messages_fts MATCH ? AND f.rowid < ?${lowest === null ? '' : ' AND f.rowid >= ?'}${where.map((w) => ` AND ${w}`).join('')}
       ${limit === null ? '' : 'ORDER BY f.rowid DESC LIMIT ?'}`
     parts.push(run(sql, [mainExpr, below, ...(lowest === null ? [] : [lowest]), ...whereParams]))
@@ -264,6 +271,9 @@ function runParts(
     const checks: string[] = []
     const checkParams: unknown[] = []
     for (const c of clauses) {
+      // The one clause that drives the walk holds for every row it gives: a lookup per
+      // row (0.25–1.3 ms each) saved, which a lone CJK word paid on every hit.
+      if (extraClauses.length === 1 && c === extraClauses[0]) continue
       const either: string[] = []
       if (c.main) {
         either.push(
@@ -307,25 +317,46 @@ function runParts(
   return { ids: merged, count: 0 }
 }
 
+/** Ids per block of message_date_spans (migration 0014): 1 << 10. */
+const SPAN_BLOCK = 1024
+
 /**
  * The lowest and highest id among messages dated in the range, or null when
- * none is: each folder's part of the range is read from its date index.
+ * none is. The spans of id blocks (message_date_spans) say which blocks may
+ * hold such a message; the first such block from the top (and from the
+ * bottom) is read from the id index to find the exact id. Reading the range
+ * from a date index instead costs every message in the range (a range of
+ * years: tens of milliseconds at 150,000 messages).
  */
 function idRange(
   db: MailDb,
   dates: { from: number | null; until: number | null },
 ): { lowest: number; highest: number } | null {
-  const row = db
-    .prepare<[number, number], { lowest: number | null; highest: number | null }>(
-      `SELECT min(m.id) AS lowest, max(m.id) AS highest
-         FROM folders f CROSS JOIN messages m INDEXED BY messages_by_folder_date
-           ON m.folder_id = f.id
-        WHERE m.date >= ? AND m.date < ?`,
+  const from = dates.from ?? Number.MIN_SAFE_INTEGER
+  const until = dates.until ?? Number.MAX_SAFE_INTEGER
+  const edge = (order: 'ASC' | 'DESC'): number | null => {
+    // At most one row per 1,024 messages; the first one or two usually decide.
+    const blocks = db
+      .prepare<[number, number], { block: number }>(
+        `SELECT block FROM message_date_spans
+          WHERE last_date >= ? AND first_date < ? ORDER BY block ${order}`,
+      )
+      .all(from, until)
+    const inBlock = db.prepare<[number, number, number, number], { id: number | null }>(
+      `SELECT ${order === 'DESC' ? 'max' : 'min'}(m.id) AS id
+         FROM messages m INDEXED BY messages_search_filter
+        WHERE m.id >= ? AND m.id < ? AND m.date >= ? AND m.date < ?`,
     )
-    .get(dates.from ?? Number.MIN_SAFE_INTEGER, dates.until ?? Number.MAX_SAFE_INTEGER)
-  return row && row.lowest !== null && row.highest !== null
-    ? { lowest: row.lowest, highest: row.highest }
-    : null
+    for (const { block } of blocks) {
+      const found = inBlock.get(block * SPAN_BLOCK, (block + 1) * SPAN_BLOCK, from, until)?.id
+      if (found !== null && found !== undefined) return found
+    }
+    return null
+  }
+  const highest = edge('DESC')
+  if (highest === null) return null
+  const lowest = edge('ASC')
+  return lowest === null ? null : { lowest, highest }
 }
 
 /**
