@@ -62,7 +62,7 @@ async function openWithHarbour(): Promise<{ page: Page; expected: Set<string> }>
   const db = openMailDb(services.profile.paths.database)
   const expected = new Set<string>()
   try {
-    const account = insertChatAccount(db, 'me@chat.example.org', 'Me', {})
+    const account = insertChatAccount(db, 'me@chat.example.org', 'Me', { resource: 'cairn-test' })
     const chat = ensureChat(db, account, 'harbourmaster@chat.example.org', 'direct')
     for (let i = 0; i < CHATS; i++) {
       const { id } = storeChatMessage(db, {
@@ -150,8 +150,12 @@ describe('search results page by page in the browser build', () => {
     await list.focus()
     await page.keyboard.press('Tab')
     await expect
-      .poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label')))
-      .toBe('Show more results')
+      .poll(() =>
+        page
+          .getByRole('button', { name: 'Show more results' })
+          .evaluate((button) => button.ownerDocument.activeElement === button),
+      )
+      .toBe(true)
     await page.keyboard.press('Enter')
     await expect.poll(() => status.textContent()).toBe('270 results')
     await expect.poll(() => page.getByRole('button', { name: /more results/ }).count()).toBe(0)

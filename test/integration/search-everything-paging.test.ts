@@ -79,7 +79,7 @@ function openProfile() {
       if (says && i % 5 === 0) unreadHarbourMail.add(id)
     }
   })()
-  const account = insertChatAccount(mailDb, 'me@chat.example.org', 'Me', {})
+  const account = insertChatAccount(mailDb, 'me@chat.example.org', 'Me', { resource: 'cairn-test' })
   const chat = ensureChat(mailDb, account, 'bob@chat.example.org', 'direct')
   const harbourChats = new Set<number>()
   for (let i = 0; i < CHATS; i++) {
