@@ -157,6 +157,42 @@ describe('mail search planning (is:starred / is:unread beside words)', () => {
     expect(allIds(db, 'review after:2024-07-01', 'auto').length).toBeGreaterThan(0)
   })
 
+  it('finds an old message whose date moved into a recent range (the span of its id block widens)', () => {
+    const { db } = tempMailDb()
+    const inbox = ensureFolder(db, ensureLocalAccount(db), 'Inbox')
+    const insert = messageWriter(db)
+    const day = 86_400_000
+    // Ids in date order, as an import of an old mailbox gives them: blocks with narrow spans.
+    db.transaction(() => {
+      for (let i = 0; i < 3000; i++)
+        insert({
+          folderId: inbox,
+          messageId: `c${i}@example.com`,
+          contentHash: `c${i}`,
+          inReplyTo: '',
+          references: [],
+          subject: `entry ${i}`,
+          from: { name: 'Log', address: 'log@example.com' },
+          to: [],
+          cc: [],
+          date: Date.UTC(2020, 0, 1) + i * (day / 4),
+          seen: true,
+          flagged: false,
+          snippet: '',
+          text: 'ledger entry',
+          html: null,
+          size: 10,
+          attachments: [],
+        })
+    })()
+    expect(allIds(db, 'ledger after:2024-01-01', 'auto')).toEqual([])
+    // A message of the first block gets a date years later (a server's corrected date).
+    db.exec(`UPDATE messages SET date = ${Date.UTC(2024, 5, 1)} WHERE id = 5`)
+    expect(allIds(db, 'ledger after:2024-01-01', 'text')).toEqual([5])
+    expect(allIds(db, 'ledger after:2024-01-01', 'auto')).toEqual([5])
+    expect(countMatches(db, 'ledger after:2024-01-01')).toBe(1)
+  })
+
   it('finds nothing, at once, when after: is not before before:', () => {
     const db = corpus(3000)
     const page = searchMessages(db, 'budget after:2024-03-01 before:2024-02-01', { limit: 50 })
