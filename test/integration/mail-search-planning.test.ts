@@ -191,6 +191,24 @@ describe('mail search planning (is:starred / is:unread beside words)', () => {
     expect(allIds(db, 'ledger after:2024-01-01', 'text')).toEqual([5])
     expect(allIds(db, 'ledger after:2024-01-01', 'auto')).toEqual([5])
     expect(countMatches(db, 'ledger after:2024-01-01')).toBe(1)
+
+    // A range early in the ids is read upwards (the newer matches are not stepped over),
+    // with the same messages, page by page, as the plain walk down the text matches.
+    const early = 'ledger after:2020-01-20 before:2020-06-01'
+    expect(explainSearch(db, early).join('\n')).toMatch(/json_each/)
+    expect(explainSearch(db, 'ledger after:2022-01-01').join('\n')).not.toMatch(/json_each/)
+    for (const query of [
+      early,
+      'entry before:2020-03-01',
+      'ledger after:2020-02-01 before:2020-02-02',
+    ]) {
+      const fromText = allIds(db, query, 'text')
+      expect(fromText.length, query).toBeGreaterThan(0)
+      expect(allIds(db, query, 'auto'), query).toEqual(fromText)
+      expect(searchMessages(db, query, { limit: 50 }).hits.map((h) => h.id)).toEqual(
+        fromText.slice(0, 50),
+      )
+    }
   })
 
   it('finds nothing, at once, when after: is not before before:', () => {

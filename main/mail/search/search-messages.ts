@@ -250,7 +250,20 @@ function runParts(
   const parts: { ids: number[]; count: number }[] = []
   const allMain = clauses.every((c) => c.main !== null)
   const mainExpr = allMain ? clauses.map((c) => `(${c.main})`).join(' AND ') : null
-  if (mainExpr) {
+  if (mainExpr && limit !== null && lowest !== null && upwardIsCheaper(db, below)) {
+    parts.push({
+      ids: walkUp(db, { mainExpr, lowest, below, limit, messages, where, whereParams, explain }),
+      count: 0,
+    })
+  } else if (mainExpr && limit === null && lowest !== null) {
+    // Counting a date range: read upwards from its lowest id, at most as many matches as it
+    // has ids (FTS5 would not stop at the upper bound by itself: see walkUp).
+    const sql = `SELECT 1 FROM (SELECT rowid FROM messages_fts
+        WHERE messages_fts MATCH ? AND rowid >= ? ORDER BY rowid ASC LIMIT ?) f
+      ${where.length === 0 ? '' : `CROSS JOIN ${messages} ON m.id = f.rowid`}
+      WHERE f.rowid < ?${where.map((w) => ` AND ${w}`).join('')}`
+    parts.push(run(sql, [mainExpr, lowest, Math.max(0, below - lowest), below, ...whereParams]))
+  } else if (mainExpr) {
     // With no operator to check, the index alone answers (triggers keep it in step with
     // messages): counting a word found in every message is then ~7x faster than with the join.
     const sql =
@@ -316,6 +329,76 @@ function runParts(
     .slice(0, limit)
   return { ids: merged, count: 0 }
 }
+
+/**
+ * Whether a date range's text matches are cheaper to read upwards from its
+ * lowest id than downwards from its highest. FTS5 reaches a rowid bound by
+ * stepping through the matches before it (about 0.3 µs each for a common
+ * word, either way), so a walk down from a range years back first steps
+ * over every newer match (~45 ms for "the" before 2016 at 150,000
+ * messages); a walk up steps over the older ones and reads the range.
+ * Matches are taken as spread like ids.
+ */
+function upwardIsCheaper(db: MailDb, below: number): boolean {
+  const top = db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM messages').get()?.id
+  return top !== null && top !== undefined && below < top - below
+}
+
+/**
+ * The newest `limit` matches of `mainExpr` between `lowest` and `below`
+ * that pass the operators, read upwards: the range's ids from the index
+ * alone (no row read), then checked newest first, a chunk at a time.
+ */
+function walkUp(
+  db: MailDb,
+  options: {
+    mainExpr: string
+    lowest: number
+    below: number
+    limit: number
+    messages: string
+    where: string[]
+    whereParams: unknown[]
+    explain: string[] | undefined
+  },
+): number[] {
+  const { mainExpr, lowest, below, limit, messages, where, whereParams, explain } = options
+  // FTS5 does not stop an ascending walk at an upper rowid bound (it reads on to the last
+  // match and SQLite drops the rest). The range holds at most below - lowest ids, so that
+  // many matches read from `lowest` include all of it; those past `below` are dropped here.
+  const candidatesSql = `SELECT rowid FROM messages_fts
+    WHERE messages_fts MATCH ? AND rowid >= ? ORDER BY rowid ASC LIMIT ?`
+  const checkSql = `SELECT m.id FROM ${messages}
+    WHERE m.id IN (SELECT value FROM json_each(?))${where.map((w) => ` AND ${w}`).join('')}
+    ORDER BY m.id DESC`
+  if (explain) {
+    for (const [sql, params] of [
+      [candidatesSql, [mainExpr, lowest, below - lowest]],
+      [checkSql, ['[]', ...whereParams]],
+    ] as const) {
+      const rows = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]
+      explain.push(...rows.map((r) => r.detail))
+    }
+    return []
+  }
+  const read = db
+    .prepare<[string, number, number], number>(candidatesSql)
+    .pluck()
+    .all(mainExpr, lowest, below - lowest)
+  let inRange = read.length
+  while (inRange > 0 && (read[inRange - 1] as number) >= below) inRange--
+  const candidates = read.slice(0, inRange)
+  const check = db.prepare<unknown[], number>(checkSql).pluck()
+  const ids: number[] = []
+  for (let end = candidates.length; end > 0 && ids.length < limit; end -= WALK_UP_CHUNK) {
+    const chunk = candidates.slice(Math.max(0, end - WALK_UP_CHUNK), end)
+    ids.push(...check.all(JSON.stringify(chunk), ...whereParams))
+  }
+  return ids.slice(0, limit)
+}
+
+/** Candidates checked against the operators at once, newest first (walkUp). */
+const WALK_UP_CHUNK = 256
 
 /** Ids per block of message_date_spans (migration 0014): 1 << 10. */
 const SPAN_BLOCK = 1024
