@@ -363,6 +363,8 @@ function walkUp(
   },
 ): number[] {
   const { mainExpr, lowest, below, limit, messages, where, whereParams, explain } = options
+  // A page cursor below the range: nothing left (and LIMIT must not go negative: no limit).
+  if (below <= lowest && !explain) return []
   // FTS5 does not stop an ascending walk at an upper rowid bound (it reads on to the last
   // match and SQLite drops the rest). The range holds at most below - lowest ids, so that
   // many matches read from `lowest` include all of it; those past `below` are dropped here.
@@ -373,7 +375,7 @@ function walkUp(
     ORDER BY m.id DESC`
   if (explain) {
     for (const [sql, params] of [
-      [candidatesSql, [mainExpr, lowest, below - lowest]],
+      [candidatesSql, [mainExpr, lowest, Math.max(0, below - lowest)]],
       [checkSql, ['[]', ...whereParams]],
     ] as const) {
       const rows = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]
