@@ -21,6 +21,7 @@ import { FolderDialog, type FolderTask } from './FolderDialog'
 import { FolderTree } from './FolderTree'
 import { MessageList } from './MessageList'
 import { Reader } from './Reader'
+import { SearchMore } from './SearchMore'
 import { ShortcutHelp } from './ShortcutHelp'
 import { SourceDialog } from './SourceDialog'
 import { ErrorState } from './States'
@@ -420,6 +421,7 @@ export function MailView({
             if (chatHit && chatHit.id === id) openChatHit(chatHit)
           }}
         />
+        {searching && <SearchMore paging={searchRows.paging} />}
       </section>
       {draft ? (
         <ComposePanel
