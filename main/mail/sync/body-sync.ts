@@ -2,27 +2,22 @@ import type { ImapFlow } from 'imapflow'
 import { describeError, errnoCode } from '../../shared/errors.js'
 import { storeAttachment } from '../attachment-store.js'
 import type { MailDb } from '../db/connection.js'
-import type { ParsedMessage } from '../import/parse-message.js'
-import { compressSource, putCompressedSource, sourceHash } from '../store/message-sources.js'
+import { putCompressedSource } from '../store/message-sources.js'
 import {
   markBodyUnavailable,
   messagesNeedingBodies,
   storeBody,
   type BodyCandidate,
 } from '../store/remote-messages.js'
+import type { PrepareBody, PreparedBody } from './body-prepare.js'
 import { connectionError, MAX_LITERAL_BYTES } from './imap-connect.js'
 import { toUidSet } from './uid-set.js'
-
-/**
- * The one thing sync asks of the MIME parser: bytes in, parsed message out.
- * Whatever runs it (today the import's parse-worker pool) stays behind this.
- */
-export type ParseRaw = (raw: Buffer) => Promise<ParsedMessage>
 
 export interface BodySyncContext {
   db: MailDb
   client: ImapFlow
-  parse: ParseRaw
+  /** Parse, hash and compress a fetched source (in worker threads: body-prepare.ts). */
+  prepare: PrepareBody
   attachmentsDir: string
   /** Messages above this size keep their headers only (default 256 MiB, like import). */
   maxMessageBytes?: number
@@ -32,22 +27,19 @@ export interface BodySyncContext {
 
 /** Bytes fetched per round trip: large enough to keep the pipe full, small enough to bound memory. */
 const BATCH_BYTES = 16 * 1024 * 1024
-const BATCH_COUNT = 250
+const BATCH_COUNT = 500
 
-interface Item {
+interface Item extends PreparedBody {
   uid: number
-  raw: Buffer
-  sha256: string
-  compressed: Buffer
-  parsed: ParsedMessage | null
-  error: string | null
+  size: number
 }
 
 /**
  * Fetch, parse and store the bodies of a folder's header-only messages
  * (newest first, or just `only`, the ones the user opened), in batches.
  * Batches overlap: while one is on the wire, the previous one finishes
- * parsing in the workers and is stored (one transaction each). A message
+ * parsing, hashing and compressing in the workers and is stored (one
+ * transaction each); this thread only reads the socket and writes SQLite. A message
  * that is too large, or whose MIME cannot be read, keeps its headers and
  * says why (its raw source is stored when it could be fetched, so "view
  * source" still works). Returns how many bodies were stored.
@@ -93,6 +85,9 @@ export async function syncBodies(
       // Rows are newest first: the next round starts below what this one took.
       belowUid = Math.min(...(batch.length ? batch : rows).map((r) => r.uid))
       if (batch.length === 0) continue
+      // Selected already (just synced its headers): no second SELECT, which
+      // on a large Maildir costs the server a rescan.
+      if (!opened && ctx.client.mailbox && ctx.client.mailbox.path === imapPath) opened = true
       if (!opened) {
         await ctx.client.mailboxOpen(imapPath)
         opened = true
@@ -127,17 +122,14 @@ export async function syncBodies(
  * arrives, so parsing (in the workers) overlaps with the rest coming in.
  */
 async function fetchSources(ctx: BodySyncContext, byUid: Map<number, BodyCandidate>) {
-  const sources = new Map<number, Buffer>()
+  // UIDs that arrived (their bytes live on in the workers, not here).
+  const sources = new Set<number>()
   const pending: Promise<Item>[] = []
-  const prepare = async (uid: number, raw: Buffer): Promise<Item> => {
-    const parsing = ctx.parse(raw).then(
-      (parsed) => ({ parsed, error: null }),
-      (error: unknown) => ({ parsed: null, error: describeError(error) }),
-    )
-    const sha256 = sourceHash(raw)
-    const compressed = compressSource(raw)
-    return { uid, raw, sha256, compressed, ...(await parsing) }
-  }
+  const prepare = async (uid: number, raw: Buffer): Promise<Item> => ({
+    uid,
+    size: raw.byteLength,
+    ...(await ctx.prepare(raw)),
+  })
   let failure: unknown = null
   try {
     for await (const m of ctx.client.fetch(
@@ -146,7 +138,7 @@ async function fetchSources(ctx: BodySyncContext, byUid: Map<number, BodyCandida
       { uid: true },
     )) {
       if (!m.source || !byUid.has(m.uid)) continue
-      sources.set(m.uid, m.source)
+      sources.add(m.uid)
       pending.push(prepare(m.uid, m.source))
     }
   } catch (error) {
@@ -173,7 +165,7 @@ function storeBatch(
   ctx: BodySyncContext,
   folderId: number,
   byUid: Map<number, BodyCandidate>,
-  sources: Map<number, Buffer>,
+  sources: Set<number>,
   items: Item[],
   interrupted: boolean,
 ): number {
@@ -182,7 +174,7 @@ function storeBatch(
     for (const item of items) {
       const row = byUid.get(item.uid)
       if (!row) continue
-      putCompressedSource(ctx.db, item.sha256, item.raw.byteLength, item.compressed)
+      putCompressedSource(ctx.db, item.sha256, item.size, item.compressed)
       const p = item.parsed
       storeBody(ctx.db, row.messageId, {
         sourceSha256: item.sha256,
