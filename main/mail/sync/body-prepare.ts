@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os'
-import { describeError } from '../../shared/errors.js'
+import { describeError, isCairnError } from '../../shared/errors.js'
 import { WorkerPool } from '../../workers/pool.js'
 import { workerFile } from '../../workers/worker-file.js'
 import { parseMessage, type ParsedMessage } from '../import/parse-message.js'
@@ -59,8 +59,8 @@ const PREPARE_TIMEOUT_MS = 5 * 60_000
  * Prepare bodies in worker threads (body-prepare-worker.ts), so that the
  * syncing thread only reads the socket and writes SQLite. A thread that
  * dies holding a message, or a pool that gave up, does not lose the
- * message: it is hashed and compressed here instead and stored with its
- * source and the reason its content is unreadable.
+ * message: after one more try it is hashed and compressed here instead,
+ * and stored with its source and the reason its content is unreadable.
  */
 export function bodyPreparer(options: { size?: number; file?: string } = {}): {
   prepare: PrepareBody
@@ -79,17 +79,22 @@ export function bodyPreparer(options: { size?: number; file?: string } = {}): {
     ))
   return {
     async prepare(raw) {
-      // A copy of its own is handed over; `raw` stays here for the fallback.
-      const bytes = new Uint8Array(raw.byteLength)
-      bytes.set(raw)
-      try {
-        return await threads().run(bytes, [bytes.buffer])
-      } catch (error) {
-        return {
-          parsed: null,
-          error: describeError(error),
-          sha256: sourceHash(raw),
-          compressed: compressSource(raw),
+      for (let attempt = 0; ; attempt++) {
+        // A copy of its own is handed over; `raw` stays here for the fallback.
+        const bytes = new Uint8Array(raw.byteLength)
+        bytes.set(raw)
+        try {
+          return await threads().run(bytes, [bytes.buffer])
+        } catch (error) {
+          // A thread that died took every message it held: each gets one
+          // more try on a fresh thread; the one that kills it again does not.
+          if (attempt === 0 && isCairnError(error, 'WORKER_STOPPED')) continue
+          return {
+            parsed: null,
+            error: describeError(error),
+            sha256: sourceHash(raw),
+            compressed: compressSource(raw),
+          }
         }
       }
     },
