@@ -133,10 +133,9 @@ async function main() {
 
     const db = openMailDb(join(work, 'mail.sqlite'))
     const accounts = new AccountService(db, accountSecrets(memorySecrets(), 'bench'))
-    const bodies = bodyPreparer()
+    const bodies = bodyPreparer({ attachmentsDir: join(work, 'attachments') })
     const sync = new SyncService({
       db,
-      attachmentsDir: join(work, 'attachments'),
       credentials: accounts.credentials,
       prepare: bodies.prepare,
     })

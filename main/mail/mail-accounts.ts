@@ -34,10 +34,9 @@ export function openMailAccounts(options: {
 }): MailAccounts {
   const secrets = accountSecrets(options.keychain ?? osKeychain(), options.profileId)
   const accounts = new AccountService(options.db, secrets, new OAuthTokenStore(secrets))
-  const bodies = bodyPreparer()
+  const bodies = bodyPreparer({ attachmentsDir: options.paths.attachments })
   const sync = new SyncService({
     db: options.db,
-    attachmentsDir: options.paths.attachments,
     credentials: accounts.credentials,
     prepare: bodies.prepare,
   })

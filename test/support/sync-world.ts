@@ -35,10 +35,9 @@ export async function openSyncWorld(
   const db = openMailDb(join(dir, 'mail.sqlite'))
   const secrets = accountSecrets(osKeychain('CairnTest'), profileId)
   const accounts = new AccountService(db, secrets, new OAuthTokenStore(secrets))
-  const bodies = bodyPreparer({ size: 2 })
+  const bodies = bodyPreparer({ attachmentsDir: join(dir, 'attachments'), size: 2 })
   const sync = new SyncService({
     db,
-    attachmentsDir: join(dir, 'attachments'),
     credentials: accounts.credentials,
     prepare: bodies.prepare,
     socketTimeoutMs: options.socketTimeoutMs,

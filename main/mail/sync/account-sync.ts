@@ -19,7 +19,6 @@ export interface AccountSyncDeps {
   config: ImapAccountConfig
   credentials: CredentialSource
   prepare: PrepareBody
-  attachmentsDir: string
   /** Silence on the sync connection longer than this fails the running command (default 60 s). */
   socketTimeoutMs?: number
   /** Folders whose messages changed (for the UI to refresh). */
@@ -88,7 +87,6 @@ export class AccountSync {
           db: this.deps.db,
           client,
           prepare: this.deps.prepare,
-          attachmentsDir: this.deps.attachmentsDir,
           onBatch: (id: number) => this.changed([id]),
         }
         for (const folder of folders) {
@@ -156,7 +154,6 @@ export class AccountSync {
               db: this.deps.db,
               client,
               prepare: this.deps.prepare,
-              attachmentsDir: this.deps.attachmentsDir,
             },
             folderId,
             folder.imapPath,
@@ -193,7 +190,6 @@ export class AccountSync {
             db: this.deps.db,
             client,
             prepare: this.deps.prepare,
-            attachmentsDir: this.deps.attachmentsDir,
           },
           ref.folderId,
           ref.imapPath,

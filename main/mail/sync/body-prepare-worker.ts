@@ -1,9 +1,12 @@
 /**
  * Worker thread entry that prepares synced bodies (see body-prepare.ts):
- * parse, hash, compress. Attachment bytes and the compressed source go
- * back transferred, not copied.
+ * parse, save attachments, hash, compress. The compressed source goes back
+ * transferred, not copied.
  */
+import { workerData } from 'node:worker_threads'
 import { serveTasks } from '../../workers/serve.js'
-import { prepareBody, preparedTransfer } from './body-prepare.js'
+import { prepareBody, preparedTransfer, type BodyPrepareWorkerData } from './body-prepare.js'
 
-serveTasks(prepareBody, { transfer: preparedTransfer })
+const { attachmentsDir } = workerData as BodyPrepareWorkerData
+
+serveTasks((raw: Uint8Array) => prepareBody(raw, attachmentsDir), { transfer: preparedTransfer })

@@ -1,15 +1,27 @@
 import { availableParallelism } from 'node:os'
-import { describeError, isCairnError } from '../../shared/errors.js'
+import { CairnError, describeError, errnoCode, isCairnError } from '../../shared/errors.js'
 import { WorkerPool } from '../../workers/pool.js'
 import { workerFile } from '../../workers/worker-file.js'
-import { parseMessage, type ParsedMessage } from '../import/parse-message.js'
-import { parsedTransfer } from '../import/parser-pool.js'
+import { storeAttachment } from '../attachment-store.js'
+import { parseMessage } from '../import/parse-message.js'
 import { compressSource, sourceHash } from '../store/message-sources.js'
+import type { NewAttachment } from '../store/messages.js'
+
+/** What a body adds to a message row whose headers are stored. */
+export interface PreparedContent {
+  snippet: string
+  text: string
+  html: string | null
+  /** What was wrong with a damaged structure (empty for a sound message). */
+  problems: string[]
+  /** Already saved in the profile's attachment store. */
+  attachments: NewAttachment[]
+}
 
 /** A fetched source made ready to store: parsed (when it can be), hashed and compressed. */
 export interface PreparedBody {
   /** Null when the MIME cannot be read; the source is kept all the same. */
-  parsed: ParsedMessage | null
+  content: PreparedContent | null
   /** Why it cannot be read. */
   error: string | null
   sha256: string
@@ -19,37 +31,79 @@ export interface PreparedBody {
 
 /**
  * The one thing body sync asks of the threads behind it: bytes in, a
- * prepared body out. It never rejects for the message's own fault.
+ * prepared body out. It rejects only when nothing should be recorded
+ * against the message (a full disk, no thread can start): the sync then
+ * fails and tries again later.
  */
 export type PrepareBody = (raw: Uint8Array) => Promise<PreparedBody>
 
 /**
- * Everything CPU-bound about a fetched body, done together where it runs
- * (a worker thread): the MIME parse, the SHA-256 and the zstd bytes of the
+ * Everything CPU- or file-bound about a fetched body, done together where it
+ * runs (a worker thread): the MIME parse, its attachments written to the
+ * profile's content-addressed store, and the SHA-256 and zstd bytes of the
  * source. Synced mail is keyed by its server copy, so the import's
- * normalised de-duplication hash is not computed.
+ * normalised de-duplication hash is not computed. Unreadable MIME is the
+ * message's own fault and is answered, not thrown; a failing disk throws.
  */
-export async function prepareBody(raw: Uint8Array): Promise<PreparedBody> {
+export async function prepareBody(raw: Uint8Array, attachmentsDir: string): Promise<PreparedBody> {
   const sha256 = sourceHash(raw)
   const compressed = ownBuffer(compressSource(raw))
+  let parsed
   try {
-    return {
-      parsed: await parseMessage(raw, { contentHash: false }),
-      error: null,
-      sha256,
-      compressed,
-    }
+    parsed = await parseMessage(raw, { contentHash: false })
   } catch (error) {
-    return { parsed: null, error: describeError(error), sha256, compressed }
+    return { content: null, error: describeError(error), sha256, compressed }
+  }
+  const attachments = parsed.attachments.map((a) => ({
+    filename: a.filename,
+    mimeType: a.mimeType,
+    size: a.content.byteLength,
+    sha256: saveAttachment(attachmentsDir, a.content),
+    contentId: a.contentId,
+    disposition: a.disposition,
+  }))
+  return {
+    content: {
+      snippet: parsed.snippet,
+      text: parsed.text,
+      html: parsed.html,
+      problems: parsed.problems,
+      attachments,
+    },
+    error: null,
+    sha256,
+    compressed,
   }
 }
 
-/** Attachment bytes and the compressed source go back to the syncing thread moved, not copied. */
+function saveAttachment(attachmentsDir: string, bytes: Uint8Array): string {
+  try {
+    return storeAttachment(attachmentsDir, bytes)
+  } catch (error) {
+    const code = errnoCode(error)
+    throw code === 'ENOSPC'
+      ? new CairnError(
+          'DISK_FULL',
+          'The disk is full: synced mail cannot be stored. What was stored is kept; free some space and sync resumes.',
+          { cause: error },
+        )
+      : new CairnError(
+          'INTERNAL',
+          `An attachment of a synced message cannot be saved (${code ?? describeError(error)}); sync tries again later.`,
+          { cause: error },
+        )
+  }
+}
+
+/** The compressed source goes back to the syncing thread moved, not copied. */
 export function preparedTransfer(prepared: PreparedBody): ArrayBuffer[] {
-  const buffers = prepared.parsed ? parsedTransfer(prepared.parsed) : []
   const compressed = prepared.compressed.buffer
-  if (compressed instanceof ArrayBuffer && !buffers.includes(compressed)) buffers.push(compressed)
-  return buffers
+  return compressed instanceof ArrayBuffer ? [compressed] : []
+}
+
+/** What every body-prepare thread is started with. */
+export interface BodyPrepareWorkerData {
+  attachmentsDir: string
 }
 
 /** Longer than any honest message takes (a 256 MB one takes seconds): a thread past it is looping. */
@@ -58,25 +112,31 @@ const PREPARE_TIMEOUT_MS = 5 * 60_000
 /**
  * Prepare bodies in worker threads (body-prepare-worker.ts), so that the
  * syncing thread only reads the socket and writes SQLite. A thread that
- * dies holding a message, or a pool that gave up, does not lose the
- * message: after one more try it is hashed and compressed here instead,
- * and stored with its source and the reason its content is unreadable.
+ * dies holding a message does not lose it: the message gets one more try on
+ * a fresh thread, then it is hashed and compressed here instead and stored
+ * with its source and the reason its content is unreadable.
  */
-export function bodyPreparer(options: { size?: number; file?: string } = {}): {
+export function bodyPreparer(options: { attachmentsDir: string; size?: number; file?: string }): {
   prepare: PrepareBody
   close(): Promise<void>
 } {
+  const start = (size: number, perThread: number) =>
+    new WorkerPool<Uint8Array, PreparedBody>(options.file ?? workerFile('body-prepare-worker'), {
+      label: 'the message parser',
+      size,
+      perThread,
+      taskTimeoutMs: PREPARE_TIMEOUT_MS,
+      workerData: { attachmentsDir: options.attachmentsDir } satisfies BodyPrepareWorkerData,
+    })
   let pool: WorkerPool<Uint8Array, PreparedBody> | null = null
+  let alone: WorkerPool<Uint8Array, PreparedBody> | null = null
+  // Enough queued in a thread to keep it busy while the syncing thread
+  // stores a group (tasks are handed over only as it answers).
   const threads = () =>
-    (pool ??= new WorkerPool<Uint8Array, PreparedBody>(
-      options.file ?? workerFile('body-prepare-worker'),
-      {
-        label: 'the message parser',
-        size: options.size ?? Math.max(1, Math.min(4, availableParallelism() - 1)),
-        perThread: 8,
-        taskTimeoutMs: PREPARE_TIMEOUT_MS,
-      },
-    ))
+    (pool ??= start(options.size ?? Math.max(1, Math.min(4, availableParallelism() - 1)), 128))
+  // A message whose thread died is tried again by itself, so that a second
+  // death blames exactly it.
+  const quarantine = () => (alone ??= start(1, 1))
   return {
     async prepare(raw) {
       for (let attempt = 0; ; attempt++) {
@@ -84,13 +144,18 @@ export function bodyPreparer(options: { size?: number; file?: string } = {}): {
         const bytes = new Uint8Array(raw.byteLength)
         bytes.set(raw)
         try {
-          return await threads().run(bytes, [bytes.buffer])
+          return await (attempt === 0 ? threads() : quarantine()).run(bytes, [bytes.buffer])
         } catch (error) {
           // A thread that died took every message it held: each gets one
-          // more try on a fresh thread; the one that kills it again does not.
+          // more try, alone; the one that kills that thread too is blamed.
           if (attempt === 0 && isCairnError(error, 'WORKER_STOPPED')) continue
+          const blamed =
+            attempt > 0 &&
+            (isCairnError(error, 'WORKER_STOPPED') || isCairnError(error, 'WORKER_UNAVAILABLE'))
+          // Anything else is not the message's fault: the sync fails and retries later.
+          if (!blamed) throw error
           return {
-            parsed: null,
+            content: null,
             error: describeError(error),
             sha256: sourceHash(raw),
             compressed: compressSource(raw),
@@ -99,8 +164,9 @@ export function bodyPreparer(options: { size?: number; file?: string } = {}): {
       }
     },
     close: async () => {
-      await pool?.close()
+      await Promise.all([pool?.close(), alone?.close()])
       pool = null
+      alone = null
     },
   }
 }

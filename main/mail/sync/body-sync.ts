@@ -1,6 +1,5 @@
 import type { ImapFlow } from 'imapflow'
 import { describeError, errnoCode } from '../../shared/errors.js'
-import { storeAttachment } from '../attachment-store.js'
 import type { MailDb } from '../db/connection.js'
 import { putCompressedSource } from '../store/message-sources.js'
 import {
@@ -18,7 +17,6 @@ export interface BodySyncContext {
   client: ImapFlow
   /** Parse, hash and compress a fetched source (in worker threads: body-prepare.ts). */
   prepare: PrepareBody
-  attachmentsDir: string
   /** Messages above this size keep their headers only (default 256 MiB, like import). */
   maxMessageBytes?: number
   signal?: AbortSignal
@@ -28,6 +26,8 @@ export interface BodySyncContext {
 /** Bytes fetched per round trip: large enough to keep the pipe full, small enough to bound memory. */
 const BATCH_BYTES = 16 * 1024 * 1024
 const BATCH_COUNT = 500
+/** Bodies stored per transaction, the event loop running between two. */
+const STORE_GROUP = 250
 
 interface Item extends PreparedBody {
   uid: number
@@ -98,9 +98,7 @@ export async function syncBodies(
       )
       if (byUid.size === 0) break // UIDVALIDITY moved on: the next folder sync re-matches first
       const { pending, sources, failure } = await fetchSources(ctx, byUid)
-      const done = Promise.all(pending).then((items) =>
-        storeBatch(ctx, folderId, byUid, sources, items, failure !== null),
-      )
+      const done = storeBatch(ctx, folderId, byUid, sources, pending, failure !== null)
       done.catch(() => undefined) // awaited below; this only avoids an unhandled rejection meanwhile
       await settle()
       previous = done
@@ -161,37 +159,60 @@ async function fetchSources(ctx: BodySyncContext, byUid: Map<number, BodyCandida
   return { pending, sources, failure }
 }
 
-function storeBatch(
+/**
+ * Store a batch as its bodies come back from the workers, a group per
+ * transaction, letting the event loop run between groups: a long
+ * synchronous store would leave the workers idle (new messages are handed
+ * to them only as they answer) and the socket unread.
+ */
+async function storeBatch(
   ctx: BodySyncContext,
   folderId: number,
   byUid: Map<number, BodyCandidate>,
   sources: Set<number>,
-  items: Item[],
+  pending: Promise<Item>[],
   interrupted: boolean,
+): Promise<number> {
+  let stored = 0
+  for (let i = 0; i < pending.length; i += STORE_GROUP) {
+    const items = await Promise.all(pending.slice(i, i + STORE_GROUP))
+    const n = storeGroup(ctx, byUid, items)
+    if (n) ctx.onBatch?.(folderId, n)
+    stored += n
+    await new Promise<void>((resolve) => setImmediate(resolve))
+  }
+  // A message the server did not return (expunged meanwhile) is left for
+  // the next folder sync to remove.
+  if (!interrupted)
+    ctx.db.transaction(() => {
+      for (const [uid, row] of byUid)
+        if (!sources.has(uid))
+          markBodyUnavailable(ctx.db, row.messageId, 'The server did not return it.')
+    })()
+  return stored
+}
+
+function storeGroup(
+  ctx: BodySyncContext,
+  byUid: Map<number, BodyCandidate>,
+  items: Item[],
 ): number {
-  const stored = ctx.db.transaction(() => {
+  return ctx.db.transaction(() => {
     let n = 0
     for (const item of items) {
       const row = byUid.get(item.uid)
       if (!row) continue
       putCompressedSource(ctx.db, item.sha256, item.size, item.compressed)
-      const p = item.parsed
+      const c = item.content
       storeBody(ctx.db, row.messageId, {
         sourceSha256: item.sha256,
-        snippet: p?.snippet ?? '',
-        text: p?.text ?? '',
-        html: p?.html ?? null,
-        attachments: (p?.attachments ?? []).map((a) => ({
-          filename: a.filename,
-          mimeType: a.mimeType,
-          size: a.content.byteLength,
-          sha256: storeAttachment(ctx.attachmentsDir, a.content),
-          contentId: a.contentId,
-          disposition: a.disposition,
-        })),
-        parseNote: p?.problems.length ? p.problems.join('; ') : null,
+        snippet: c?.snippet ?? '',
+        text: c?.text ?? '',
+        html: c?.html ?? null,
+        attachments: c?.attachments ?? [],
+        parseNote: c?.problems.length ? c.problems.join('; ') : null,
       })
-      if (!p)
+      if (!c)
         markBodyUnavailable(
           ctx.db,
           row.messageId,
@@ -199,14 +220,6 @@ function storeBatch(
         )
       n++
     }
-    // A message the server did not return (expunged meanwhile) is left for
-    // the next folder sync to remove.
-    if (!interrupted)
-      for (const [uid, row] of byUid)
-        if (!sources.has(uid))
-          markBodyUnavailable(ctx.db, row.messageId, 'The server did not return it.')
     return n
   })()
-  if (stored) ctx.onBatch?.(folderId, stored)
-  return stored
 }

@@ -19,7 +19,6 @@ export interface SyncEvents {
 
 export interface SyncServiceOptions {
   db: MailDb
-  attachmentsDir: string
   credentials: CredentialSource
   /** Parse, hash and compress fetched bodies (bodyPreparer(): worker threads). */
   prepare: PrepareBody
@@ -148,7 +147,6 @@ export class SyncService {
         config: account.config,
         credentials: this.options.credentials,
         prepare: this.options.prepare,
-        attachmentsDir: this.options.attachmentsDir,
         socketTimeoutMs: this.options.socketTimeoutMs,
         onChanged: (folderIds) => this.events.emit('changed', { folderIds }),
         onState: (state) => this.events.emit('accountState', state),
