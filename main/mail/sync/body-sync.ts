@@ -1,5 +1,5 @@
 import type { ImapFlow } from 'imapflow'
-import { describeError, errnoCode } from '../../shared/errors.js'
+import { errnoCode } from '../../shared/errors.js'
 import type { MailDb } from '../db/connection.js'
 import { putCompressedSource } from '../store/message-sources.js'
 import {
