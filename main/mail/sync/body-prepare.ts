@@ -133,7 +133,7 @@ export function bodyPreparer(options: { attachmentsDir: string; size?: number; f
   // Enough queued in a thread to keep it busy while the syncing thread
   // stores a group (tasks are handed over only as it answers).
   const threads = () =>
-    (pool ??= start(options.size ?? Math.max(1, Math.min(4, availableParallelism() - 1)), 128))
+    (pool ??= start(options.size ?? Math.max(1, Math.min(4, availableParallelism() - 1)), 64))
   // A message whose thread died is tried again by itself, so that a second
   // death blames exactly it.
   const quarantine = () => (alone ??= start(1, 1))

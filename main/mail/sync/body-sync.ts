@@ -24,7 +24,7 @@ export interface BodySyncContext {
 }
 
 /** Bytes fetched per round trip: large enough to keep the pipe full, small enough to bound memory. */
-const BATCH_BYTES = 16 * 1024 * 1024
+const BATCH_BYTES = 8 * 1024 * 1024
 const BATCH_COUNT = 500
 /** Bodies stored per transaction, the event loop running between two. */
 const STORE_GROUP = 250
