@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { posix } from 'node:path'
 import type { Readable } from 'node:stream'
-import { Client, type ConnectConfig, type SFTPWrapper } from 'ssh2'
+import type { Client, ConnectConfig, SFTPWrapper } from 'ssh2'
 import { CairnError, isCairnError } from '../../../shared/errors.js'
 import type { ByteRange } from '../destination.js'
 import { destinationError, networkError } from '../destination-errors.js'
@@ -249,8 +249,10 @@ export class SftpStore implements FileStore {
     return connection.then((c) => c.sftp)
   }
 
-  private connect(): Promise<{ client: Client; sftp: SFTPWrapper }> {
+  private async connect(): Promise<{ client: Client; sftp: SFTPWrapper }> {
     const { settings } = this
+    // Loaded on first connection: commands that use other kinds of destination never pay for ssh2.
+    const { Client } = await import('ssh2')
     return new Promise((resolve, reject) => {
       const client = new Client()
       let hostKeyFailure: HostKeyError | null = null
