@@ -14,7 +14,7 @@ type Reply =
 /** Tar buffers (of ~1 MiB) the worker may have on their way at once: bounds memory, keeps both threads busy. */
 const IN_FLIGHT = 3
 /** Encrypted buffers handed to the worker and not yet taken by it. */
-const INPUT_IN_FLIGHT = 4
+const INPUT_IN_FLIGHT = 2
 /** Encrypted bytes are gathered into buffers of about this size before they cross. */
 const INPUT_BYTES = 1 << 20
 
