@@ -46,3 +46,12 @@ export function isAppUrl(url: string, origin: string = APP_ORIGIN): boolean {
     return false
   }
 }
+
+/** The query parameter naming the draft a compose-only page shows (renderer/compose-route.ts reads it). */
+export const COMPOSE_QUERY = 'compose'
+
+/** The app page showing only the composer of one draft (a compose window). */
+export function composePageUrl(draftId: number, page: string = APP_PAGE_URL): string {
+  if (!Number.isSafeInteger(draftId) || draftId <= 0) throw new RangeError('not a draft id')
+  return `${page}?${COMPOSE_QUERY}=${draftId}`
+}
