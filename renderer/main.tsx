@@ -1,7 +1,9 @@
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { setBridge } from './api'
+import { composeDraftIdOf } from '../common/compose-page'
 import { App } from './App'
+import { ComposeWindow } from './components/compose/ComposeWindow'
 import { ProfileEpoch } from './components/backup/ProfileEpoch'
 import { connectWebSocketBridge } from './bridge/websocket'
 import './styles.css'
@@ -15,10 +17,12 @@ async function boot(): Promise<void> {
     root.render(<p className="fatal">{error instanceof Error ? error.message : String(error)}</p>)
     return
   }
+  // A compose window's page (?compose=<draftId>) shows that draft's composer only.
+  const draftId = composeDraftIdOf(window.location.search)
   root.render(
     <StrictMode>
       <ProfileEpoch>
-        <App />
+        {draftId === null ? <App /> : <ComposeWindow draftId={draftId} />}
       </ProfileEpoch>
     </StrictMode>,
   )

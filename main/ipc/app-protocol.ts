@@ -1,3 +1,5 @@
+import { composeQuery } from '../../common/compose-page.js'
+
 /**
  * The desktop app serves its UI from its own scheme, app://cairn/, through
  * the same request handler as the browser build's host (ui-handler.ts),
@@ -47,11 +49,7 @@ export function isAppUrl(url: string, origin: string = APP_ORIGIN): boolean {
   }
 }
 
-/** The query parameter naming the draft a compose-only page shows (renderer/compose-route.ts reads it). */
-export const COMPOSE_QUERY = 'compose'
-
 /** The app page showing only the composer of one draft (a compose window). */
 export function composePageUrl(draftId: number, page: string = APP_PAGE_URL): string {
-  if (!Number.isSafeInteger(draftId) || draftId <= 0) throw new RangeError('not a draft id')
-  return `${page}?${COMPOSE_QUERY}=${draftId}`
+  return `${page}${composeQuery(draftId)}`
 }

@@ -14,7 +14,8 @@ import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type Envelope } from '../../main/i
 import type { AppInfo } from '../../main/ipc/contract'
 import type { DraftView } from '../../main/mail/compose/compose-service'
 import { openProfile } from '../../main/profile/profile'
-import { FakeWebContents, standIn } from '../support/electron-stand-in'
+import type { FakeWebContents } from '../support/electron-stand-in'
+import { standIn } from '../support/electron-stand-in'
 import { makeProfile } from '../support/profiles'
 
 vi.mock('electron', async () => (await import('../support/electron-stand-in')).standIn.electron)
