@@ -10,6 +10,8 @@ import './styles.css'
 
 async function boot(): Promise<void> {
   const root = createRoot(document.getElementById('root') as HTMLElement)
+  // A compose window's page (?compose=<draftId>) shows that draft's composer only.
+  const draftId = composeDraftIdOf(window.location.search)
   try {
     // In the app the preload script has set window.cairn; the browser build connects to its host.
     setBridge(window.cairn ?? (await connectWebSocketBridge()))
@@ -17,8 +19,6 @@ async function boot(): Promise<void> {
     root.render(<p className="fatal">{error instanceof Error ? error.message : String(error)}</p>)
     return
   }
-  // A compose window's page (?compose=<draftId>) shows that draft's composer only.
-  const draftId = composeDraftIdOf(window.location.search)
   root.render(
     <StrictMode>
       <ProfileEpoch>

@@ -23,16 +23,16 @@ export function ComposePanel({
   draft: initial,
   onClose,
   onSent,
-  ownWindow = false,
+  holdCloseUntilSaved = false,
 }: {
   draft: DraftView
   onClose: () => void
   onSent: (summary: string) => void
   /**
-   * The panel is the whole page (a compose window): closing the page waits
-   * for the last edit to be saved, then closes it.
+   * The panel is a desktop compose window: closing it waits for the last
+   * edit to be saved, then closes it (a page elsewhere only sends the save).
    */
-  ownWindow?: boolean
+  holdCloseUntilSaved?: boolean
 }) {
   const [draft, setDraft] = useState(initial)
   const [to, setTo] = useState(formatAddressList(initial.to))
@@ -100,7 +100,7 @@ export function ComposePanel({
       const unsaved = Object.keys(pending.current).length > 0 || saving.current !== null
       if (!unsaved || saved) return
       const done = flushRef.current().catch(() => undefined)
-      if (!ownWindow) return
+      if (!holdCloseUntilSaved) return
       // Held open (the desktop app closes without asking) until the save is in, then closed.
       event.preventDefault()
       void done.then(() => {
@@ -110,7 +110,7 @@ export function ComposePanel({
     }
     window.addEventListener('beforeunload', onBeforeUnload)
     return () => window.removeEventListener('beforeunload', onBeforeUnload)
-  }, [ownWindow])
+  }, [holdCloseUntilSaved])
 
   function schedule(patch: Parameters<typeof save>[0]) {
     pending.current = { ...pending.current, ...patch }

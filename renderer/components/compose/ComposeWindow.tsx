@@ -11,6 +11,7 @@ import { ErrorState, Loading } from '../States'
  */
 export function ComposeWindow({ draftId }: { draftId: number }) {
   const draft = useQuery(`draft:${draftId}`, () => call('compose.get', { draftId }))
+  const info = useQuery('info', () => call('app.info', {}))
   const [done, setDone] = useState<string | null>(null)
   const subject = draft.value?.subject
 
@@ -35,12 +36,12 @@ export function ComposeWindow({ draftId }: { draftId: number }) {
         <ErrorState message={draft.error} onRetry={draft.reload} />
       </main>
     )
-  if (!draft.value) return <Loading label="Opening the draft…" />
+  if (!draft.value || !info.value) return <Loading label="Opening the draft…" />
   return (
     <main className="compose-window">
       <ComposePanel
         draft={draft.value}
-        ownWindow
+        holdCloseUntilSaved={info.value.capabilities.composeWindows}
         onClose={() => finish('The draft is saved')}
         onSent={finish}
       />

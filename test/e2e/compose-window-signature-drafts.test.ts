@@ -1,0 +1,291 @@
+/**
+ * Issue 11, point 1 (what the compose panel journeys leave out): the
+ * compose-only page a desktop compose window loads (`?compose=<draftId>`),
+ * here through the browser build in Chromium; a signature per identity set
+ * in Settings; a draft in the Drafts folder written further and sent. Real
+ * Dovecot and Postfix, the real keychain.
+ */
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BACKUP_LABELS } from '../../common/backup-labels'
+import { startWebHost, type WebHost } from '../../main/ipc/web-server'
+import { openServices, type CairnServices } from '../../main/services'
+import { keepScreenshot, launchBrowser } from '../support/browser'
+import { startDovecot, type Dovecot } from '../support/dovecot'
+import { useRealKeychain } from '../support/keyring'
+import { startPostfix, type Postfix } from '../support/postfix'
+import { imapsSettings, otherClient, serverMessageIds, waitFor } from '../support/sync-world'
+import { makeTestCertificate } from '../support/test-ca'
+import { tempDir } from '../support/temp'
+import { join } from 'node:path'
+
+const rendererDir = join(import.meta.dirname, '..', '..', 'out', 'renderer')
+const cert = makeTestCertificate()
+let keyring: Awaited<ReturnType<typeof useRealKeychain>>
+let dovecot: Dovecot
+let postfix: Postfix
+let browser: Browser
+let services: CairnServices
+let host: WebHost
+let accountId = 0
+
+beforeAll(async () => {
+  keyring = await useRealKeychain()
+  dovecot = await startDovecot({
+    certificate: cert,
+    users: ['ada', 'ben'].map((name) => ({ name, password: `${name}-password` })),
+  })
+  postfix = await startPostfix(dovecot, cert)
+  browser = await launchBrowser()
+  services = openServices(tempDir())
+  ;({ accountId } = await services.mailAccounts.accounts.add({
+    email: 'ada@example.test',
+    name: 'Ada Lovelace',
+    password: 'ada-password',
+    imap: imapsSettings(dovecot, cert, 'ada'),
+    smtp: {
+      host: '127.0.0.1',
+      port: postfix.submissionPort,
+      security: 'starttls',
+      username: 'ada',
+      caFile: cert.caFile,
+    },
+    verify: false,
+  }))
+  await services.mailAccounts.sync.syncOnce(accountId)
+  host = await startWebHost({ services, rendererDir })
+})
+afterAll(async () => {
+  await browser?.close()
+  await host?.close()
+  await services?.close()
+  await postfix?.stop()
+  await dovecot?.stop()
+  keyring?.stop()
+})
+
+async function openPage(url: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+  page.setDefaultTimeout(20_000)
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  await page.goto(url)
+  return { page, errors }
+}
+
+/** The page of a compose window for `draftId`, in the browser build (the token stays in the fragment). */
+const composeUrl = (draftId: number) => host.url.replace('/#', `/?compose=${draftId}#`)
+
+/** Every message in `user`'s `mailbox` on the server, as raw text. */
+async function serverSources(user: string, mailbox: string): Promise<string[]> {
+  const client = await otherClient(dovecot, cert, user, `${user}-password`)
+  try {
+    if ((await serverMessageIds(client, mailbox)).size === 0) return []
+    const lock = await client.getMailboxLock(mailbox)
+    const out: string[] = []
+    try {
+      for await (const m of client.fetch('1:*', { source: true }))
+        out.push(m.source?.toString() ?? '')
+    } finally {
+      lock.release()
+    }
+    return out
+  } finally {
+    await client.logout()
+  }
+}
+
+async function benReceived(subject: string): Promise<string> {
+  await services.mailAccounts.send.flush()
+  let found = ''
+  await waitFor(async () => {
+    found =
+      (await serverSources('ben', 'INBOX')).find((raw) => raw.includes(`Subject: ${subject}`)) ?? ''
+    return found !== ''
+  }, 30_000)
+  return found
+}
+
+describe('signatures, compose windows and drafts in the browser build', () => {
+  it('a signature set in Settings starts a new message and reaches the recipient', async () => {
+    const { page, errors } = await openPage(host.url)
+    await page.getByRole('button', { name: BACKUP_LABELS.settings, exact: true }).click()
+    const mine = page.getByRole('group', { name: 'Signature for ada@example.test' })
+    await mine.locator('.ProseMirror').click()
+    await page.keyboard.type('Ada, Countess of Lovelace')
+    await page.keyboard.press('Enter')
+    await page.keyboard.press('Control+i')
+    await page.keyboard.type('Analyst')
+    await mine.getByRole('button', { name: 'Save signature' }).click()
+    await expect.poll(() => mine.getByText('Saved').count()).toBe(1)
+    await keepScreenshot(page, 'settings-signature')
+    const [identity] = services.mailDesk.compose.identities()
+    expect(identity?.signature).toBe('<p>Ada, Countess of Lovelace</p><p><em>Analyst</em></p>')
+
+    await page.getByRole('button', { name: 'Close settings' }).click()
+    await page.getByRole('button', { name: 'Write' }).click()
+    const panel = page.getByRole('region', { name: 'Compose' })
+    const editor = panel.locator('.ProseMirror')
+    await expect.poll(() => editor.innerHTML()).toContain('<em>Analyst</em>')
+    expect(await editor.innerText()).toContain('Ada, Countess of Lovelace')
+    await panel.getByLabel('To').fill('Ben <ben@example.test>')
+    await panel.getByLabel('Subject').fill('Signed and sealed')
+    await editor.click()
+    await page.keyboard.press('Control+Home')
+    await page.keyboard.type('The engine is ready.')
+    await panel.getByRole('button', { name: 'Send' }).click()
+    await expect.poll(() => panel.count()).toBe(0)
+
+    const raw = await benReceived('Signed and sealed')
+    // In the HTML part and in the plain-text alternative, after the "-- " line.
+    expect(raw).toContain('<p>Ada, Countess of Lovelace</p><p><em>Analyst</em></p>')
+    expect(raw).toMatch(/^-- ?\r?\nAda, Countess of Lovelace/m)
+    expect(raw).toContain('The engine is ready.')
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
+  it('a signature from the renderer is kept without script or handlers; an empty one removes it', () => {
+    const compose = services.mailDesk.compose
+    compose.setSignature(
+      accountId,
+      '<p onclick="steal()">Ada</p><script>alert(1)</script><img src="https://tracker.example/p.gif" alt="x">',
+    )
+    const kept = compose.identities()[0]?.signature ?? ''
+    expect(kept).toContain('<p>Ada</p>')
+    expect(kept).not.toMatch(/script|onclick|tracker\.example/)
+    compose.setSignature(accountId, '<p></p>')
+    expect(compose.identities()[0]?.signature).toBeNull()
+    compose.setSignature(accountId, '<p>Ada</p>')
+  })
+
+  it('the compose page (?compose=<draftId>) shows only that draft, keeps the last edit when closed, and sends', async () => {
+    const draft = await services.mailDesk.compose.start({ kind: 'new' })
+    const first = await openPage(composeUrl(draft.id))
+    const panel = first.page.getByRole('region', { name: 'Compose' })
+    await expect.poll(() => panel.count()).toBe(1)
+    // Nothing of the main window: no folders, no message list, no reader.
+    expect(await first.page.getByRole('complementary', { name: 'Folders' }).count()).toBe(0)
+    expect(await first.page.getByRole('region', { name: 'Messages' }).count()).toBe(0)
+    expect(await first.page.getByRole('button', { name: 'Write' }).count()).toBe(0)
+    expect(await panel.locator('.ProseMirror').innerText()).toContain('Ada')
+    await panel.getByLabel('To').fill('ben@example.test')
+    await panel.getByLabel('Subject').fill('From a window of its own')
+    // Closed at once, well before the autosave's delay: the page sends the last edit as it unloads.
+    await first.page.close({ runBeforeUnload: true })
+    await waitFor(
+      async () => services.mailDesk.compose.get(draft.id).subject === 'From a window of its own',
+      10_000,
+    )
+    expect(services.mailDesk.compose.get(draft.id).to).toEqual([
+      { name: '', address: 'ben@example.test' },
+    ])
+
+    const second = await openPage(composeUrl(draft.id))
+    const again = second.page.getByRole('region', { name: 'Compose' })
+    await expect
+      .poll(() => again.getByLabel('Subject').inputValue())
+      .toBe('From a window of its own')
+    await expect.poll(() => second.page.title()).toBe('From a window of its own — Cairn')
+    await again.locator('.ProseMirror').click()
+    await second.page.keyboard.press('Control+Home')
+    await second.page.keyboard.type('Written in the compose window.')
+    await keepScreenshot(second.page, 'compose-window-page')
+    await again.getByRole('button', { name: 'Send' }).click()
+    await expect
+      .poll(() => second.page.getByRole('status').first().textContent())
+      .toContain('queued in the outbox')
+    expect(await again.count()).toBe(0)
+    const raw = await benReceived('From a window of its own')
+    expect(raw).toContain('Written in the compose window.')
+    expect(() => services.mailDesk.compose.get(draft.id)).toThrow(/sent or discarded/)
+
+    // A draft that is gone (sent) says so instead of an empty composer.
+    const stale = await openPage(composeUrl(draft.id))
+    await expect
+      .poll(() => stale.page.getByRole('alert').textContent())
+      .toContain('That draft was sent or discarded.')
+    expect([...first.errors, ...second.errors, ...stale.errors]).toEqual([])
+    await second.page.close()
+    await stale.page.close()
+  })
+
+  it('a draft in the Drafts folder is written further (Enter, Edit draft) and sending it removes it', async () => {
+    const ada = await otherClient(dovecot, cert, 'ada', 'ada-password')
+    try {
+      await ada.append(
+        'Drafts',
+        [
+          'From: Ada Lovelace <ada@example.test>',
+          'To: Ben <ben@example.test>',
+          'Cc: Charles <charles@example.test>',
+          'Subject: Unfinished thoughts',
+          'Date: Tue, 03 Mar 2026 09:00:00 +0000',
+          'Message-ID: <draft-1@example.test>',
+          'MIME-Version: 1.0',
+          'Content-Type: multipart/mixed; boundary="d1"',
+          '',
+          '--d1',
+          'Content-Type: text/html; charset=utf-8',
+          '',
+          '<p>About the <b>operations</b> of the engine</p>',
+          '--d1',
+          'Content-Type: text/plain; name="notes.txt"',
+          'Content-Disposition: attachment; filename="notes.txt"',
+          '',
+          'note A, note B',
+          '--d1--',
+          '',
+        ].join('\r\n'),
+        ['\\Draft', '\\Seen'],
+      )
+    } finally {
+      await ada.logout()
+    }
+    await services.mailAccounts.sync.syncOnce(accountId)
+    const { page, errors } = await openPage(host.url)
+    await page.locator('[data-folder="Drafts"]').click()
+    const row = page.locator('.message-row').filter({ hasText: 'Unfinished thoughts' })
+    await expect.poll(() => row.count()).toBe(1)
+    await row.click()
+    await expect
+      .poll(() => page.locator('.reader-subject').textContent())
+      .toBe('Unfinished thoughts')
+
+    // Enter in the list opens it in the composer, with everything it had.
+    await page.locator('.message-list').focus()
+    await page.keyboard.press('Enter')
+    const panel = page.getByRole('region', { name: 'Compose' })
+    await expect.poll(() => panel.getByLabel('To').inputValue()).toBe('Ben <ben@example.test>')
+    expect(await panel.getByLabel('Cc').inputValue()).toBe('Charles <charles@example.test>')
+    expect(await panel.getByLabel('Subject').inputValue()).toBe('Unfinished thoughts')
+    expect(await panel.locator('.ProseMirror').innerHTML()).toContain('<strong>operations</strong>')
+    expect(await panel.getByRole('list', { name: 'Attached files' }).textContent()).toContain(
+      'notes.txt',
+    )
+    // Put away (Escape keeps it) and taken up again from the reader's Edit draft: the same draft.
+    await panel.getByLabel('Subject').fill('Finished thoughts')
+    await panel.getByLabel('Subject').press('Escape')
+    await expect.poll(() => panel.count()).toBe(0)
+    expect(services.mailDesk.compose.list()).toHaveLength(1)
+    await page.getByRole('button', { name: 'Edit draft' }).click()
+    await expect.poll(() => panel.getByLabel('Subject').inputValue()).toBe('Finished thoughts')
+    expect(services.mailDesk.compose.list()).toHaveLength(1)
+    await panel.getByLabel('Cc').fill('')
+    await keepScreenshot(page, 'compose-edit-draft')
+    await panel.getByRole('button', { name: 'Send' }).click()
+    await expect.poll(() => panel.count()).toBe(0)
+
+    const raw = await benReceived('Finished thoughts')
+    expect(raw).toContain('<strong>operations</strong>')
+    expect(raw).toContain('filename=notes.txt')
+    expect(raw).not.toMatch(/^Cc:/m)
+    // The draft is gone: here, from the server's Drafts, and (after a sync) from the list.
+    expect(services.mailDesk.compose.list()).toEqual([])
+    await waitFor(async () => (await serverSources('ada', 'Drafts')).length === 0, 20_000)
+    await services.mailAccounts.sync.syncOnce(accountId)
+    await expect.poll(() => row.count()).toBe(0)
+    expect(errors).toEqual([])
+    await page.close()
+  })
+})
