@@ -23,11 +23,14 @@ export function ComposePanel({
   draft: initial,
   onClose,
   onSent,
+  onDiscarded,
   holdCloseUntilSaved = false,
 }: {
   draft: DraftView
   onClose: () => void
   onSent: (summary: string) => void
+  /** After Discard (else onClose). */
+  onDiscarded?: () => void
   /**
    * The panel is a desktop compose window: closing it waits for the last
    * edit to be saved, then closes it (a page elsewhere only sends the save).
@@ -161,8 +164,9 @@ export function ComposePanel({
 
   const discard = async () => {
     if (timer.current) clearTimeout(timer.current)
+    pending.current = {}
     await call('compose.discard', { draftId: draft.id }).catch(() => undefined)
-    onClose()
+    ;(onDiscarded ?? onClose)()
   }
 
   const field = (

@@ -43,6 +43,7 @@ export function ComposeWindow({ draftId }: { draftId: number }) {
         draft={draft.value}
         holdCloseUntilSaved={info.value.capabilities.composeWindows}
         onClose={() => finish('The draft is saved')}
+        onDiscarded={() => finish('The draft was discarded')}
         onSent={finish}
       />
     </main>
