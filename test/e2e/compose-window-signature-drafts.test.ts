@@ -226,20 +226,22 @@ describe('signatures, compose windows and drafts in the browser build', () => {
       await panel.getByLabel('To').fill('ben@example.test')
       // Typed as a person types (the page then may hold its close: Chromium lets only a page
       // the user has interacted with do that), and closed at once, well before the autosave's
-      // delay: the page holds the close until the last edit is saved, then closes itself.
+      // delay: the page sends the last edit as it is asked to close.
       await panel.getByLabel('Subject').click()
       await first.page.keyboard.type('From a window of its own', { delay: 0 })
-      const closed = new Promise<void>((resolve) => first.page.once('close', () => resolve()))
       await first.close()
-      await closed
+      await waitFor(
+        async () => services.mailDesk.compose.get(draftId).subject === 'From a window of its own',
+        10_000,
+      )
+      expect(services.mailDesk.compose.get(draftId).to).toEqual([
+        { name: '', address: 'ben@example.test' },
+      ])
+      await first.page.close()
       await first.dispose()
-      expect(services.mailDesk.compose.get(draftId)).toMatchObject({
-        subject: 'From a window of its own',
-        to: [{ name: '', address: 'ben@example.test' }],
-      })
 
-      // Opened again (Write in the main window again would give a new draft; this is the same).
-      const second = await openWindow(composeUrl(draftId))
+      // Opened again, in a tab this time (the page cannot close a tab it did not open).
+      const second = await openPage(composeUrl(draftId))
       const again = second.page.getByRole('region', { name: 'Compose' })
       await expect
         .poll(() => again.getByLabel('Subject').inputValue())
@@ -249,11 +251,12 @@ describe('signatures, compose windows and drafts in the browser build', () => {
       await second.page.keyboard.press('Control+Home')
       await second.page.keyboard.type('Written in the compose window.')
       await keepScreenshot(second.page, 'compose-window-page')
-      const sentClosed = new Promise<void>((resolve) => second.page.once('close', () => resolve()))
       await again.getByRole('button', { name: 'Send' }).click()
-      // Sending closes the window.
-      await sentClosed
-      await second.dispose()
+      // A window closes when its message is sent; a tab says so.
+      await expect
+        .poll(() => second.page.getByRole('status').first().textContent())
+        .toBe('Message queued in the outbox. You can close this window.')
+      expect(await again.count()).toBe(0)
       const sent = await PostalMime.parse(await benReceived('From a window of its own'))
       expect(sent.text).toContain('Written in the compose window.')
       expect(() => services.mailDesk.compose.get(draftId)).toThrow(/sent or discarded/)
@@ -265,11 +268,10 @@ describe('signatures, compose windows and drafts in the browser build', () => {
         .toContain('That draft was sent or discarded.')
       expect([...main.errors, ...first.errors, ...second.errors, ...stale.errors]).toEqual([])
       await stale.page.close()
+      await second.page.close()
       await main.page.close()
     } finally {
-      const t0 = Date.now()
       await desktop.close()
-      console.error('DESKTOP CLOSE', Date.now() - t0)
     }
   }, 180_000)
 
