@@ -99,16 +99,19 @@ async function serverSources(user: string, mailbox: string): Promise<string[]> {
  * manager), so that closing it from outside (`close()`, the window's close
  * button) runs the page's beforeunload as closing a BrowserWindow does.
  */
+/** The page standing in for the window manager (in the page; the tests have no DOM types). */
+interface Opener {
+  opened?: { close(): void } | null
+  open(url: string, target: string, features: string): { close(): void } | null
+}
+
 async function openWindow(url: string) {
   const manager = await browser.newPage()
   const [page] = await Promise.all([
     manager.context().waitForEvent('page'),
     manager.evaluate((target) => {
-      ;(window as unknown as { opened: Window | null }).opened = window.open(
-        target,
-        '_blank',
-        'popup',
-      )
+      const opener = globalThis as unknown as Opener
+      opener.opened = opener.open(target, '_blank', 'popup')
     }, url),
   ])
   page.setDefaultTimeout(20_000)
@@ -122,8 +125,7 @@ async function openWindow(url: string) {
     page,
     errors,
     /** Close it as the window's close button would. */
-    close: () =>
-      manager.evaluate(() => (window as unknown as { opened: Window | null }).opened?.close()),
+    close: () => manager.evaluate(() => (globalThis as unknown as Opener).opened?.close()),
     dispose: () => manager.close(),
   }
 }
