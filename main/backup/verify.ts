@@ -12,7 +12,7 @@ import { keyThatOpens } from './key/choose-key.js'
 import { checkSecretsAgainstAccounts, parseSecretsEntry } from './secrets-entry.js'
 import { checkManifestGivesProfile, checkUnpackedProfile } from './restore/check-profile.js'
 import { metadataMismatch } from './restore/plan.js'
-import { unpackBackup } from './restore/unpack.js'
+import { unpackAny } from './chain/unpack-chain.js'
 import { removeScratch, verifyScratch } from './verify-scratch.js'
 
 export interface VerifyReport {
@@ -95,7 +95,7 @@ async function verifySource(
     const hash = createHash('sha256')
     // Databases and settings are written out (SQLite checks files); the rest is hashed in passing.
     let secretsBytes: Buffer | null = null
-    const manifest = await unpackBackup({
+    const manifest = await unpackAny({
       source,
       key,
       targetDir: scratch,

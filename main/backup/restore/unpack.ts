@@ -79,7 +79,10 @@ export function wrongKey(
   )
 }
 
-function explain(error: unknown, options: UnpackOptions): unknown {
+export function explain(
+  error: unknown,
+  options: Pick<UnpackOptions, 'key' | 'expectedFingerprint'>,
+): unknown {
   if (error instanceof AgeError) {
     switch (error.failure) {
       case 'no match':
