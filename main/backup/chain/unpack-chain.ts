@@ -83,7 +83,14 @@ async function unpackChain(
   // Every earlier link, found by its hash (names and sidecars are plaintext: they only point).
   const sources: { source: BackupSource; label: string; sha256: string }[] = []
   for (const [index, link] of chain.links.entries()) {
-    const entry = listing.find((e) => e.complete && e.sidecar?.sha256 === link.sha256)
+    const entry =
+      listing.find((e) => e.complete && e.sidecar?.sha256 === link.sha256) ??
+      listing.find((e) => e.sidecar?.sha256 === link.sha256)
+    if (entry && !entry.complete)
+      throw broken(
+        `${named(index)} (${entry.name}) is damaged: its size is not the one it was written with (truncated). ` +
+          `This backup (${options.source.name}) needs it: restore an earlier link, or a full backup.`,
+      )
     const source = entry ? options.source.sibling(entry.name) : null
     if (!entry || !source)
       throw broken(
