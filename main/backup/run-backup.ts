@@ -117,6 +117,8 @@ export interface BackupResult {
   fullReason: string | null
   /** Uncompressed bytes this backup carries (all for a full; the changes for an incremental). */
   carriedBytes: number
+  /** Backups retention would have deleted but kept, because a kept link of their chain needs them. */
+  keptForChains: { name: string; neededBy: string }[]
 }
 
 /**
@@ -344,6 +346,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
 
     // 7. Retention, now that the new backup is complete. A failure here does not undo the backup.
     const deleted: string[] = []
+    const keptForChains: BackupResult['keptForChains'] = []
     if (request.retention) {
       try {
         for (const entry of backupsToDelete(
@@ -351,6 +354,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
           request.profileId,
           request.retention,
           createdAt,
+          (name, neededBy) => keptForChains.push({ name, neededBy }),
         )) {
           if (entry.name === committed.name) continue
           try {
@@ -386,6 +390,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
       base: base ?? committed.name,
       fullReason: plan.reason,
       carriedBytes: plan.carriedBytes,
+      keptForChains,
     }
   } catch (error) {
     throw describeFailure(error, destination.label, signal)

@@ -72,7 +72,7 @@ export const manifestEntry = (entries: Entry[]) =>
       links: { createdAt: string; sha256: string }[]
       pages: { path: string; blocks: number[]; sha256: string }[]
     }
-    files: { path: string; link?: number }[]
+    files: { path: string; size: number; link?: number }[]
   }
 
 export const withManifest = (entries: Entry[], manifest: unknown): Entry[] => [

@@ -51,6 +51,9 @@ export async function readHeadManifest(
   const encrypted = await source.read()
   const plain = openBackupStream(encrypted, key)
   const extract = tar.extract()
+  // A failure to decrypt ends the listing too (pipe alone would leave it waiting).
+  plain.on('error', (error) => (extract as unknown as Readable).destroy(error))
+  encrypted.on('error', (error) => (extract as unknown as Readable).destroy(error))
   plain.pipe(extract as unknown as NodeJS.WritableStream)
   try {
     for await (const entry of extract) {
