@@ -5,6 +5,7 @@ import { destinationSecrets } from '../keychain/destination-secrets.js'
 import { osKeychain, type SecretStore } from '../keychain/keychain.js'
 import { profileFiles, profilePaths } from '../profile/layout.js'
 import { CairnError, describeError, errnoCode, isCairnError } from '../shared/errors.js'
+import { reachedStep } from '../shared/test-hooks.js'
 import { APP_VERSION } from '../shared/version.js'
 import { parseRecipient } from './age/x25519.js'
 import { hashFiles, type HashTarget } from './archive/hash-files.js'
@@ -326,7 +327,10 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
         `The upload to ${destination.label} failed ${attempt - 1} time(s) on the way and was tried again.`,
       )
 
-    // 6. The record of what this destination now holds, for the next incremental.
+    // 6. The record of what this destination now holds, for the next incremental. A crash just
+    // before leaves the record one link behind: the next run makes another link on the same
+    // parent (a fork both of whose ends restore), or a full one when the policy says so.
+    reachedStep('backup-committed')
     try {
       saveRecord(records, destination.label, request, plan, record, databases, {
         name: committed.name,
