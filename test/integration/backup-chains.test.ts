@@ -5,6 +5,8 @@ import { generateBackupKey } from '../../main/backup/key/backup-key'
 import { readSidecar } from '../../main/backup/destination/sidecar'
 import { restoreBackup } from '../../main/backup/restore/restore'
 import { verifyBackup } from '../../main/backup/verify'
+import { FolderDestination } from '../../main/backup/destination/folder/folder-destination'
+import { deleteHistoryEntry, listHistory } from '../../main/backup/manager/history'
 import {
   addMail,
   backUpAt,
@@ -114,5 +116,34 @@ describe('backup chains', () => {
     await restoreBackup({ file: fourth.path, key, profileDir: target2 })
     expect(profileState(target2)).toEqual(profileState(profile.dir))
     expect(readdirSync(dest).filter((n) => n.endsWith('.age'))).toHaveLength(4)
+  })
+
+  it('the history shows each backup’s kind and place in its chain, and refuses to delete a link later ones need', async () => {
+    const profile = await makeProfile({ messages: 20 })
+    const key = generateBackupKey()
+    const dest = tempDir()
+    const a = await backUpAt(profile, key, dest, day(0))
+    await addMail(profile.dir, 2)
+    const b = await backUpAt(profile, key, dest, day(1))
+    await addMail(profile.dir, 2)
+    const c = await backUpAt(profile, key, dest, day(2))
+    const destination = new FolderDestination(dest)
+    const history = await listHistory(destination, dest, {
+      id: profile.id,
+      fingerprint: key.fingerprint,
+    })
+    expect(history.map((h) => [h.name, h.kind, h.chainIndex, h.neededBy])).toEqual([
+      [c.name, 'incremental', 2, []],
+      [b.name, 'incremental', 1, [c.name]],
+      [a.name, 'full', 0, [b.name, c.name]],
+    ])
+    await expect(deleteHistoryEntry(destination, a.name)).rejects.toThrow(
+      /link of a backup chain that 2 later backup\(s\) need/,
+    )
+    expect(readdirSync(dest)).toContain(a.name)
+    // The newest link can go; then its parent.
+    await deleteHistoryEntry(destination, c.name)
+    await deleteHistoryEntry(destination, b.name)
+    expect(readdirSync(dest).filter((n) => n.endsWith('.age'))).toEqual([a.name])
   })
 })
