@@ -189,9 +189,29 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
       request.onProgress?.({ phase, bytesDone, bytesTotal })
     let bytesTotal = files.reduce((sum, f) => sum + f.size, 0) + (settingsBytes?.length ?? 0)
     let hashedBytes = 0
-    const results = await hashFiles(targets, (_, file) =>
+    // A file the record of the last backup here saw with the same inode, size and modification
+    // time is not read again: Cairn never rewrites a profile file in place (attachments are
+    // immutable, settings are renamed over), so its hash is the recorded one. Databases are
+    // always read (their snapshot is a new file or frozen in a transaction).
+    const records = new PageRecordStore(profilePaths(profileDir).backupState)
+    const record = request.full ? null : records.load(destination.label)
+    const known = new Map(record?.record.files.map((f) => [f.path, f]) ?? [])
+    const reused = files.map((file) => {
+      const seen = known.get(file.path)
+      return !file.path.endsWith('.sqlite') &&
+        seen !== undefined &&
+        seen.ino === file.identity.ino &&
+        seen.mtimeMs === file.identity.mtimeMs &&
+        seen.size === file.size
+        ? { sha256: seen.sha256, size: seen.size, identity: file.identity }
+        : null
+    })
+    const toHash = targets.filter((_, index) => reused[index] === null)
+    const fresh = await hashFiles(toHash, (_, file) =>
       progress('snapshot', (hashedBytes += file.size)),
     )
+    let next = 0
+    const results = reused.map((known) => known ?? (fresh[next++] as (typeof fresh)[number]))
     checkAborted(signal)
     const createdAt = (request.now ?? (() => new Date()))()
     const hashed: Manifest['files'] = []
@@ -228,14 +248,12 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
     bytesTotal = hashed.reduce((sum, f) => sum + f.size, 0)
 
     // 4. Full or incremental: the blocks and files against the record of the last backup here.
-    const records = new PageRecordStore(profilePaths(profileDir).backupState)
     const databases: ScannedDatabase[] = []
     for (const [index, file] of files.entries()) {
       if (!file.path.endsWith('.sqlite') || results[index] instanceof Error) continue
       databases.push(await scanDatabase(file.path, (targets[index] as HashTarget).path, records))
     }
     checkAborted(signal)
-    const record = request.full ? null : records.load(destination.label)
     const plan = planLink({
       record,
       forceFull: request.full === true,
