@@ -113,6 +113,8 @@ async function unpackChain(
         targetDir: options.targetDir,
         expectedFingerprint: options.expectedFingerprint ?? null,
         onEncrypted: (chunk) => fullHash.update(chunk),
+        // The assembled databases are checked at the end; the full backup's are only a base.
+        checkDatabases: false,
         ...(options.onBytes ? { onBytes: options.onBytes } : {}),
       }),
     )
