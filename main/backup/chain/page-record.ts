@@ -87,6 +87,7 @@ export interface LoadedRecord {
 export class PageRecordStore {
   private readonly dir: string
   private key: Buffer | null = null
+  private unsavedKey = false
 
   constructor(stateDir: string) {
     this.dir = stateDir
@@ -136,6 +137,7 @@ export class PageRecordStore {
     fresh: boolean,
   ): void {
     this.ensureDir()
+    this.persistKey()
     const base = this.baseName(record.destination)
     const index = new Map(record.databases.map((db, i) => [db.path, i]))
     const entries = Buffer.alloc(changed.length * ENTRY_BYTES)
@@ -214,9 +216,15 @@ export class PageRecordStore {
     } catch (error) {
       if (errnoCode(error) !== 'ENOENT') throw error
     }
-    this.ensureDir()
-    const fresh = randomBytes(32)
-    writeFileAtomicSync(path, fresh)
-    return (this.key = fresh)
+    // A new key lives in memory until a record is saved with it: a backup that fails leaves the
+    // profile as it was.
+    this.unsavedKey = true
+    return (this.key = randomBytes(32))
+  }
+
+  private persistKey(): void {
+    if (!this.unsavedKey || !this.key) return
+    writeFileAtomicSync(join(this.dir, 'record-key'), this.key)
+    this.unsavedKey = false
   }
 }

@@ -13,6 +13,9 @@ import {
 } from '../archive/manifest.js'
 import { corrupt, parseManifest, readSmall } from '../archive/read-archive.js'
 import type { BackupSource } from '../destination/backup-source.js'
+import type { ByteRange } from '../destination/destination.js'
+
+const HEAD_BYTES = 4 << 20
 import type { BackupKey } from '../key/backup-key.js'
 import { openBackupStream } from '../pipeline/open-backup.js'
 import { integrityCheck } from '../restore/check-database.js'
@@ -32,12 +35,20 @@ import { readLink } from './read-link.js'
  * message naming it; nothing is written outside `targetDir`.
  */
 export async function unpackAny(options: UnpackOptions): Promise<Manifest> {
-  // Whatever fails here fails again, and is said as always, by the reader of a full backup.
-  const head = await readHeadManifest(
-    options.source,
-    options.key,
-    options.expectedFingerprint,
-  ).catch(() => null)
+  // The first few megabytes hold the manifest of all but huge profiles: no more is read twice
+  // (a remote destination would send far more). Whatever fails fails again, and is said as
+  // always, by the reader of a full backup.
+  const { size } = await options.source.stat()
+  const head = await readHeadManifest(options.source, options.key, options.expectedFingerprint, {
+    start: 0,
+    end: Math.min(size, HEAD_BYTES) - 1,
+  })
+    .catch(() =>
+      size > HEAD_BYTES
+        ? readHeadManifest(options.source, options.key, options.expectedFingerprint)
+        : null,
+    )
+    .catch(() => null)
   if (!head || !isIncremental(head.chain)) return unpackBackup(options)
   return unpackChain(options, head, head.chain)
 }
@@ -47,8 +58,9 @@ export async function readHeadManifest(
   source: BackupSource,
   key: BackupKey,
   expectedFingerprint?: string | null,
+  range?: ByteRange,
 ): Promise<Manifest> {
-  const encrypted = await source.read()
+  const encrypted = await source.read(range)
   const plain = openBackupStream(encrypted, key)
   const extract = tar.extract()
   // A failure to decrypt ends the listing too (pipe alone would leave it waiting).
