@@ -15,7 +15,7 @@ import { corrupt, parseManifest, readSmall } from '../archive/read-archive.js'
 import type { BackupSource } from '../destination/backup-source.js'
 import type { ByteRange } from '../destination/destination.js'
 
-const HEAD_BYTES = 4 << 20
+const HEAD_BYTES = 256 << 10
 import type { BackupKey } from '../key/backup-key.js'
 import { openBackupStream } from '../pipeline/open-backup.js'
 import { integrityCheck } from '../restore/check-database.js'
@@ -35,7 +35,8 @@ import { readLink } from './read-link.js'
  * message naming it; nothing is written outside `targetDir`.
  */
 export async function unpackAny(options: UnpackOptions): Promise<Manifest> {
-  // The first few megabytes hold the manifest of all but huge profiles: no more is read twice
+  // The first 256 KiB hold the (compressed) manifest of profiles of some thousands of files: no more
+  // is read twice
   // (a remote destination would send far more). Whatever fails fails again, and is said as
   // always, by the reader of a full backup.
   const { size } = await options.source.stat()
