@@ -35,10 +35,9 @@ import { readLink } from './read-link.js'
  * message naming it; nothing is written outside `targetDir`.
  */
 export async function unpackAny(options: UnpackOptions): Promise<Manifest> {
-  // The first 256 KiB hold the (compressed) manifest of profiles of some thousands of files: no more
-  // is read twice
-  // (a remote destination would send far more). Whatever fails fails again, and is said as
-  // always, by the reader of a full backup.
+  // The first 256 KiB hold the compressed manifest of a profile of some thousands of files: no
+  // more is read twice (a remote destination would send it all); a larger manifest is read from
+  // the whole backup. Whatever fails fails again, and is said as always, by the full reader.
   const { size } = await options.source.stat()
   const head = await readHeadManifest(options.source, options.key, options.expectedFingerprint, {
     start: 0,
