@@ -15,7 +15,6 @@ import { corrupt, parseManifest, readSmall } from '../archive/read-archive.js'
 import type { BackupSource } from '../destination/backup-source.js'
 import type { ByteRange } from '../destination/destination.js'
 
-const HEAD_BYTES = 256 << 10
 import type { BackupKey } from '../key/backup-key.js'
 import { openBackupStream } from '../pipeline/open-backup.js'
 import { integrityCheck } from '../restore/check-database.js'
@@ -35,20 +34,18 @@ import { readLink } from './read-link.js'
  * message naming it; nothing is written outside `targetDir`.
  */
 export async function unpackAny(options: UnpackOptions): Promise<Manifest> {
-  // The first 256 KiB hold the compressed manifest of a profile of some thousands of files: no
-  // more is read twice (a remote destination would send it all); a larger manifest is read from
-  // the whole backup. Whatever fails fails again, and is said as always, by the full reader.
-  const { size } = await options.source.stat()
-  const head = await readHeadManifest(options.source, options.key, options.expectedFingerprint, {
-    start: 0,
-    end: Math.min(size, HEAD_BYTES) - 1,
-  })
-    .catch(() =>
-      size > HEAD_BYTES
-        ? readHeadManifest(options.source, options.key, options.expectedFingerprint)
-        : null,
-    )
-    .catch(() => null)
+  // A backup its sidecar calls full is read once, as always; one that turns out to be a link
+  // (its sidecar missing or wrong) is refused by that reader before it writes anything, and
+  // read as a link. Only a link's manifest is read ahead, to find its chain.
+  const sidecar = await options.source.readSidecar().catch(() => null)
+  if (sidecar?.kind !== 'incremental') {
+    try {
+      return await unpackBackup(options)
+    } catch (error) {
+      if (!isCairnError(error, 'BACKUP_INCREMENTAL')) throw error
+    }
+  }
+  const head = await readHeadManifest(options.source, options.key, options.expectedFingerprint)
   if (!head || !isIncremental(head.chain)) return unpackBackup(options)
   return unpackChain(options, head, head.chain)
 }
