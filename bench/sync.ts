@@ -22,7 +22,7 @@ import { join } from 'node:path'
 import { ImapFlow } from 'imapflow'
 import { AccountService } from '../main/mail/accounts/account-service.js'
 import { openMailDb } from '../main/mail/db/connection.js'
-import { workerParser } from '../main/mail/import/parser-pool.js'
+import { bodyPreparer } from '../main/mail/sync/body-prepare.js'
 import { listMessages } from '../main/mail/store/messages.js'
 import { SyncService } from '../main/mail/sync/sync-service.js'
 import { accountSecrets } from '../main/keychain/account-secrets.js'
@@ -133,12 +133,11 @@ async function main() {
 
     const db = openMailDb(join(work, 'mail.sqlite'))
     const accounts = new AccountService(db, accountSecrets(memorySecrets(), 'bench'))
-    const parser = workerParser()
+    const bodies = bodyPreparer({ attachmentsDir: join(work, 'attachments') })
     const sync = new SyncService({
       db,
-      attachmentsDir: join(work, 'attachments'),
       credentials: accounts.credentials,
-      parse: (r) => parser.parse(r),
+      prepare: bodies.prepare,
     })
     const server = {
       host: '127.0.0.1',
@@ -276,7 +275,7 @@ async function main() {
     await other.logout()
     const rssMb = process.resourceUsage().maxRSS / 1024
     await sync.close()
-    await parser.close()
+    await bodies.close()
     db.close()
 
     const rate = (MESSAGES / fullMs) * 1000

@@ -80,6 +80,7 @@ export function App() {
                 onImport={() => setImporting(true)}
                 onAccounts={() => setAccountsOpen('list')}
                 nativeFiles={info.value?.capabilities.nativeDialogs ?? false}
+                composeWindows={info.value?.capabilities.composeWindows ?? false}
                 onOpenChat={(chatId, messageId) => openChat(chatId, messageId)}
                 target={mailTarget}
               />

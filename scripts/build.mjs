@@ -39,6 +39,7 @@ const mainEntries = {
   'web-host': 'main/ipc/web-host.ts',
   'import-worker': 'main/mail/import/import-worker.ts',
   'parse-worker': 'main/mail/import/parse-worker.ts',
+  'body-prepare-worker': 'main/mail/sync/body-prepare-worker.ts',
   'read-worker': 'main/mail/read/read-worker.ts',
   'backup-worker': 'main/backup/schedule/backup-worker.ts',
   'hash-worker': 'main/backup/archive/hash-worker.ts',

@@ -30,8 +30,9 @@ import { resolveProfileDir } from '../profile/location.js'
 import { ProfileSession } from '../ipc/profile-session.js'
 import { openServices } from '../services.js'
 import { CairnError, describeError } from '../shared/errors.js'
+import { ComposeWindows } from './compose-windows.js'
 import { installMenu } from './menu.js'
-import { createMainWindow } from './window.js'
+import { createComposeWindow, createMainWindow } from './window.js'
 
 const rendererDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'renderer')
 let profile: ProfileSession | undefined
@@ -39,6 +40,7 @@ let context: OwnedServiceContext | undefined
 let control: AppControlServer | null = null
 const notifications = new Set<Notification>()
 let mainWindow: BrowserWindow | undefined
+let composeWindows: ComposeWindows | undefined
 
 const cliArgs = cliArgsOf(process.argv)
 if (cliArgs) {
@@ -176,6 +178,11 @@ async function start(): Promise<void> {
           `The file was saved to ${path} but could not be opened: ${problem}`,
         )
     },
+    openComposeWindow: (draftId) => {
+      if (!composeWindows)
+        throw new CairnError('WINDOWS_UNAVAILABLE', 'Cairn is still starting; try again.')
+      composeWindows.show(draftId)
+    },
   })
   context = ctx
   protocol.handle(
@@ -193,7 +200,13 @@ async function start(): Promise<void> {
   })
   const window = createMainWindow()
   mainWindow = window
-  serveElectronIpc({ ipcMain, window, router: createRouter(ctx, { transport: 'electron' }) })
+  const ipc = serveElectronIpc({
+    ipcMain,
+    window,
+    router: createRouter(ctx, { transport: 'electron' }),
+  })
+  // Compose windows: the same factory (preferences, preload, guards), the same contract.
+  composeWindows = new ComposeWindows(createComposeWindow, (created) => ipc.addWindow(created))
   installMenu((command) => ctx.host.commands.emit('command', { command }))
   // `cairn backup` and `cairn restore` reach this app instead of failing on the profile lock.
   try {

@@ -1,3 +1,5 @@
+import { composeQuery } from '../../common/compose-page.js'
+
 /**
  * The desktop app serves its UI from its own scheme, app://cairn/, through
  * the same request handler as the browser build's host (ui-handler.ts),
@@ -45,4 +47,9 @@ export function isAppUrl(url: string, origin: string = APP_ORIGIN): boolean {
   } catch {
     return false
   }
+}
+
+/** The app page showing only the composer of one draft (a compose window). */
+export function composePageUrl(draftId: number, page: string = APP_PAGE_URL): string {
+  return `${page}${composeQuery(draftId)}`
 }

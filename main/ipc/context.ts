@@ -55,6 +55,11 @@ export interface HostAdapter {
   pickFolder?: (title: string) => Promise<string | null>
   /** Open a file with the system's default application; absent in the browser build (it downloads). */
   openPath?: (path: string) => Promise<void>
+  /**
+   * Show a draft's composer in a window of its own (one per draft: an open
+   * one is brought forward); absent in the browser build (a panel instead).
+   */
+  openComposeWindow?: (draftId: number) => void
 }
 
 /** What a service's handlers and event sources may use: one per host, built once. */
@@ -215,6 +220,7 @@ export function createServiceContext(
         nativeDialogs: host.pickImportSources !== undefined,
         pickBackupLocation: host.pickBackupLocation !== undefined,
         systemNotifications: host.notify !== undefined,
+        composeWindows: host.openComposeWindow !== undefined,
       },
     },
     get mail() {

@@ -43,10 +43,12 @@ export interface WindowLike {
 /** Why a sender may not call the contract, or null if it may. */
 export function senderRefusal(
   event: InvokeEventLike,
-  window: WindowLike,
+  windows: WindowLike | Iterable<WindowLike>,
   origin: string = APP_ORIGIN,
 ): { code: ErrorCode; message: string } | null {
-  if (window.isDestroyed() || event.sender !== window.webContents)
+  const candidates = Symbol.iterator in windows ? [...windows] : [windows]
+  const window = candidates.find((w) => !w.isDestroyed() && event.sender === w.webContents)
+  if (!window)
     return { code: 'FORBIDDEN_SENDER', message: 'Calls are accepted only from the Cairn window.' }
   const frame = event.senderFrame
   if (frame === null || frame !== window.webContents.mainFrame || frame.parent !== null)
@@ -59,32 +61,56 @@ export function senderRefusal(
   return null
 }
 
-/** Serve the contract to `window` over IPC, and send it every event; undone when the window closes. */
+/** The contract served over IPC to the app's windows. */
+export interface ElectronIpc {
+  /** Serve one more window of the app (a compose window) until it closes. */
+  addWindow(window: WindowLike): void
+  /** Stop serving every window (also done when the last one closes). */
+  stop(): void
+}
+
+/**
+ * Serve the contract over IPC to `window` and to every window added later,
+ * and send each of them every event. One handler serves them all (Electron
+ * allows one per channel); it checks which of our windows is calling.
+ * Undone when the last window closes.
+ */
 export function serveElectronIpc(options: {
   ipcMain: IpcMainLike
   window: WindowLike
   router: Router
   origin?: string
-}): () => void {
-  const { ipcMain, window, router } = options
+}): ElectronIpc {
+  const { ipcMain, router } = options
   const origin = options.origin ?? APP_ORIGIN
+  const windows = new Set<WindowLike>()
   ipcMain.handle(IPC_CALL_CHANNEL, async (event, method, input): Promise<Envelope<unknown>> => {
-    const refusal = senderRefusal(event, window, origin)
+    const refusal = senderRefusal(event, windows, origin)
     if (refusal) return router.refuse(method, refusal.code, refusal.message)
     return router.call(method, input)
   })
   const stopEvents = router.subscribe((name, payload) => {
-    // Only to our own page: after a navigation (which the guards prevent) nothing is sent.
-    if (!window.isDestroyed() && isAppPage(window.webContents.mainFrame.url, origin))
-      window.webContents.send(IPC_EVENT_CHANNEL, name, payload)
+    // Only to our own pages: after a navigation (which the guards prevent) nothing is sent.
+    for (const window of windows)
+      if (!window.isDestroyed() && isAppPage(window.webContents.mainFrame.url, origin))
+        window.webContents.send(IPC_EVENT_CHANNEL, name, payload)
   })
   let stopped = false
   const stop = () => {
     if (stopped) return
     stopped = true
+    windows.clear()
     stopEvents()
     ipcMain.removeHandler(IPC_CALL_CHANNEL)
   }
-  window.on('closed', stop)
-  return stop
+  const addWindow = (window: WindowLike) => {
+    if (stopped) throw new Error('The contract is no longer served over IPC.')
+    windows.add(window)
+    window.on('closed', () => {
+      windows.delete(window)
+      if (windows.size === 0) stop()
+    })
+  }
+  addWindow(options.window)
+  return { addWindow, stop }
 }

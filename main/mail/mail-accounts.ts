@@ -3,9 +3,9 @@ import { osKeychain, type SecretStore } from '../keychain/keychain.js'
 import type { ProfilePaths } from '../profile/layout.js'
 import { AccountService } from './accounts/account-service.js'
 import type { MailDb } from './db/connection.js'
-import { workerParser } from './import/parser-pool.js'
 import { OAuthTokenStore } from './oauth/token-store.js'
 import { SendService } from './send/send-service.js'
+import { bodyPreparer } from './sync/body-prepare.js'
 import { SyncService } from './sync/sync-service.js'
 
 /** Mail accounts of one open profile: settings and secrets, sync, and the outbox. */
@@ -34,12 +34,11 @@ export function openMailAccounts(options: {
 }): MailAccounts {
   const secrets = accountSecrets(options.keychain ?? osKeychain(), options.profileId)
   const accounts = new AccountService(options.db, secrets, new OAuthTokenStore(secrets))
-  let parser: ReturnType<typeof workerParser> | null = null
+  const bodies = bodyPreparer({ attachmentsDir: options.paths.attachments })
   const sync = new SyncService({
     db: options.db,
-    attachmentsDir: options.paths.attachments,
     credentials: accounts.credentials,
-    parse: (raw) => (parser ??= workerParser()).parse(raw),
+    prepare: bodies.prepare,
   })
   const send = new SendService(options.db, accounts.credentials)
   let timer: NodeJS.Timeout | null = null
@@ -69,7 +68,7 @@ export function openMailAccounts(options: {
       if (timer) clearInterval(timer)
       await send.idle()
       await sync.close()
-      await parser?.close()
+      await bodies.close()
     },
   }
 }

@@ -41,6 +41,8 @@ export type ErrorCode =
   | 'UPLOAD_INVALID'
   | 'SAVE_FAILED'
   | 'SOURCE_UNAVAILABLE'
+  /** A separate window was asked of a host that has none (the browser build shows a panel). */
+  | 'WINDOWS_UNAVAILABLE'
   // backup keys and custody
   | 'KEY_MALFORMED'
   | 'KEY_MISMATCH'

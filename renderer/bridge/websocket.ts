@@ -13,7 +13,7 @@ export async function connectWebSocketBridge(): Promise<CairnBridge> {
     throw new Error(
       'Open Cairn with the address printed by "npm run dev:web" (it carries the access token).',
     )
-  history.replaceState(null, '', location.pathname)
+  history.replaceState(null, '', location.pathname + location.search)
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws?token=${encodeURIComponent(token)}`
   const socket = new WebSocket(url)
   await new Promise<void>((resolve, reject) => {

@@ -66,13 +66,18 @@ export function conversationRows<M extends MessageLike>(
   let lastDay: string | null = null
   let lastSender: string | null = null
   let unreadShown = false
+  // A separator is keyed by its day alone (numbered if a day comes back out of order), so
+  // older messages of the same day arriving above leave its key, and the view, alone.
+  const daysSeen = new Map<string, number>()
   for (const message of messages) {
     const day = dayKey(message.sentAt)
     let broke = false
     if (day !== lastDay) {
+      const seen = (daysSeen.get(day) ?? 0) + 1
+      daysSeen.set(day, seen)
       rows.push({
         kind: 'day',
-        key: `day:${day}:${message.id}`,
+        key: seen === 1 ? `day:${day}` : `day:${day}#${seen}`,
         label: dayLabel(message.sentAt, options.now, options.locale),
       })
       lastDay = day

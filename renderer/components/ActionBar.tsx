@@ -11,12 +11,14 @@ export type BarAction =
   | 'star'
   | 'junk'
   | 'viewSource'
+  | 'editDraft'
 
 /** The actions on the selected message(s), above the reader. */
 export function ActionBar({
   count,
   flagged,
   seen,
+  draft = false,
   folders,
   currentFolderId,
   onAction,
@@ -25,6 +27,8 @@ export function ActionBar({
   count: number
   flagged: boolean
   seen: boolean
+  /** The message is in a Drafts folder: it can be written further. */
+  draft?: boolean
   folders: FolderView[]
   currentFolderId: number | null
   onAction: (action: BarAction) => void
@@ -48,6 +52,16 @@ export function ActionBar({
   )
   return (
     <div className="action-bar" role="toolbar" aria-label="Message actions">
+      {draft && one && (
+        <button
+          type="button"
+          className="small primary"
+          title="Edit draft (Enter)"
+          onClick={() => onAction('editDraft')}
+        >
+          Edit draft
+        </button>
+      )}
       {button('reply', 'Reply', 'Reply (r)', one)}
       {button('replyAll', 'Reply all', 'Reply all (a)', one)}
       {button('forward', 'Forward', 'Forward (f)', one)}

@@ -23,10 +23,19 @@ export function ComposePanel({
   draft: initial,
   onClose,
   onSent,
+  onDiscarded,
+  holdCloseUntilSaved = false,
 }: {
   draft: DraftView
   onClose: () => void
   onSent: (summary: string) => void
+  /** After Discard (else onClose). */
+  onDiscarded?: () => void
+  /**
+   * The panel is a desktop compose window: closing it waits for the last
+   * edit to be saved, then closes it (a page elsewhere only sends the save).
+   */
+  holdCloseUntilSaved?: boolean
 }) {
   const [draft, setDraft] = useState(initial)
   const [to, setTo] = useState(formatAddressList(initial.to))
@@ -42,6 +51,7 @@ export function ComposePanel({
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null)
   const pending = useRef<Parameters<typeof save>[0]>({})
   const fileRef = useRef<HTMLInputElement>(null)
+  const saving = useRef<Promise<void> | null>(null)
 
   const editor = useEditor({
     extensions: [StarterKit, Image.configure({ allowBase64: true, inline: true })],
@@ -74,8 +84,36 @@ export function ComposePanel({
     timer.current = null
     const patch = pending.current
     pending.current = {}
-    if (Object.keys(patch).length > 0) await save(patch)
+    if (Object.keys(patch).length === 0) return saving.current ?? undefined
+    const work = save(patch).finally(() => {
+      if (saving.current === work) saving.current = null
+    })
+    saving.current = work
+    await work
   }
+  const flushRef = useRef(flush)
+  useEffect(() => {
+    flushRef.current = flush
+  })
+
+  // Leaving the page (closing the compose window, reloading) saves the last edit first.
+  useEffect(() => {
+    let saved = false
+    const onBeforeUnload = (event: BeforeUnloadEvent) => {
+      const unsaved = Object.keys(pending.current).length > 0 || saving.current !== null
+      if (!unsaved || saved) return
+      const done = flushRef.current().catch(() => undefined)
+      if (!holdCloseUntilSaved) return
+      // Held open (the desktop app closes without asking) until the save is in, then closed.
+      event.preventDefault()
+      void done.then(() => {
+        saved = true
+        window.close()
+      })
+    }
+    window.addEventListener('beforeunload', onBeforeUnload)
+    return () => window.removeEventListener('beforeunload', onBeforeUnload)
+  }, [holdCloseUntilSaved])
 
   function schedule(patch: Parameters<typeof save>[0]) {
     pending.current = { ...pending.current, ...patch }
@@ -126,8 +164,9 @@ export function ComposePanel({
 
   const discard = async () => {
     if (timer.current) clearTimeout(timer.current)
+    pending.current = {}
     await call('compose.discard', { draftId: draft.id }).catch(() => undefined)
-    onClose()
+    ;(onDiscarded ?? onClose)()
   }
 
   const field = (

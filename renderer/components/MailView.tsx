@@ -12,6 +12,7 @@ import {
   type SortOrder,
 } from '../mail/row-source'
 import { isTyping, shortcutFor, type ShortcutAction } from '../mail/shortcuts'
+import { useComposer } from '../mail/use-composer'
 import { useConversationRows } from '../mail/thread-rows'
 import { indexOf, useSelection } from '../mail/use-selection'
 import { ActionBar, type BarAction } from './ActionBar'
@@ -21,6 +22,7 @@ import { FolderDialog, type FolderTask } from './FolderDialog'
 import { FolderTree } from './FolderTree'
 import { MessageList } from './MessageList'
 import { Reader } from './Reader'
+import { SearchMore } from './SearchMore'
 import { ShortcutHelp } from './ShortcutHelp'
 import { SourceDialog } from './SourceDialog'
 import { ErrorState } from './States'
@@ -44,6 +46,7 @@ export function MailView({
   onImport,
   onAccounts,
   nativeFiles,
+  composeWindows = false,
   onOpenChat,
   target,
 }: {
@@ -51,6 +54,8 @@ export function MailView({
   onImport: () => void
   onAccounts: () => void
   nativeFiles: boolean
+  /** Drafts open in windows of their own (the desktop app), else in the panel. */
+  composeWindows?: boolean
   /** Open a chat message found by the search in the chat view. */
   onOpenChat?: (chatId: number, messageId: number) => void
   target?: MailTarget | null
@@ -67,7 +72,6 @@ export function MailView({
   // Read state changes a conversation's row (its unread count) too.
   const [flagsVersion, setFlagsVersion] = useState(0)
   const [notice, setNotice] = useState<Notice>(null)
-  const [draft, setDraft] = useState<DraftView | null>(null)
   const [help, setHelp] = useState(false)
   const [sourceOf, setSourceOf] = useState<number | null>(null)
   const [folderTask, setFolderTask] = useState<FolderTask | null>(null)
@@ -175,14 +179,24 @@ export function MailView({
     [focused, select, selectIndexLater, source],
   )
 
+  const showError = useCallback((summary: string) => setNotice({ summary, undoable: false }), [])
+  const composer = useComposer(composeWindows, showError)
+  const { draft, open: openDraft } = composer
   const compose = useCallback(
     (kind: DraftView['kind']) => {
       if (kind !== 'new' && focused === null) return
-      call('compose.start', kind === 'new' ? { kind } : { kind, messageId: focused as number })
-        .then(setDraft)
-        .catch((error: unknown) => setNotice({ summary: errorMessage(error), undoable: false }))
+      openDraft(
+        call('compose.start', kind === 'new' ? { kind } : { kind, messageId: focused as number }),
+      )
     },
-    [focused],
+    [focused, openDraft],
+  )
+  // A message in a Drafts folder is written further, not replied to (Edit draft, Enter, double click).
+  const focusedFolder = folders?.find((f) => f.id === (focusedRow?.folderId ?? folderId))
+  const focusedIsDraft = focusedRow !== undefined && focusedFolder?.specialUse === '\\Drafts'
+  const editDraft = useCallback(
+    (messageId: number) => openDraft(call('compose.editDraft', { messageId })),
+    [openDraft],
   )
 
   const act = useCallback(
@@ -195,6 +209,9 @@ export function MailView({
         case 'replyAll':
         case 'forward':
           return compose(action)
+        case 'editDraft':
+          if (focused !== null && focused > 0) editDraft(focused)
+          return
         case 'viewSource':
           if (focused !== null) setSourceOf(focused)
           return
@@ -249,7 +266,19 @@ export function MailView({
           )
       }
     },
-    [compose, focused, focusedRow, leaveList, report, resolve, select, selectAll, source, targets],
+    [
+      compose,
+      editDraft,
+      focused,
+      focusedRow,
+      leaveList,
+      report,
+      resolve,
+      select,
+      selectAll,
+      source,
+      targets,
+    ],
   )
 
   const move = useCallback(
@@ -418,16 +447,18 @@ export function MailView({
           onSelect={select}
           onOpen={(id) => {
             if (chatHit && chatHit.id === id) openChatHit(chatHit)
+            else if (id === focused && focusedIsDraft) editDraft(id)
           }}
         />
+        {searching && <SearchMore paging={searchRows.paging} />}
       </section>
       {draft ? (
         <ComposePanel
           key={draft.id}
           draft={draft}
-          onClose={() => setDraft(null)}
+          onClose={composer.close}
           onSent={(summary) => {
-            setDraft(null)
+            composer.close()
             setNotice({ summary, undoable: false })
           }}
         />
@@ -443,6 +474,7 @@ export function MailView({
               count={targets.length}
               flagged={focusedRow?.flagged ?? false}
               seen={focusedRow?.seen ?? true}
+              draft={focusedIsDraft}
               folders={folders ?? []}
               currentFolderId={searching ? (focusedRow?.folderId ?? null) : folderId}
               onAction={act}

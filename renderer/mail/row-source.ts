@@ -2,7 +2,7 @@ import { useMemo, useSyncExternalStore } from 'react'
 import type { ChatSearchHit } from '../../main/chat/types'
 import type { MessageSummary, SearchHit } from '../../main/mail/types'
 import { call, errorMessage } from '../api'
-import { useEverything } from '../search/use-everything'
+import { useEverything, type EverythingPages } from '../search/use-everything'
 
 /**
  * A chat message among search results. Its id is the chat message's id
@@ -163,28 +163,47 @@ export function useFolderRows(
   }
 }
 
+/** Search results as list rows, with the search's count and "Show more". */
+export interface SearchRowSource extends RowSource {
+  paging: Pick<
+    EverythingPages,
+    'count' | 'problems' | 'more' | 'loadingMore' | 'error' | 'showMore'
+  > & { shown: number }
+}
+
 /**
  * Search results for what the user is typing, fetched after a short pause
- * in typing: mail and chat messages from the one search (search.all),
- * newest first.
+ * in typing: mail and chat messages from the one search (search.all), a
+ * page at a time; "Show more" appends the next page to the same list.
  */
-export function useSearchRows(query: string, version: number): RowSource {
+export function useSearchRows(query: string, version: number): SearchRowSource {
   const trimmed = query.trim()
   const result = useEverything(trimmed, version)
   // While the next answer loads, the previous results stay on screen.
   const hits = useMemo(
     () =>
-      (result.value ?? []).map((hit): SearchHit | ChatHitRow =>
+      result.hits.map((hit): SearchHit | ChatHitRow =>
         hit.kind === 'mail' ? hit.mail : { kind: 'chat', id: -hit.chat.messageId, hit: hit.chat },
       ),
-    [result.value],
+    [result.hits],
   )
   return {
-    key: `search:${trimmed}:${version}`,
+    // Neither the version nor the pages: new content and "Show more" keep the list where it was.
+    key: `search:${trimmed}`,
     count: hits.length,
     row: (index) => hits[index],
     ensure: noEnsure,
     loading: result.loading,
-    error: result.error,
+    // An error fetching more keeps the rows; the footer says it.
+    error: hits.length === 0 ? result.error : null,
+    paging: {
+      count: result.count,
+      problems: result.problems,
+      more: result.more,
+      loadingMore: result.loadingMore,
+      error: result.error,
+      showMore: result.showMore,
+      shown: hits.length,
+    },
   }
 }

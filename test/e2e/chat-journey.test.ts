@@ -389,8 +389,13 @@ describe('chat in the browser build (real Prosody, real Chromium)', () => {
       })
     const atStart = async () =>
       (await page.getByText('This is the start of the conversation.').count()) > 0
-    const scrollTo = (top: number) =>
-      log.evaluate((el, y) => ((el as unknown as { scrollTop: number }).scrollTop = y), top)
+    const scrollState = () =>
+      log.evaluate((el) => {
+        const box = el as unknown as { scrollTop: number; scrollHeight: number }
+        return { top: box.scrollTop, height: box.scrollHeight }
+      })
+    const scrollBy = (dy: number) =>
+      log.evaluate((el, d) => ((el as unknown as { scrollTop: number }).scrollTop += d), dy)
     // What is on screen once the rows' real heights are measured (they start as estimates).
     const settled = async () => {
       let last = ''
@@ -403,20 +408,20 @@ describe('chat in the browser build (real Prosody, real Chromium)', () => {
       }
       return last.split('\n')
     }
-    for (let i = 0; i < 100 && !(await atStart()); i++) {
-      // Just below where older messages are fetched (300 px from the top), note the top
-      // message, then go up 100 px: the older page arrives above, and that message stays put.
-      await scrollTo(400)
+    // Scroll up as a person does, 150 px at a time (less than the view's height). Whenever a
+    // step passes 300 px from the top, an older page arrives above: the message that was at
+    // the top before the step is still on screen after it, with the page and its measured
+    // rows in between. Every page is checked, not only the first.
+    let pagesArrived = 0
+    for (let i = 0; i < 400 && !(await atStart()); i++) {
       const [anchor] = await settled()
-      await scrollTo(300 - 1)
+      const before = await scrollState()
+      await scrollBy(-150)
       const after = await settled()
-      if (anchor && !(await atStart())) expect(after).toContain(anchor)
-      await scrollTo(0)
-      await settled()
-      // The page that arrived holds what is on screen for 1.5 s (Conversation.tsx,
-      // ANCHOR_HOLD_MS); a person scrolls on after that, not while rows are still measured.
-      await page.waitForTimeout(1_600)
+      if (anchor) expect(after).toContain(anchor)
+      if ((await scrollState()).height > before.height + 1000) pagesArrived++
     }
+    expect(pagesArrived).toBeGreaterThanOrEqual(5)
     await expect
       .poll(() => page.getByText('This is the start of the conversation.').count())
       .toBe(1)
@@ -569,7 +574,10 @@ describe('chat in the browser build (real Prosody, real Chromium)', () => {
     // Scroll back to the hostile messages.
     const messages = page.getByRole('log', { name: 'Messages' })
     const trickyBubble = page.locator('.bubble-row.in').filter({ hasText: 'bold?' })
-    for (let i = 0; i < 200 && (await trickyBubble.count()) === 0; i++) {
+    // Each older page arrives above what is on screen (the view keeps its place), so it is
+    // scrolled through page by page, as a person would: ~40 pages of 50 messages.
+    const until = Date.now() + 150_000
+    while (Date.now() < until && (await trickyBubble.count()) === 0) {
       await messages.evaluate((el) =>
         (el as unknown as { scrollBy(x: number, y: number): void }).scrollBy(0, -3000),
       )

@@ -155,7 +155,9 @@ describe('chat through the service contract (real Prosody, real keychain)', () =
       length: 1_000_000,
     })
     expect(page?.body + rest.text).toBe(long)
-    expect((await call<unknown[]>('search.all', { query: 'zebra', limit: 10 })).length).toBe(1)
+    expect(
+      (await call<{ hits: unknown[] }>('search.all', { query: 'zebra', limit: 10 })).hits.length,
+    ).toBe(1)
 
     // A file handed over in chunks (the browser build's file input), then sent over HTTP upload.
     const picture = makePng(64, 48, [10, 120, 90])

@@ -138,6 +138,79 @@ describe('mail search planning (is:starred / is:unread beside words)', () => {
     expect(explainSearch(db, 'budget after:2030-01-01')).toEqual([])
   })
 
+  it('finds the same messages by date after messages moved in time or went away (date spans wider than their messages)', () => {
+    const db = corpus(5000)
+    // Dates changed and messages deleted: the blocks' spans (0014) only widen, never narrow.
+    db.exec(`UPDATE messages SET date = date + 40 * 86400000 WHERE id % 7 = 0`)
+    db.exec(`DELETE FROM messages WHERE id % 11 = 0 OR id BETWEEN 4000 AND 4500`)
+    for (const query of [
+      'budget after:2024-02-01 before:2024-03-01',
+      'review after:2024-07-01',
+      'report before:2024-01-10',
+      'invoice after:2024-06-20 before:2024-06-25',
+      'lunch after:2030-01-01',
+    ]) {
+      const fromText = allIds(db, query, 'text')
+      expect(allIds(db, query, 'auto'), query).toEqual(fromText)
+      expect(countMatches(db, query), query).toBe(fromText.length)
+    }
+    expect(allIds(db, 'review after:2024-07-01', 'auto').length).toBeGreaterThan(0)
+  })
+
+  it('finds an old message whose date moved into a recent range (the span of its id block widens)', () => {
+    const { db } = tempMailDb()
+    const inbox = ensureFolder(db, ensureLocalAccount(db), 'Inbox')
+    const insert = messageWriter(db)
+    const day = 86_400_000
+    // Ids in date order, as an import of an old mailbox gives them: blocks with narrow spans.
+    db.transaction(() => {
+      for (let i = 0; i < 3000; i++)
+        insert({
+          folderId: inbox,
+          messageId: `c${i}@example.com`,
+          contentHash: `c${i}`,
+          inReplyTo: '',
+          references: [],
+          subject: `entry ${i}`,
+          from: { name: 'Log', address: 'log@example.com' },
+          to: [],
+          cc: [],
+          date: Date.UTC(2020, 0, 1) + i * (day / 4),
+          seen: true,
+          flagged: false,
+          snippet: '',
+          text: 'ledger entry',
+          html: null,
+          size: 10,
+          attachments: [],
+        })
+    })()
+    expect(allIds(db, 'ledger after:2024-01-01', 'auto')).toEqual([])
+    // A message of the first block gets a date years later (a server's corrected date).
+    db.exec(`UPDATE messages SET date = ${Date.UTC(2024, 5, 1)} WHERE id = 5`)
+    expect(allIds(db, 'ledger after:2024-01-01', 'text')).toEqual([5])
+    expect(allIds(db, 'ledger after:2024-01-01', 'auto')).toEqual([5])
+    expect(countMatches(db, 'ledger after:2024-01-01')).toBe(1)
+
+    // A range early in the ids is read upwards (the newer matches are not stepped over),
+    // with the same messages, page by page, as the plain walk down the text matches.
+    const early = 'ledger after:2020-01-20 before:2020-06-01'
+    expect(explainSearch(db, early).join('\n')).toMatch(/json_each/)
+    expect(explainSearch(db, 'ledger after:2022-01-01').join('\n')).not.toMatch(/json_each/)
+    for (const query of [
+      early,
+      'entry before:2020-03-01',
+      'ledger after:2020-02-01 before:2020-02-02',
+    ]) {
+      const fromText = allIds(db, query, 'text')
+      expect(fromText.length, query).toBeGreaterThan(0)
+      expect(allIds(db, query, 'auto'), query).toEqual(fromText)
+      expect(searchMessages(db, query, { limit: 50 }).hits.map((h) => h.id)).toEqual(
+        fromText.slice(0, 50),
+      )
+    }
+  })
+
   it('finds nothing, at once, when after: is not before before:', () => {
     const db = corpus(3000)
     const page = searchMessages(db, 'budget after:2024-03-01 before:2024-02-01', { limit: 50 })

@@ -134,8 +134,12 @@ function createElectron() {
     isMinimized() {
       return false
     }
+    /** How often the app brought this window forward. */
+    focusCount = 0
     show() {}
-    focus() {}
+    focus() {
+      this.focusCount += 1
+    }
     restore() {}
     close() {
       this.destroyed = true

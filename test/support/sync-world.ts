@@ -5,7 +5,7 @@ import { ImapFlow } from 'imapflow'
 import { AccountService } from '../../main/mail/accounts/account-service'
 import type { ServerSettings } from '../../main/mail/accounts/server-settings'
 import { openMailDb, type MailDb } from '../../main/mail/db/connection'
-import { workerParser, type MessageParser } from '../../main/mail/import/parser-pool'
+import { bodyPreparer } from '../../main/mail/sync/body-prepare'
 import { OAuthTokenStore } from '../../main/mail/oauth/token-store'
 import { SyncService } from '../../main/mail/sync/sync-service'
 import { accountSecrets } from '../../main/keychain/account-secrets'
@@ -20,7 +20,7 @@ export interface SyncWorld {
   db: MailDb
   accounts: AccountService
   sync: SyncService
-  parser: MessageParser
+  bodies: ReturnType<typeof bodyPreparer>
   profileId: string
   /** Close sync and the database (as quitting the app does); `reopen()` starts again on the same files. */
   close(): Promise<void>
@@ -35,12 +35,11 @@ export async function openSyncWorld(
   const db = openMailDb(join(dir, 'mail.sqlite'))
   const secrets = accountSecrets(osKeychain('CairnTest'), profileId)
   const accounts = new AccountService(db, secrets, new OAuthTokenStore(secrets))
-  const parser = workerParser({ size: 2 })
+  const bodies = bodyPreparer({ attachmentsDir: join(dir, 'attachments'), size: 2 })
   const sync = new SyncService({
     db,
-    attachmentsDir: join(dir, 'attachments'),
     credentials: accounts.credentials,
-    parse: (raw) => parser.parse(raw),
+    prepare: bodies.prepare,
     socketTimeoutMs: options.socketTimeoutMs,
   })
   const world: SyncWorld = {
@@ -48,11 +47,11 @@ export async function openSyncWorld(
     db,
     accounts,
     sync,
-    parser,
+    bodies,
     profileId,
     async close() {
       await sync.close()
-      await parser.close()
+      await bodies.close()
       db.close()
     },
     async reopen() {

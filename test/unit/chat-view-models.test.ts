@@ -56,6 +56,23 @@ describe('day separators', () => {
     ])
   })
 
+  it('keeps every row key when an older page of the same day is put above (the view anchors on keys)', () => {
+    const newer = [message(march(14, 12)), message(march(14, 13)), message(march(15, 9))]
+    const older = [message(march(13, 22)), message(march(14, 8))]
+    const keys = (list: MessageLike[]) => conversationRows(list).map((r) => r.key)
+    const before = keys(newer)
+    const after = keys([...older, ...newer])
+    expect(after.filter((key) => before.includes(key))).toEqual(before)
+    expect(new Set(after).size).toBe(after.length)
+  })
+
+  it('gives a day that comes back out of order a separator of its own, with a key of its own', () => {
+    const rows = conversationRows([message(march(14)), message(march(15)), message(march(14, 13))])
+    const days = rows.filter((r) => r.kind === 'day').map((r) => r.key)
+    expect(days).toHaveLength(3)
+    expect(new Set(days).size).toBe(3)
+  })
+
   it('says Today, Yesterday, the weekday within a week, then the date (with the year only when it differs)', () => {
     const now = new Date(march(17, 10))
     expect(dayLabel(march(17, 0, 1), now, 'en-GB')).toBe('Today')

@@ -22,6 +22,7 @@ describe('the typed contract', () => {
       | 'app.info'
       | 'app.pickImportSources'
       | 'app.pickBackupLocation'
+      | 'app.openComposeWindow'
       | 'mail.overview'
       | 'mail.folders'
       | 'mail.list'

@@ -5,7 +5,7 @@ import type { Destination } from './destination.js'
 import type { DestinationEntry } from './destination-settings.js'
 import { parseDestinationAddress, type DestinationAddress } from './destination-url.js'
 import { FolderDestination } from './folder/folder-destination.js'
-import { S3Destination } from './s3/s3-destination.js'
+import { lazyDestination } from './lazy-destination.js'
 import { SftpDestination } from './sftp/sftp-destination.js'
 import { WebdavDestination } from './webdav/webdav-destination.js'
 
@@ -52,7 +52,7 @@ export function openDestination(
       return new FolderDestination(address.path)
     case 's3': {
       const secretKey = secret('secret-access-key')
-      return new S3Destination({
+      const settings = {
         bucket: address.bucket,
         prefix: address.prefix,
         endpoint: entry.endpoint ?? null,
@@ -65,6 +65,11 @@ export function openDestination(
           entry.user && secretKey ? { accessKeyId: entry.user, secretAccessKey: secretKey } : null,
         env,
         ...(timeout ? { requestTimeoutMs: timeout.ms } : {}),
+      }
+      // The AWS SDK is loaded only when this destination is first used (lazy-destination.ts).
+      return lazyDestination('s3', `s3://${address.bucket}/${address.prefix}`, async () => {
+        const { S3Destination } = await import('./s3/s3-destination.js')
+        return new S3Destination(settings)
       })
     }
     case 'webdav':

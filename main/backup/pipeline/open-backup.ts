@@ -12,9 +12,9 @@ type Reply =
   | { type: 'error'; failure: WorkerFailure }
 
 /** Tar buffers (of ~1 MiB) the worker may have on their way at once: bounds memory, keeps both threads busy. */
-const IN_FLIGHT = 6
+const IN_FLIGHT = 3
 /** Encrypted buffers handed to the worker and not yet taken by it. */
-const INPUT_IN_FLIGHT = 4
+const INPUT_IN_FLIGHT = 2
 /** Encrypted bytes are gathered into buffers of about this size before they cross. */
 const INPUT_BYTES = 1 << 20
 
@@ -38,7 +38,7 @@ export function openBackupStream(encrypted: Readable, key: BackupKey): Readable 
     worker.post({ type: 'credit', credit: n })
   }
   const stream = new Readable({
-    highWaterMark: 4 << 20,
+    highWaterMark: 1 << 20,
     read() {
       if (granted < IN_FLIGHT) grant(IN_FLIGHT - granted)
     },

@@ -154,6 +154,7 @@ export async function unpackToStaging<T = StagedData>(
       key: request.key,
       targetDir: staging,
       expectedFingerprint: sidecar?.keyFingerprint ?? null,
+      flushEarly: true,
       onManifest: (m) => {
         checkManifestGivesProfile(m)
         checkFreeSpace(names.parent, m)

@@ -223,25 +223,33 @@ async function swapIn(staged: StagedRestore): Promise<RestoreResult> {
   }
 }
 
-/** Make every staged file and folder durable before the swap; files are flushed several at a time. */
+/** Make every staged file and folder durable before the swap, several at a time. */
 async function fsyncTree(root: string): Promise<void> {
   const entries = readdirSync(root, { withFileTypes: true, recursive: true })
   const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name))
+  await eachAtOnce(files, 8, async (file) => {
+    const handle = await open(file, 'r')
+    try {
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+  })
+  // Folders too, off this thread and not one by one: the attachment store has hundreds of them.
+  const dirs = entries.filter((e) => e.isDirectory()).map((e) => join(e.parentPath, e.name))
+  await eachAtOnce(dirs, 8, fsyncDirectory)
+  await fsyncDirectory(root)
+}
+
+async function eachAtOnce<T>(
+  items: readonly T[],
+  width: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0
   await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (next < files.length) {
-        const handle = await open(files[next++] as string, 'r')
-        try {
-          await handle.sync()
-        } finally {
-          await handle.close()
-        }
-      }
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await work(items[next++] as T)
     }),
   )
-  // Folders too, off this thread: the attachment store has hundreds of them.
-  for (const dir of entries.filter((e) => e.isDirectory()).map((e) => join(e.parentPath, e.name)))
-    await fsyncDirectory(dir)
-  await fsyncDirectory(root)
 }

@@ -5,6 +5,7 @@ import type { Manifest, ManifestFile } from '../archive/manifest.js'
 import { readArchive } from '../archive/read-archive.js'
 import { openBackupStream } from '../pipeline/open-backup.js'
 import { integrityCheck } from './check-database.js'
+import { earlyFlusher } from './flush-early.js'
 import type { BackupKey } from '../key/backup-key.js'
 
 export interface UnpackOptions {
@@ -22,6 +23,8 @@ export interface UnpackOptions {
   expectedFingerprint?: string | null
   /** SQLite's integrity check of each database (default yes; a chain checks the assembled ones instead). */
   checkDatabases?: boolean
+  /** Start flushing each file to disk as soon as it is written (a restore's staging; see flush-early.ts). */
+  flushEarly?: boolean
 }
 
 const isDatabase = (file: ManifestFile) => file.path.endsWith('.sqlite')
@@ -39,6 +42,7 @@ export async function unpackBackup(options: UnpackOptions): Promise<Manifest> {
   if (options.onEncrypted) encrypted.on('data', options.onEncrypted)
   const plain = openBackupStream(encrypted, options.key)
   const checks: Promise<void>[] = []
+  const flusher = options.flushEarly ? earlyFlusher() : null
   try {
     const manifest = await readArchive(plain, {
       ...options,
@@ -46,6 +50,7 @@ export async function unpackBackup(options: UnpackOptions): Promise<Manifest> {
       onFileDone: (file, path) => {
         if (isDatabase(file) && options.checkDatabases !== false)
           checks.push(checkDatabase(file, path))
+        flusher?.add(path)
       },
     })
     await Promise.all(checks)
@@ -55,6 +60,8 @@ export async function unpackBackup(options: UnpackOptions): Promise<Manifest> {
     throw explain(error, options)
   } finally {
     plain.destroy()
+    // No file handle outlives the unpacking (staging may be removed next).
+    await flusher?.settled()
   }
 }
 

@@ -1,6 +1,7 @@
 /** The host itself: who it is, what it can do beyond the contract, and menu commands for the UI. */
 import { z } from 'zod'
 import type { BackupScreen } from '../../backup/manager/notices.js'
+import { CairnError } from '../../shared/errors.js'
 import { defineService, event, method, returns } from '../define.js'
 
 export interface AppInfo {
@@ -18,6 +19,8 @@ export interface AppInfo {
     pickBackupLocation: boolean
     /** Chat messages and backup notices also appear as system notifications. */
     systemNotifications: boolean
+    /** Compose, reply, forward and drafts open in windows of their own (else a panel). */
+    composeWindows: boolean
   }
 }
 
@@ -50,6 +53,23 @@ export const appService = defineService({
       output: returns<string | null>(),
       handle: async (ctx, { purpose }) =>
         ctx.host.pickBackupLocation ? ctx.host.pickBackupLocation(purpose) : null,
+    }),
+    /** The draft's composer in a window of its own (desktop app); one window per draft. */
+    openComposeWindow: method({
+      input: z.object({ draftId: z.number().int().positive() }).strict(),
+      output: returns<null>(),
+      handle: (ctx, { draftId }) => {
+        const open = ctx.host.openComposeWindow
+        if (!open)
+          throw new CairnError(
+            'WINDOWS_UNAVAILABLE',
+            'This version of Cairn writes mail in a panel beside the message list, not in a window.',
+          )
+        // DRAFT_NOT_FOUND (sent or discarded meanwhile) before any window opens.
+        ctx.mailDesk.compose.get(draftId)
+        open(draftId)
+        return null
+      },
     }),
   },
   events: {

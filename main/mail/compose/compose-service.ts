@@ -135,10 +135,17 @@ export class ComposeService {
     }))
   }
 
+  /**
+   * The signature new messages and replies from this account start with.
+   * It arrives from the renderer: cleaned like quoted mail (no script,
+   * handler, form, frame or remote image) before it is kept; an empty one
+   * (no text, no image) removes it.
+   */
   setSignature(accountId: number, html: string): void {
     if (!this.identities().some((i) => i.accountId === accountId))
       throw new CairnError('ACCOUNT_NOT_FOUND', 'That account no longer exists.')
-    if (html.trim() === '')
+    html = quotedBody({ html, text: '' }, () => null).trim()
+    if (htmlToPlain(html).trim() === '' && !/<img\b/i.test(html))
       this.deps.db.prepare('DELETE FROM signatures WHERE account_id = ?').run(accountId)
     else
       this.deps.db

@@ -39,7 +39,8 @@ export function htmlToPlain(html: string): string {
   const lines: string[] = []
   let line = ''
   const flush = () => {
-    lines.push(line.replace(/[ \t]+$/, ''))
+    // "-- " opens the signature (RFC 3676 4.3): its space is the point, and the editor drops it.
+    lines.push(/^--[ \t]*$/.test(line) ? '-- ' : line.replace(/[ \t]+$/, ''))
     line = ''
   }
   const block = () => {

@@ -46,7 +46,13 @@ const HEADER_LINE = /^[\x21-\x39\x3b-\x7e]+:/
  * missing closing boundary still yields the text before it); a message with
  * no header at all is refused as malformed.
  */
-export async function parseMessage(raw: Uint8Array): Promise<ParsedMessage> {
+export async function parseMessage(
+  raw: Uint8Array,
+  options: {
+    /** Synced mail is keyed by its server copy: the de-duplication hash is then left empty. */
+    contentHash?: boolean
+  } = {},
+): Promise<ParsedMessage> {
   const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)
   if (!HEADER_LINE.test(bytes.toString('latin1', 0, Math.min(bytes.length, 200)))) {
     throw new CairnError('MESSAGE_MALFORMED', 'it does not start with a mail header')
@@ -85,7 +91,7 @@ export async function parseMessage(raw: Uint8Array): Promise<ParsedMessage> {
     text,
     html,
     snippet: text.replace(/\s+/g, ' ').trim().slice(0, 200),
-    contentHash: hashNormalised(bytes),
+    contentHash: options.contentHash === false ? '' : hashNormalised(bytes),
     size: bytes.length,
     flags: exportedFlags(email.headers),
     attachments: email.attachments.map((a) => ({

@@ -40,7 +40,13 @@ import {
 } from '../../chat/store/views.js'
 import { listContacts } from '../../chat/store/roster.js'
 import type { ChatContact } from '../../chat/types.js'
-import { searchEverything, type EverythingHit } from './search-everything.js'
+import {
+  countEverything,
+  searchEverything,
+  type EverythingCount,
+  type EverythingCursor,
+  type EverythingPage,
+} from './search-everything.js'
 
 /** What each read worker is given: the database to open read-only. */
 export interface ReadWorkerData {
@@ -90,8 +96,13 @@ export interface ReadOps {
   source: { input: { id: number; maxBytes: number }; output: MessageSource }
   frame: { input: { id: number; viewId: string }; output: string }
   message: { input: { id: number }; output: MessageDetail }
-  /** Mail and chat messages for the one search box. */
-  searchEverything: { input: { query: string; limit: number }; output: EverythingHit[] }
+  /** A page of mail and chat messages for the one search box. */
+  searchEverything: {
+    input: { query: string; limit: number; cursor?: EverythingCursor | undefined }
+    output: EverythingPage
+  }
+  /** How many mail and chat messages the search box's query finds (up to COUNT_CAP). */
+  countEverything: { input: { query: string }; output: EverythingCount }
   // Chats live in the same database: their reads run here too.
   chatList: { input: Record<string, never>; output: ChatListItem[] }
   chatPage: {
@@ -148,7 +159,12 @@ export function answerRead(db: MailDb, request: ReadRequest): ReadOps[ReadOp]['o
     case 'message':
       return messageDetail(db, request.input.id)
     case 'searchEverything':
-      return searchEverything(db, request.input.query, request.input.limit)
+      return searchEverything(db, request.input.query, {
+        limit: request.input.limit,
+        cursor: request.input.cursor,
+      })
+    case 'countEverything':
+      return countEverything(db, request.input.query)
     case 'chatList':
       return chatList(db)
     case 'chatPage': {

@@ -8,7 +8,8 @@ import { listRemoteFolders, removeFolder, upsertRemoteFolder } from '../store/re
 import { bodyCandidate, remoteRefOf } from '../store/remote-messages.js'
 import type { AccountState, AccountStatus, SyncReport } from './account-state.js'
 import { replayActions } from './action-replay.js'
-import { syncBodies, type ParseRaw } from './body-sync.js'
+import type { PrepareBody } from './body-prepare.js'
+import { syncBodies } from './body-sync.js'
 import { syncFolder } from './folder-sync.js'
 import { connectImap, connectionError, networkOrProtocolError } from './imap-connect.js'
 
@@ -17,8 +18,7 @@ export interface AccountSyncDeps {
   accountId: number
   config: ImapAccountConfig
   credentials: CredentialSource
-  parse: ParseRaw
-  attachmentsDir: string
+  prepare: PrepareBody
   /** Silence on the sync connection longer than this fails the running command (default 60 s). */
   socketTimeoutMs?: number
   /** Folders whose messages changed (for the UI to refresh). */
@@ -83,7 +83,17 @@ export class AccountSync {
         report.actionsDropped = replay.dropped
         const folders = await this.syncFolderList(client)
         report.folders = folders.length
+        const bodyContext = {
+          db: this.deps.db,
+          client,
+          prepare: this.deps.prepare,
+          onBatch: (id: number) => this.changed([id]),
+        }
         for (const folder of folders) {
+          // A folder synced before: its few new bodies come at once, while it
+          // is still selected. A first sync stores every folder's headers
+          // before any body (the lists fill first).
+          const walked = folder.uidvalidity !== null && folder.headersBelow <= 1
           // A folder the server refuses (NO: gone meanwhile, no rights) is
           // skipped; the others still sync. A broken connection stops all.
           const r = await syncFolder(
@@ -106,20 +116,12 @@ export class AccountSync {
           report.flagsChanged += r.flagsChanged
           if (r.uidvalidityReset) report.uidvalidityResets++
           if (r.added || r.removed || r.flagsChanged) this.changed([folder.folderId])
+          if (walked && r.added && options.bodies !== false && !r.uidvalidityReset)
+            report.bodies += await syncBodies(bodyContext, folder.folderId, folder.imapPath)
         }
         if (options.bodies !== false) {
           for (const folder of folders)
-            report.bodies += await syncBodies(
-              {
-                db: this.deps.db,
-                client,
-                parse: this.deps.parse,
-                attachmentsDir: this.deps.attachmentsDir,
-                onBatch: (id) => this.changed([id]),
-              },
-              folder.folderId,
-              folder.imapPath,
-            )
+            report.bodies += await syncBodies(bodyContext, folder.folderId, folder.imapPath)
         }
         this.backoffMs = 1000
         this.state.lastSyncAt = Date.now()
@@ -151,8 +153,7 @@ export class AccountSync {
             {
               db: this.deps.db,
               client,
-              parse: this.deps.parse,
-              attachmentsDir: this.deps.attachmentsDir,
+              prepare: this.deps.prepare,
             },
             folderId,
             folder.imapPath,
@@ -188,8 +189,7 @@ export class AccountSync {
           {
             db: this.deps.db,
             client,
-            parse: this.deps.parse,
-            attachmentsDir: this.deps.attachmentsDir,
+            prepare: this.deps.prepare,
           },
           ref.folderId,
           ref.imapPath,

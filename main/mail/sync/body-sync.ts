@@ -1,29 +1,22 @@
 import type { ImapFlow } from 'imapflow'
-import { describeError, errnoCode } from '../../shared/errors.js'
-import { storeAttachment } from '../attachment-store.js'
+import { errnoCode } from '../../shared/errors.js'
 import type { MailDb } from '../db/connection.js'
-import type { ParsedMessage } from '../import/parse-message.js'
-import { compressSource, putCompressedSource, sourceHash } from '../store/message-sources.js'
+import { putCompressedSource } from '../store/message-sources.js'
 import {
   markBodyUnavailable,
   messagesNeedingBodies,
   storeBody,
   type BodyCandidate,
 } from '../store/remote-messages.js'
+import type { PrepareBody, PreparedBody } from './body-prepare.js'
 import { connectionError, MAX_LITERAL_BYTES } from './imap-connect.js'
 import { toUidSet } from './uid-set.js'
-
-/**
- * The one thing sync asks of the MIME parser: bytes in, parsed message out.
- * Whatever runs it (today the import's parse-worker pool) stays behind this.
- */
-export type ParseRaw = (raw: Buffer) => Promise<ParsedMessage>
 
 export interface BodySyncContext {
   db: MailDb
   client: ImapFlow
-  parse: ParseRaw
-  attachmentsDir: string
+  /** Parse, hash and compress a fetched source (in worker threads: body-prepare.ts). */
+  prepare: PrepareBody
   /** Messages above this size keep their headers only (default 256 MiB, like import). */
   maxMessageBytes?: number
   signal?: AbortSignal
@@ -31,23 +24,22 @@ export interface BodySyncContext {
 }
 
 /** Bytes fetched per round trip: large enough to keep the pipe full, small enough to bound memory. */
-const BATCH_BYTES = 16 * 1024 * 1024
-const BATCH_COUNT = 250
+const BATCH_BYTES = 8 * 1024 * 1024
+const BATCH_COUNT = 500
+/** Bodies stored per transaction, the event loop running between two. */
+const STORE_GROUP = 250
 
-interface Item {
+interface Item extends PreparedBody {
   uid: number
-  raw: Buffer
-  sha256: string
-  compressed: Buffer
-  parsed: ParsedMessage | null
-  error: string | null
+  size: number
 }
 
 /**
  * Fetch, parse and store the bodies of a folder's header-only messages
  * (newest first, or just `only`, the ones the user opened), in batches.
  * Batches overlap: while one is on the wire, the previous one finishes
- * parsing in the workers and is stored (one transaction each). A message
+ * parsing, hashing and compressing in the workers and is stored (one
+ * transaction each); this thread only reads the socket and writes SQLite. A message
  * that is too large, or whose MIME cannot be read, keeps its headers and
  * says why (its raw source is stored when it could be fetched, so "view
  * source" still works). Returns how many bodies were stored.
@@ -93,6 +85,9 @@ export async function syncBodies(
       // Rows are newest first: the next round starts below what this one took.
       belowUid = Math.min(...(batch.length ? batch : rows).map((r) => r.uid))
       if (batch.length === 0) continue
+      // Selected already (just synced its headers): no second SELECT, which
+      // on a large Maildir costs the server a rescan.
+      if (!opened && ctx.client.mailbox && ctx.client.mailbox.path === imapPath) opened = true
       if (!opened) {
         await ctx.client.mailboxOpen(imapPath)
         opened = true
@@ -103,9 +98,7 @@ export async function syncBodies(
       )
       if (byUid.size === 0) break // UIDVALIDITY moved on: the next folder sync re-matches first
       const { pending, sources, failure } = await fetchSources(ctx, byUid)
-      const done = Promise.all(pending).then((items) =>
-        storeBatch(ctx, folderId, byUid, sources, items, failure !== null),
-      )
+      const done = storeBatch(ctx, folderId, byUid, sources, pending, failure !== null)
       done.catch(() => undefined) // awaited below; this only avoids an unhandled rejection meanwhile
       await settle()
       previous = done
@@ -127,17 +120,14 @@ export async function syncBodies(
  * arrives, so parsing (in the workers) overlaps with the rest coming in.
  */
 async function fetchSources(ctx: BodySyncContext, byUid: Map<number, BodyCandidate>) {
-  const sources = new Map<number, Buffer>()
+  // UIDs that arrived (their bytes live on in the workers, not here).
+  const sources = new Set<number>()
   const pending: Promise<Item>[] = []
-  const prepare = async (uid: number, raw: Buffer): Promise<Item> => {
-    const parsing = ctx.parse(raw).then(
-      (parsed) => ({ parsed, error: null }),
-      (error: unknown) => ({ parsed: null, error: describeError(error) }),
-    )
-    const sha256 = sourceHash(raw)
-    const compressed = compressSource(raw)
-    return { uid, raw, sha256, compressed, ...(await parsing) }
-  }
+  const prepare = async (uid: number, raw: Buffer): Promise<Item> => ({
+    uid,
+    size: raw.byteLength,
+    ...(await ctx.prepare(raw)),
+  })
   let failure: unknown = null
   try {
     for await (const m of ctx.client.fetch(
@@ -146,7 +136,7 @@ async function fetchSources(ctx: BodySyncContext, byUid: Map<number, BodyCandida
       { uid: true },
     )) {
       if (!m.source || !byUid.has(m.uid)) continue
-      sources.set(m.uid, m.source)
+      sources.add(m.uid)
       pending.push(prepare(m.uid, m.source))
     }
   } catch (error) {
@@ -169,37 +159,60 @@ async function fetchSources(ctx: BodySyncContext, byUid: Map<number, BodyCandida
   return { pending, sources, failure }
 }
 
-function storeBatch(
+/**
+ * Store a batch as its bodies come back from the workers, a group per
+ * transaction, letting the event loop run between groups: a long
+ * synchronous store would leave the workers idle (new messages are handed
+ * to them only as they answer) and the socket unread.
+ */
+async function storeBatch(
   ctx: BodySyncContext,
   folderId: number,
   byUid: Map<number, BodyCandidate>,
-  sources: Map<number, Buffer>,
-  items: Item[],
+  sources: Set<number>,
+  pending: Promise<Item>[],
   interrupted: boolean,
+): Promise<number> {
+  let stored = 0
+  for (let i = 0; i < pending.length; i += STORE_GROUP) {
+    const items = await Promise.all(pending.slice(i, i + STORE_GROUP))
+    const n = storeGroup(ctx, byUid, items)
+    if (n) ctx.onBatch?.(folderId, n)
+    stored += n
+    await new Promise<void>((resolve) => setImmediate(resolve))
+  }
+  // A message the server did not return (expunged meanwhile) is left for
+  // the next folder sync to remove.
+  if (!interrupted)
+    ctx.db.transaction(() => {
+      for (const [uid, row] of byUid)
+        if (!sources.has(uid))
+          markBodyUnavailable(ctx.db, row.messageId, 'The server did not return it.')
+    })()
+  return stored
+}
+
+function storeGroup(
+  ctx: BodySyncContext,
+  byUid: Map<number, BodyCandidate>,
+  items: Item[],
 ): number {
-  const stored = ctx.db.transaction(() => {
+  return ctx.db.transaction(() => {
     let n = 0
     for (const item of items) {
       const row = byUid.get(item.uid)
       if (!row) continue
-      putCompressedSource(ctx.db, item.sha256, item.raw.byteLength, item.compressed)
-      const p = item.parsed
+      putCompressedSource(ctx.db, item.sha256, item.size, item.compressed)
+      const c = item.content
       storeBody(ctx.db, row.messageId, {
         sourceSha256: item.sha256,
-        snippet: p?.snippet ?? '',
-        text: p?.text ?? '',
-        html: p?.html ?? null,
-        attachments: (p?.attachments ?? []).map((a) => ({
-          filename: a.filename,
-          mimeType: a.mimeType,
-          size: a.content.byteLength,
-          sha256: storeAttachment(ctx.attachmentsDir, a.content),
-          contentId: a.contentId,
-          disposition: a.disposition,
-        })),
-        parseNote: p?.problems.length ? p.problems.join('; ') : null,
+        snippet: c?.snippet ?? '',
+        text: c?.text ?? '',
+        html: c?.html ?? null,
+        attachments: c?.attachments ?? [],
+        parseNote: c?.problems.length ? c.problems.join('; ') : null,
       })
-      if (!p)
+      if (!c)
         markBodyUnavailable(
           ctx.db,
           row.messageId,
@@ -207,14 +220,6 @@ function storeBatch(
         )
       n++
     }
-    // A message the server did not return (expunged meanwhile) is left for
-    // the next folder sync to remove.
-    if (!interrupted)
-      for (const [uid, row] of byUid)
-        if (!sources.has(uid))
-          markBodyUnavailable(ctx.db, row.messageId, 'The server did not return it.')
     return n
   })()
-  if (stored) ctx.onBatch?.(folderId, stored)
-  return stored
 }

@@ -26,6 +26,10 @@ export interface FolderSyncContext {
   batch?: number
 }
 
+/** UIDs per header FETCH after the first screen, and headers per committed transaction within it. */
+const WALK_CHUNK = 2000
+const WALK_COMMIT = 500
+
 const big = (v: bigint | undefined) => (v === undefined ? null : Number(v))
 
 /**
@@ -128,16 +132,29 @@ export async function syncFolder(
   // The first-sync walk (or what remains of it): newest first, one committed batch at a time.
   if (state.headersBelow > 1) {
     const remaining = await searchUids(client, `1:${state.headersBelow - 1}`)
-    const chunks = newestFirstChunks(remaining, ctx.firstBatch ?? 100, ctx.batch ?? 1000)
+    const chunks = newestFirstChunks(remaining, ctx.firstBatch ?? 100, ctx.batch ?? WALK_CHUNK)
     for (const chunk of chunks) {
-      const fetched = await collect(client.fetch(toUidSet(chunk), HEADER_QUERY, { uid: true }))
-      const lowest = Math.min(...chunk)
-      db.transaction(() => {
-        result.added += storeHeaders(ctx, store, folder, uidvalidity, fetched, false)
-        state.headersBelow = lowest
-        saveFolderState(db, folder.folderId, state)
-      })()
-      ctx.onBatch?.(folder.folderId, fetched.length)
+      // Stored while the rest of the chunk is still arriving (the server
+      // keeps producing meanwhile); the checkpoint moves only once the whole
+      // chunk is in, so a broken connection resumes at the chunk's top.
+      let arrived: FetchMessageObject[] = []
+      const commit = (last: boolean) => {
+        const batch = arrived
+        arrived = []
+        db.transaction(() => {
+          result.added += storeHeaders(ctx, store, folder, uidvalidity, batch, false)
+          if (last) {
+            state.headersBelow = Math.min(...chunk)
+            saveFolderState(db, folder.folderId, state)
+          }
+        })()
+        if (batch.length || last) ctx.onBatch?.(folder.folderId, batch.length)
+      }
+      for await (const m of client.fetch(toUidSet(chunk), HEADER_QUERY, { uid: true })) {
+        arrived.push(m)
+        if (arrived.length >= WALK_COMMIT) commit(false)
+      }
+      commit(true)
     }
     if (state.headersBelow !== 0) {
       state.headersBelow = 0

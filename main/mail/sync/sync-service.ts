@@ -7,7 +7,7 @@ import { getImapAccount, listImapAccounts } from '../store/imap-accounts.js'
 import { remoteRefOf } from '../store/remote-messages.js'
 import type { AccountState, SyncReport } from './account-state.js'
 import { AccountSync } from './account-sync.js'
-import type { ParseRaw } from './body-sync.js'
+import type { PrepareBody } from './body-prepare.js'
 import { deleteLocally, moveLocally, setFlagsLocally, type FlagChange } from './local-actions.js'
 
 export interface SyncEvents {
@@ -19,9 +19,9 @@ export interface SyncEvents {
 
 export interface SyncServiceOptions {
   db: MailDb
-  attachmentsDir: string
   credentials: CredentialSource
-  parse: ParseRaw
+  /** Parse, hash and compress fetched bodies (bodyPreparer(): worker threads). */
+  prepare: PrepareBody
   /** Silence on a sync connection longer than this fails its command (default 60 s). */
   socketTimeoutMs?: number
   /** Full sync of every account this often while running (default 10 minutes), besides push. */
@@ -30,7 +30,7 @@ export interface SyncServiceOptions {
 
 /**
  * IMAP sync for every account of a profile, in the main process: network
- * I/O is asynchronous, MIME parsing runs in the parse workers, and writes
+ * I/O is asynchronous, MIME parsing runs in worker threads, and writes
  * are short transactions, so nothing here holds the event loop for long.
  * Local actions apply at once and are replayed in the background; account
  * states and changes are published as events for whatever shows them.
@@ -146,8 +146,7 @@ export class SyncService {
         accountId,
         config: account.config,
         credentials: this.options.credentials,
-        parse: this.options.parse,
-        attachmentsDir: this.options.attachmentsDir,
+        prepare: this.options.prepare,
         socketTimeoutMs: this.options.socketTimeoutMs,
         onChanged: (folderIds) => this.events.emit('changed', { folderIds }),
         onState: (state) => this.events.emit('accountState', state),

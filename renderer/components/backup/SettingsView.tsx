@@ -5,6 +5,7 @@ import { call, on } from '../../api'
 import type { BackupScreen } from '../../backup/status-view'
 import type { BackupStatusState } from '../../backup/use-backup-status'
 import { useQuery } from '../../use-query'
+import { SignatureSection } from '../settings/SignatureSection'
 import { ErrorState, Loading } from '../States'
 import { DestinationSection } from './DestinationSection'
 import { HistorySection } from './HistorySection'
@@ -98,6 +99,8 @@ export function SettingsView({
             {BACKUP_LABELS.restoreFromBackup}
           </button>
         </section>
+        <h2>Mail</h2>
+        <SignatureSection />
       </div>
     </main>
   )

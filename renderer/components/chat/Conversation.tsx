@@ -23,20 +23,6 @@ import { MessageBubble } from './MessageBubble'
 const BOTTOM_SLACK_PX = 48
 /** Scrolled this close to the start, older messages are fetched. */
 const TOP_SLACK_PX = 300
-/** How long what was on screen is held in place while an older page's rows are measured. */
-const ANCHOR_HOLD_MS = 1500
-
-/** The message that stays put while older ones are put above it. */
-type Anchor = {
-  key: string
-  /** Its distance from the top of the view. */
-  offset: number
-  /** The list's first row last seen: when it changes, older rows came and the hold starts. */
-  firstKey: string | undefined
-  until: number | null
-  /** The offset last written, to tell the user's scrolling from ours. */
-  written: number | null
-}
 
 /**
  * One conversation: its messages, virtualised with their real heights
@@ -82,70 +68,30 @@ export function Conversation({
     estimateSize: (index) => (rows[index]?.kind === 'message' ? 64 : 36),
     getItemKey: (index) => rows[index]?.key ?? index,
     overscan: 6,
+    // A chat list: when older rows are put above, the row on screen keeps its place (the
+    // virtualizer re-anchors on the row at the top, and corrects for each new row's measured
+    // height while it is above the view); at the end it follows new messages. No timers:
+    // an earlier hand-made anchor held the view for 1.5 s and lost it on a loaded machine.
+    anchorTo: 'end',
+    followOnAppend: true,
+    scrollEndThreshold: BOTTOM_SLACK_PX,
   })
-
-  // Keep what is on screen in place when older messages are put above it. The new rows
-  // start at estimated heights and are measured once drawn, so the anchor is held (put
-  // back after every layout) until the heights settle or the user scrolls.
-  const anchor = useRef<Anchor | null>(null)
-  const firstKey = rows[0]?.key
-  const totalSize = virtualizer.getTotalSize()
-  useLayoutEffect(() => {
-    const saved = anchor.current
-    const el = scrollRef.current
-    if (!saved || !el) return
-    // Each page put above (the profile's, then the server archive's) holds it anew.
-    if (firstKey !== saved.firstKey) {
-      saved.firstKey = firstKey
-      saved.until = performance.now() + ANCHOR_HOLD_MS
-    }
-    if (saved.until === null) return
-    if (performance.now() > saved.until) {
-      anchor.current = null
-      return
-    }
-    const index = rows.findIndex((r) => r.key === saved.key)
-    const start = index >= 0 ? virtualizer.measurementsCache[index]?.start : undefined
-    if (start === undefined) return
-    el.scrollTop = start - saved.offset
-    saved.written = el.scrollTop
-  }, [firstKey, rows, totalSize, virtualizer])
-
-  const rememberAnchor = useCallback(() => {
-    const el = scrollRef.current
-    // A message row: a day separator's key changes when older messages of its day arrive.
-    const first = virtualizer
-      .getVirtualItems()
-      .find((item) => item.end > (el?.scrollTop ?? 0) && rows[item.index]?.kind === 'message')
-    if (el && first)
-      anchor.current = {
-        key: String(first.key),
-        offset: first.start - el.scrollTop,
-        firstKey: rows[0]?.key,
-        until: null,
-        written: null,
-      }
-  }, [rows, virtualizer])
 
   const olderWanted = useCallback(() => {
     if (conversation.complete || conversation.loadingOlder || conversation.loading) return
-    rememberAnchor()
     loadOlder()
-  }, [
-    conversation.complete,
-    conversation.loadingOlder,
-    conversation.loading,
-    loadOlder,
-    rememberAnchor,
-  ])
+  }, [conversation.complete, conversation.loadingOlder, conversation.loading, loadOlder])
 
-  // Follow new messages while at the bottom; open at the bottom (or at the "new messages" marker).
+  // Open at the bottom (or at the "new messages" marker); after that, a new last message
+  // brings the view down when it was at the bottom or the user just sent it. Older rows
+  // put above leave the last key alone, so they never move the view from here.
   const lastKey = rows[rows.length - 1]?.key
-  const opened = useRef(false)
+  const followedKey = useRef<string | undefined>(undefined)
   useLayoutEffect(() => {
-    if (rows.length === 0 || targetMessageId !== null) return
-    if (!opened.current) {
-      opened.current = true
+    if (rows.length === 0 || targetMessageId !== null || followedKey.current === lastKey) return
+    const first = followedKey.current === undefined
+    followedKey.current = lastKey
+    if (first) {
       const marker = rows.findIndex((r) => r.kind === 'unread')
       virtualizer.scrollToIndex(marker >= 0 ? marker : rows.length - 1, {
         align: marker >= 0 ? 'start' : 'end',
@@ -194,9 +140,6 @@ export function Conversation({
   const onScroll = () => {
     const el = scrollRef.current
     if (!el) return
-    // The user moved: stop holding the anchor (its own writes read back the same offset).
-    const held = anchor.current
-    if (held?.written != null && Math.abs(el.scrollTop - held.written) > 2) anchor.current = null
     const wasAtBottom = atBottom.current
     atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < BOTTOM_SLACK_PX
     if (atBottom.current && !wasAtBottom) markReadIfSeen()

@@ -3,6 +3,7 @@ import type { EverythingHit } from '../../../main/mail/read/search-everything'
 import { visibleLine } from '../../chat/view-models'
 import { formatDate } from '../../format'
 import { useEverything } from '../../search/use-everything'
+import { SearchMore } from '../SearchMore'
 import { Empty, ErrorState, Loading } from '../States'
 import { KeyedList } from './KeyedList'
 
@@ -21,60 +22,64 @@ export function SearchResults({
 }) {
   const result = useEverything(query)
   const [active, setActive] = useState<string | null>(null)
-  const hits = result.value ?? []
-  if (result.error) return <ErrorState message={result.error} />
+  const { hits } = result
   if (hits.length === 0)
-    return result.loading ? (
+    return result.error ? (
+      <ErrorState message={result.error} />
+    ) : result.loading ? (
       <Loading label="Searching…" />
     ) : (
       <Empty title="No messages match your search" />
     )
   return (
-    <KeyedList
-      items={hits}
-      keyOf={keyOf}
-      rowHeight={64}
-      label="Search results"
-      idPrefix="hit"
-      activeKey={active}
-      onActiveChange={setActive}
-      onOpen={(hit) =>
-        hit.kind === 'chat'
-          ? onOpenChat(hit.chat.chatId, hit.chat.messageId)
-          : onOpenMail(hit.mail.id)
-      }
-      renderRow={(hit) =>
-        hit.kind === 'chat' ? (
-          <div className="hit-row" data-kind="chat">
-            <span className="row-line">
-              <span className="ellipsis">
-                <span className="hit-kind">Chat</span>{' '}
-                <bdi>{visibleLine(hit.chat.chatName || hit.chat.peer)}</bdi>
+    <>
+      <KeyedList
+        items={hits}
+        keyOf={keyOf}
+        rowHeight={64}
+        label="Search results"
+        idPrefix="hit"
+        activeKey={active}
+        onActiveChange={setActive}
+        onOpen={(hit) =>
+          hit.kind === 'chat'
+            ? onOpenChat(hit.chat.chatId, hit.chat.messageId)
+            : onOpenMail(hit.mail.id)
+        }
+        renderRow={(hit) =>
+          hit.kind === 'chat' ? (
+            <div className="hit-row" data-kind="chat">
+              <span className="row-line">
+                <span className="ellipsis">
+                  <span className="hit-kind">Chat</span>{' '}
+                  <bdi>{visibleLine(hit.chat.chatName || hit.chat.peer)}</bdi>
+                </span>
+                <span className="row-date">{formatDate(hit.chat.sentAt)}</span>
               </span>
-              <span className="row-date">{formatDate(hit.chat.sentAt)}</span>
-            </span>
-            <span className="row-snippet ellipsis">
-              {hit.chat.direction === 'out' ? 'You' : visibleLine(hit.chat.sender)}:{' '}
-              {visibleLine(hit.chat.snippet)}
-            </span>
-          </div>
-        ) : (
-          <div className="hit-row" data-kind="mail">
-            <span className="row-line">
-              <span className="ellipsis">
-                <span className="hit-kind mail">Mail</span>{' '}
-                <bdi>
-                  {visibleLine(hit.mail.from.name || hit.mail.from.address || '(no sender)')}
-                </bdi>
+              <span className="row-snippet ellipsis">
+                {hit.chat.direction === 'out' ? 'You' : visibleLine(hit.chat.sender)}:{' '}
+                {visibleLine(hit.chat.snippet)}
               </span>
-              <span className="row-date">{formatDate(hit.mail.date)}</span>
-            </span>
-            <span className="row-snippet ellipsis">
-              {visibleLine(hit.mail.subject || '(no subject)')}
-            </span>
-          </div>
-        )
-      }
-    />
+            </div>
+          ) : (
+            <div className="hit-row" data-kind="mail">
+              <span className="row-line">
+                <span className="ellipsis">
+                  <span className="hit-kind mail">Mail</span>{' '}
+                  <bdi>
+                    {visibleLine(hit.mail.from.name || hit.mail.from.address || '(no sender)')}
+                  </bdi>
+                </span>
+                <span className="row-date">{formatDate(hit.mail.date)}</span>
+              </span>
+              <span className="row-snippet ellipsis">
+                {visibleLine(hit.mail.subject || '(no subject)')}
+              </span>
+            </div>
+          )
+        }
+      />
+      <SearchMore paging={{ ...result, shown: hits.length }} />
+    </>
   )
 }

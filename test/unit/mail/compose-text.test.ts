@@ -77,4 +77,21 @@ describe('the plain-text alternative of an HTML message', () => {
       ].join('\n'),
     )
   })
+
+  it('keeps the signature separator "-- " with its space, which the editor drops from the HTML', () => {
+    // What the editor gives back for a new message with a signature (quote.ts signatureBlock).
+    const html = '<p>See you.</p><p>--</p><p>Ada, Countess of Lovelace</p><p><em>Analyst</em></p>'
+    expect(htmlToPlain(html).split('\n')).toEqual([
+      'See you.',
+      '',
+      '-- ',
+      '',
+      'Ada, Countess of Lovelace',
+      '',
+      'Analyst',
+      '',
+    ])
+    // Only a line that is the separator alone: dashes within text lose trailing spaces as before.
+    expect(htmlToPlain('<p>a -- </p><p>--- </p>')).toBe('a --\n\n---\n')
+  })
 })

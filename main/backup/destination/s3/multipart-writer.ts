@@ -93,18 +93,22 @@ export class MultipartWriter {
       // Everything fitted in one part: a single PutObject is just as atomic.
       const body = Buffer.concat(this.buffer)
       this.buffer = []
+      const digest = sha256(body)
       try {
         const put = await client.send(
-          new PutObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            Body: body,
-            IfNoneMatch: '*',
-            ChecksumAlgorithm: 'SHA256',
-            ChecksumSHA256: sha256(body),
-            ContentType: 'application/octet-stream',
-            ...this.lockFields(),
-          }),
+          withPayloadHash(
+            new PutObjectCommand({
+              Bucket: bucket,
+              Key: key,
+              Body: body,
+              IfNoneMatch: '*',
+              ChecksumAlgorithm: 'SHA256',
+              ChecksumSHA256: digest.toString('base64'),
+              ContentType: 'application/octet-stream',
+              ...this.lockFields(),
+            }),
+            digest,
+          ),
         )
         return { versionId: put.VersionId ?? null }
       } catch (error) {
@@ -215,19 +219,23 @@ export class MultipartWriter {
 
   private async uploadPart(partNumber: number, body: Buffer): Promise<void> {
     const { client, bucket, key, label } = this.target
-    const checksum = sha256(body)
+    const digest = sha256(body)
+    const checksum = digest.toString('base64')
     let reply
     try {
       reply = await client.send(
-        new UploadPartCommand({
-          Bucket: bucket,
-          Key: key,
-          UploadId: this.uploadId as string,
-          PartNumber: partNumber,
-          Body: body,
-          ContentLength: body.length,
-          ChecksumSHA256: checksum,
-        }),
+        withPayloadHash(
+          new UploadPartCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId: this.uploadId as string,
+            PartNumber: partNumber,
+            Body: body,
+            ContentLength: body.length,
+            ChecksumSHA256: checksum,
+          }),
+          digest,
+        ),
       )
     } catch (error) {
       throw s3Error(label, error, 'upload a part')
@@ -264,6 +272,29 @@ export class MultipartWriter {
   }
 }
 
-function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('base64')
+function sha256(data: Buffer): Buffer {
+  return createHash('sha256').update(data).digest()
+}
+
+/**
+ * Give the request signer the body's SHA-256 already computed for the
+ * checksum: SigV4 signs the payload hash, and without this header the SDK
+ * hashes every part a second time on this thread.
+ */
+function withPayloadHash<C extends UploadPartCommand | PutObjectCommand>(
+  command: C,
+  digest: Buffer,
+): C {
+  const hex = digest.toString('hex')
+  // The two commands' stacks differ only in their input types, which this step does not read.
+  const stack = command.middlewareStack as UploadPartCommand['middlewareStack']
+  stack.add(
+    (next) => (args) => {
+      const request = args.request as { headers?: Record<string, string> }
+      if (request.headers) request.headers['x-amz-content-sha256'] = hex
+      return next(args)
+    },
+    { step: 'build', name: 'cairnPayloadHash' },
+  )
+  return command
 }

@@ -261,7 +261,7 @@ class S3Store implements FileStore {
     this.label = `s3://${settings.bucket}/${settings.prefix}`
     this.lock = settings.objectLock ?? null
     this.partSize = Math.max(5 << 20, settings.partSize ?? DEFAULT_PART)
-    this.concurrency = settings.concurrency ?? 2
+    this.concurrency = settings.concurrency ?? 4
     this.requestTimeoutMs = settings.requestTimeoutMs ?? 120_000
     const endpoint =
       settings.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? undefined

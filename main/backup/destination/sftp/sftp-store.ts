@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { posix } from 'node:path'
-import { Writable, type Readable } from 'node:stream'
-import { Client, type ConnectConfig, type SFTPWrapper } from 'ssh2'
+import type { Readable } from 'node:stream'
+import type { Client, ConnectConfig, SFTPWrapper } from 'ssh2'
 import { CairnError, isCairnError } from '../../../shared/errors.js'
 import type { ByteRange } from '../destination.js'
 import { destinationError, networkError } from '../destination-errors.js'
 import { printable, type FileStore, type StoreEntry, type StoreWriter } from '../file-store.js'
 import { hostKeyFingerprint, HostKeyError } from './host-key.js'
 import { pipelinedRead } from './pipelined-read.js'
+import { pipelinedWrite } from './pipelined-write.js'
 
 export interface SftpSettings {
   host: string
@@ -97,34 +98,27 @@ export class SftpStore implements FileStore {
       if ((await this.stat(name)) !== null) return 'taken'
       throw error
     }
-    let position = 0
     let settle!: { resolve: () => void; reject: (e: unknown) => void }
     const durable = new Promise<void>((resolve, reject) => (settle = { resolve, reject }))
     durable.catch(() => undefined)
-    const stream = new Writable({
-      highWaterMark: 1 << 20,
-      write: (chunk: Buffer, _encoding, done) => {
-        if (!this.live.has(sftp)) {
-          done(this.lost('write the backup'))
-          return
-        }
-        const at = position
-        position += chunk.length
+    let released = false
+    const release = () => {
+      if (released) return
+      released = true
+      sftp.close(handle, () => undefined)
+    }
+    // Many writes in flight (pipelined-write.ts): one at a time bounds an upload by the round trip.
+    const stream = pipelinedWrite({
+      check: () => (this.live.has(sftp) ? null : this.lost('write the backup')),
+      writeAt: (at, data) =>
         this.call<void>(
-          (cb) => sftp.write(handle, chunk, 0, chunk.length, at, cb),
+          (cb) => sftp.write(handle, data, 0, data.length, at, cb),
           'write the backup',
-        )
-          .then(() => done())
-          .catch(async (error: unknown) => done(await this.explainWriteFailure(error)))
-      },
-      final: (done) => {
-        if (!this.live.has(sftp)) {
-          const error = this.lost('finish the backup file')
-          settle.reject(error)
-          done(error)
-          return
-        }
-        const sync = new Promise<void>((resolve) => {
+        ),
+      explain: (error) => this.explainWriteFailure(error),
+      finish: async () => {
+        if (!this.live.has(sftp)) throw this.lost('finish the backup file')
+        await new Promise<void>((resolve) => {
           // fsync@openssh.com where offered; other servers flush on close.
           try {
             sftp.ext_openssh_fsync(handle, () => resolve())
@@ -132,25 +126,14 @@ export class SftpStore implements FileStore {
             resolve()
           }
         })
-        sync
-          .then(() => this.call<void>((cb) => sftp.close(handle, cb), 'close the backup file'))
-          .then(
-            () => {
-              settle.resolve()
-              done()
-            },
-            (error: unknown) => {
-              settle.reject(error)
-              done(error as Error)
-            },
-          )
+        released = true
+        await this.call<void>((cb) => sftp.close(handle, cb), 'close the backup file')
       },
-      destroy: (error, done) => {
-        sftp.close(handle, () => undefined)
-        if (error) settle.reject(error)
-        done(error)
-      },
+      release,
     })
+    stream.once('finish', () => settle.resolve())
+    stream.once('error', (error) => settle.reject(error))
+    stream.once('close', () => settle.reject(this.lost('finish the backup file')))
     return { stream, done: () => durable }
   }
 
@@ -266,8 +249,10 @@ export class SftpStore implements FileStore {
     return connection.then((c) => c.sftp)
   }
 
-  private connect(): Promise<{ client: Client; sftp: SFTPWrapper }> {
+  private async connect(): Promise<{ client: Client; sftp: SFTPWrapper }> {
     const { settings } = this
+    // Loaded on first connection: commands that use other kinds of destination never pay for ssh2.
+    const { Client } = await import('ssh2')
     return new Promise((resolve, reject) => {
       const client = new Client()
       let hostKeyFailure: HostKeyError | null = null

@@ -12,6 +12,7 @@ import { outbox } from './0010-outbox.js'
 import { searchTerms } from './0011-search-terms.js'
 import { threadsAndSorting } from './0012-threads-and-sorting.js'
 import { draftsAndSources } from './0013-drafts-and-sources.js'
+import { searchDateSpans } from './0014-search-date-spans.js'
 
 /**
  * Every migration, in order. Append only: a shipped migration never changes.
@@ -40,6 +41,7 @@ export const migrations: readonly Migration[] = [
   searchTerms,
   threadsAndSorting,
   draftsAndSources,
+  searchDateSpans,
 ]
 
 /** The schema version this build of Cairn writes and understands. */
