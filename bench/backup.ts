@@ -16,6 +16,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateProfile } from './lib/generate-profile.js'
+import { measureIncremental } from './lib/incremental.js'
 import { fmt, printTable } from './support.js'
 
 const GB = Number(process.env.CAIRN_BENCH_GB ?? 1)
@@ -70,7 +71,15 @@ async function measure(gb: number, label: string) {
   for (let run = 0; run < 2; run++) {
     rmSync(cairnOut, { recursive: true, force: true })
     mkdirSync(cairnOut)
-    const c = await cairn('backup', '--profile', profileDir, '--to', cairnOut, '--no-retention')
+    const c = await cairn(
+      'backup',
+      '--profile',
+      profileDir,
+      '--to',
+      cairnOut,
+      '--no-retention',
+      '--full',
+    )
     if (c.seconds < cairnBackup.seconds) cairnBackup = c
     const r = await shell(
       `tar -c -C "${profileDir}" . | zstd -1 -q | age -r ${recipient} > "${refOut}/ref.tar.zst.age"`,
@@ -164,6 +173,44 @@ try {
   )
   console.log(
     '\nPipelines: tar -c | zstd -1 | age -r  and  age -d | zstd -d | tar -x (GNU tar, zstd, age from Debian).',
+  )
+
+  const inc = await measureIncremental(work, GB, CLI)
+  const mb = (n: number) => fmt(n / 1e6, 2)
+  const targets: Record<string, string> = {
+    unchanged: '≤ 0.8 s, ≤ 0.1 MB',
+    '0.1% new mail + 0.1% flags': '≤ 1.5 s, ≤ 5 MB',
+    '1% new mail': '≤ 35 MB',
+    '1% deleted': '≤ 20 MB',
+  }
+  printTable(
+    `Incremental backups (issue 14): profile of ${fmt(inc.bytes / 1e9, 2)} GB, Cairn's incremental vs restic backup`,
+    ['change', 'Cairn s', 'Cairn MB', 'restic s', 'restic MB', 'MB ratio', 'target'],
+    inc.rows.map((row) => [
+      row.change,
+      fmt(row.cairnSeconds, 2),
+      mb(row.cairnBytes),
+      fmt(row.resticSeconds, 2),
+      mb(row.resticBytes),
+      row.resticBytes > 0 ? r(row.cairnBytes, row.resticBytes) : '—',
+      `${targets[row.change] ?? ''}; ≤ 0.5× restic`,
+    ]),
+  )
+  printTable(
+    'Restore: a 30-link chain vs one full backup (cairn restore, best of two)',
+    ['measure', 'chain', 'full', 'ratio', 'target'],
+    [
+      [
+        'restore wall time (s)',
+        fmt(inc.chainRestore, 2),
+        fmt(inc.fullRestore, 2),
+        r(inc.chainRestore, inc.fullRestore),
+        '≤ 1.30×',
+      ],
+    ],
+  )
+  console.log(
+    '\nrestic: Debian restic 0.14, a local repository; growth = its size after minus before.',
   )
 } finally {
   rmSync(work, { recursive: true, force: true })

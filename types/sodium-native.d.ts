@@ -20,6 +20,8 @@ declare module 'sodium-native' {
     crypto_scalarmult_base(q: Uint8Array, n: Uint8Array): void
     crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): void
     sodium_memzero(buffer: Uint8Array): void
+    /** BLAKE2b of `input` into `out` (16–64 bytes), keyed when `key` (16–64 bytes) is given. */
+    crypto_generichash(out: Uint8Array, input: Uint8Array, key?: Uint8Array): void
   }
   export default sodium
 }

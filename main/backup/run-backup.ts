@@ -3,13 +3,29 @@ import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { destinationSecrets } from '../keychain/destination-secrets.js'
 import { osKeychain, type SecretStore } from '../keychain/keychain.js'
-import { profileFiles } from '../profile/layout.js'
+import { profileFiles, profilePaths } from '../profile/layout.js'
 import { CairnError, describeError, errnoCode, isCairnError } from '../shared/errors.js'
+import { reachedStep } from '../shared/test-hooks.js'
 import { APP_VERSION } from '../shared/version.js'
 import { parseRecipient } from './age/x25519.js'
 import { hashFiles, type HashTarget } from './archive/hash-files.js'
 import { ARCHIVE_FORMAT_VERSION, SECRETS_NAME, type Manifest } from './archive/manifest.js'
-import { writeArchive, type ArchiveSource } from './archive/write-archive.js'
+import { writeArchive, type ArchiveSource, type IncrementEntries } from './archive/write-archive.js'
+import {
+  BLOCK_SIZE,
+  INCREMENTAL_FORMAT_VERSION,
+  type BackupKind,
+  type ManifestChain,
+} from './chain/chain-format.js'
+import { PageRecordStore, type LoadedRecord } from './chain/page-record.js'
+import {
+  DEFAULT_CHAIN_POLICY,
+  planLink,
+  type ChainPolicy,
+  type LinkPlan,
+} from './chain/plan-link.js'
+import { hashBlocks } from './chain/hash-blocks.js'
+import { scanDatabase, type ScannedDatabase } from './chain/scan-database.js'
 import type { CommittedBackup, Destination } from './destination/destination.js'
 import { openSpec, resolveDestination, type DestinationSpec } from './destination/resolve.js'
 import { backupsToDelete, type RetentionPolicy } from './destination/retention.js'
@@ -59,6 +75,10 @@ export interface BackupRequest {
   /** Test hook: called between steps, to change the profile at a chosen point. */
   onStep?: (step: BackupStep) => void | Promise<void>
   now?: () => Date
+  /** Make a full backup even when an incremental one would do (`cairn backup --full`). */
+  full?: boolean
+  /** When a chain ends (default: DEFAULT_CHAIN_POLICY). */
+  chainPolicy?: ChainPolicy
 }
 
 export type BackupStep = 'listed' | 'hashed'
@@ -88,6 +108,18 @@ export interface BackupResult {
   deleted: string[]
   /** Upload attempts it took (1 unless the link or the server failed on the way). */
   attempts: number
+  /** Full, or an incremental link of a chain (see chain/chain-format.ts). */
+  kind: BackupKind
+  chainId: string
+  chainIndex: number
+  /** The chain's full backup (this one, for a full). */
+  base: string
+  /** Why this backup is full (null for an incremental). */
+  fullReason: string | null
+  /** Uncompressed bytes this backup carries (all for a full; the changes for an incremental). */
+  carriedBytes: number
+  /** Backups retention would have deleted but kept, because a kept link of their chain needs them. */
+  keptForChains: { name: string; neededBy: string }[]
 }
 
 /**
@@ -157,9 +189,29 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
       request.onProgress?.({ phase, bytesDone, bytesTotal })
     let bytesTotal = files.reduce((sum, f) => sum + f.size, 0) + (settingsBytes?.length ?? 0)
     let hashedBytes = 0
-    const results = await hashFiles(targets, (_, file) =>
+    // A file the record of the last backup here saw with the same inode, size and modification
+    // time is not read again: Cairn never rewrites a profile file in place (attachments are
+    // immutable, settings are renamed over), so its hash is the recorded one. Databases are
+    // always read (their snapshot is a new file or frozen in a transaction).
+    const records = new PageRecordStore(profilePaths(profileDir).backupState)
+    const record = request.full ? null : records.load(destination.label)
+    const known = new Map(record?.record.files.map((f) => [f.path, f]) ?? [])
+    const reused = files.map((file) => {
+      const seen = known.get(file.path)
+      return !file.path.endsWith('.sqlite') &&
+        seen !== undefined &&
+        seen.ino === file.identity.ino &&
+        seen.mtimeMs === file.identity.mtimeMs &&
+        seen.size === file.size
+        ? { sha256: seen.sha256, size: seen.size, identity: file.identity }
+        : null
+    })
+    const toHash = targets.filter((_, index) => reused[index] === null)
+    const fresh = await hashFiles(toHash, (_, file) =>
       progress('snapshot', (hashedBytes += file.size)),
     )
+    let next = 0
+    const results = reused.map((known) => known ?? (fresh[next++] as (typeof fresh)[number]))
     checkAborted(signal)
     const createdAt = (request.now ?? (() => new Date()))()
     const hashed: Manifest['files'] = []
@@ -194,16 +246,59 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
     })
     await request.onStep?.('hashed')
     bytesTotal = hashed.reduce((sum, f) => sum + f.size, 0)
+
+    // 4. Full or incremental: the blocks and files against the record of the last backup here.
+    const databases: ScannedDatabase[] = []
+    for (const [index, file] of files.entries()) {
+      if (!file.path.endsWith('.sqlite') || results[index] instanceof Error) continue
+      databases.push(await scanDatabase(file.path, (targets[index] as HashTarget).path, records))
+    }
+    checkAborted(signal)
+    const plan = planLink({
+      record,
+      forceFull: request.full === true,
+      policy: request.chainPolicy ?? DEFAULT_CHAIN_POLICY,
+      now: createdAt,
+      listing: record ? await destination.list() : [],
+      profileId: request.profileId,
+      keyFingerprint: request.keyFingerprint,
+      files: hashed,
+      databases,
+      alwaysCarried: new Set([SECRETS_NAME]),
+    })
+    const pageGroups = plan.pages.map((group) => {
+      const db = databases.find((d) => d.path === group.path) as ScannedDatabase
+      const index = files.findIndex((f) => f.path === group.path)
+      return { ...group, readFrom: (targets[index] as HashTarget).path, size: db.size }
+    })
+    const chain: ManifestChain = {
+      id: plan.chainId,
+      index: plan.index,
+      links: plan.previous.map(({ createdAt, sha256 }) => ({ createdAt, sha256 })),
+      blockSize: BLOCK_SIZE,
+      pages: await Promise.all(
+        pageGroups.map(async (group) => ({
+          path: group.path,
+          blocks: group.blocks,
+          sha256: await hashBlocks(group.readFrom, group.size, group.blocks),
+        })),
+      ),
+      removed: plan.removed,
+    }
+    const incremental = plan.kind === 'incremental'
     const manifest: Manifest = {
       format: 'cairn-backup',
-      formatVersion: ARCHIVE_FORMAT_VERSION,
+      formatVersion: incremental ? INCREMENTAL_FORMAT_VERSION : ARCHIVE_FORMAT_VERSION,
       appVersion: APP_VERSION,
       schemaVersion: readUserVersion(mailbox?.path),
       profileId: request.profileId,
       createdAt: createdAt.toISOString(),
       keyFingerprint: request.keyFingerprint,
-      files: hashed,
+      files: incremental ? plan.files : hashed,
+      chain,
     }
+    const base = plan.previous[0]?.name ?? null
+    const parent = plan.previous[plan.previous.length - 1] ?? null
     const describe = (output: { size: number; sha256: string }): Sidecar => ({
       format: 'cairn-backup-sidecar',
       formatVersion: 1,
@@ -217,6 +312,12 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
       keyFingerprint: request.keyFingerprint,
       recipient: request.recipient,
       vaultId: request.vaultId ?? null,
+      kind: plan.kind,
+      chainId: plan.chainId,
+      chainIndex: plan.index,
+      base,
+      parent: parent?.name ?? null,
+      parentSha256: parent?.sha256 ?? null,
     })
 
     // 4. tar → zstd → age → the destination, committed under its real name, then its sidecar.
@@ -226,6 +327,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
     for (; ; attempt++) {
       try {
         committed = await upload(destination, createdAt, recipient, manifest, kept, describe, {
+          increment: incremental ? { removed: plan.removed, pages: pageGroups } : undefined,
           signal,
           bandwidthLimit,
           onBytes: (done) => progress('writing', done),
@@ -243,8 +345,30 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
         `The upload to ${destination.label} failed ${attempt - 1} time(s) on the way and was tried again.`,
       )
 
-    // 5. Retention, now that the new backup is complete. A failure here does not undo the backup.
+    // 6. The record of what this destination now holds, for the next incremental. A crash just
+    // before leaves the record one link behind: the next run makes another link on the same
+    // parent (a fork both of whose ends restore), or a full one when the policy says so.
+    reachedStep('backup-committed')
+    try {
+      saveRecord(records, destination.label, request, plan, record, databases, {
+        name: committed.name,
+        createdAt: manifest.createdAt,
+        sha256: committed.sha256,
+        size: committed.size,
+        identities: new Map(
+          files.map((f, i) => [f.path, results[i] instanceof Error ? null : f.identity]),
+        ),
+      })
+    } catch (error) {
+      records.forget(destination.label)
+      warnings.push(
+        `The record of this backup could not be saved (${describeError(error)}): the next backup to ${destination.label} will be full.`,
+      )
+    }
+
+    // 7. Retention, now that the new backup is complete. A failure here does not undo the backup.
     const deleted: string[] = []
+    const keptForChains: BackupResult['keptForChains'] = []
     if (request.retention) {
       try {
         for (const entry of backupsToDelete(
@@ -252,6 +376,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
           request.profileId,
           request.retention,
           createdAt,
+          (name, neededBy) => keptForChains.push({ name, neededBy }),
         )) {
           if (entry.name === committed.name) continue
           try {
@@ -281,6 +406,13 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
       warnings,
       deleted,
       attempts: attempt,
+      kind: plan.kind,
+      chainId: plan.chainId,
+      chainIndex: plan.index,
+      base: base ?? committed.name,
+      fullReason: plan.reason,
+      carriedBytes: plan.carriedBytes,
+      keptForChains,
     }
   } catch (error) {
     throw describeFailure(error, destination.label, signal)
@@ -307,7 +439,12 @@ async function upload(
   manifest: Manifest,
   kept: ArchiveSource[],
   describe: (output: { size: number; sha256: string }) => Sidecar,
-  options: { signal?: AbortSignal; bandwidthLimit: number | null; onBytes: (n: number) => void },
+  options: {
+    increment: IncrementEntries | undefined
+    signal?: AbortSignal
+    bandwidthLimit: number | null
+    onBytes: (n: number) => void
+  },
 ): Promise<CommittedBackup & { sha256: string }> {
   const target = await destination.startBackup(createdAt, {
     ...(options.signal ? { signal: options.signal } : {}),
@@ -317,7 +454,12 @@ async function upload(
   const onAbort = () => stop.abort(options.signal?.reason)
   options.signal?.addEventListener('abort', onAbort)
   let done = 0
-  const archive = writeArchive(manifest, kept, (n) => options.onBytes((done += n)))
+  const archive = writeArchive(
+    manifest,
+    kept,
+    (n) => options.onBytes((done += n)),
+    options.increment,
+  )
   // Compression, encryption and hashing run in a worker, beside the reading here.
   const sealed = sealBackupStream(recipient)
   const stage = (flowing: Promise<void>) =>
@@ -442,4 +584,67 @@ function describeFailure(error: unknown, label: string, signal: AbortSignal | un
         cause: error,
       })
     : error
+}
+
+/**
+ * After a committed backup: the chain's links, every file (the secrets
+ * entry aside: the record is plaintext) with the link holding it, and the
+ * block hashes (all of them after a full, the delta after an incremental).
+ */
+function saveRecord(
+  records: PageRecordStore,
+  label: string,
+  request: BackupRequest,
+  plan: LinkPlan,
+  previous: LoadedRecord | null,
+  databases: ScannedDatabase[],
+  committed: {
+    name: string
+    createdAt: string
+    sha256: string
+    size: number
+    identities: Map<string, { ino: number; mtimeMs: number } | null>
+  },
+): void {
+  const link = { name: committed.name, createdAt: committed.createdAt, sha256: committed.sha256 }
+  const facts = (db: ScannedDatabase) => ({
+    path: db.path,
+    size: db.size,
+    pageSize: db.pageSize,
+    schemaCookie: db.schemaCookie,
+  })
+  const incremental = plan.kind === 'incremental' && previous !== null
+  const order = incremental
+    ? [
+        ...previous.record.databases.map((d) => d.path),
+        ...databases.map((d) => d.path).filter((p) => !previous.blocks.has(p)),
+      ]
+    : databases.map((d) => d.path)
+  records.save(
+    {
+      profileId: request.profileId,
+      keyFingerprint: request.keyFingerprint,
+      destination: label,
+      chainId: plan.chainId,
+      links: [...plan.previous, link],
+      fullSize: incremental ? previous.record.fullSize : committed.size,
+      files: plan.files
+        .filter((f) => f.path !== SECRETS_NAME)
+        .map((f) => {
+          const identity = committed.identities.get(f.path)
+          return {
+            path: f.path,
+            size: f.size,
+            sha256: f.sha256,
+            link: f.link ?? plan.index,
+            ...(identity ? { ino: identity.ino, mtimeMs: identity.mtimeMs } : {}),
+          }
+        }),
+      databases: order.map((path) =>
+        facts(databases.find((d) => d.path === path) as ScannedDatabase),
+      ),
+    },
+    plan.recordChanges,
+    !incremental,
+  )
 }

@@ -12,7 +12,8 @@ import { keyThatOpens } from './key/choose-key.js'
 import { checkSecretsAgainstAccounts, parseSecretsEntry } from './secrets-entry.js'
 import { checkManifestGivesProfile, checkUnpackedProfile } from './restore/check-profile.js'
 import { metadataMismatch } from './restore/plan.js'
-import { unpackBackup } from './restore/unpack.js'
+import { MAX_CHAIN_LINKS } from './chain/chain-format.js'
+import { unpackAny } from './chain/unpack-chain.js'
 import { removeScratch, verifyScratch } from './verify-scratch.js'
 
 export interface VerifyReport {
@@ -29,6 +30,8 @@ export interface VerifyReport {
   keyFingerprint?: string
   messages?: number
   accountSecrets?: number
+  /** The earlier links of its chain that were checked too, full backup first (empty for a full backup). */
+  chain?: string[]
 }
 
 /**
@@ -85,7 +88,8 @@ async function verifySource(
         'This backup has no readable sidecar (.json), so it cannot be checked without the key. Verify it with the key.',
       )
     }
-    return { file, size, sha256, sidecar, level: 'integrity' }
+    const chain = sidecar.kind === 'incremental' ? await verifyLinksWithoutKey(source, sidecar) : []
+    return { file, size, sha256, sidecar, level: 'integrity', chain }
   }
   if (sidecar) checkNameAgainstSidecar(source.name, sidecar)
   const key = (await keyThatOpens(source, candidates)) ?? (candidates[0] as BackupKey)
@@ -95,7 +99,7 @@ async function verifySource(
     const hash = createHash('sha256')
     // Databases and settings are written out (SQLite checks files); the rest is hashed in passing.
     let secretsBytes: Buffer | null = null
-    const manifest = await unpackBackup({
+    const manifest = await unpackAny({
       source,
       key,
       targetDir: scratch,
@@ -151,4 +155,57 @@ async function hashStream(stream: Readable): Promise<string> {
   const hash = createHash('sha256')
   for await (const chunk of stream) hash.update(chunk as Buffer)
   return hash.digest('hex')
+}
+
+/**
+ * Without the key, an incremental's chain can still be checked from the
+ * sidecars: each parent is there, complete, of the same chain, profile and
+ * key, one place earlier, with the SHA-256 its child recorded, and its bytes
+ * still hash to it; down to a full backup. Returns the links, full first.
+ */
+async function verifyLinksWithoutKey(source: BackupSource, head: Sidecar): Promise<string[]> {
+  const listing = await source.siblings()
+  const links: string[] = []
+  let child = head
+  while (child.kind === 'incremental') {
+    const index = (child.chainIndex ?? 1) - 1
+    const what = `Link ${index} of this backup's chain (${child.parent ?? 'unnamed'})`
+    const entry = listing.find((e) => e.name === child.parent)
+    if (!entry || !entry.sidecar)
+      throw chainBroken(
+        `${what} is not in ${source.location.replace(/[^/\\]*$/, '')}: this backup needs it.`,
+      )
+    const parent = entry.sidecar
+    const reasons: string[] = []
+    if (!entry.complete) reasons.push('it is truncated or its sidecar does not describe it')
+    if (parent.sha256 !== child.parentSha256)
+      reasons.push('it is not the backup the next link was made on (replaced)')
+    if (parent.chainId !== child.chainId) reasons.push('it belongs to another chain')
+    if (parent.chainIndex !== index)
+      reasons.push(`it is link ${parent.chainIndex ?? 0}, not ${index} (out of order)`)
+    if (parent.profileId !== head.profileId) reasons.push('it is a backup of another profile')
+    if (parent.keyFingerprint !== head.keyFingerprint) reasons.push('it was made with another key')
+    if (index === 0 && parent.kind === 'incremental') reasons.push('it is not a full backup')
+    if (reasons.length === 0) {
+      const other = source.sibling(entry.name)
+      if (!other) reasons.push('it cannot be read')
+      else {
+        try {
+          if ((await hashStream(await other.read())) !== parent.sha256)
+            reasons.push('its bytes no longer match its checksum (damaged)')
+        } finally {
+          await other.close()
+        }
+      }
+    }
+    if (reasons.length > 0) throw chainBroken(`${what} cannot be used: ${reasons.join('; ')}.`)
+    links.unshift(entry.name)
+    child = parent
+    if (links.length > MAX_CHAIN_LINKS) throw chainBroken("This backup's chain loops.")
+  }
+  return links
+}
+
+function chainBroken(message: string): CairnError {
+  return new CairnError('BACKUP_CHAIN_BROKEN', message)
 }

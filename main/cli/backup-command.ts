@@ -32,7 +32,7 @@ export const backupCommand: Command = {
   name: 'backup',
   summary: 'Back up the profile, encrypted, to a folder or a destination',
   usage: `cairn backup [--profile DIR] [--to FOLDER|URL|NAME | --all] [--no-retention]
-             [--bandwidth-limit BYTES_PER_S] [--json]
+             [--bandwidth-limit BYTES_PER_S] [--full] [--json]
 
 Writes one encrypted backup (cairn-backup-<time>.tar.zst.age and its .json
 sidecar) to --to, else to the destination set for this profile (cairn
@@ -49,6 +49,12 @@ Older backups of this profile there are then pruned by the retention policy
 (keep the last few plus daily, weekly and monthly ones) unless
 --no-retention.
 
+Backups form chains: a full backup, then incremental ones that carry only
+the mailbox's changed 4 KiB blocks and new or changed files, until the
+chain is a week old or 7 links long, a change is too large, the database
+was compacted, or a link went missing; then a full one again. --full makes
+a full backup now (retention never deletes a backup a kept one needs).
+
 While the Cairn app has the profile open, the app makes the backup (to its
 destination, with its retention) and this command shows its progress.`,
   async run(args, context) {
@@ -58,6 +64,7 @@ destination, with its retention) and this command shows its progress.`,
       all: { type: 'boolean', default: false },
       'no-retention': { type: 'boolean', default: false },
       'bandwidth-limit': { type: 'string' },
+      full: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     })
     if (values.all && values.to) throw new UsageError('give --to or --all, not both')
@@ -100,6 +107,7 @@ destination, with its retention) and this command shows its progress.`,
             ? null
             : (target?.retention ?? spec.entry?.retention ?? settings.retention),
           bandwidthLimit: limit ?? target?.bandwidthLimit ?? spec.entry?.bandwidthLimit ?? null,
+          full: values.full,
           context,
         })
         if (!outcome.ok && !values.all) throw outcome.error
@@ -147,6 +155,7 @@ async function backUpTo(
   options: {
     retention: ReturnType<typeof requireBackupSettings>['retention'] | null
     bandwidthLimit: number | null
+    full: boolean
     context: CliContext
   },
 ): Promise<{ ok: true; result: BackupResult } | { ok: false; error: CairnError }> {
@@ -167,6 +176,7 @@ async function backUpTo(
       vaultId: settings.vault?.recordId ?? null,
       retention: options.retention,
       bandwidthLimit: options.bandwidthLimit,
+      full: options.full,
       secretStore: osKeychain(),
       env: context.env,
       onProgress: (p) =>
@@ -202,6 +212,7 @@ async function backUpThroughApp(
     to?: string | undefined
     all?: boolean
     'no-retention'?: boolean
+    full?: boolean
     limit: number | null
     json?: boolean
   },
@@ -218,6 +229,11 @@ async function backUpThroughApp(
     throw new CairnError(
       'PROFILE_LOCKED',
       'The Cairn app has this profile open and backs up to its destinations on their schedules; close the app to use --all or --bandwidth-limit.',
+    )
+  if (values.full)
+    throw new CairnError(
+      'PROFILE_LOCKED',
+      'The Cairn app has this profile open and makes its backups itself; close the app to use --full.',
     )
   if (values['no-retention'])
     throw new CairnError(
@@ -258,5 +274,14 @@ function printResult(context: CliContext, result: BackupResult): void {
         : '') +
       ` to ${result.path} (${formatBytes(result.size)}).\n`,
   )
+  context.stdout.write(
+    result.kind === 'incremental'
+      ? `Incremental: link ${result.chainIndex} of the chain from ${result.base} (${formatBytes(result.carriedBytes)} changed).\n`
+      : `Full backup${result.fullReason ? ` (${result.fullReason})` : ''}.\n`,
+  )
   for (const name of result.deleted) context.stdout.write(`Removed old backup ${name}.\n`)
+  for (const held of result.keptForChains)
+    context.stdout.write(
+      `Kept ${held.name}: the kept backup ${held.neededBy} needs it (same chain).\n`,
+    )
 }

@@ -14,7 +14,9 @@ Lists Cairn's backups in a folder, a bucket or a server folder
 sftp://USER@HOST[:PORT]/PATH), or in one of the profile's named
 destinations (give --profile for those: their settings and keychain
 secrets), oldest first, from their names and sidecars (no key needed):
-time, size, key fingerprint and profile. Other files there, and backups
+time, size, kind (full, or +N: link N of a chain from the full above it),
+key fingerprint and profile; --json also gives each backup's chain, base
+(its full backup) and parent. Other files there, and backups
 still being written, are not listed. Names and sidecars are plaintext
 anyone with access to the place can change; \`cairn verify FILE --key-file
 F\` checks them against the encrypted contents.`,
@@ -47,6 +49,16 @@ F\` checks them against the encrypted contents.`,
         keyFingerprint: b.sidecar?.keyFingerprint ?? null,
         profileId: b.sidecar?.profileId ?? null,
         appVersion: b.sidecar?.appVersion ?? null,
+        // Chains (from the sidecar: a backup without chain fields is a full one made before chains).
+        kind: b.sidecar ? (b.sidecar.kind ?? 'full') : null,
+        chainId: b.sidecar?.chainId ?? null,
+        chainIndex: b.sidecar ? (b.sidecar.chainIndex ?? 0) : null,
+        base: b.sidecar
+          ? b.sidecar.kind === 'incremental'
+            ? (b.sidecar.base ?? null)
+            : b.name
+          : null,
+        parent: b.sidecar?.parent ?? null,
       }))
       if (values.json) writeJson(context, backups)
       else if (backups.length === 0)
@@ -54,7 +66,7 @@ F\` checks them against the encrypted contents.`,
       else {
         for (const b of backups) {
           context.stdout.write(
-            `${b.createdAt}  ${formatBytes(b.size).padStart(8)}  key ${b.keyFingerprint ?? '?'}  ${b.name}` +
+            `${b.createdAt}  ${formatBytes(b.size).padStart(8)}  ${(b.kind === 'incremental' ? `  +${b.chainIndex ?? '?'}` : (b.kind ?? '?')).padEnd(4)}  key ${b.keyFingerprint ?? '?'}  ${b.name}` +
               `${b.complete ? '' : '  (incomplete: no matching sidecar)'}` +
               `${b.consistent ? '' : '  (its sidecar describes another name or time: renamed or edited; verify it with the key)'}\n`,
           )

@@ -59,6 +59,9 @@ export type ErrorCode =
   | 'BACKUP_CANCELLED'
   /** The backup's name or sidecar disagrees with what its encrypted contents say. */
   | 'BACKUP_MISMATCH'
+  /** An incremental link read on its own, or a chain with a link missing, damaged or out of order. */
+  | 'BACKUP_INCREMENTAL'
+  | 'BACKUP_CHAIN_BROKEN'
   | 'RESTORE_FAILED'
   /** The restore would go back in time, take another profile's backup, …: it needs the user's yes. */
   | 'RESTORE_NEEDS_CONFIRMATION'

@@ -12,6 +12,10 @@ export interface HistoryRow {
   /** Names the row's controls: "Verify the backup of 12 Mar 2026, 02:00". */
   label: string
   restorable: boolean
+  /** "Full" or "Incremental (link 3)": a chain starts with a full backup. */
+  kind: string
+  /** An incremental directly follows the row below it in its chain (drawn as one group). */
+  inChain: boolean
 }
 
 /** The history list's rows, newest first, in words. */
@@ -42,6 +46,8 @@ export function historyRows(
           : 'Incomplete: its description is missing or does not match (verify it to know more)',
       label: `the backup of ${when.absolute}`,
       restorable: entry.state === 'complete',
+      kind: entry.kind === 'incremental' ? `Incremental (link ${entry.chainIndex})` : 'Full',
+      inChain: entry.kind === 'incremental',
     }
   })
 }
@@ -53,6 +59,8 @@ export function deleteWarning(entries: readonly HistoryEntry[], name: string): s
   const others = entries.filter(
     (e) => e.name !== name && e.thisProfile && e.state === 'complete',
   ).length
+  if (entry.neededBy.length > 0)
+    return `Later backups of its chain (${entry.neededBy.length}) need this one: delete them first, or leave old backups to retention.`
   const base = 'The backup file and its description are removed for good.'
   if (entry.thisProfile && entry.state === 'complete' && others === 0)
     return `${base} It is the only complete backup of this mailbox: without it, nothing could be restored.`

@@ -278,6 +278,8 @@ describe('the history in the backup folder', () => {
         keyFingerprint: key.fingerprint,
         profileId: profile.id,
         now: () => new Date(Date.UTC(2026, 2, 10 + i)),
+        // Two full backups: either can be deleted alone (a chain's link cannot; backup-chains tests that).
+        full: true,
       })
     }
     // Someone else's file and a damaged copy sit beside them.

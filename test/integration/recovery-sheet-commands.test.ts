@@ -51,7 +51,8 @@ describe('the recovery sheet', () => {
     const script = commandsOf(sheet.text)
     // mkdir comes before tar -x -C (tar does not make the folder it extracts into).
     expect(script.indexOf('mkdir restored')).toBeGreaterThan(-1)
-    expect(script.indexOf('mkdir restored')).toBeLessThan(script.indexOf('tar -x -C restored'))
+    expect(script.indexOf('mkdir link')).toBeLessThan(script.indexOf('tar -x -C link'))
+    expect(script.indexOf('mkdir restored')).toBeLessThan(script.indexOf('cp -R link/. restored/'))
     execFileSync('sh', ['-e', '-c', script], { cwd: folder, stdio: 'pipe' })
 
     const restored = join(folder, 'restored')

@@ -215,8 +215,9 @@ export function describeEngineSuite(kind: string, harness: () => Promise<EngineH
       )
       expect(kept.code, kept.stderr).toBe(0)
       await new Promise((resolve) => setTimeout(resolve, 1100)) // another second, another name
+      // A full backup: the first has nothing depending on it and goes (a chain's links would stay).
       const second = await runCli(
-        ['backup', '--profile', profile.dir, '--to', 'offsite', '--json'],
+        ['backup', '--profile', profile.dir, '--to', 'offsite', '--full', '--json'],
         {
           env: cliEnv(),
         },
@@ -375,8 +376,9 @@ export function describeEngineSuite(kind: string, harness: () => Promise<EngineH
       const made: string[] = []
       for (let run = 0; run < 2; run++) {
         if (run > 0) await new Promise((resolve) => setTimeout(resolve, 1100))
+        // Full backups: standalone, so retention may take the older (a chain's links would stay).
         const backedUp = await runCli(
-          ['backup', '--profile', profile.dir, '--to', 'offsite', '--json'],
+          ['backup', '--profile', profile.dir, '--to', 'offsite', '--full', '--json'],
           { env: cliEnv() },
         )
         expect(backedUp.code, backedUp.stderr).toBe(0)

@@ -1,4 +1,8 @@
 import { z } from 'zod'
+import { manifestChainSchema } from '../chain/chain-format.js'
+import { isSafeRelativePath } from './safe-path.js'
+
+export { isSafeRelativePath } from './safe-path.js'
 
 /** The first entry of every backup archive; it describes all the others. */
 export const MANIFEST_NAME = 'cairn-manifest.json'
@@ -40,25 +44,18 @@ export const manifestSchema = z
           path: relativePath,
           size: z.number().int().nonnegative(),
           sha256: z.string().regex(/^[0-9a-f]{64}$/),
+          /**
+           * In a chain's incremental link: the index of the link whose archive
+           * holds this file whole (absent: this archive). See chain-format.ts.
+           */
+          link: z.number().int().nonnegative().optional(),
         })
         .strict(),
     ),
+    /** Absent in backups made before chains; see chain-format.ts. */
+    chain: manifestChainSchema.optional(),
   })
   .loose()
 
 export type Manifest = z.infer<typeof manifestSchema>
 export type ManifestFile = Manifest['files'][number]
-
-/**
- * A path that stays inside the folder it is extracted into on every OS: no
- * absolute paths or drive letters, no "." or ".." segments, no backslashes
- * or characters Windows refuses, no empty segments.
- */
-export function isSafeRelativePath(path: string): boolean {
-  if (path.startsWith('/') || /^[a-zA-Z]:/.test(path)) return false
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  if (/[\\\0<>:"|?*\u0001-\u001f]/.test(path)) return false
-  return path
-    .split('/')
-    .every((segment) => segment.length > 0 && segment !== '.' && segment !== '..')
-}

@@ -5,9 +5,9 @@ import { Writable, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import tar from 'tar-stream'
 import { CairnError } from '../../shared/errors.js'
+import { INCREMENTAL_FORMAT_VERSION, isIncremental } from '../chain/chain-format.js'
 import { HashingPassThrough } from './hashing.js'
 import {
-  ARCHIVE_FORMAT_VERSION,
   isSafeRelativePath,
   MANIFEST_NAME,
   MAX_MANIFEST_BYTES,
@@ -63,6 +63,7 @@ export async function readArchive(input: Readable, options: ReadArchiveOptions):
       if (!manifest) {
         if (name !== MANIFEST_NAME) throw corrupt('its first entry is not the Cairn manifest')
         manifest = parseManifest(await readSmall(entry, MAX_MANIFEST_BYTES, 'its manifest'))
+        refuseIncremental(manifest)
         for (const file of manifest.files) {
           const key = file.path.toLowerCase()
           if (expected.has(key)) throw corrupt(`its manifest lists "${printable(file.path)}" twice`)
@@ -127,7 +128,8 @@ export async function readArchive(input: Readable, options: ReadArchiveOptions):
   return manifest
 }
 
-function parseManifest(bytes: Buffer): Manifest {
+/** A manifest, checked against the schema and the versions this Cairn reads. */
+export function parseManifest(bytes: Buffer): Manifest {
   let json: unknown
   try {
     json = JSON.parse(bytes.toString('utf8'))
@@ -139,7 +141,7 @@ function parseManifest(bytes: Buffer): Manifest {
     throw corrupt(
       `its manifest is invalid (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? ''})`,
     )
-  if (parsed.data.formatVersion > ARCHIVE_FORMAT_VERSION) {
+  if (parsed.data.formatVersion > INCREMENTAL_FORMAT_VERSION) {
     throw new CairnError(
       'BACKUP_TOO_NEW',
       `This backup was made by a newer version of Cairn (archive format ${parsed.data.formatVersion}). Update Cairn to restore it.`,
@@ -148,7 +150,7 @@ function parseManifest(bytes: Buffer): Manifest {
   return parsed.data
 }
 
-async function readSmall(
+export async function readSmall(
   entry: AsyncIterable<unknown>,
   limit: number,
   what: string,
@@ -186,7 +188,7 @@ function describeType(type: string | null | undefined): string {
   }
 }
 
-function printable(text: string): string {
+export function printable(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 200)
 }
@@ -209,6 +211,16 @@ function notTar(error: unknown): CairnError | null {
       { cause: error },
     )
   return null
+}
+
+/** A link of a chain cannot be read alone: the chain reader (chain/read-link.ts) reads it. */
+function refuseIncremental(manifest: Manifest): void {
+  if (isIncremental(manifest.chain) || manifest.files.some((f) => f.link !== undefined)) {
+    throw new CairnError(
+      'BACKUP_INCREMENTAL',
+      `This backup is link ${manifest.chain?.index ?? '?'} of a backup chain (an incremental backup): it is restored together with the earlier links of its chain, from the destination that holds them.`,
+    )
+  }
 }
 
 export function corrupt(reason: string): CairnError {

@@ -1,4 +1,4 @@
-import { closeSync, constants, createReadStream, fstatSync, openSync } from 'node:fs'
+import { closeSync, constants, createReadStream, fstatSync, openSync, readSync } from 'node:fs'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import tar from 'tar-stream'
@@ -6,6 +6,14 @@ import { CairnError } from '../../shared/errors.js'
 import { profileReadError } from '../snapshot/profile-read-error.js'
 import type { FileIdentity } from './hash-files.js'
 import { MANIFEST_NAME, type Manifest } from './manifest.js'
+import { BLOCK_SIZE, pageEntryName, REMOVED_NAME } from '../chain/chain-format.js'
+
+/** What an incremental link carries besides whole files: the removed list and changed blocks. */
+export interface IncrementEntries {
+  removed: readonly string[]
+  /** Per database: the snapshot to read blocks from, its size, and the blocks (as in manifest.chain.pages). */
+  pages: readonly { path: string; readFrom: string; size: number; blocks: readonly number[] }[]
+}
 
 export type ArchiveSource =
   | {
@@ -39,6 +47,7 @@ export function writeArchive(
   manifest: Manifest,
   sources: readonly ArchiveSource[],
   onBytes: (n: number) => void,
+  increment?: IncrementEntries,
 ): Readable {
   const pack = tar.pack()
   const byPath = new Map(sources.map((s) => [s.path, s]))
@@ -57,7 +66,10 @@ export function writeArchive(
         (error) => (error ? reject(error) : resolve()),
       ),
     )
+    const here = manifest.chain?.index ?? 0
     for (const file of manifest.files) {
+      // An incremental link carries only the files it holds whole; the others are in earlier links.
+      if (file.link !== undefined && file.link !== here) continue
       const source = byPath.get(file.path)
       if (!source) throw new Error(`No source for ${file.path}`)
       if ('bytes' in source) {
@@ -128,8 +140,49 @@ export function writeArchive(
         closeSync(fd)
       }
     }
+    if (increment) await writeIncrement(pack, manifest, increment, onBytes)
     pack.finalize()
   }
   run().catch((error: unknown) => pack.destroy(error as Error))
   return pack as unknown as Readable
+}
+
+/**
+ * The removed list, then one entry per changed block, in the order the
+ * manifest lists them. Blocks are read from the database snapshot (frozen
+ * or a copy: it does not change while the backup holds it).
+ */
+async function writeIncrement(
+  pack: tar.Pack,
+  manifest: Manifest,
+  increment: IncrementEntries,
+  onBytes: (n: number) => void,
+): Promise<void> {
+  const mtime = new Date(manifest.createdAt)
+  const put = (name: string, bytes: Buffer) =>
+    new Promise<void>((resolve, reject) =>
+      pack.entry({ name, size: bytes.length, mtime, mode: 0o600, type: 'file' }, bytes, (error) =>
+        error ? reject(error) : resolve(),
+      ),
+    )
+  await put(REMOVED_NAME, Buffer.from(increment.removed.map((p) => `${p}\n`).join('')))
+  for (const group of increment.pages) {
+    const fd = openSync(group.readFrom, constants.O_RDONLY | constants.O_NOFOLLOW)
+    try {
+      for (const block of group.blocks) {
+        const length = Math.min(BLOCK_SIZE, group.size - block * BLOCK_SIZE)
+        const bytes = Buffer.alloc(length)
+        let got = 0
+        while (got < length) {
+          const n = readSync(fd, bytes, got, length - got, block * BLOCK_SIZE + got)
+          if (n === 0) throw profileReadError(group.path, group.readFrom, new Error('short read'))
+          got += n
+        }
+        await put(pageEntryName(group.path, block), bytes)
+        onBytes(length)
+      }
+    } finally {
+      closeSync(fd)
+    }
+  }
 }

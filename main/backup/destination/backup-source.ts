@@ -3,6 +3,7 @@ import { CairnError, isCairnError } from '../../shared/errors.js'
 import type { ByteRange, Destination, DestinationBackup } from './destination.js'
 import { destinationError, networkError } from './destination-errors.js'
 import { printable } from './file-store.js'
+import { parseBackupName } from './names.js'
 import { isTransient, withRetry } from './retry.js'
 import type { Sidecar } from './sidecar.js'
 
@@ -24,6 +25,11 @@ export interface BackupSource {
   readSidecar(): Promise<Sidecar | null>
   /** The other backups beside it, for "a newer backup of this profile exists"; [] when that cannot be told. */
   siblings(): Promise<DestinationBackup[]>
+  /**
+   * Another backup beside it, by its Cairn name (an earlier link of its
+   * chain); null when there is no such name here. Closing it leaves this one open.
+   */
+  sibling(name: string): BackupSource | null
   close(): Promise<void>
 }
 
@@ -63,6 +69,10 @@ export function backupIn(
     },
     readSidecar: () => destination.readSidecar(name),
     siblings: () => destination.list(),
+    sibling: (other) =>
+      parseBackupName(other)
+        ? { ...backupIn(destination, other, options), close: async () => undefined }
+        : null,
     close: () => destination.close(),
   }
 }

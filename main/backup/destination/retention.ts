@@ -32,12 +32,18 @@ export const DEFAULT_RETENTION: RetentionPolicy = { keepLast: 3, daily: 7, weekl
  * deleted nor counted: counted, they would take the places of the newest
  * real backups, and each new backup would be deleted by the next run. They
  * are judged like the others once their time has come.
+ *
+ * Retention works on whole chains: a backup that a kept incremental link
+ * needs (every earlier link of its chain, down to its full backup) is kept
+ * too, and `onHeld` says which and why.
  */
 export function backupsToDelete<T extends RetainedBackup>(
   entries: readonly T[],
   profileId: string,
   policy: RetentionPolicy,
   now: Date = new Date(),
+  /** Told of each backup kept only because a kept link of its chain needs it (`neededBy`). */
+  onHeld?: (name: string, neededBy: string) => void,
 ): T[] {
   const candidates = entries
     .filter(
@@ -59,6 +65,20 @@ export function backupsToDelete<T extends RetainedBackup>(
   keepNewestPer((d) => d.toISOString().slice(0, 10), policy.daily)
   keepNewestPer(isoWeek, policy.weekly)
   keepNewestPer((d) => d.toISOString().slice(0, 7), policy.monthly)
+  // Chains: a kept incremental needs every earlier link of its chain, back to its full backup.
+  const byName = new Map(candidates.map((e) => [e.name, e]))
+  for (const kept of [...keep]) {
+    let link: T | undefined = kept
+    while (link?.sidecar?.kind === 'incremental' && link.sidecar.parent) {
+      const parent = byName.get(link.sidecar.parent)
+      if (!parent || parent.sidecar?.chainId !== kept.sidecar?.chainId) break
+      if (!keep.has(parent)) {
+        keep.add(parent)
+        onHeld?.(parent.name, kept.name)
+      }
+      link = parent
+    }
+  }
   return candidates.filter((e) => !keep.has(e))
 }
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { z } from 'zod'
 import { writeFileAtomicSync } from '../../shared/atomic-file.js'
+import { sidecarChainShape } from '../chain/chain-format.js'
 import { sidecarName } from './names.js'
 
 /**
@@ -23,6 +24,8 @@ export const sidecarSchema = z
     keyFingerprint: z.string(),
     recipient: z.string(),
     vaultId: z.string().nullable(),
+    // Chains (issue 14): absent in sidecars written before them, which are full backups.
+    ...sidecarChainShape,
   })
   .loose()
 

@@ -23,6 +23,38 @@ export interface RecoverySheetContent {
   commands: string[]
 }
 
+/**
+ * The newest backup may be a link of a chain (issue 14): the newest full
+ * backup (its sidecar does not say "incremental") and every backup after it,
+ * in name order (their UTC times), are unpacked one after another into
+ * restored/: whole files are copied over, removed files deleted, and each
+ * changed 4 KiB block (cairn-pages/<file>/<block number>) written in place
+ * with dd. For a full backup alone it is one age | zstd | tar -x.
+ */
+export const CHAIN_RECOVERY_COMMANDS: readonly string[] = [
+  `FULL=$(grep -L '"kind": "incremental"' cairn-backup-*.tar.zst.age.json | tail -n 1)`,
+  'mkdir restored',
+  [
+    `for FILE in $(ls -1 cairn-backup-*.tar.zst.age | awk -v f="\${FULL%.json}" '$0 >= f'); do`,
+    '  rm -rf link && mkdir link',
+    '  age -d -i key.txt "$FILE" | zstd -d | tar -x -C link',
+    '  if [ -f link/cairn-removed.txt ]; then',
+    '    while IFS= read -r f; do rm -f "restored/$f"; done < link/cairn-removed.txt',
+    '    rm link/cairn-removed.txt',
+    '  fi',
+    '  if [ -d link/cairn-pages ]; then',
+    '    (cd link && find cairn-pages -type f) | while IFS= read -r p; do',
+    '      n=${p##*/}; t=${p#cairn-pages/}',
+    '      dd if="link/$p" of="restored/${t%/*}" bs=4096 seek="$n" conv=notrunc 2>/dev/null',
+    '    done',
+    '    rm -r link/cairn-pages',
+    '  fi',
+    '  cp -R link/. restored/',
+    'done',
+  ].join('\n'),
+  'rm -rf link',
+]
+
 export function recoverySheetContent(
   key: BackupKey,
   options: { createdAt: Date; vaultId?: string; vaultUrl?: string | null },
@@ -38,9 +70,7 @@ export function recoverySheetContent(
       // The key file is written private; the newest backup is the last name in order (UTC times).
       'umask 077',
       `cat > key.txt <<'EOF'\n${age}\nEOF`,
-      'FILE=$(ls -1 cairn-backup-*.tar.zst.age | tail -n 1)',
-      'mkdir restored',
-      'age -d -i key.txt "$FILE" | zstd -d | tar -x -C restored',
+      ...CHAIN_RECOVERY_COMMANDS,
     ],
   }
 }
@@ -80,7 +110,8 @@ export function renderRecoverySheet(sheet: RecoverySheetContent): RecoverySheet 
     'To restore in Cairn:',
     ...sheet.restoreInCairn.map((step, i) => `  ${i + 1}. ${step}`),
     '',
-    'To recover the newest backup without Cairn (needs the age and zstd tools),',
+    'To recover the newest backup without Cairn (needs the age and zstd tools;',
+    'a backup chain is applied link by link, from its full backup),',
     'in a terminal, in the folder that holds your backups:',
     ...sheet.commands.map((command) => command.replace(/^/gm, '  ')),
     'Your mail is then in restored/ (restored/mail.sqlite is an SQLite database).',

@@ -24,6 +24,12 @@ export interface HistoryEntry {
   thisProfile: boolean
   /** Made with the profile's current key. */
   currentKey: boolean
+  /** Full, or a link of a chain (from its sidecar; a backup made before chains is full). */
+  kind: 'full' | 'incremental'
+  chainId: string | null
+  chainIndex: number
+  /** The later links of its chain in this destination that need it (it cannot be deleted alone). */
+  neededBy: string[]
 }
 
 /**
@@ -43,7 +49,7 @@ export async function listHistory(
 ): Promise<HistoryEntry[]> {
   const backups = await destination.list()
   return backups
-    .map((b) => toEntry(b, folder, profile))
+    .map((b) => toEntry(b, folder, profile, backups))
     .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
 }
 
@@ -51,8 +57,13 @@ function toEntry(
   b: DestinationBackup,
   folder: string,
   profile: { id: string; fingerprint: string | null },
+  all: readonly DestinationBackup[],
 ): HistoryEntry {
   return {
+    kind: b.sidecar?.kind ?? 'full',
+    chainId: b.sidecar?.chainId ?? null,
+    chainIndex: b.sidecar?.chainIndex ?? 0,
+    neededBy: dependents(b.name, all),
     name: b.name,
     location: join(folder, b.name),
     createdAt: b.createdAt.toISOString(),
@@ -102,7 +113,38 @@ export async function verifyHistoryEntry(
   }
 }
 
-/** Delete one backup and its sidecar (the caller has asked the user). */
+/** The later links of a chain that need backup `name`: its children, theirs, and so on. */
+export function dependents(name: string, all: readonly DestinationBackup[]): string[] {
+  const out: string[] = []
+  const chainId = all.find((b) => b.name === name)?.sidecar?.chainId
+  if (!chainId) return out
+  let frontier = [name]
+  while (frontier.length > 0) {
+    const next = all
+      .filter(
+        (b) =>
+          b.sidecar?.chainId === chainId && b.sidecar.parent && frontier.includes(b.sidecar.parent),
+      )
+      .map((b) => b.name)
+      .filter((n) => !out.includes(n))
+    out.push(...next)
+    frontier = next
+  }
+  return out
+}
+
+/**
+ * Delete one backup and its sidecar (the caller has asked the user). A link
+ * that later links of its chain need is not deleted: they could no longer
+ * be restored.
+ */
 export async function deleteHistoryEntry(destination: Destination, name: string): Promise<void> {
-  await destination.remove(checkBackupName(name))
+  const needed = dependents(checkBackupName(name), await destination.list())
+  if (needed.length > 0)
+    throw new CairnError(
+      'INVALID_ARGUMENT',
+      `${name} is a link of a backup chain that ${needed.length} later backup(s) need (${needed[0]}${needed.length > 1 ? ', …' : ''}): ` +
+        'deleted, they could no longer be restored. Delete the later ones first, or leave it to retention, which deletes whole chains.',
+    )
+  await destination.remove(name)
 }

@@ -19,7 +19,7 @@ import { describeLive, makeStaging, removeStaging } from './live-profile.js'
 import { recoverInterruptedRestore, type SwapStep } from './recover.js'
 import { checkProfilePath, resolveProfilePath, restoreNames } from './profile-path.js'
 import { describeRestoreFailure } from './restore-errors.js'
-import { unpackBackup } from './unpack.js'
+import { unpackAny } from '../chain/unpack-chain.js'
 
 export interface RestoreRequest {
   /** The backup: a path, or a URL naming one backup in a destination (see openBackupSource). */
@@ -149,7 +149,7 @@ export async function unpackToStaging<T = StagedData>(
     madeStaging = true
     let bytesTotal = 0
     let bytesDone = 0
-    const manifest = await unpackBackup({
+    const manifest = await unpackAny({
       source,
       key: request.key,
       targetDir: staging,

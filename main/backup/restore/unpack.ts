@@ -21,6 +21,8 @@ export interface UnpackOptions {
   onEncrypted?: (chunk: Buffer) => void
   /** The key fingerprint the backup's sidecar names, for a better message when the key is wrong. */
   expectedFingerprint?: string | null
+  /** SQLite's integrity check of each database (default yes; a chain checks the assembled ones instead). */
+  checkDatabases?: boolean
   /** Start flushing each file to disk as soon as it is written (a restore's staging; see flush-early.ts). */
   flushEarly?: boolean
 }
@@ -46,7 +48,8 @@ export async function unpackBackup(options: UnpackOptions): Promise<Manifest> {
       ...options,
       write: (file) => isDatabase(file) || (options.write?.(file) ?? true),
       onFileDone: (file, path) => {
-        if (isDatabase(file)) checks.push(checkDatabase(file, path))
+        if (isDatabase(file) && options.checkDatabases !== false)
+          checks.push(checkDatabase(file, path))
         flusher?.add(path)
       },
     })
@@ -86,7 +89,10 @@ export function wrongKey(
   )
 }
 
-function explain(error: unknown, options: UnpackOptions): unknown {
+export function explain(
+  error: unknown,
+  options: Pick<UnpackOptions, 'key' | 'expectedFingerprint'>,
+): unknown {
   if (error instanceof AgeError) {
     switch (error.failure) {
       case 'no match':

@@ -12,8 +12,8 @@ interface RowResult {
 }
 
 /**
- * The backups in the destination, newest first, with their date, size,
- * mailbox and state; each can be verified (intact without the key;
+ * The backups in the destination, newest first, with their date, kind
+ * (full, or an incremental link of the chain below it), size, mailbox and state; each can be verified (intact without the key;
  * restorable with it), restored, or deleted after a confirmation.
  */
 export function HistorySection({ onRestore }: { onRestore: (path: string) => void }) {
@@ -76,6 +76,7 @@ export function HistorySection({ onRestore }: { onRestore: (path: string) => voi
           <thead>
             <tr>
               <th scope="col">When</th>
+              <th scope="col">Kind</th>
               <th scope="col">Size</th>
               <th scope="col">Mailbox</th>
               <th scope="col">State</th>
@@ -90,11 +91,12 @@ export function HistorySection({ onRestore }: { onRestore: (path: string) => voi
               const typed = keys[row.name] ?? ''
               const entry = entries.find((e) => e.name === row.name)
               return (
-                <tr key={row.name}>
+                <tr key={row.name} className={row.inChain ? 'chain-link' : 'chain-full'}>
                   <td>
                     <time dateTime={row.when.iso}>{row.when.absolute}</time>
                     <span className="muted block">{row.when.relative}</span>
                   </td>
+                  <td>{row.kind}</td>
                   <td>{row.size}</td>
                   <td>{row.profile}</td>
                   <td>

@@ -102,6 +102,10 @@ describe('the history list', () => {
     state: 'complete',
     thisProfile: true,
     currentKey: true,
+    kind: 'full',
+    chainId: null,
+    chainIndex: 0,
+    neededBy: [],
     ...change,
   })
 
@@ -121,6 +125,26 @@ describe('the history list', () => {
     expect(rows[2]?.profile).toBe('This mailbox, an earlier key')
     expect(rows[2]?.restorable).toBe(false)
     expect(rows[2]?.state).toMatch(/^Incomplete/)
+  })
+
+  it('shows chains: full, or the incremental link it is, and warns that a needed link cannot go alone', () => {
+    const rows = historyRows(
+      [
+        entry('c', { kind: 'incremental', chainId: 'k', chainIndex: 2 }),
+        entry('b', { kind: 'incremental', chainId: 'k', chainIndex: 1, neededBy: ['c'] }),
+        entry('a', { chainId: 'k', neededBy: ['b', 'c'] }),
+      ],
+      now,
+    )
+    expect(rows.map((r) => r.kind)).toEqual([
+      'Incremental (link 2)',
+      'Incremental (link 1)',
+      'Full',
+    ])
+    expect(rows.map((r) => r.inChain)).toEqual([true, true, false])
+    expect(deleteWarning([entry('a', { chainId: 'k', neededBy: ['b'] }), entry('b')], 'a')).toMatch(
+      /Later backups of its chain \(1\) need this one/,
+    )
   })
 
   it('warns before deleting the only complete backup of this mailbox', () => {

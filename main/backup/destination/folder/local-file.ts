@@ -1,7 +1,8 @@
 import { constants, createReadStream, openSync, statSync } from 'node:fs'
-import { basename, dirname, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { CairnError, errnoCode } from '../../../shared/errors.js'
 import type { BackupSource } from '../backup-source.js'
+import { parseBackupName } from '../names.js'
 import { readSidecarOf } from '../sidecar.js'
 import { FolderDestination } from './folder-destination.js'
 
@@ -55,6 +56,8 @@ export function localBackupFile(path: string): BackupSource {
         return [] // an unreadable folder tells nothing
       }
     },
+    sibling: (other) =>
+      parseBackupName(other) ? localBackupFile(join(dirname(file), other)) : null,
     close: () => folder.close(),
   }
 }

@@ -1,0 +1,237 @@
+/**
+ * Incremental backups (issue 14) beside restic, for bench:backup: on one
+ * generated profile, after a full backup (Cairn) and a first snapshot
+ * (restic), each change then one backup by each: Cairn's wall time and the
+ * bytes of the link it wrote, restic's wall time and its repository's
+ * growth. Then a 30-link chain restored against a full backup restored.
+ * Not an entry of its own (bench/lib/).
+ */
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdirSync, readdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { randomBytes } from 'node:crypto'
+import { runBackup } from '../../main/backup/run-backup.js'
+import { readBackupSettings } from '../../main/backup/backup-settings.js'
+import { storeAttachment } from '../../main/mail/attachment-store.js'
+import { openMailDb } from '../../main/mail/db/connection.js'
+import { ensureLocalAccount } from '../../main/mail/store/accounts.js'
+import { ensureFolder } from '../../main/mail/store/folders.js'
+import { messageWriter } from '../../main/mail/store/messages.js'
+import { openProfile } from '../../main/profile/profile.js'
+import { duSize, generateProfile } from './generate-profile.js'
+import { rng, sentence, wordSource } from '../support.js'
+
+export interface IncrementalRow {
+  change: string
+  cairnSeconds: number
+  cairnBytes: number
+  resticSeconds: number
+  resticBytes: number
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint()
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ...env },
+    })
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`${command} ${args.join(' ')} failed (${code}): ${stderr}`))
+      resolve(Number(process.hrtime.bigint() - started) / 1e9)
+    })
+  })
+}
+
+let added = 0
+function addMessages(profileDir: string, count: number): void {
+  const db = openMailDb(join(profileDir, 'mail.sqlite'))
+  const random = rng(1000 + added)
+  const word = wordSource(random)
+  const insert = messageWriter(db)
+  const folder = ensureFolder(db, ensureLocalAccount(db), 'Inbox')
+  db.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      const n = added++
+      const text = Array.from({ length: 4 }, () => sentence(word, 70)).join('\n\n')
+      insert({
+        folderId: folder,
+        messageId: `new-${n}@example.com`,
+        contentHash: `new${n}`,
+        inReplyTo: '',
+        references: [],
+        subject: sentence(word, 6),
+        from: { name: `Person ${n % 500}`, address: `p${n % 500}@example.com` },
+        to: [{ name: 'Me', address: 'me@example.com' }],
+        cc: [],
+        date: 1.9e12 + n * 60_000,
+        seen: false,
+        flagged: false,
+        snippet: text.slice(0, 200),
+        text,
+        html: null,
+        size: text.length,
+        attachments: [],
+      })
+    }
+  })()
+  db.close()
+  // Attachments in the generated profile's proportion (60% of its bytes, ~1.5 MB each).
+  for (let i = 0; i < Math.max(1, Math.round(count / 250)); i++)
+    storeAttachment(join(profileDir, 'attachments'), randomBytes(1_500_000))
+}
+
+function sql(profileDir: string, statement: string, share: number): void {
+  const db = new Database(join(profileDir, 'mail.sqlite'))
+  const total = (db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n
+  db.prepare(statement).run(Math.max(1, Math.round(total * share)))
+  db.close()
+}
+
+const newestLink = (dir: string) =>
+  readdirSync(dir)
+    .filter((n) => n.endsWith('.age'))
+    .sort()
+    .at(-1) as string
+
+export async function measureIncremental(
+  work: string,
+  gb: number,
+  cli: string,
+): Promise<{ rows: IncrementalRow[]; chainRestore: number; fullRestore: number; bytes: number }> {
+  const base = join(work, 'incremental')
+  const profileDir = join(base, 'profile')
+  mkdirSync(base, { recursive: true })
+  console.log(`Generating a ${gb} GB profile (incremental)…`)
+  const { bytes } = generateProfile(profileDir, gb)
+  const folder = join(base, 'cairn')
+  const repo = join(base, 'restic')
+  mkdirSync(folder)
+  const restic = { RESTIC_PASSWORD: 'bench', RESTIC_REPOSITORY: repo }
+  execFileSync('restic', ['init', '-q'], { env: { ...process.env, ...restic } })
+  const profile = openProfile(profileDir)
+  const settings = readBackupSettings(profile)
+  const id = profile.id
+  profile.close()
+  if (!settings) throw new Error('no backup settings')
+  const backUp = (policy?: { maxLinks: number; maxAgeDays: number; maxChangedShare: number }) =>
+    runBackup({
+      profileDir,
+      destination: folder,
+      recipient: settings.recipient,
+      keyFingerprint: settings.fingerprint,
+      profileId: id,
+      ...(policy ? { chainPolicy: policy } : {}),
+    })
+  await backUp()
+  await run('restic', ['backup', '-q', profileDir], restic)
+  const changes: [string, () => void][] = [
+    ['unchanged', () => undefined],
+    [
+      '0.1% new mail + 0.1% flags',
+      () => {
+        addMessages(profileDir, Math.round((gb * 0.4 * 1e9) / 6000 / 1000))
+        sql(
+          profileDir,
+          'UPDATE messages SET flagged = 1 WHERE id IN (SELECT id FROM messages ORDER BY random() LIMIT ?)',
+          0.001,
+        )
+      },
+    ],
+    ['1% new mail', () => addMessages(profileDir, Math.round((gb * 0.4 * 1e9) / 6000 / 100))],
+    [
+      '1% deleted',
+      () =>
+        sql(
+          profileDir,
+          'DELETE FROM messages WHERE id IN (SELECT id FROM messages ORDER BY random() LIMIT ?)',
+          0.01,
+        ),
+    ],
+  ]
+  const rows: IncrementalRow[] = []
+  for (const [change, apply] of changes) {
+    apply()
+    const started = process.hrtime.bigint()
+    const result = await backUp()
+    const cairnSeconds = Number(process.hrtime.bigint() - started) / 1e9
+    if (result.kind !== 'incremental')
+      console.log(`  (${change}: Cairn made a full backup: ${result.fullReason})`)
+    const before = duSize(repo)
+    const resticSeconds = await run('restic', ['backup', '-q', profileDir], restic)
+    rows.push({
+      change,
+      cairnSeconds,
+      cairnBytes: result.size,
+      resticSeconds,
+      resticBytes: duSize(repo) - before,
+    })
+  }
+
+  // A 30-link chain (small changes between links) against one full backup, both through cairn restore.
+  const chainFolder = join(base, 'chain')
+  mkdirSync(chainFolder)
+  const policy = { maxLinks: 100, maxAgeDays: 365, maxChangedShare: 1 }
+  const chainUp = () =>
+    runBackup({
+      profileDir,
+      destination: chainFolder,
+      recipient: settings.recipient,
+      keyFingerprint: settings.fingerprint,
+      profileId: id,
+      chainPolicy: policy,
+      full: false,
+    })
+  await runBackup({
+    profileDir,
+    destination: chainFolder,
+    recipient: settings.recipient,
+    keyFingerprint: settings.fingerprint,
+    profileId: id,
+    full: true,
+  })
+  for (let i = 1; i < 30; i++) {
+    addMessages(profileDir, Math.max(1, Math.round((gb * 0.4 * 1e9) / 6000 / 3000)))
+    await new Promise((resolve) => setTimeout(resolve, 1000)) // one name per second
+    await chainUp()
+  }
+  const last = newestLink(chainFolder)
+  const fullFolder = join(base, 'full')
+  mkdirSync(fullFolder)
+  await runBackup({
+    profileDir,
+    destination: fullFolder,
+    recipient: settings.recipient,
+    keyFingerprint: settings.fingerprint,
+    profileId: id,
+    full: true,
+  })
+  const restore = async (file: string) => {
+    const target = join(base, `restored-${Math.random().toString(36).slice(2)}`)
+    const seconds = await run(process.execPath, [
+      cli,
+      'restore',
+      file,
+      '--profile',
+      target,
+      '--key-file',
+      join(base, 'key.hex'),
+      '--force',
+    ])
+    rmSync(target, { recursive: true, force: true })
+    return seconds
+  }
+  const chainRestore = Math.min(
+    await restore(join(chainFolder, last)),
+    await restore(join(chainFolder, last)),
+  )
+  const fullRestore = Math.min(
+    await restore(join(fullFolder, newestLink(fullFolder))),
+    await restore(join(fullFolder, newestLink(fullFolder))),
+  )
+  rmSync(base, { recursive: true, force: true })
+  return { rows, chainRestore, fullRestore, bytes }
+}

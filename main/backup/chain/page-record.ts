@@ -1,0 +1,230 @@
+import { createHash, randomBytes } from 'node:crypto'
+import {
+  chmodSync,
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from 'node:fs'
+import { join } from 'node:path'
+import sodium from 'sodium-native'
+import { z } from 'zod'
+import { writeFileAtomicSync } from '../../shared/atomic-file.js'
+import { errnoCode } from '../../shared/errors.js'
+import { BLOCK_SIZE } from './chain-format.js'
+
+/**
+ * What the last backup to one destination held, kept in the profile
+ * (`backup-state/`, 0700; files 0600; never itself backed up), so that the
+ * next backup can tell changed blocks and files WITHOUT the secret key: a
+ * scheduled backup has only the recipient.
+ *
+ * Block hashes are keyed BLAKE2b (16 bytes) under a random key kept beside
+ * the record (`record-key`): who reads the record learns nothing about the
+ * content, not even whether two profiles hold the same page. They live in an
+ * append-only log: a full backup writes every block's hash, each incremental
+ * appends only the blocks it carried (a delta), and the JSON record says how
+ * many bytes of the log are valid and their hash. A missing, partly written
+ * or corrupt record (or log, or key) reads as "none": the next backup is
+ * full, nothing breaks.
+ */
+export const HASH_BYTES = 16
+const RECORD_VERSION = 1
+/** One log entry: file number (u16), block number (u32), keyed hash. */
+const ENTRY_BYTES = 2 + 4 + HASH_BYTES
+
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/)
+
+const recordSchema = z
+  .object({
+    version: z.literal(RECORD_VERSION),
+    profileId: z.string(),
+    keyFingerprint: z.string(),
+    destination: z.string(),
+    chainId: z.string().regex(/^[0-9a-f]{32}$/),
+    /** The chain's links so far, in order. */
+    links: z.array(z.object({ name: z.string(), createdAt: z.string(), sha256: hex64 })),
+    /** Bytes of the full backup the chain starts with (encrypted), and bytes carried by links since. */
+    fullSize: z.number().int().nonnegative(),
+    /** Every file of the last link (its manifest entry), with what identified it on disk. */
+    files: z.array(
+      z.object({
+        path: z.string(),
+        size: z.number().int().nonnegative(),
+        sha256: hex64,
+        link: z.number().int().nonnegative(),
+        ino: z.number().optional(),
+        mtimeMs: z.number().optional(),
+      }),
+    ),
+    /** The databases whose blocks are in the log: their size and SQLite header facts. */
+    databases: z.array(
+      z.object({
+        path: z.string(),
+        size: z.number().int().nonnegative(),
+        pageSize: z.number().int().nonnegative(),
+        schemaCookie: z.number().int(),
+      }),
+    ),
+    logBytes: z.number().int().nonnegative(),
+    logHash: z.string(),
+  })
+  .strict()
+
+export type ChainRecord = z.infer<typeof recordSchema>
+export type RecordedFile = ChainRecord['files'][number]
+export type RecordedDatabase = ChainRecord['databases'][number]
+
+/** A chain record with the block hashes it describes, per database path. */
+export interface LoadedRecord {
+  record: ChainRecord
+  blocks: Map<string, Buffer[]>
+}
+
+export class PageRecordStore {
+  private readonly dir: string
+  private key: Buffer | null = null
+  private unsavedKey = false
+
+  constructor(stateDir: string) {
+    this.dir = stateDir
+  }
+
+  /** The record for `destination` (its label: never a secret), or null when there is none usable. */
+  load(destination: string): LoadedRecord | null {
+    const base = this.baseName(destination)
+    try {
+      const parsed = recordSchema.safeParse(JSON.parse(readFileSync(`${base}.json`, 'utf8')))
+      if (!parsed.success || parsed.data.destination !== destination) return null
+      const record = parsed.data
+      const log = readFileSync(`${base}.log`)
+      if (log.length < record.logBytes) return null
+      const valid = log.subarray(0, record.logBytes)
+      if (this.hashLog(valid) !== record.logHash) return null
+      if (valid.length % ENTRY_BYTES !== 0) return null
+      const blocks = new Map<string, Buffer[]>()
+      for (const db of record.databases) blocks.set(db.path, [])
+      for (let at = 0; at < valid.length; at += ENTRY_BYTES) {
+        const file = valid.readUInt16BE(at)
+        const block = valid.readUInt32BE(at + 2)
+        const db = record.databases[file]
+        if (!db) return null
+        const hashes = blocks.get(db.path) as Buffer[]
+        if (block > hashes.length) return null // a hole: not a log this code wrote
+        hashes[block] = Buffer.from(valid.subarray(at + 6, at + ENTRY_BYTES))
+      }
+      for (const db of record.databases) {
+        const hashes = blocks.get(db.path) as Buffer[]
+        if (hashes.length !== Math.ceil(db.size / BLOCK_SIZE)) return null
+      }
+      return { record, blocks }
+    } catch {
+      return null // missing, unreadable, not JSON: no record, the next backup is full
+    }
+  }
+
+  /**
+   * Save the record after a backup was committed. A full backup (`fresh`)
+   * rewrites the log with every block; an incremental appends `changed`.
+   * The log is made durable before the JSON that vouches for it.
+   */
+  save(
+    record: Omit<ChainRecord, 'version' | 'logBytes' | 'logHash'>,
+    changed: { path: string; block: number; hash: Buffer }[],
+    fresh: boolean,
+  ): void {
+    this.ensureDir()
+    this.persistKey()
+    const base = this.baseName(record.destination)
+    const index = new Map(record.databases.map((db, i) => [db.path, i]))
+    const entries = Buffer.alloc(changed.length * ENTRY_BYTES)
+    changed.forEach((change, i) => {
+      const at = i * ENTRY_BYTES
+      entries.writeUInt16BE(index.get(change.path) as number, at)
+      entries.writeUInt32BE(change.block, at + 2)
+      change.hash.copy(entries, at + 6)
+    })
+    let previous: Buffer = Buffer.alloc(0)
+    if (!fresh) {
+      const old = this.load(record.destination)
+      if (!old) throw new Error('no record to append to')
+      previous = readFileSync(`${base}.log`).subarray(0, old.record.logBytes)
+      // Database numbers must mean the same files: the record keeps its order, new ones go last.
+      old.record.databases.forEach((db, i) => {
+        if (record.databases[i]?.path !== db.path) throw new Error('database order changed')
+      })
+    }
+    const log = Buffer.concat([previous, entries])
+    if (fresh) writeFileAtomicSync(`${base}.log`, log)
+    else {
+      // Appending: a crash leaves bytes past logBytes, which the next load ignores.
+      const fd = openSync(`${base}.log`, 'r+', 0o600)
+      try {
+        writeSync(fd, entries, 0, entries.length, previous.length)
+        fsyncSync(fd)
+      } finally {
+        closeSync(fd)
+      }
+    }
+    const full: ChainRecord = {
+      version: RECORD_VERSION,
+      ...record,
+      logBytes: log.length,
+      logHash: this.hashLog(log),
+    }
+    writeFileAtomicSync(`${base}.json`, `${JSON.stringify(full)}\n`)
+  }
+
+  /** Forget the record of `destination` (its next backup is full). */
+  forget(destination: string): void {
+    const base = this.baseName(destination)
+    for (const suffix of ['.json', '.log']) rmSync(`${base}${suffix}`, { force: true })
+  }
+
+  /** The keyed hash of one block. */
+  blockHash(block: Uint8Array): Buffer {
+    const out = Buffer.alloc(HASH_BYTES)
+    sodium.crypto_generichash(out, block, this.recordKey())
+    return out
+  }
+
+  private hashLog(log: Uint8Array): string {
+    const out = Buffer.alloc(32)
+    sodium.crypto_generichash(out, log, this.recordKey())
+    return out.toString('hex')
+  }
+
+  private baseName(destination: string): string {
+    return join(this.dir, createHash('sha256').update(destination).digest('hex').slice(0, 24))
+  }
+
+  private ensureDir(): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 })
+    chmodSync(this.dir, 0o700)
+  }
+
+  /** The random local key; a new one (and so, no usable records) when it is missing or damaged. */
+  private recordKey(): Buffer {
+    if (this.key) return this.key
+    const path = join(this.dir, 'record-key')
+    try {
+      const bytes = readFileSync(path)
+      if (bytes.length === 32) return (this.key = bytes)
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOENT') throw error
+    }
+    // A new key lives in memory until a record is saved with it: a backup that fails leaves the
+    // profile as it was.
+    this.unsavedKey = true
+    return (this.key = randomBytes(32))
+  }
+
+  private persistKey(): void {
+    if (!this.unsavedKey || !this.key) return
+    writeFileAtomicSync(join(this.dir, 'record-key'), this.key)
+    this.unsavedKey = false
+  }
+}

@@ -1,0 +1,257 @@
+import { createHash } from 'node:crypto'
+import { readdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Readable } from 'node:stream'
+import tar from 'tar-stream'
+import { CairnError, isCairnError } from '../../shared/errors.js'
+import { hashFile } from '../archive/hashing.js'
+import {
+  MANIFEST_NAME,
+  MAX_MANIFEST_BYTES,
+  SECRETS_NAME,
+  type Manifest,
+} from '../archive/manifest.js'
+import { corrupt, parseManifest, readSmall } from '../archive/read-archive.js'
+import type { BackupSource } from '../destination/backup-source.js'
+import type { ByteRange } from '../destination/destination.js'
+
+import type { BackupKey } from '../key/backup-key.js'
+import { openBackupStream } from '../pipeline/open-backup.js'
+import { integrityCheck } from '../restore/check-database.js'
+import { explain, unpackBackup, type UnpackOptions } from '../restore/unpack.js'
+import { isIncremental, type ManifestChain } from './chain-format.js'
+import { readLink } from './read-link.js'
+
+/**
+ * Unpack a backup, whichever kind: a full backup as always (unpackBackup);
+ * an incremental link by assembling its chain in `targetDir` — the full
+ * backup its manifest names, then every later link in order, each found in
+ * the same destination by the SHA-256 the final manifest records for it
+ * and checked on the way (hash, chain, position, profile, key) — then the
+ * result is held against the final manifest (every file's size and
+ * SHA-256, nothing more) and each database against SQLite's integrity
+ * check. A missing, damaged, reordered or foreign link is refused with a
+ * message naming it; nothing is written outside `targetDir`.
+ */
+export async function unpackAny(options: UnpackOptions): Promise<Manifest> {
+  // A backup its sidecar calls full is read once, as always; one that turns out to be a link
+  // (its sidecar missing or wrong) is refused by that reader before it writes anything, and
+  // read as a link. Only a link's manifest is read ahead, to find its chain.
+  const sidecar = await options.source.readSidecar().catch(() => null)
+  if (sidecar?.kind !== 'incremental') {
+    try {
+      return await unpackBackup(options)
+    } catch (error) {
+      if (!isCairnError(error, 'BACKUP_INCREMENTAL')) throw error
+    }
+  }
+  const head = await readHeadManifest(options.source, options.key, options.expectedFingerprint)
+  if (!head || !isIncremental(head.chain)) return unpackBackup(options)
+  return unpackChain(options, head, head.chain)
+}
+
+/** The manifest of a backup alone (its first entry), without reading the rest. */
+export async function readHeadManifest(
+  source: BackupSource,
+  key: BackupKey,
+  expectedFingerprint?: string | null,
+  range?: ByteRange,
+): Promise<Manifest> {
+  const encrypted = await source.read(range)
+  const plain = openBackupStream(encrypted, key)
+  const extract = tar.extract()
+  // A failure to decrypt ends the listing too (pipe alone would leave it waiting).
+  plain.on('error', (error) => (extract as unknown as Readable).destroy(error))
+  encrypted.on('error', (error) => (extract as unknown as Readable).destroy(error))
+  plain.pipe(extract as unknown as NodeJS.WritableStream)
+  try {
+    for await (const entry of extract) {
+      if (entry.header.name !== MANIFEST_NAME || entry.header.type !== 'file')
+        throw corrupt('its first entry is not the Cairn manifest')
+      return parseManifest(await readSmall(entry, MAX_MANIFEST_BYTES, 'its manifest'))
+    }
+    throw corrupt('it is empty')
+  } catch (error) {
+    throw explain(error, { key, expectedFingerprint: expectedFingerprint ?? null })
+  } finally {
+    plain.unpipe()
+    plain.destroy()
+    encrypted.destroy()
+    ;(extract as unknown as Readable).destroy()
+  }
+}
+
+async function unpackChain(
+  options: UnpackOptions,
+  head: Manifest,
+  chain: ManifestChain,
+): Promise<Manifest> {
+  options.onManifest?.(head)
+  const listing = await options.source.siblings()
+  const named = (index: number) => {
+    const link = chain.links[index] as ManifestChain['links'][number]
+    return `link ${index} of the chain (made on ${link.createdAt})`
+  }
+  // Every earlier link, found by its hash (names and sidecars are plaintext: they only point).
+  const sources: { source: BackupSource; label: string; sha256: string }[] = []
+  for (const [index, link] of chain.links.entries()) {
+    const entry =
+      listing.find((e) => e.complete && e.sidecar?.sha256 === link.sha256) ??
+      listing.find((e) => e.sidecar?.sha256 === link.sha256)
+    if (entry && !entry.complete)
+      throw broken(
+        `${named(index)} (${entry.name}) is damaged: its size is not the one it was written with (truncated). ` +
+          `This backup (${options.source.name}) needs it: restore an earlier link, or a full backup.`,
+      )
+    const source = entry ? options.source.sibling(entry.name) : null
+    if (!entry || !source)
+      throw broken(
+        `${named(index)} is not in ${options.source.location.replace(/[^/\\]*$/, '') || 'the destination'}: ` +
+          `this backup (${options.source.name}) needs it. Restore a full backup, or a link of a complete chain (cairn list shows them).`,
+      )
+    sources.push({ source, label: `${named(index)}, ${entry.name}`, sha256: link.sha256 })
+  }
+  try {
+    // The full backup.
+    const first = sources[0] as (typeof sources)[number]
+    const fullHash = createHash('sha256')
+    const full = await inLink(first.label, () =>
+      unpackBackup({
+        source: first.source,
+        key: options.key,
+        targetDir: options.targetDir,
+        expectedFingerprint: options.expectedFingerprint ?? null,
+        onEncrypted: (chunk) => fullHash.update(chunk),
+        // The assembled databases are checked at the end; the full backup's are only a base.
+        checkDatabases: false,
+        ...(options.onBytes ? { onBytes: options.onBytes } : {}),
+      }),
+    )
+    checkLink(first.label, full, head, 0, fullHash.digest('hex'), first.sha256)
+    // The links after it, then this one.
+    const rest = [
+      ...sources.slice(1),
+      { source: options.source, label: `this backup (${options.source.name})`, sha256: null },
+    ]
+    let final: Manifest = full
+    for (const [offset, link] of rest.entries()) {
+      const index = offset + 1
+      const hash = createHash('sha256')
+      const isLast = index === chain.index
+      final = await inLink(link.label, async () => {
+        const encrypted = await link.source.read()
+        encrypted.on('data', (chunk: Buffer) => {
+          hash.update(chunk)
+          if (isLast) options.onEncrypted?.(chunk)
+        })
+        const plain = openBackupStream(encrypted, options.key)
+        try {
+          return await readLink(plain, {
+            targetDir: options.targetDir,
+            ...(options.onBytes ? { onBytes: options.onBytes } : {}),
+            ...(isLast && options.onSecrets ? { onSecrets: options.onSecrets } : {}),
+            onManifest: (m) => checkLink(link.label, m, head, index, null, null),
+          })
+        } catch (error) {
+          throw explain(error, options)
+        } finally {
+          plain.destroy()
+        }
+      })
+      checkLink(link.label, final, head, index, hash.digest('hex'), link.sha256)
+    }
+    await checkAssembled(options.targetDir, head)
+    return head
+  } finally {
+    for (const { source } of sources) await source.close()
+  }
+}
+
+/** A link must be the one the final manifest names: same chain, place, profile, key, time and hash. */
+function checkLink(
+  label: string,
+  manifest: Manifest,
+  head: Manifest,
+  index: number,
+  actualSha256: string | null,
+  expectedSha256: string | null,
+): void {
+  const chain = head.chain as ManifestChain
+  const reasons: string[] = []
+  if (manifest.chain?.id !== chain.id) reasons.push('it belongs to another chain')
+  else if (manifest.chain.index !== index)
+    reasons.push(`it is link ${manifest.chain.index}, not link ${index} (out of order)`)
+  if (manifest.profileId !== head.profileId)
+    reasons.push(`it is a backup of another profile (${manifest.profileId})`)
+  if (manifest.keyFingerprint !== head.keyFingerprint)
+    reasons.push(`it was encrypted to another key (${manifest.keyFingerprint ?? 'unknown'})`)
+  const expectedLinks = chain.links.slice(0, index)
+  if (index < chain.index && manifest.createdAt !== chain.links[index]?.createdAt)
+    reasons.push(`it was made on ${manifest.createdAt}, not ${chain.links[index]?.createdAt}`)
+  if (index > 0 && JSON.stringify(manifest.chain?.links) !== JSON.stringify(expectedLinks))
+    reasons.push('the links it follows are not those of this chain')
+  if (actualSha256 && expectedSha256 && actualSha256 !== expectedSha256)
+    reasons.push('its bytes are not those the chain recorded (damaged or replaced)')
+  if (reasons.length > 0)
+    throw broken(`${label} cannot be used: ${reasons.join('; ')}. Nothing was changed.`)
+}
+
+/** Every file as the final manifest says, nothing else; every database passes SQLite's integrity check. */
+async function checkAssembled(targetDir: string, manifest: Manifest): Promise<void> {
+  const listed = new Map(
+    manifest.files.filter((f) => f.path !== SECRETS_NAME).map((f) => [f.path, f]),
+  )
+  for (const entry of readdirSync(targetDir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue
+    const relative = join(entry.parentPath, entry.name)
+      .slice(targetDir.length + 1)
+      .split('\\')
+      .join('/')
+    // Files removed along the chain are left from earlier links: they go now.
+    if (!listed.has(relative)) rmSync(join(entry.parentPath, entry.name), { force: true })
+  }
+  for (const file of listed.values()) {
+    const path = join(targetDir, ...file.path.split('/'))
+    let sha256: string
+    try {
+      sha256 = await hashFile(path)
+    } catch {
+      throw broken(
+        `The chain does not give ${file.path}, which its last link lists. Nothing was changed.`,
+      )
+    }
+    if (sha256 !== file.sha256)
+      throw broken(
+        `Assembled from its chain, ${file.path} does not match the last link's manifest: a link is damaged. Nothing was changed.`,
+      )
+    if (file.path.endsWith('.sqlite')) {
+      const result = await integrityCheck(path)
+      if (result !== 'ok')
+        throw new CairnError(
+          'BACKUP_CORRUPT',
+          `Assembled from its chain, the database ${file.path} fails SQLite's integrity check (${result.slice(0, 300)}).`,
+        )
+    }
+  }
+}
+
+/** Errors while reading a link name the link. */
+async function inLink<T>(label: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (error) {
+    if (
+      isCairnError(error) &&
+      !error.message.startsWith('Link ') &&
+      error.code !== 'BACKUP_CHAIN_BROKEN'
+    )
+      throw new CairnError(error.code, `${capitalize(label)}: ${error.message}`, { cause: error })
+    throw error
+  }
+}
+
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1)
+
+function broken(message: string): CairnError {
+  return new CairnError('BACKUP_CHAIN_BROKEN', capitalize(message))
+}

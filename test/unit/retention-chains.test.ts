@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest'
+import { backupName } from '../../main/backup/destination/names'
+import { backupsToDelete, type RetainedBackup } from '../../main/backup/destination/retention'
+import type { Sidecar } from '../../main/backup/destination/sidecar'
+
+/** A chain of `links` daily backups starting on `day` (link 0 full). */
+function chain(id: string, day: number, links: number): RetainedBackup[] {
+  const out: RetainedBackup[] = []
+  for (let i = 0; i < links; i++) {
+    const createdAt = new Date(Date.UTC(2026, 9, day + i, 2))
+    const name = backupName(createdAt)
+    const parent = out[i - 1]
+    const sidecar: Sidecar = {
+      format: 'cairn-backup-sidecar',
+      formatVersion: 1,
+      file: name,
+      createdAt: createdAt.toISOString(),
+      appVersion: '1',
+      schemaVersion: 1,
+      profileId: 'me',
+      size: 100,
+      sha256: String(i).padStart(64, id),
+      keyFingerprint: 'f',
+      recipient: 'age1x',
+      vaultId: null,
+      kind: i === 0 ? 'full' : 'incremental',
+      chainId: id.repeat(32),
+      chainIndex: i,
+      base: out[0]?.name ?? null,
+      parent: parent?.name ?? null,
+      parentSha256: parent?.sidecar?.sha256 ?? null,
+    }
+    out.push({ name, createdAt, size: 100, sidecar })
+  }
+  return out
+}
+
+describe('retention on chains', () => {
+  it('never deletes a link that a kept backup needs, and says which it kept for which', () => {
+    const old = chain('a', 1, 7)
+    const current = chain('b', 8, 4)
+    const held: [string, string][] = []
+    const doomed = backupsToDelete(
+      [...old, ...current],
+      'me',
+      { keepLast: 1, daily: 0, weekly: 0, monthly: 0 },
+      new Date(Date.UTC(2026, 9, 20)),
+      (name, by) => held.push([name, by]),
+    )
+    // The newest link (b3) is kept, so b0, b1, b2 are kept with it; the older chain goes whole.
+    expect(doomed.map((e) => e.name).sort()).toEqual(old.map((e) => e.name).sort())
+    expect(held).toEqual(
+      [current[2]!, current[1]!, current[0]!].map((e) => [e.name, current[3]!.name]),
+    )
+  })
+
+  it('keeps a whole older chain when a kept daily backup is a link in the middle of it', () => {
+    const old = chain('a', 1, 7)
+    const current = chain('b', 8, 2)
+    const doomed = backupsToDelete(
+      [...old, ...current],
+      'me',
+      // The newest of the last 5 days reach back into the first chain (Oct 7 = its link 6).
+      { keepLast: 1, daily: 3, weekly: 0, monthly: 0 },
+      new Date(Date.UTC(2026, 9, 20)),
+    )
+    expect(doomed).toEqual([])
+  })
+})
