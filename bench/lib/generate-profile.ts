@@ -17,6 +17,37 @@ import { messageWriter } from '../../main/mail/store/messages.js'
 import { openProfile } from '../../main/profile/profile.js'
 import { rng, sentence, wordSource } from '../support.js'
 
+/**
+ * One generated message: four paragraphs of mail-like text from `word`, from
+ * one of 500 people, to me. `n` picks the sender; `id` makes it unique.
+ */
+export function benchMessage(
+  word: () => string,
+  folderId: number,
+  at: { id: string; n: number; date: number; seen: boolean },
+): Parameters<ReturnType<typeof messageWriter>>[0] {
+  const text = Array.from({ length: 4 }, () => sentence(word, 70)).join('\n\n')
+  return {
+    folderId,
+    messageId: `${at.id}@example.com`,
+    contentHash: at.id,
+    inReplyTo: '',
+    references: [],
+    subject: sentence(word, 6),
+    from: { name: `Person ${at.n % 500}`, address: `p${at.n % 500}@example.com` },
+    to: [{ name: 'Me', address: 'me@example.com' }],
+    cc: [],
+    date: at.date,
+    seen: at.seen,
+    flagged: false,
+    snippet: text.slice(0, 200),
+    text,
+    html: null,
+    size: text.length,
+    attachments: [],
+  }
+}
+
 /** A profile of about `gb` GB: 40% mailbox database, 60% attachments. */
 export function generateProfile(dir: string, gb: number): { id: string; bytes: number } {
   const profile = openProfile(dir)
@@ -30,26 +61,14 @@ export function generateProfile(dir: string, gb: number): { id: string; bytes: n
   const messages = Math.round(dbTarget / 6000)
   const batch = db.transaction((from: number, to: number) => {
     for (let i = from; i < to; i++) {
-      const text = Array.from({ length: 4 }, () => sentence(word, 70)).join('\n\n')
-      insert({
-        folderId: folder,
-        messageId: `bench-${i}@example.com`,
-        contentHash: `h${i}`,
-        inReplyTo: '',
-        references: [],
-        subject: sentence(word, 6),
-        from: { name: `Person ${i % 500}`, address: `p${i % 500}@example.com` },
-        to: [{ name: 'Me', address: 'me@example.com' }],
-        cc: [],
-        date: 1.5e12 + i * 60_000,
-        seen: true,
-        flagged: false,
-        snippet: text.slice(0, 200),
-        text,
-        html: null,
-        size: text.length,
-        attachments: [],
-      })
+      insert(
+        benchMessage(word, folder, {
+          id: `bench-${i}`,
+          n: i,
+          date: 1.5e12 + i * 60_000,
+          seen: true,
+        }),
+      )
     }
   })
   for (let i = 0; i < messages; i += 5000) batch(i, Math.min(messages, i + 5000))

@@ -19,8 +19,8 @@ import { ensureLocalAccount } from '../../main/mail/store/accounts.js'
 import { ensureFolder } from '../../main/mail/store/folders.js'
 import { messageWriter } from '../../main/mail/store/messages.js'
 import { openProfile } from '../../main/profile/profile.js'
-import { duSize, generateProfile } from './generate-profile.js'
-import { rng, sentence, wordSource } from '../support.js'
+import { benchMessage, duSize, generateProfile } from './generate-profile.js'
+import { rng, wordSource } from '../support.js'
 
 export interface IncrementalRow {
   change: string
@@ -56,26 +56,9 @@ function addMessages(profileDir: string, count: number): void {
   db.transaction(() => {
     for (let i = 0; i < count; i++) {
       const n = added++
-      const text = Array.from({ length: 4 }, () => sentence(word, 70)).join('\n\n')
-      insert({
-        folderId: folder,
-        messageId: `new-${n}@example.com`,
-        contentHash: `new${n}`,
-        inReplyTo: '',
-        references: [],
-        subject: sentence(word, 6),
-        from: { name: `Person ${n % 500}`, address: `p${n % 500}@example.com` },
-        to: [{ name: 'Me', address: 'me@example.com' }],
-        cc: [],
-        date: 1.9e12 + n * 60_000,
-        seen: false,
-        flagged: false,
-        snippet: text.slice(0, 200),
-        text,
-        html: null,
-        size: text.length,
-        attachments: [],
-      })
+      insert(
+        benchMessage(word, folder, { id: `new-${n}`, n, date: 1.9e12 + n * 60_000, seen: false }),
+      )
     }
   })()
   db.close()
