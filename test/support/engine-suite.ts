@@ -74,15 +74,17 @@ export const cliEnv = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
 /**
  * Every file of a profile with its SHA-256 (the live profile must come out
  * of a failure unchanged). With `data`, only the mailbox and attachments:
- * a backup run records its outcome in settings.json, by design.
+ * a backup run records its outcome in settings.json and each destination's
+ * block record in backup-state/, by design.
  */
 export function profileFingerprint(dir: string, only?: 'data'): Record<string, string> {
   const out: Record<string, string> = {}
   const walk = (at: string) => {
     for (const entry of readdirSync(at, { withFileTypes: true })) {
       const path = join(at, entry.name)
-      if (entry.isDirectory()) walk(path)
-      else if (
+      if (entry.isDirectory()) {
+        if (!(only === 'data' && relative(dir, path) === 'backup-state')) walk(path)
+      } else if (
         entry.isFile() &&
         !/-wal$|-shm$|cairn\.lock$/.test(entry.name) &&
         !(only === 'data' && entry.name === 'settings.json')
