@@ -165,9 +165,12 @@ describe.sequential('backups in the app', () => {
     await expect.poll(() => bar.textContent(), { timeout: 10_000 }).toMatch(/MB of \d/)
     await keepScreenshot(page, 'backup-progress')
     await expect.poll(() => bar.textContent(), { timeout: 60_000 }).toContain('Backed up just now')
-    expect(await bar.textContent()).toMatch(/MB/) // its size
+    // Its size: the second backup is an incremental link (the changed blocks only), so small.
+    expect(await bar.textContent()).toMatch(/ · \d+(\.\d+)? (B|KB|MB) · /)
     const history = page.getByRole('table', { name: 'History' })
     await expect.poll(() => history.getByRole('row').count()).toBe(3) // header + two backups
+    expect(await history.getByRole('row').nth(1).textContent()).toContain('Incremental')
+    expect(await history.getByRole('row').nth(2).textContent()).toContain('Full')
     const files = readdirSync(backupDir).filter((n) => n.endsWith('.tar.zst.age'))
     expect(files).toHaveLength(2)
 
