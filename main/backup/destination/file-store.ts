@@ -13,7 +13,14 @@ import type {
   StartBackupOptions,
 } from './destination.js'
 import { destinationError } from './destination-errors.js'
-import { backupName, hostTag, parseBackupName, partialName, sidecarName } from './names.js'
+import {
+  backupName,
+  compareBackupNames,
+  hostTag,
+  parseBackupName,
+  partialName,
+  sidecarName,
+} from './names.js'
 import type { Sidecar } from './sidecar.js'
 import { parseSidecarBytes, sidecarBytes, SIDECAR_MAX_BYTES } from './sidecar-io.js'
 import { parseTempName, pendingSidecarOf } from './temp-names.js'
@@ -212,9 +219,7 @@ export class FileStoreDestination implements Destination {
         sidecarNames: sidecar?.file ?? null,
       }
     })
-    return result.sort(
-      (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.name < b.name ? -1 : 1),
-    )
+    return result.sort((a, b) => compareBackupNames(a.name, b.name))
   }
 
   async readSidecar(name: string): Promise<Sidecar | null> {

@@ -35,6 +35,16 @@ export function parseBackupName(name: string): Date | null {
   return Number.isNaN(date.getTime()) ? null : date
 }
 
+/**
+ * Oldest first: by the second in the name, then by its sequence (-1, -2 …
+ * were made later in that second; plain text order puts "-1" before none).
+ */
+export function compareBackupNames(a: string, b: string): number {
+  const seq = (name: string) => Number(BACKUP_NAME.exec(name)?.[2] ?? 0)
+  const at = (name: string) => parseBackupName(name)?.getTime() ?? 0
+  return at(a) - at(b) || seq(a) - seq(b) || (a < b ? -1 : a > b ? 1 : 0)
+}
+
 export const hostTag = (): string =>
   createHash('sha256').update(hostname()).digest('hex').slice(0, 8)
 
