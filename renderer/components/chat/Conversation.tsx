@@ -82,6 +82,15 @@ export function Conversation({
     loadOlder()
   }, [conversation.complete, conversation.loadingOlder, conversation.loading, loadOlder])
 
+  // Still near the top once a page has come (or the chat is shorter than the view): fetch
+  // on. At the very top a scroll wheel moves nothing and fires no scroll event, so waiting
+  // for one would leave the rest of the history out of reach.
+  const firstKey = rows[0]?.key
+  useEffect(() => {
+    const el = scrollRef.current
+    if (el && el.scrollTop < TOP_SLACK_PX) olderWanted()
+  }, [firstKey, olderWanted])
+
   // Open at the bottom (or at the "new messages" marker); after that, a new last message
   // brings the view down when it was at the bottom or the user just sent it. Older rows
   // put above leave the last key alone, so they never move the view from here.
