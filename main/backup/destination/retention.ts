@@ -1,3 +1,4 @@
+import { compareBackupNames } from './names.js'
 import type { Sidecar } from './sidecar.js'
 
 /** What retention needs to know of a backup (a destination's listing gives it). */
@@ -50,7 +51,10 @@ export function backupsToDelete<T extends RetainedBackup>(
       (e) => e.sidecar !== null && e.sidecar.profileId === profileId && e.sidecar.size === e.size,
     )
     .filter((e) => e.createdAt.getTime() <= now.getTime())
-    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+    // Newest first; within one second, the later sequence (-1, -2 …) is the newer.
+    .sort(
+      (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || compareBackupNames(b.name, a.name),
+    )
   const keep = new Set<T>(candidates.slice(0, Math.max(1, policy.keepLast)))
   const keepNewestPer = (period: (d: Date) => string, count: number) => {
     const periods = new Set<string>()
