@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { z } from 'zod'
 import { writeFileAtomicSync } from '../../shared/atomic-file.js'
 import { errnoCode } from '../../shared/errors.js'
@@ -80,6 +80,29 @@ export function staleStagingFolders(profileDir: string): string[] {
     .filter((name) => {
       const pid = Number(/^(\d+)-/.exec(name.slice(stagingPrefix.length))?.[1])
       return Number.isFinite(pid) && !processAlive(pid)
+    })
+    .map((name) => join(parent, name))
+}
+
+/**
+ * Half-written journals of restores whose process is gone: a journal is
+ * written to `<journal>.tmp-<pid>-<random>` and renamed into place, so a
+ * kill between the two leaves the temporary file behind.
+ */
+export function staleJournalTemps(profileDir: string): string[] {
+  const { parent, journal } = restoreNames(profileDir)
+  const prefix = `${basename(journal)}.tmp-`
+  let names: string[]
+  try {
+    names = readdirSync(parent)
+  } catch {
+    return []
+  }
+  return names
+    .filter((name) => name.startsWith(prefix))
+    .filter((name) => {
+      const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1])
+      return Number.isFinite(pid) && pid !== process.pid && !processAlive(pid)
     })
     .map((name) => join(parent, name))
 }

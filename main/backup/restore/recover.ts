@@ -12,6 +12,7 @@ import {
   ownerAlive,
   readJournal,
   removeJournal,
+  staleJournalTemps,
   staleStagingFolders,
   writeJournal,
   type RestoreJournal,
@@ -39,6 +40,7 @@ export type SwapStep =
  */
 export function recoverInterruptedRestore(profileDir: string): RecoveryOutcome {
   const profile = resolveProfilePath(profileDir)
+  for (const file of staleJournalTemps(profile)) rmSync(file, { force: true })
   const journal = readJournal(profile)
   if (!journal) {
     for (const dir of staleStagingFolders(profile)) rmSync(dir, { recursive: true, force: true })
