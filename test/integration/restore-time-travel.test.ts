@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { backupName } from '../../main/backup/destination/names'
 import { planRestore } from '../../main/backup/restore/restore'
+import { runBackup } from '../../main/backup/run-backup'
 import { isCairnError } from '../../main/shared/errors'
 import { backupFiles, messageCount, setUpBackupKey } from '../support/backup-fixtures'
 import { runCli } from '../support/cli'
@@ -207,6 +208,31 @@ describe('going back in time is never silent', () => {
     ])
     expect(forced.stderr).toBe('')
     expect(forced.code).toBe(0)
+  })
+
+  it('a newer backup made within the same second (an incremental takes a moment) still makes an older one ask', async () => {
+    const profile = await makeProfile({ messages: 6 })
+    const { key } = setUpBackupKey(profile.dir)
+    const dest = tempDir()
+    const at = (ms: number) => () => new Date(Date.UTC(2026, 10, 27, 9, 0, 0, ms))
+    const request = {
+      profileDir: profile.dir,
+      destination: dest,
+      recipient: key.recipient,
+      keyFingerprint: key.fingerprint,
+      profileId: profile.id,
+    }
+    const first = await runBackup({ ...request, now: at(100) })
+    await importMore(profile.dir, 2)
+    const second = await runBackup({ ...request, now: at(400) })
+    expect(second.kind).toBe('incremental')
+    const plan = await planRestore({ file: first.path, key, profileDir: profile.dir })
+    try {
+      expect(plan.confirmations.map((c) => c.kind)).toEqual(['older-than-newest-backup'])
+      expect(plan.confirmations[0]?.message).toContain(second.name)
+    } finally {
+      plan.discard()
+    }
   })
 
   it('for the app: planRestore says what would change and what needs confirming; execute needs the yes', async () => {

@@ -260,7 +260,7 @@ function timeTravel(
   const made = new Date(manifest.createdAt).getTime()
   const newer: string[] = []
   if (live.profileId === manifest.profileId && live.newestBackupAt) {
-    if (new Date(live.newestBackupAt).getTime() > made + 1000)
+    if (new Date(live.newestBackupAt).getTime() > made)
       newer.push(`this profile's newest backup was made on ${live.newestBackupAt}`)
   }
   let inFolder: { name: string; createdAt: string } | null = null
@@ -269,7 +269,7 @@ function timeTravel(
     if (!sidecar || !entry.complete || entry.name === name) continue
     if (sidecar.profileId !== manifest.profileId) continue
     if (
-      new Date(sidecar.createdAt).getTime() > made + 1000 &&
+      new Date(sidecar.createdAt).getTime() > made &&
       (!inFolder || sidecar.createdAt > inFolder.createdAt)
     )
       inFolder = { name: entry.name, createdAt: sidecar.createdAt }
