@@ -98,9 +98,14 @@ export class ConversationStore {
 
   private async loadNewest(first: boolean): Promise<void> {
     try {
-      const page = await call('chat.history', { chatId: this.chatId, limit: first ? PAGE : 200 })
-      if (first && page.length < PAGE) this.localExhausted = true
-      this.set({ messages: mergeNewer(this.state.messages, page), loading: false, error: null })
+      const limit = first ? PAGE : 200
+      const page = await call('chat.history', { chatId: this.chatId, limit })
+      const messages = mergeNewer(this.state.messages, page)
+      // The page is now all that is shown (the first one, or a burst too big to join what
+      // was shown): the profile holds older messages unless the page came short. Keeping
+      // the old answer sent every scroll back after a flood to the server's archive.
+      if (messages.length === page.length) this.localExhausted = page.length < limit
+      this.set({ messages, loading: false, error: null })
     } catch (error) {
       this.set({ loading: false, error: errorMessage(error) })
     }

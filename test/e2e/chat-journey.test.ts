@@ -582,6 +582,15 @@ describe('chat in the browser build (real Prosody, real Chromium)', () => {
       await messages.evaluate((el) => ((el as unknown as { scrollTop: number }).scrollTop = 0))
       await page.waitForTimeout(50)
     }
+    if ((await trickyBubble.count()) === 0) {
+      // Say where scrolling back stopped, so a failure on a loaded machine can be told apart.
+      const where = await messages.evaluate((el) => ({
+        status: el.querySelector('.older-loading')?.textContent,
+        top: el.querySelector('.bubble-row .bubble-text')?.textContent?.slice(0, 60),
+        scrollTop: (el as unknown as { scrollTop: number }).scrollTop,
+      }))
+      throw new Error(`The first message was not reached in 150 s: ${JSON.stringify(where)}`)
+    }
     const text = await trickyBubble.locator('.bubble-text').textContent()
     // Markup is text, controls are visible symbols, bidi overrides are gone.
     expect(text).toContain('<img src=x onerror="window.pwned=1"> <b>bold?</b> & <script>')

@@ -19,7 +19,7 @@ import {
   visibleText,
   type MessageLike,
   type Show,
-} from '../../renderer/chat/view-models'
+} from '../../../renderer/chat/view-models'
 
 /** Local time (the view shows local days), 2026-03-<day> at <hour>:<minute>. */
 const march = (day: number, hour = 12, minute = 0) => new Date(2026, 2, day, hour, minute).getTime()
