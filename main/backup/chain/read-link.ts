@@ -59,6 +59,7 @@ export async function readLink(input: Readable, options: ReadLinkOptions): Promi
   let pageQueue: { path: string; block: number; file: ManifestFile }[] = []
   let pageAt = 0
   const pageHashes = new Map<string, ReturnType<typeof createHash>>()
+  const blocks = new BlockWriter(options.targetDir)
   try {
     for await (const entry of extract) {
       const { header } = entry
@@ -149,13 +150,15 @@ export async function readLink(input: Readable, options: ReadLinkOptions): Promi
       if (bytes.length !== length)
         throw corrupt(`its block ${next.block} of "${printable(next.path)}" is truncated`)
       pageHashes.get(next.path)?.update(bytes)
-      writeBlock(options.targetDir, next.path, next.block, bytes)
+      blocks.write(next.path, next.block, bytes)
       options.onBytes?.(length)
     }
     await feeding
   } catch (error) {
     input.destroy()
     throw error
+  } finally {
+    blocks.close()
   }
   if (!manifest) throw corrupt('it is empty')
   if (whole.size > 0 || !removedSeen || pageAt < pageQueue.length)
@@ -189,18 +192,31 @@ async function writeWhole(
   }
 }
 
-function writeBlock(targetDir: string, path: string, block: number, bytes: Buffer): void {
-  let fd: number
-  try {
-    fd = openSync(join(targetDir, ...path.split('/')), 'r+')
-  } catch {
-    throw corrupt(`it carries blocks of "${printable(path)}", which the earlier links did not give`)
-  }
-  try {
+/** The files a link patches, each opened once for all its blocks. */
+class BlockWriter {
+  private readonly open = new Map<string, number>()
+
+  constructor(private readonly targetDir: string) {}
+
+  write(path: string, block: number, bytes: Buffer): void {
+    let fd = this.open.get(path)
+    if (fd === undefined) {
+      try {
+        fd = openSync(join(this.targetDir, ...path.split('/')), 'r+')
+      } catch {
+        throw corrupt(
+          `it carries blocks of "${printable(path)}", which the earlier links did not give`,
+        )
+      }
+      this.open.set(path, fd)
+    }
     let done = 0
     while (done < bytes.length)
       done += writeSync(fd, bytes, done, bytes.length - done, block * BLOCK_SIZE + done)
-  } finally {
-    closeSync(fd)
+  }
+
+  close(): void {
+    for (const fd of this.open.values()) closeSync(fd)
+    this.open.clear()
   }
 }
