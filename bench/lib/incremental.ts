@@ -7,10 +7,10 @@
  * Not an entry of its own (bench/lib/).
  */
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdirSync, readdirSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { runBackup } from '../../main/backup/run-backup.js'
 import { readBackupSettings } from '../../main/backup/backup-settings.js'
 import { storeAttachment } from '../../main/mail/attachment-store.js'
@@ -26,6 +26,8 @@ export interface IncrementalRow {
   change: string
   cairnSeconds: number
   cairnBytes: number
+  /** Of the mailbox's changed 4 KiB blocks, the share that belong to the full-text indexes. */
+  ftsShare: number
   resticSeconds: number
   resticBytes: number
 }
@@ -74,6 +76,53 @@ function sql(profileDir: string, statement: string, share: number): void {
   db.close()
 }
 
+/** The full-text indexes' tables (their shadow tables and those tables' own indexes). */
+const FTS_TABLE = /^(sqlite_autoindex_)?(messages_fts|message_terms|chat_messages_fts)_/
+const BLOCK = 4096
+
+/** A short hash of each 4 KiB block of the mailbox: which blocks a change rewrote. */
+function blockHashes(profileDir: string): string[] {
+  const bytes = readFileSync(join(profileDir, 'mail.sqlite'))
+  const hashes: string[] = []
+  for (let at = 0; at < bytes.length; at += BLOCK)
+    hashes.push(
+      createHash('sha1')
+        .update(bytes.subarray(at, at + BLOCK))
+        .digest('base64'),
+    )
+  return hashes
+}
+
+/** Of the blocks that differ between two block lists, the share owned by full-text index tables. */
+function ftsShareOfChange(profileDir: string, before: string[], after: string[]): number {
+  const changed = after.flatMap((hash, block) => (before[block] === hash ? [] : [block + 1]))
+  if (changed.length === 0) return 0
+  const db = new Database(join(profileDir, 'mail.sqlite'), { readonly: true })
+  if ((db.pragma('page_size', { simple: true }) as number) !== BLOCK) throw new Error('page size')
+  const owner = new Map<number, string>()
+  for (const row of db.prepare('SELECT name, pageno FROM dbstat').iterate() as Iterable<{
+    name: string
+    pageno: number
+  }>)
+    owner.set(row.pageno, row.name)
+  db.close()
+  return changed.filter((page) => FTS_TABLE.test(owner.get(page) ?? '')).length / changed.length
+}
+
+/** How long rebuilding the main full-text index takes (what a restore would pay if backups left it out). */
+function ftsRebuildSeconds(profileDir: string, scratch: string): number {
+  const copy = join(scratch, 'fts-rebuild.sqlite')
+  copyFileSync(join(profileDir, 'mail.sqlite'), copy)
+  const db = new Database(copy)
+  const started = process.hrtime.bigint()
+  db.exec(`INSERT INTO messages_fts (messages_fts) VALUES ('delete-all')`)
+  db.exec(`INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')`)
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9
+  db.close()
+  rmSync(copy, { force: true })
+  return seconds
+}
+
 const newestLink = (dir: string) =>
   readdirSync(dir)
     .filter((n) => n.endsWith('.age'))
@@ -84,7 +133,13 @@ export async function measureIncremental(
   work: string,
   gb: number,
   cli: string,
-): Promise<{ rows: IncrementalRow[]; chainRestore: number; fullRestore: number; bytes: number }> {
+): Promise<{
+  rows: IncrementalRow[]
+  chainRestore: number
+  fullRestore: number
+  bytes: number
+  ftsRebuild: number
+}> {
   const base = join(work, 'incremental')
   const profileDir = join(base, 'profile')
   mkdirSync(base, { recursive: true })
@@ -136,11 +191,15 @@ export async function measureIncremental(
     ],
   ]
   const rows: IncrementalRow[] = []
+  let blocks = blockHashes(profileDir)
   for (const [change, apply] of changes) {
     apply()
     const started = process.hrtime.bigint()
     const result = await backUp()
     const cairnSeconds = Number(process.hrtime.bigint() - started) / 1e9
+    const after = blockHashes(profileDir)
+    const ftsShare = ftsShareOfChange(profileDir, blocks, after)
+    blocks = after
     if (result.kind !== 'incremental')
       console.log(`  (${change}: Cairn made a full backup: ${result.fullReason})`)
     const before = duSize(repo)
@@ -149,10 +208,13 @@ export async function measureIncremental(
       change,
       cairnSeconds,
       cairnBytes: result.size,
+      ftsShare,
       resticSeconds,
       resticBytes: duSize(repo) - before,
     })
   }
+
+  const ftsRebuild = ftsRebuildSeconds(profileDir, base)
 
   // A 30-link chain (small changes between links) against one full backup, both through cairn restore.
   const chainFolder = join(base, 'chain')
@@ -216,5 +278,5 @@ export async function measureIncremental(
     await restore(join(fullFolder, newestLink(fullFolder))),
   )
   rmSync(base, { recursive: true, force: true })
-  return { rows, chainRestore, fullRestore, bytes }
+  return { rows, chainRestore, fullRestore, bytes, ftsRebuild }
 }

@@ -230,11 +230,6 @@ async function backUpThroughApp(
       'PROFILE_LOCKED',
       'The Cairn app has this profile open and backs up to its destinations on their schedules; close the app to use --all or --bandwidth-limit.',
     )
-  if (values.full)
-    throw new CairnError(
-      'PROFILE_LOCKED',
-      'The Cairn app has this profile open and makes its backups itself; close the app to use --full.',
-    )
   if (values['no-retention'])
     throw new CairnError(
       'PROFILE_LOCKED',
@@ -246,7 +241,7 @@ async function backUpThroughApp(
   try {
     const { result } = await askRunningApp(
       app,
-      { command: 'backup' },
+      { command: 'backup', ...(values.full ? { full: true } : {}) },
       {
         onProgress: (p) =>
           bar.update(

@@ -75,7 +75,7 @@ export async function serveAppControl(
         return
       }
       try {
-        if (request.command === 'backup') await runBackup(connection, send)
+        if (request.command === 'backup') await runBackup(connection, send, request.full === true)
         else await runRestore(request, lines, send)
         connection.end()
       } catch (error) {
@@ -84,7 +84,7 @@ export async function serveAppControl(
     })()
   }
 
-  async function runBackup(connection: Socket, send: (reply: ControlReply) => void) {
+  async function runBackup(connection: Socket, send: (reply: ControlReply) => void, full: boolean) {
     const offProgress = ctx.backups.events.on('progress', (p) =>
       send({ type: 'progress', phase: p.phase, ...pick(p) }),
     )
@@ -92,7 +92,7 @@ export async function serveAppControl(
     const cancel = () => ctx.backups.cancel()
     connection.once('close', cancel)
     try {
-      const outcome = await ctx.backups.backupNow()
+      const outcome = await ctx.backups.backupNow(undefined, { full })
       if (!outcome.ok) throw new CairnError(outcome.error.code as ErrorCode, outcome.error.message)
       send({ type: 'done', result: outcome.result, warnings: outcome.result.warnings })
     } finally {

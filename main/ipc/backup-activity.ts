@@ -74,13 +74,14 @@ export class BackupActivity {
   }
 
   /**
-   * Start a backup now (to every destination, or to `destination` only).
+   * Start a backup now (to every destination, or to `destination` only;
+   * with `full`, a new chain rather than an incremental link).
    * Refusals (one is running, backups not set up, no destination) throw
    * their coded error to the caller; the outcome arrives as the
    * scheduler's 'finished' events.
    */
-  runNow(destination?: string): void {
-    this.scheduler.backupNow(destination).catch((error: unknown) => {
+  runNow(destination?: string, options: { full?: boolean } = {}): void {
+    this.scheduler.backupNow(destination, options).catch((error: unknown) => {
       console.error('[backup] a manual backup failed outside its run:', error)
     })
   }

@@ -140,7 +140,14 @@ function controlError(what: string, error: unknown): CairnError {
 
 /** The first line a client sends: the token, then what to do. */
 export const controlRequestSchema = z.discriminatedUnion('command', [
-  z.object({ token: z.string(), command: z.literal('backup') }).strict(),
+  z
+    .object({
+      token: z.string(),
+      command: z.literal('backup'),
+      /** A full backup (a new chain) rather than an incremental link. */
+      full: z.boolean().optional(),
+    })
+    .strict(),
   z
     .object({
       token: z.string(),

@@ -183,6 +183,11 @@ describe.sequential('backups in the app', () => {
       .poll(() => history.getByRole('status').textContent(), { timeout: 30_000 })
       .toContain('Restorable: it opens with your key and holds 40 messages')
     await keepScreenshot(page, 'backup-history')
+
+    // "Full backup now" starts a new chain: the newest row is a full backup again.
+    await page.getByRole('button', { name: 'Full backup now' }).click()
+    await expect.poll(() => history.getByRole('row').count(), { timeout: 60_000 }).toBe(4)
+    expect(await history.getByRole('row').nth(1).textContent()).toContain('Full')
     await app.close()
     app = undefined
   })

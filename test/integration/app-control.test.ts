@@ -142,7 +142,13 @@ describe('the app control socket', () => {
     const { session } = await appWith(profile.dir)
     const first = await runCli(['backup', '--profile', profile.dir])
     expect(first.code, first.stderr).toBe(0)
-    await runCli(['backup', '--profile', profile.dir]) // a newer one: restoring the first goes back in time
+    // A newer one (restoring the first goes back in time), full as asked, made by the app too.
+    const second = await runCli(['backup', '--profile', profile.dir, '--full'])
+    expect(second.code, second.stderr).toBe(0)
+    const listed = JSON.parse((await runCli(['list', '--to', dest, '--json'])).stdout) as {
+      kind: string
+    }[]
+    expect(listed.map((b) => b.kind)).toEqual(['full', 'full'])
     const [older] = backupFiles(dest)
     const before = messageCount(profile.dir)
     const asked = await runCli([

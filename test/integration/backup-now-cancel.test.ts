@@ -9,7 +9,7 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { writeBackupSettings } from '../../main/backup/backup-settings'
-import type { BackupFinished, BackupStatus, Envelope } from '../../main/ipc/contract'
+import type { BackupFinished, BackupStatus, Envelope, HistoryEntry } from '../../main/ipc/contract'
 import { createServiceContext, type OwnedServiceContext } from '../../main/ipc/context'
 import { ProfileSession } from '../../main/ipc/profile-session'
 import { createRouter, type Router } from '../../main/ipc/router'
@@ -34,7 +34,7 @@ async function ok<T>(envelope: Promise<Envelope<unknown>>): Promise<T> {
 }
 
 describe('Back up now, and Cancel', () => {
-  it('cancelled mid-run: said so, nothing left in the folder, the last success kept; the next run works', async () => {
+  it('cancelled mid-run: said so, nothing left in the folder, the last success kept; the next run works, and "Full backup now" starts a new chain', async () => {
     // About 64 MB of incompressible attachments: long enough to be cancelled while it writes.
     const profile = await makeProfile({ messages: 40, attachmentBytes: 8 * 1024 * 1024 })
     setUpBackupKey(profile.dir)
@@ -89,5 +89,18 @@ describe('Back up now, and Cancel', () => {
     expect(files).toHaveLength(1)
     const after = await ok<BackupStatus>(router.call('backup.status', {}))
     expect(after.lastSuccessAt).not.toBeNull()
+
+    // The next is an incremental link; asked for, a full backup starts a new chain.
+    const kinds = async (full: boolean) => {
+      const next = new Promise<BackupFinished>((resolve) => (finished = resolve))
+      await ok(router.call('backup.runNow', full ? { full } : {}))
+      const outcome = await next
+      expect(outcome.ok, JSON.stringify(outcome)).toBe(true)
+      const history = await ok<HistoryEntry[]>(router.call('backup.history', {}))
+      return history.find((e) => outcome.ok && e.name === outcome.backup.name)?.kind
+    }
+    expect(await kinds(false)).toBe('incremental')
+    expect(await kinds(true)).toBe('full')
+    expect(await kinds(false)).toBe('incremental')
   }, 120_000)
 })

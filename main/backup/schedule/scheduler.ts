@@ -161,8 +161,9 @@ export class BackupScheduler {
    * id from status()), or to every destination in turn. Refused while a
    * backup runs. Resolves when all are done, with the first failure, else
    * the first destination's result; each also has its own 'finished' event.
+   * With `full`, each starts a new chain (a full backup) instead of adding a link.
    */
-  backupNow(target?: string): Promise<RunOutcome> {
+  backupNow(target?: string, options: { full?: boolean } = {}): Promise<RunOutcome> {
     if (this.busy)
       throw new CairnError('BACKUP_BUSY', 'A backup is already running; wait for it to finish.')
     const settings = this.deps.settings()
@@ -174,7 +175,7 @@ export class BackupScheduler {
       throw new CairnError('BACKUP_DESTINATION', 'Choose a folder for backups first.')
     if (chosen.length === 0)
       throw new CairnError('NOT_FOUND', `There is no backup destination "${target}".`)
-    return this.launch(chosen, 'manual')
+    return this.launch(chosen, 'manual', options.full === true)
   }
 
   private targetStatus(target: BackupTarget): TargetStatus {
@@ -218,13 +219,17 @@ export class BackupScheduler {
   }
 
   /** Back up to each of `targets` in turn; one failing does not stop the next. */
-  private launch(targets: BackupTarget[], trigger: 'schedule' | 'manual'): Promise<RunOutcome> {
+  private launch(
+    targets: BackupTarget[],
+    trigger: 'schedule' | 'manual',
+    full = false,
+  ): Promise<RunOutcome> {
     this.busy = true
     const run = (async () => {
       const outcomes: RunOutcome[] = []
       try {
         for (const [index, target] of targets.entries()) {
-          const outcome = await this.runOne(target, trigger)
+          const outcome = await this.runOne(target, trigger, full)
           outcomes.push(outcome)
           const last = index === targets.length - 1 || this.stopped
           // The status says "not running" by the time the last outcome is announced.
@@ -246,7 +251,11 @@ export class BackupScheduler {
     return run
   }
 
-  private async runOne(target: BackupTarget, trigger: 'schedule' | 'manual'): Promise<RunOutcome> {
+  private async runOne(
+    target: BackupTarget,
+    trigger: 'schedule' | 'manual',
+    full: boolean,
+  ): Promise<RunOutcome> {
     const settings = this.deps.settings()
     const controller = new AbortController()
     this.controller = controller
@@ -265,6 +274,7 @@ export class BackupScheduler {
         vaultId: settings.vault?.recordId ?? null,
         retention: target.retention,
         bandwidthLimit: target.bandwidthLimit,
+        ...(full ? { full: true } : {}),
         signal: controller.signal,
         onProgress: (progress) => this.events.emit('progress', { ...progress, target: target.id }),
       })

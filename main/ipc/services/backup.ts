@@ -186,13 +186,19 @@ export const backupService = defineService({
     /**
      * Starts a backup and answers at once; its progress and outcome arrive as
      * events. Without input, to every destination in turn; with
-     * `destination` (an id from status().destinations), to that one only.
+     * `destination` (an id from status().destinations), to that one only;
+     * with `full`, a full backup that starts a new chain.
      */
     runNow: method({
-      input: z.object({ destination: z.string().min(1).max(200).optional() }).strict(),
+      input: z
+        .object({
+          destination: z.string().min(1).max(200).optional(),
+          full: z.boolean().optional(),
+        })
+        .strict(),
       output: returns<null>(),
       handle: (ctx, input) => {
-        ctx.backupActivity.runNow(input.destination)
+        ctx.backupActivity.runNow(input.destination, { full: input.full === true })
         return null
       },
     }),

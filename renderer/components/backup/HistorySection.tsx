@@ -23,6 +23,7 @@ export function HistorySection({ onRestore }: { onRestore: (path: string) => voi
   const [busy, setBusy] = useState<string | null>(null)
   const [keys, setKeys] = useState<Record<string, string>>({})
   const [deleting, setDeleting] = useState<HistoryRow | null>(null)
+  const [fullError, setFullError] = useState<string | null>(null)
 
   useEffect(() => {
     const offs = [on('backup.changed', reload), on('backup.finished', reload)]
@@ -63,6 +64,28 @@ export function HistorySection({ onRestore }: { onRestore: (path: string) => voi
   return (
     <section className="settings-section" data-screen="history" aria-labelledby="history-title">
       <h3 id="history-title">History</h3>
+      <p className="muted">
+        After a full backup, each backup holds only what changed since the one before. Cairn starts
+        again with a full backup by itself every 7 backups or 7 days, after the mailbox is
+        compacted, or when a backup the next one needs is missing.{' '}
+        <button
+          type="button"
+          className="small"
+          onClick={() => {
+            setFullError(null)
+            call('backup.runNow', { full: true }).catch((err: unknown) =>
+              setFullError(errorMessage(err)),
+            )
+          }}
+        >
+          Full backup now
+        </button>
+      </p>
+      {fullError && (
+        <p className="error" role="alert">
+          {fullError}
+        </p>
+      )}
       {history.error && !history.value && (
         <p className="error" role="alert">
           {history.error}
