@@ -413,12 +413,13 @@ describe('chat in the browser build (real Prosody, real Chromium)', () => {
     // the top before the step is still on screen after it, with the page and its measured
     // rows in between. Every page is checked, not only the first.
     let pagesArrived = 0
+    let shown = await settled()
     for (let i = 0; i < 400 && !(await atStart()); i++) {
-      const [anchor] = await settled()
+      const [anchor] = shown
       const before = await scrollState()
       await scrollBy(-150)
-      const after = await settled()
-      if (anchor) expect(after).toContain(anchor)
+      shown = await settled()
+      if (anchor) expect(shown).toContain(anchor)
       if ((await scrollState()).height > before.height + 1000) pagesArrived++
     }
     expect(pagesArrived).toBeGreaterThanOrEqual(5)
