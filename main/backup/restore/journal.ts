@@ -69,19 +69,7 @@ export function removeJournal(profileDir: string): void {
 /** Staging folders of restores whose process is gone (they never reached the swap). */
 export function staleStagingFolders(profileDir: string): string[] {
   const { parent, stagingPrefix } = restoreNames(profileDir)
-  let names: string[]
-  try {
-    names = readdirSync(parent)
-  } catch {
-    return []
-  }
-  return names
-    .filter((name) => name.startsWith(stagingPrefix) && !name.includes('.json'))
-    .filter((name) => {
-      const pid = Number(/^(\d+)-/.exec(name.slice(stagingPrefix.length))?.[1])
-      return Number.isFinite(pid) && !processAlive(pid)
-    })
-    .map((name) => join(parent, name))
+  return leftBehind(parent, stagingPrefix).filter((path) => !basename(path).includes('.json'))
 }
 
 /**
@@ -91,7 +79,11 @@ export function staleStagingFolders(profileDir: string): string[] {
  */
 export function staleJournalTemps(profileDir: string): string[] {
   const { parent, journal } = restoreNames(profileDir)
-  const prefix = `${basename(journal)}.tmp-`
+  return leftBehind(parent, `${basename(journal)}.tmp-`)
+}
+
+/** Entries of `parent` named `<prefix><pid>-…` whose process is gone (never this one). */
+function leftBehind(parent: string, prefix: string): string[] {
   let names: string[]
   try {
     names = readdirSync(parent)
