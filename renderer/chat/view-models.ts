@@ -133,6 +133,25 @@ function mergeAll<M extends MessageLike>(a: readonly M[], b: readonly M[]): M[] 
   return [...byId.values()].sort((x, y) => x.ord - y.ord)
 }
 
+/** How close to the bottom counts as at the bottom (px). */
+export const BOTTOM_SLACK_PX = 48
+
+/**
+ * Whether the conversation follows its end (new messages bring the view
+ * down) after a scroll to `top`: yes once the view is at the bottom; no
+ * once it moved up (the user scrolling back); otherwise as before. A follow
+ * that lands short of the bottom (rows measured taller than estimated) is
+ * a move down and does not end it.
+ */
+export function followsEnd(
+  before: boolean,
+  view: { top: number; lastTop: number; scrollHeight: number; clientHeight: number },
+): boolean {
+  if (view.scrollHeight - view.top - view.clientHeight < BOTTOM_SLACK_PX) return true
+  if (view.top < view.lastTop - 1) return false
+  return before
+}
+
 // ---- ticks ----------------------------------------------------------------------------
 
 export type TickKind = 'queued' | 'sent' | 'delivered' | 'read' | 'failed'

@@ -6,9 +6,11 @@ import { call, errorMessage } from '../../api'
 import { chatStore, useChatState } from '../../chat/chat-store'
 import { useConversation } from '../../chat/conversation-store'
 import {
+  BOTTOM_SLACK_PX,
   contactName,
   conversationRows,
   firstUnseen,
+  followsEnd,
   showLabel,
   typingLabel,
   visibleLine,
@@ -19,8 +21,6 @@ import { PresenceDot } from './ChatIcons'
 import { Composer } from './Composer'
 import { MessageBubble } from './MessageBubble'
 
-/** Scrolled this close to the end, the view follows new messages. */
-const BOTTOM_SLACK_PX = 48
 /** Scrolled this close to the start, older messages are fetched. */
 const TOP_SLACK_PX = 300
 
@@ -46,7 +46,12 @@ export function Conversation({
   const conversation = useConversation(chat.id)
   const { messages, loadOlder } = conversation
   const scrollRef = useRef<HTMLDivElement>(null)
+  // Following the end: new messages bring the view down. Set when the view reaches the bottom,
+  // cleared only when it moves up (the user scrolling back). A follow that lands short of the
+  // bottom (rows measured taller than estimated, on a busy machine) does not end it: the next
+  // change of the list's height brings the view down again.
   const atBottom = useRef(true)
+  const lastScrollTop = useRef(0)
   const [unreadFromId, setUnreadFromId] = useState<number | null | undefined>(undefined)
   const group = chat.kind === 'group'
 
@@ -102,6 +107,8 @@ export function Conversation({
     followedKey.current = lastKey
     if (first) {
       const marker = rows.findIndex((r) => r.kind === 'unread')
+      // At the marker, the view follows again once the user reaches the bottom.
+      if (marker >= 0) atBottom.current = false
       virtualizer.scrollToIndex(marker >= 0 ? marker : rows.length - 1, {
         align: marker >= 0 ? 'start' : 'end',
       })
@@ -109,6 +116,16 @@ export function Conversation({
     }
     if (atBottom.current) virtualizer.scrollToIndex(rows.length - 1, { align: 'end' })
   }, [lastKey, rows, targetMessageId, virtualizer])
+
+  // Following the end while rows are measured: keep the bottom in view as the height changes.
+  const totalSize = virtualizer.getTotalSize()
+  useLayoutEffect(() => {
+    const el = scrollRef.current
+    if (!el || !atBottom.current || targetMessageId !== null || followedKey.current === undefined)
+      return
+    if (el.scrollHeight - el.scrollTop - el.clientHeight >= BOTTOM_SLACK_PX)
+      el.scrollTop = el.scrollHeight
+  }, [totalSize, targetMessageId])
 
   // A message to show (from search): fetch back until it is loaded, then bring it into view.
   const [highlight, setHighlight] = useState<number | null>(null)
@@ -150,7 +167,13 @@ export function Conversation({
     const el = scrollRef.current
     if (!el) return
     const wasAtBottom = atBottom.current
-    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < BOTTOM_SLACK_PX
+    atBottom.current = followsEnd(wasAtBottom, {
+      top: el.scrollTop,
+      lastTop: lastScrollTop.current,
+      scrollHeight: el.scrollHeight,
+      clientHeight: el.clientHeight,
+    })
+    lastScrollTop.current = el.scrollTop
     if (atBottom.current && !wasAtBottom) markReadIfSeen()
     if (el.scrollTop < TOP_SLACK_PX) olderWanted()
   }
@@ -200,7 +223,7 @@ export function Conversation({
                 ? 'This is the start of the conversation.'
                 : ''}
           </div>
-          <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+          <div style={{ height: totalSize, position: 'relative' }}>
             {virtualizer.getVirtualItems().map((item) => {
               const row = rows[item.index]
               if (!row) return null

@@ -8,6 +8,7 @@ import {
   dayLabel,
   fingerprintLines,
   firstUnseen,
+  followsEnd,
   initials,
   mergeNewer,
   mergeOlder,
@@ -360,5 +361,25 @@ describe('certificates shown for a decision', () => {
     expect(certificateReason('DEPTH_ZERO_SELF_SIGNED_CERT')).toBe('it is signed by itself')
     expect(certificateReason('CERT_HAS_EXPIRED')).toBe('it has expired')
     expect(certificateReason('something else')).toBe('something else')
+  })
+})
+
+describe('following the end of a conversation', () => {
+  const view = { scrollHeight: 10_000, clientHeight: 600 }
+  it('follows at the bottom, stops when the view moves up, and starts again at the bottom', () => {
+    expect(followsEnd(false, { ...view, top: 9_400, lastTop: 2_000 })).toBe(true)
+    expect(followsEnd(true, { ...view, top: 9_000, lastTop: 9_400 })).toBe(false)
+    expect(followsEnd(false, { ...view, top: 9_200, lastTop: 9_000 })).toBe(false)
+    expect(followsEnd(false, { ...view, top: 9_390, lastTop: 9_200 })).toBe(true)
+  })
+
+  it('keeps following when a scroll to the end lands short (rows measured taller than estimated)', () => {
+    // The list grew while the view went down: not at the bottom, but it never moved up.
+    expect(
+      followsEnd(true, { scrollHeight: 12_000, clientHeight: 600, top: 9_400, lastTop: 8_800 }),
+    ).toBe(true)
+    expect(
+      followsEnd(true, { scrollHeight: 12_000, clientHeight: 600, top: 9_400, lastTop: 9_400 }),
+    ).toBe(true)
   })
 })
