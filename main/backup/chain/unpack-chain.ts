@@ -58,7 +58,8 @@ export async function readHeadManifest(
   range?: ByteRange,
 ): Promise<Manifest> {
   const encrypted = await source.read(range)
-  const plain = openBackupStream(encrypted, key)
+  // Only the first entry is read: on this thread, whatever the backup's size.
+  const plain = openBackupStream(encrypted, key, { size: 0 })
   const extract = tar.extract()
   // A failure to decrypt ends the listing too (pipe alone would leave it waiting).
   plain.on('error', (error) => (extract as unknown as Readable).destroy(error))
@@ -93,7 +94,7 @@ async function unpackChain(
     return `link ${index} of the chain (made on ${link.createdAt})`
   }
   // Every earlier link, found by its hash (names and sidecars are plaintext: they only point).
-  const sources: { source: BackupSource; label: string; sha256: string }[] = []
+  const sources: { source: BackupSource; label: string; sha256: string; size: number }[] = []
   for (const [index, link] of chain.links.entries()) {
     const entry =
       listing.find((e) => e.complete && e.sidecar?.sha256 === link.sha256) ??
@@ -109,7 +110,12 @@ async function unpackChain(
         `${named(index)} is not in ${options.source.location.replace(/[^/\\]*$/, '') || 'the destination'}: ` +
           `this backup (${options.source.name}) needs it. Restore a full backup, or a link of a complete chain (cairn list shows them).`,
       )
-    sources.push({ source, label: `${named(index)}, ${entry.name}`, sha256: link.sha256 })
+    sources.push({
+      source,
+      label: `${named(index)}, ${entry.name}`,
+      sha256: link.sha256,
+      size: entry.size,
+    })
   }
   try {
     // The full backup.
@@ -134,7 +140,12 @@ async function unpackChain(
     // The links after it, then this one.
     const rest = [
       ...sources.slice(1),
-      { source: options.source, label: `this backup (${options.source.name})`, sha256: null },
+      {
+        source: options.source,
+        label: `this backup (${options.source.name})`,
+        sha256: null,
+        size: listing.find((e) => e.name === options.source.name)?.size ?? null,
+      },
     ]
     let final: Manifest = full
     for (const [offset, link] of rest.entries()) {
@@ -147,7 +158,7 @@ async function unpackChain(
           hash.update(chunk)
           if (isLast) options.onEncrypted?.(chunk)
         })
-        const plain = openBackupStream(encrypted, options.key)
+        const plain = openBackupStream(encrypted, options.key, { size: link.size })
         try {
           return await readLink(plain, {
             targetDir: options.targetDir,

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream'
 import { WorkerThread } from '../../workers/worker-thread.js'
 import { workerFile } from '../../workers/worker-file.js'
 import type { BackupKey } from '../key/backup-key.js'
+import { openBackupInThread } from './open-in-thread.js'
 import type { OpenRequest } from './open-worker.js'
 import { fromWorkerFailure, type WorkerFailure } from './protocol.js'
 
@@ -11,6 +12,8 @@ type Reply =
   | { type: 'end' }
   | { type: 'error'; failure: WorkerFailure }
 
+/** Backups up to this size are opened on the calling thread (open-in-thread.ts). */
+const IN_THREAD_BYTES = 4 << 20
 /** Tar buffers (of ~1 MiB) the worker may have on their way at once: bounds memory, keeps both threads busy. */
 const IN_FLIGHT = 3
 /** Encrypted buffers handed to the worker and not yet taken by it. */
@@ -24,9 +27,17 @@ const INPUT_BYTES = 1 << 20
  * worker thread (open-worker.ts). Errors arrive as the same classes as
  * in-thread decryption (AgeError for age failures), so callers explain
  * them alike; an error of `encrypted` (a lost connection) ends the stream
- * with that very error.
+ * with that very error. With `size` (the backup's, when known) small, it is
+ * opened on this thread instead.
  */
-export function openBackupStream(encrypted: Readable, key: BackupKey): Readable {
+export function openBackupStream(
+  encrypted: Readable,
+  key: BackupKey,
+  options: { size?: number | null } = {},
+): Readable {
+  // A small backup (an incremental link, a manifest read alone) costs less to open here than a thread to start.
+  if (options.size != null && options.size <= IN_THREAD_BYTES)
+    return openBackupInThread(encrypted, key)
   const worker = new WorkerThread<OpenRequest, Reply>(workerFile('open-worker'), {
     label: 'the backup decryptor',
     workerData: { secret: key.secret },
