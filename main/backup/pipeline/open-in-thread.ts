@@ -1,4 +1,5 @@
-import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream'
+import type { Readable } from 'node:stream'
+import { Transform, pipeline, type TransformCallback } from 'node:stream'
 import { AgeDecryptStream } from '../age/stream.js'
 import { identityFromSecret } from '../age/x25519.js'
 import { zstdDecompressor } from '../archive/zstd.js'
