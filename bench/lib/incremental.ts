@@ -11,6 +11,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { createHash, randomBytes } from 'node:crypto'
+import { compareBackupNames } from '../../main/backup/destination/names.js'
 import { runBackup } from '../../main/backup/run-backup.js'
 import { readBackupSettings } from '../../main/backup/backup-settings.js'
 import { storeAttachment } from '../../main/mail/attachment-store.js'
@@ -126,7 +127,7 @@ function ftsRebuildSeconds(profileDir: string, scratch: string): number {
 const newestLink = (dir: string) =>
   readdirSync(dir)
     .filter((n) => n.endsWith('.age'))
-    .sort()
+    .sort(compareBackupNames)
     .at(-1) as string
 
 export async function measureIncremental(
@@ -240,7 +241,6 @@ export async function measureIncremental(
   })
   for (let i = 1; i < 30; i++) {
     addMessages(profileDir, Math.max(1, Math.round((gb * 0.4 * 1e9) / 6000 / 3000)))
-    await new Promise((resolve) => setTimeout(resolve, 1000)) // one name per second
     await chainUp()
   }
   const last = newestLink(chainFolder)

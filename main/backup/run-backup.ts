@@ -43,7 +43,7 @@ import {
   snapshotFolder,
   stillListed,
 } from './snapshot/profile-checks.js'
-import { listProfileFiles } from './snapshot/profile-files.js'
+import { listProfileFiles, restat, type ProfileFile } from './snapshot/profile-files.js'
 import { profileReadError } from './snapshot/profile-read-error.js'
 import { snapshotSqlite, type SqliteSnapshot } from './snapshot/sqlite-snapshot.js'
 
@@ -156,9 +156,11 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
     const settingsBytes = settings
       ? readSmallProfileFile(settings.path, settings.absolutePath)
       : null
-    const files = listed.filter((f) => f !== settings)
+    let files = listed.filter((f) => f !== settings)
     await request.onStep?.('listed')
     const targets: HashTarget[] = []
+    const frozen = new Map<string, ProfileFile>()
+    const racy = new Set<string>()
     let mailbox: SqliteSnapshot | null = null
     for (const file of files) {
       if (file.path.endsWith('.sqlite')) {
@@ -167,6 +169,16 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
         if (file.path === profileFiles.database) mailbox = snapshot
         // SQLite opened the path: it must still be the listed file, not a link swapped in.
         stillListed(file.path, file.absolutePath, file.identity)
+        if (snapshot.method === 'frozen') {
+          // Frozen in place, after the snapshot's checkpoint: its size and time now are those
+          // of the bytes read (the record keeps them, so an untouched mailbox is not read again).
+          const now = restat(file)
+          frozen.set(file.path, now)
+          // Written moments ago, a later write could keep its time (the clock's step, a whole
+          // second on some filesystems): not recorded, so the next backup reads it again.
+          const step = now.identity.mtimeMs % 1000 === 0 ? 3000 : 50
+          if (Date.now() - now.identity.mtimeMs < step) racy.add(file.path)
+        }
         targets.push(
           snapshot.method === 'frozen'
             ? { path: snapshot.path, expect: file.identity }
@@ -174,6 +186,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
         )
       } else targets.push({ path: file.absolutePath, expect: file.identity })
     }
+    files = files.map((file) => frozen.get(file.path) ?? file)
     checkAborted(signal)
 
     // 2. The accounts' secrets, read for the accounts the snapshot holds (memory only).
@@ -190,28 +203,54 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
     let bytesTotal = files.reduce((sum, f) => sum + f.size, 0) + (settingsBytes?.length ?? 0)
     let hashedBytes = 0
     // A file the record of the last backup here saw with the same inode, size and modification
-    // time is not read again: Cairn never rewrites a profile file in place (attachments are
-    // immutable, settings are renamed over), so its hash is the recorded one. Databases are
-    // always read (their snapshot is a new file or frozen in a transaction).
+    // time is not read again (as restic and Borg decide): Cairn never rewrites a profile file
+    // in place (attachments are immutable, settings are renamed over), so its hash is the
+    // recorded one. A database is written in place, so only one frozen in place by its
+    // snapshot (no write reaches the file while the backup reads it; the next checkpoint, after
+    // the backup, moves its time) whose blocks the record holds is taken from the record; a
+    // snapshot copy is a new file and always read.
     const records = new PageRecordStore(profilePaths(profileDir).backupState)
     const record = request.full ? null : records.load(destination.label)
     const known = new Map(record?.record.files.map((f) => [f.path, f]) ?? [])
     const reused = files.map((file) => {
       const seen = known.get(file.path)
-      return !file.path.endsWith('.sqlite') &&
+      const same =
         seen !== undefined &&
         seen.ino === file.identity.ino &&
         seen.mtimeMs === file.identity.mtimeMs &&
         seen.size === file.size
-        ? { sha256: seen.sha256, size: seen.size, identity: file.identity }
-        : null
+      if (!same) return null
+      if (
+        file.path.endsWith('.sqlite') &&
+        (!frozen.has(file.path) || !record?.blocks.has(file.path))
+      )
+        return null
+      return { sha256: seen.sha256, size: seen.size, identity: file.identity }
     })
+    // Each database read again has its blocks hashed for the chain while the hash workers
+    // take its SHA-256 (the two passes run on different cores).
+    const scans = new Map(
+      files.flatMap((file, index) =>
+        file.path.endsWith('.sqlite') && reused[index] === null
+          ? [
+              [
+                file.path,
+                scanDatabase(file.path, (targets[index] as HashTarget).path, records).catch(
+                  (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+                ),
+              ] as const,
+            ]
+          : [],
+      ),
+    )
     const toHash = targets.filter((_, index) => reused[index] === null)
     const fresh = await hashFiles(toHash, (_, file) =>
       progress('snapshot', (hashedBytes += file.size)),
     )
     let next = 0
     const results = reused.map((known) => known ?? (fresh[next++] as (typeof fresh)[number]))
+    const scanned = new Map<string, ScannedDatabase | Error>()
+    for (const [path, scan] of scans) scanned.set(path, await scan)
     checkAborted(signal)
     const createdAt = (request.now ?? (() => new Date()))()
     const hashed: Manifest['files'] = []
@@ -251,7 +290,9 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
     const databases: ScannedDatabase[] = []
     for (const [index, file] of files.entries()) {
       if (!file.path.endsWith('.sqlite') || results[index] instanceof Error) continue
-      databases.push(await scanDatabase(file.path, (targets[index] as HashTarget).path, records))
+      const scan = scanned.get(file.path)
+      if (scan instanceof Error) throw profileReadError(file.path, file.absolutePath, scan)
+      databases.push(scan ?? recordedScan(file.path, file.size, record as LoadedRecord))
     }
     checkAborted(signal)
     const plan = planLink({
@@ -356,7 +397,10 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
         sha256: committed.sha256,
         size: committed.size,
         identities: new Map(
-          files.map((f, i) => [f.path, results[i] instanceof Error ? null : f.identity]),
+          files.map((f, i) => [
+            f.path,
+            results[i] instanceof Error || racy.has(f.path) ? null : f.identity,
+          ]),
         ),
       })
     } catch (error) {
@@ -423,6 +467,18 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
 }
 
 /** Full jitter: a random wait up to 2 s, 4 s, 8 s … (at most 30 s), so clients failing together come back apart. */
+/** A database the record of the last backup describes as it still is (see the reuse rule). */
+function recordedScan(path: string, size: number, loaded: LoadedRecord): ScannedDatabase {
+  const facts = loaded.record.databases.find((d) => d.path === path)
+  return {
+    path,
+    size,
+    pageSize: facts?.pageSize ?? 0,
+    schemaCookie: facts?.schemaCookie ?? 0,
+    hashes: loaded.blocks.get(path) ?? [],
+  }
+}
+
 const defaultRetryDelay = (attempt: number) =>
   Math.random() * Math.min(30_000, 2_000 * 2 ** (attempt - 1))
 

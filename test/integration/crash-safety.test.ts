@@ -65,8 +65,9 @@ describe('kill -9 of a running backup', () => {
     const olderHash = sha(older as string)
     let kills = 0
     for (let round = 0; round < 8; round++) {
+      // Full backups (an unchanged profile's incremental ends before most kills).
       const { killed } = await runAndKill(
-        ['backup', '--profile', profile.dir, '--to', dest, '--no-retention'],
+        ['backup', '--profile', profile.dir, '--to', dest, '--no-retention', '--full'],
         40 + Math.floor(Math.random() * 700),
       )
       if (killed) kills++

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3'
 import { readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { compareBackupNames } from '../../main/backup/destination/names'
 import { readBackupSettings, setBackupKey } from '../../main/backup/backup-settings'
 import { runBackup } from '../../main/backup/run-backup'
 import { formatKeyHex, generateBackupKey, type BackupKey } from '../../main/backup/key/backup-key'
@@ -29,7 +30,7 @@ export function setUpBackupKey(
 export function backupFiles(dir: string): string[] {
   return readdirSync(dir)
     .filter((n) => n.endsWith('.tar.zst.age'))
-    .sort()
+    .sort(compareBackupNames) // oldest first, also within one second ("-1" after none)
     .map((n) => join(dir, n))
 }
 

@@ -110,3 +110,14 @@ function changedDuringListing(path: string): CairnError {
     `The profile folder ${path || '.'} was replaced while it was being listed; the backup was stopped and will be tried again.`,
   )
 }
+
+/** `file` as it is now (same file: its size and modification time after a snapshot's checkpoint). */
+export function restat(file: ProfileFile): ProfileFile {
+  const now = lstatSync(file.absolutePath)
+  return {
+    ...file,
+    size: now.size,
+    mtime: now.mtime,
+    identity: { ...file.identity, mtimeMs: now.mtimeMs },
+  }
+}
