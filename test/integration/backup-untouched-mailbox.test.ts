@@ -10,8 +10,9 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { generateBackupKey } from '../../main/backup/key/backup-key'
 import { restoreBackup } from '../../main/backup/restore/restore'
-import { runBackup, type BackupProgress } from '../../main/backup/run-backup'
+import type { BackupProgress } from '../../main/backup/run-backup'
 import { openMailDb } from '../../main/mail/db/connection'
+import { backUp as backUpTo } from '../support/backup-fixtures'
 import { profileState, restoreTarget } from '../support/chain-world'
 import { makeProfile } from '../support/profiles'
 import { tempDir } from '../support/temp'
@@ -24,12 +25,7 @@ async function backUp(
   dest: string,
 ) {
   let hashed = 0
-  const result = await runBackup({
-    profileDir: profile.dir,
-    destination: dest,
-    recipient: key.recipient,
-    keyFingerprint: key.fingerprint,
-    profileId: profile.id,
+  const result = await backUpTo(profile, key, dest, {
     onProgress: (p: BackupProgress) => {
       if (p.phase === 'snapshot') hashed = Math.max(hashed, p.bytesDone)
     },

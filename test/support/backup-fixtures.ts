@@ -3,7 +3,7 @@ import { readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { compareBackupNames } from '../../main/backup/destination/names'
 import { readBackupSettings, setBackupKey } from '../../main/backup/backup-settings'
-import { runBackup } from '../../main/backup/run-backup'
+import { runBackup, type BackupRequest } from '../../main/backup/run-backup'
 import { formatKeyHex, generateBackupKey, type BackupKey } from '../../main/backup/key/backup-key'
 import { openProfile } from '../../main/profile/profile'
 import { expect } from 'vitest'
@@ -49,6 +49,7 @@ export function backUp(
   profile: { dir: string; id: string },
   key: BackupKey,
   dest: string = tempDir(),
+  more: Partial<BackupRequest> = {},
 ) {
   return runBackup({
     profileDir: profile.dir,
@@ -56,5 +57,6 @@ export function backUp(
     recipient: key.recipient,
     keyFingerprint: key.fingerprint,
     profileId: profile.id,
+    ...more,
   })
 }
