@@ -86,3 +86,14 @@ export function zstdDecompressor(outBytes: number, emit: (output: Buffer) => voi
 }
 
 const EMPTY = Buffer.alloc(0)
+
+/** Run a zstd step; its failure is marked (code ERR_CAIRN_ZSTD) so a reader can say the compressed data is invalid. */
+export function markingZstdFailure<T>(action: () => T): T {
+  try {
+    return action()
+  } catch (error) {
+    throw Object.assign(error instanceof Error ? error : new Error(String(error)), {
+      code: 'ERR_CAIRN_ZSTD',
+    })
+  }
+}

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream'
 import { Transform, pipeline, type TransformCallback } from 'node:stream'
 import { AgeDecryptStream } from '../age/stream.js'
 import { identityFromSecret } from '../age/x25519.js'
-import { zstdDecompressor } from '../archive/zstd.js'
+import { markingZstdFailure, zstdDecompressor } from '../archive/zstd.js'
 import type { BackupKey } from '../key/backup-key.js'
 
 /**
@@ -20,12 +20,12 @@ export function openBackupInThread(encrypted: Readable, key: BackupKey): Readabl
     readableHighWaterMark: 1 << 20,
     transform(chunk: Buffer, _encoding, done: TransformCallback) {
       waiting.push(chunk)
-      zstd(done, () => {
+      step(done, () => {
         while (decompress.step(waiting));
       })
     },
     flush(done: TransformCallback) {
-      zstd(done, () => {
+      step(done, () => {
         while (decompress.step(waiting));
         decompress.finish()
       })
@@ -36,15 +36,13 @@ export function openBackupInThread(encrypted: Readable, key: BackupKey): Readabl
   return inflate
 }
 
-function zstd(done: TransformCallback, action: () => void): void {
+/** One zstd step of the transform; its failure ends the stream, marked as zstd's. */
+function step(done: TransformCallback, action: () => void): void {
   try {
-    action()
-    done()
+    markingZstdFailure(action)
   } catch (error) {
-    done(
-      Object.assign(error instanceof Error ? error : new Error(String(error)), {
-        code: 'ERR_CAIRN_ZSTD',
-      }),
-    )
+    done(error as Error)
+    return
   }
+  done()
 }

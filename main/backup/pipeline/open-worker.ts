@@ -12,7 +12,7 @@ import { dearmor, isArmored, MAX_ARMORED_BYTES } from '../age/armor.js'
 import { AgeError } from '../age/errors.js'
 import { AgeOpener } from '../age/opener.js'
 import { identityFromSecret } from '../age/x25519.js'
-import { zstdDecompressor } from '../archive/zstd.js'
+import { markingZstdFailure, zstdDecompressor } from '../archive/zstd.js'
 import { onParentMessage } from '../../workers/serve.js'
 import { runAsBackgroundThread } from '../../workers/background.js'
 import { toWorkerFailure } from './protocol.js'
@@ -63,17 +63,6 @@ onParentMessage((message: OpenRequest) => {
   pump()
 })
 
-/** zstd's own failures, marked so the reader can say the compressed data is invalid. */
-function zstd<T>(action: () => T): T {
-  try {
-    return action()
-  } catch (error) {
-    throw Object.assign(error instanceof Error ? error : new Error(String(error)), {
-      code: 'ERR_CAIRN_ZSTD',
-    })
-  }
-}
-
 const took = () => port?.postMessage({ type: 'took' })
 
 /**
@@ -119,7 +108,7 @@ function pump(): void {
         takeArmored()
         if (!openerEnded) return
       }
-      if (zstd(() => decompress.step(plaintext))) continue // produced output or consumed input
+      if (markingZstdFailure(() => decompress.step(plaintext))) continue // produced output or consumed input
       const next = input.shift()
       if (next) {
         opener.write(next, (run) => plaintext.push(run))
@@ -132,7 +121,7 @@ function pump(): void {
         openerEnded = true
         continue
       }
-      zstd(() => decompress.finish())
+      markingZstdFailure(() => decompress.finish())
       finished = true
       port?.postMessage({ type: 'end' })
     }
