@@ -10,6 +10,7 @@ import {
   MAX_MANIFEST_BYTES,
   SECRETS_NAME,
   type Manifest,
+  type ManifestFile,
 } from '../archive/manifest.js'
 import { corrupt, parseManifest, readSmall } from '../archive/read-archive.js'
 import type { BackupSource } from '../destination/backup-source.js'
@@ -238,38 +239,38 @@ async function checkAssembled(
   }
   for (const file of listed.values()) {
     const path = join(targetDir, ...file.path.split('/'))
-    const missing = () =>
-      broken(
-        `The chain does not give ${file.path}, which its last link lists. Nothing was changed.`,
-      )
-    const mismatch = () =>
-      broken(
-        `Assembled from its chain, ${file.path} does not match the last link's manifest: a link is damaged. Nothing was changed.`,
-      )
-    if (verified.get(file.path) === file.sha256) {
-      let size: number
-      try {
-        size = statSync(path).size
-      } catch {
-        throw missing()
-      }
-      if (size !== file.size) throw mismatch()
-      if (!file.path.endsWith('.sqlite')) continue
-    }
     const database = file.path.endsWith('.sqlite')
     const [sha256, result] = await Promise.all([
-      verified.get(file.path) === file.sha256 ? file.sha256 : hashFile(path).catch(() => null),
+      verified.get(file.path) === file.sha256
+        ? measured(path, file)
+        : hashFile(path).catch(() => null),
       database ? integrityCheck(path) : 'ok',
     ])
-    if (sha256 === null) throw missing()
-    if (sha256 !== file.sha256) throw mismatch()
-    if (database) {
-      if (result !== 'ok')
-        throw new CairnError(
-          'BACKUP_CORRUPT',
-          `Assembled from its chain, the database ${file.path} fails SQLite's integrity check (${result.slice(0, 300)}).`,
-        )
-    }
+    if (sha256 === null)
+      throw broken(
+        `The chain does not give ${file.path}, which its last link lists. Nothing was changed.`,
+      )
+    if (sha256 !== file.sha256)
+      throw broken(
+        `Assembled from its chain, ${file.path} does not match the last link's manifest: a link is damaged. Nothing was changed.`,
+      )
+    if (result !== 'ok')
+      throw new CairnError(
+        'BACKUP_CORRUPT',
+        `Assembled from its chain, the database ${file.path} fails SQLite's integrity check (${result.slice(0, 300)}).`,
+      )
+  }
+}
+
+/**
+ * A file whose bytes were hashed as they were written: its recorded hash while
+ * it keeps its size, a mismatch when the size changed, null when it is gone.
+ */
+function measured(path: string, file: ManifestFile): string | null {
+  try {
+    return statSync(path).size === file.size ? file.sha256 : 'its size changed'
+  } catch {
+    return null
   }
 }
 
