@@ -466,7 +466,6 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
   }
 }
 
-/** Full jitter: a random wait up to 2 s, 4 s, 8 s … (at most 30 s), so clients failing together come back apart. */
 /** A database the record of the last backup describes as it still is (see the reuse rule). */
 function recordedScan(path: string, size: number, loaded: LoadedRecord): ScannedDatabase {
   const facts = loaded.record.databases.find((d) => d.path === path)
@@ -479,6 +478,7 @@ function recordedScan(path: string, size: number, loaded: LoadedRecord): Scanned
   }
 }
 
+/** Full jitter: a random wait up to 2 s, 4 s, 8 s … (at most 30 s), so clients failing together come back apart. */
 const defaultRetryDelay = (attempt: number) =>
   Math.random() * Math.min(30_000, 2_000 * 2 ** (attempt - 1))
 
