@@ -136,6 +136,11 @@ function mergeAll<M extends MessageLike>(a: readonly M[], b: readonly M[]): M[] 
 /** How close to the bottom counts as at the bottom (px). */
 export const BOTTOM_SLACK_PX = 48
 
+/** Whether a scrolled view shows its end (within BOTTOM_SLACK_PX). */
+export function atEnd(view: { top: number; scrollHeight: number; clientHeight: number }): boolean {
+  return view.scrollHeight - view.top - view.clientHeight < BOTTOM_SLACK_PX
+}
+
 /**
  * Whether the conversation follows its end (new messages bring the view
  * down) after a scroll to `top`: yes once the view is at the bottom; no
@@ -147,7 +152,7 @@ export function followsEnd(
   before: boolean,
   view: { top: number; lastTop: number; scrollHeight: number; clientHeight: number },
 ): boolean {
-  if (view.scrollHeight - view.top - view.clientHeight < BOTTOM_SLACK_PX) return true
+  if (atEnd(view)) return true
   if (view.top < view.lastTop - 1) return false
   return before
 }

@@ -7,6 +7,7 @@ import { chatStore, useChatState } from '../../chat/chat-store'
 import { useConversation } from '../../chat/conversation-store'
 import {
   BOTTOM_SLACK_PX,
+  atEnd,
   contactName,
   conversationRows,
   firstUnseen,
@@ -123,7 +124,7 @@ export function Conversation({
     const el = scrollRef.current
     if (!el || !atBottom.current || targetMessageId !== null || followedKey.current === undefined)
       return
-    if (el.scrollHeight - el.scrollTop - el.clientHeight >= BOTTOM_SLACK_PX)
+    if (!atEnd({ top: el.scrollTop, scrollHeight: el.scrollHeight, clientHeight: el.clientHeight }))
       el.scrollTop = el.scrollHeight
   }, [totalSize, targetMessageId])
 
