@@ -35,6 +35,8 @@ export class ConversationStore {
   private closed = false
   /** The profile has nothing older than what is shown: scrolling back asks the server. */
   private localExhausted = false
+  /** Counts the times the shown list was replaced whole: an older page asked before is dropped. */
+  private generation = 0
 
   constructor(readonly chatId: number) {}
 
@@ -104,8 +106,16 @@ export class ConversationStore {
       // The page is now all that is shown (the first one, or a burst too big to join what
       // was shown): the profile holds older messages unless the page came short. Keeping
       // the old answer sent every scroll back after a flood to the server's archive.
+      // "Nothing older" was said of the list now gone: the gap below the new one is unknown.
+      const replaced = messages.length === page.length && this.state.messages.length > 0
       if (messages.length === page.length) this.localExhausted = page.length < limit
-      this.set({ messages, loading: false, error: null })
+      if (replaced) this.generation++
+      this.set({
+        messages,
+        loading: false,
+        error: null,
+        ...(replaced ? { complete: false, loadingOlder: false } : {}),
+      })
     } catch (error) {
       this.set({ loading: false, error: errorMessage(error) })
     }
@@ -134,6 +144,9 @@ export class ConversationStore {
   async loadOlder(): Promise<void> {
     if (this.state.loadingOlder || this.state.complete || this.state.loading) return
     this.set({ loadingOlder: true })
+    const generation = this.generation
+    // A page asked before the list was replaced belongs below the old list, not the new one.
+    const stale = () => generation !== this.generation
     try {
       const oldest = this.state.messages[0]
       if (!this.localExhausted && oldest) {
@@ -142,6 +155,7 @@ export class ConversationStore {
           limit: PAGE,
           beforeId: oldest.id,
         })
+        if (stale()) return
         if (page.length < PAGE) this.localExhausted = true
         if (page.length > 0) {
           this.set({ messages: mergeOlder(this.state.messages, page), loadingOlder: false })
@@ -155,13 +169,14 @@ export class ConversationStore {
         limit: PAGE,
         ...(first ? { beforeId: first.id } : {}),
       })
+      if (stale()) return
       this.set({
         messages: mergeOlder(this.state.messages, page),
         loadingOlder: false,
         complete: complete && page.length === 0,
       })
     } catch (error) {
-      this.set({ loadingOlder: false, error: errorMessage(error) })
+      if (!stale()) this.set({ loadingOlder: false, error: errorMessage(error) })
     }
   }
 }

@@ -13,6 +13,8 @@ function fakeMain() {
   const history: ChatMessageItem[] = []
   const listeners = new Map<string, Set<(payload: unknown) => void>>()
   let archiveAsked = 0
+  /** While set, a history call for older messages waits for it (a slow answer). */
+  let olderGate: Promise<void> | null = null
   const add = (count: number) => {
     for (let i = 0; i < count; i++) {
       const id = history.length + 1
@@ -29,6 +31,7 @@ function fakeMain() {
   const bridge = {
     invoke: async (method: string, input: { limit: number; beforeId?: number }) => {
       if (method === 'chat.history') {
+        if (input.beforeId !== undefined && olderGate) await olderGate
         const older = history.filter((m) => input.beforeId === undefined || m.id < input.beforeId)
         return { ok: true, value: older.slice(-input.limit) }
       }
@@ -48,7 +51,15 @@ function fakeMain() {
   const emit = (event: string, payload: unknown) => {
     for (const listener of listeners.get(event) ?? []) listener(payload)
   }
-  return { bridge, add, emit, archiveAsked: () => archiveAsked }
+  const holdOlder = () => {
+    let release = () => {}
+    olderGate = new Promise<void>((resolve) => (release = resolve))
+    return () => {
+      olderGate = null
+      release()
+    }
+  }
+  return { bridge, add, emit, holdOlder, archiveAsked: () => archiveAsked }
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 150))
@@ -74,6 +85,49 @@ describe('the conversation store', () => {
     await store.loadOlder() // the profile has no more: now the server's archive is asked
     expect(main.archiveAsked()).toBe(1)
     expect(store.snapshot().complete).toBe(true)
+    stop()
+  })
+
+  it('a flood after the start was reached forgets "this is the start": scroll-back reaches the first message', async () => {
+    const main = fakeMain()
+    setBridge(main.bridge)
+    main.add(3)
+    const store = new ConversationStore(1)
+    const stop = store.start()
+    await settle()
+    await store.loadOlder() // the profile and the archive have nothing older than these 3
+    expect(store.snapshot().complete).toBe(true)
+    main.add(500) // a flood too big to join what is shown replaces it
+    main.emit('chat.message', { chatId: 1 })
+    await settle()
+    expect(store.snapshot().messages[0]?.id).toBe(304)
+    expect(store.snapshot().complete).toBe(false)
+    for (let i = 0; i < 10 && !store.snapshot().complete; i++) await store.loadOlder()
+    expect(store.snapshot().messages[0]?.id).toBe(1)
+    expect(store.snapshot().messages).toHaveLength(503)
+    stop()
+  })
+
+  it('drops an older page asked before the list was replaced, rather than leave a gap', async () => {
+    const main = fakeMain()
+    setBridge(main.bridge)
+    main.add(300)
+    const store = new ConversationStore(1)
+    const stop = store.start()
+    await settle()
+    expect(store.snapshot().messages[0]?.id).toBe(251)
+    const release = main.holdOlder()
+    const older = store.loadOlder() // in flight: the page before 251 …
+    main.add(500) // … while a flood replaces the list
+    main.emit('chat.message', { chatId: 1 })
+    await settle()
+    expect(store.snapshot().messages[0]?.id).toBe(601)
+    release()
+    await older
+    const ids = store.snapshot().messages.map((m) => m.id)
+    expect(ids[0]).toBe(601)
+    // No gap: every id from the first shown to the last.
+    expect(ids).toEqual(Array.from({ length: ids.length }, (_, i) => 601 + i))
     stop()
   })
 })
