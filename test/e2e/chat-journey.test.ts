@@ -17,6 +17,7 @@ import { buildMbox, buildMessage } from '../support/mail-fixtures'
 import { makePng } from '../support/png'
 import { startProsody, type ProsodyServer } from '../support/prosody'
 import { tempDir } from '../support/temp'
+import { within } from '../support/within'
 
 const rendererDir = join(import.meta.dirname, '..', '..', 'out', 'renderer')
 /** Pictures sent both ways: real PNGs of known sizes. */
@@ -119,16 +120,6 @@ async function trustAndSignIn(page: Page): Promise<void> {
       timeout: 30_000,
     })
     .toMatch(/Connected/)
-}
-
-/** `promise`, or a failure naming what did not happen within `ms`. */
-function within<T>(promise: Promise<T>, what: string, ms = 30_000): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error(`Timed out waiting for ${what}`)), ms),
-    ),
-  ])
 }
 
 function messagesOf(profile: ChatProfile, peer: string) {

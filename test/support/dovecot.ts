@@ -226,22 +226,33 @@ service stats {
       return 0
     }
   }
+  const isZombie = (pid: number) => {
+    try {
+      return /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+    } catch {
+      return true
+    }
+  }
   const waitGone = async (pid: number) => {
     for (let i = 0; i < 100; i++) {
       try {
         process.kill(pid, 0)
         // A killed daemon whose parent never reaps it lingers as a zombie: gone all the same.
-        if (/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) return
+        if (isZombie(pid)) return
       } catch {
         return
       }
       await new Promise((r) => setTimeout(r, 50))
     }
   }
-  /** The master's children (login, imap, auth, log… processes), found before the master goes. */
-  const children = (pid: number): number[] => {
+  /**
+   * Every process of the server: the master starts its own session (setsid), and its children
+   * (login, imap, auth, log… processes) stay in it. Asked by session, not by parent, so a child
+   * forked just before the master died, or already reparented to init, is found too.
+   */
+  const sessionMembers = (sid: number): number[] => {
     try {
-      return execFileSync('pgrep', ['-P', String(pid)])
+      return execFileSync('pgrep', ['-s', String(sid)])
         .toString()
         .split('\n')
         .map(Number)
@@ -253,14 +264,28 @@ service stats {
   const signalAll = async (signal: NodeJS.Signals) => {
     const pid = masterPid()
     if (!pid) return
-    const all = [pid, ...children(pid)]
-    for (const p of signal === 'SIGKILL' ? all : [pid])
+    const signalOne = (p: number) => {
       try {
         process.kill(p, signal)
       } catch {
         // already gone
       }
-    for (const p of all) await waitGone(p)
+    }
+    // The master first: once it is gone nothing new is forked.
+    signalOne(pid)
+    await waitGone(pid)
+    if (signal === 'SIGKILL') {
+      // A killed master leaves its children running; a crash takes them all.
+      for (let round = 0; round < 20; round++) {
+        const left = sessionMembers(pid).filter((p) => !isZombie(p))
+        if (left.length === 0) break
+        for (const p of left) signalOne(p)
+        for (const p of left) await waitGone(p)
+      }
+    } else {
+      // A stopped master stops its children; wait for them to finish.
+      for (const p of sessionMembers(pid)) await waitGone(p)
+    }
     rmSync(pidFile, { force: true })
   }
   await start()

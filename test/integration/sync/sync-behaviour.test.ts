@@ -16,6 +16,7 @@ import {
   waitFor,
   type SyncWorld,
 } from '../../support/sync-world'
+import { within } from '../../support/within'
 
 const USERS = [
   'idle',
@@ -204,18 +205,18 @@ describe('sync with a live Dovecot', () => {
         batches++
         if (batches === 2) killed = dovecot.kill()
       })
-      await expect(world.sync.syncOnce(accountId)).rejects.toSatisfy((e: unknown) =>
-        isCairnError(e),
-      )
+      await expect(
+        within(world.sync.syncOnce(accountId), 'the sync to fail on the killed server', 20_000),
+      ).rejects.toSatisfy((e: unknown) => isCairnError(e))
       off()
-      await killed
+      await within(killed ?? Promise.resolve(), 'every server process to be gone', 10_000)
       const partial = localMessageIds(world.db, accountId, 'INBOX').size
       expect(partial).toBeGreaterThan(0)
       expect(partial).toBeLessThan(count)
       expect(world.sync.states()[0]?.status).toMatch(/offline|error/)
 
-      await dovecot.start()
-      await world.sync.syncOnce(accountId)
+      await within(dovecot.start(), 'the server to start again', 10_000)
+      await within(world.sync.syncOnce(accountId), 'the resumed sync', 25_000)
       const other = await otherClient(dovecot, cert, 'crash', 'crash-password')
       const server = await serverMessageIds(other, 'INBOX')
       await other.logout()
