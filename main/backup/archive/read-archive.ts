@@ -28,6 +28,8 @@ export interface ReadArchiveOptions {
   /** Called with the manifest before any file is read; throw to refuse the backup. */
   onManifest?: (manifest: Manifest) => void
   onBytes?: (n: number) => void
+  /** Where a written file's bytes go (default: a new file at its path, created exclusively). */
+  sink?: (file: ManifestFile, path: string) => Writable
   /** Called when a written file is complete and matches the manifest. */
   onFileDone?: (file: ManifestFile, path: string) => void
   /**
@@ -103,7 +105,9 @@ export async function readArchive(input: Readable, options: ReadArchiveOptions):
           mkdirSync(dir, { recursive: true, mode: 0o700 })
           madeDirs.add(dir)
         }
-        await pipeline(entry, hasher, createWriteStream(path, { flags: 'wx', mode: 0o600 }))
+        const sink =
+          options.sink?.(file, path) ?? createWriteStream(path, { flags: 'wx', mode: 0o600 })
+        await pipeline(entry, hasher, sink)
       } else {
         await pipeline(entry, hasher, discard())
       }
@@ -166,7 +170,8 @@ export async function readSmall(
   return Buffer.concat(parts)
 }
 
-function discard(): Writable {
+/** A sink that drops what it is given (an entry checked but not written). */
+export function discard(): Writable {
   return new Writable({ write: (_chunk, _encoding, done) => done() })
 }
 

@@ -1,14 +1,4 @@
 import { createHash } from 'node:crypto'
-import {
-  closeSync,
-  createWriteStream,
-  mkdirSync,
-  openSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs'
-import { dirname, join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import tar from 'tar-stream'
@@ -20,7 +10,8 @@ import {
   type Manifest,
   type ManifestFile,
 } from '../archive/manifest.js'
-import { corrupt, parseManifest, printable, readSmall } from '../archive/read-archive.js'
+import { corrupt, discard, parseManifest, printable, readSmall } from '../archive/read-archive.js'
+import type { ChainAssembly } from './assembly.js'
 import { BLOCK_SIZE, isIncremental, pageEntryName, REMOVED_NAME } from './chain-format.js'
 
 /** The account secrets entry is a few kilobytes; a larger one is not Cairn's. */
@@ -28,8 +19,8 @@ const MAX_SECRETS_BYTES = 16 * 1024 * 1024
 const MAX_REMOVED_BYTES = 64 * 1024 * 1024
 
 export interface ReadLinkOptions {
-  /** The staging folder holding the profile as the earlier links left it. */
-  targetDir: string
+  /** The profile being assembled, newest link first: what of this link lands, and where. */
+  assembly: ChainAssembly
   /** Called with the manifest before anything is written; throw to refuse the link. */
   onManifest?: (manifest: Manifest) => void
   onBytes?: (n: number) => void
@@ -37,16 +28,16 @@ export interface ReadLinkOptions {
 }
 
 /**
- * Apply one incremental link's tar stream onto a profile assembled from the
- * earlier links of its chain, trusting nothing in it. Its entries must be,
- * in this order: the manifest (an incremental link's); the files it holds
- * whole (those whose `link` is this link), each once, of the size and hash
- * the manifest says (written beside and renamed over the earlier copy);
- * the removed list, exactly as the manifest says; then every block the
- * manifest's `pages` lists, in that order, each one block long (the last
- * block of a file may be shorter, ending the file exactly), of a file an
- * earlier link holds, and never past the file's size; their hash must match.
- * Anything else, anything missing, and anything extra is refused.
+ * Read one incremental link's tar stream into a chain assembly (newer links
+ * already in it), trusting nothing in it. Its entries must be, in this
+ * order: the manifest (an incremental link's); the files it holds whole
+ * (those whose `link` is this link), each once, of the size and hash the
+ * manifest says; the removed list, exactly as the manifest says; then every
+ * block the manifest's `pages` lists, in that order, each one block long
+ * (the last block of a file may be shorter, ending the file exactly), of a
+ * file an earlier link holds, and never past the file's size; their hash
+ * must match. Anything else, anything missing, and anything extra is
+ * refused. Every byte is checked; the assembly decides which of them land.
  */
 export async function readLink(input: Readable, options: ReadLinkOptions): Promise<Manifest> {
   const extract = tar.extract()
@@ -59,7 +50,7 @@ export async function readLink(input: Readable, options: ReadLinkOptions): Promi
   let pageQueue: { path: string; block: number; file: ManifestFile }[] = []
   let pageAt = 0
   const pageHashes = new Map<string, ReturnType<typeof createHash>>()
-  const blocks = new BlockWriter(options.targetDir)
+  let here = 0
   try {
     for await (const entry of extract) {
       const { header } = entry
@@ -69,7 +60,7 @@ export async function readLink(input: Readable, options: ReadLinkOptions): Promi
         if (name !== MANIFEST_NAME) throw corrupt('its first entry is not the Cairn manifest')
         const parsed = parseManifest(await readSmall(entry, MAX_MANIFEST_BYTES, 'its manifest'))
         if (!isIncremental(parsed.chain)) throw corrupt('it is not an incremental link')
-        const here = parsed.chain.index
+        here = parsed.chain.index
         const byPath = new Map<string, ManifestFile>()
         for (const file of parsed.files) {
           if (byPath.has(file.path.toLowerCase()))
@@ -123,7 +114,7 @@ export async function readLink(input: Readable, options: ReadLinkOptions): Promi
           options.onSecrets?.(bytes)
           continue
         }
-        await writeWhole(entry as unknown as Readable, options, file)
+        await readWhole(entry as unknown as Readable, options, file, here)
         continue
       }
       if (name === REMOVED_NAME && !removedSeen) {
@@ -150,15 +141,13 @@ export async function readLink(input: Readable, options: ReadLinkOptions): Promi
       if (bytes.length !== length)
         throw corrupt(`its block ${next.block} of "${printable(next.path)}" is truncated`)
       pageHashes.get(next.path)?.update(bytes)
-      blocks.write(next.path, next.block, bytes)
+      options.assembly.block(next.path, here, next.block, bytes)
       options.onBytes?.(length)
     }
     await feeding
   } catch (error) {
     input.destroy()
     throw error
-  } finally {
-    blocks.close()
   }
   if (!manifest) throw corrupt('it is empty')
   if (whole.size > 0 || !removedSeen || pageAt < pageQueue.length)
@@ -170,53 +159,17 @@ export async function readLink(input: Readable, options: ReadLinkOptions): Promi
   return manifest
 }
 
-/** A whole file of this link, written beside the earlier copy and renamed over it once it matched. */
-async function writeWhole(
+/** A whole file of this link: written when the assembly wants it, checked in any case. */
+async function readWhole(
   entry: Readable,
   options: ReadLinkOptions,
   file: ManifestFile,
+  index: number,
 ): Promise<void> {
-  const path = join(options.targetDir, ...file.path.split('/'))
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
-  const temporary = `${path}.cairn-link`
-  rmSync(temporary, { force: true })
   const hasher = new HashingPassThrough(options.onBytes)
-  try {
-    await pipeline(entry, hasher, createWriteStream(temporary, { flags: 'wx', mode: 0o600 }))
-    if (hasher.bytes !== file.size || hasher.digest() !== file.sha256)
-      throw corrupt(`"${printable(file.path)}" does not match its manifest (damaged)`)
-    renameSync(temporary, path)
-  } catch (error) {
-    rmSync(temporary, { force: true })
-    throw error
-  }
-}
-
-/** The files a link patches, each opened once for all its blocks. */
-class BlockWriter {
-  private readonly open = new Map<string, number>()
-
-  constructor(private readonly targetDir: string) {}
-
-  write(path: string, block: number, bytes: Buffer): void {
-    let fd = this.open.get(path)
-    if (fd === undefined) {
-      try {
-        fd = openSync(join(this.targetDir, ...path.split('/')), 'r+')
-      } catch {
-        throw corrupt(
-          `it carries blocks of "${printable(path)}", which the earlier links did not give`,
-        )
-      }
-      this.open.set(path, fd)
-    }
-    let done = 0
-    while (done < bytes.length)
-      done += writeSync(fd, bytes, done, bytes.length - done, block * BLOCK_SIZE + done)
-  }
-
-  close(): void {
-    for (const fd of this.open.values()) closeSync(fd)
-    this.open.clear()
-  }
+  const writes = options.assembly.writesWhole(file, index)
+  await pipeline(entry, hasher, writes ? options.assembly.wholeSink(file) : discard())
+  if (hasher.bytes !== file.size || hasher.digest() !== file.sha256)
+    throw corrupt(`"${printable(file.path)}" does not match its manifest (damaged)`)
+  if (options.assembly.holdsWhole(file.path, index)) options.assembly.wholeRead(file)
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { readdirSync, rmSync, statSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import tar from 'tar-stream'
@@ -12,7 +12,7 @@ import {
   type Manifest,
   type ManifestFile,
 } from '../archive/manifest.js'
-import { corrupt, parseManifest, readSmall } from '../archive/read-archive.js'
+import { corrupt, parseManifest, readArchive, readSmall } from '../archive/read-archive.js'
 import type { BackupSource } from '../destination/backup-source.js'
 import type { ByteRange } from '../destination/destination.js'
 
@@ -20,6 +20,7 @@ import type { BackupKey } from '../key/backup-key.js'
 import { openBackupStream } from '../pipeline/open-backup.js'
 import { integrityCheck } from '../restore/check-database.js'
 import { explain, unpackBackup, type UnpackOptions } from '../restore/unpack.js'
+import { ChainAssembly } from './assembly.js'
 import { isIncremental, type ManifestChain } from './chain-format.js'
 import { readLink } from './read-link.js'
 
@@ -118,42 +119,42 @@ async function unpackChain(
       size: entry.size,
     })
   }
+  const isDatabase = (file: ManifestFile) => file.path.endsWith('.sqlite')
+  const final = new Map(head.files.map((f) => [f.path, f]))
+  // Databases are always written out (SQLite checks files); the rest as the caller asks.
+  const assembly = new ChainAssembly(
+    options.targetDir,
+    head,
+    (file) => isDatabase(file) || (options.write?.(file) ?? true),
+  )
+  // Each file's check starts once it is final: for the full backup's databases, while the
+  // rest of it (the attachments) still unpacks.
+  const checks: Promise<void>[] = []
+  const settled = new Set<string>()
+  const finish = (file: ManifestFile) => {
+    if (file.path === SECRETS_NAME || settled.has(file.path)) return
+    settled.add(file.path)
+    checks.push(checkFinal(options.targetDir, file, assembly))
+  }
+  const settle = (index: number) => {
+    for (const file of head.files) if (file.link === index) finish(file)
+  }
   try {
-    // The full backup.
-    const first = sources[0] as (typeof sources)[number]
-    const fullHash = createHash('sha256')
-    const full = await inLink(first.label, () =>
-      unpackBackup({
-        source: first.source,
-        key: options.key,
-        targetDir: options.targetDir,
-        expectedFingerprint: options.expectedFingerprint ?? null,
-        onEncrypted: (chunk) => fullHash.update(chunk),
-        // The assembled databases are checked at the end; the full backup's are only a base.
-        checkDatabases: false,
-        ...(options.onBytes ? { onBytes: options.onBytes } : {}),
-      }),
-    )
-    checkLink(first.label, full, head, 0, fullHash.digest('hex'), first.sha256)
-    // Files whose bytes were checked as they were written (the full backup's, a link's whole
-    // files): the end need not read them again. A file a link patches must be hashed again.
-    const verified = new Map(full.files.map((f) => [f.path, f.sha256]))
-    // The links after it, then this one.
-    const rest = [
-      ...sources.slice(1),
+    // This backup first, then the links before it, newest first: see ChainAssembly.
+    const links = [
+      ...sources.slice(1).map((link, offset) => ({ ...link, index: offset + 1 })),
       {
         source: options.source,
         label: `this backup (${options.source.name})`,
         sha256: null,
         size: listing.find((e) => e.name === options.source.name)?.size ?? null,
+        index: chain.index,
       },
-    ]
-    let final: Manifest = full
-    for (const [offset, link] of rest.entries()) {
-      const index = offset + 1
+    ].reverse()
+    for (const link of links) {
       const hash = createHash('sha256')
-      const isLast = index === chain.index
-      final = await inLink(link.label, async () => {
+      const isLast = link.index === chain.index
+      const manifest = await inLink(link.label, async () => {
         const encrypted = await link.source.read()
         encrypted.on('data', (chunk: Buffer) => {
           hash.update(chunk)
@@ -162,10 +163,10 @@ async function unpackChain(
         const plain = openBackupStream(encrypted, options.key, { size: link.size })
         try {
           return await readLink(plain, {
-            targetDir: options.targetDir,
+            assembly,
             ...(options.onBytes ? { onBytes: options.onBytes } : {}),
             ...(isLast && options.onSecrets ? { onSecrets: options.onSecrets } : {}),
-            onManifest: (m) => checkLink(link.label, m, head, index, null, null),
+            onManifest: (m) => checkLink(link.label, m, head, link.index, null, null),
           })
         } catch (error) {
           throw explain(error, options)
@@ -173,14 +174,49 @@ async function unpackChain(
           plain.destroy()
         }
       })
-      checkLink(link.label, final, head, index, hash.digest('hex'), link.sha256)
-      for (const file of final.files) if (file.link === index) verified.set(file.path, file.sha256)
-      for (const group of final.chain?.pages ?? []) verified.delete(group.path)
-      for (const path of final.chain?.removed ?? []) verified.delete(path)
+      checkLink(link.label, manifest, head, link.index, hash.digest('hex'), link.sha256)
+      settle(link.index)
     }
-    await checkAssembled(options.targetDir, head, verified)
+    // The full backup: its databases settle as soon as they are written.
+    const first = sources[0] as (typeof sources)[number]
+    const fullHash = createHash('sha256')
+    const full = await inLink(first.label, async () => {
+      const encrypted = await first.source.read()
+      encrypted.on('data', (chunk: Buffer) => fullHash.update(chunk))
+      const plain = openBackupStream(encrypted, options.key, { size: first.size })
+      try {
+        const full = await readArchive(plain, {
+          targetDir: options.targetDir,
+          write: (file) => assembly.writesWhole(file, 0),
+          sink: (file) => assembly.wholeSink(file),
+          onManifest: (m) => checkLink(first.label, m, head, 0, null, null),
+          onFileDone: (file) => {
+            if (!isDatabase(file) || !assembly.holdsWhole(file.path, 0)) return
+            assembly.wholeRead(file)
+            finish(final.get(file.path) as ManifestFile)
+          },
+          ...(options.onBytes ? { onBytes: options.onBytes } : {}),
+        })
+        // Every entry matched its listing (or reading would have failed).
+        for (const file of full.files)
+          if (assembly.holdsWhole(file.path, 0) && !isDatabase(file)) assembly.wholeRead(file)
+        return full
+      } catch (error) {
+        throw explain(error, options)
+      } finally {
+        plain.destroy()
+      }
+    })
+    checkLink(first.label, full, head, 0, fullHash.digest('hex'), first.sha256)
+    // The rest of the full backup's files; and any file no link gave, which fails its check.
+    for (const file of head.files) finish(file)
+    await Promise.all(checks)
     return head
+  } catch (error) {
+    await Promise.allSettled(checks)
+    throw error
   } finally {
+    assembly.close()
     for (const { source } of sources) await source.close()
   }
 }
@@ -215,60 +251,49 @@ function checkLink(
 }
 
 /**
- * Every file as the final manifest says, nothing else; every database passes
- * SQLite's integrity check. Files in `verified` with the hash the manifest
- * gives were checked as they were written and are only measured; the others
- * are read again (a database's hash and its integrity check run side by side).
+ * One file of the assembled profile, once final, against the last link's
+ * manifest: its size and SHA-256 (read again when blocks were applied to it;
+ * else the hash its holding link's manifest gave it, which its bytes were
+ * checked against as they streamed), and SQLite's integrity check for a
+ * database (beside the hashing). Only the head's files were written.
  */
-async function checkAssembled(
+async function checkFinal(
   targetDir: string,
-  manifest: Manifest,
-  verified: ReadonlyMap<string, string>,
+  file: ManifestFile,
+  assembly: ChainAssembly,
 ): Promise<void> {
-  const listed = new Map(
-    manifest.files.filter((f) => f.path !== SECRETS_NAME).map((f) => [f.path, f]),
-  )
-  for (const entry of readdirSync(targetDir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue
-    const relative = join(entry.parentPath, entry.name)
-      .slice(targetDir.length + 1)
-      .split('\\')
-      .join('/')
-    // Files removed along the chain are left from earlier links: they go now.
-    if (!listed.has(relative)) rmSync(join(entry.parentPath, entry.name), { force: true })
-  }
-  for (const file of listed.values()) {
-    const path = join(targetDir, ...file.path.split('/'))
-    const database = file.path.endsWith('.sqlite')
-    const [sha256, result] = await Promise.all([
-      verified.get(file.path) === file.sha256
-        ? measured(path, file)
-        : hashFile(path).catch(() => null),
-      database ? integrityCheck(path) : 'ok',
-    ])
-    if (sha256 === null)
-      throw broken(
-        `The chain does not give ${file.path}, which its last link lists. Nothing was changed.`,
-      )
-    if (sha256 !== file.sha256)
-      throw broken(
-        `Assembled from its chain, ${file.path} does not match the last link's manifest: a link is damaged. Nothing was changed.`,
-      )
-    if (result !== 'ok')
-      throw new CairnError(
-        'BACKUP_CORRUPT',
-        `Assembled from its chain, the database ${file.path} fails SQLite's integrity check (${result.slice(0, 300)}).`,
-      )
-  }
+  const state = assembly.settle(file)
+  const path = join(targetDir, ...file.path.split('/'))
+  const onDisk = assembly.isOnDisk(file)
+  const [sha256, result] = await Promise.all([
+    state.patched
+      ? hashFile(path).catch(() => null)
+      : onDisk && state.sha256
+        ? measured(path, file, state.sha256)
+        : state.sha256,
+    file.path.endsWith('.sqlite') && onDisk && (state.patched || state.sha256)
+      ? integrityCheck(path)
+      : 'ok',
+  ])
+  if (sha256 === null)
+    throw broken(
+      `The chain does not give ${file.path}, which its last link lists. Nothing was changed.`,
+    )
+  if (sha256 !== file.sha256)
+    throw broken(
+      `Assembled from its chain, ${file.path} does not match the last link's manifest: a link is damaged. Nothing was changed.`,
+    )
+  if (result !== 'ok')
+    throw new CairnError(
+      'BACKUP_CORRUPT',
+      `Assembled from its chain, the database ${file.path} fails SQLite's integrity check (${result.slice(0, 300)}).`,
+    )
 }
 
-/**
- * A file whose bytes were hashed as they were written: its recorded hash while
- * it keeps its size, a mismatch when the size changed, null when it is gone.
- */
-function measured(path: string, file: ManifestFile): string | null {
+/** A file written whole and checked as it was: `sha256` while it has its size, null when gone. */
+function measured(path: string, file: ManifestFile, sha256: string): string | null {
   try {
-    return statSync(path).size === file.size ? file.sha256 : 'its size changed'
+    return statSync(path).size === file.size ? sha256 : 'its size changed'
   } catch {
     return null
   }
