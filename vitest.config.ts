@@ -14,6 +14,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Both cores (vitest's default keeps one free): the node tests spend much of their time
+    // waiting on servers, child processes and disks, so two files at once nearly halve the run.
+    maxWorkers: 2,
     // UI checks poll the page; under a loaded CI machine a render can take more than the 1 s default.
     expect: { poll: { timeout: 10_000 } },
     reporters: ['default'],
