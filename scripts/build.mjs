@@ -43,6 +43,7 @@ const mainEntries = {
   'read-worker': 'main/mail/read/read-worker.ts',
   'backup-worker': 'main/backup/schedule/backup-worker.ts',
   'hash-worker': 'main/backup/archive/hash-worker.ts',
+  'block-hash-worker': 'main/backup/chain/block-hash-worker.ts',
   'sqlite-check-worker': 'main/backup/restore/sqlite-check-worker.ts',
   'stage-worker': 'main/backup/restore/stage-worker.ts',
   'open-worker': 'main/backup/pipeline/open-worker.ts',

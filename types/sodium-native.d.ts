@@ -22,6 +22,10 @@ declare module 'sodium-native' {
     sodium_memzero(buffer: Uint8Array): void
     /** BLAKE2b of `input` into `out` (16–64 bytes), keyed when `key` (16–64 bytes) is given. */
     crypto_generichash(out: Uint8Array, input: Uint8Array, key?: Uint8Array): void
+    /** SipHash-2-4 of `input` under `key` (crypto_shorthash_KEYBYTES) into `out` (crypto_shorthash_BYTES). */
+    crypto_shorthash(out: Uint8Array, input: Uint8Array, key: Uint8Array): void
+    crypto_shorthash_BYTES: number
+    crypto_shorthash_KEYBYTES: number
   }
   export default sodium
 }

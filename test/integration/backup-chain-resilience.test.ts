@@ -69,6 +69,14 @@ describe('the local block record', () => {
     expect(profileState(target)).toEqual(profileState(profile.dir))
     // The record stays out of the backup.
     expect(readdirSync(target)).not.toContain('backup-state')
+
+    // A record an older Cairn wrote (version 1: other block hashes) reads as none.
+    const json = readdirSync(state).find((n) => n.endsWith('.json')) as string
+    const record = JSON.parse(readFileSync(join(state, json), 'utf8')) as { version: number }
+    expect(record.version).toBe(2)
+    writeFileSync(join(state, json), JSON.stringify({ ...record, version: 1 }))
+    await addMail(profile.dir, 1)
+    expect(await backUpAt(profile, key, dest, at(6))).toMatchObject({ kind: 'full' })
   })
 
   it('a link gone from the destination, a long chain, an old chain: the next backup is full', async () => {

@@ -1,6 +1,9 @@
 import { open } from 'node:fs/promises'
+import { WorkerPool } from '../../workers/pool.js'
+import { workerFile } from '../../workers/worker-file.js'
+import type { BlockHashTask } from './block-hash-worker.js'
 import { BLOCK_SIZE } from './chain-format.js'
-import type { PageRecordStore } from './page-record.js'
+import { HASH_BYTES, type PageRecordStore } from './page-record.js'
 
 /** A database snapshot as the chain planner sees it: its blocks' keyed hashes and header facts. */
 export interface ScannedDatabase {
@@ -12,10 +15,15 @@ export interface ScannedDatabase {
   hashes: Buffer[]
 }
 
+/** Blocks per task (64 MiB): each answer is a bounded message (128 KiB of hashes). */
+const BLOCKS_PER_TASK = 16_384
+
 /**
  * Hash every 4 KiB block of a database snapshot (a frozen file or a copy:
- * it does not change while read), a megabyte at a time and asynchronously,
- * so the thread stays responsive on a large mailbox.
+ * it does not change while read) with the record's key, in a worker thread
+ * (block-hash-worker.ts) beside the one taking the file's SHA-256 for the
+ * manifest. One thread: a second one for the blocks only slowed the
+ * SHA-256 on a two-core machine.
  */
 export async function scanDatabase(
   path: string,
@@ -23,33 +31,39 @@ export async function scanDatabase(
   store: PageRecordStore,
 ): Promise<ScannedDatabase> {
   const handle = await open(file, 'r')
+  let size: number
+  const header = Buffer.alloc(100)
   try {
-    const { size } = await handle.stat()
-    const hashes: Buffer[] = []
-    const chunk = Buffer.alloc(256 * BLOCK_SIZE)
-    let header: Buffer | null = null
-    for (let offset = 0; offset < size;) {
-      const { bytesRead } = await handle.read(
-        chunk,
-        0,
-        Math.min(chunk.length, size - offset),
-        offset,
-      )
-      if (bytesRead === 0) break
-      if (!header) header = Buffer.from(chunk.subarray(0, Math.min(100, bytesRead)))
-      for (let at = 0; at < bytesRead; at += BLOCK_SIZE)
-        hashes.push(store.blockHash(chunk.subarray(at, Math.min(at + BLOCK_SIZE, bytesRead))))
-      offset += bytesRead
-    }
-    const rawPageSize = header && header.length >= 18 ? header.readUInt16BE(16) : 0
-    return {
-      path,
-      size,
-      pageSize: rawPageSize === 1 ? 65536 : rawPageSize,
-      schemaCookie: header && header.length >= 44 ? header.readUInt32BE(40) : 0,
-      hashes,
-    }
+    size = (await handle.stat()).size
+    await handle.read(header, 0, Math.min(100, size), 0)
   } finally {
     await handle.close()
+  }
+  const blocks = Math.ceil(size / BLOCK_SIZE)
+  const key = store.blockHashKey()
+  const tasks: BlockHashTask[] = []
+  for (let from = 0; from < blocks; from += BLOCKS_PER_TASK)
+    tasks.push({ file, size, key, from, to: Math.min(blocks, from + BLOCKS_PER_TASK) })
+  const hashes: Buffer[] = []
+  if (tasks.length > 0) {
+    const pool = new WorkerPool<BlockHashTask, Uint8Array>(workerFile('block-hash-worker'), {
+      label: 'the database block hasher',
+      size: 1,
+    })
+    try {
+      for (const answer of await Promise.all(tasks.map((task) => pool.run(task))))
+        for (let at = 0; at < answer.byteLength; at += HASH_BYTES)
+          hashes.push(Buffer.from(answer.buffer, answer.byteOffset + at, HASH_BYTES))
+    } finally {
+      await pool.close()
+    }
+  }
+  const rawPageSize = size >= 18 ? header.readUInt16BE(16) : 0
+  return {
+    path,
+    size,
+    pageSize: rawPageSize === 1 ? 65536 : rawPageSize,
+    schemaCookie: size >= 44 ? header.readUInt32BE(40) : 0,
+    hashes,
   }
 }

@@ -1,0 +1,64 @@
+/**
+ * Worker thread entry that hashes a range of a database's 4 KiB blocks with
+ * the record's key (see scan-database.ts): the blocks of a large mailbox are
+ * shared between threads, beside the one taking the file's SHA-256.
+ */
+import { closeSync, constants, openSync, readSync } from 'node:fs'
+import sodium from 'sodium-native'
+import { runAsBackgroundThread } from '../../workers/background.js'
+import { serveTasks } from '../../workers/serve.js'
+import { BLOCK_SIZE } from './chain-format.js'
+import { HASH_BYTES } from './page-record.js'
+
+/** Blocks [from, to) of `file` (`size` bytes, which does not change while read). */
+export interface BlockHashTask {
+  file: string
+  size: number
+  key: Uint8Array
+  from: number
+  to: number
+}
+
+// Background work: the window's thread goes first on a busy machine.
+runAsBackgroundThread()
+
+const buffer = Buffer.allocUnsafe(256 * BLOCK_SIZE)
+
+serveTasks(
+  ({ file, size, key, from, to }: BlockHashTask): Uint8Array<ArrayBuffer> => {
+    const hashes = new Uint8Array(new ArrayBuffer((to - from) * HASH_BYTES))
+    const keyBytes = Buffer.from(key.buffer, key.byteOffset, key.byteLength)
+    const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW)
+    try {
+      const end = Math.min(size, to * BLOCK_SIZE)
+      for (let offset = from * BLOCK_SIZE; offset < end;) {
+        const read = readFully(fd, buffer, Math.min(buffer.length, end - offset), offset)
+        if (read === 0) throw new Error(`${file} ended early: it changed while it was read`)
+        for (let at = 0; at < read; at += BLOCK_SIZE) {
+          const index = (offset + at) / BLOCK_SIZE - from
+          sodium.crypto_shorthash(
+            Buffer.from(hashes.buffer, index * HASH_BYTES, HASH_BYTES),
+            buffer.subarray(at, Math.min(at + BLOCK_SIZE, read)),
+            keyBytes,
+          )
+        }
+        offset += read
+      }
+    } finally {
+      closeSync(fd)
+    }
+    return hashes
+  },
+  { transfer: (hashes) => [hashes.buffer] },
+)
+
+/** Read `length` bytes at `position` (fewer only at the end of the file): blocks stay whole. */
+function readFully(fd: number, into: Buffer, length: number, position: number): number {
+  let done = 0
+  while (done < length) {
+    const read = readSync(fd, into, done, length - done, position + done)
+    if (read === 0) break
+    done += read
+  }
+  return done
+}
