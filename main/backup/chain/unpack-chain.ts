@@ -19,6 +19,7 @@ import type { ByteRange } from '../destination/destination.js'
 import type { BackupKey } from '../key/backup-key.js'
 import { openBackupStream } from '../pipeline/open-backup.js'
 import { integrityCheck } from '../restore/check-database.js'
+import { earlyFlusher } from '../restore/flush-early.js'
 import { explain, unpackBackup, type UnpackOptions } from '../restore/unpack.js'
 import { ChainAssembly } from './assembly.js'
 import { isIncremental, type ManifestChain } from './chain-format.js'
@@ -131,10 +132,13 @@ async function unpackChain(
   // rest of it (the attachments) still unpacks.
   const checks: Promise<void>[] = []
   const settled = new Set<string>()
+  const flusher = options.flushEarly ? earlyFlusher() : null
   const finish = (file: ManifestFile) => {
     if (file.path === SECRETS_NAME || settled.has(file.path)) return
     settled.add(file.path)
     checks.push(checkFinal(options.targetDir, file, assembly))
+    // Final: its disk writes can start now, beside its check and the rest of the unpacking.
+    if (assembly.isOnDisk(file)) flusher?.add(join(options.targetDir, ...file.path.split('/')))
   }
   const settle = (index: number) => {
     for (const file of head.files) if (file.link === index) finish(file)
@@ -190,8 +194,9 @@ async function unpackChain(
           write: (file) => assembly.writesWhole(file, 0),
           sink: (file) => assembly.wholeSink(file),
           onManifest: (m) => checkLink(first.label, m, head, 0, null, null),
+          // A file of the full backup is final once written (newer links came first).
           onFileDone: (file) => {
-            if (!isDatabase(file) || !assembly.holdsWhole(file.path, 0)) return
+            if (!assembly.holdsWhole(file.path, 0)) return
             assembly.wholeRead(file)
             finish(final.get(file.path) as ManifestFile)
           },
@@ -199,7 +204,7 @@ async function unpackChain(
         })
         // Every entry matched its listing (or reading would have failed).
         for (const file of full.files)
-          if (assembly.holdsWhole(file.path, 0) && !isDatabase(file)) assembly.wholeRead(file)
+          if (assembly.holdsWhole(file.path, 0) && !settled.has(file.path)) assembly.wholeRead(file)
         return full
       } catch (error) {
         throw explain(error, options)
@@ -217,6 +222,8 @@ async function unpackChain(
     throw error
   } finally {
     assembly.close()
+    // No file handle outlives the unpacking (staging may be removed next).
+    await flusher?.settled()
     for (const { source } of sources) await source.close()
   }
 }
