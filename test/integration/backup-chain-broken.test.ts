@@ -172,6 +172,39 @@ describe('a broken chain', () => {
     )
   })
 
+  it('blocks of a file that is not a database are refused naming the link', async () => {
+    const folder = copyOfChain()
+    const entries = await linkEntries(join(folder, names[3]!), key)
+    const manifest = manifestEntry(entries)
+    // An attachment the full backup holds whole: only databases are ever patched.
+    const attachment = manifest.files.find(
+      (f) => f.link === 0 && f.path.startsWith('attachments/'),
+    ) as { path: string }
+    const block = Buffer.alloc(4096, 1)
+    const crafted = withManifest(entries, {
+      ...manifest,
+      chain: {
+        ...manifest.chain,
+        pages: [
+          ...manifest.chain.pages,
+          {
+            path: attachment.path,
+            blocks: [0],
+            sha256: createHash('sha256').update(block).digest('hex'),
+          },
+        ],
+      },
+    })
+    crafted.push({ name: `cairn-pages/${attachment.path}/0`, content: block })
+    const link = await writeCraftedLink(
+      join(folder, names[3]!),
+      key,
+      crafted,
+      'cairn-backup-20260601T100200Z.tar.zst.age',
+    )
+    await refused(link, /carries blocks of "attachments\/.*", which is not a database/)
+  })
+
   it('a manifest naming a link that is not there is refused naming it', async () => {
     const folder = copyOfChain()
     const entries = await linkEntries(join(folder, names[3]!), key)

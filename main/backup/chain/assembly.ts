@@ -5,12 +5,10 @@ import {
   ftruncateSync,
   mkdirSync,
   openSync,
-  write as fsWrite,
   writeSync,
 } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { Writable } from 'node:stream'
-import { promisify } from 'node:util'
 import type { Manifest, ManifestFile } from '../archive/manifest.js'
 import { BLOCK_SIZE } from './chain-format.js'
 
@@ -86,22 +84,29 @@ export class ChainAssembly {
    * else the patched file, written everywhere except the blocks already there.
    */
   wholeSink(file: ManifestFile): Writable {
-    const blocks = this.written.get(file.path)
-    const full = join(this.targetDir, ...file.path.split('/'))
-    if (!blocks) {
+    if (!isDatabase(file.path)) {
+      // Never patched (readLink refuses blocks of other files): a new file.
+      const full = join(this.targetDir, ...file.path.split('/'))
       mkdirSync(dirname(full), { recursive: true, mode: 0o700 })
       return createWriteStream(full, { flags: 'wx', mode: 0o600 })
     }
+    // Links may still be giving blocks of it (they are read at the same time): the live set of
+    // blocks they gave is asked chunk by chunk, and each chunk written at once (synchronously),
+    // so a block a link writes is never overwritten by this older copy.
+    let blocks = this.written.get(file.path)
+    if (!blocks) this.written.set(file.path, (blocks = new Set()))
+    const skip = blocks
     const fd = this.fd(file.path)
     let position = 0
     return new Writable({
       write: (chunk: Buffer, _encoding, callback) => {
-        const at = position
-        position += chunk.length
-        writeRuns(fd, chunk, at, gapsBetween(at, chunk.length, blocks)).then(
-          () => callback(),
-          callback,
-        )
+        try {
+          writeRuns(fd, chunk, position, gapsBetween(position, chunk.length, skip))
+          position += chunk.length
+          callback()
+        } catch (error) {
+          callback(error as Error)
+        }
       },
     })
   }
@@ -119,7 +124,7 @@ export class ChainAssembly {
       closeSync(fd)
       this.fds.delete(file.path)
     }
-    if (this.written.has(file.path)) return { patched: true }
+    if ((this.written.get(file.path)?.size ?? 0) > 0) return { patched: true }
     return { patched: false, sha256: this.holderHashes.get(file.path) ?? null }
   }
 
@@ -171,20 +176,18 @@ export function gapsBetween(
   return runs
 }
 
-const write = promisify(fsWrite)
-
 /** Write the runs of `chunk` (which starts at file offset `position`). */
-async function writeRuns(
+function writeRuns(
   fd: number,
   chunk: Buffer,
   position: number,
   runs: readonly [number, number][],
-): Promise<void> {
+): void {
   for (const [start, end] of runs) {
     let done = start
-    while (done < end) {
-      const { bytesWritten } = await write(fd, chunk, done - position, end - done, done)
-      done += bytesWritten
-    }
+    while (done < end) done += writeSync(fd, chunk, done - position, end - done, done)
   }
 }
+
+/** Cairn's databases: the only files a link carries blocks of. */
+export const isDatabase = (path: string): boolean => path.endsWith('.sqlite')

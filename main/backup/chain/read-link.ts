@@ -11,7 +11,7 @@ import {
   type ManifestFile,
 } from '../archive/manifest.js'
 import { corrupt, discard, parseManifest, printable, readSmall } from '../archive/read-archive.js'
-import type { ChainAssembly } from './assembly.js'
+import { isDatabase, type ChainAssembly } from './assembly.js'
 import { BLOCK_SIZE, isIncremental, pageEntryName, REMOVED_NAME } from './chain-format.js'
 
 /** The account secrets entry is a few kilobytes; a larger one is not Cairn's. */
@@ -77,6 +77,10 @@ export async function readLink(input: Readable, options: ReadLinkOptions): Promi
           if (!file || file.path !== group.path)
             throw corrupt(
               `it carries blocks of "${printable(group.path)}", which its manifest does not list`,
+            )
+          if (!isDatabase(group.path))
+            throw corrupt(
+              `it carries blocks of "${printable(group.path)}", which is not a database`,
             )
           if ((file.link ?? here) >= here)
             throw corrupt(

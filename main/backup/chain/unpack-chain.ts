@@ -21,7 +21,7 @@ import { openBackupStream } from '../pipeline/open-backup.js'
 import { integrityCheck } from '../restore/check-database.js'
 import { earlyFlusher } from '../restore/flush-early.js'
 import { explain, unpackBackup, type UnpackOptions } from '../restore/unpack.js'
-import { ChainAssembly } from './assembly.js'
+import { ChainAssembly, isDatabase } from './assembly.js'
 import { isIncremental, type ManifestChain } from './chain-format.js'
 import { readLink } from './read-link.js'
 
@@ -120,30 +120,35 @@ async function unpackChain(
       size: entry.size,
     })
   }
-  const isDatabase = (file: ManifestFile) => file.path.endsWith('.sqlite')
   const final = new Map(head.files.map((f) => [f.path, f]))
   // Databases are always written out (SQLite checks files); the rest as the caller asks.
   const assembly = new ChainAssembly(
     options.targetDir,
     head,
-    (file) => isDatabase(file) || (options.write?.(file) ?? true),
+    (file) => isDatabase(file.path) || (options.write?.(file) ?? true),
   )
+  // Reading stops everywhere at the first failure (the other reader's streams are destroyed).
+  const stop = new AbortController()
   // Each file's check starts once it is final: for the full backup's databases, while the
   // rest of it (the attachments) still unpacks.
   const checks: Promise<void>[] = []
   const settled = new Set<string>()
   const flusher = options.flushEarly ? earlyFlusher() : null
   const finish = (file: ManifestFile) => {
-    if (file.path === SECRETS_NAME || settled.has(file.path)) return
+    if (file.path === SECRETS_NAME || settled.has(file.path) || stop.signal.aborted) return
     settled.add(file.path)
-    checks.push(checkFinal(options.targetDir, file, assembly))
+    const check = checkFinal(options.targetDir, file, assembly)
+    check.catch(() => undefined) // awaited below; a failure elsewhere may come first
+    checks.push(check)
     // Final: its disk writes can start now, beside its check and the rest of the unpacking.
     if (assembly.isOnDisk(file)) flusher?.add(join(options.targetDir, ...file.path.split('/')))
   }
   const settle = (index: number) => {
     for (const file of head.files) if (file.link === index) finish(file)
   }
-  try {
+  let linksRead = false
+  const afterLinks: ManifestFile[] = []
+  const readLinks = async () => {
     // This backup first, then the links before it, newest first: see ChainAssembly.
     const links = [
       ...sources.slice(1).map((link, offset) => ({ ...link, index: offset + 1 })),
@@ -156,75 +161,118 @@ async function unpackChain(
       },
     ].reverse()
     for (const link of links) {
+      stop.signal.throwIfAborted()
       const hash = createHash('sha256')
       const isLast = link.index === chain.index
-      const manifest = await inLink(link.label, async () => {
-        const encrypted = await link.source.read()
-        encrypted.on('data', (chunk: Buffer) => {
-          hash.update(chunk)
-          if (isLast) options.onEncrypted?.(chunk)
-        })
-        const plain = openBackupStream(encrypted, options.key, { size: link.size })
-        try {
-          return await readLink(plain, {
-            assembly,
-            ...(options.onBytes ? { onBytes: options.onBytes } : {}),
-            ...(isLast && options.onSecrets ? { onSecrets: options.onSecrets } : {}),
-            onManifest: (m) => checkLink(link.label, m, head, link.index, null, null),
-          })
-        } catch (error) {
-          throw explain(error, options)
-        } finally {
-          plain.destroy()
-        }
-      })
+      const manifest = await inLink(link.label, () =>
+        readEncrypted(
+          link.source,
+          options,
+          link.size,
+          stop.signal,
+          (chunk) => {
+            hash.update(chunk)
+            if (isLast) options.onEncrypted?.(chunk)
+          },
+          (plain) =>
+            readLink(plain, {
+              assembly,
+              ...(options.onBytes ? { onBytes: options.onBytes } : {}),
+              ...(isLast && options.onSecrets ? { onSecrets: options.onSecrets } : {}),
+              onManifest: (m) => checkLink(link.label, m, head, link.index, null, null),
+            }),
+        ),
+      )
       checkLink(link.label, manifest, head, link.index, hash.digest('hex'), link.sha256)
       settle(link.index)
     }
-    // The full backup: its databases settle as soon as they are written.
+    linksRead = true
+    for (const file of afterLinks.splice(0)) finish(file)
+  }
+  // The full backup, read at the same time: its files are final once the links are read too.
+  const readFull = async () => {
     const first = sources[0] as (typeof sources)[number]
     const fullHash = createHash('sha256')
-    const full = await inLink(first.label, async () => {
-      const encrypted = await first.source.read()
-      encrypted.on('data', (chunk: Buffer) => fullHash.update(chunk))
-      const plain = openBackupStream(encrypted, options.key, { size: first.size })
-      try {
-        const full = await readArchive(plain, {
-          targetDir: options.targetDir,
-          write: (file) => assembly.writesWhole(file, 0),
-          sink: (file) => assembly.wholeSink(file),
-          onManifest: (m) => checkLink(first.label, m, head, 0, null, null),
-          // A file of the full backup is final once written (newer links came first).
-          onFileDone: (file) => {
-            if (!assembly.holdsWhole(file.path, 0)) return
-            assembly.wholeRead(file)
-            finish(final.get(file.path) as ManifestFile)
-          },
-          ...(options.onBytes ? { onBytes: options.onBytes } : {}),
-        })
-        // Every entry matched its listing (or reading would have failed).
-        for (const file of full.files)
-          if (assembly.holdsWhole(file.path, 0) && !settled.has(file.path)) assembly.wholeRead(file)
-        return full
-      } catch (error) {
-        throw explain(error, options)
-      } finally {
-        plain.destroy()
-      }
-    })
+    const full = await inLink(first.label, () =>
+      readEncrypted(
+        first.source,
+        options,
+        first.size,
+        stop.signal,
+        (chunk) => fullHash.update(chunk),
+        (plain) =>
+          readArchive(plain, {
+            targetDir: options.targetDir,
+            write: (file) => assembly.writesWhole(file, 0),
+            sink: (file) => assembly.wholeSink(file),
+            onManifest: (m) => checkLink(first.label, m, head, 0, null, null),
+            // A file is final once written, a database once the links (its blocks) are read too.
+            onFileDone: (file) => {
+              if (!assembly.holdsWhole(file.path, 0)) return
+              assembly.wholeRead(file)
+              const last = final.get(file.path) as ManifestFile
+              if (isDatabase(file.path) && !linksRead) afterLinks.push(last)
+              else finish(last)
+            },
+            ...(options.onBytes ? { onBytes: options.onBytes } : {}),
+          }),
+      ),
+    )
     checkLink(first.label, full, head, 0, fullHash.digest('hex'), first.sha256)
-    // The rest of the full backup's files; and any file no link gave, which fails its check.
+    // Every entry matched its listing (or reading would have failed).
+    for (const file of full.files)
+      if (assembly.holdsWhole(file.path, 0) && !settled.has(file.path)) assembly.wholeRead(file)
+  }
+  const failFast = <T>(promise: Promise<T>) =>
+    promise.catch((error: unknown) => {
+      stop.abort(error)
+      throw error
+    })
+  const readers = [failFast(readLinks()), failFast(readFull())]
+  try {
+    await Promise.all(readers)
+    // The full backup's files; and any file no link gave, which fails its check.
     for (const file of head.files) finish(file)
     await Promise.all(checks)
     return head
   } catch (error) {
+    // Both readers stopped and every check started has ended before staging may go.
+    await Promise.allSettled(readers)
     await Promise.allSettled(checks)
-    throw error
+    throw stop.signal.aborted && !isCairnError(error) ? (stop.signal.reason ?? error) : error
   } finally {
     assembly.close()
     // No file handle outlives the unpacking (staging may be removed next).
     await flusher?.settled()
     for (const { source } of sources) await source.close()
+  }
+}
+
+/**
+ * Decrypt one backup of the chain and hand its tar stream to `read`; `onEncrypted`
+ * sees every encrypted byte (its hash). Stops when `signal` aborts (the other reader failed).
+ */
+async function readEncrypted<T>(
+  source: BackupSource,
+  options: UnpackOptions,
+  size: number | null,
+  signal: AbortSignal,
+  onEncrypted: (chunk: Buffer) => void,
+  read: (plain: Readable) => Promise<T>,
+): Promise<T> {
+  const encrypted = await source.read()
+  encrypted.on('data', onEncrypted)
+  const plain = openBackupStream(encrypted, options.key, { size })
+  const abort = () =>
+    plain.destroy(signal.reason instanceof Error ? signal.reason : new Error('stopped'))
+  signal.addEventListener('abort', abort, { once: true })
+  try {
+    return await read(plain)
+  } catch (error) {
+    throw explain(error, options)
+  } finally {
+    signal.removeEventListener('abort', abort)
+    plain.destroy()
   }
 }
 
