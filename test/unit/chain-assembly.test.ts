@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { Manifest, ManifestFile } from '../../main/backup/archive/manifest'
@@ -67,7 +65,18 @@ const history = fc
     return { holder, whole, links: out } satisfies History
   })
 
-async function assemble(dir: string, h: History, older: Map<number, Buffer>[]): Promise<Buffer> {
+/**
+ * Assemble `h` as restore does: the links after the holder newest first, and the
+ * holder's whole copy at the same time, interleaved as `turns` says (true: the
+ * next link block; false: the next chunk of the whole copy); then older links'
+ * blocks of an earlier copy (the head's copy replaced them: they must not land).
+ */
+async function assemble(
+  dir: string,
+  h: History,
+  older: Map<number, Buffer>[],
+  turns: boolean[],
+): Promise<Buffer> {
   const final = forward(h)
   const file: ManifestFile = {
     path: 'mail/mailbox.sqlite',
@@ -77,13 +86,27 @@ async function assemble(dir: string, h: History, older: Map<number, Buffer>[]): 
   }
   const head = { files: [file] } as unknown as Manifest
   const assembly = new ChainAssembly(dir, head, () => true)
-  // Newest first: the links after the holder, then the holder's whole copy, then older links'
-  // blocks of an earlier copy (the head's copy replaced them: they must not land).
-  for (const link of [...h.links].reverse())
-    for (const [block, bytes] of link.blocks) assembly.block(file.path, link.index, block, bytes)
   const whole: ManifestFile = { ...file, size: h.whole.length, sha256: sha(h.whole) }
   expect(assembly.writesWhole(whole, h.holder)).toBe(true)
-  await pipeline(Readable.from(chunks(h.whole, 1000)), assembly.wholeSink(whole))
+  const blocks = [...h.links]
+    .reverse()
+    .flatMap((link) =>
+      [...link.blocks].map(([block, bytes]) => ({ index: link.index, block, bytes })),
+    )
+  const pieces = [...chunks(h.whole, 1000)]
+  const sink = assembly.wholeSink(whole)
+  const written = (chunk: Buffer) =>
+    new Promise<void>((resolve, reject) => sink.write(chunk, (e) => (e ? reject(e) : resolve())))
+  let turn = 0
+  while (blocks.length > 0 || pieces.length > 0) {
+    const linkNext =
+      pieces.length === 0 || (blocks.length > 0 && (turns[turn++ % turns.length] ?? true))
+    if (linkNext) {
+      const { index, block, bytes } = blocks.shift()!
+      assembly.block(file.path, index, block, bytes)
+    } else await written(pieces.shift()!)
+  }
+  await new Promise<void>((resolve) => sink.end(resolve))
   assembly.wholeRead(whole)
   for (const [offset, blocks] of older.entries())
     for (const [block, bytes] of blocks)
@@ -100,15 +123,15 @@ function* chunks(bytes: Buffer, size: number) {
 }
 
 describe('assembling a chain newest link first', () => {
-  it('gives the bytes that applying every link oldest first gives', async () => {
+  it('gives the bytes that applying every link oldest first gives, however the full copy and the links interleave', async () => {
     await fc.assert(
-      fc.asyncProperty(history, async (h) => {
+      fc.asyncProperty(history, fc.array(fc.boolean(), { minLength: 1 }), async (h, turns) => {
         const dir = tempDir('chain-assembly-')
         const older = Array.from(
           { length: h.holder },
           () => new Map([[0, Buffer.alloc(BLOCK_SIZE, 0xee)]]),
         )
-        expect(sha(await assemble(dir, h, older))).toBe(sha(forward(h)))
+        expect(sha(await assemble(dir, h, older, turns))).toBe(sha(forward(h)))
       }),
       { numRuns: 200 },
     )
