@@ -178,6 +178,15 @@ describe.sequential('backups in the app', () => {
       .poll(() => history.getByRole('status').textContent(), { timeout: 30_000 })
       .toContain('Restorable: it opens with your key and holds 40 messages')
     await keepScreenshot(page, 'backup-history')
+    // Each row's Delete… is legible: its text and its background are not the same colour.
+    const colours = await newest.getByRole('button', { name: /^Delete / }).evaluate((el) => {
+      type View = { getComputedStyle(e: unknown): { color: string; backgroundColor: string } }
+      const view = (el as unknown as { ownerDocument: { defaultView: View } }).ownerDocument
+        .defaultView
+      const style = view.getComputedStyle(el)
+      return { text: style.color, background: style.backgroundColor }
+    })
+    expect(colours.text).not.toBe(colours.background)
 
     // "Full backup now" starts a new chain, with progress (bytes, speed, time left) in the
     // status bar; then the newest row is a full backup again.
