@@ -33,6 +33,7 @@ import { networkError } from './destination/destination-errors.js'
 import { isTransient } from './destination/retry.js'
 import type { Sidecar } from './destination/sidecar.js'
 import { fingerprintOf } from './key/backup-key.js'
+import { sealBackupInThread } from './pipeline/seal-in-thread.js'
 import { sealBackupStream } from './pipeline/seal-backup.js'
 import { collectAccountSecrets, type AccountRow } from './secrets-entry.js'
 import {
@@ -121,6 +122,9 @@ export interface BackupResult {
   /** Backups retention would have deleted but kept, because a kept link of their chain needs them. */
   keptForChains: { name: string; neededBy: string }[]
 }
+
+/** A link carrying at most this (uncompressed) is sealed on the calling thread. */
+const SEAL_IN_THREAD_BYTES = 8 * 1024 * 1024
 
 /**
  * Back up a profile to a destination: a consistent snapshot of each
@@ -369,6 +373,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
       try {
         committed = await upload(destination, createdAt, recipient, manifest, kept, describe, {
           increment: incremental ? { removed: plan.removed, pages: pageGroups } : undefined,
+          inThread: incremental && plan.carriedBytes <= SEAL_IN_THREAD_BYTES,
           signal,
           bandwidthLimit,
           onBytes: (done) => progress('writing', done),
@@ -497,6 +502,8 @@ async function upload(
   describe: (output: { size: number; sha256: string }) => Sidecar,
   options: {
     increment: IncrementEntries | undefined
+    /** Seal on this thread (a link of at most SEAL_IN_THREAD_BYTES). */
+    inThread: boolean
     signal?: AbortSignal
     bandwidthLimit: number | null
     onBytes: (n: number) => void
@@ -516,8 +523,9 @@ async function upload(
     (n) => options.onBytes((done += n)),
     options.increment,
   )
-  // Compression, encryption and hashing run in a worker, beside the reading here.
-  const sealed = sealBackupStream(recipient)
+  // Compression, encryption and hashing run in a worker, beside the reading here; a small
+  // link's, here (starting the worker took longer than sealing it).
+  const sealed = options.inThread ? sealBackupInThread(recipient) : sealBackupStream(recipient)
   const stage = (flowing: Promise<void>) =>
     flowing.catch((error: unknown) => {
       stop.abort(error)

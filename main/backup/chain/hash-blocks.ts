@@ -1,25 +1,44 @@
 import { createHash } from 'node:crypto'
-import { open } from 'node:fs/promises'
+import { closeSync, openSync, readSync } from 'node:fs'
 import { BLOCK_SIZE } from './chain-format.js'
 
-/** SHA-256 of the given blocks of a file, concatenated in that order (the manifest's `pages[].sha256`). */
+/** Blocks read at once when they follow each other (new mail appends runs of pages). */
+const RUN_BLOCKS = 64
+
+/**
+ * SHA-256 of the given blocks of a file, concatenated in that order (the
+ * manifest's `pages[].sha256`). A few thousand blocks of a snapshot in the
+ * page cache: read synchronously, consecutive blocks in one read, which
+ * took a tenth of the time of one awaited read per block.
+ */
 export async function hashBlocks(
   file: string,
   size: number,
   blocks: readonly number[],
 ): Promise<string> {
   const hash = createHash('sha256')
-  const handle = await open(file, 'r')
+  const fd = openSync(file, 'r')
   try {
-    const buffer = Buffer.alloc(BLOCK_SIZE)
-    for (const block of blocks) {
-      const length = Math.min(BLOCK_SIZE, size - block * BLOCK_SIZE)
-      const { bytesRead } = await handle.read(buffer, 0, length, block * BLOCK_SIZE)
-      if (bytesRead !== length) throw new Error(`short read of block ${block} of ${file}`)
+    const buffer = Buffer.alloc(RUN_BLOCKS * BLOCK_SIZE)
+    for (let i = 0; i < blocks.length;) {
+      // A run of consecutive blocks, up to RUN_BLOCKS.
+      const first = blocks[i] as number
+      let count = 1
+      while (count < RUN_BLOCKS && blocks[i + count] === first + count) count++
+      const start = first * BLOCK_SIZE
+      const length = Math.min(count * BLOCK_SIZE, size - start)
+      let done = 0
+      while (done < length) {
+        const read = readSync(fd, buffer, done, length - done, start + done)
+        if (read === 0)
+          throw new Error(`short read of block ${first + done / BLOCK_SIZE} of ${file}`)
+        done += read
+      }
       hash.update(buffer.subarray(0, length))
+      i += count
     }
   } finally {
-    await handle.close()
+    closeSync(fd)
   }
   return hash.digest('hex')
 }

@@ -104,9 +104,8 @@ export class PageRecordStore {
   load(destination: string): LoadedRecord | null {
     const base = this.baseName(destination)
     try {
-      const parsed = recordSchema.safeParse(JSON.parse(readFileSync(`${base}.json`, 'utf8')))
-      if (!parsed.success || parsed.data.destination !== destination) return null
-      const record = parsed.data
+      const record = this.readRecord(destination)
+      if (!record) return null
       const log = readFileSync(`${base}.log`)
       if (log.length < record.logBytes) return null
       const valid = log.subarray(0, record.logBytes)
@@ -121,7 +120,8 @@ export class PageRecordStore {
         if (!db) return null
         const hashes = blocks.get(db.path) as Buffer[]
         if (block > hashes.length) return null // a hole: not a log this code wrote
-        hashes[block] = Buffer.from(valid.subarray(at + 6, at + ENTRY_BYTES))
+        // A view into the log (read once, never written again): no copy per block.
+        hashes[block] = valid.subarray(at + 6, at + ENTRY_BYTES)
       }
       for (const db of record.databases) {
         const hashes = blocks.get(db.path) as Buffer[]
@@ -156,11 +156,15 @@ export class PageRecordStore {
     })
     let previous: Buffer = Buffer.alloc(0)
     if (!fresh) {
-      const old = this.load(record.destination)
+      // The record appended to must still be the one vouching for the log (its hash): the
+      // entries themselves were read by load() before the backup, not again here.
+      const old = this.readRecord(record.destination)
       if (!old) throw new Error('no record to append to')
-      previous = readFileSync(`${base}.log`).subarray(0, old.record.logBytes)
+      previous = readFileSync(`${base}.log`).subarray(0, old.logBytes)
+      if (previous.length !== old.logBytes || this.hashLog(previous) !== old.logHash)
+        throw new Error('the record to append to changed')
       // Database numbers must mean the same files: the record keeps its order, new ones go last.
-      old.record.databases.forEach((db, i) => {
+      old.databases.forEach((db, i) => {
         if (record.databases[i]?.path !== db.path) throw new Error('database order changed')
       })
     }
@@ -183,6 +187,17 @@ export class PageRecordStore {
       logHash: this.hashLog(log),
     }
     writeFileAtomicSync(`${base}.json`, `${JSON.stringify(full)}\n`)
+  }
+
+  /** The JSON record of `destination` alone (not its log), or null when there is none usable. */
+  private readRecord(destination: string): ChainRecord | null {
+    try {
+      const text = readFileSync(`${this.baseName(destination)}.json`, 'utf8')
+      const parsed = recordSchema.safeParse(JSON.parse(text))
+      return parsed.success && parsed.data.destination === destination ? parsed.data : null
+    } catch {
+      return null
+    }
   }
 
   /** Forget the record of `destination` (its next backup is full). */
