@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { setUpBackupKey } from './backup-fixtures'
+import { addMail, profileState } from './chain-world'
 import { runCli, type CliResult } from './cli'
 import { makeProfile } from './profiles'
 import type { startRelay } from './tcp-relay'
@@ -135,7 +136,8 @@ const temporary = (names: string[]) => names.filter((n) => /\.partial(\.json)?$/
 /**
  * What the backup engine must do with every kind of remote destination, run
  * through the real CLI and the real keychain against a real server: back
- * up, list, verify, restore into a fresh profile, retention; the server
+ * up, list, verify, restore into a fresh profile, retention; a chain's
+ * incremental link restored on a new machine; the server
  * killed in the middle of an upload; the network cut in the middle of a
  * restore; wrong credentials; a listing with others' files and half-written
  * ones.
@@ -228,6 +230,42 @@ export function describeEngineSuite(kind: string, harness: () => Promise<EngineH
       const secondResult = JSON.parse(second.stdout) as { name: string; deleted: string[] }
       expect(secondResult.deleted).toEqual([result.name])
       expect(ofBackup(await h.rawNames())).toEqual([secondResult.name])
+    })
+
+    it('chains: the next backup is an incremental link, and it restores on a new machine, its full backup found beside it', async () => {
+      const h = await harness()
+      const { profile, keyFile } = await bigProfile(3)
+      expect((await addDestination(h, profile.dir, 'offsite')).code).toBe(0)
+      const backUp = async () => {
+        const run = await runCli(
+          ['backup', '--profile', profile.dir, '--to', 'offsite', '--json'],
+          {
+            env: cliEnv(),
+          },
+        )
+        expect(run.code, run.stderr).toBe(0)
+        return JSON.parse(run.stdout) as {
+          name: string
+          path: string
+          size: number
+          kind: string
+          base: string
+        }
+      }
+      const first = await backUp()
+      expect(first.kind).toBe('full')
+      await addMail(profile.dir, 3)
+      await new Promise((resolve) => setTimeout(resolve, 1100)) // another second, another name
+      const second = await backUp()
+      expect(second).toMatchObject({ kind: 'incremental', base: first.name })
+      expect(second.size).toBeLessThan(first.size / 4)
+      const fresh = join(tempDir(), 'profile')
+      const restored = await runCli(
+        ['restore', second.path, '--profile', fresh, '--key-file', keyFile, ...h.adHocOptions],
+        { env: cliEnv(h.adHocEnv) },
+      )
+      expect(restored.code, restored.stderr).toBe(0)
+      expect(profileState(fresh)).toEqual(profileState(profile.dir))
     })
 
     it('the server killed in the middle of an upload: no complete-looking backup; the next run cleans up and succeeds', async () => {
