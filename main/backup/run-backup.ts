@@ -9,7 +9,12 @@ import { reachedStep } from '../shared/test-hooks.js'
 import { APP_VERSION } from '../shared/version.js'
 import { parseRecipient } from './age/x25519.js'
 import { hashFiles, type HashTarget } from './archive/hash-files.js'
-import { ARCHIVE_FORMAT_VERSION, SECRETS_NAME, type Manifest } from './archive/manifest.js'
+import {
+  ARCHIVE_FORMAT_VERSION,
+  isDatabase,
+  SECRETS_NAME,
+  type Manifest,
+} from './archive/manifest.js'
 import { writeArchive, type ArchiveSource, type IncrementEntries } from './archive/write-archive.js'
 import {
   BLOCK_SIZE,
@@ -167,7 +172,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
     const racy = new Set<string>()
     let mailbox: SqliteSnapshot | null = null
     for (const file of files) {
-      if (file.path.endsWith('.sqlite')) {
+      if (isDatabase(file.path)) {
         const snapshot = await snapshotOf(file.path, file.absolutePath, profileDir)
         snapshots.push(snapshot)
         if (file.path === profileFiles.database) mailbox = snapshot
@@ -224,10 +229,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
         seen.mtimeMs === file.identity.mtimeMs &&
         seen.size === file.size
       if (!same) return null
-      if (
-        file.path.endsWith('.sqlite') &&
-        (!frozen.has(file.path) || !record?.blocks.has(file.path))
-      )
+      if (isDatabase(file.path) && (!frozen.has(file.path) || !record?.blocks.has(file.path)))
         return null
       return { sha256: seen.sha256, size: seen.size, identity: file.identity }
     })
@@ -235,7 +237,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
     // take its SHA-256 (the two passes run on different cores).
     const scans = new Map(
       files.flatMap((file, index) =>
-        file.path.endsWith('.sqlite') && reused[index] === null
+        isDatabase(file.path) && reused[index] === null
           ? [
               [
                 file.path,
@@ -275,7 +277,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
       const file = files[index] as (typeof files)[number]
       if (result instanceof Error) {
         // Deleted since it was listed (an attachment that went away): it is simply not in this backup.
-        if (result.code === 'ENOENT' && !file.path.endsWith('.sqlite')) return
+        if (result.code === 'ENOENT' && !isDatabase(file.path)) return
         if (result.code === 'ECHANGED') throw replaced(file.path)
         throw profileReadError(file.path, file.absolutePath, result)
       }
@@ -293,7 +295,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
     // 4. Full or incremental: the blocks and files against the record of the last backup here.
     const databases: ScannedDatabase[] = []
     for (const [index, file] of files.entries()) {
-      if (!file.path.endsWith('.sqlite') || results[index] instanceof Error) continue
+      if (!isDatabase(file.path) || results[index] instanceof Error) continue
       const scan = scanned.get(file.path)
       if (scan instanceof Error) throw profileReadError(file.path, file.absolutePath, scan)
       databases.push(scan ?? recordedScan(file.path, file.size, record as LoadedRecord))

@@ -18,6 +18,12 @@ export const SECRETS_NAME = 'cairn-secrets.json'
 export function isReservedArchiveName(name: string): boolean {
   return name === MANIFEST_NAME || name === SECRETS_NAME
 }
+/**
+ * Whether a profile file is one of its SQLite databases: snapshotted, integrity-checked on
+ * restore, and the only kind of file an incremental link carries blocks of.
+ */
+export const isDatabase = (path: string): boolean => path.endsWith('.sqlite')
+
 export const ARCHIVE_FORMAT_VERSION = 1
 /** A manifest larger than this is not Cairn's (one for a million files is ~150 MB; caps are generous). */
 export const MAX_MANIFEST_BYTES = 256 * 1024 * 1024

@@ -9,7 +9,7 @@ import {
 } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { Writable } from 'node:stream'
-import type { Manifest, ManifestFile } from '../archive/manifest.js'
+import { isDatabase, type Manifest, type ManifestFile } from '../archive/manifest.js'
 import { BLOCK_SIZE } from './chain-format.js'
 
 /**
@@ -34,14 +34,22 @@ export class ChainAssembly {
   /** Per file, the SHA-256 its holding link's manifest gives its whole copy (read or written). */
   private readonly holderHashes = new Map<string, string>()
   private readonly fds = new Map<string, number>()
+  /** Whether a file is written out (else its whole copy is only checked in passing). */
+  private readonly materialize: (file: ManifestFile) => boolean
 
   constructor(
     private readonly targetDir: string,
     head: Manifest,
-    /** Whether a file is written out (else its whole copy is only checked in passing). */
-    private readonly materialize: (file: ManifestFile) => boolean,
+    /** Which other files than the databases to write out (the databases always are: SQLite checks files, and links patch them). */
+    write: (file: ManifestFile) => boolean,
   ) {
     for (const file of head.files) this.final.set(file.path, file)
+    this.materialize = (file) => isDatabase(file.path) || write(file)
+  }
+
+  /** The head's entry for `path` (what the file must be once assembled). */
+  headFile(path: string): ManifestFile | undefined {
+    return this.final.get(path)
   }
 
   /** Whether the whole copy of `path` in link `index` is the one the head uses. */
@@ -51,9 +59,7 @@ export class ChainAssembly {
 
   /** Whether that whole copy is written out (rather than checked in passing). */
   writesWhole(file: ManifestFile, index: number): boolean {
-    return (
-      this.holdsWhole(file.path, index) && (this.materialize(file) || this.written.has(file.path))
-    )
+    return this.holdsWhole(file.path, index) && this.materialize(file)
   }
 
   /** The whole copy of `file` (as its holding link lists it) was read and matched that listing. */
@@ -128,9 +134,9 @@ export class ChainAssembly {
     return { patched: false, sha256: this.holderHashes.get(file.path) ?? null }
   }
 
-  /** Whether `file` is on disk (written whole, or patched). */
+  /** Whether `file` is written out (a database always is, and only databases are patched). */
   isOnDisk(file: ManifestFile): boolean {
-    return this.materialize(file) || this.written.has(file.path)
+    return this.materialize(file)
   }
 
   close(): void {
@@ -188,6 +194,3 @@ function writeRuns(
     while (done < end) done += writeSync(fd, chunk, done - position, end - done, done)
   }
 }
-
-/** Cairn's databases: the only files a link carries blocks of. */
-export const isDatabase = (path: string): boolean => path.endsWith('.sqlite')

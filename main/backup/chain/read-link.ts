@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises'
 import tar from 'tar-stream'
 import { HashingPassThrough } from '../archive/hashing.js'
 import {
+  isDatabase,
   MANIFEST_NAME,
   MAX_MANIFEST_BYTES,
   SECRETS_NAME,
@@ -11,7 +12,7 @@ import {
   type ManifestFile,
 } from '../archive/manifest.js'
 import { corrupt, discard, parseManifest, printable, readSmall } from '../archive/read-archive.js'
-import { isDatabase, type ChainAssembly } from './assembly.js'
+import type { ChainAssembly } from './assembly.js'
 import { BLOCK_SIZE, isIncremental, pageEntryName, REMOVED_NAME } from './chain-format.js'
 
 /** The account secrets entry is a few kilobytes; a larger one is not Cairn's. */

@@ -6,6 +6,7 @@ import tar from 'tar-stream'
 import { CairnError, isCairnError } from '../../shared/errors.js'
 import { hashFile } from '../archive/hashing.js'
 import {
+  isDatabase,
   MANIFEST_NAME,
   MAX_MANIFEST_BYTES,
   SECRETS_NAME,
@@ -21,7 +22,7 @@ import { openBackupStream } from '../pipeline/open-backup.js'
 import { integrityCheck } from '../restore/check-database.js'
 import { earlyFlusher } from '../restore/flush-early.js'
 import { explain, unpackBackup, type UnpackOptions } from '../restore/unpack.js'
-import { ChainAssembly, isDatabase } from './assembly.js'
+import { ChainAssembly } from './assembly.js'
 import { isIncremental, type ManifestChain } from './chain-format.js'
 import { readLink } from './read-link.js'
 
@@ -120,12 +121,11 @@ async function unpackChain(
       size: entry.size,
     })
   }
-  const final = new Map(head.files.map((f) => [f.path, f]))
-  // Databases are always written out (SQLite checks files); the rest as the caller asks.
+  // Databases are always written out; the rest as the caller asks.
   const assembly = new ChainAssembly(
     options.targetDir,
     head,
-    (file) => isDatabase(file.path) || (options.write?.(file) ?? true),
+    (file) => options.write?.(file) ?? true,
   )
   // Reading stops everywhere at the first failure (the other reader's streams are destroyed).
   const stop = new AbortController()
@@ -210,7 +210,7 @@ async function unpackChain(
             onFileDone: (file) => {
               if (!assembly.holdsWhole(file.path, 0)) return
               assembly.wholeRead(file)
-              const last = final.get(file.path) as ManifestFile
+              const last = assembly.headFile(file.path) as ManifestFile
               if (isDatabase(file.path) && !linksRead) afterLinks.push(last)
               else finish(last)
             },
@@ -239,7 +239,8 @@ async function unpackChain(
     // Both readers stopped and every check started has ended before staging may go.
     await Promise.allSettled(readers)
     await Promise.allSettled(checks)
-    throw stop.signal.aborted && !isCairnError(error) ? (stop.signal.reason ?? error) : error
+    // (The first failure: the one that stopped the other reader.)
+    throw error
   } finally {
     assembly.close()
     // No file handle outlives the unpacking (staging may be removed next).
@@ -326,7 +327,7 @@ async function checkFinal(
       : onDisk && state.sha256
         ? measured(path, file, state.sha256)
         : state.sha256,
-    file.path.endsWith('.sqlite') && onDisk && (state.patched || state.sha256)
+    isDatabase(file.path) && onDisk && (state.patched || state.sha256)
       ? integrityCheck(path)
       : 'ok',
   ])

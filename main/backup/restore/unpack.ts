@@ -1,7 +1,7 @@
 import { CairnError, errnoCode, isCairnError } from '../../shared/errors.js'
 import type { BackupSource } from '../destination/backup-source.js'
 import { AgeError } from '../age/errors.js'
-import type { Manifest, ManifestFile } from '../archive/manifest.js'
+import { isDatabase, type Manifest, type ManifestFile } from '../archive/manifest.js'
 import { readArchive } from '../archive/read-archive.js'
 import { openBackupStream } from '../pipeline/open-backup.js'
 import { integrityCheck } from './check-database.js'
@@ -21,13 +21,9 @@ export interface UnpackOptions {
   onEncrypted?: (chunk: Buffer) => void
   /** The key fingerprint the backup's sidecar names, for a better message when the key is wrong. */
   expectedFingerprint?: string | null
-  /** SQLite's integrity check of each database (default yes; a chain checks the assembled ones instead). */
-  checkDatabases?: boolean
   /** Start flushing each file to disk as soon as it is written (a restore's staging; see flush-early.ts). */
   flushEarly?: boolean
 }
-
-const isDatabase = (file: ManifestFile) => file.path.endsWith('.sqlite')
 
 /**
  * Decrypt, decompress and read a backup (streamed from wherever it lives) into `targetDir`, checking every
@@ -46,10 +42,9 @@ export async function unpackBackup(options: UnpackOptions): Promise<Manifest> {
   try {
     const manifest = await readArchive(plain, {
       ...options,
-      write: (file) => isDatabase(file) || (options.write?.(file) ?? true),
+      write: (file) => isDatabase(file.path) || (options.write?.(file) ?? true),
       onFileDone: (file, path) => {
-        if (isDatabase(file) && options.checkDatabases !== false)
-          checks.push(checkDatabase(file, path))
+        if (isDatabase(file.path)) checks.push(checkDatabase(file, path))
         flusher?.add(path)
       },
     })

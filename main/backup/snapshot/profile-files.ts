@@ -2,7 +2,7 @@ import { lstatSync, readdirSync, type Stats } from 'node:fs'
 import { join } from 'node:path'
 import { isExcludedFromBackup, profileFiles } from '../../profile/layout.js'
 import { CairnError } from '../../shared/errors.js'
-import { isReservedArchiveName } from '../archive/manifest.js'
+import { isDatabase, isReservedArchiveName } from '../archive/manifest.js'
 import type { FileIdentity } from '../archive/hash-files.js'
 import { profileReadError } from './profile-read-error.js'
 
@@ -75,7 +75,7 @@ export function listProfileFiles(profileDir: string): ProfileFile[] {
         'Open the profile in Cairn once (or import mail into it), then back it up.',
     )
   }
-  const rank = (f: ProfileFile) => (f.path.endsWith('.sqlite') ? 0 : 1)
+  const rank = (f: ProfileFile) => (isDatabase(f.path) ? 0 : 1)
   return files.sort((a, b) => rank(a) - rank(b) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
 }
 
