@@ -1,14 +1,15 @@
 /**
  * Worker thread entry that hashes a range of a database's 4 KiB blocks with
- * the record's key (see scan-database.ts): the blocks of a large mailbox are
- * shared between threads, beside the one taking the file's SHA-256.
+ * the record's key (see scan-database.ts), beside the thread taking the
+ * file's SHA-256. Whole buffers are read, so blocks stay whole.
  */
-import { closeSync, constants, openSync, readSync } from 'node:fs'
+import { closeSync, constants, openSync } from 'node:fs'
 import sodium from 'sodium-native'
 import { runAsBackgroundThread } from '../../workers/background.js'
 import { serveTasks } from '../../workers/serve.js'
 import { BLOCK_SIZE } from './chain-format.js'
 import { HASH_BYTES } from './page-record.js'
+import { readFully } from './read-fully.js'
 
 /** Blocks [from, to) of `file` (`size` bytes, which does not change while read). */
 export interface BlockHashTask {
@@ -51,14 +52,3 @@ serveTasks(
   },
   { transfer: (hashes) => [hashes.buffer] },
 )
-
-/** Read `length` bytes at `position` (fewer only at the end of the file): blocks stay whole. */
-function readFully(fd: number, into: Buffer, length: number, position: number): number {
-  let done = 0
-  while (done < length) {
-    const read = readSync(fd, into, done, length - done, position + done)
-    if (read === 0) break
-    done += read
-  }
-  return done
-}

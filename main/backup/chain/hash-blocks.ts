@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
-import { closeSync, openSync, readSync } from 'node:fs'
+import { closeSync, openSync } from 'node:fs'
 import { BLOCK_SIZE } from './chain-format.js'
+import { readFully } from './read-fully.js'
 
 /** Blocks read at once when they follow each other (new mail appends runs of pages). */
 const RUN_BLOCKS = 64
@@ -27,13 +28,8 @@ export async function hashBlocks(
       while (count < RUN_BLOCKS && blocks[i + count] === first + count) count++
       const start = first * BLOCK_SIZE
       const length = Math.min(count * BLOCK_SIZE, size - start)
-      let done = 0
-      while (done < length) {
-        const read = readSync(fd, buffer, done, length - done, start + done)
-        if (read === 0)
-          throw new Error(`short read of block ${first + done / BLOCK_SIZE} of ${file}`)
-        done += read
-      }
+      if (readFully(fd, buffer, length, start) !== length)
+        throw new Error(`short read of blocks ${first}–${first + count - 1} of ${file}`)
       hash.update(buffer.subarray(0, length))
       i += count
     }
