@@ -13,6 +13,7 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './postgres'
+import { isZombieOrGone, sessionMembers } from './process-tree'
 import type { TestCertificate } from './test-ca'
 
 export interface DovecotUser {
@@ -226,40 +227,10 @@ service stats {
       return 0
     }
   }
-  const isZombie = (pid: number) => {
-    try {
-      return /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
-    } catch {
-      return true
-    }
-  }
   const waitGone = async (pid: number) => {
-    for (let i = 0; i < 100; i++) {
-      try {
-        process.kill(pid, 0)
-        // A killed daemon whose parent never reaps it lingers as a zombie: gone all the same.
-        if (isZombie(pid)) return
-      } catch {
-        return
-      }
+    // A killed daemon whose parent never reaps it lingers as a zombie: gone all the same.
+    for (let i = 0; i < 100 && !isZombieOrGone(pid); i++)
       await new Promise((r) => setTimeout(r, 50))
-    }
-  }
-  /**
-   * Every process of the server: the master starts its own session (setsid), and its children
-   * (login, imap, auth, log… processes) stay in it. Asked by session, not by parent, so a child
-   * forked just before the master died, or already reparented to init, is found too.
-   */
-  const sessionMembers = (sid: number): number[] => {
-    try {
-      return execFileSync('pgrep', ['-s', String(sid)])
-        .toString()
-        .split('\n')
-        .map(Number)
-        .filter((n) => n > 0)
-    } catch {
-      return []
-    }
   }
   const signalAll = async (signal: NodeJS.Signals) => {
     const pid = masterPid()
@@ -277,7 +248,9 @@ service stats {
     if (signal === 'SIGKILL') {
       // A killed master leaves its children running; a crash takes them all.
       for (let round = 0; round < 20; round++) {
-        const left = sessionMembers(pid).filter((p) => !isZombie(p))
+        // The master started its own session (setsid) and its children stay in it: asked by
+        // session, a child forked just before the master died, or reparented to init, is found.
+        const left = sessionMembers(pid).filter((p) => !isZombieOrGone(p))
         if (left.length === 0) break
         for (const p of left) signalOne(p)
         for (const p of left) await waitGone(p)
