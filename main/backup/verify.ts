@@ -103,6 +103,7 @@ async function verifySource(
       source,
       key,
       targetDir: scratch,
+      databaseCheck: 'full',
       write: (f) => f.path === profileFiles.settings,
       onManifest: checkManifestGivesProfile,
       onSecrets: (bytes) => (secretsBytes = bytes),

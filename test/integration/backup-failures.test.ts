@@ -181,6 +181,47 @@ describe('damaged backups', () => {
     }
   })
 
+  it('a mailbox whose b-tree was already damaged when it was backed up is refused by restore and by verify', async () => {
+    const { profile, key, keyFile } = await backedUpProfile(5)
+    const source = await makeProfile({ messages: 300 })
+    // Damage the messages table's root page in the mailbox itself, so its hash in the manifest matches.
+    const db = new Database(join(source.dir, 'mail.sqlite'), { readonly: true })
+    const root = db
+      .prepare("SELECT rootpage FROM sqlite_schema WHERE name = 'messages'")
+      .pluck()
+      .get() as number
+    const pageSize = db.pragma('page_size', { simple: true }) as number
+    db.close()
+    const mailbox = readFileSync(join(source.dir, 'mail.sqlite'))
+    mailbox.fill(0xa5, (root - 1) * pageSize + 8, root * pageSize)
+    const settings = readFileSync(join(source.dir, 'settings.json'))
+    const file = join(tempDir(), 'damaged.tar.zst.age')
+    const files = { 'mail.sqlite': mailbox, 'settings.json': settings }
+    await writeEncryptedArchive(
+      file,
+      await tarOf([
+        { name: 'cairn-manifest.json', content: manifestFor(files) },
+        ...Object.entries(files).map(([name, content]) => ({ name, content })),
+      ]),
+      key,
+    )
+    const restored = await runCli([
+      'restore',
+      file,
+      '--profile',
+      profile.dir,
+      '--key-file',
+      keyFile,
+    ])
+    expect(restored.code).toBe(1)
+    expect(restored.stderr).toMatch(/its database mail\.sqlite fails SQLite's integrity check/)
+    expect(messageCount(profile.dir)).toBe(5)
+    expect(readdirSync(join(profile.dir, '..')).sort()).toEqual(['profile'])
+    const verified = await runCli(['verify', file, '--key-file', keyFile])
+    expect(verified.code).toBe(1)
+    expect(verified.stderr).toMatch(/fails SQLite's integrity check/)
+  })
+
   it('a backup from a newer Cairn (newer mailbox schema) is refused with a clear message', async () => {
     const { profile, key } = await backedUpProfile(2)
     // A profile as a newer Cairn would leave it.

@@ -74,6 +74,7 @@ describe('backup file', () => {
       source: localBackupFile(result.path),
       key,
       targetDir: target,
+      databaseCheck: 'full',
     })
     expect(manifest.files.length).toBe(result.files)
     for (const file of manifest.files) expect(sha256(join(target, file.path))).toBe(file.sha256)
@@ -93,7 +94,12 @@ describe('backup file', () => {
     const target = join(dir, 'out')
     mkdirSync(target)
     await expect(
-      unpackBackup({ source: localBackupFile(tarball), key, targetDir: target }),
+      unpackBackup({
+        source: localBackupFile(tarball),
+        key,
+        targetDir: target,
+        databaseCheck: 'full',
+      }),
     ).rejects.toThrow(/first entry is not the Cairn manifest/)
   })
 })

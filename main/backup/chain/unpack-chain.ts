@@ -19,7 +19,7 @@ import type { ByteRange } from '../destination/destination.js'
 
 import type { BackupKey } from '../key/backup-key.js'
 import { openBackupStream } from '../pipeline/open-backup.js'
-import { integrityCheck } from '../restore/check-database.js'
+import { integrityCheck, type DatabaseCheck } from '../restore/check-database.js'
 import { earlyFlusher } from '../restore/flush-early.js'
 import { explain, unpackBackup, type UnpackOptions } from '../restore/unpack.js'
 import { ChainAssembly } from './assembly.js'
@@ -137,7 +137,7 @@ async function unpackChain(
   const finish = (file: ManifestFile) => {
     if (file.path === SECRETS_NAME || settled.has(file.path) || stop.signal.aborted) return
     settled.add(file.path)
-    const check = checkFinal(options.targetDir, file, assembly)
+    const check = checkFinal(options.targetDir, file, assembly, options.databaseCheck)
     check.catch(() => undefined) // awaited below; a failure elsewhere may come first
     checks.push(check)
     // Final: its disk writes can start now, beside its check and the rest of the unpacking.
@@ -317,6 +317,7 @@ async function checkFinal(
   targetDir: string,
   file: ManifestFile,
   assembly: ChainAssembly,
+  depth: DatabaseCheck,
 ): Promise<void> {
   const state = assembly.settle(file)
   const path = join(targetDir, ...file.path.split('/'))
@@ -328,7 +329,7 @@ async function checkFinal(
         ? measured(path, file, state.sha256)
         : state.sha256,
     isDatabase(file.path) && onDisk && (state.patched || state.sha256)
-      ? integrityCheck(path)
+      ? integrityCheck(path, depth)
       : 'ok',
   ])
   if (sha256 === null)

@@ -153,6 +153,7 @@ export async function unpackToStaging<T = StagedData>(
       source,
       key: request.key,
       targetDir: staging,
+      databaseCheck: 'structure',
       expectedFingerprint: sidecar?.keyFingerprint ?? null,
       flushEarly: true,
       onManifest: (m) => {

@@ -4,7 +4,7 @@ import { AgeError } from '../age/errors.js'
 import { isDatabase, type Manifest, type ManifestFile } from '../archive/manifest.js'
 import { readArchive } from '../archive/read-archive.js'
 import { openBackupStream } from '../pipeline/open-backup.js'
-import { integrityCheck } from './check-database.js'
+import { integrityCheck, type DatabaseCheck } from './check-database.js'
 import { earlyFlusher } from './flush-early.js'
 import type { BackupKey } from '../key/backup-key.js'
 
@@ -12,6 +12,8 @@ export interface UnpackOptions {
   source: BackupSource
   key: BackupKey
   targetDir: string
+  /** How deeply each database is checked: a restore checks structure, verify everything (check-database.ts). */
+  databaseCheck: DatabaseCheck
   write?: (file: ManifestFile) => boolean
   onManifest?: (manifest: Manifest) => void
   onBytes?: (n: number) => void
@@ -28,7 +30,7 @@ export interface UnpackOptions {
 /**
  * Decrypt, decompress and read a backup (streamed from wherever it lives) into `targetDir`, checking every
  * file against the manifest on the way (see readArchive), and every
- * database with SQLite's integrity_check. Databases come first in the
+ * database with SQLite's own check. Databases come first in the
  * archive, so their checks run in worker threads while the remaining files
  * are unpacked. Nothing is written before the age header authenticated
  * with the key. Databases are always written out (SQLite checks files).
@@ -44,7 +46,7 @@ export async function unpackBackup(options: UnpackOptions): Promise<Manifest> {
       ...options,
       write: (file) => isDatabase(file.path) || (options.write?.(file) ?? true),
       onFileDone: (file, path) => {
-        if (isDatabase(file.path)) checks.push(checkDatabase(file, path))
+        if (isDatabase(file.path)) checks.push(checkDatabase(file, path, options.databaseCheck))
         flusher?.add(path)
       },
     })
@@ -60,8 +62,12 @@ export async function unpackBackup(options: UnpackOptions): Promise<Manifest> {
   }
 }
 
-async function checkDatabase(file: ManifestFile, path: string): Promise<void> {
-  const result = await integrityCheck(path)
+async function checkDatabase(
+  file: ManifestFile,
+  path: string,
+  depth: DatabaseCheck,
+): Promise<void> {
+  const result = await integrityCheck(path, depth)
   if (result !== 'ok') {
     throw new CairnError(
       'BACKUP_CORRUPT',
