@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 /** Shared helpers for the benchmarks: deterministic text, timing and a table printer. */
 
 /** A small deterministic PRNG (mulberry32), so every run generates the same corpus. */
@@ -117,4 +118,12 @@ export function printTable(title: string, header: string[], rows: (string | numb
 
 export function fmt(n: number, digits = 1): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+}
+
+/**
+ * Write out what earlier runs left dirty, so that no timed run pays for
+ * another's writeback (a gigabyte of it takes seconds on these disks).
+ */
+export function settle(): void {
+  execFileSync('sync')
 }
