@@ -17,6 +17,7 @@ import { flipByte, writeEncryptedArchive } from '../support/crypto-fixtures'
 import { manifestFor, tarOf } from '../support/hostile-archives'
 import { mountTmpfs, remount } from '../support/mounts'
 import { makeProfile } from '../support/profiles'
+import { damageTableRoot } from '../support/sqlite-damage'
 import { tempDir } from '../support/temp'
 
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex')
@@ -184,16 +185,9 @@ describe('damaged backups', () => {
   it('a mailbox whose b-tree was already damaged when it was backed up is refused by restore and by verify', async () => {
     const { profile, key, keyFile } = await backedUpProfile(5)
     const source = await makeProfile({ messages: 300 })
-    // Damage the messages table's root page in the mailbox itself, so its hash in the manifest matches.
-    const db = new Database(join(source.dir, 'mail.sqlite'), { readonly: true })
-    const root = db
-      .prepare("SELECT rootpage FROM sqlite_schema WHERE name = 'messages'")
-      .pluck()
-      .get() as number
-    const pageSize = db.pragma('page_size', { simple: true }) as number
-    db.close()
+    // Damage the mailbox itself, so its hash in the manifest matches.
+    damageTableRoot(join(source.dir, 'mail.sqlite'), 'messages')
     const mailbox = readFileSync(join(source.dir, 'mail.sqlite'))
-    mailbox.fill(0xa5, (root - 1) * pageSize + 8, root * pageSize)
     const settings = readFileSync(join(source.dir, 'settings.json'))
     const file = join(tempDir(), 'damaged.tar.zst.age')
     const files = { 'mail.sqlite': mailbox, 'settings.json': settings }

@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3'
-import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { integrityCheck } from '../../main/backup/restore/check-database'
+import { damageTableRoot } from '../support/sqlite-damage'
 import { tempDir } from '../support/temp'
 
 /**
@@ -39,15 +40,8 @@ describe('how deeply a database is checked', () => {
     db.exec('CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT)')
     const insert = db.prepare('INSERT INTO t (b) VALUES (?)')
     for (let i = 0; i < 2000; i++) insert.run('y'.repeat(200))
-    const root = db
-      .prepare("SELECT rootpage FROM sqlite_schema WHERE name = 't'")
-      .pluck()
-      .get() as number
-    const pageSize = db.pragma('page_size', { simple: true }) as number
     db.close()
-    const fd = openSync(path, 'r+')
-    writeSync(fd, Buffer.alloc(pageSize - 8, 0xa5), 0, pageSize - 8, (root - 1) * pageSize + 8)
-    closeSync(fd)
+    damageTableRoot(path, 't')
     expect(await integrityCheck(path, 'structure')).not.toBe('ok')
     expect(await integrityCheck(path, 'full')).not.toBe('ok')
     const junk = join(tempDir(), 'junk.sqlite')
