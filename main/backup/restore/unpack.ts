@@ -30,9 +30,9 @@ export interface UnpackOptions {
 /**
  * Decrypt, decompress and read a backup (streamed from wherever it lives) into `targetDir`, checking every
  * file against the manifest on the way (see readArchive), and every
- * database with SQLite's own check. Databases come first in the
- * archive, so their checks run in worker threads while the remaining files
- * are unpacked. Nothing is written before the age header authenticated
+ * database with SQLite's own check, in a worker thread. Databases come
+ * first in the archive, so a full check runs while the remaining files are
+ * unpacked. Nothing is written before the age header authenticated
  * with the key. Databases are always written out (SQLite checks files).
  */
 export async function unpackBackup(options: UnpackOptions): Promise<Manifest> {
@@ -40,16 +40,25 @@ export async function unpackBackup(options: UnpackOptions): Promise<Manifest> {
   if (options.onEncrypted) encrypted.on('data', options.onEncrypted)
   const plain = openBackupStream(encrypted, options.key)
   const checks: Promise<void>[] = []
+  const check = (file: ManifestFile, path: string) =>
+    checks.push(checkDatabase(file, path, options.databaseCheck))
+  // The structural check (half a second per 500 MB) starts once the archive is read, so its thread
+  // and the decryptor's do not hold memory at the same time; the full check (seconds) runs beside it.
+  const deferred: [ManifestFile, string][] = []
   const flusher = options.flushEarly ? earlyFlusher() : null
   try {
     const manifest = await readArchive(plain, {
       ...options,
       write: (file) => isDatabase(file.path) || (options.write?.(file) ?? true),
       onFileDone: (file, path) => {
-        if (isDatabase(file.path)) checks.push(checkDatabase(file, path, options.databaseCheck))
+        if (isDatabase(file.path)) {
+          if (options.databaseCheck === 'structure') deferred.push([file, path])
+          else check(file, path)
+        }
         flusher?.add(path)
       },
     })
+    for (const [file, path] of deferred) check(file, path)
     await Promise.all(checks)
     return manifest
   } catch (error) {
