@@ -1,8 +1,8 @@
 /**
  * Worker thread entry running SQLite's check of a restored database (see
- * check-database.ts), so the check runs while the rest of the backup is
- * still being unpacked. A job: in, the file and how deep; out, 'ok' or the
- * problems found.
+ * check-database.ts) off the thread that unpacks (a full check takes
+ * seconds). A job: in, the file and how deep; out, 'ok' or the problems
+ * found.
  */
 import Database from 'better-sqlite3'
 import { runAsBackgroundThread } from '../../workers/background.js'
