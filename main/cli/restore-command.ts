@@ -25,8 +25,9 @@ export const restoreCommand: Command = {
   summary: 'Replace the profile with a backup',
   usage: `cairn restore FILE|URL [--profile DIR] [--key-file F] [--force] [--json]
 
-Verifies the whole backup first (every file's SHA-256, SQLite's integrity
-check, that it gives a working profile), then swaps it in for the profile.
+Verifies the whole backup first (every file's SHA-256, SQLite's structural
+check of each database, that it gives a working profile), then swaps it in
+for the profile (cairn verify also compares every index with its data).
 The profile is never changed until the backup has proven good, and a crash
 at any step is finished or undone the next time Cairn starts. The profile
 keeps its own backup key and backup settings. While the Cairn app has the

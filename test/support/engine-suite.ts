@@ -348,16 +348,18 @@ export function describeEngineSuite(kind: string, harness: () => Promise<EngineH
       expect(profileFingerprint(profile.dir)).toEqual(before)
       expect(readdirSync(parent).sort()).toEqual(beside)
 
-      // A short outage in the middle: the read goes on from where it stopped (a byte range).
+      // A short outage late in the read: it goes on from where it stopped (a byte range).
+      // Cut at 80%, starting over would bring down 1.8 backups' worth; resuming brings down one
+      // plus what was in flight when the link dropped (socket buffers: up to a few MB on a loaded
+      // machine, 1.04-1.25 of this backup measured), so 1.6 tells them apart with room both ways.
       const downBefore = h.relay.relayed.down
-      h.relay.cutAfterDown(Math.floor(size / 2), { blip: true })
+      h.relay.cutAfterDown(Math.floor(size * 0.8), { blip: true })
       const resumed = await runCli(
         ['restore', path, '--profile', profile.dir, '--key-file', keyFile, '--force', '--json'],
         { env: cliEnv() },
       )
       expect(resumed.code, resumed.stderr).toBe(0)
-      // Resumed, not started over: about one backup's worth came down, not one and a half.
-      expect(h.relay.relayed.down - downBefore).toBeLessThan(size * 1.3)
+      expect(h.relay.relayed.down - downBefore).toBeLessThan(size * 1.6)
       const after = profileFingerprint(profile.dir)
       for (const file of Object.keys(before).filter((p) => p.startsWith('attachments/')))
         expect(after[file], file).toBe(before[file])
