@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateProfile } from './lib/generate-profile.js'
 import { measureIncremental } from './lib/incremental.js'
-import { fmt, printTable, settle } from './support.js'
+import { fmt, printTable, settle, timePipelineRestores } from './support.js'
 
 const GB = Number(process.env.CAIRN_BENCH_GB ?? 1)
 const CLI = join(import.meta.dirname, 'cli.js')
@@ -109,17 +109,13 @@ async function measure(gb: number, label: string) {
     if (c.seconds < cairnRestore.seconds) cairnRestore = c
     rmSync(target, { recursive: true, force: true })
     const refTarget = join(base, `ref-restored-${run}`)
-    const unpack = `age -d -i "${base}/key.txt" "${refOut}/ref.tar.zst.age" | zstd -d -q | tar -x -C "${refTarget}"`
-    mkdirSync(refTarget)
-    settle()
-    const r = await shell(unpack)
-    if (r.seconds < refRestore.seconds) refRestore = r
-    rmSync(refTarget, { recursive: true, force: true })
-    mkdirSync(refTarget)
-    settle()
-    const d = await shell(`${unpack} && sync -f "${refTarget}"`)
-    if (d.seconds < refDurable.seconds) refDurable = d
-    rmSync(refTarget, { recursive: true, force: true })
+    const { plain, durable } = await timePipelineRestores(
+      shell,
+      `age -d -i "${base}/key.txt" "${refOut}/ref.tar.zst.age" | zstd -d -q | tar -x -C "${refTarget}"`,
+      refTarget,
+    )
+    if (plain.seconds < refRestore.seconds) refRestore = plain
+    if (durable.seconds < refDurable.seconds) refDurable = durable
   }
   rmSync(base, { recursive: true, force: true })
   return {

@@ -24,7 +24,7 @@ import { startMoto } from '../test/support/moto.js'
 import { startSshd } from '../test/support/sshd.js'
 import { createTestCa } from '../test/support/tls.js'
 import { generateProfile } from './lib/generate-profile.js'
-import { fmt, printTable, settle } from './support.js'
+import { fmt, printTable, settle, timePipelineRestores } from './support.js'
 
 const GB = Number(process.env.CAIRN_BENCH_GB ?? 1)
 const RUNS = Number(process.env.CAIRN_BENCH_RUNS ?? 1)
@@ -254,15 +254,13 @@ async function measure(target: Target, base: string, recipient: string) {
     )
     rmSync(restored, { recursive: true, force: true })
     const refRestored = join(base, `ref-restored-${run}`)
-    const unpack = `rclone cat "${refObject}" | age -d -i "${base}/key.txt" | zstd -d -q | tar -x -C "${refRestored}"`
-    mkdirSync(refRestored)
-    settle()
-    refRestore = best(refRestore, await shell(unpack))
-    rmSync(refRestored, { recursive: true, force: true })
-    mkdirSync(refRestored)
-    settle()
-    refDurable = best(refDurable, await shell(`${unpack} && sync -f "${refRestored}"`))
-    rmSync(refRestored, { recursive: true, force: true })
+    const { plain, durable } = await timePipelineRestores(
+      shell,
+      `rclone cat "${refObject}" | age -d -i "${base}/key.txt" | zstd -d -q | tar -x -C "${refRestored}"`,
+      refRestored,
+    )
+    refRestore = best(refRestore, plain)
+    refDurable = best(refDurable, durable)
   }
   return { cairnBackup, refBackup, cairnRestore, refRestore, refDurable }
 }

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { mkdirSync, rmSync } from 'node:fs'
 /** Shared helpers for the benchmarks: deterministic text, timing and a table printer. */
 
 /** A small deterministic PRNG (mulberry32), so every run generates the same corpus. */
@@ -126,4 +127,28 @@ export function fmt(n: number, digits = 1): string {
  */
 export function settle(): void {
   execFileSync('sync')
+}
+
+/**
+ * The stock pipeline's restore (`unpack`, a shell script writing into `dir`)
+ * timed twice, each after a settle into an empty `dir`: as it is, and ending
+ * with `sync -f` (durable, as Cairn's restore is before its swap).
+ */
+export async function timePipelineRestores<T>(
+  run: (script: string) => Promise<T>,
+  unpack: string,
+  dir: string,
+): Promise<{ plain: T; durable: T }> {
+  const timeInto = async (script: string) => {
+    mkdirSync(dir)
+    settle()
+    try {
+      return await run(script)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+  const plain = await timeInto(unpack)
+  const durable = await timeInto(`${unpack} && sync -f "${dir}"`)
+  return { plain, durable }
 }
