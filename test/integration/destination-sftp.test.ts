@@ -80,3 +80,27 @@ describe('SFTP host keys and logins', () => {
     await destination.close()
   })
 })
+
+describe('SFTP transfer size', () => {
+  it('learns from OpenSSH that it takes 224 KiB per request (ssh2 still keeps the limits where request-size.ts reads them)', async () => {
+    const { Client } = await import('ssh2')
+    const { requestSize } = await import('../../main/backup/destination/sftp/request-size')
+    const client = new Client()
+    const sizes = await new Promise<[number, number]>((resolve, reject) => {
+      client.once('error', reject)
+      client.once('ready', () =>
+        client.sftp((error, sftp) =>
+          error ? reject(error) : resolve([requestSize(sftp, 'read'), requestSize(sftp, 'write')]),
+        ),
+      )
+      client.connect({
+        host: sshd.host,
+        port: sshd.port,
+        username: sshd.user,
+        privateKey: sshd.userKey,
+      })
+    })
+    client.end()
+    expect(sizes).toEqual([224 * 1024, 224 * 1024])
+  })
+})

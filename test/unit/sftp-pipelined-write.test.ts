@@ -2,11 +2,9 @@ import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { describe, expect, it } from 'vitest'
-import {
-  pipelinedWrite,
-  WRITE_BLOCK,
-  WRITE_WINDOW,
-} from '../../main/backup/destination/sftp/pipelined-write.js'
+import { pipelinedWrite, WRITE_WINDOW } from '../../main/backup/destination/sftp/pipelined-write.js'
+
+const WRITE_BLOCK = 64 * 1024
 
 /** A remote file answering each write after a few milliseconds, out of order. */
 function slowRemote() {
@@ -54,6 +52,7 @@ describe('SFTP pipelined write', () => {
     await pipeline(
       Readable.from(chunks),
       pipelinedWrite({
+        block: WRITE_BLOCK,
         writeAt: remote.writeAt,
         finish: remote.finish,
         release: () => undefined,
@@ -73,6 +72,7 @@ describe('SFTP pipelined write', () => {
     let released = false
     let writes = 0
     const stream = pipelinedWrite({
+      block: WRITE_BLOCK,
       writeAt: () => {
         writes += 1
         return writes === 20

@@ -1,15 +1,20 @@
 /**
  * Reading a remote file with several SFTP read requests in flight. ssh2's
  * read stream asks for one block at a time and waits for its answer, so a
- * restore runs at one block per round trip; here up to DEPTH requests are
- * out at once and their answers are handed on in file order (as OpenSSH's
- * own sftp client and rclone do).
+ * restore runs at one block per round trip; here requests of the largest
+ * size the session allows (request-size.ts) are out at once, up to
+ * IN_FLIGHT bytes, and their answers are handed on in file order (as
+ * OpenSSH's own sftp client and rclone do).
  */
 import { Readable } from 'node:stream'
 import type { SFTPWrapper } from 'ssh2'
+import { requestSize } from './request-size.js'
 
-const BLOCK = 64 * 1024
-const DEPTH = 16
+/**
+ * Under ssh2's 2 MiB channel window: answers beyond it would wait on the
+ * server for a window adjust.
+ */
+const IN_FLIGHT = 1792 * 1024
 
 type Handle = Buffer
 
@@ -22,6 +27,8 @@ export function pipelinedRead(
   /** Turns ssh2's failures into the destination's typed ones. */
   typed: (error: Error) => Error,
 ): Readable {
+  const block = requestSize(sftp, 'read')
+  const depth = Math.max(2, Math.floor(IN_FLIGHT / block))
   let handle: Handle | null = null
   let opening: Promise<Handle> | null = null
   let next = start
@@ -70,8 +77,8 @@ export function pipelinedRead(
   async function pump(): Promise<void> {
     try {
       for (;;) {
-        while (queue.length < DEPTH && next <= last) {
-          const length = Math.min(BLOCK, last - next + 1)
+        while (queue.length < depth && next <= last) {
+          const length = Math.min(block, last - next + 1)
           const pending = readAt(next, length)
           pending.catch(() => undefined) // awaited in order below
           queue.push(pending)
@@ -85,9 +92,9 @@ export function pipelinedRead(
           if (h) sftp.close(h, () => undefined)
           return
         }
-        const block = await head
+        const answer = await head
         if (stream.destroyed) return
-        if (!stream.push(block)) {
+        if (!stream.push(answer)) {
           pumping = false
           return
         }

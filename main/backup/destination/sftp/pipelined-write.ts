@@ -3,16 +3,17 @@
  * write at a time (answer awaited before the next is sent) bounds an upload
  * by the round trip and by the server's fsync-free but still serial
  * handling; OpenSSH's sftp client and rclone keep many requests out at
- * once. Here a chunk is cut into BLOCK-sized requests at their file
- * offsets, and the writable asks for more as long as fewer than WINDOW
+ * once. Here a chunk is cut into requests of `block` bytes (the largest
+ * the session allows, request-size.ts) at their file offsets, and the writable asks for more as long as fewer than WINDOW
  * bytes are unanswered: memory stays bounded, the link stays busy.
  */
 import { Writable } from 'node:stream'
 
-export const WRITE_BLOCK = 64 * 1024
 export const WRITE_WINDOW = 4 << 20
 
 export interface PipelinedWriteOptions {
+  /** Bytes per write request. */
+  block: number
   /** Send `data` to be written at `position`; settles with the server's answer. */
   writeAt(position: number, data: Buffer): Promise<void>
   /** After every write was answered: flush and close the remote file. */
@@ -58,8 +59,8 @@ export function pipelinedWrite(options: PipelinedWriteOptions): Writable {
         void settled().then((error) => done(error ?? undefined))
         return
       }
-      for (let offset = 0; offset < chunk.length; offset += WRITE_BLOCK) {
-        const piece = chunk.subarray(offset, Math.min(offset + WRITE_BLOCK, chunk.length))
+      for (let offset = 0; offset < chunk.length; offset += options.block) {
+        const piece = chunk.subarray(offset, Math.min(offset + options.block, chunk.length))
         const at = position
         position += piece.length
         unanswered += piece.length

@@ -9,6 +9,7 @@ import { printable, type FileStore, type StoreEntry, type StoreWriter } from '..
 import { hostKeyFingerprint, HostKeyError } from './host-key.js'
 import { pipelinedRead } from './pipelined-read.js'
 import { pipelinedWrite } from './pipelined-write.js'
+import { requestSize } from './request-size.js'
 
 export interface SftpSettings {
   host: string
@@ -109,6 +110,7 @@ export class SftpStore implements FileStore {
     }
     // Many writes in flight (pipelined-write.ts): one at a time bounds an upload by the round trip.
     const stream = pipelinedWrite({
+      block: requestSize(sftp, 'write'),
       check: () => (this.live.has(sftp) ? null : this.lost('write the backup')),
       writeAt: (at, data) =>
         this.call<void>(
@@ -293,6 +295,9 @@ export class SftpStore implements FileStore {
       client.once('ready', () => {
         // Errors after the handshake reach each call through its callback; the emitter's own must not end the process.
         client.on('error', () => undefined)
+        // Requests are small packets sent while answers stream in: with Nagle on, a restore
+        // stalled on delayed ACKs in about half the runs (120 instead of 300 MB/s on loopback).
+        client.setNoDelay(true)
         client.sftp((error, sftp) => {
           if (!error) {
             sftp.on('error', () => undefined)
