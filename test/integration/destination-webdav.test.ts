@@ -66,6 +66,24 @@ describe('WebDAV logins and certificates', () => {
     }
   })
 
+  it('logs in when its first requests go out together, before any answer taught it the scheme (Basic and Digest)', async () => {
+    for (const path of ['basic', 'digest'] as const) {
+      const destination = new WebdavDestination(settings(path))
+      const name = 'cairn-backup-19990101T000000Z.tar.zst.age'
+      const answers = await Promise.all([
+        destination.list(),
+        destination.stat(name),
+        destination.list(),
+        destination.stat(name),
+      ])
+      const [first, missing, again, missingAgain] = answers
+      expect(Array.isArray(first)).toBe(true)
+      expect(again).toEqual(first)
+      expect([missing, missingAgain]).toEqual([null, null])
+      await destination.close()
+    }
+  })
+
   it('says when no login was given', async () => {
     const destination = new WebdavDestination(settings('basic', { user: null, password: null }))
     await expect(destination.test()).rejects.toSatisfy(

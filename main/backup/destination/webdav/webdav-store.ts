@@ -38,6 +38,9 @@ interface Response {
 const PROPFIND_BODY =
   '<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:"><d:prop><d:resourcetype/><d:getcontentlength/><d:getlastmodified/></d:prop></d:propfind>'
 
+/** How requests authenticate, once the server said (null: not asked yet). */
+type AuthScheme = 'basic' | 'digest' | 'none'
+
 /**
  * A WebDAV collection (Apache mod_dav, nginx, NAS boxes, Nextcloud,
  * ownCloud). A backup is PUT under its temporary name, then MOVEd to its
@@ -53,7 +56,7 @@ export class WebdavStore implements FileStore {
   private readonly base: URL
   private readonly agent: HttpAgent
   private digest: DigestAuth | null = null
-  private scheme: 'basic' | 'digest' | 'none' | null = null
+  private scheme: AuthScheme | null = null
   private chunking: Promise<URL | null> | null = null
 
   constructor(private readonly settings: WebdavSettings) {
@@ -441,6 +444,7 @@ export class WebdavStore implements FileStore {
     body?: Buffer,
   ): Promise<Response> {
     for (let round = 0; ; round++) {
+      const schemeSent = this.scheme
       const request = this.open(method, url, {
         ...headers,
         ...(body ? { 'Content-Length': String(body.length) } : {}),
@@ -450,11 +454,17 @@ export class WebdavStore implements FileStore {
       const response = await answer
       if (response.status !== 401 || round > 0) return response
       response.body.resume()
-      if (!this.learnChallenge(response)) return response
+      if (!this.learnChallenge(response, schemeSent)) return response
     }
   }
 
-  private learnChallenge(response: Response): boolean {
+  /**
+   * After a 401: whether to ask again with what it taught. Not when this very
+   * request already carried Basic credentials (they are wrong); yes when it
+   * carried none, even if another request learned the scheme meanwhile
+   * (several requests go out at once before the first answer).
+   */
+  private learnChallenge(response: Response, schemeSent: AuthScheme | null): boolean {
     const { user, password } = this.settings
     if (!user || password == null) {
       throw destinationError(
@@ -465,13 +475,13 @@ export class WebdavStore implements FileStore {
     }
     const challenge = parseChallenge(response.headers['www-authenticate'])
     if (!challenge) return false
-    const wasSet = this.scheme !== null && this.scheme !== 'none'
+    const sentCredentials = schemeSent === 'basic' || schemeSent === 'digest'
     if (challenge === 'basic') this.scheme = 'basic'
     else {
       this.scheme = 'digest'
       this.digest = new DigestAuth(challenge, user, password)
     }
-    return !wasSet || challenge !== 'basic'
+    return !sentCredentials || challenge !== 'basic'
   }
 
   private open(method: string, url: URL, headers: Record<string, string>): ClientRequest {
