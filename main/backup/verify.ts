@@ -61,8 +61,11 @@ async function verifySource(
   keys?: BackupKey | readonly BackupKey[],
 ): Promise<VerifyReport> {
   const file = source.location
+  // Both asked at once: on a remote destination each is a round trip.
+  const sidecarRead = source.readSidecar()
+  sidecarRead.catch(() => undefined)
   const { size } = await source.stat()
-  const sidecar = await source.readSidecar()
+  const sidecar = await sidecarRead
   if (sidecar && sidecar.size !== size) {
     throw new CairnError(
       'BACKUP_CORRUPT',
@@ -104,6 +107,7 @@ async function verifySource(
       key,
       targetDir: scratch,
       databaseCheck: 'full',
+      sidecar,
       write: (f) => f.path === profileFiles.settings,
       onManifest: checkManifestGivesProfile,
       onSecrets: (bytes) => (secretsBytes = bytes),

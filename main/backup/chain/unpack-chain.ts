@@ -41,7 +41,10 @@ export async function unpackAny(options: UnpackOptions): Promise<Manifest> {
   // A backup its sidecar calls full is read once, as always; one that turns out to be a link
   // (its sidecar missing or wrong) is refused by that reader before it writes anything, and
   // read as a link. Only a link's manifest is read ahead, to find its chain.
-  const sidecar = await options.source.readSidecar().catch(() => null)
+  const sidecar =
+    options.sidecar !== undefined
+      ? options.sidecar
+      : await options.source.readSidecar().catch(() => null)
   if (sidecar?.kind !== 'incremental') {
     try {
       return await unpackBackup(options)

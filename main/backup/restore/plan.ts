@@ -143,8 +143,14 @@ export async function unpackToStaging<T = StagedData>(
   const source = request.source ?? openBackupSource(request.file)
   let madeStaging = false
   try {
+    // The sidecar and the other backups are asked for while the backup is
+    // checked and read: on a remote destination each is a round trip.
+    const sidecarRead = source.readSidecar()
+    const siblingsRead = source.siblings()
+    sidecarRead.catch(() => undefined)
+    siblingsRead.catch(() => undefined)
     await source.stat()
-    const sidecar = await source.readSidecar()
+    const sidecar = await sidecarRead
     makeStaging(profileDir, staging)
     madeStaging = true
     let bytesTotal = 0
@@ -155,6 +161,7 @@ export async function unpackToStaging<T = StagedData>(
       targetDir: staging,
       databaseCheck: 'structure',
       expectedFingerprint: sidecar?.keyFingerprint ?? null,
+      sidecar,
       flushEarly: true,
       onManifest: (m) => {
         checkManifestGivesProfile(m)
@@ -194,7 +201,7 @@ export async function unpackToStaging<T = StagedData>(
       summary,
       confirmations: [
         ...metadataMismatch(source.name, sidecar, manifest, request.key),
-        ...timeTravel(source.name, await source.siblings(), manifest, summary.live),
+        ...timeTravel(source.name, await siblingsRead, manifest, summary.live),
         ...otherProfile(manifest, summary.live),
       ],
     })

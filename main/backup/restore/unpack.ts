@@ -1,5 +1,6 @@
 import { CairnError, errnoCode, isCairnError } from '../../shared/errors.js'
 import type { BackupSource } from '../destination/backup-source.js'
+import type { Sidecar } from '../destination/sidecar.js'
 import { AgeError } from '../age/errors.js'
 import { isDatabase, type Manifest, type ManifestFile } from '../archive/manifest.js'
 import { readArchive } from '../archive/read-archive.js'
@@ -25,6 +26,8 @@ export interface UnpackOptions {
   expectedFingerprint?: string | null
   /** Start flushing each file to disk as soon as it is written (a restore's staging; see flush-early.ts). */
   flushEarly?: boolean
+  /** The backup's sidecar, when the caller has read it already (unpackAny reads it otherwise: a round trip). */
+  sidecar?: Sidecar | null
 }
 
 /**
