@@ -104,24 +104,15 @@ function prepareRemoteStatements(db: MailDb) {
   }
 }
 
-/** The sync engine's writes for one account; the statements are the connection's. */
-export function remoteMessageStore(db: MailDb, accountId: number) {
+function remoteStatementsOf(db: MailDb) {
   let statements = remoteStatements.get(db)
   if (!statements) remoteStatements.set(db, (statements = prepareRemoteStatements(db)))
-  const {
-    insertMessage,
-    insertRemote,
-    byUid,
-    setAnsweredDraft,
-    setFlags,
-    setRemoteFlags,
-    pendingFlags,
-    pendingOnServerCopy,
-    uidsOf,
-    countOf,
-    deleteMessage,
-    anyPending,
-  } = statements
+  return statements
+}
+
+/** The sync engine's writes for one account; the statements are the connection's. */
+export function remoteMessageStore(db: MailDb, accountId: number) {
+  const statements = remoteStatementsOf(db)
   // Whether a queued move or delete could hide a server copy; asked once per
   // batch (most batches have none, and the per-message check is then skipped).
   let pendingChecked = 0
@@ -129,7 +120,7 @@ export function remoteMessageStore(db: MailDb, accountId: number) {
   const mayBePending = () => {
     const now = Date.now()
     if (now - pendingChecked > 50) {
-      hasPending = anyPending.get(accountId)!.n > 0
+      hasPending = statements.anyPending.get(accountId)!.n > 0
       pendingChecked = now
     }
     return hasPending
@@ -147,11 +138,14 @@ export function remoteMessageStore(db: MailDb, accountId: number) {
       uidvalidity: number,
       h: RemoteHeader,
     ): boolean {
-      if (byUid.get(folderId, uidvalidity, h.uid)) return false
-      if (mayBePending() && pendingOnServerCopy.get(accountId, imapPath, uidvalidity, h.uid)!.n > 0)
+      if (statements.byUid.get(folderId, uidvalidity, h.uid)) return false
+      if (
+        mayBePending() &&
+        statements.pendingOnServerCopy.get(accountId, imapPath, uidvalidity, h.uid)!.n > 0
+      )
         return false
       const flags = splitFlags(h.flags)
-      const id = insertMessage({
+      const id = statements.insertMessage({
         folderId,
         uid: h.uid,
         messageId: h.messageId,
@@ -173,8 +167,8 @@ export function remoteMessageStore(db: MailDb, accountId: number) {
       })
       if (id === null) return false
       if (flags.answered || flags.draft)
-        setAnsweredDraft.run(flags.answered ? 1 : 0, flags.draft ? 1 : 0, id)
-      insertRemote.run(
+        statements.setAnsweredDraft.run(flags.answered ? 1 : 0, flags.draft ? 1 : 0, id)
+      statements.insertRemote.run(
         id,
         accountId,
         folderId,
@@ -194,13 +188,13 @@ export function remoteMessageStore(db: MailDb, accountId: number) {
       flags: string[],
       modseq: number,
     ): boolean {
-      const row = byUid.get(folderId, uidvalidity, uid)
+      const row = statements.byUid.get(folderId, uidvalidity, uid)
       if (!row) return false
-      if (pendingFlags.get(row.message_id)!.n > 0) return false
+      if (statements.pendingFlags.get(row.message_id)!.n > 0) return false
       const f = splitFlags(flags)
-      setRemoteFlags.run(modseq, JSON.stringify(f.keywords), row.message_id)
+      statements.setRemoteFlags.run(modseq, JSON.stringify(f.keywords), row.message_id)
       return (
-        setFlags.run({
+        statements.setFlags.run({
           id: row.message_id,
           seen: f.seen ? 1 : 0,
           flagged: f.flagged ? 1 : 0,
@@ -214,18 +208,18 @@ export function remoteMessageStore(db: MailDb, accountId: number) {
     removeUids(folderId: number, uidvalidity: number, uids: Iterable<number>): number {
       let removed = 0
       for (const uid of uids) {
-        const row = byUid.get(folderId, uidvalidity, uid)
-        if (row) removed += deleteMessage.run(row.message_id).changes
+        const row = statements.byUid.get(folderId, uidvalidity, uid)
+        if (row) removed += statements.deleteMessage.run(row.message_id).changes
       }
       return removed
     },
 
     countUids(folderId: number, uidvalidity: number): number {
-      return countOf.get(accountId, folderId, uidvalidity)!.n
+      return statements.countOf.get(accountId, folderId, uidvalidity)!.n
     },
 
     localUids(folderId: number, uidvalidity: number): number[] {
-      return uidsOf.all(folderId, uidvalidity).map((r) => r.uid)
+      return statements.uidsOf.all(folderId, uidvalidity).map((r) => r.uid)
     },
   }
 }
