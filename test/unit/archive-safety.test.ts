@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { isSafeRelativePath } from '../../main/backup/archive/manifest'
@@ -36,6 +36,33 @@ describe('reading a backup archive', () => {
     ])
     expect(error).toBeNull()
     expect(readFileSync(join(target, 'attachments', 'ab', 'x'))).toEqual(good)
+  })
+
+  it('makes every folder its files go into before it writes the first one', async () => {
+    // Made between writes, a mkdir waited behind the early flushes' journal commits.
+    const target = join(tempDir(), 'staging')
+    mkdirSync(target)
+    const files = { 'mail.sqlite': good, 'attachments/ab/x': good, 'attachments/cd/y': good }
+    const foldersAtFirstWrite: boolean[] = []
+    await readArchive(
+      streamOf(
+        await tarOf([
+          manifest(files),
+          ...Object.entries(files).map(([name, content]) => ({ name, content })),
+        ]),
+      ),
+      {
+        targetDir: target,
+        sink: (_file, path) => {
+          if (foldersAtFirstWrite.length === 0)
+            for (const dir of ['ab', 'cd'])
+              foldersAtFirstWrite.push(existsSync(join(target, 'attachments', dir)))
+          return createWriteStream(path, { flags: 'wx' })
+        },
+      },
+    )
+    expect(foldersAtFirstWrite).toEqual([true, true])
+    expect(readFileSync(join(target, 'attachments', 'cd', 'y'))).toEqual(good)
   })
 
   const hostile: [string, FakeEntry[], RegExp][] = [
