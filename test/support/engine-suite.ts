@@ -350,8 +350,8 @@ export function describeEngineSuite(kind: string, harness: () => Promise<EngineH
 
       // A short outage late in the read: it goes on from where it stopped (a byte range).
       // Cut at 80%, starting over would bring down 1.8 backups' worth; resuming brings down one
-      // plus what was in flight when the link dropped (socket buffers: up to a few MB on a loaded
-      // machine, 1.04-1.25 of this backup measured), so 1.6 tells them apart with room both ways.
+      // plus what was in flight when the link dropped (socket buffers; the relay passes bytes only
+      // as fast as the client takes them: 1.00-1.01 measured), so 1.6 tells them apart.
       const downBefore = h.relay.relayed.down
       h.relay.cutAfterDown(Math.floor(size * 0.8), { blip: true })
       const resumed = await runCli(

@@ -40,6 +40,16 @@ export async function startRelay(targetPort: number): Promise<{
     for (const s of sockets) s.destroy()
     sockets.clear()
   }
+  /**
+   * Bytes go on only as fast as the far side takes them, as over a real
+   * link: without this the relay read a fast server's whole answer into
+   * memory, and a cut then lost megabytes the client had never seen.
+   */
+  const forward = (d: Buffer, from: Socket, to: Socket) => {
+    if (to.write(d)) return
+    from.pause()
+    to.once('drain', () => from.resume())
+  }
   const server: Server = createServer((client) => {
     if (refusing) {
       client.destroy()
@@ -55,7 +65,7 @@ export async function startRelay(targetPort: number): Promise<{
         budget = Number.POSITIVE_INFINITY
         cutAll()
         if (blip) refusing = false
-      } else upstream.write(d)
+      } else forward(d, client, upstream)
     })
     upstream.on('data', (d: Buffer) => {
       downBudget -= d.length
@@ -67,7 +77,7 @@ export async function startRelay(targetPort: number): Promise<{
         return
       }
       if (delayMs > 0) setTimeout(() => client.writable && client.write(d), delayMs)
-      else client.write(d)
+      else forward(d, upstream, client)
     })
     const close = () => {
       client.destroy()
@@ -76,8 +86,9 @@ export async function startRelay(targetPort: number): Promise<{
       sockets.delete(upstream)
     }
     client.on('close', close)
-    // With a delay, what the server sent before closing still arrives (late) before the close.
-    upstream.on('close', () => (delayMs > 0 ? setTimeout(close, delayMs + 50) : close()))
+    // What the server sent before closing still arrives before the close (late, with a delay):
+    // destroying the client at once dropped what the relay still held, as a reset mid-answer.
+    upstream.on('close', () => (delayMs > 0 ? setTimeout(close, delayMs + 50) : client.end()))
     client.on('error', close)
     upstream.on('error', close)
   })
