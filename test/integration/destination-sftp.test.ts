@@ -82,7 +82,7 @@ describe('SFTP host keys and logins', () => {
 })
 
 describe('SFTP transfer size', () => {
-  it('learns from OpenSSH that it takes 224 KiB per request (ssh2 still keeps the limits where request-size.ts reads them)', async () => {
+  it('learns from OpenSSH that it takes 128 KiB per request (ssh2 still keeps the limits where request-size.ts reads them)', async () => {
     const { Client } = await import('ssh2')
     const { requestSize } = await import('../../main/backup/destination/sftp/request-size')
     const client = new Client()
@@ -101,6 +101,6 @@ describe('SFTP transfer size', () => {
       })
     })
     client.end()
-    expect(sizes).toEqual([224 * 1024, 224 * 1024])
+    expect(sizes).toEqual([128 * 1024, 128 * 1024])
   })
 })

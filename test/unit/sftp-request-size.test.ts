@@ -5,13 +5,13 @@ import { FALLBACK_REQUEST, requestSize } from '../../main/backup/destination/sft
 const session = (fields: Record<string, unknown>) => fields as unknown as SFTPWrapper
 
 describe('SFTP request size', () => {
-  it('uses the largest multiple of 32 KiB under what the session allows, at most 224 KiB', () => {
+  it('uses the largest multiple of 32 KiB under what the session allows, at most 128 KiB', () => {
     // ssh2 for OpenSSH: 256 KiB less 2 KiB of packet overhead.
     const openssh = session({ _maxReadLen: 260096, _maxWriteLen: 260096 })
-    expect(requestSize(openssh, 'read')).toBe(224 * 1024)
-    expect(requestSize(openssh, 'write')).toBe(224 * 1024)
+    expect(requestSize(openssh, 'read')).toBe(128 * 1024)
+    expect(requestSize(openssh, 'write')).toBe(128 * 1024)
     const large = session({ _maxReadLen: 4 << 20, _maxWriteLen: 100_000 })
-    expect(requestSize(large, 'read')).toBe(224 * 1024)
+    expect(requestSize(large, 'read')).toBe(128 * 1024)
     expect(requestSize(large, 'write')).toBe(96 * 1024)
   })
 

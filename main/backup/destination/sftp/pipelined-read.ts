@@ -11,10 +11,10 @@ import type { SFTPWrapper } from 'ssh2'
 import { requestSize } from './request-size.js'
 
 /**
- * Under ssh2's 2 MiB channel window: answers beyond it would wait on the
- * server for a window adjust.
+ * Under ssh2's 2 MiB channel window (answers beyond it would wait on the
+ * server for a window adjust): eight 128 KiB requests on OpenSSH.
  */
-const IN_FLIGHT = 1792 * 1024
+const IN_FLIGHT = 1 << 20
 
 type Handle = Buffer
 
