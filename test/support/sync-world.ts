@@ -175,6 +175,9 @@ export async function serverMessageIds(
 ): Promise<Map<number, string>> {
   const lock = await client.getMailboxLock(path)
   try {
+    // A mailbox already selected is not selected again: without a command the server
+    // never says EXISTS, and a poll that began before a delivery would never see it.
+    await client.noop()
     const out = new Map<number, string>()
     if ((client.mailbox ? client.mailbox.exists : 0) === 0) return out
     for await (const m of client.fetch('1:*', { uid: true, envelope: true }, { uid: true }))

@@ -2,6 +2,7 @@ import { ImapFlow } from 'imapflow'
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDovecot, type Dovecot } from '../../support/dovecot'
+import { otherClient, serverMessageIds } from '../../support/sync-world'
 import { makeTestCertificate } from '../../support/test-ca'
 
 describe('the Dovecot test server', () => {
@@ -32,5 +33,21 @@ describe('the Dovecot test server', () => {
       ['\\Archive', '\\Drafts', '\\Inbox', '\\Junk', '\\Sent', '\\Trash'].sort(),
     )
     await client.logout()
+  })
+
+  it('serverMessageIds sees a message that arrived after its last look (the folder still selected)', async () => {
+    const watcher = await otherClient(dovecot, cert)
+    const before = await serverMessageIds(watcher, 'Archive')
+    const writer = await otherClient(dovecot, cert)
+    await writer.append(
+      'Archive',
+      'From: a@example.test\r\nTo: b@example.test\r\nSubject: late\r\nMessage-ID: <late@example.test>\r\n\r\nhi\r\n',
+    )
+    await writer.logout()
+    const after = await serverMessageIds(watcher, 'Archive')
+    await watcher.logout()
+    expect([...after.values()].filter((id) => !new Set(before.values()).has(id))).toEqual([
+      'late@example.test',
+    ])
   })
 })
