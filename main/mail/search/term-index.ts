@@ -1,4 +1,5 @@
 import type { MailDb } from '../db/connection.js'
+import { perConnection } from '../db/per-connection.js'
 import { cjkTerms } from './cjk.js'
 
 /** What the extra index holds for a message: its attachments' names and its CJK text as bigrams. */
@@ -9,14 +10,10 @@ export interface MessageTerms {
   attachmentNames: string[]
 }
 
-const writers = new WeakMap<MailDb, ReturnType<typeof prepare>>()
-
-function prepare(db: MailDb) {
-  return {
-    remove: db.prepare('DELETE FROM message_terms WHERE rowid = ?'),
-    insert: db.prepare('INSERT INTO message_terms (rowid, names, cjk) VALUES (?, ?, ?)'),
-  }
-}
+const writersOf = perConnection((db) => ({
+  remove: db.prepare('DELETE FROM message_terms WHERE rowid = ?'),
+  insert: db.prepare('INSERT INTO message_terms (rowid, names, cjk) VALUES (?, ?, ?)'),
+}))
 
 /**
  * Index (or index again) a message's extra terms (message_terms, beside
@@ -25,8 +22,7 @@ function prepare(db: MailDb) {
  * written (a new message, a body fetched later).
  */
 export function indexMessageTerms(db: MailDb, messageId: number, terms: MessageTerms): void {
-  let s = writers.get(db)
-  if (!s) writers.set(db, (s = prepare(db)))
+  const s = writersOf(db)
   const names = terms.attachmentNames.join(' ')
   const cjk = cjkTerms(`${terms.subject}\n${terms.participants}\n${terms.text}`)
   s.remove.run(messageId)

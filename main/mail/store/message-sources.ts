@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { createRequire } from 'node:module'
 import type * as Zstd from 'zstd-napi'
 import type { MailDb } from '../db/connection.js'
+import { perConnection } from '../db/per-connection.js'
 
 // zstd-napi is CommonJS; its named exports are reached through require.
 const zstd = createRequire(import.meta.url)('zstd-napi') as typeof Zstd
@@ -20,12 +21,11 @@ export function compressSource(raw: Uint8Array): Buffer {
 }
 
 /** Store (if new) already-compressed bytes under their hash. */
-const inserts = new WeakMap<MailDb, ReturnType<typeof prepareInsert>>()
-
-const prepareInsert = (db: MailDb) =>
+const insertOf = perConnection((db) =>
   db.prepare<[string, number, Uint8Array]>(
     `INSERT OR IGNORE INTO message_sources (sha256, size, compression, content) VALUES (?, ?, 'zstd', ?)`,
-  )
+  ),
+)
 
 export function putCompressedSource(
   db: MailDb,
@@ -33,9 +33,7 @@ export function putCompressedSource(
   size: number,
   compressed: Uint8Array,
 ): void {
-  let insert = inserts.get(db)
-  if (!insert) inserts.set(db, (insert = prepareInsert(db)))
-  insert.run(sha256, size, compressed)
+  insertOf(db).run(sha256, size, compressed)
 }
 
 export function putSource(db: MailDb, raw: Uint8Array): string {

@@ -1,4 +1,5 @@
 import type { MailDb } from '../db/connection.js'
+import { perConnection } from '../db/per-connection.js'
 import type { Address } from '../types.js'
 import { indexMessageTerms } from '../search/term-index.js'
 import { messageWriter, type NewAttachment } from './messages.js'
@@ -51,9 +52,7 @@ export function remoteContentKey(folderId: number, uidvalidity: number, uid: num
  * per folder sync: preparing them again cost about 10 ms of every
  * incremental sync).
  */
-const remoteStatements = new WeakMap<MailDb, ReturnType<typeof prepareRemoteStatements>>()
-
-function prepareRemoteStatements(db: MailDb) {
+const remoteStatementsOf = perConnection((db) => {
   const insertMessage = messageWriter(db)
   const insertRemote = db.prepare(
     `INSERT INTO remote_messages (message_id, account_id, folder_id, uidvalidity, uid, modseq, keywords, state)
@@ -102,13 +101,7 @@ function prepareRemoteStatements(db: MailDb) {
     deleteMessage,
     anyPending,
   }
-}
-
-function remoteStatementsOf(db: MailDb) {
-  let statements = remoteStatements.get(db)
-  if (!statements) remoteStatements.set(db, (statements = prepareRemoteStatements(db)))
-  return statements
-}
+})
 
 /** The sync engine's writes for one account; the statements are the connection's. */
 export function remoteMessageStore(db: MailDb, accountId: number) {
@@ -224,26 +217,22 @@ export function remoteMessageStore(db: MailDb, accountId: number) {
   }
 }
 
-const bodyStatements = new WeakMap<MailDb, ReturnType<typeof prepareBodyStatements>>()
-
-function prepareBodyStatements(db: MailDb) {
-  return {
-    body: db.prepare(
-      `UPDATE messages SET snippet = ?, body_text = ?, body_html = ?, has_attachments = ?, parse_note = ?
+const bodyStatementsOf = perConnection((db) => ({
+  body: db.prepare(
+    `UPDATE messages SET snippet = ?, body_text = ?, body_html = ?, has_attachments = ?, parse_note = ?
         WHERE id = ?`,
-    ),
-    clearAttachments: db.prepare('DELETE FROM attachments WHERE message_id = ?'),
-    attachment: db.prepare(`
+  ),
+  clearAttachments: db.prepare('DELETE FROM attachments WHERE message_id = ?'),
+  attachment: db.prepare(`
       INSERT INTO attachments (message_id, filename, mime_type, size, sha256, content_id, disposition)
       VALUES (?, ?, ?, ?, ?, ?, ?)`),
-    full: db.prepare(
-      `UPDATE remote_messages SET state = 'full', source_sha256 = ? WHERE message_id = ?`,
-    ),
-    heading: db.prepare<[number], { subject: string; participants: string }>(
-      'SELECT subject, participants FROM messages WHERE id = ?',
-    ),
-  }
-}
+  full: db.prepare(
+    `UPDATE remote_messages SET state = 'full', source_sha256 = ? WHERE message_id = ?`,
+  ),
+  heading: db.prepare<[number], { subject: string; participants: string }>(
+    'SELECT subject, participants FROM messages WHERE id = ?',
+  ),
+}))
 
 /** Body and attachments of a message whose headers are already stored. */
 export function storeBody(
@@ -258,8 +247,7 @@ export function storeBody(
     parseNote?: string | null
   },
 ): void {
-  let s = bodyStatements.get(db)
-  if (!s) bodyStatements.set(db, (s = prepareBodyStatements(db)))
+  const s = bodyStatementsOf(db)
   s.body.run(
     body.snippet,
     body.text,
