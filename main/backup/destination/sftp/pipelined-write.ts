@@ -4,8 +4,9 @@
  * by the round trip and by the server's fsync-free but still serial
  * handling; OpenSSH's sftp client and rclone keep many requests out at
  * once. Here a chunk is cut into requests of `block` bytes (the largest
- * the session allows, request-size.ts) at their file offsets, and the writable asks for more as long as fewer than WINDOW
- * bytes are unanswered: memory stays bounded, the link stays busy.
+ * the session allows, request-size.ts) at their file offsets, and the
+ * writable asks for more as long as fewer than WRITE_WINDOW bytes are
+ * unanswered: memory stays bounded, the link stays busy.
  */
 import { Writable } from 'node:stream'
 

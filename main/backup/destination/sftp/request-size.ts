@@ -9,9 +9,9 @@
  * largest multiple of 32 KiB the session allows, at most 128 KiB (224 KiB
  * was as fast and left restore's peak RSS ~10 MB higher: fewer, larger
  * buffers mean fewer young-generation collections, so dead ones wait
- * longer); the session's own limit where it is smaller (ssh2 assumes 31,952 bytes for
- * servers other than OpenSSH). The fallback, for an ssh2 that no longer
- * keeps those fields, is below every limit it has used.
+ * longer); the session's own limit where it is smaller (ssh2 assumes
+ * 31,952 bytes for servers other than OpenSSH). The fallback, for an ssh2
+ * that no longer keeps those fields, is below every limit it has used.
  */
 import type { SFTPWrapper } from 'ssh2'
 
