@@ -101,14 +101,26 @@ function resumingRead(
       let moved = false
       try {
         const from = offset
-        const stream = await withRetry(() => destination.read(name, { start: from, end }), {
-          attempts: options.attempts ?? 4,
-          baseDelayMs: options.baseDelayMs ?? 500,
-          ...(options.sleep ? { sleep: options.sleep } : {}),
-          retryable: (error) => isTransient(readError(label, error)),
-        })
+        // The whole backup is asked for without a range: the simplest request
+        // for any server, and some (moto) answer a ranged one much more slowly.
+        const whole = from === 0 && end === size - 1
+        const stream = await withRetry(
+          () => (whole ? destination.read(name) : destination.read(name, { start: from, end })),
+          {
+            attempts: options.attempts ?? 4,
+            baseDelayMs: options.baseDelayMs ?? 500,
+            ...(options.sleep ? { sleep: options.sleep } : {}),
+            retryable: (error) => isTransient(readError(label, error)),
+          },
+        )
         for await (const chunk of stream) {
           const piece = chunk as Buffer
+          if (offset + piece.length > end + 1)
+            throw destinationError(
+              'BACKUP_CHANGED_DURING',
+              label,
+              `${printable(name)} holds more than the ${size} bytes it had when the read began: it was replaced meanwhile. Try again.`,
+            )
           moved = moved || piece.length > 0
           offset += piece.length
           yield piece
