@@ -156,6 +156,8 @@ async function add(args: string[], context: CliContext): Promise<number> {
       if (address.kind === 'sftp') entry.hostKey ??= values['host-key'] ?? null
       context.stdout.write(`Checked ${report.label}: ${report.checks.join(', ')}.\n`)
     } else if (address.kind === 'sftp') entry.hostKey = values['host-key'] ?? null
+    // A name given again is a new destination: secrets kept for its old address must not follow it.
+    secrets.deleteAll(name)
     if (secret) secrets.set(name, purpose, secret)
     writeDestination(profile, name, entry)
     context.stdout.write(`Added destination "${name}" (${entry.kind}).\n`)
