@@ -23,6 +23,7 @@ import {
 } from './names.js'
 import type { Sidecar } from './sidecar.js'
 import { parseSidecarBytes, sidecarBytes, SIDECAR_MAX_BYTES } from './sidecar-io.js'
+import { isTransient } from './retry.js'
 import { parseTempName, pendingSidecarOf } from './temp-names.js'
 import { uploadStream } from './upload-stream.js'
 
@@ -224,7 +225,16 @@ export class FileStoreDestination implements Destination {
 
   async readSidecar(name: string): Promise<Sidecar | null> {
     this.requireBackupName(name)
-    return parseSidecarBytes(await this.store.readSmall(sidecarName(name), SIDECAR_MAX_BYTES))
+    let bytes: Buffer | null
+    try {
+      bytes = await this.store.readSmall(sidecarName(name), SIDECAR_MAX_BYTES)
+    } catch (error) {
+      // One this user may not read (another's, in a shared folder) is an unreadable sidecar, not
+      // a broken destination: null, as the interface says. A lost connection still fails.
+      if (isTransient(error)) throw error
+      return null
+    }
+    return parseSidecarBytes(bytes)
   }
 
   async writeSidecar(name: string, sidecar: Sidecar): Promise<void> {
