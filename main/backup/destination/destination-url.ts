@@ -15,8 +15,23 @@ export const DESTINATION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 const invalid = (text: string, why: string) =>
   new CairnError(
     'DESTINATION_INVALID',
-    `The destination "${JSON.stringify(text).slice(1, -1)}" is not usable: ${why}`,
+    `The destination "${JSON.stringify(withoutPassword(text)).slice(1, -1)}" is not usable: ${why}`,
   )
+
+/**
+ * The address as it may be shown: whatever sits between a user name's ":"
+ * and the last "@" is masked, even in an address that does not parse (an
+ * unknown scheme, a bad port, an S3 "bucket" holding key:secret@).
+ */
+function withoutPassword(text: string): string {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)(.*)$/is.exec(text)
+  if (!match) return text
+  const [, scheme, rest] = match as unknown as [string, string, string]
+  const at = rest.lastIndexOf('@')
+  const colon = at < 0 ? -1 : rest.slice(0, at).indexOf(':')
+  if (colon < 0) return text
+  return `${scheme}${rest.slice(0, colon)}:***${rest.slice(at)}`
+}
 
 /**
  * Parse a `--to` value: a folder path, s3://BUCKET[/PREFIX],
@@ -45,7 +60,10 @@ export function parseDestinationAddress(
     const url = parseUrl(text)
     refusePassword(text, url)
     if (!url.hostname) throw invalid(text, 'it names no server.')
-    const path = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`
+    // Servers merge doubled slashes when they store (as s3:// prefixes do here), and list
+    // under the merged path: keep them, and nothing written would be found again.
+    const merged = url.pathname.replace(/\/{2,}/g, '/')
+    const path = merged.endsWith('/') ? merged : `${merged}/`
     return {
       kind: 'webdav',
       url: `${scheme === 'webdavs' ? 'https' : 'http'}://${url.host}${path}`,
