@@ -70,6 +70,26 @@ describe('--to addresses', () => {
     }
   })
 
+  it('refuses a lone "%" in a path or user name with a message saying so (not "URI malformed")', () => {
+    for (const bad of [
+      'webdavs://nas.local/backups/50%off/',
+      'sftp://ann@host/backups/50%/',
+      'sftp://an%n@host/backups/',
+    ]) {
+      let error: unknown
+      try {
+        parseDestinationAddress(bad)
+      } catch (e) {
+        error = e
+      }
+      expect(isCairnError(error, 'DESTINATION_INVALID'), bad).toBe(true)
+      expect((error as Error).message).toMatch(/a "%" must be followed by two hex digits/)
+    }
+    expect(parseDestinationAddress('sftp://ann@host/50%25off/')).toMatchObject({
+      path: '/50%off/',
+    })
+  })
+
   it('never repeats a password found in a URL in its message', () => {
     expect(() => parseDestinationAddress('webdavs://ann:hunter2@nas/dav')).toThrow(/^(?!.*hunter2)/)
   })

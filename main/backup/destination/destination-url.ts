@@ -62,12 +62,13 @@ export function parseDestinationAddress(
     if (!url.hostname) throw invalid(text, 'it names no server.')
     // Servers merge doubled slashes when they store (as s3:// prefixes do here), and list
     // under the merged path: keep them, and nothing written would be found again.
+    decoded(text, url.pathname) // a lone "%" said as what it is, here rather than when first used
     const merged = url.pathname.replace(/\/{2,}/g, '/')
     const path = merged.endsWith('/') ? merged : `${merged}/`
     return {
       kind: 'webdav',
       url: `${scheme === 'webdavs' ? 'https' : 'http'}://${url.host}${path}`,
-      user: url.username ? decodeURIComponent(url.username) : null,
+      user: url.username ? decoded(text, url.username) : null,
     }
   }
   if (scheme === 'sftp') {
@@ -75,11 +76,11 @@ export function parseDestinationAddress(
     refusePassword(text, url)
     if (!url.username) throw invalid(text, 'an SFTP address needs a user: sftp://USER@HOST/PATH.')
     if (!url.hostname) throw invalid(text, 'it names no server.')
-    const path = decodeURIComponent(url.pathname || '/')
+    const path = decoded(text, url.pathname || '/')
     if (path.split('/').includes('..')) throw invalid(text, 'the path may not contain "..".')
     return {
       kind: 'sftp',
-      user: decodeURIComponent(url.username),
+      user: decoded(text, url.username),
       host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
       port: url.port ? Number(url.port) : 22,
       path,
@@ -89,6 +90,15 @@ export function parseDestinationAddress(
     text,
     `"${scheme}://" is not a kind of destination Cairn knows (folder, s3://, webdav://, webdavs://, sftp://).`,
   )
+}
+
+/** A %-escaped part of an address, decoded; a "%" not followed by two hex digits is refused. */
+function decoded(text: string, part: string): string {
+  try {
+    return decodeURIComponent(part)
+  } catch {
+    throw invalid(text, 'a "%" must be followed by two hex digits (write "%25" for "%" itself).')
+  }
 }
 
 function parseS3(text: string): DestinationAddress {
