@@ -9,6 +9,8 @@ export type Tamper =
   | { kind: 'drop-during-bodies' }
   /** Announce the first message source in each answer as a 2 GB literal. */
   | { kind: 'huge-literal' }
+  /** Every chunk of every answer rewritten (same-length edits keep literals intact). */
+  | { kind: 'rewrite'; rewrite: (text: string) => string }
 
 export interface TamperingRelay {
   port: number
@@ -21,7 +23,8 @@ const SOURCE_LITERAL = /(BODY|BINARY)\[\] \{(\d+)\}\r\n/
 /**
  * A TCP relay in front of a real IMAP server (plaintext, on loopback) that
  * plays a misbehaving server: garbage in the middle of an answer, a
- * connection dropped mid-transfer, a message announced as 2 GB.
+ * connection dropped mid-transfer, a message announced as 2 GB, answers
+ * edited on their way.
  */
 export async function startTamperingRelay(upstreamPort: number): Promise<TamperingRelay> {
   const sockets = new Set<Socket>()
@@ -47,6 +50,7 @@ export async function startTamperingRelay(upstreamPort: number): Promise<Tamperi
         return
       }
       const text = chunk.toString('latin1')
+      if (t.kind === 'rewrite') return void client.write(Buffer.from(t.rewrite(text), 'latin1'))
       const sending = sourceBytes > 0 || SOURCE_LITERAL.test(text)
       if (!sending) return void client.write(chunk)
       if (t.kind === 'drop-during-bodies') {

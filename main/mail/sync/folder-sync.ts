@@ -164,6 +164,10 @@ export async function syncFolder(
   return result
 }
 
+/** A UID as RFC 3501 defines it: a non-zero 32-bit unsigned integer. */
+const validUid = (uid: number | undefined): uid is number =>
+  Number.isInteger(uid) && (uid as number) > 0 && (uid as number) <= 0xffffffff
+
 async function collect<T>(iterator: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = []
   for await (const item of iterator) out.push(item)
@@ -186,6 +190,9 @@ function storeHeaders(
   const run = () => {
     let added = 0
     for (const message of messages) {
+      // A row without a usable UID (the server said UID 0, or nothing) cannot be
+      // addressed later: left out, for the UID comparison to fetch again.
+      if (!validUid(message.uid)) continue
       if (
         store.insertHeader(folder.folderId, folder.imapPath, uidvalidity, toRemoteHeader(message))
       )
@@ -276,6 +283,7 @@ async function rematch(
   )
   const byKey = new Map<string, number[]>()
   for (const m of server) {
+    if (!validUid(m.uid)) continue
     const key = `${toRemoteHeader(m).messageId}\u0000${m.size ?? 0}`
     const list = byKey.get(key) ?? []
     list.push(m.uid)
