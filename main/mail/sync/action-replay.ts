@@ -24,6 +24,14 @@ export interface ReplayResult {
 }
 
 /**
+ * imapflow answers false for a NO or BAD (a target folder gone, over quota,
+ * no right, flags the folder does not take): a refusal like any other,
+ * retried then dropped and reported, neither a broken connection nor done.
+ */
+const refused = (what: string) =>
+  Object.assign(new Error(`the server refused to ${what}`), { responseStatus: 'NO' })
+
+/**
  * Replay the account's queued local actions to the server, oldest first.
  * An action leaves the queue only once the server confirmed it; a broken
  * connection stops the replay with the rest still queued. A move records
@@ -83,18 +91,25 @@ export async function replayActions(
     }
     try {
       if (action.kind === 'flags') {
-        if (payload.add?.length)
-          await client.messageFlagsAdd(String(action.uid), payload.add, { uid: true })
-        if (payload.remove?.length)
-          await client.messageFlagsRemove(String(action.uid), payload.remove, { uid: true })
+        if (
+          payload.add?.length &&
+          !(await client.messageFlagsAdd(String(action.uid), payload.add, { uid: true }))
+        )
+          throw refused('set the flags')
+        if (
+          payload.remove?.length &&
+          !(await client.messageFlagsRemove(String(action.uid), payload.remove, { uid: true }))
+        )
+          throw refused('clear the flags')
         done.run(action.id)
       } else if (action.kind === 'delete') {
-        await client.messageDelete(String(action.uid), { uid: true })
+        if (!(await client.messageDelete(String(action.uid), { uid: true })))
+          throw refused('delete the message')
         done.run(action.id)
       } else {
         const to = payload.to as string
         const moved = await client.messageMove(String(action.uid), to, { uid: true })
-        if (moved === false) throw new Error(`the server refused to move the message to ${to}`)
+        if (moved === false) throw refused(`move the message to ${to}`)
         const newUid = moved.uidMap?.get(action.uid)
         db.transaction(() => {
           const target = listRemoteFolders(db, accountId).find((f) => f.imapPath === to)
