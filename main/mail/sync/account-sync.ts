@@ -119,6 +119,12 @@ export class AccountSync {
           if (walked && r.added && options.bodies !== false && !r.uidvalidityReset)
             report.bodies += await syncBodies(bodyContext, folder.folderId, folder.imapPath)
         }
+        if (replay.deferred > 0 && report.uidvalidityResets > 0) {
+          // Actions held back by a UIDVALIDITY change follow their re-matched messages now.
+          const again = await replayActions(this.deps.db, client, this.deps.accountId)
+          report.actionsReplayed += again.replayed
+          report.actionsDropped.push(...again.dropped)
+        }
         if (options.bodies !== false) {
           for (const folder of folders)
             report.bodies += await syncBodies(bodyContext, folder.folderId, folder.imapPath)

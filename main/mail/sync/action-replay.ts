@@ -20,6 +20,8 @@ const MAX_ATTEMPTS = 5
 
 export interface ReplayResult {
   replayed: number
+  /** Actions kept for after the folder sync (their folder's UIDVALIDITY changed). */
+  deferred: number
   dropped: { kind: string; reason: string }[]
 }
 
@@ -43,7 +45,7 @@ export async function replayActions(
   client: ImapFlow,
   accountId: number,
 ): Promise<ReplayResult> {
-  const result: ReplayResult = { replayed: 0, dropped: [] }
+  const result: ReplayResult = { replayed: 0, deferred: 0, dropped: [] }
   const actions = db
     .prepare<[number], ActionRow>(
       `SELECT id, kind, message_id, imap_path, uidvalidity, uid, payload, attempts
@@ -73,6 +75,19 @@ export async function replayActions(
         if (error.mailboxMissing) return null
         throw error
       })
+    if (
+      mailbox &&
+      Number(mailbox.uidValidity) !== action.uidvalidity &&
+      current &&
+      current.uidvalidity === queued.uidvalidity &&
+      current.imapPath === queued.imap_path
+    ) {
+      // UIDVALIDITY changed and the folder was not re-matched yet: the
+      // message may well still be there. Kept queued; the folder sync
+      // re-matches it by Message-ID, then the replay after it follows it.
+      result.deferred++
+      continue
+    }
     if (!mailbox || Number(mailbox.uidValidity) !== action.uidvalidity) {
       // The server copy it named no longer exists as named: nothing left to do to it.
       done.run(action.id)
