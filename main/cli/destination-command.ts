@@ -9,6 +9,7 @@ import {
 } from '../backup/destination/destination-settings.js'
 import { DESTINATION_NAME, parseDestinationAddress } from '../backup/destination/destination-url.js'
 import { openDestination, openNamedDestination } from '../backup/destination/open-destination.js'
+import type { Destination } from '../backup/destination/destination.js'
 import { HostKeyError } from '../backup/destination/sftp/host-key.js'
 import { CairnError, errnoCode, isCairnError } from '../shared/errors.js'
 import {
@@ -233,15 +234,17 @@ async function test(args: string[], context: CliContext): Promise<number> {
           'NOT_FOUND',
           `There is no destination named "${name}" (cairn destination list).`,
         )
-      const destination = openNamedDestination(name, entry, secrets, { env: context.env })
+      // One that cannot even be opened (its SSH key file gone) fails alone; the others are still tested.
+      let destination: Destination | null = null
       try {
+        destination = openNamedDestination(name, entry, secrets, { env: context.env })
         const report = await destination.test()
         results.push({ name, ok: true, checks: report.checks, details: report.details })
       } catch (error) {
         if (!isCairnError(error)) throw error
         results.push({ name, ok: false, error: error.message, code: error.code })
       } finally {
-        await destination.close()
+        await destination?.close()
       }
     }
     if (values.json) writeJson(context, results)

@@ -1,5 +1,5 @@
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -203,5 +203,29 @@ describe('cairn destination', () => {
       env: env(),
     })
     expect(ftp.stderr).toMatch(/not a kind of destination/)
+  })
+
+  it('tests every destination even when one cannot be opened (its SSH key file is gone)', async () => {
+    const profile = profileDir()
+    const keyFile = join(mkdtempSync(join(tmpdir(), 'cairn-cli-key-')), 'id_ed25519')
+    writeFileSync(keyFile, 'not really a key\n', { mode: 0o600 })
+    const folder = mkdtempSync(join(tmpdir(), 'cairn-cli-folder-'))
+    const add = (...args: string[]) =>
+      runCli(['destination', 'add', '--profile', profile, ...args], { env: env() })
+    expect(
+      (await add('nas', 'sftp://ann@127.0.0.1:1/backups', '--identity', keyFile, '--no-test')).code,
+    ).toBe(0)
+    expect((await add('usb', folder)).code).toBe(0)
+    rmSync(keyFile)
+    const tested = await runCli(['destination', 'test', '--profile', profile, '--json'], {
+      env: env(),
+    })
+    expect(tested.code).toBe(1)
+    const results = JSON.parse(tested.stdout) as { name: string; ok: boolean; error?: string }[]
+    expect(results.map((r) => [r.name, r.ok])).toEqual([
+      ['nas', false],
+      ['usb', true],
+    ])
+    expect(results[0]?.error).toMatch(/Cannot read the SSH key file .*id_ed25519/)
   })
 })
