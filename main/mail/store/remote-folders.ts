@@ -60,14 +60,32 @@ export function upsertRemoteFolder(
       'SELECT folder_id FROM remote_folders WHERE account_id = ? AND imap_path = ?',
     )
     .get(accountId, folder.imapPath)
-  const folderId =
-    existing?.folder_id ??
-    ensureFolder(db, accountId, displayPath(folder.imapPath, folder.delimiter))
+  const folderId = existing?.folder_id ?? freeLocalFolder(db, accountId, folder)
   if (!existing)
     db.prepare(
       'INSERT INTO remote_folders (folder_id, account_id, imap_path, delimiter) VALUES (?, ?, ?, ?)',
     ).run(folderId, accountId, folder.imapPath, folder.delimiter)
   db.prepare('UPDATE folders SET special_use = ? WHERE id = ?').run(folder.specialUse, folderId)
+  return folderId
+}
+
+/**
+ * The local folder a new server folder gets: the one at its display path,
+ * unless another server folder has it already (two names for one place,
+ * "Archive" and "Archive/", "a/b" and "a∕b"): then "Archive (2)", …
+ */
+function freeLocalFolder(
+  db: MailDb,
+  accountId: number,
+  folder: { imapPath: string; delimiter: string | null },
+): number {
+  const taken = db.prepare<[number], { one: number }>(
+    'SELECT 1 AS one FROM remote_folders WHERE folder_id = ?',
+  )
+  const path = displayPath(folder.imapPath, folder.delimiter).replace(/\/+$/, '')
+  let folderId = ensureFolder(db, accountId, path || '?')
+  for (let n = 2; taken.get(folderId); n++)
+    folderId = ensureFolder(db, accountId, `${path || '?'} (${n})`)
   return folderId
 }
 

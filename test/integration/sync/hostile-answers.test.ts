@@ -20,6 +20,7 @@ beforeAll(async () => {
     users: [
       { name: 'uidzero', password: 'uidzero-password' },
       { name: 'refusedstore', password: 'refusedstore-password' },
+      { name: 'samename', password: 'samename-password' },
     ],
   })
   relay = await startTamperingRelay(dovecot.imapPort)
@@ -115,6 +116,49 @@ describe('a queued action the server answers NO to', () => {
       }
       expect(pendingActionCount(world.db, accountId)).toBe(0)
       expect(dropped).toMatchObject([{ kind: 'flags' }])
+    } finally {
+      relay.tamper = { kind: 'pass' }
+      await world.close()
+    }
+  })
+})
+
+describe('a folder list with two names for one place in the folder tree', () => {
+  it('"Archive" and "Archive/": both get a folder, the account still syncs', async () => {
+    seedMaildir(
+      dovecot,
+      'samename',
+      [0, 1].map((i) => ({ raw: realisticMessage(i) })),
+    )
+    seedMaildir(
+      dovecot,
+      'samename',
+      [10, 11].map((i) => ({ raw: realisticMessage(i) })),
+      'Archive',
+    )
+    // "Archive/" (an empty child name) shows as Archive too, whatever Dovecot then says of it.
+    relay.tamper = {
+      kind: 'rewrite',
+      rewrite: (text) =>
+        text.replace(/^(\S+ OK List completed)/m, '* LIST (\\HasNoChildren) "/" "Archive/"\r\n$1'),
+    }
+    const world = await openSyncWorld()
+    try {
+      const accountId = await addAccount(world, 'samename')
+      const outcome = await world.sync.syncOnce(accountId).then(
+        () => 'synced',
+        (e: unknown) => `failed: ${String(e)}`,
+      )
+      expect(outcome).toBe('synced')
+      expect(localMessageIds(world.db, accountId, 'INBOX').size).toBe(2)
+      expect(localMessageIds(world.db, accountId, 'Archive').size).toBe(2)
+      const paths = world.db
+        .prepare<[number], { path: string }>(
+          'SELECT path FROM folders WHERE account_id = ? ORDER BY path',
+        )
+        .all(accountId)
+        .map((f) => f.path)
+      expect(paths).toEqual(expect.arrayContaining(['Archive', 'Archive (2)', 'Inbox']))
     } finally {
       relay.tamper = { kind: 'pass' }
       await world.close()
