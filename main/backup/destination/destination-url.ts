@@ -60,9 +60,9 @@ export function parseDestinationAddress(
     const url = parseUrl(text)
     refusePassword(text, url)
     if (!url.hostname) throw invalid(text, 'it names no server.')
+    decoded(text, url.pathname) // a lone "%" said as what it is, here rather than when first used
     // Servers merge doubled slashes when they store (as s3:// prefixes do here), and list
     // under the merged path: keep them, and nothing written would be found again.
-    decoded(text, url.pathname) // a lone "%" said as what it is, here rather than when first used
     const merged = url.pathname.replace(/\/{2,}/g, '/')
     const path = merged.endsWith('/') ? merged : `${merged}/`
     return {
