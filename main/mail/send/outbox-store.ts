@@ -145,3 +145,8 @@ export function retryFailed(db: MailDb, id: number): void {
     `UPDATE outbox SET state = 'queued', next_attempt_at = ? WHERE id = ? AND state = 'failed'`,
   ).run(Date.now(), id)
 }
+
+/** Narrow an entry to the recipients it still has to reach. */
+export function setRecipients(db: MailDb, id: number, to: string[]): void {
+  db.prepare(`UPDATE outbox SET envelope_to = ? WHERE id = ?`).run(JSON.stringify(to), id)
+}

@@ -20,6 +20,7 @@ import {
   removeFinished,
   requeueInterrupted,
   retryFailed,
+  setRecipients,
   type OutboxEntry,
 } from './outbox-store.js'
 import { isPermanentSmtpFailure, smtpError, smtpTransport } from './smtp.js'
@@ -117,7 +118,23 @@ export class SendService {
           continue
         }
         try {
-          await this.submit(entry.accountId, raw, { from: entry.envelopeFrom, to: entry.to })
+          const refused = await this.submit(entry.accountId, raw, {
+            from: entry.envelopeFrom,
+            to: entry.to,
+          })
+          if (refused.length > 0) {
+            // Some recipients got it and some were refused: the entry stays for
+            // those only, with the server's reason, so nobody is silently dropped.
+            const reason = `Not delivered to ${refused
+              .map((r) => `${r.recipient} (${r.response})`)
+              .join(', ')}`
+            const to = refused.map((r) => r.recipient)
+            setRecipients(this.db, entry.id, to)
+            if (refused.every((r) => r.permanent)) markFailed(this.db, entry.id, reason)
+            else markRetry(this.db, entry.id, reason, Date.now() + backoffAfter(entry.attempts + 1))
+            this.changed()
+            continue
+          }
           markSent(this.db, entry.id)
         } catch (error) {
           const e = isCairnError(error)
@@ -151,7 +168,12 @@ export class SendService {
     this.changed()
   }
 
-  private async submit(accountId: number, raw: Buffer, envelope: { from: string; to: string[] }) {
+  /** Submit over SMTP; returns the recipients the server refused while accepting the rest. */
+  private async submit(
+    accountId: number,
+    raw: Buffer,
+    envelope: { from: string; to: string[] },
+  ): Promise<{ recipient: string; response: string; permanent: boolean }[]> {
     const config = getImapAccount(this.db, accountId).config
     const credentials = await this.credentials(accountId)
     const transport = smtpTransport(
@@ -160,7 +182,22 @@ export class SendService {
       config.allowPlaintext,
     )
     try {
-      await transport.sendMail({ envelope, raw })
+      const info = await transport.sendMail({ envelope, raw })
+      const errors =
+        (
+          info as {
+            rejectedErrors?: { recipient?: string; response?: string; responseCode?: number }[]
+          }
+        ).rejectedErrors ?? []
+      return (info.rejected ?? []).map((r) => {
+        const recipient = String(r)
+        const error = errors.find((e) => e.recipient === recipient)
+        return {
+          recipient,
+          response: error?.response ?? 'refused',
+          permanent: isPermanentSmtpFailure(error ?? {}),
+        }
+      })
     } catch (error) {
       throw await smtpError(error, config.smtp)
     } finally {

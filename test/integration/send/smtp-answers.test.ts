@@ -1,0 +1,171 @@
+import { createServer, type Server, type Socket } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SendService } from '../../../main/mail/send/send-service'
+import { useRealKeychain } from '../../support/keyring'
+import { openSyncWorld, type SyncWorld } from '../../support/sync-world'
+
+let keyring: Awaited<ReturnType<typeof useRealKeychain>>
+beforeAll(async () => {
+  keyring = await useRealKeychain()
+})
+afterAll(() => keyring?.stop())
+
+type Answers = { rcpt?: (to: string) => string; data?: string }
+
+/** A minimal SMTP server on loopback whose RCPT and end-of-DATA answers the test chooses. */
+async function fakeSmtp(
+  answers: Answers,
+): Promise<{ port: number; delivered: string[][]; server: Server }> {
+  const delivered: string[][] = []
+  const server = createServer((socket: Socket) => {
+    let buffer = ''
+    let inData = false
+    let rcpts: string[] = []
+    const say = (line: string) => socket.write(`${line}\r\n`)
+    say('220 fake.test ESMTP')
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString('latin1')
+      for (;;) {
+        const nl = buffer.indexOf('\r\n')
+        if (nl === -1) break
+        const line = buffer.slice(0, nl)
+        buffer = buffer.slice(nl + 2)
+        if (inData) {
+          if (line === '.') {
+            inData = false
+            const answer = answers.data ?? '250 2.0.0 queued'
+            if (answer.startsWith('250')) delivered.push(rcpts)
+            say(answer)
+          }
+          continue
+        }
+        const verb = line.slice(0, 4).toUpperCase()
+        if (verb === 'EHLO') say('250-fake.test\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME')
+        else if (verb === 'HELO') say('250 fake.test')
+        else if (verb === 'AUTH') say('235 2.7.0 ok')
+        else if (verb === 'MAIL') {
+          rcpts = []
+          say('250 2.1.0 ok')
+        } else if (verb === 'RCPT') {
+          const to = /<([^>]*)>/.exec(line)?.[1] ?? ''
+          const answer = answers.rcpt?.(to) ?? '250 2.1.5 ok'
+          if (answer.startsWith('250')) rcpts.push(to)
+          say(answer)
+        } else if (verb === 'DATA') {
+          inData = true
+          say('354 go ahead')
+        } else if (verb === 'RSET') say('250 ok')
+        else if (verb === 'QUIT') {
+          say('221 bye')
+          socket.end()
+        } else say('502 5.5.2 what')
+      }
+    })
+    socket.on('error', () => undefined)
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const address = server.address()
+  return { port: typeof address === 'object' && address ? address.port : 0, delivered, server }
+}
+
+async function accountOn(world: SyncWorld, port: number) {
+  const { accountId } = await world.accounts.add({
+    email: 'alice@example.test',
+    password: 'alice-password',
+    imap: { host: '127.0.0.1', port: 1, security: 'plain', username: 'alice' },
+    smtp: { host: '127.0.0.1', port, security: 'plain', username: 'alice' },
+    serverFilesSent: true,
+    verify: false,
+  })
+  return accountId
+}
+
+describe('SMTP answers the outbox must not hide', () => {
+  it('does not report a message as sent when the server refused one of its recipients', async () => {
+    const smtp = await fakeSmtp({
+      rcpt: (to) =>
+        to.startsWith('bob') ? '550 5.1.1 <bob@example.test>: mailbox unknown' : '250 2.1.5 ok',
+    })
+    const world = await openSyncWorld()
+    try {
+      const accountId = await accountOn(world, smtp.port)
+      const send = new SendService(world.db, world.accounts.credentials)
+      await send.send(accountId, {
+        to: ['carol@example.test', 'bob@example.test'],
+        subject: 'Minutes',
+        text: 'for both of you',
+      })
+      await send.flush()
+      // Carol got it; Bob never will. The outbox must still say so.
+      expect(smtp.delivered).toEqual([['carol@example.test']])
+      const entries = send.outbox()
+      expect(entries).toHaveLength(1)
+      expect(entries[0]?.lastError ?? '').toMatch(/bob@example\.test/)
+      expect(entries[0]).toMatchObject({ state: 'failed', to: ['bob@example.test'] })
+    } finally {
+      await world.close()
+      smtp.server.close()
+    }
+  })
+
+  it('retries a recipient the server greylisted (450) and reaches only that one again', async () => {
+    let greylist = true
+    const smtp = await fakeSmtp({
+      rcpt: (to) =>
+        to.startsWith('bob') && greylist
+          ? '450 4.2.0 <bob@example.test>: greylisted'
+          : '250 2.1.5 ok',
+    })
+    const world = await openSyncWorld()
+    try {
+      const accountId = await accountOn(world, smtp.port)
+      const send = new SendService(world.db, world.accounts.credentials)
+      await send.send(accountId, {
+        to: ['carol@example.test', 'bob@example.test'],
+        subject: 'Minutes',
+        text: 'for both of you',
+      })
+      await send.flush()
+      expect(send.outbox()).toMatchObject([{ state: 'queued', to: ['bob@example.test'] }])
+      expect(send.outbox()[0]?.lastError).toMatch(/greylisted/)
+      greylist = false
+      await send.flush({ force: true })
+      expect(smtp.delivered).toEqual([['carol@example.test'], ['bob@example.test']])
+      expect(send.outbox()).toEqual([])
+    } finally {
+      await world.close()
+      smtp.server.close()
+    }
+  })
+
+  it('keeps a message queued with the reason when DATA gets a 4xx, and fails it on a 5xx', async () => {
+    const temp = await fakeSmtp({ data: '451 4.3.0 try later' })
+    const perm = await fakeSmtp({ data: '554 5.7.1 spam' })
+    const world = await openSyncWorld()
+    try {
+      const a = await accountOn(world, temp.port)
+      const send = new SendService(world.db, world.accounts.credentials)
+      await send.send(a, { to: ['carol@example.test'], subject: 'T', text: 't' })
+      await send.flush()
+      expect(send.outbox()[0]).toMatchObject({ state: 'queued' })
+      expect(send.outbox()[0]?.lastError).toMatch(/try later/)
+      world.db.prepare('DELETE FROM outbox').run()
+      const { accountId: b } = await world.accounts.add({
+        email: 'dave@example.test',
+        password: 'x',
+        imap: { host: '127.0.0.1', port: 1, security: 'plain', username: 'dave' },
+        smtp: { host: '127.0.0.1', port: perm.port, security: 'plain', username: 'dave' },
+        serverFilesSent: true,
+        verify: false,
+      })
+      await send.send(b, { to: ['carol@example.test'], subject: 'P', text: 'p' })
+      await send.flush()
+      expect(send.outbox()[0]).toMatchObject({ state: 'failed' })
+      expect(send.outbox()[0]?.lastError).toMatch(/spam/)
+    } finally {
+      await world.close()
+      temp.server.close()
+      perm.server.close()
+    }
+  })
+})
