@@ -6,12 +6,17 @@ import { seedMaildir, ensureMaildir, startDovecot, type Dovecot } from '../../su
 import { makeTestCertificate } from '../../support/test-ca'
 import {
   imapsSettings,
+  localMessageIds,
   openSyncWorld,
   otherClient,
   realisticMessage,
   type SyncWorld,
 } from '../../support/sync-world'
-import { moveLocally, setFlagsLocally } from '../../../main/mail/sync/local-actions'
+import {
+  moveLocally,
+  pendingActionCount,
+  setFlagsLocally,
+} from '../../../main/mail/sync/local-actions'
 
 let keyring: Awaited<ReturnType<typeof useRealKeychain>>
 let dovecot: Dovecot
@@ -21,7 +26,7 @@ beforeAll(async () => {
   keyring = await useRealKeychain()
   dovecot = await startDovecot({
     certificate: cert,
-    users: [{ name: 'requeue', password: 'requeue-password' }],
+    users: ['requeue', 'refused'].map((name) => ({ name, password: `${name}-password` })),
   })
 })
 afterAll(async () => {
@@ -107,6 +112,68 @@ describe('actions queued while offline, then the server resets UIDVALIDITY', () 
         { message_id: 'msg-0@example.org', folder: 'INBOX', flagged: 0 },
         { message_id: 'msg-1@example.org', folder: 'INBOX', flagged: 1 },
         { message_id: 'msg-2@example.org', folder: 'Archive', flagged: 0 },
+      ])
+    } finally {
+      await world.close()
+    }
+  })
+})
+
+describe('a queued move the server refuses (its target folder was deleted elsewhere)', () => {
+  it('does not stop the account from syncing, and the message ends up where the server has it', async () => {
+    seedMaildir(
+      dovecot,
+      'refused',
+      [0, 1, 2].map((i) => ({ raw: realisticMessage(i) })),
+    )
+    ensureMaildir(dovecot, 'refused', 'Projects')
+    const world = await openSyncWorld()
+    try {
+      const settings = imapsSettings(dovecot, cert, 'refused')
+      const { accountId } = await world.accounts.add({
+        email: 'refused@example.test',
+        password: 'refused-password',
+        imap: settings,
+        smtp: settings,
+        verify: false,
+      })
+      await world.sync.syncOnce(accountId)
+      const projects = world.db
+        .prepare<[], { folder_id: number }>(
+          `SELECT folder_id FROM remote_folders WHERE imap_path = 'Projects'`,
+        )
+        .get()!.folder_id
+      const moved = world.db
+        .prepare<[], { id: number }>(
+          `SELECT id FROM messages WHERE message_id = 'msg-1@example.org'`,
+        )
+        .get()!.id
+      // The user files a message in Projects; before that reaches the server,
+      // another client deletes Projects, and new mail arrives.
+      moveLocally(world.db, [moved], projects)
+      const other = await otherClient(dovecot, cert, 'refused', 'refused-password')
+      await other.mailboxDelete('Projects')
+      await other.append('INBOX', realisticMessage(9))
+      await other.logout()
+
+      const outcome = await world.sync.syncOnce(accountId).then(
+        () => 'synced',
+        (e: unknown) => `failed: ${String(e)}`,
+      )
+      expect(outcome).toBe('synced')
+      expect(world.sync.states()[0]?.status).toBe('idle')
+      expect([...localMessageIds(world.db, accountId, 'INBOX').values()]).toContain(
+        'msg-9@example.org',
+      )
+      // The refused move is given up (after its retries) and the message shows where it is.
+      for (let i = 0; i < 5 && pendingActionCount(world.db, accountId) > 0; i++)
+        await world.sync.syncOnce(accountId)
+      expect(pendingActionCount(world.db, accountId)).toBe(0)
+      expect([...localMessageIds(world.db, accountId, 'INBOX').values()].sort()).toEqual([
+        'msg-0@example.org',
+        'msg-1@example.org',
+        'msg-2@example.org',
+        'msg-9@example.org',
       ])
     } finally {
       await world.close()
