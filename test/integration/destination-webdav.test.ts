@@ -1,11 +1,14 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { chownSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebdavDestination } from '../../main/backup/destination/webdav/webdav-destination'
 import type { WebdavSettings } from '../../main/backup/destination/webdav/webdav-store'
 import { isCairnError } from '../../main/shared/errors'
 import { startApacheDav, type ApacheDav } from '../support/apache-webdav'
-import { describeDestinationContract } from '../support/destination-contract'
+import { describeDestinationContract, writeBackup } from '../support/destination-contract'
+import { parseDestinationAddress } from '../../main/backup/destination/destination-url'
+import { openDestination } from '../../main/backup/destination/open-destination'
 import { createTestCa, type TestCa } from '../support/tls'
 
 let apache: ApacheDav
@@ -122,5 +125,36 @@ describe('WebDAV logins and certificates', () => {
     expect(report.details.chunkedUpload).toBe('no (single PUT)')
     expect(report.details.server).toMatch(/Apache/)
     await destination.close()
+  })
+})
+
+/**
+ * A WebDAV address typed with a doubled slash (webdavs://nas//backups/,
+ * …/files/ann//Backups): the server merges the slashes and stores the
+ * backups, so Cairn must also find them there again. Otherwise `cairn list`
+ * shows none, retention never prunes and a restore finds nothing.
+ */
+describe('a WebDAV address with a doubled slash', () => {
+  it('lists the backups it wrote', async () => {
+    const folder = join(apache.basicRoot, 'laptop')
+    mkdirSync(folder)
+    if (process.getuid?.() === 0) {
+      const id = (flag: string) => Number(execFileSync('id', [flag, 'www-data']).toString())
+      chownSync(folder, id('-u'), id('-g'))
+    }
+    const address = parseDestinationAddress(`webdavs://127.0.0.1:${apache.port}/basic//laptop/`)
+    const destination = openDestination(
+      address,
+      { user: apache.user, ca: ca.certPem },
+      { env: { CAIRN_DESTINATION_PASSWORD: apache.password } },
+    )
+    try {
+      const name = await writeBackup(destination, new Date(), Buffer.from('backup bytes'))
+      expect(readdirSync(folder)).toContain(name)
+      const listed = await destination.list()
+      expect(listed.map((b) => [b.name, b.complete])).toEqual([[name, true]])
+    } finally {
+      await destination.close()
+    }
   })
 })
