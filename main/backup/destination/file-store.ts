@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream'
+import { isCairnError } from '../../shared/errors.js'
 import { processAlive } from '../../shared/process-alive.js'
 import { reachedStep } from '../../shared/test-hooks.js'
 import type {
@@ -23,7 +24,6 @@ import {
 } from './names.js'
 import type { Sidecar } from './sidecar.js'
 import { parseSidecarBytes, sidecarBytes, SIDECAR_MAX_BYTES } from './sidecar-io.js'
-import { isTransient } from './retry.js'
 import { parseTempName, pendingSidecarOf } from './temp-names.js'
 import { uploadStream } from './upload-stream.js'
 
@@ -229,10 +229,11 @@ export class FileStoreDestination implements Destination {
     try {
       bytes = await this.store.readSmall(sidecarName(name), SIDECAR_MAX_BYTES)
     } catch (error) {
-      // One this user may not read (another's, in a shared folder) is an unreadable sidecar, not
-      // a broken destination: null, as the interface says. A lost connection still fails.
-      if (isTransient(error)) throw error
-      return null
+      // One this user may not read (another's, in a shared bucket or folder) is an unreadable
+      // sidecar, not a broken destination: null, as the interface says. Anything else (the
+      // connection, the credentials, a changed host key) still fails, with its own message.
+      if (isCairnError(error, 'DESTINATION_DENIED')) return null
+      throw error
     }
     return parseSidecarBytes(bytes)
   }

@@ -158,6 +158,8 @@ export class FolderStore implements FileStore {
     } catch (error) {
       const code = errnoCode(error)
       if (code === 'ENOENT' || code === 'ELOOP') return null
+      // Another user's file in a shared folder (their sidecar): not readable, so not there.
+      if (code === 'EACCES' || code === 'EPERM') return null
       throw this.failure(error)
     }
     try {
