@@ -117,6 +117,12 @@ export class SendService {
           markFailed(this.db, entry.id, 'The stored message is missing.')
           continue
         }
+        // Not sent (to some or all): failed for good on a permanent refusal, else tried again later.
+        const notSent = (reason: string, permanent: boolean) => {
+          if (permanent) markFailed(this.db, entry.id, reason)
+          else markRetry(this.db, entry.id, reason, Date.now() + backoffAfter(entry.attempts + 1))
+          this.changed()
+        }
         try {
           const refused = await this.submit(entry.accountId, raw, {
             from: entry.envelopeFrom,
@@ -130,9 +136,10 @@ export class SendService {
               .join(', ')}`
             const to = refused.map((r) => r.recipient)
             setRecipients(this.db, entry.id, to)
-            if (refused.every((r) => r.permanent)) markFailed(this.db, entry.id, reason)
-            else markRetry(this.db, entry.id, reason, Date.now() + backoffAfter(entry.attempts + 1))
-            this.changed()
+            notSent(
+              reason,
+              refused.every((r) => r.permanent),
+            )
             continue
           }
           markSent(this.db, entry.id)
@@ -140,10 +147,7 @@ export class SendService {
           const e = isCairnError(error)
             ? error
             : new CairnError('SEND_FAILED', describeError(error))
-          if (isPermanentSmtpFailure(e.cause)) markFailed(this.db, entry.id, e.message)
-          else
-            markRetry(this.db, entry.id, e.message, Date.now() + backoffAfter(entry.attempts + 1))
-          this.changed()
+          notSent(e.message, isPermanentSmtpFailure(e.cause))
           continue
         }
         this.changed()

@@ -82,10 +82,10 @@ function freeLocalFolder(
   const taken = db.prepare<[number], { one: number }>(
     'SELECT 1 AS one FROM remote_folders WHERE folder_id = ?',
   )
-  const path = displayPath(folder.imapPath, folder.delimiter).replace(/\/+$/, '')
-  let folderId = ensureFolder(db, accountId, path || '?')
-  for (let n = 2; taken.get(folderId); n++)
-    folderId = ensureFolder(db, accountId, `${path || '?'} (${n})`)
+  // A name that leaves no path at all ("/") still gets a folder.
+  const path = displayPath(folder.imapPath, folder.delimiter).replace(/\/+$/, '') || '?'
+  let folderId = ensureFolder(db, accountId, path)
+  for (let n = 2; taken.get(folderId); n++) folderId = ensureFolder(db, accountId, `${path} (${n})`)
   return folderId
 }
 
