@@ -113,8 +113,11 @@ const NOT_RETRYABLE = new Set([
  * backoff, and everything that flows through it into the store: messages
  * (live, carbons, the archive), receipts and markers, typing, presence and
  * the roster, group chats, shared files. Each stanza is stored as it
- * arrives (nothing waits in memory to be lost), and the same message
- * reaching Cairn twice is stored once.
+ * arrives, and the same message reaching Cairn twice is stored once. The
+ * one wait: a direct message that arrives live while a new connection is
+ * still catching up on the archive is stored once the catch-up ends, after
+ * the older messages the archive brings (the server's archive holds it too,
+ * so a crash in between loses nothing).
  */
 export class ChatClient {
   readonly events = new Emitter<ChatClientEvents>()
@@ -131,6 +134,7 @@ export class ChatClient {
   private endpoints: Endpoint[] | null = null
   private syncing: Promise<{ fetched: number; stored: number }> | null = null
   private live = false // the archive has been caught up on this connection
+  private held: IncomingMessage[] | null = null // live direct messages waiting for the catch-up
   private firstSync = false
   private mode: 'full' | 'send' | 'probe' = 'full'
   private readonly downloads = new Set<Promise<void>>()
@@ -341,7 +345,9 @@ export class ChatClient {
     for (const room of joinedRooms(this.options.db, this.accountId)) {
       if (room.nick) void this.joinRoom(room.peer, room.nick).catch(() => undefined)
     }
-    this.syncing = this.catchUp()
+    const held: IncomingMessage[] = []
+    this.held = held
+    this.syncing = this.catchUp().finally(() => this.releaseHeld(held))
     this.syncing.catch(() => undefined)
   }
 
@@ -590,7 +596,25 @@ export class ChatClient {
       collector?.push(message)
       return
     }
+    if (this.held && message.kind === 'direct' && !message.errorFor && message.body?.trim()) {
+      // Stored now, it would sit before older messages the catch-up has yet to bring.
+      this.held.push(message)
+      return
+    }
     this.ingest(message, 'end', false)
+  }
+
+  /** Store what arrived live during the catch-up, in arrival order (doubles of archived ones are dropped). */
+  private releaseHeld(held: IncomingMessage[]): void {
+    if (this.held === held) this.held = null
+    for (const message of held) {
+      try {
+        this.ingest(message, 'end', false)
+      } catch (error) {
+        if (!isCairnError(error))
+          process.emitWarning(`Cairn chat: a stanza was skipped: ${describeError(error)}`)
+      }
+    }
   }
 
   /** Store one message and apply what it says (receipt, marker, error); returns true when newly stored. */

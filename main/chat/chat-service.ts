@@ -70,6 +70,8 @@ export interface ChatServiceOptions {
   keepaliveMs?: number
   autoDownloadBytes?: number
   initialArchive?: 'all' | number
+  /** Messages per archive request (the server caps it too). */
+  archivePageSize?: number
 }
 
 /**
@@ -532,6 +534,7 @@ export class ChatService {
       keepaliveMs: this.options.keepaliveMs,
       autoDownloadBytes: this.options.autoDownloadBytes,
       initialArchive: this.options.initialArchive,
+      archivePageSize: this.options.archivePageSize,
     })
   }
 }

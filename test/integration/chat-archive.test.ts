@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findChat } from '../../main/chat/store/chats'
 import { chatHistory } from '../../main/chat/store/messages'
-import { chatProfile, count, PASSWORD } from '../support/chat'
+import { el } from '../../main/chat/xmpp/xml'
+import { chatProfile, count, PASSWORD, rawSession, until } from '../support/chat'
 import { useRealKeychain } from '../support/keyring'
 import { startProsody, type ProsodyServer } from '../support/prosody'
 
@@ -15,6 +16,7 @@ beforeAll(async () => {
   server.register('alice', PASSWORD)
   server.register('bob', PASSWORD)
   server.register('carol', PASSWORD)
+  server.register('dave', PASSWORD)
   const start = Math.floor(Date.now() / 1000) - N
   // Several per second, as a busy conversation has: order must come from the archive, not the clock.
   server.seedArchive(
@@ -113,4 +115,46 @@ describe('history from the server archive (MAM, XEP-0313)', () => {
       await carol.close()
     }
   })
+
+  it('a message arriving live while a new connection catches up is stored after the older archived ones', async () => {
+    const archived = 400
+    const start = Math.floor(Date.now() / 1000) - 1000
+    server.seedArchive(
+      'dave',
+      Array.from({ length: archived }, (_, i) => ({
+        with: 'bob@localhost',
+        from: 'bob@localhost/phone',
+        to: 'dave@localhost',
+        id: `d-${i}`,
+        body: `dave message ${i}`,
+        when: start + i,
+      })),
+    )
+    // Small pages: the catch-up takes several round trips, and the live message lands among them.
+    const dave = await chatProfile(server, 'dave', { archivePageSize: 20 })
+    const bob = await rawSession(server, 'bob', 'live')
+    try {
+      const off = dave.client.events.on('archiveProgress', () => {
+        off()
+        bob.send(
+          el('message', { to: dave.jid, type: 'chat', id: 'live-1' }, el('body', {}, 'live now')),
+        )
+      })
+      dave.client.start()
+      await until(() => dave.client.connection.status === 'online', 'dave online')
+      await dave.client.whenSynced()
+      const history = () => {
+        const chat = findChat(dave.db, dave.accountId, 'bob@localhost')
+        return chat ? chatHistory(dave.db, chat.id, { limit: 1000 }).map((m) => m.body) : []
+      }
+      await until(() => history().includes('live now'), 'the live message stored')
+      expect(history()).toEqual([
+        ...Array.from({ length: archived }, (_, i) => `dave message ${i}`),
+        'live now',
+      ])
+    } finally {
+      await bob.close()
+      await dave.close()
+    }
+  }, 120_000)
 })
