@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import PostalMime, { type Address as MimeAddress, type Email, type Header } from 'postal-mime'
 import { CairnError } from '../../shared/errors.js'
 import type { Address } from '../types.js'
+import { plausibleDate } from '../message-date.js'
 import { htmlToText } from './html-to-text.js'
 import { recoverText, repairMime } from './mime-repair.js'
 
@@ -87,7 +88,7 @@ export async function parseMessage(
     from: firstMailbox(email.from),
     to: mailboxes(email.to),
     cc: mailboxes(email.cc),
-    date: Number.isFinite(date) ? date : receivedDate(email.headers),
+    date: plausibleDate(Number.isFinite(date) ? date : null, receivedDate(email.headers)),
     text,
     html,
     snippet: text.replace(/\s+/g, ' ').trim().slice(0, 200),

@@ -1,4 +1,5 @@
 import type { FetchMessageObject, FetchQueryObject, MessageAddressObject } from 'imapflow'
+import { plausibleDate } from '../message-date.js'
 import type { RemoteHeader } from '../store/remote-messages.js'
 import type { Address } from '../types.js'
 
@@ -16,12 +17,13 @@ const MAX_TEXT = 2000
 
 /**
  * A server's envelope made safe to store: every field is optional and
- * hostile until checked (strings capped, dates that do not parse replaced
- * by the server's arrival date, addresses without an address dropped).
+ * hostile until checked (strings capped, dates that do not parse or lie
+ * in the future replaced by the server's arrival date, addresses without an
+ * address dropped).
  */
 export function toRemoteHeader(message: FetchMessageObject): RemoteHeader {
   const env = message.envelope ?? {}
-  const date = parseDate(env.date) ?? parseDate(message.internalDate) ?? Date.now()
+  const date = plausibleDate(parseDate(env.date), parseDate(message.internalDate)) ?? Date.now()
   const refs = message.headers?.toString('latin1') ?? ''
   return {
     uid: message.uid,
