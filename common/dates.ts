@@ -1,3 +1,5 @@
+import { visibleLine } from './visible-text'
+
 /**
  * Dates and times as the user's locale writes them, shared by the renderer
  * and the main side (reply attributions). Pure: no Node, no DOM.
@@ -77,5 +79,5 @@ export function dateFormatters(locale?: string, timeZone?: string): DateFormatte
 
 /** How a sender reads everywhere (list, reader, replies) when a message names none. */
 export function senderLabel(from: { name: string; address: string }): string {
-  return from.name || from.address || '(no sender)'
+  return visibleLine(from.name).trim() || visibleLine(from.address).trim() || '(no sender)'
 }

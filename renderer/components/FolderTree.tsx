@@ -1,5 +1,6 @@
 import type { AccountSummary } from '../../main/ipc/contract'
 import type { FolderView } from '../../main/mail/types'
+import { visibleLine } from '../../common/visible-text'
 import { AccountStatus } from './AccountStatus'
 import { Empty } from './States'
 
@@ -71,7 +72,7 @@ export function FolderTree({
             if (ids.length) onDropMessages(folder.id, ids)
           }}
         >
-          <span className="folder-name">{folder.name}</span>
+          <span className="folder-name">{visibleLine(folder.name)}</span>
           <span className="folder-count" title={`${folder.unread} unread of ${folder.total}`}>
             {folder.unread > 0 ? `${folder.unread} / ${folder.total}` : folder.total}
           </span>

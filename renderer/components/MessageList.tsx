@@ -254,7 +254,7 @@ export function MessageList({
                           onToggle={conversations.setExpanded}
                         />
                       )}
-                      {senderLabel(row.from)}
+                      <bdi>{senderLabel(row.from)}</bdi>
                     </span>
                     <span className="row-date">{formatDate(row.date)}</span>
                   </div>
@@ -265,7 +265,7 @@ export function MessageList({
                           ★{' '}
                         </span>
                       )}
-                      {row.subject || '(no subject)'}
+                      <bdi>{visibleLine(row.subject) || '(no subject)'}</bdi>
                     </span>
                     {row.hasAttachments && <PaperclipIcon label="Has attachments" />}
                   </div>
@@ -273,9 +273,9 @@ export function MessageList({
                     {(showFolder || isConversationMessage(row)) &&
                       'folderName' in row &&
                       typeof row.folderName === 'string' && (
-                        <span className="row-folder">{row.folderName}</span>
+                        <span className="row-folder">{visibleLine(row.folderName)}</span>
                       )}
-                    {row.snippet}
+                    {visibleLine(row.snippet)}
                   </div>
                 </div>
               ) : (

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react'
 import type { Address } from '../../main/mail/types'
 import { call, errorMessage } from '../api'
+import { visibleLine } from '../../common/visible-text'
 import { formatBytes, formatFullDate, senderLabel } from '../format'
 import { useQuery } from '../use-query'
 import { PaperclipIcon } from './Icons'
@@ -69,7 +70,7 @@ export function Reader({
     body = (
       <>
         <header className="reader-header">
-          <h2 className="reader-subject">{message.subject || '(no subject)'}</h2>
+          <h2 className="reader-subject">{visibleLine(message.subject) || '(no subject)'}</h2>
           <p className="reader-from">{formatAddress(message.from)}</p>
           {message.to.length > 0 && (
             <p className="reader-to">To: {message.to.map(formatAddress).join(', ')}</p>
@@ -103,7 +104,7 @@ export function Reader({
               .filter((a) => a.disposition === 'attachment')
               .map((a) => (
                 <li key={a.id}>
-                  <PaperclipIcon /> {a.filename}{' '}
+                  <PaperclipIcon /> {visibleLine(a.filename)}{' '}
                   <span className="muted">({formatBytes(a.size)})</span>{' '}
                   {nativeFiles ? (
                     <>
@@ -127,7 +128,7 @@ export function Reader({
                       className="small-link"
                       href={message.attachmentUrls[a.id]}
                       download={a.filename}
-                      aria-label={`Download ${a.filename}`}
+                      aria-label={`Download ${visibleLine(a.filename)}`}
                     >
                       Download
                     </a>
@@ -159,6 +160,7 @@ export function Reader({
 }
 
 function formatAddress(address: Address): string {
-  if (address.name && address.address) return `${address.name} <${address.address}>`
+  if (address.name && address.address)
+    return `${visibleLine(address.name)} <${visibleLine(address.address)}>`
   return senderLabel(address)
 }

@@ -91,8 +91,13 @@ async function openMailbox(): Promise<Page> {
       }),
     ]),
   )
+  return importAndOpen([inbox, sent], 5)
+}
+
+/** A new profile with these mbox files imported, open in the browser once `rows` messages show. */
+async function importAndOpen(files: string[], rows: number): Promise<Page> {
   services = openServices(tempDir())
-  const { jobId } = services.mail.startImport([inbox, sent])
+  const { jobId } = services.mail.startImport(files)
   await new Promise<void>((resolve) => {
     const off = services?.mail.events.on(
       'importFinished',
@@ -108,7 +113,7 @@ async function openMailbox(): Promise<Page> {
     if (message.type() === 'error') pageErrors.push(message.text())
   })
   await page.goto(host.url)
-  await expect.poll(() => page.locator('.message-row').count()).toBe(5)
+  await expect.poll(() => page.locator('.message-row').count()).toBe(rows)
   return page
 }
 
@@ -230,5 +235,44 @@ describe('the message list in the browser build', () => {
     await keepScreenshot(page, 'message-list-compact-by-date')
     await page.getByRole('button', { name: 'Comfortable' }).click()
     await expect.poll(() => row(page, 'Minutes').getAttribute('class')).toContain('comfortable')
+  })
+
+  it('shows hostile subjects, senders, file names and folders as plain text: no direction overrides, no control characters', async () => {
+    const dir = tempDir()
+    const inbox = join(dir, 'Pay\u202Eroll.mbox')
+    writeFileSync(
+      inbox,
+      buildMbox([
+        buildMessage({
+          subject: 'Invoice \u202Efdp.exe\u0007',
+          from: '"Bank\u2066 Support" <bank@example.org>',
+          date: at(1),
+          headers: { Status: 'RO' },
+          attachments: [
+            {
+              filename: 'scan\u202Efdp.exe',
+              contentType: 'application/octet-stream',
+              content: Buffer.from('MZ'),
+            },
+          ],
+        }),
+        buildMessage({ subject: '\u202E\u2066', from: 'Eve <eve@example.org>', date: at(2) }),
+      ]),
+    )
+    const page = await importAndOpen([inbox], 2)
+    // eslint-disable-next-line no-control-regex -- control characters are what must not show
+    const hostile = /[\u202a-\u202e\u2066-\u2069\u0000-\u0008]/
+    // Newest first: a subject of nothing but overrides reads as none.
+    expect(await subjects(page)).toEqual(['(no subject)', 'Invoice fdp.exe\u2407'])
+    expect(await senders(page)).toEqual(['Eve', 'Bank Support'])
+    await row(page, 'Invoice').click()
+    await expect
+      .poll(() => page.locator('.reader-subject').textContent())
+      .toBe('Invoice fdp.exe\u2407')
+    const reader = await page.getByRole('article', { name: 'Message' }).innerText()
+    expect(reader).toContain('scanfdp.exe')
+    expect(reader).not.toMatch(hostile)
+    expect(await page.locator('.folder-name').allInnerTexts()).toContain('Payroll')
+    expect((await page.locator('.folder-tree').innerText()).match(hostile)).toBeNull()
   })
 })

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react'
+import { visibleLine } from '../../../common/visible-text'
 import { call } from '../../api'
 import { useQuery } from '../../use-query'
 import { ComposePanel } from '../ComposePanel'
@@ -16,7 +17,7 @@ export function ComposeWindow({ draftId }: { draftId: number }) {
   const subject = draft.value?.subject
 
   useEffect(() => {
-    document.title = `${subject?.trim() || 'New message'} — Cairn`
+    document.title = `${visibleLine(subject ?? '').trim() || 'New message'} — Cairn`
   }, [subject])
 
   const finish = (summary: string) => {
