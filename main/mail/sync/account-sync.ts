@@ -144,7 +144,7 @@ export class AccountSync {
     return this.exclusive(async () => {
       try {
         const client = await this.connection()
-        await replayActions(this.deps.db, client, this.deps.accountId)
+        const replay = await replayActions(this.deps.db, client, this.deps.accountId)
         const folder = listRemoteFolders(this.deps.db, this.deps.accountId).find(
           (f) => f.folderId === folderId,
         )
@@ -153,6 +153,9 @@ export class AccountSync {
           { db: this.deps.db, client, accountId: this.deps.accountId, vanished: this.vanished },
           folder,
         )
+        // As in syncOnce: actions held back by the UIDVALIDITY change follow their re-matched messages.
+        if (replay.deferred > 0 && r.uidvalidityReset)
+          await replayActions(this.deps.db, client, this.deps.accountId)
         if (r.added || r.removed || r.flagsChanged) this.changed([folderId])
         if (r.added)
           await syncBodies(

@@ -26,7 +26,10 @@ beforeAll(async () => {
   keyring = await useRealKeychain()
   dovecot = await startDovecot({
     certificate: cert,
-    users: ['requeue', 'refused'].map((name) => ({ name, password: `${name}-password` })),
+    users: ['requeue', 'requeue-folder', 'refused'].map((name) => ({
+      name,
+      password: `${name}-password`,
+    })),
   })
 })
 afterAll(async () => {
@@ -40,83 +43,102 @@ const idOf = (world: SyncWorld, mid: string) =>
     .get(mid)!.id
 
 describe('actions queued while offline, then the server resets UIDVALIDITY', () => {
-  it('still reach the server once the folder is re-matched (nothing the user did is lost)', async () => {
-    seedMaildir(
-      dovecot,
-      'requeue',
-      [0, 1, 2].map((i) => ({ raw: realisticMessage(i) })),
-    )
-    ensureMaildir(dovecot, 'requeue', 'Archive')
-    const world = await openSyncWorld()
-    try {
-      const settings = imapsSettings(dovecot, cert, 'requeue')
-      const { accountId } = await world.accounts.add({
-        email: 'requeue@example.test',
-        password: 'requeue-password',
-        imap: settings,
-        smtp: settings,
-        verify: false,
-      })
-      await world.sync.syncOnce(accountId)
-      const archive = world.db
-        .prepare<[], { folder_id: number }>(
-          `SELECT folder_id FROM remote_folders WHERE imap_path = 'Archive'`,
-        )
-        .get()!.folder_id
-
-      // Offline: the user flags one message and files another in Archive.
-      await dovecot.stop()
-      setFlagsLocally(world.db, [idOf(world, 'msg-1@example.org')], { flagged: true })
-      moveLocally(world.db, [idOf(world, 'msg-2@example.org')], archive)
-
-      // Meanwhile the server lost its INBOX index: a new UIDVALIDITY, same messages.
-      const maildir = dovecot.maildir('requeue')
-      for (const name of readdirSync(maildir))
-        if (name.startsWith('dovecot')) rmSync(join(maildir, name), { force: true })
-      await new Promise((r) => setTimeout(r, 1100))
-      await dovecot.start()
-
-      const [report] = await world.sync.syncOnce(accountId)
-      expect(report?.uidvalidityResets).toBe(1)
-      await world.sync.syncOnce(accountId)
-
-      const other = await otherClient(dovecot, cert, 'requeue', 'requeue-password')
+  it.each([
+    ['a sync of every folder', 'requeue'],
+    ['a sync of that folder alone (after a push)', 'requeue-folder'],
+  ])(
+    'still reach the server once %s re-matches the folder (nothing the user did is lost)',
+    async (_, user) => {
+      seedMaildir(
+        dovecot,
+        user,
+        [0, 1, 2].map((i) => ({ raw: realisticMessage(i) })),
+      )
+      ensureMaildir(dovecot, user, 'Archive')
+      const world = await openSyncWorld()
       try {
-        const where = new Map<string, { folder: string; flags: string[] }>()
-        for (const folder of ['INBOX', 'Archive']) {
-          const lock = await other.getMailboxLock(folder)
-          try {
-            if (other.mailbox && other.mailbox.exists > 0)
-              for await (const m of other.fetch('1:*', { uid: true, envelope: true, flags: true }))
-                where.set(m.envelope?.messageId ?? '', { folder, flags: [...(m.flags ?? [])] })
-          } finally {
-            lock.release()
-          }
+        const settings = imapsSettings(dovecot, cert, user)
+        const { accountId } = await world.accounts.add({
+          email: `${user}@example.test`,
+          password: `${user}-password`,
+          imap: settings,
+          smtp: settings,
+          verify: false,
+        })
+        await world.sync.syncOnce(accountId)
+        const archive = world.db
+          .prepare<[], { folder_id: number }>(
+            `SELECT folder_id FROM remote_folders WHERE imap_path = 'Archive'`,
+          )
+          .get()!.folder_id
+
+        // Offline: the user flags one message and files another in Archive.
+        await dovecot.stop()
+        setFlagsLocally(world.db, [idOf(world, 'msg-1@example.org')], { flagged: true })
+        moveLocally(world.db, [idOf(world, 'msg-2@example.org')], archive)
+
+        // Meanwhile the server lost its INBOX index: a new UIDVALIDITY, same messages.
+        const maildir = dovecot.maildir(user)
+        for (const name of readdirSync(maildir))
+          if (name.startsWith('dovecot')) rmSync(join(maildir, name), { force: true })
+        await new Promise((r) => setTimeout(r, 1100))
+        await dovecot.start()
+
+        if (user === 'requeue') {
+          const [report] = await world.sync.syncOnce(accountId)
+          expect(report?.uidvalidityResets).toBe(1)
+        } else {
+          const inbox = world.db
+            .prepare<[], { folder_id: number }>(
+              `SELECT folder_id FROM remote_folders WHERE imap_path = 'INBOX'`,
+            )
+            .get()!.folder_id
+          await world.sync.account(accountId).syncFolderNow(inbox)
         }
-        // The flag set offline is on the server, and the message filed offline is in Archive there too.
-        expect(where.get('<msg-1@example.org>')?.flags).toContain('\\Flagged')
-        expect(where.get('<msg-2@example.org>')?.folder).toBe('Archive')
-      } finally {
-        await other.logout()
-      }
-      // And the local view agrees with the server (the moved message is in Archive once, not stranded).
-      const local = world.db
-        .prepare<[], { message_id: string; folder: string; flagged: number }>(
-          `SELECT m.message_id, f.imap_path AS folder, m.flagged FROM messages m
+        expect(pendingActionCount(world.db, accountId)).toBe(0)
+
+        const other = await otherClient(dovecot, cert, user, `${user}-password`)
+        try {
+          const where = new Map<string, { folder: string; flags: string[] }>()
+          for (const folder of ['INBOX', 'Archive']) {
+            const lock = await other.getMailboxLock(folder)
+            try {
+              if (other.mailbox && other.mailbox.exists > 0)
+                for await (const m of other.fetch('1:*', {
+                  uid: true,
+                  envelope: true,
+                  flags: true,
+                }))
+                  where.set(m.envelope?.messageId ?? '', { folder, flags: [...(m.flags ?? [])] })
+            } finally {
+              lock.release()
+            }
+          }
+          // The flag set offline is on the server, and the message filed offline is in Archive there too.
+          expect(where.get('<msg-1@example.org>')?.flags).toContain('\\Flagged')
+          expect(where.get('<msg-2@example.org>')?.folder).toBe('Archive')
+        } finally {
+          await other.logout()
+        }
+        // And the local view agrees with the server (the moved message is in Archive once, not stranded).
+        const local = world.db
+          .prepare<[], { message_id: string; folder: string; flagged: number }>(
+            `SELECT m.message_id, f.imap_path AS folder, m.flagged FROM messages m
              JOIN remote_messages r ON r.message_id = m.id
              JOIN remote_folders f ON f.folder_id = r.folder_id
             WHERE m.folder_id = r.folder_id ORDER BY m.message_id`,
-        )
-        .all()
-      expect(local).toEqual([
-        { message_id: 'msg-0@example.org', folder: 'INBOX', flagged: 0 },
-        { message_id: 'msg-1@example.org', folder: 'INBOX', flagged: 1 },
-        { message_id: 'msg-2@example.org', folder: 'Archive', flagged: 0 },
-      ])
-    } finally {
-      await world.close()
-    }
-  })
+          )
+          .all()
+        expect(local).toEqual([
+          { message_id: 'msg-0@example.org', folder: 'INBOX', flagged: 0 },
+          { message_id: 'msg-1@example.org', folder: 'INBOX', flagged: 1 },
+          { message_id: 'msg-2@example.org', folder: 'Archive', flagged: 0 },
+        ])
+      } finally {
+        await world.close()
+      }
+    },
+  )
 })
 
 describe('a queued move the server refuses (its target folder was deleted elsewhere)', () => {
