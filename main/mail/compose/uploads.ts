@@ -29,12 +29,25 @@ interface Pending {
   size: number
   filename: string
   mimeType: string
+  /** When a chunk last arrived (or the upload began). */
+  touchedAt: number
 }
 
 const UPLOAD_ID = /^[A-Za-z0-9_-]{22}$/
 
 /** Bytes per chunk the renderer may send (the WebSocket bridge takes messages of 1 MiB). */
 export const UPLOAD_CHUNK_BYTES = 512 * 1024
+
+/**
+ * Uploads under way at once. The composer sends files one after another;
+ * each pending upload holds an open file and up to MAX_ATTACHMENT_BYTES of
+ * the cache, so without a bound a renderer (a compromised one, or one that
+ * reloads mid-upload again and again) could exhaust the main process's file
+ * descriptors or the disk.
+ */
+export const MAX_PENDING_UPLOADS = 16
+/** An upload no chunk has reached for this long was abandoned (its renderer went away). */
+const IDLE_UPLOAD_MS = 60 * 60 * 1000
 
 /**
  * Files the user attaches, received in chunks from the renderer (a file
@@ -58,6 +71,12 @@ export class Uploads {
         'ATTACHMENT_TOO_LARGE',
         `"${file.filename}" is ${Math.ceil(file.size / 1048576)} MB; a message can carry ${MAX_ATTACHMENT_BYTES / 1048576} MB of attachments at most.`,
       )
+    this.dropIdle()
+    if (this.pending.size >= MAX_PENDING_UPLOADS)
+      throw new CairnError(
+        'UPLOAD_INVALID',
+        'Too many files are being attached at once; wait for them to finish, then attach the rest.',
+      )
     mkdirSync(this.dir, { recursive: true, mode: 0o700 })
     const uploadId = randomBytes(16).toString('base64url')
     const path = join(this.dir, `${uploadId}.part`)
@@ -70,6 +89,7 @@ export class Uploads {
       size: file.size,
       filename: file.filename,
       mimeType: file.mimeType,
+      touchedAt: Date.now(),
     })
     return { uploadId }
   }
@@ -87,6 +107,7 @@ export class Uploads {
     }
     writeSync(upload.fd, data, 0, data.byteLength, offset)
     upload.received += data.byteLength
+    upload.touchedAt = Date.now()
     return { received: upload.received }
   }
 
@@ -139,6 +160,12 @@ export class Uploads {
   /** Drop every unfinished upload (closing the profile). */
   close(): void {
     for (const id of [...this.pending.keys()]) this.cancel(id)
+  }
+
+  private dropIdle(): void {
+    const now = Date.now()
+    for (const [id, upload] of this.pending)
+      if (now - upload.touchedAt > IDLE_UPLOAD_MS) this.cancel(id)
   }
 
   private get(uploadId: string): Pending {
