@@ -48,6 +48,38 @@ export function safeFileName(name: string, fallback = 'attachment'): string {
 }
 
 /**
+ * Extensions of files the system runs, rather than shows, when they are
+ * opened with their default application: programs, scripts, installers,
+ * shortcuts and links to local files, disk images that mount as drives
+ * (Windows' ShellExecute, macOS's `open`, Linux's xdg-open). An attachment
+ * named so is never handed to the system by "Open": one call from a
+ * compromised reader, or one click on "invoice.pdf.exe", would run it.
+ * Saving it stays possible.
+ */
+const RUNS_WHEN_OPENED = new Set(
+  [
+    // Windows
+    'exe com scr pif cpl msi msp mst msc msix msixbundle appx appxbundle appinstaller appref-ms',
+    'application gadget bat cmd hta js jse vb vbs vbe wsf wsh ws wsc sct ps1 ps1xml ps2 psc1',
+    'psd1 psm1 lnk url scf reg inf chm hlp xll diagcab settingcontent-ms library-ms search-ms',
+    'searchconnector-ms iso img vhd vhdx cab jar jnlp mde mda accde ade adp',
+    // macOS
+    'app command tool terminal pkg mpkg dmg workflow action scpt applescript fileloc inetloc',
+    'webloc prefpane kext',
+    // Linux and any Unix
+    'desktop sh bash zsh csh ksh run bin appimage deb rpm snap flatpakref py pl rb',
+  ]
+    .join(' ')
+    .split(' '),
+)
+
+/** Whether the system would run `name` (a safe file name) if it were opened, not show it. */
+export function runsWhenOpened(name: string): boolean {
+  const ext = extname(name).slice(1).toLowerCase()
+  return ext !== '' && RUNS_WHEN_OPENED.has(ext)
+}
+
+/**
  * Copy a stored attachment into `folder` under its safe name, never over
  * an existing file ("report (2).pdf" instead) and never anywhere but in
  * that folder. Returns the path written.

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import type { ProfilePaths } from '../profile/layout.js'
 import { attachmentPath } from './attachment-store.js'
-import { openFolder, safeFileName, saveInto } from './attachment-files.js'
+import { openFolder, runsWhenOpened, safeFileName, saveInto } from './attachment-files.js'
 import { FolderActions } from './actions/folder-actions.js'
 import { MailActions } from './actions/message-actions.js'
 import { ComposeService } from './compose/compose-service.js'
@@ -77,7 +77,14 @@ export function openMailDesk(options: {
     },
     attachmentForOpening(messageId, attachmentId) {
       const { name, file } = stored(messageId, attachmentId)
-      const target = join(openFolder(paths.cache), safeFileName(name))
+      const safe = safeFileName(name)
+      // The name the system decides by is the safe one (trailing dots and spaces already gone).
+      if (runsWhenOpened(safe))
+        throw new CairnError(
+          'ACTION_NOT_ALLOWED',
+          `"${safe}" is a program or a shortcut: Cairn does not open those from mail, because opening it would run it. Save it instead if you trust the sender.`,
+        )
+      const target = join(openFolder(paths.cache), safe)
       copyFileSync(file, target, constants.COPYFILE_EXCL)
       return target
     },
