@@ -1,21 +1,12 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createServiceContext, type OwnedServiceContext } from '../../main/ipc/context'
+import { describe, expect, it } from 'vitest'
 import type { MessageView } from '../../main/ipc/contract'
-import { createRouter } from '../../main/ipc/router'
-import { openServices, type CairnServices } from '../../main/services'
 import { buildMbox, buildMessage } from '../support/mail-fixtures'
+import { routerWorld } from '../support/router-world'
 import { tempDir } from '../support/temp'
 
-let services: CairnServices | undefined
-let ctx: OwnedServiceContext | undefined
-
-afterEach(async () => {
-  ctx?.close()
-  await services?.close()
-  services = ctx = undefined
-})
+const world = routerWorld()
 
 describe('mail.attachment.open', () => {
   it('never hands a program, script or shortcut from a mail to the system to open; documents open', async () => {
@@ -44,22 +35,21 @@ describe('mail.attachment.open', () => {
         }),
       ]),
     )
-    services = openServices(profileDir)
+    const services = world.services(profileDir)
     const { jobId } = services.mail.startImport([mbox])
     await new Promise<void>((resolve) => {
-      const off = services?.mail.events.on(
+      const off = services.mail.events.on(
         'importFinished',
-        (p) => p.jobId === jobId && (off?.(), resolve()),
+        (p) => p.jobId === jobId && (off(), resolve()),
       )
     })
     const opened: string[] = []
-    ctx = createServiceContext(services, {
+    const router = world.router(services, {
       openPath: (path) => {
         opened.push(path)
         return Promise.resolve()
       },
     })
-    const router = createRouter(ctx, { transport: 'test', log: () => undefined })
     const id = (await services.mail.search('Files', 1))[0]?.id as number
     const got = await router.call('mail.get', { id })
     if (!got.ok) throw new Error(got.error.message)
@@ -89,9 +79,8 @@ describe('mail.attachment.open', () => {
 
     // Saving a program stays possible (the user chose the folder).
     const folder = tempDir()
-    ctx.close()
-    ctx = createServiceContext(services, { pickFolder: () => Promise.resolve(folder) })
-    const saved = await createRouter(ctx, { transport: 'test' }).call('mail.attachment.save', {
+    const picking = world.router(services, { pickFolder: () => Promise.resolve(folder) })
+    const saved = await picking.call('mail.attachment.save', {
       messageId: id,
       attachmentId: attachments.find((a) => a.filename === 'invoice.pdf.exe')?.id,
     })

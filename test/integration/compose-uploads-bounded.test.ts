@@ -1,27 +1,17 @@
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createServiceContext, type OwnedServiceContext } from '../../main/ipc/context'
-import { createRouter } from '../../main/ipc/router'
+import { describe, expect, it } from 'vitest'
 import { MAX_PENDING_UPLOADS } from '../../main/mail/compose/uploads'
-import { openServices, type CairnServices } from '../../main/services'
+import { routerWorld } from '../support/router-world'
 import { tempDir } from '../support/temp'
 
-let services: CairnServices | undefined
-let ctx: OwnedServiceContext | undefined
-
-afterEach(async () => {
-  ctx?.close()
-  await services?.close()
-  services = ctx = undefined
-})
+const world = routerWorld()
 
 describe('compose uploads from a hostile renderer', () => {
   it('holds a bounded number of unfinished uploads (each keeps a file open in the main process)', async () => {
     const profileDir = tempDir()
-    services = openServices(profileDir)
-    ctx = createServiceContext(services, {})
-    const router = createRouter(ctx, { transport: 'test', log: () => undefined })
+    const services = world.services(profileDir)
+    const router = world.router(services)
     const begin = () =>
       router.call('compose.upload.begin', {
         filename: 'a.bin',
