@@ -76,6 +76,34 @@ export function imapsSettings(
   }
 }
 
+/** Add `user`'s account (password `<user>-password`, as the test servers make them), unverified. */
+export async function addTestAccount(
+  world: SyncWorld,
+  user: string,
+  imap: ServerSettings,
+  smtp: ServerSettings = imap,
+): Promise<number> {
+  const { accountId } = await world.accounts.add({
+    email: `${user}@example.test`,
+    password: `${user}-password`,
+    imap,
+    smtp,
+    verify: false,
+  })
+  return accountId
+}
+
+/** The store's id of the remote folder at `imapPath`. */
+export function remoteFolderId(db: MailDb, imapPath: string): number {
+  const row = db
+    .prepare<[string], { folder_id: number }>(
+      'SELECT folder_id FROM remote_folders WHERE imap_path = ?',
+    )
+    .get(imapPath)
+  if (!row) throw new Error(`No remote folder ${imapPath}`)
+  return row.folder_id
+}
+
 /** Another mail client (imapflow as a stock client) acting on the same mailbox. */
 export async function otherClient(
   dovecot: Dovecot,

@@ -11,6 +11,7 @@ import { seedMaildir, startDovecot, type Dovecot } from '../../support/dovecot'
 import { startPostfix, type Postfix } from '../../support/postfix'
 import { makeTestCertificate } from '../../support/test-ca'
 import {
+  addTestAccount,
   imapsSettings,
   localMessageIds,
   openSyncWorld,
@@ -42,21 +43,14 @@ afterAll(async () => {
   keyring?.stop()
 })
 
-async function addAccount(world: SyncWorld, user: string) {
-  const { accountId } = await world.accounts.add({
-    email: `${user}@example.test`,
-    password: `${user}-password`,
-    imap: imapsSettings(dovecot, cert, user),
-    smtp: {
-      host: '127.0.0.1',
-      port: postfix.submissionPort,
-      security: 'starttls',
-      username: user,
-      caFile: cert.caFile,
-    },
-    verify: false,
+function addAccount(world: SyncWorld, user: string) {
+  return addTestAccount(world, user, imapsSettings(dovecot, cert, user), {
+    host: '127.0.0.1',
+    port: postfix.submissionPort,
+    security: 'starttls',
+    username: user,
+    caFile: cert.caFile,
   })
-  return accountId
 }
 
 const idOf = (world: SyncWorld, messageId: string) =>

@@ -3,6 +3,7 @@ import { useRealKeychain } from '../../support/keyring'
 import { seedMaildir, startDovecot, type Dovecot } from '../../support/dovecot'
 import { startTamperingRelay, type TamperingRelay } from '../../support/tampering-relay'
 import {
+  addTestAccount,
   localMessageIds,
   openSyncWorld,
   realisticMessage,
@@ -34,16 +35,9 @@ afterAll(async () => {
   keyring?.stop()
 })
 
-async function addAccount(world: SyncWorld, user: string) {
+function addAccount(world: SyncWorld, user: string) {
   const server = { host: '127.0.0.1', port: relay.port, security: 'plain' as const, username: user }
-  const { accountId } = await world.accounts.add({
-    email: `${user}@example.test`,
-    password: `${user}-password`,
-    imap: server,
-    smtp: server,
-    verify: false,
-  })
-  return accountId
+  return addTestAccount(world, user, server)
 }
 
 const counts = (world: SyncWorld) =>

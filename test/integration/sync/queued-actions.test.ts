@@ -5,11 +5,13 @@ import { useRealKeychain } from '../../support/keyring'
 import { seedMaildir, ensureMaildir, startDovecot, type Dovecot } from '../../support/dovecot'
 import { makeTestCertificate } from '../../support/test-ca'
 import {
+  addTestAccount,
   imapsSettings,
   localMessageIds,
   openSyncWorld,
   otherClient,
   realisticMessage,
+  remoteFolderId,
   type SyncWorld,
 } from '../../support/sync-world'
 import {
@@ -57,20 +59,9 @@ describe('actions queued while offline, then the server resets UIDVALIDITY', () 
       ensureMaildir(dovecot, user, 'Archive')
       const world = await openSyncWorld()
       try {
-        const settings = imapsSettings(dovecot, cert, user)
-        const { accountId } = await world.accounts.add({
-          email: `${user}@example.test`,
-          password: `${user}-password`,
-          imap: settings,
-          smtp: settings,
-          verify: false,
-        })
+        const accountId = await addTestAccount(world, user, imapsSettings(dovecot, cert, user))
         await world.sync.syncOnce(accountId)
-        const archive = world.db
-          .prepare<[], { folder_id: number }>(
-            `SELECT folder_id FROM remote_folders WHERE imap_path = 'Archive'`,
-          )
-          .get()!.folder_id
+        const archive = remoteFolderId(world.db, 'Archive')
 
         // Offline: the user flags one message and files another in Archive.
         await dovecot.stop()
@@ -88,12 +79,7 @@ describe('actions queued while offline, then the server resets UIDVALIDITY', () 
           const [report] = await world.sync.syncOnce(accountId)
           expect(report?.uidvalidityResets).toBe(1)
         } else {
-          const inbox = world.db
-            .prepare<[], { folder_id: number }>(
-              `SELECT folder_id FROM remote_folders WHERE imap_path = 'INBOX'`,
-            )
-            .get()!.folder_id
-          await world.sync.account(accountId).syncFolderNow(inbox)
+          await world.sync.account(accountId).syncFolderNow(remoteFolderId(world.db, 'INBOX'))
         }
         expect(pendingActionCount(world.db, accountId)).toBe(0)
 
@@ -151,20 +137,13 @@ describe('a queued move the server refuses (its target folder was deleted elsewh
     ensureMaildir(dovecot, 'refused', 'Projects')
     const world = await openSyncWorld()
     try {
-      const settings = imapsSettings(dovecot, cert, 'refused')
-      const { accountId } = await world.accounts.add({
-        email: 'refused@example.test',
-        password: 'refused-password',
-        imap: settings,
-        smtp: settings,
-        verify: false,
-      })
+      const accountId = await addTestAccount(
+        world,
+        'refused',
+        imapsSettings(dovecot, cert, 'refused'),
+      )
       await world.sync.syncOnce(accountId)
-      const projects = world.db
-        .prepare<[], { folder_id: number }>(
-          `SELECT folder_id FROM remote_folders WHERE imap_path = 'Projects'`,
-        )
-        .get()!.folder_id
+      const projects = remoteFolderId(world.db, 'Projects')
       const moved = world.db
         .prepare<[], { id: number }>(
           `SELECT id FROM messages WHERE message_id = 'msg-1@example.org'`,

@@ -7,6 +7,7 @@ import { useRealKeychain } from '../../support/keyring'
 import { seedMaildir, startDovecot, type Dovecot } from '../../support/dovecot'
 import { makeTestCertificate } from '../../support/test-ca'
 import {
+  addTestAccount,
   imapsSettings,
   localMessageIds,
   openSyncWorld,
@@ -47,16 +48,8 @@ afterAll(async () => {
   keyring?.stop()
 })
 
-async function addAccount(world: SyncWorld, user: string) {
-  const settings = imapsSettings(dovecot, cert, user)
-  const { accountId } = await world.accounts.add({
-    email: `${user}@example.test`,
-    password: `${user}-password`,
-    imap: settings,
-    smtp: settings,
-    verify: false,
-  })
-  return accountId
+function addAccount(world: SyncWorld, user: string) {
+  return addTestAccount(world, user, imapsSettings(dovecot, cert, user))
 }
 
 const flagsOf = (world: SyncWorld, messageId: string) =>
