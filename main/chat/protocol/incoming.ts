@@ -98,6 +98,7 @@ function readInner(
   if (!from || !to) return null
   const fromBare = bareJid(from)
   const toBare = bareJid(to)
+  if (type === 'groupchat' && !fromRoomOrToOne(fromBare, toBare, me)) return null
   const group =
     type === 'groupchat' || (me.isRoom(fromBare) && from.resource !== '') || me.isRoom(toBare)
   let peer: string
@@ -166,6 +167,16 @@ function readInner(
       : null,
     subject: message.childText('subject') ?? null,
   }
+}
+
+/**
+ * A group chat message comes from a room we are in (or is ours, sent into
+ * one from another device). Anyone can type a message "groupchat": from a
+ * contact it would name a room after the address it was sent to (ours),
+ * and every later message to that address would count as group chat.
+ */
+function fromRoomOrToOne(fromBare: string, toBare: string, me: Perspective): boolean {
+  return me.isRoom(fromBare) || (fromBare === me.own && me.isRoom(toBare))
 }
 
 function toBareSafe(jid: string): string | null {

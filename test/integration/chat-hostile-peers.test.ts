@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { findChat } from '../../main/chat/store/chats'
+import type { XmppSession } from '../../main/chat/xmpp/session'
+import { el } from '../../main/chat/xmpp/xml'
+import { chatProfile, count, PASSWORD, rawSession, until, type ChatProfile } from '../support/chat'
+import { useRealKeychain } from '../support/keyring'
+import { startProsody, type ProsodyServer } from '../support/prosody'
+
+let server: ProsodyServer
+let keychain: { stop: () => void }
+let alice: ChatProfile
+let bob: XmppSession
+let carol: XmppSession
+
+beforeAll(async () => {
+  keychain = await useRealKeychain()
+  server = await startProsody()
+  for (const user of ['alice', 'bob', 'carol']) server.register(user, PASSWORD)
+  alice = await chatProfile(server, 'alice', { autoDownloadBytes: 0 })
+  alice.client.start()
+  await until(() => alice.client.connection.status === 'online', 'alice online')
+  await alice.client.whenSynced()
+  bob = await rawSession(server, 'bob')
+  carol = await rawSession(server, 'carol')
+})
+
+afterAll(async () => {
+  await carol?.close()
+  await bob?.close()
+  await alice?.close()
+  await server?.stop()
+  keychain?.stop()
+})
+
+/** The device address alice is logged in with (a stranger learns it from any presence or reply). */
+const aliceFull = () =>
+  (alice.client as unknown as { session: XmppSession }).session.jid || `${alice.jid}/unknown`
+
+const stored = (body: string) =>
+  count(alice.db, 'SELECT count(*) AS n FROM chat_messages WHERE body = ?', body)
+
+describe('hostile peers', () => {
+  it('ignores a "group chat" message from someone who is not a room, and later direct chats stay direct', async () => {
+    // bob is no room: a groupchat-typed message from him must not invent one
+    // (named after alice's own address), nor turn every later chat into a group chat.
+    bob.send(
+      el(
+        'message',
+        { to: aliceFull(), type: 'groupchat', id: 'fake-room' },
+        el('body', {}, 'I am a room now'),
+      ),
+    )
+    carol.send(
+      el(
+        'message',
+        { to: alice.jid, type: 'chat', id: 'carol-1' },
+        el('body', {}, 'hello from carol'),
+        el('request', { xmlns: 'urn:xmpp:receipts' }),
+      ),
+    )
+    await until(() => stored('hello from carol') === 1, 'carol’s message')
+    expect(stored('I am a room now')).toBe(0)
+    expect(findChat(alice.db, alice.accountId, alice.jid)).toBeNull()
+    expect(findChat(alice.db, alice.accountId, 'carol@localhost')?.kind).toBe('direct')
+    expect(findChat(alice.db, alice.accountId, 'bob@localhost')).toBeNull()
+  })
+})
