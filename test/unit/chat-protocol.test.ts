@@ -161,7 +161,10 @@ describe('file names from contacts', () => {
 })
 
 describe('reading messages', () => {
-  const me = { own: 'me@example.org', isRoom: (bare: string) => bare === 'room@muc.example.org' }
+  const me = {
+    own: 'me@example.org',
+    isRoom: (bare: string) => bare === 'room@muc.example.org' || bare === 'other@muc.example.org',
+  }
   const msg = (attrs: Record<string, string>, ...children: XmlElement[]) =>
     el('message', attrs, ...children)
 
@@ -223,8 +226,51 @@ describe('reading messages', () => {
       archiveId: 'A1',
       sentAt: Date.UTC(2020, 0, 2, 3, 4, 5),
     })
-    expect(parseMessage(result('room@muc.example.org'), me)).not.toBeNull()
     expect(parseMessage(result('mallory@example.org'), me)).toBeNull()
+  })
+
+  it('takes from a room’s archive only that room’s own messages', () => {
+    const result = (inner: XmlElement) =>
+      msg(
+        { from: 'room@muc.example.org', to: 'me@example.org/cairn' },
+        el(
+          'result',
+          { xmlns: 'urn:xmpp:mam:2', queryid: 'q', id: 'R1' },
+          el('forwarded', { xmlns: 'urn:xmpp:forward:0' }, inner),
+        ),
+      )
+    expect(
+      parseMessage(
+        result(
+          msg(
+            { from: 'room@muc.example.org/Bob', type: 'groupchat', id: 'g' },
+            el('body', {}, 'said in the room'),
+          ),
+        ),
+        me,
+      ),
+    ).toMatchObject({ via: 'archive', kind: 'group', peer: 'room@muc.example.org', sender: 'Bob' })
+    // A room (any server can host one) cannot put words in a contact's mouth, or in ours,
+    // nor mark our messages read, nor speak for another room.
+    for (const inner of [
+      msg(
+        { from: 'bob@example.org/phone', to: 'me@example.org', type: 'chat', id: 'b' },
+        el('body', {}, 'forged from bob'),
+      ),
+      msg(
+        { from: 'me@example.org/phone', to: 'bob@example.org', type: 'chat', id: 'm' },
+        el('body', {}, 'forged from me'),
+      ),
+      msg(
+        { from: 'bob@example.org/phone', to: 'me@example.org', type: 'chat' },
+        el('displayed', { xmlns: 'urn:xmpp:chat-markers:0', id: 'mine' }),
+      ),
+      msg(
+        { from: 'other@muc.example.org/Eve', type: 'groupchat', id: 'o' },
+        el('body', {}, 'forged in another room'),
+      ),
+    ])
+      expect(parseMessage(result(inner), me), inner.toString()).toBeNull()
   })
 
   it('reads group chat messages, receipts, markers and typing', () => {

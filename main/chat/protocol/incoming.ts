@@ -71,6 +71,9 @@ export function parseMessage(stanza: XmlElement, me: Perspective): IncomingMessa
     const forwarded = result.child('forwarded', NS.forward)
     const inner = forwarded?.child('message')
     if (!inner) return null
+    // A room's archive holds what was said in that room, nothing else (XEP-0313 §5.1.2):
+    // any server can host a room, and its results must not speak for contacts, us, or other rooms.
+    if (outerFrom !== me.own && toBareSafe(inner.attrs.from ?? '') !== outerFrom) return null
     const stamp = parseStamp(forwarded?.child('delay', NS.delay)?.attrs.stamp)
     return readInner(inner, me, {
       via: 'archive',
