@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findChat } from '../../main/chat/store/chats'
+import { chatHistory } from '../../main/chat/store/messages'
 import type { XmppSession } from '../../main/chat/xmpp/session'
 import { el } from '../../main/chat/xmpp/xml'
 import { chatProfile, count, PASSWORD, rawSession, until, type ChatProfile } from '../support/chat'
 import { useRealKeychain } from '../support/keyring'
-import { startProsody, type ProsodyServer } from '../support/prosody'
+import { MUC_DOMAIN, startProsody, type ProsodyServer } from '../support/prosody'
 
 let server: ProsodyServer
 let keychain: { stop: () => void }
@@ -63,5 +64,34 @@ describe('hostile peers', () => {
     expect(findChat(alice.db, alice.accountId, alice.jid)).toBeNull()
     expect(findChat(alice.db, alice.accountId, 'carol@localhost')?.kind).toBe('direct')
     expect(findChat(alice.db, alice.accountId, 'bob@localhost')).toBeNull()
+  })
+
+  it('keeps a private message sent through a room out of the room’s conversation', async () => {
+    const room = `hostile@${MUC_DOMAIN}`
+    await alice.client.joinRoom(room, 'Alice')
+    bob.send(
+      el('presence', { to: `${room}/Bob` }, el('x', { xmlns: 'http://jabber.org/protocol/muc' })),
+    )
+    await until(() => alice.client.occupants(room).includes('Bob'), 'bob in the room')
+    // An occupant's private message (type chat, to our nickname) would show in the room
+    // as said by the room itself, with no nickname: a voice every occupant could borrow.
+    bob.send(
+      el(
+        'message',
+        { to: `${room}/Alice`, type: 'chat', id: 'pm-1' },
+        el('body', {}, 'ROOM NOTICE: re-enter your password at https://evil.example'),
+      ),
+    )
+    bob.send(
+      el('message', { to: room, type: 'groupchat', id: 'pub-1' }, el('body', {}, 'said aloud')),
+    )
+    const lines = () => {
+      const chat = findChat(alice.db, alice.accountId, room)
+      return chat
+        ? chatHistory(alice.db, chat.id, { limit: 100 }).map((m) => `${m.sender}: ${m.body}`)
+        : []
+    }
+    await until(() => lines().includes('Bob: said aloud'), 'bob’s line in the room')
+    expect(lines()).toEqual(['Bob: said aloud'])
   })
 })

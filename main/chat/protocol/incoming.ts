@@ -1,4 +1,4 @@
-import { bareJid, parseJid } from '../xmpp/jid.js'
+import { bareJid, parseJid, type Jid } from '../xmpp/jid.js'
 import { NS } from '../xmpp/namespaces.js'
 import type { XmlElement } from '../xmpp/xml.js'
 import type { ChatStateValue } from '../types.js'
@@ -102,6 +102,10 @@ function readInner(
   const fromBare = bareJid(from)
   const toBare = bareJid(to)
   if (type === 'groupchat' && !fromRoomOrToOne(fromBare, toBare, me)) return null
+  // A private message with an occupant (XEP-0045 §7.5): Cairn has no conversation for it,
+  // and in the room's it would read as said by the room itself, by whoever sent it.
+  if (type !== 'groupchat' && type !== 'error' && (isOccupant(from, me) || isOccupant(to, me)))
+    return null
   const group =
     type === 'groupchat' || (me.isRoom(fromBare) && from.resource !== '') || me.isRoom(toBare)
   let peer: string
@@ -180,6 +184,11 @@ function readInner(
  */
 function fromRoomOrToOne(fromBare: string, toBare: string, me: Perspective): boolean {
   return me.isRoom(fromBare) || (fromBare === me.own && me.isRoom(toBare))
+}
+
+/** An occupant's address: a room we are in, with a nickname. */
+function isOccupant(jid: Jid, me: Perspective): boolean {
+  return jid.resource !== '' && me.isRoom(bareJid(jid))
 }
 
 function toBareSafe(jid: string): string | null {
