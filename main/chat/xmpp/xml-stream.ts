@@ -17,12 +17,21 @@ export interface XmlStreamHandlers {
 export const MAX_STANZA_CHARS = 24 * 1024 * 1024
 
 /**
+ * The deepest nesting accepted inside a stanza. Real stanzas stay near ten
+ * levels (an archived, forwarded message with rich text); saxes slows down
+ * with every level (40,000 levels, 120 KB, cost most of a minute on the
+ * main process), so anything deeper ends the stream at once.
+ */
+export const MAX_DEPTH = 100
+
+/**
  * An incremental parser for one XMPP stream (RFC 6120 §4): a strict XML 1.0
  * parser (saxes) with namespaces, fed raw socket bytes. Bytes are decoded
  * with one StringDecoder for the whole stream, so a multi-byte character
  * split across two TCP reads is not mangled. Processing instructions,
  * comments and DTDs are refused (RFC 6120 §11.1, restricted XML), and so is
- * any top-level element bigger than `maxStanzaChars`.
+ * any top-level element bigger than `maxStanzaChars` or nested deeper than
+ * MAX_DEPTH.
  */
 export class XmlStream {
   private readonly parser = new SaxesParser({ xmlns: true, position: false })
@@ -79,6 +88,8 @@ export class XmlStream {
       if (attr.prefix === 'xmlns' || attr.name === 'xmlns') continue
       attrs[attr.name] = attr.value
     }
+    // Thrown, not failed: it stops saxes in the middle of this chunk (write() reports it).
+    if (this.stack.length > MAX_DEPTH) throw new Error(`XML nested deeper than ${MAX_DEPTH} levels`)
     const element = new XmlElement(tag.local, attrs)
     if (this.stack.length === 0) {
       this.stack.push(element)
