@@ -154,7 +154,12 @@ export class FolderStore implements FileStore {
   async readSmall(name: string, limit: number): Promise<Buffer | null> {
     let handle: FileHandle
     try {
-      handle = await open(this.path(name), constants.O_RDONLY | constants.O_NOFOLLOW)
+      // O_NONBLOCK: opening a fifo put in the folder under a sidecar's name would otherwise
+      // wait for a writer forever (and hang every list); on a regular file it changes nothing.
+      handle = await open(
+        this.path(name),
+        constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+      )
     } catch (error) {
       const code = errnoCode(error)
       if (code === 'ENOENT' || code === 'ELOOP') return null

@@ -1,0 +1,57 @@
+import { spawnSync } from 'node:child_process'
+import { copyFileSync, writeFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { CLI } from '../support/cli'
+import { backUp, backupFiles, setUpBackupKey } from '../support/backup-fixtures'
+import { makeProfile } from '../support/profiles'
+import { tempDir } from '../support/temp'
+
+/**
+ * Anyone who can write into the backup folder can put a fifo, or a link to
+ * a device, under a backup's or a sidecar's name. Opening a fifo waits for
+ * a writer and /dev/zero never ends: listing and verifying must neither
+ * hang nor read forever. The CLI runs with a deadline and is killed past it,
+ * so a hang fails the test instead of stalling it.
+ */
+function cli(args: string[]) {
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    timeout: 20_000,
+    killSignal: 'SIGKILL',
+  })
+  return {
+    code: result.status,
+    signal: result.signal,
+    stdout: result.stdout,
+    stderr: result.stderr,
+  }
+}
+
+async function oneBackup() {
+  const profile = await makeProfile({ messages: 3 })
+  const { key, keyFile } = setUpBackupKey(profile.dir)
+  const dest = tempDir()
+  await backUp(profile, key, dest)
+  const [file] = backupFiles(dest)
+  return { file: file as string, name: basename(file as string), keyFile }
+}
+
+describe('special files in a backup folder', () => {
+  it('a fifo under a sidecar name: cairn list still lists the folder', async () => {
+    const { file, name } = await oneBackup()
+    const dir = tempDir()
+    copyFileSync(file, join(dir, name))
+    copyFileSync(`${file}.json`, join(dir, `${name}.json`))
+    const planted = 'cairn-backup-20300101T000000Z.tar.zst.age'
+    writeFileSync(join(dir, planted), Buffer.alloc(16))
+    spawnSync('mkfifo', [join(dir, `${planted}.json`)])
+
+    const listed = cli(['list', '--to', dir, '--json'])
+    expect(listed.signal, 'cairn list hung on the fifo').toBeNull()
+    expect(listed.stderr).toBe('')
+    expect(listed.code).toBe(0)
+    const backups = JSON.parse(listed.stdout) as { name: string; complete: boolean }[]
+    expect(backups.map((b) => b.name).sort()).toEqual([name, planted].sort())
+  }, 120_000)
+})
