@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CLI } from '../support/cli'
@@ -53,5 +53,23 @@ describe('special files in a backup folder', () => {
     expect(listed.code).toBe(0)
     const backups = JSON.parse(listed.stdout) as { name: string; complete: boolean }[]
     expect(backups.map((b) => b.name).sort()).toEqual([name, planted].sort())
+  }, 120_000)
+})
+
+describe('special files beside a backup named by its path', () => {
+  it('a sidecar that is a fifo or a link to /dev/zero: verify neither hangs nor reads forever', async () => {
+    const { file, name } = await oneBackup()
+    for (const plant of ['fifo', 'zero'] as const) {
+      const dir = tempDir()
+      copyFileSync(file, join(dir, name))
+      if (plant === 'fifo') spawnSync('mkfifo', [join(dir, `${name}.json`)])
+      else symlinkSync('/dev/zero', join(dir, `${name}.json`))
+
+      const verified = cli(['verify', join(dir, name)])
+      expect(verified.signal, `cairn verify hung on a ${plant} sidecar`).toBeNull()
+      // No sidecar to check the file against: said, not a hang or a crash.
+      expect(verified.stderr).toMatch(/sidecar/i)
+      expect(verified.code).toBe(1)
+    }
   }, 120_000)
 })

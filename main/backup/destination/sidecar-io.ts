@@ -1,7 +1,6 @@
-import { sidecarSchema, type Sidecar } from './sidecar.js'
+import { SIDECAR_MAX_BYTES, sidecarSchema, type Sidecar } from './sidecar.js'
 
-/** Sidecars are a few hundred bytes; anything much larger is not one and is not read whole. */
-export const SIDECAR_MAX_BYTES = 64 * 1024
+export { SIDECAR_MAX_BYTES }
 
 /** Parse sidecar bytes from a destination: hostile until checked; null when not a valid sidecar. */
 export function parseSidecarBytes(bytes: Buffer | null): Sidecar | null {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { z } from 'zod'
 import { writeFileAtomicSync } from '../../shared/atomic-file.js'
@@ -31,12 +31,49 @@ export const sidecarSchema = z
 
 export type Sidecar = z.infer<typeof sidecarSchema>
 
+/** Sidecars are a few hundred bytes; anything much larger is not one and is not read whole. */
+export const SIDECAR_MAX_BYTES = 64 * 1024
+
 export function readSidecar(path: string): Sidecar | null {
+  const bytes = readSmallFile(path, SIDECAR_MAX_BYTES)
+  if (!bytes) return null
   try {
-    const parsed = sidecarSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')))
+    const parsed = sidecarSchema.safeParse(JSON.parse(bytes.toString('utf8')))
     return parsed.success ? parsed.data : null
   } catch {
     return null
+  }
+}
+
+/**
+ * A regular file of at most `limit` bytes, or null. The folder beside a
+ * backup is writable by others (a shared drive, a synced folder): a fifo
+ * there would make a plain open wait for a writer forever (O_NONBLOCK
+ * returns at once), and a link to /dev/zero or an ever-growing file would
+ * be read until memory ran out (only a regular file is read, and never
+ * more than `limit` + 1 bytes).
+ */
+function readSmallFile(path: string, limit: number): Buffer | null {
+  let fd: number
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
+  } catch {
+    return null
+  }
+  try {
+    if (!fstatSync(fd).isFile()) return null
+    const buffer = Buffer.alloc(limit + 1)
+    let length = 0
+    while (length < buffer.length) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null)
+      if (n === 0) break
+      length += n
+    }
+    return length > limit ? null : buffer.subarray(0, length)
+  } catch {
+    return null
+  } finally {
+    closeSync(fd)
   }
 }
 
