@@ -73,3 +73,21 @@ describe('special files beside a backup named by its path', () => {
     }
   }, 120_000)
 })
+
+describe('a backup path that is not a regular file', () => {
+  it('a fifo or a link to /dev/zero is refused as what it is, not called a folder', async () => {
+    const { file, name, keyFile } = await oneBackup()
+    for (const plant of ['fifo', 'zero'] as const) {
+      const dir = tempDir()
+      if (plant === 'fifo') spawnSync('mkfifo', [join(dir, name)])
+      else symlinkSync('/dev/zero', join(dir, name))
+      copyFileSync(`${file}.json`, join(dir, `${name}.json`))
+
+      const verified = cli(['verify', join(dir, name), '--key-file', keyFile])
+      expect(verified.signal).toBeNull()
+      expect(verified.code).toBe(1)
+      expect(verified.stderr).not.toMatch(/is a folder/)
+      expect(verified.stderr).toMatch(/not a regular file/)
+    }
+  }, 120_000)
+})

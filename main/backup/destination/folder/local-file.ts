@@ -22,10 +22,17 @@ export function localBackupFile(path: string): BackupSource {
     } catch (error) {
       throw unreadable(path, error)
     }
-    if (!stats.isFile())
+    if (stats.isDirectory())
       throw new CairnError(
         'INVALID_ARGUMENT',
         `${path} is a folder, not a backup file. Name one of the backup files in it (cairn list --to ${path} shows them).`,
+      )
+    // A fifo, a device or a socket (or a link to one, such as /dev/zero): never a backup, and
+    // reading it could wait or go on forever. Said as what it is, not as a folder.
+    if (!stats.isFile())
+      throw new CairnError(
+        'INVALID_ARGUMENT',
+        `${path} is not a backup file (it is a fifo, a device or a socket, not a regular file). Name a backup file; cairn list --to FOLDER shows the backups in a folder.`,
       )
     return { size: stats.size }
   }
