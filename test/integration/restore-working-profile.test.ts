@@ -96,6 +96,22 @@ describe('restore and verify refuse a backup that would not give a working profi
       /it has no mail\.sqlite, so it would not give a working profile/,
     ],
     ['an empty manifest', () => [], {}, /it holds no profile files \(its manifest is empty\)/],
+    [
+      'a file listed where another file needs a folder',
+      (f) => [
+        ...f,
+        ['attachments/note', Buffer.from('a')],
+        ['attachments/note/x', Buffer.from('b')],
+      ],
+      {},
+      /lists "attachments\/note" both as a file and as a folder/,
+    ],
+    [
+      'a name too long for any filesystem',
+      (f) => [...f, [`attachments/${'n'.repeat(256)}`, Buffer.from('a')]],
+      {},
+      /a name longer than 255 bytes/,
+    ],
   ]
 
   for (const [what, change, overrides, message] of cases) {

@@ -28,11 +28,43 @@ export const ARCHIVE_FORMAT_VERSION = 1
 /** A manifest larger than this is not Cairn's (one for a million files is ~150 MB; caps are generous). */
 export const MAX_MANIFEST_BYTES = 256 * 1024 * 1024
 
+/** The longest file name (one path segment) that common filesystems take (ext4, APFS, NTFS…). */
+const MAX_NAME_BYTES = 255
+
 const relativePath = z
   .string()
   .min(1)
   .max(4096)
   .refine((p) => isSafeRelativePath(p), 'not a safe relative path')
+  // Refused here, before anything is written: else the restore failed half-way with the
+  // filesystem's ENAMETOOLONG, said as "choose a shorter --profile path", which cannot help.
+  .refine(
+    (p) => p.split('/').every((name) => Buffer.byteLength(name) <= MAX_NAME_BYTES),
+    `a name longer than ${MAX_NAME_BYTES} bytes, which no filesystem takes`,
+  )
+
+/**
+ * No listed path is also the folder of another ("a" and "a/b"): such a
+ * profile cannot be written, and the restore failed half-way with an EEXIST
+ * that blamed the profile's folder, while verify (which writes only the
+ * databases and settings) passed the backup. Compared without case, as
+ * duplicates are (case-insensitive filesystems).
+ */
+function noFileIsAFolder(files: readonly { path: string }[], context: z.RefinementCtx): void {
+  const paths = new Set(files.map((f) => f.path.toLowerCase()))
+  for (const file of files) {
+    const names = file.path.split('/')
+    for (let end = 1; end < names.length; end++) {
+      const folder = names.slice(0, end).join('/')
+      if (!paths.has(folder.toLowerCase())) continue
+      context.addIssue({
+        code: 'custom',
+        message: `it lists "${folder}" both as a file and as a folder`,
+      })
+      return
+    }
+  }
+}
 
 export const manifestSchema = z
   .object({
@@ -44,20 +76,22 @@ export const manifestSchema = z
     createdAt: z.string(),
     /** The key the backup was encrypted to (absent in backups made before it was recorded). */
     keyFingerprint: z.string().optional(),
-    files: z.array(
-      z
-        .object({
-          path: relativePath,
-          size: z.number().int().nonnegative(),
-          sha256: z.string().regex(/^[0-9a-f]{64}$/),
-          /**
-           * In a chain's incremental link: the index of the link whose archive
-           * holds this file whole (absent: this archive). See chain-format.ts.
-           */
-          link: z.number().int().nonnegative().optional(),
-        })
-        .strict(),
-    ),
+    files: z
+      .array(
+        z
+          .object({
+            path: relativePath,
+            size: z.number().int().nonnegative(),
+            sha256: z.string().regex(/^[0-9a-f]{64}$/),
+            /**
+             * In a chain's incremental link: the index of the link whose archive
+             * holds this file whole (absent: this archive). See chain-format.ts.
+             */
+            link: z.number().int().nonnegative().optional(),
+          })
+          .strict(),
+      )
+      .superRefine(noFileIsAFolder),
     /** Absent in backups made before chains; see chain-format.ts. */
     chain: manifestChainSchema.optional(),
   })
