@@ -97,6 +97,20 @@ describe('restore and verify refuse a backup that would not give a working profi
     ],
     ['an empty manifest', () => [], {}, /it holds no profile files \(its manifest is empty\)/],
     [
+      'settings.json nested too deeply to be written back',
+      (f) =>
+        [...f].map(([n, c]) => [
+          n,
+          n === 'settings.json'
+            ? Buffer.from(
+                `${c.toString().trimEnd().slice(0, -1)}, "deep": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
+              )
+            : c,
+        ]),
+      {},
+      /its settings\.json is nested too deeply/,
+    ],
+    [
       'a file listed where another file needs a folder',
       (f) => [
         ...f,

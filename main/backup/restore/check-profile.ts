@@ -79,6 +79,14 @@ export function checkUnpackedProfile(dir: string, manifest: Manifest): UnpackedP
   } catch (error) {
     throw corrupt(`its settings.json is not valid JSON (${(error as Error).message})`)
   }
+  // JSON.parse takes any depth, but writing the settings back (the restore keeps the live
+  // profile's backup section; the app saves settings) recurses: a crafted file nested deep
+  // enough passed verify, then failed the restore with "Maximum call stack size exceeded".
+  try {
+    JSON.stringify(json)
+  } catch {
+    throw corrupt('its settings.json is nested too deeply to be written back')
+  }
   const parsed = settingsSchema.safeParse(json)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
