@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3'
 import { z } from 'zod'
 import { accountSecrets, type AccountSecretPurpose } from '../keychain/account-secrets.js'
 import type { SecretStore } from '../keychain/keychain.js'
@@ -128,6 +129,72 @@ export function putBackAccountSecrets(store: SecretStore, entry: SecretsEntry): 
   const secrets = accountSecrets(store, entry.profileId)
   for (const s of entry.secrets) secrets.set(s.accountId, s.purpose, s.secret)
   return entry.secrets.length
+}
+
+/**
+ * The syncing accounts of a restored mailbox whose settings the profile it
+ * replaces does not have verbatim (same id, kind, address and server
+ * settings): `liveDatabase` is null when there is no such profile (none, or
+ * another profile's). A keychain secret is looked up by profile id and
+ * account id alone, and anyone can encrypt a backup to the public
+ * recipient: one holding the user's profile id and an account pointing to
+ * a server of its own, without secrets, would otherwise have the saved
+ * password sent there at the next sync.
+ */
+export function unvouchedAccounts(stagedDatabase: string, liveDatabase: string | null): number[] {
+  const restored = accountSettings(stagedDatabase)
+  let live = new Map<number, string>()
+  if (liveDatabase) {
+    try {
+      live = accountSettings(liveDatabase)
+    } catch {
+      // A live mailbox that cannot be read vouches for nothing.
+    }
+  }
+  return [...restored].filter(([id, settings]) => live.get(id) !== settings).map(([id]) => id)
+}
+
+function accountSettings(path: string): Map<number, string> {
+  const db = new Database(path, { readonly: true, fileMustExist: true })
+  try {
+    // SELECT *: config_json came with schema 2, and a restore may bring back a schema-1 mailbox.
+    const rows = db.prepare(`SELECT * FROM accounts WHERE kind <> 'local'`).all() as {
+      id: number
+      kind: string
+      email?: string | null
+      config_json?: string | null
+    }[]
+    return new Map(
+      rows.map((r) => [r.id, JSON.stringify([r.kind, r.email ?? null, r.config_json ?? null])]),
+    )
+  } finally {
+    db.close()
+  }
+}
+
+/**
+ * After the swap: the keychain secrets of `accounts` (unvouchedAccounts)
+ * that the backup did not carry are removed, so the restored settings never
+ * receive a secret saved for other ones; those accounts ask for it again.
+ * Returns how many were removed.
+ */
+export function dropUnvouchedSecrets(
+  store: SecretStore,
+  profileId: string,
+  accounts: readonly number[],
+  carried: SecretsEntry | null,
+): number {
+  const secrets = accountSecrets(store, profileId)
+  let dropped = 0
+  for (const accountId of accounts) {
+    for (const purpose of PURPOSES) {
+      if (carried?.secrets.some((s) => s.accountId === accountId && s.purpose === purpose)) continue
+      if (secrets.get(accountId, purpose) === null) continue
+      secrets.delete(accountId, purpose)
+      dropped++
+    }
+  }
+  return dropped
 }
 
 function invalid(reason: string): CairnError {

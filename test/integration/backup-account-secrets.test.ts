@@ -1,5 +1,6 @@
+import Database from 'better-sqlite3'
 import { randomBytes } from 'node:crypto'
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -185,6 +186,56 @@ describe('account secrets travel inside the encrypted backup', () => {
     expect(forced.stderr).toMatch(
       /^Warning: The account passwords could not be put back into the keychain/,
     )
+  })
+
+  it('a backup whose account points elsewhere, without secrets, does not inherit the saved ones', async () => {
+    // Anyone who can write to the backup folder can encrypt a backup to the public recipient:
+    // the user's profile id (from a sidecar), account ids as Cairn numbers them, the mail
+    // account's server their own, and no secrets entry. Restored (it looks like the newest
+    // backup), the keychain entries, looked up by profile and account id, must not follow.
+    const { profile, key, keyFile, imap, xmpp, secrets } = await profileWithAccounts()
+    const dest = tempDir()
+    expect((await runCli(['backup', '--profile', profile.dir, '--to', dest])).code).toBe(0)
+    const entries = readWithStandardTools(backupFiles(dest)[0] as string, key)
+    const manifest = manifestOf(entries)
+    const files = entries
+      .slice(1)
+      .filter(([name]) => name !== 'cairn-secrets.json')
+      .map(([name, content]): [string, Buffer] => {
+        if (name !== 'mail.sqlite') return [name, content]
+        const path = join(tempDir(), 'mail.sqlite')
+        writeFileSync(path, content)
+        const db = new Database(path)
+        db.prepare(`UPDATE accounts SET config_json = ? WHERE id = ?`).run(
+          '{"host":"imap.attacker.example"}',
+          imap,
+        )
+        db.close()
+        return [name, readFileSync(path)]
+      })
+    const crafted = await craftBackup(join(tempDir(), 'crafted.tar.zst.age'), key, files, {
+      profileId: manifest.profileId,
+      createdAt: new Date(Date.now() + 60_000).toISOString(),
+      schemaVersion: manifest.schemaVersion,
+      keyFingerprint: key.fingerprint,
+    })
+
+    const restored = await runCli([
+      'restore',
+      crafted,
+      '--profile',
+      profile.dir,
+      '--key-file',
+      keyFile,
+      '--force',
+    ])
+    expect(restored.code, restored.stderr).toBe(0)
+    const store = accountSecrets(osKeychain(), profile.id)
+    expect(store.get(imap, 'password')).toBeNull()
+    expect(store.get(imap, 'oauth')).toBeNull()
+    expect(restored.stderr).toMatch(/2 saved account password\(s\) were not kept/)
+    // The chat account is the very one it was: its password stays.
+    expect(store.get(xmpp, 'password')).toBe(secrets.xmppPassword)
   })
 
   it('verify checks the secrets entry: one for an account the mailbox does not have is refused', async () => {

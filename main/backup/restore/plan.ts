@@ -1,4 +1,5 @@
 import { osKeychain, type SecretStore } from '../../keychain/keychain.js'
+import { profilePaths } from '../../profile/layout.js'
 import { isCairnError } from '../../shared/errors.js'
 import { reachedStep } from '../../shared/test-hooks.js'
 import type { Manifest } from '../archive/manifest.js'
@@ -12,6 +13,7 @@ import type { BackupKey } from '../key/backup-key.js'
 import {
   checkSecretsAgainstAccounts,
   parseSecretsEntry,
+  unvouchedAccounts,
   type SecretsEntry,
 } from '../secrets-entry.js'
 import { checkFreeSpace, checkManifestGivesProfile, checkUnpackedProfile } from './check-profile.js'
@@ -92,6 +94,8 @@ export interface StagedRestore {
   readonly stamp: string
   readonly manifest: Manifest
   readonly secrets: SecretsEntry | null
+  /** Restored accounts whose settings the replaced profile lacks: no saved secret carries over to them. */
+  readonly unvouchedAccounts: readonly number[]
   readonly summary: RestoreSummary
   readonly confirmations: Confirmation[]
   readonly secretStore: SecretStore
@@ -198,6 +202,10 @@ export async function unpackToStaging<T = StagedData>(
       stamp,
       manifest,
       secrets,
+      unvouchedAccounts: unvouchedAccounts(
+        profilePaths(staging).database,
+        summary.live.profileId === manifest.profileId ? profilePaths(profileDir).database : null,
+      ),
       summary,
       confirmations: [
         ...metadataMismatch(source.name, sidecar, manifest, request.key),

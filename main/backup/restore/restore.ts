@@ -8,7 +8,7 @@ import { fsyncDirectory, fsyncDirectorySync } from '../../shared/atomic-file.js'
 import { CairnError, describeError } from '../../shared/errors.js'
 import { reachedStep } from '../../shared/test-hooks.js'
 import type { Manifest } from '../archive/manifest.js'
-import { putBackAccountSecrets } from '../secrets-entry.js'
+import { dropUnvouchedSecrets, putBackAccountSecrets } from '../secrets-entry.js'
 import {
   backupSectionAfterRestore,
   liveBackupSection,
@@ -211,6 +211,28 @@ async function swapIn(staged: StagedRestore): Promise<RestoreResult> {
       warnings.push(
         `The account passwords could not be put back into the keychain (${describeError(error)}): ` +
           'the accounts will ask for them again. Restoring the same backup again once the keychain works puts them back.',
+      )
+    }
+  }
+  // Secrets saved for the replaced profile's accounts stay only with those very accounts: a
+  // backup (anyone can make one) whose account of the same id points elsewhere gets none.
+  if (staged.unvouchedAccounts.length > 0) {
+    try {
+      const dropped = dropUnvouchedSecrets(
+        staged.secretStore,
+        staged.manifest.profileId,
+        staged.unvouchedAccounts,
+        staged.secrets,
+      )
+      if (dropped > 0)
+        warnings.push(
+          `${dropped} saved account password(s) were not kept: the restored accounts they belonged to have other settings than before, ` +
+            'so they will ask for their passwords again.',
+        )
+    } catch (error) {
+      warnings.push(
+        `Cairn could not remove the saved passwords of ${staged.unvouchedAccounts.length} restored account(s) whose settings are not those of your profile (${describeError(error)}): ` +
+          'check which servers those accounts connect to before they sync.',
       )
     }
   }
