@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { copyFileSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CLI } from '../support/cli'
@@ -89,5 +89,27 @@ describe('a backup path that is not a regular file', () => {
       expect(verified.stderr).not.toMatch(/is a folder/)
       expect(verified.stderr).toMatch(/not a regular file/)
     }
+  }, 120_000)
+})
+
+describe('a sidecar carrying terminal escape sequences', () => {
+  it('is not Cairn’s: cairn list and verify print none of its control characters', async () => {
+    const { file, name } = await oneBackup()
+    const dir = tempDir()
+    copyFileSync(file, join(dir, name))
+    // "Conceal" (ESC[8m) in the key fingerprint would hide the rest of the line, where list
+    // says that a backup is incomplete or that its sidecar describes another name.
+    const sidecar = JSON.parse(readFileSync(`${file}.json`, 'utf8')) as Record<string, unknown>
+    sidecar.keyFingerprint = `${String(sidecar.keyFingerprint)}\u001b[8m`
+    sidecar.createdAt = `${String(sidecar.createdAt)}\u009b2J`
+    writeFileSync(join(dir, `${name}.json`), JSON.stringify(sidecar))
+
+    const listed = cli(['list', '--to', dir])
+    expect(listed.code).toBe(0)
+    expect(listed.stdout).toContain(name)
+    for (const control of ['\u001b', '\u009b']) expect(listed.stdout).not.toContain(control)
+    const verified = cli(['verify', join(dir, name)])
+    expect(verified.code).toBe(1)
+    for (const control of ['\u001b', '\u009b']) expect(verified.stderr).not.toContain(control)
   }, 120_000)
 })

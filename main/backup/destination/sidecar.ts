@@ -5,6 +5,9 @@ import { writeFileAtomicSync } from '../../shared/atomic-file.js'
 import { sidecarChainShape } from '../chain/chain-format.js'
 import { sidecarName } from './names.js'
 
+// eslint-disable-next-line no-control-regex -- control characters are what is refused
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
+
 /**
  * The plaintext description written beside each backup. It lets Cairn list
  * backups and check their integrity without the key; it holds nothing
@@ -28,6 +31,17 @@ export const sidecarSchema = z
     ...sidecarChainShape,
   })
   .loose()
+  // Cairn never writes a control character or a bidirectional override into a sidecar. One
+  // planted in the backup folder would reach the terminal through cairn list and the restore
+  // and verify messages (ESC[8m hides the rest of a line, where list says a backup is
+  // incomplete or renamed): such a file is not a sidecar.
+  .refine(
+    (sidecar) =>
+      Object.values(sidecar).every(
+        (value) => typeof value !== 'string' || !UNPRINTABLE.test(value),
+      ),
+    'a sidecar holds no control characters',
+  )
 
 export type Sidecar = z.infer<typeof sidecarSchema>
 
