@@ -200,6 +200,42 @@ describe('S3 against a real server: failures, crashes, Object Lock, stock tools'
     await new Promise<void>((resolve) => hostile.close(() => resolve()))
   })
 
+  it('stops reading a sidecar that never ends (no Content-Length) at the sidecar limit', async () => {
+    // A hostile S3-compatible server (or anything in front of it) answers with a chunked body
+    // that goes on and on: listing or restoring must not read it into memory until the timeout.
+    let sent = 0
+    let closed = false
+    const hostile = createServer((req, res) => {
+      req.resume()
+      res.writeHead(200, { 'content-type': 'application/json' }) // chunked: no length said
+      const chunk = Buffer.alloc(64 * 1024, 0x20)
+      const timer = setInterval(() => {
+        sent += chunk.length
+        res.write(chunk)
+      }, 5)
+      res.on('close', () => {
+        closed = true
+        clearInterval(timer)
+      })
+    })
+    await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve))
+    const endpoint = `http://127.0.0.1:${(hostile.address() as { port: number }).port}`
+    const destination = new S3Destination(
+      settings('any-bucket', '', { endpoint, maxAttempts: 1, requestTimeoutMs: 20_000 }),
+    )
+    const started = Date.now()
+    await expect(
+      destination.readSidecar('cairn-backup-20260101T000000Z.tar.zst.age'),
+    ).resolves.toBeNull()
+    expect(Date.now() - started).toBeLessThan(5_000)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(closed).toBe(true)
+    expect(sent).toBeLessThan(4 << 20)
+    await destination.close()
+    hostile.closeAllConnections()
+    await new Promise<void>((resolve) => hostile.close(() => resolve()))
+  })
+
   it('says the server is too slow rather than hanging', async () => {
     const relay = await startRelay(moto.port)
     relay.delay(3000)

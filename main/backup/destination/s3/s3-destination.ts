@@ -420,13 +420,25 @@ class S3Store implements FileStore {
         new GetObjectCommand({ Bucket: this.bucket, Key: this.key(this.check(name)) }),
         this.timeout(),
       )
+      const body = got.Body as Readable | undefined
       if ((got.ContentLength ?? 0) > limit) {
-        ;(got.Body as Readable | undefined)?.destroy()
+        body?.destroy()
         return null
       }
-      return Buffer.from(
-        await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
-      )
+      if (!body) return Buffer.alloc(0)
+      // Counted as it arrives: a body without a Content-Length (chunked, from a server that is
+      // not S3 or something in front of it) could otherwise go on until memory or the timeout ran out.
+      const parts: Buffer[] = []
+      let size = 0
+      for await (const part of body) {
+        size += (part as Buffer).length
+        if (size > limit) {
+          body.destroy()
+          return null
+        }
+        parts.push(part as Buffer)
+      }
+      return Buffer.concat(parts)
     } catch (error) {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
         ?.httpStatusCode
