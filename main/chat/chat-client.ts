@@ -39,7 +39,7 @@ import {
   setAttachmentStored,
   storeChatMessage,
 } from './store/messages.js'
-import { setArchiveCursor, setIncomingRequest, syncState } from './store/roster.js'
+import { isInRoster, setArchiveCursor, setIncomingRequest, syncState } from './store/roster.js'
 import type {
   ChatAccount,
   ChatStateValue,
@@ -714,9 +714,21 @@ export class ChatClient {
         direction,
         via: message.via,
       })
-      if (message.oobUrl) this.autoDownload(stored.id)
+      if (message.oobUrl && this.fetchesFilesOf(message, direction)) this.autoDownload(stored.id)
     }
     return stored.inserted
+  }
+
+  /**
+   * Whose shared files are fetched as they arrive: ours (from another
+   * device), a contact's, and those of a room the user joined. A stranger's
+   * wait for a click on Download: fetching a link anyone can send tells its
+   * server the user's address and that they are online (as remote images in
+   * mail would), and lets strangers fill the disk.
+   */
+  private fetchesFilesOf(message: IncomingMessage, direction: 'in' | 'out'): boolean {
+    if (direction === 'out' || message.kind === 'group') return true
+    return isInRoster(this.options.db, this.accountId, message.peer)
   }
 
   private applyToOutgoing(peer: string, originId: string, state: 'delivered' | 'read'): void {

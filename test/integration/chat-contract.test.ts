@@ -159,6 +159,10 @@ describe('chat through the service contract (real Prosody, real keychain)', () =
       (await call<{ hits: unknown[] }>('search.all', { query: 'zebra', limit: 10 })).hits.length,
     ).toBe(1)
 
+    // Shared files are fetched as they arrive only from contacts: each side adds the other.
+    await call('chat.contact.add', { accountId: id, jid: 'bob@localhost' })
+    await bob.client.addContact('alice@localhost')
+
     // A file handed over in chunks (the browser build's file input), then sent over HTTP upload.
     const picture = makePng(64, 48, [10, 120, 90])
     const begun = await call<{ fileId: string }>('chat.file.begin', {

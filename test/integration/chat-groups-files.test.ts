@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findChat } from '../../main/chat/store/chats'
 import { chatHistory } from '../../main/chat/store/messages'
 import { attachmentPath } from '../../main/mail/attachment-store'
-import { chatProfile, count, PASSWORD, until, type ChatProfile } from '../support/chat'
+import { befriend, chatProfile, count, PASSWORD, until, type ChatProfile } from '../support/chat'
 import { useRealKeychain } from '../support/keyring'
 import { MUC_DOMAIN, startProsody, type ProsodyServer } from '../support/prosody'
 import { tempDir } from '../support/temp'
@@ -29,6 +29,8 @@ beforeAll(async () => {
     'all online',
   )
   await Promise.all([alice, bob, carol].map((p) => p.client.whenSynced()))
+  // Contacts: their files are fetched as they arrive (carol stays a stranger to bob).
+  await befriend(alice, bob)
 })
 
 afterAll(async () => {
@@ -70,6 +72,33 @@ describe('file sharing through HTTP upload (XEP-0363)', () => {
     const chat = findChat(bob.db, bob.accountId, alice.jid)!
     const last = chatHistory(bob.db, chat.id, { limit: 1 })[0]!
     expect(last.attachments).toHaveLength(1)
+  })
+
+  it('leaves a stranger’s file on its server until the user asks for it', async () => {
+    const fromStranger = join(tempDir(), 'free prize.bin')
+    writeFileSync(fromStranger, randomBytes(4096))
+    const strange = await carol.client.sendFile(bob.jid, fromStranger)
+    await carol.client.waitUntilSent(strange.messageId)
+    // A contact's file sent after it arrives and is fetched: the stranger's, earlier, was not.
+    const fromAlice = join(tempDir(), 'from a friend.bin')
+    writeFileSync(fromAlice, randomBytes(4096))
+    await alice.client.sendFile(bob.jid, fromAlice)
+    const state = (filename: string) =>
+      (
+        bob.db.prepare('SELECT state FROM chat_attachments WHERE filename = ?').get(filename) as
+          { state: string } | undefined
+      )?.state
+    await until(() => state('from a friend.bin') === 'stored', 'the contact’s file fetched')
+    expect(state('free prize.bin')).toBe('remote')
+    // Asked for (the Download button), it comes.
+    const { id } = bob.db
+      .prepare('SELECT id FROM chat_attachments WHERE filename = ?')
+      .get('free prize.bin') as { id: number }
+    const sha256 = await bob.client.downloadAttachment(id)
+    expect(readFileSync(attachmentPath(bob.profile.paths.attachments, sha256))).toEqual(
+      readFileSync(fromStranger),
+    )
+    expect(state('free prize.bin')).toBe('stored')
   })
 })
 

@@ -84,6 +84,14 @@ export function setIncomingRequest(
   }
 }
 
+/** Whether `jid` (bare) is in the account's roster: a contact the user added, not a stranger. */
+export function isInRoster(db: MailDb, accountId: number, jid: string): boolean {
+  return !!cached(
+    db,
+    'SELECT 1 FROM chat_contacts WHERE account_id = ? AND jid = ? AND in_roster = 1',
+  ).get(accountId, jid)
+}
+
 export function listContacts(db: MailDb, accountId: number): ChatContact[] {
   return cached<[number], ContactRow>(
     db,
