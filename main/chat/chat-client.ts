@@ -703,7 +703,9 @@ export class ChatClient {
       message.kind === 'direct' &&
       message.receiptRequested &&
       message.originId &&
-      this.session.online
+      this.session.online &&
+      // A receipt says "online now": contacts only (XEP-0184 §8), never to whoever asks.
+      isInRoster(db, this.accountId, message.peer)
     ) {
       this.session.send(receipt(message.fromFull, message.originId))
     }
@@ -724,7 +726,8 @@ export class ChatClient {
    * device), a contact's, and those of a room the user joined. A stranger's
    * wait for a click on Download: fetching a link anyone can send tells its
    * server the user's address and that they are online (as remote images in
-   * mail would), and lets strangers fill the disk.
+   * mail would), and lets strangers fill the disk. (Delivery receipts go to
+   * contacts only, for the same reason.)
    */
   private fetchesFilesOf(message: IncomingMessage, direction: 'in' | 'out'): boolean {
     if (direction === 'out' || message.kind === 'group') return true

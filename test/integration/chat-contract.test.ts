@@ -133,6 +133,9 @@ describe('chat through the service contract (real Prosody, real keychain)', () =
       jid: ' Bob@LOCALHOST ',
     })
     expect(chat.peer).toBe('bob@localhost')
+    // Contacts: delivery receipts and shared files come only from them. Each side adds the other.
+    await call('chat.contact.add', { accountId: id, jid: 'bob@localhost' })
+    await bob.client.addContact('alice@localhost')
 
     // Text, and its ticks as events.
     const long = `${'word '.repeat(20_000)}ZEBRA`
@@ -158,10 +161,6 @@ describe('chat through the service contract (real Prosody, real keychain)', () =
     expect(
       (await call<{ hits: unknown[] }>('search.all', { query: 'zebra', limit: 10 })).hits.length,
     ).toBe(1)
-
-    // Shared files are fetched as they arrive only from contacts: each side adds the other.
-    await call('chat.contact.add', { accountId: id, jid: 'bob@localhost' })
-    await bob.client.addContact('alice@localhost')
 
     // A file handed over in chunks (the browser build's file input), then sent over HTTP upload.
     const picture = makePng(64, 48, [10, 120, 90])

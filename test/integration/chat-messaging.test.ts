@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chatHistory } from '../../main/chat/store/messages'
-import { el } from '../../main/chat/xmpp/xml'
+import { el, type XmlElement } from '../../main/chat/xmpp/xml'
 import { findChat } from '../../main/chat/store/chats'
 import { listContacts } from '../../main/chat/store/roster'
 import {
@@ -90,16 +90,6 @@ describe('one-to-one chat between two Cairn profiles (real Prosody)', () => {
     expect(inChat(alice, bob.jid)).toBe(2 * n)
   }, 180_000)
 
-  it('shows delivery receipts, then read markers, on the sender’s messages', async () => {
-    const { messageId } = alice.client.sendText(bob.jid, 'did you get this?')
-    await until(() => state(alice, messageId) === 'delivered', 'a delivery receipt')
-    const chat = findChat(bob.db, bob.accountId, alice.jid)!
-    expect(chat.unread).toBeGreaterThan(0)
-    bob.client.markRead(chat.id)
-    expect(findChat(bob.db, bob.accountId, alice.jid)!.unread).toBe(0)
-    await until(() => state(alice, messageId) === 'read', 'a read marker')
-  })
-
   it('finds chat messages by full-text search, with the mail search’s rules (last word a prefix, no operators)', async () => {
     bob.client.sendText(alice.jid, 'The quarterly Zeppelin review is on Thursday')
     await until(() => alice.chat.search('zeppelin', 5).length === 1, 'the message indexed')
@@ -173,6 +163,49 @@ describe('one-to-one chat between two Cairn profiles (real Prosody)', () => {
       listContacts(alice.db, alice.accountId).find((c) => c.jid === 'carol@localhost'),
     ).toBeUndefined()
     await carol.close()
+  })
+
+  it('shows a contact’s delivery receipts, then read markers, on the sender’s messages', async () => {
+    const { messageId } = alice.client.sendText(bob.jid, 'did you get this?')
+    await until(() => state(alice, messageId) === 'delivered', 'a delivery receipt')
+    const chat = findChat(bob.db, bob.accountId, alice.jid)!
+    expect(chat.unread).toBeGreaterThan(0)
+    bob.client.markRead(chat.id)
+    expect(findChat(bob.db, bob.accountId, alice.jid)!.unread).toBe(0)
+    await until(() => state(alice, messageId) === 'read', 'a read marker')
+  })
+
+  it('sends no delivery receipt to a stranger: it would tell them the user is online', async () => {
+    const carol = await rawSession(server, 'carol', 'receipts')
+    try {
+      const received: XmlElement[] = []
+      carol.events.on('stanza', (s) => {
+        if (s.name === 'message') received.push(s)
+      })
+      carol.send(el('presence')) // available: messages to her bare address reach this session
+      carol.send(
+        el(
+          'message',
+          { to: bob.jid, type: 'chat', id: 'are-you-there' },
+          el('body', {}, 'are you there?'),
+          el('request', { xmlns: 'urn:xmpp:receipts' }),
+        ),
+      )
+      const fromCarol = () =>
+        chatHistory(bob.db, findChat(bob.db, bob.accountId, 'carol@localhost')?.id ?? -1, {
+          limit: 10,
+        })
+      await until(() => fromCarol().some((m) => m.body === 'are you there?'), 'bob stores it')
+      // Whatever bob sent carol before this message reaches her before it.
+      bob.client.sendText('carol@localhost', 'a later message')
+      await until(
+        () => received.some((m) => m.childText('body') === 'a later message'),
+        'carol receives bob’s message',
+      )
+      expect(received.filter((m) => m.child('received', 'urn:xmpp:receipts'))).toEqual([])
+    } finally {
+      await carol.close()
+    }
   })
 
   it('shows a message sent from another client of the same account (carbons, with slixmpp)', async () => {
