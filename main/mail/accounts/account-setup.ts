@@ -186,6 +186,20 @@ export class OAuthSetup {
     const pending = this.pending.get(signInId)
     if (!pending)
       throw new CairnError('OAUTH_FAILED', 'This sign-in is no longer under way. Start again.')
+    // The access token opens the mailbox at this provider: it may go only to
+    // the provider's own servers. `start` saw only the IMAP host; the
+    // servers given here may differ (an SMTP host from a spoofed SRV
+    // answer, a field edited since), and verifying them sends the token.
+    const stranger = [input.imap.host, input.smtp.host].find(
+      (host) => this.providerFor(host)?.id !== pending.provider.id,
+    )
+    if (stranger !== undefined) {
+      this.cancel(signInId)
+      throw new CairnError(
+        'OAUTH_FAILED',
+        `${stranger} is not a server of the provider you signed in with, so Cairn will not send it your sign-in. Use the provider's own IMAP and SMTP servers, or add the account with a password.`,
+      )
+    }
     let result: SetupResult | null = null
     try {
       const tokens = await pending.tokens
