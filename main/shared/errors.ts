@@ -21,6 +21,7 @@ export type ErrorCode =
   // mail accounts, sync and send
   | 'ACCOUNT_NOT_FOUND'
   | 'ACCOUNT_SETTINGS_NOT_FOUND'
+  | 'ACCOUNT_SETTINGS_UNCONFIRMED'
   | 'ACCOUNT_AUTH_FAILED'
   | 'ACCOUNT_CERT_UNTRUSTED'
   | 'ACCOUNT_CERT_CHANGED'

@@ -109,6 +109,14 @@ export class AccountService {
     let smtp = input.smtp
     if (!imap || !smtp) {
       const found = await discoverSettings(email, input.discovery)
+      // Settings nobody was shown: a server only a DNS answer names, outside
+      // the address's domain, could be anyone's (and its certificate would
+      // pass for its own name), so the password is not sent there unasked.
+      if (found.unconfirmed)
+        throw new CairnError(
+          'ACCOUNT_SETTINGS_UNCONFIRMED',
+          `DNS names ${found.unconfirmed.join(' and ')} as the mail servers for ${email.split('@')[1]}, outside that domain. DNS answers can be forged, so Cairn does not send your password there without your confirmation. If your provider confirms these servers, give them explicitly (--imap and --smtp).`,
+        )
       imap ??= found.imap
       smtp ??= found.smtp
     }

@@ -8,6 +8,13 @@ export interface DiscoveredSettings {
   source: string
   /** The provider wants OAuth2 (Thunderbird's <authentication>OAuth2</authentication>). */
   oauth2: boolean
+  /**
+   * Servers outside the address's domain that only unauthenticated DNS
+   * (SRV records) vouches for: anyone on the path can forge those answers,
+   * and the certificate then only proves the host is the one DNS named.
+   * RFC 6186 §6 / RFC 7817 §4: use them only once the user confirmed them.
+   */
+  unconfirmed?: string[]
 }
 
 interface XmlServer {

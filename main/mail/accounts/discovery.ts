@@ -139,7 +139,25 @@ async function fromSrv(
     ['_submissions._tcp', 'tls'],
     ['_submission._tcp', 'starttls'],
   ])
-  return imap && smtp ? { imap, smtp, source: 'SRV records', oauth2: false } : null
+  if (!imap || !smtp) return null
+  const inDomain = (host: string) =>
+    host.toLowerCase() === domain || host.toLowerCase().endsWith(`.${domain}`)
+  // As CLI server URLs (imaps:// TLS, imap:// STARTTLS), so confirming is giving them.
+  const unconfirmed = (
+    [
+      ['imap', imap],
+      ['smtp', smtp],
+    ] as const
+  )
+    .filter(([, s]) => !inDomain(s.host))
+    .map(([scheme, s]) => `${scheme}${s.security === 'tls' ? 's' : ''}://${s.host}:${s.port}`)
+  return {
+    imap,
+    smtp,
+    source: 'SRV records',
+    oauth2: false,
+    ...(unconfirmed.length ? { unconfirmed } : {}),
+  }
 }
 
 async function guessHosts(
