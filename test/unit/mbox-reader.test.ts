@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { writeFileSync } from 'node:fs'
+import { truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { readMbox, type MboxEntry } from '../../main/mail/import/mbox-reader'
@@ -62,6 +62,35 @@ describe('mbox reader', () => {
     expect(entries[0]?.raw).toBeNull()
     expect(entries[0]?.size).toBeGreaterThan(5000)
     expect(entries[1]?.raw?.toString()).toBe('Subject: small\n\nok\n')
+  })
+
+  it('goes through a message that is one huge line (a binary file) without holding it', async () => {
+    // "From " line, a header, then 512 MB of NUL bytes with no newline (a sparse file: no disk
+    // used). Held until its newline, the line grew one buffer to the size of the file, copied
+    // again at every 1 MiB read: minutes of copying and memory the size of the file.
+    const file = join(tempDir(), 'binary.mbox')
+    writeFileSync(file, 'From a@x\nSubject: binary\n\n')
+    truncateSync(file, 512 * 1024 * 1024)
+    const started = Date.now()
+    const entries: MboxEntry[] = []
+    for await (const entry of readMbox(file, { maxMessageBytes: 1 << 20 })) entries.push(entry)
+    expect(Date.now() - started).toBeLessThan(10_000)
+    expect(entries).toHaveLength(1)
+    expect(entries[0]?.raw).toBeNull()
+    expect(entries[0]?.size).toBe(512 * 1024 * 1024 - 'From a@x\n'.length)
+  }, 30_000)
+
+  it('keeps a long line whole, and finds the messages after it', async () => {
+    const long = `${'y'.repeat(300_000)}\n`
+    const bodies = [`Subject: long\n\n>From ${long}`, 'Subject: next\n\nok\n']
+    const entries = await readAll(
+      `From ${'p'.repeat(200_000)}\n${bodies[0]}\nFrom b@x\n${bodies[1]}`,
+    )
+    expect(entries.map((e) => e.raw?.toString())).toEqual([
+      `Subject: long\n\nFrom ${long}`,
+      'Subject: next\n\nok\n',
+    ])
+    expect(entries[0]?.postmark).toBe(`From ${'p'.repeat(1019)}`)
   })
 
   it('reads messages split across read chunks', async () => {

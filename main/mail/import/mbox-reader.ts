@@ -15,6 +15,14 @@ export interface MboxEntry {
 
 const FROM = Buffer.from('From ')
 const ESCAPED_FROM = /^>+From /
+/**
+ * A line longer than this is taken in pieces rather than held until its
+ * newline: a file with no newline (binary, or one huge line) would otherwise
+ * grow one buffer to the size of the file, copied again at every read.
+ */
+const LINE_PIECE = 64 * 1024
+/** The postmark is kept for its date; a "From " line longer than this is cut. */
+const MAX_POSTMARK = 1024
 
 /**
  * Read messages from an mbox file one at a time, with memory bounded by the
@@ -33,6 +41,10 @@ export async function* readMbox(
   let current: { offset: number; postmark: string; parts: Buffer[]; size: number } | null = null
   let previousLineEmpty = true
   let partial: Buffer | null = null
+  // The start of the current line was consumed already (it is being taken in pieces).
+  let lineOpen = false
+  // ... and that start was a postmark, whose rest is not part of any message.
+  let inPostmark = false
 
   const finish = (): MboxEntry | null => {
     if (!current) return null
@@ -70,41 +82,56 @@ export async function* readMbox(
       const newline = data.indexOf(10, start)
       if (newline === -1) break
       const line = data.subarray(start, newline + 1)
-      const done = consume(line)
+      const done = consume(line, true)
       if (done) yield done
       start = newline + 1
     }
-    if (start < data.length) partial = Buffer.from(data.subarray(start))
+    if (data.length - start >= LINE_PIECE) {
+      const done = consume(data.subarray(start), false)
+      if (done) yield done
+    } else if (start < data.length) partial = Buffer.from(data.subarray(start))
   }
   if (partial) {
-    const done = consume(partial)
+    const done = consume(partial, true)
     if (done) yield done
   }
   const last = finish()
   if (last) yield last
 
-  function consume(line: Buffer): MboxEntry | null {
+  /** A whole line, or a piece of a long one (`endsLine` false for all but its last piece). */
+  function consume(line: Buffer, endsLine: boolean): MboxEntry | null {
     const lineOffset = offset
     offset += line.length
+    const continued = lineOpen
+    lineOpen = !endsLine
     let finished: MboxEntry | null = null
-    if (previousLineEmpty && startsWith(line, FROM)) {
+    if (continued) {
+      // The rest of a long line: neither a "From " line nor an empty one.
+      if (inPostmark) {
+        inPostmark = lineOpen
+        return null
+      }
+    } else if (previousLineEmpty && startsWith(line, FROM)) {
       finished = finish()
       current = {
         offset: lineOffset,
-        postmark: line.toString('latin1').trimEnd(),
+        postmark: line.toString('latin1', 0, Math.min(line.length, MAX_POSTMARK)).trimEnd(),
         parts: [],
         size: 0,
       }
       previousLineEmpty = false
+      inPostmark = lineOpen
       return finished
+    } else {
+      previousLineEmpty = isEmptyLine(line)
     }
-    previousLineEmpty = isEmptyLine(line)
     if (!current) {
       // Text before the first "From " line: not an mbox, the caller checked the first line.
       return null
     }
     if (current.size <= options.maxMessageBytes) {
-      const unescaped = line[0] === 0x3e && ESCAPED_FROM.test(line.toString('latin1', 0, 64))
+      const unescaped =
+        !continued && line[0] === 0x3e && ESCAPED_FROM.test(line.toString('latin1', 0, 64))
       current.parts.push(unescaped ? line.subarray(1) : line)
       current.size += unescaped ? line.length - 1 : line.length
     } else {
