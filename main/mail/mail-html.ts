@@ -21,7 +21,7 @@ const DROP = new Set([
 ])
 
 /** Attributes that make the browser load something as soon as the element renders. */
-const LOADING_ATTRIBUTES = new Set([
+export const LOADING_ATTRIBUTES = new Set([
   'src',
   'srcset',
   'imagesrcset',
@@ -39,7 +39,7 @@ const LOADING_ATTRIBUTES = new Set([
 const DROPPED_ATTRIBUTES = new Set(['ping', 'action', 'formaction', 'srcdoc', 'target'])
 
 /** SVG elements whose href loads a resource (as opposed to <a>, where it is a link). */
-const SVG_LOADING_HREF = new Set(['image', 'use', 'feimage', 'script', 'set', 'animate'])
+export const SVG_LOADING_HREF = new Set(['image', 'use', 'feimage', 'script', 'set', 'animate'])
 
 export interface MailHtml {
   /** The cleaned document, to be served with the mail frame's CSP. */

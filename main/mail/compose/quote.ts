@@ -1,6 +1,11 @@
 import { parse, serialize, type DefaultTreeAdapterTypes } from 'parse5'
 import { dateFormatters, senderLabel } from '../../../common/dates.js'
-import { prepareMailHtml } from '../mail-html.js'
+import {
+  cssLoadsRemote,
+  LOADING_ATTRIBUTES,
+  prepareMailHtml,
+  SVG_LOADING_HREF,
+} from '../mail-html.js'
 import type { MessageDetail } from '../types.js'
 import { escapeHtml, formatAddress, textToParagraphs } from './reply.js'
 
@@ -17,7 +22,7 @@ const MAX_QUOTED_TEXT = 1024 * 1024
  * cleaned on this side (mail-html.ts: no script, frame, form, handler or
  * base; cid: images turned into data: URLs by `inlineImage`, remote images
  * replaced by their alt text, <style> dropped so no rule reaches the
- * editor's page). The renderer runs DOMPurify over it again before the
+ * editor's page, and nothing else left that loads from the network). The renderer runs DOMPurify over it again before the
  * editor takes it, and the editor keeps only what its schema knows.
  */
 export function quotedBody(
@@ -79,7 +84,14 @@ export function signatureBlock(signature: string | null): string {
   return signature ? `<p>-- </p>${signature}` : ''
 }
 
-/** The inside of <body>, with remote images replaced by their alt text and <style> gone. */
+/**
+ * The inside of <body>, with remote images replaced by their alt text, <style>
+ * gone, and every other remote load removed: srcset, background, poster, the
+ * src of video, audio and input, SVG image hrefs, inline styles with url().
+ * The reader's frame blocks these by CSP, but this HTML leaves the app: it is
+ * the draft copied to the Drafts folder (before the editor has touched it) and
+ * what a reply quotes, under the user's name, to clients that load them.
+ */
 function bodyOf(document: string): string {
   const tree = parse(document)
   const stack: ParentNode[] = [tree]
@@ -107,6 +119,17 @@ function bodyOf(document: string): string {
           continue
         }
       }
+      el.attrs = el.attrs.filter((attribute) => {
+        const name = (
+          attribute.prefix ? `${attribute.prefix}:${attribute.name}` : attribute.name
+        ).toLowerCase()
+        if (name === 'style') return !cssLoadsRemote(attribute.value)
+        const loads =
+          LOADING_ATTRIBUTES.has(name) ||
+          ((name === 'href' || name === 'xlink:href') && SVG_LOADING_HREF.has(el.tagName))
+        // prepareMailHtml left only data: and remote URLs here; a srcset is a list of them.
+        return !loads || (!name.endsWith('srcset') && /^data:/i.test(attribute.value.trim()))
+      })
       stack.push(el)
     }
   }
