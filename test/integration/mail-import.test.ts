@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { attachmentPath } from '../../main/mail/attachment-store'
@@ -192,6 +193,63 @@ describe('importing mail', () => {
     const folders = listFolders(db)
     expect(folders.find((f) => f.path === 'Archive/2023')?.total).toBe(1)
     expect(folders.find((f) => f.path === 'Exported')?.total).toBe(2)
+  })
+
+  it('skips a file that went away during the import, says so, and imports the rest', async () => {
+    const { db, attachmentsDir } = tempMailDb()
+    const root = tempDir()
+    writeFile(root, 'Inbox.mbox', buildMbox([buildMessage({ subject: 'in inbox' })]))
+    const goneMbox = writeFile(root, 'Old.mbox', buildMbox([buildMessage({ subject: 'old' })]))
+    mkdirSync(join(root, 'Saved'))
+    writeFile(join(root, 'Saved'), 'one.eml', buildMessage({ subject: 'eml one' }))
+    const goneEml = writeFile(join(root, 'Saved'), 'two.eml', buildMessage({ subject: 'two' }))
+    let removed = false
+    const report = await importMail({
+      db,
+      attachmentsDir,
+      paths: [root],
+      // The files were listed; before they are read, two are deleted (a mail client
+      // still running, a disk unplugged). That ended the whole import with a bare ENOENT.
+      onProgress: () => {
+        if (removed) return
+        removed = true
+        unlinkSync(goneMbox)
+        unlinkSync(goneEml)
+      },
+    })
+    expect(report.imported).toBe(2)
+    expect(report.skipped).toEqual([
+      {
+        source: goneMbox,
+        position: '',
+        reason: expect.stringMatching(/no longer there/) as string,
+      },
+      { source: goneEml, position: '', reason: expect.stringMatching(/no longer there/) as string },
+    ])
+  })
+
+  it('skips a pipe named .eml instead of waiting on it forever', async () => {
+    const { db, attachmentsDir } = tempMailDb()
+    const dir = tempDir()
+    const good = writeFile(dir, 'good.eml', buildMessage({ subject: 'good' }))
+    const pipe = join(dir, 'pipe.eml')
+    expect(spawnSync('mkfifo', [pipe]).status).toBe(0)
+    // Something writes to it and stops after a while: read, the pipe held an empty "message"
+    // after blocking the import for that long (with no writer, it blocked it for good).
+    const writer = spawn('sh', ['-c', `exec sleep 3 > "$1"`, 'sh', pipe], { stdio: 'ignore' })
+    try {
+      const report = await importMail({ db, attachmentsDir, paths: [good, pipe] })
+      expect(report.imported).toBe(1)
+      expect(report.skipped).toEqual([
+        {
+          source: pipe,
+          position: '',
+          reason: expect.stringMatching(/not a regular file/) as string,
+        },
+      ])
+    } finally {
+      writer.kill()
+    }
   })
 
   it('refuses a file that is not mail, before importing anything', async () => {

@@ -171,6 +171,10 @@ export async function importMail(options: ImportOptions): Promise<ImportReport> 
         if (signal?.aborted) break
         found += 1
         messagesFound += 1
+        if (item.problem !== undefined) {
+          skip({ source: item.source, position: item.position, reason: item.problem })
+          continue
+        }
         if (item.raw === null) {
           skip({
             source: item.source,
@@ -261,6 +265,8 @@ interface SourceItem {
   size: number
   /** The mbox postmark's time (when the mailbox received it); null for .eml files. */
   fallbackDate: number | null
+  /** Why this file could not be read at all (it is skipped with this reason). */
+  problem?: string
 }
 
 async function* messagesOf(
@@ -268,29 +274,72 @@ async function* messagesOf(
   maxMessageBytes: number,
   onBytes: (bytes: number) => void,
 ): AsyncGenerator<SourceItem> {
+  // The files were found before any was read: one may since have gone, or turned out
+  // unreadable. That file is skipped with its reason; it does not end the whole import.
   if (source.kind === 'mbox') {
-    for await (const entry of readMbox(source.file, { maxMessageBytes, onBytes })) {
-      yield {
-        source: source.file,
-        position: `message ${entry.index} (byte ${entry.offset})`,
-        raw: entry.raw,
-        size: entry.size,
-        fallbackDate: postmarkDate(entry.postmark),
+    let read = 0
+    try {
+      for await (const entry of readMbox(source.file, { maxMessageBytes, onBytes })) {
+        read = entry.offset + entry.size
+        yield {
+          source: source.file,
+          position: `message ${entry.index} (byte ${entry.offset})`,
+          raw: entry.raw,
+          size: entry.size,
+          fallbackDate: postmarkDate(entry.postmark),
+        }
       }
+    } catch (error) {
+      if (errnoCode(error) === undefined) throw error
+      yield unreadable(source.file, read > 0 ? `after byte ${read}` : '', error)
     }
     return
   }
   for (const file of source.files) {
-    const stats = statSync(file)
-    onBytes(stats.size)
-    yield {
-      source: file,
-      position: '',
-      raw: stats.size > maxMessageBytes ? null : readFileSync(file),
-      size: stats.size,
-      // A file's time is when it was exported, not when the mail was sent: no date is better.
-      fallbackDate: null,
+    let item: SourceItem
+    try {
+      const stats = statSync(file)
+      // A pipe or a device named .eml would be waited on forever (readFileSync blocks).
+      if (!stats.isFile()) {
+        yield {
+          source: file,
+          position: '',
+          raw: null,
+          size: 0,
+          fallbackDate: null,
+          problem: 'it is not a regular file (a pipe, a device or a socket); it was not read',
+        }
+        continue
+      }
+      onBytes(stats.size)
+      item = {
+        source: file,
+        position: '',
+        raw: stats.size > maxMessageBytes ? null : readFileSync(file),
+        size: stats.size,
+        // A file's time is when it was exported, not when the mail was sent: no date is better.
+        fallbackDate: null,
+      }
+    } catch (error) {
+      if (errnoCode(error) === undefined) throw error
+      item = unreadable(file, '', error)
     }
+    yield item
+  }
+}
+
+function unreadable(source: string, position: string, error: unknown): SourceItem {
+  const code = errnoCode(error)
+  return {
+    source,
+    position,
+    raw: null,
+    size: 0,
+    fallbackDate: null,
+    problem:
+      code === 'ENOENT'
+        ? 'it is no longer there (it was moved or deleted during the import)'
+        : `it cannot be read (${code ?? 'error'})`,
   }
 }
 
