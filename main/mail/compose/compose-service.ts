@@ -666,7 +666,17 @@ async function deleteCopies(
   const lock = await client.getMailboxLock(path)
   try {
     const found = await client.search({ header: { 'message-id': messageId } }, { uid: true })
-    const uids = (Array.isArray(found) ? found : []).sort((a, b) => a - b)
+    // SEARCH HEADER matches a substring: <7@host> finds <17@host> too, another draft.
+    // Only the copies whose Message-ID is exactly this one are the draft's.
+    const uids: number[] = []
+    if (Array.isArray(found) && found.length > 0)
+      for await (const m of client.fetch(
+        found.join(','),
+        { uid: true, envelope: true },
+        { uid: true },
+      ))
+        if (m.envelope?.messageId?.trim().replace(/^<|>$/g, '') === messageId) uids.push(m.uid)
+    uids.sort((a, b) => a - b)
     const remove = options.keepNewest ? uids.slice(0, -1) : uids
     if (remove.length) await client.messageDelete(remove.join(','), { uid: true })
   } finally {
