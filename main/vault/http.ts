@@ -5,6 +5,10 @@ import { CairnError, errnoCode } from '../shared/errors.js'
 export interface HttpOptions {
   /** Extra certificate authorities to trust (a self-signed vault in tests or a private deployment). */
   ca?: Buffer | undefined
+  /**
+   * The most a whole request may take, answer included (30 s by default).
+   * Also the longest the connection may sit silent.
+   */
   timeoutMs?: number
 }
 
@@ -28,13 +32,15 @@ export function requestJson(
 ): Promise<JsonResponse> {
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body))
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest
+  const timeoutMs = options.timeoutMs ?? 30_000
+  const timedOut = () => Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })
   return new Promise((resolve, reject) => {
     const req = send(
       url,
       {
         method,
         ca: options.ca,
-        timeout: options.timeoutMs ?? 30_000,
+        timeout: timeoutMs,
         headers: {
           accept: 'application/json',
           ...(payload
@@ -51,6 +57,7 @@ export function requestJson(
           else parts.push(part)
         })
         res.on('end', () => {
+          clearTimeout(deadline)
           let parsed: unknown = null
           try {
             parsed = JSON.parse(Buffer.concat(parts).toString('utf8'))
@@ -59,13 +66,21 @@ export function requestJson(
           }
           resolve({ status: res.statusCode ?? 0, body: parsed })
         })
-        res.on('error', (error) => reject(networkError(url, error)))
+        res.on('error', (error) => {
+          clearTimeout(deadline)
+          reject(networkError(url, error))
+        })
       },
     )
-    req.on('timeout', () =>
-      req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
-    )
-    req.on('error', (error) => reject(networkError(url, error)))
+    req.on('timeout', () => req.destroy(timedOut()))
+    // The socket timeout above fires only on silence: a vault (or anything on the way) that
+    // trickles a byte now and then would hold the request, and the app's record check that
+    // waits on it, for days. The whole exchange gets the same bound.
+    const deadline = setTimeout(() => req.destroy(timedOut()), timeoutMs)
+    req.on('error', (error) => {
+      clearTimeout(deadline)
+      reject(networkError(url, error))
+    })
     req.end(payload)
   })
 }
