@@ -139,12 +139,18 @@ export function postgresStore(connectionString: string): VaultStore {
       return result.rowCount === 1 ? 'inserted' : 'exists'
     },
     async replaceRecord(id, sealed, statusHash, now) {
-      const result = await pool.query(
-        `UPDATE vault_records SET sealed = $1, status_hash = $2, guesses = 0, next_attempt_at = NULL,
-           updated_at = $3 WHERE id = $4`,
-        [sealed, statusHash, now, id],
-      )
-      return result.rowCount === 1
+      return transaction(async (client) => {
+        const result = await client.query(
+          `UPDATE vault_records SET sealed = $1, status_hash = $2, guesses = 0, next_attempt_at = NULL,
+             updated_at = $3 WHERE id = $4`,
+          [sealed, statusHash, now, id],
+        )
+        // What the old password won ends with it: a login it started would still verify
+        // against the old record, and a token would still allow a change or a deletion.
+        await client.query('DELETE FROM vault_logins WHERE record_id = $1', [id])
+        await client.query('DELETE FROM vault_tokens WHERE record_id = $1', [id])
+        return result.rowCount === 1
+      })
     },
     async countGuess(id, _now, spacing): Promise<GuessOutcome> {
       // A few rounds at most: only a concurrent verified login (a reset) sends it round again.

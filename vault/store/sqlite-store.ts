@@ -125,14 +125,22 @@ export function sqliteStore(file: string, warn: (message: string) => void = () =
         .immediate()
     },
     async replaceRecord(id, sealed, statusHash, now) {
-      return (
-        db
-          .prepare(
-            `UPDATE vault_records SET sealed = ?, status_hash = ?, guesses = 0, next_attempt_at = NULL,
-               updated_at = ? WHERE id = ?`,
-          )
-          .run(sealed, statusHash, now, id).changes === 1
-      )
+      return db
+        .transaction(() => {
+          const replaced =
+            db
+              .prepare(
+                `UPDATE vault_records SET sealed = ?, status_hash = ?, guesses = 0, next_attempt_at = NULL,
+                   updated_at = ? WHERE id = ?`,
+              )
+              .run(sealed, statusHash, now, id).changes === 1
+          // What the old password won ends with it: a login it started would still verify
+          // against the old record, and a token would still allow a change or a deletion.
+          db.prepare('DELETE FROM vault_logins WHERE record_id = ?').run(id)
+          db.prepare('DELETE FROM vault_tokens WHERE record_id = ?').run(id)
+          return replaced
+        })
+        .immediate()
     },
     async countGuess(id, now, spacing) {
       return countGuess.immediate(id, now, spacing)

@@ -58,7 +58,11 @@ export interface VaultStore {
     maxGuesses: number
     now: number
   }): Promise<'inserted' | 'exists' | Tombstone>
-  /** New registration for an existing record (password change); resets its guesses. */
+  /**
+   * New registration for an existing record (password change); resets its
+   * guesses, and drops its pending logins and unused tokens, which the old
+   * password won.
+   */
   replaceRecord(id: string, sealed: Buffer, statusHash: string, now: number): Promise<boolean>
   /**
    * Count one guess, atomically and durably, before any answer is given:
