@@ -18,6 +18,8 @@ export interface JsonResponse {
 }
 
 const MAX_RESPONSE_BYTES = 64 * 1024
+/** Our own code for an answer cut off at MAX_RESPONSE_BYTES (no errno says it). */
+const TOO_LARGE = 'CAIRN_RESPONSE_TOO_LARGE'
 
 /**
  * POST or GET JSON with node:http(s): the same code in Electron's main
@@ -53,7 +55,8 @@ export function requestJson(
         let size = 0
         res.on('data', (part: Buffer) => {
           size += part.length
-          if (size > MAX_RESPONSE_BYTES) req.destroy(new Error('response too large'))
+          if (size > MAX_RESPONSE_BYTES)
+            req.destroy(Object.assign(new Error('response too large'), { code: TOO_LARGE }))
           else parts.push(part)
         })
         res.on('end', () => {
@@ -104,10 +107,11 @@ function networkError(url: URL, error: unknown): CairnError {
     ETIMEDOUT: 'it did not answer in time',
     ECONNRESET: 'the connection was cut',
     EHOSTUNREACH: 'the host cannot be reached',
+    [TOO_LARGE]: 'its answer was too large: no vault answer is over 64 KiB',
   }
   return new CairnError(
     'VAULT_UNREACHABLE',
-    `Cannot reach the Backup Key Vault at ${origin} (${reasons[code] ?? code ?? 'network error'}). Check your connection and try again.`,
+    `Cannot reach the Backup Key Vault at ${origin} (${reasons[code] ?? (code || 'network error')}). Check your connection and try again.`,
     { cause: error },
   )
 }
