@@ -4,7 +4,8 @@ import type { VaultClientOptions } from './client.js'
 
 /**
  * How this computer reaches its vault, from the command line and the
- * environment: an extra certificate authority (--ca FILE or CAIRN_VAULT_CA)
+ * environment: the certificate authority to trust instead of the system's
+ * (--ca FILE or CAIRN_VAULT_CA; a vault on a private CA trusts nothing else)
  * and, on a test network only, plain HTTP to another host (--insecure-http
  * or CAIRN_VAULT_INSECURE_HTTP=1).
  */
