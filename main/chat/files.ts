@@ -217,7 +217,9 @@ export function downloadToStore(
     return Promise.reject(
       new CairnError('INVALID_ARGUMENT', 'Only files shared over HTTPS are downloaded.'),
     )
-  mkdirSync(attachmentsDir, { recursive: true })
+  // Private like the rest of the profile (the upload path above does the same); without a mode
+  // the folder would follow the umask (0755, or 0777 under umask 000).
+  mkdirSync(attachmentsDir, { recursive: true, mode: 0o700 })
   const tmp = join(attachmentsDir, `.download.tmp-${process.pid}-${randomBytes(6).toString('hex')}`)
   return new Promise((resolve, reject) => {
     const fail = (message: string) => {
@@ -263,7 +265,7 @@ export function downloadToStore(
           const sha256 = hash.digest('hex')
           const target = attachmentPath(attachmentsDir, sha256)
           try {
-            mkdirSync(join(attachmentsDir, sha256.slice(0, 2)), { recursive: true })
+            mkdirSync(join(attachmentsDir, sha256.slice(0, 2)), { recursive: true, mode: 0o700 })
             if (existsSync(target)) rmSync(tmp, { force: true })
             else renameSync(tmp, target)
             resolve({ sha256, size })

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findChat } from '../../main/chat/store/chats'
 import { chatHistory } from '../../main/chat/store/messages'
@@ -65,6 +65,10 @@ describe('file sharing through HTTP upload (XEP-0363)', () => {
     expect(readFileSync(attachmentPath(bob.profile.paths.attachments, sha256)).equals(bytes)).toBe(
       true,
     )
+    // Downloaded into the profile, it is as private as everything else there (0600 in 0700).
+    const stored = attachmentPath(bob.profile.paths.attachments, sha256)
+    expect((statSync(stored).mode & 0o777).toString(8)).toBe('600')
+    expect((statSync(dirname(stored)).mode & 0o777).toString(8)).toBe('700')
     // The sender keeps its own copy too, and both see it as a file message.
     expect(
       readFileSync(attachmentPath(alice.profile.paths.attachments, sha256)).equals(bytes),
