@@ -12,6 +12,7 @@ import { CairnError, errnoCode } from '../shared/errors.js'
 import { parseCommandArgs, runSubcommand, UsageError, writeJson, type Command } from './command.js'
 import { profileOption, withCliProfile } from './profile-arg.js'
 import { readStdin } from './prompt.js'
+import { terminalLine, terminalText } from './terminal-text.js'
 
 const usage = `cairn chat account add --profile DIR --jid JID --password-stdin [--server HOST:PORT] [--ca FILE]
                        [--trust-fingerprint SHA256] [--direct-tls] [--json]
@@ -213,24 +214,15 @@ async function history(args: string[], context: Parameters<Command['run']>[1]): 
       return 0
     }
     for (const m of messages) {
-      const who = m.direction === 'out' ? 'me' : m.sender
+      const who = m.direction === 'out' ? 'me' : terminalLine(m.sender)
       const state = m.direction === 'out' ? ` [${m.state}]` : ''
       context.stdout.write(
-        `${new Date(m.sentAt).toISOString()} ${who}: ${printable(m.body)}${state}\n`,
+        `${new Date(m.sentAt).toISOString()} ${who}: ${terminalText(m.body)}${state}\n`,
       )
     }
     if (messages.length === 0) context.stdout.write(`No messages with ${peer}.\n`)
     return 0
   })
-}
-
-/** Terminal-safe: control characters (escape sequences a contact sent) are shown, not obeyed. */
-function printable(text: string): string {
-  return text.replace(
-    // eslint-disable-next-line no-control-regex
-    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  )
 }
 
 export const chatCommand: Command = {

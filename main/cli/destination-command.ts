@@ -22,6 +22,7 @@ import {
 } from './command.js'
 import { openCliProfile, profileDirOf, profileOption } from './profile-arg.js'
 import { promptLine, readStdin } from './prompt.js'
+import { terminalText } from './terminal-text.js'
 
 export const destinationCommand: Command = {
   name: 'destination',
@@ -251,7 +252,9 @@ async function test(args: string[], context: CliContext): Promise<number> {
     else
       for (const r of results)
         context.stdout.write(
-          r.ok ? `${r.name}: OK (${r.checks?.join(', ')})\n` : `${r.name}: FAILED: ${r.error}\n`,
+          r.ok
+            ? `${r.name}: OK (${r.checks?.join(', ')})\n`
+            : `${r.name}: FAILED: ${terminalText(r.error ?? '')}\n`,
         )
     return results.every((r) => r.ok) ? 0 : 1
   } finally {

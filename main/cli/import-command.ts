@@ -4,6 +4,7 @@ import { workerParser } from '../mail/import/parser-pool.js'
 import { parseCommandArgs, UsageError, writeJson, type Command } from './command.js'
 import { openCliProfile, profileDirOf } from './profile-arg.js'
 import { progressBar } from './progress.js'
+import { terminalLine, terminalText } from './terminal-text.js'
 
 export const importCommand: Command = {
   name: 'import',
@@ -46,16 +47,16 @@ messages already imported are not added twice.
         else {
           // Nothing stored and no folder kept: the reason is the whole story.
           if (report.emptyReason && report.folders.length === 0)
-            context.stdout.write(`Imported 0 messages: ${report.emptyReason}\n`)
+            context.stdout.write(`Imported 0 messages: ${terminalText(report.emptyReason)}\n`)
           else
             context.stdout.write(
-              `Imported ${report.imported} message${report.imported === 1 ? '' : 's'} into ${report.folders.join(', ') || 'no folder'}` +
+              `Imported ${report.imported} message${report.imported === 1 ? '' : 's'} into ${report.folders.map(terminalLine).join(', ') || 'no folder'}` +
                 (report.duplicates ? `; ${report.duplicates} were already there` : '') +
                 '.\n',
             )
           for (const s of report.skipped) {
             context.stdout.write(
-              `Skipped ${s.source}${s.position ? `, ${s.position}` : ''}: ${s.reason}\n`,
+              `Skipped ${terminalLine(s.source)}${s.position ? `, ${s.position}` : ''}: ${terminalText(s.reason)}\n`,
             )
           }
         }

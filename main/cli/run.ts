@@ -2,6 +2,7 @@ import { CairnError, describeError } from '../shared/errors.js'
 import { APP_VERSION } from '../shared/version.js'
 import { UsageError, type CliContext } from './command.js'
 import { commands } from './commands.js'
+import { terminalText } from './terminal-text.js'
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length))
@@ -46,11 +47,12 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
       context.stderr.write(`cairn ${name}: ${error.message}\n\n${command.usage}\n`)
       return 2
     }
+    // A failure's message may quote a server (an IMAP refusal, an SMTP answer): shown, not obeyed.
     if (error instanceof CairnError) {
-      context.stderr.write(`cairn ${name}: ${error.message}\n`)
+      context.stderr.write(`cairn ${name}: ${terminalText(error.message)}\n`)
       return 1
     }
-    context.stderr.write(`cairn ${name}: unexpected error: ${describeError(error)}\n`)
+    context.stderr.write(`cairn ${name}: unexpected error: ${terminalText(describeError(error))}\n`)
     if (context.env.CAIRN_DEBUG) context.stderr.write(`${(error as Error).stack ?? ''}\n`)
     return 1
   }

@@ -2,6 +2,7 @@ import { openMailDb } from '../mail/db/connection.js'
 import { searchMessages } from '../mail/store/search.js'
 import { parseCommandArgs, UsageError, writeJson, type Command } from './command.js'
 import { withCliProfile } from './profile-arg.js'
+import { terminalLine } from './terminal-text.js'
 
 export const searchCommand: Command = {
   name: 'search',
@@ -33,7 +34,7 @@ of a word. Newest first.`,
         else
           for (const h of hits)
             context.stdout.write(
-              `${new Date(h.date).toISOString().slice(0, 16).replace('T', ' ')}  ${h.folderName}  ${h.from.name || h.from.address}  ${h.subject}\n`,
+              `${new Date(h.date).toISOString().slice(0, 16).replace('T', ' ')}  ${terminalLine(h.folderName)}  ${terminalLine(h.from.name || h.from.address)}  ${terminalLine(h.subject)}\n`,
             )
         return 0
       } finally {

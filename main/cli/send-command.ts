@@ -3,6 +3,7 @@ import { CairnError, errnoCode } from '../shared/errors.js'
 import { parseCommandArgs, UsageError, writeJson, type Command } from './command.js'
 import { openMailRuntime } from './mail-runtime.js'
 import { withCliProfile } from './profile-arg.js'
+import { terminalText } from './terminal-text.js'
 
 export const sendCommand: Command = {
   name: 'send',
@@ -69,11 +70,11 @@ reason (exit 1) and is sent by the next "cairn sync --once" or by the app.`,
         if (values.json) writeJson(context, { messageId, sent, outbox: entry ?? null })
         else if (sent)
           context.stdout.write(
-            `Sent ${messageId}${entry?.lastError ? ` (${entry.lastError})` : ''}.\n`,
+            `Sent ${messageId}${entry?.lastError ? ` (${terminalText(entry.lastError)})` : ''}.\n`,
           )
         else
           context.stdout.write(
-            `Not sent yet; it waits in the outbox: ${entry?.lastError ?? 'unknown reason'}\n`,
+            `Not sent yet; it waits in the outbox: ${terminalText(entry?.lastError ?? 'unknown reason')}\n`,
           )
         return sent ? 0 : 1
       } finally {

@@ -2,6 +2,7 @@ import { describeError, isCairnError } from '../shared/errors.js'
 import { parseCommandArgs, UsageError, writeJson, type Command } from './command.js'
 import { openMailRuntime } from './mail-runtime.js'
 import { withCliProfile } from './profile-arg.js'
+import { terminalLine, terminalText } from './terminal-text.js'
 
 export const syncCommand: Command = {
   name: 'sync',
@@ -54,7 +55,8 @@ failed (the others are still synced).`,
         if (values.json) writeJson(context, { accounts: results, outbox })
         else {
           for (const r of results) {
-            if (r.error) context.stdout.write(`account ${r.accountId}: ${r.error.message}\n`)
+            if (r.error)
+              context.stdout.write(`account ${r.accountId}: ${terminalText(r.error.message)}\n`)
             else if ('folders' in r)
               context.stdout.write(
                 `account ${r.accountId}: ${r.folders} folders, ${r.added} new, ${r.removed} removed, ${r.flagsChanged} changed, ${r.bodies} bodies, ${r.actionsReplayed} local changes sent\n`,
@@ -62,7 +64,7 @@ failed (the others are still synced).`,
           }
           for (const e of outbox)
             context.stdout.write(
-              `outbox: "${e.subject}" ${e.state}${e.lastError ? `: ${e.lastError}` : ''}\n`,
+              `outbox: "${terminalLine(e.subject)}" ${e.state}${e.lastError ? `: ${terminalText(e.lastError)}` : ''}\n`,
             )
         }
         return failed || outbox.some((e) => e.state !== 'sent') ? 1 : 0

@@ -82,7 +82,7 @@ describe('cairn chat', () => {
       '--to',
       'bob@localhost',
       '--text',
-      'hello from the command line \u009b31m',
+      'hello from the command line \u009b31m \u202efdp.exe',
     ])
     expect(sent.code, sent.stderr).toBe(0)
     expect(sent.stdout).toMatch(/server confirmed/)
@@ -121,11 +121,17 @@ describe('cairn chat', () => {
       direction: string
       attachments: { filename: string }[]
     }[]
-    expect(messages.map((m) => m.body)[0]).toBe('hello from the command line \u009b31m')
-    expect(messages[1]?.attachments[0]).toMatchObject({ filename: 'notes.txt', state: 'stored' })
+    expect(messages.map((m) => m.body)[0]).toBe(
+      'hello from the command line \u009b31m \u202efdp.exe',
+    )
     const plain = await runCli(['chat', 'history', '--profile', b, '--with', 'alice@localhost'])
-    expect(plain.stdout).toContain('alice@localhost: hello from the command line \\u009b31m')
+    expect(plain.stdout).toContain(
+      'alice@localhost: hello from the command line \\u009b31m \\u202efdp.exe',
+    )
+    // Neither the CSI nor the right-to-left override (which would show "exe.pdf") is obeyed.
     expect(plain.stdout).not.toContain('\u009b')
+    expect(plain.stdout).not.toContain('\u202e')
+    expect(messages[1]?.attachments[0]).toMatchObject({ filename: 'notes.txt', state: 'stored' })
 
     const own = await runCli(['chat', 'history', '--profile', a, '--with', 'bob@localhost'])
     expect(own.stdout).toMatch(/me: hello from the command line .* \[(sent|delivered)\]/)
