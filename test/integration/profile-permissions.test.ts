@@ -1,6 +1,8 @@
 import { chmodSync, lstatSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { snapshotFolder } from '../../main/backup/snapshot/profile-checks'
+import { snapshotSqlite } from '../../main/backup/snapshot/sqlite-snapshot'
 import { openMailDb } from '../../main/mail/db/connection'
 import { openProfile } from '../../main/profile/profile'
 import { backupFiles, setUpBackupKey } from '../support/backup-fixtures'
@@ -81,5 +83,31 @@ describe('the profile is private to its owner', () => {
       ).code,
     ).toBe(0)
     expectPrivate(target)
+  })
+
+  it('the copy of a busy database a backup makes in the cache is 0600 too, whatever the umask', async () => {
+    const profile = await makeProfile({ messages: 3 })
+    const file = join(profile.dir, 'mail.sqlite')
+    const db = openMailDb(file)
+    const reader = openMailDb(file, { readonly: true })
+    const umask = process.umask(0)
+    try {
+      // A reader holding WAL frames: the backup cannot freeze the file and copies it instead.
+      db.exec('CREATE TABLE pinned (x); INSERT INTO pinned VALUES (1)')
+      reader.exec('BEGIN')
+      reader.prepare('SELECT count(*) FROM pinned').get()
+      const snapshot = await snapshotSqlite(file, join(snapshotFolder(profile.dir), 'mail.sqlite'))
+      try {
+        expect(snapshot.method).toBe('copy')
+        expect((lstatSync(snapshot.path).mode & 0o777).toString(8)).toBe('600')
+      } finally {
+        snapshot.release()
+      }
+    } finally {
+      process.umask(umask)
+      reader.exec('ROLLBACK')
+      reader.close()
+      db.close()
+    }
   })
 })

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3'
-import { rmSync, statSync } from 'node:fs'
+import { closeSync, openSync, rmSync, statSync } from 'node:fs'
+import { PROFILE_FILE_MODE } from '../../profile/permissions.js'
 import { errnoCode } from '../../shared/errors.js'
 
 /**
@@ -51,6 +52,9 @@ export async function snapshotSqlite(
       db.exec('ROLLBACK')
     }
     rmSync(fallbackPath, { force: true })
+    // Created private before SQLite writes the whole mailbox into it: SQLite would make it 0644
+    // (its default, whatever the umask), and its journal takes the file's mode.
+    closeSync(openSync(fallbackPath, 'wx', PROFILE_FILE_MODE))
     await db.backup(fallbackPath, { progress: () => 0x7fffffff })
     db.close()
     return {
