@@ -131,7 +131,8 @@ describe('cairn chat', () => {
     // Neither the CSI nor the right-to-left override (which would show "exe.pdf") is obeyed.
     expect(plain.stdout).not.toContain('\u009b')
     expect(plain.stdout).not.toContain('\u202e')
-    expect(messages[1]?.attachments[0]).toMatchObject({ filename: 'notes.txt', state: 'stored' })
+    // Alice is not among bob's contacts: her file is listed, and left on the server until asked for.
+    expect(messages[1]?.attachments[0]).toMatchObject({ filename: 'notes.txt', state: 'remote' })
 
     const own = await runCli(['chat', 'history', '--profile', a, '--with', 'bob@localhost'])
     expect(own.stdout).toMatch(/me: hello from the command line .* \[(sent|delivered)\]/)
