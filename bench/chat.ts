@@ -143,6 +143,8 @@ async function latency(server: ProsodyServer, work: string) {
   b.start()
   await Promise.all([waitOnline(a), waitOnline(b)])
   await Promise.all([a.whenSynced(), b.whenSynced()])
+  // Contacts, as people who chat are: dave's client answers with delivery receipts.
+  await b.addContact('carol@localhost', 'Carol')
   const cairn: number[] = []
   for (let i = 0; i < LATENCY_ROUNDS; i++) {
     const arrived = new Promise<void>((resolve) => {
