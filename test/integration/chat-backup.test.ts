@@ -51,7 +51,8 @@ describe('chats in backups', () => {
     const { accountId, jid } = alice
     const profileId = alice.profile.id
 
-    // Chats both ways, and a picture from bob downloaded into alice's profile.
+    // Chats both ways with bob, a contact, and a picture from him downloaded into alice's profile.
+    await alice.client.addContact(bob.jid, 'Bob')
     for (let i = 0; i < 20; i++) {
       alice.client.sendText(bob.jid, `from alice ${i}`)
       bob.client.sendText(jid, `from bob ${i}`)
