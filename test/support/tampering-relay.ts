@@ -9,8 +9,11 @@ export type Tamper =
   | { kind: 'drop-during-bodies' }
   /** Announce the first message source in each answer as a 2 GB literal. */
   | { kind: 'huge-literal' }
-  /** Every chunk of every answer rewritten (same-length edits keep literals intact). */
-  | { kind: 'rewrite'; rewrite: (text: string) => string }
+  /**
+   * Every chunk of every answer rewritten (same-length edits keep literals
+   * intact), and optionally every chunk of the client's commands too.
+   */
+  | { kind: 'rewrite'; rewrite: (text: string) => string; rewriteClient?: (text: string) => string }
 
 export interface TamperingRelay {
   port: number
@@ -42,7 +45,11 @@ export async function startTamperingRelay(upstreamPort: number): Promise<Tamperi
     sockets.add(client).add(upstream)
     let sourceBytes = 0
     let tampered = false
-    client.on('data', (d) => upstream.write(d))
+    client.on('data', (d: Buffer) => {
+      const t = relay.tamper
+      if (t.kind !== 'rewrite' || !t.rewriteClient) return void upstream.write(d)
+      upstream.write(Buffer.from(t.rewriteClient(d.toString('latin1')), 'latin1'))
+    })
     upstream.on('data', (chunk: Buffer) => {
       const t = relay.tamper
       if (t.kind === 'pass' || tampered) {

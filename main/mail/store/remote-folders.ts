@@ -9,7 +9,8 @@ export interface RemoteFolder {
   specialUse: string | null
   uidvalidity: number | null
   uidnext: number | null
-  highestModseq: number | null
+  /** A 63-bit value (RFC 7162): a JavaScript number would round it above 2^53. */
+  highestModseq: bigint | null
   headersBelow: number
 }
 
@@ -21,7 +22,8 @@ interface Row {
   special_use: string | null
   uidvalidity: number | null
   uidnext: number | null
-  highest_modseq: number | null
+  /** As text: better-sqlite3 reads an INTEGER as a number, losing precision above 2^53. */
+  highest_modseq: string | null
   headers_below: number
 }
 
@@ -33,12 +35,13 @@ const toFolder = (r: Row): RemoteFolder => ({
   specialUse: r.special_use,
   uidvalidity: r.uidvalidity,
   uidnext: r.uidnext,
-  highestModseq: r.highest_modseq,
+  highestModseq:
+    r.highest_modseq !== null && /^\d+$/.test(r.highest_modseq) ? BigInt(r.highest_modseq) : null,
   headersBelow: r.headers_below,
 })
 
 const select = `SELECT r.folder_id, r.account_id, r.imap_path, r.delimiter, f.special_use,
-  r.uidvalidity, r.uidnext, r.highest_modseq, r.headers_below
+  r.uidvalidity, r.uidnext, CAST(r.highest_modseq AS TEXT) AS highest_modseq, r.headers_below
   FROM remote_folders r JOIN folders f ON f.id = r.folder_id`
 
 /** The folder tree shows "Inbox" and "/"-separated paths whatever the server's delimiter. */
@@ -118,7 +121,7 @@ export function saveFolderState(
   state: {
     uidvalidity: number
     uidnext: number
-    highestModseq: number | null
+    highestModseq: bigint | null
     headersBelow: number
   },
 ): void {

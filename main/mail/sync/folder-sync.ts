@@ -30,8 +30,6 @@ export interface FolderSyncContext {
 const WALK_CHUNK = 2000
 const WALK_COMMIT = 500
 
-const big = (v: bigint | undefined) => (v === undefined ? null : Number(v))
-
 /**
  * Bring one folder up to date, headers only. First sync: remember where the
  * server was (UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ), then walk down from the
@@ -58,7 +56,10 @@ export async function syncFolder(
   const mailbox = await client.mailboxOpen(folder.imapPath)
   const uidvalidity = Number(mailbox.uidValidity)
   const uidnext = mailbox.uidNext
-  const modseq = mailbox.noModseq ? null : big(mailbox.highestModseq)
+  // Kept a bigint: mod-sequences are 63-bit, and as a number one above 2^53
+  // rounds (to 1,024 near 2^62), so a change could compare equal to the
+  // checkpoint, or fall below a checkpoint rounded up, and never be fetched.
+  const modseq = mailbox.noModseq ? null : (mailbox.highestModseq ?? null)
   const condstore = modseq !== null && client.enabled.has('CONDSTORE')
 
   let state = {
@@ -90,7 +91,7 @@ export async function syncFolder(
           client.fetch(
             '1:*',
             { uid: true, flags: true },
-            { uid: true, changedSince: BigInt(state.highestModseq) },
+            { uid: true, changedSince: state.highestModseq },
           ),
         )
         result.flagsChanged += applyFlags(db, store, folder.folderId, uidvalidity, changed)

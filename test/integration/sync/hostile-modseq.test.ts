@@ -1,0 +1,104 @@
+import { ImapFlow } from 'imapflow'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { useRealKeychain } from '../../support/keyring'
+import { seedMaildir, startDovecot, type Dovecot } from '../../support/dovecot'
+import { startTamperingRelay, type TamperingRelay } from '../../support/tampering-relay'
+import { addTestAccount, openSyncWorld, realisticMessage } from '../../support/sync-world'
+
+let keyring: Awaited<ReturnType<typeof useRealKeychain>>
+let dovecot: Dovecot
+let relay: TamperingRelay
+
+const USERS = ['modseq62']
+
+beforeAll(async () => {
+  keyring = await useRealKeychain()
+  // Plaintext on loopback: the relay needs to see (and change) the protocol.
+  dovecot = await startDovecot({
+    users: USERS.map((name) => ({ name, password: `${name}-password` })),
+  })
+  relay = await startTamperingRelay(dovecot.imapPort)
+})
+afterAll(async () => {
+  await relay?.close()
+  await dovecot?.stop()
+  keyring?.stop()
+})
+
+/** Another client, straight to Dovecot (not through the relay), marking a message read. */
+async function markSeenOnServer(user: string, messageId: string) {
+  const client = new ImapFlow({
+    host: '127.0.0.1',
+    port: dovecot.imapPort,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user, pass: `${user}-password` },
+    logger: false,
+  })
+  await client.connect()
+  try {
+    await client.mailboxOpen('INBOX')
+    const [uid] =
+      (await client.search({ header: { 'message-id': messageId } }, { uid: true })) || []
+    expect(uid).toBeDefined()
+    await client.messageFlagsAdd(`${uid}`, ['\\Seen'], { uid: true })
+  } finally {
+    await client.logout()
+  }
+}
+
+/**
+ * The relay plays a server whose mod-sequences are Dovecot's plus `offset()`
+ * (read when each chunk passes, so a test can move it between syncs): every
+ * HIGHESTMODSEQ and MODSEQ going to Cairn is raised, every CHANGEDSINCE going
+ * to Dovecot lowered back.
+ */
+function shiftModseqs(offset: () => bigint) {
+  relay.tamper = {
+    kind: 'rewrite',
+    rewrite: (text) =>
+      text.replace(
+        /(HIGHESTMODSEQ |MODSEQ \()(\d+)/g,
+        (_m, key: string, n: string) => `${key}${BigInt(n) + offset()}`,
+      ),
+    rewriteClient: (text) =>
+      text.replace(/(CHANGEDSINCE )(\d+)/g, (_m, key: string, n: string) => {
+        const value = BigInt(n) - offset()
+        return `${key}${value > 0n ? value : 1n}`
+      }),
+  }
+}
+
+const seenOf = (world: Awaited<ReturnType<typeof openSyncWorld>>, messageId: string) =>
+  world.db
+    .prepare<[string], { seen: number }>('SELECT seen FROM messages WHERE message_id = ?')
+    .get(messageId)?.seen
+
+describe('a server with hostile mod-sequences', () => {
+  // 2^62 is a valid 63-bit MODSEQ, which a JavaScript number holds only to the nearest 1,024.
+  it.each([['modseq62', 2n ** 62n]])(
+    'MODSEQ values beyond 2^53 (%s): a flag change is still seen',
+    async (user, offset) => {
+      seedMaildir(
+        dovecot,
+        user,
+        [0, 1, 2].map((i) => ({ raw: realisticMessage(i) })),
+      )
+      shiftModseqs(() => offset)
+      const world = await openSyncWorld()
+      try {
+        const server = { host: '127.0.0.1', port: relay.port, security: 'plain' as const }
+        const accountId = await addTestAccount(world, user, { ...server, username: user })
+        await world.sync.syncOnce(accountId)
+        expect(seenOf(world, 'msg-1@example.org')).toBe(0)
+        await markSeenOnServer(user, 'msg-1@example.org')
+        const [report] = await world.sync.syncOnce(accountId)
+        expect(report?.flagsChanged).toBe(1)
+        expect(seenOf(world, 'msg-1@example.org')).toBe(1)
+      } finally {
+        relay.tamper = { kind: 'pass' }
+        await world.close()
+      }
+    },
+  )
+})
