@@ -7,7 +7,8 @@ import { messageWriter, type NewAttachment } from './messages.js'
 /** A message as the header pass sees it: envelope, flags, size; no body yet. */
 export interface RemoteHeader {
   uid: number
-  modseq: number
+  /** 63-bit (RFC 7162), so a bigint; 0 when the server gave none. */
+  modseq: bigint
   flags: string[]
   messageId: string
   inReplyTo: string
@@ -179,7 +180,7 @@ export function remoteMessageStore(db: MailDb, accountId: number) {
       uidvalidity: number,
       uid: number,
       flags: string[],
-      modseq: number,
+      modseq: bigint,
     ): boolean {
       const row = statements.byUid.get(folderId, uidvalidity, uid)
       if (!row) return false

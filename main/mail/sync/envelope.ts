@@ -15,6 +15,17 @@ export const HEADER_QUERY: FetchQueryObject = {
 
 const MAX_TEXT = 2000
 
+/** RFC 7162: a mod-sequence is a positive 63-bit integer, which is also all SQLite's INTEGER holds. */
+const MAX_MODSEQ = 2n ** 63n - 1n
+
+/**
+ * A server's MODSEQ, or null when it is none a server may send: a larger one
+ * failed the store (STRICT INTEGER columns), and so every sync, for good.
+ */
+export function validModseq(value: bigint | undefined): bigint | null {
+  return typeof value === 'bigint' && value > 0n && value <= MAX_MODSEQ ? value : null
+}
+
 /**
  * A server's envelope made safe to store: every field is optional and
  * hostile until checked (strings capped, dates that do not parse or lie
@@ -27,7 +38,7 @@ export function toRemoteHeader(message: FetchMessageObject): RemoteHeader {
   const refs = message.headers?.toString('latin1') ?? ''
   return {
     uid: message.uid,
-    modseq: message.modseq !== undefined ? Number(message.modseq) : 0,
+    modseq: validModseq(message.modseq) ?? 0n,
     flags: [...(message.flags ?? [])],
     messageId: cleanId(env.messageId),
     inReplyTo: cleanId(env.inReplyTo),

@@ -2,7 +2,7 @@ import type { FetchMessageObject, ImapFlow } from 'imapflow'
 import type { MailDb } from '../db/connection.js'
 import { saveFolderState, type RemoteFolder } from '../store/remote-folders.js'
 import { remoteContentKey, remoteMessageStore } from '../store/remote-messages.js'
-import { HEADER_QUERY, toRemoteHeader } from './envelope.js'
+import { HEADER_QUERY, toRemoteHeader, validModseq } from './envelope.js'
 import { newestFirstChunks, toUidSet } from './uid-set.js'
 
 export interface FolderSyncResult {
@@ -59,7 +59,8 @@ export async function syncFolder(
   // Kept a bigint: mod-sequences are 63-bit, and as a number one above 2^53
   // rounds (to 1,024 near 2^62), so a change could compare equal to the
   // checkpoint, or fall below a checkpoint rounded up, and never be fetched.
-  const modseq = mailbox.noModseq ? null : (mailbox.highestModseq ?? null)
+  // One out of range counts as none (every flag is fetched).
+  const modseq = mailbox.noModseq ? null : validModseq(mailbox.highestModseq)
   const condstore = modseq !== null && client.enabled.has('CONDSTORE')
 
   let state = {
@@ -233,13 +234,7 @@ function applyFlags(
     for (const m of messages) {
       if (
         m.flags &&
-        store.applyFlags(
-          folderId,
-          uidvalidity,
-          m.uid,
-          [...m.flags],
-          m.modseq ? Number(m.modseq) : 0,
-        )
+        store.applyFlags(folderId, uidvalidity, m.uid, [...m.flags], validModseq(m.modseq) ?? 0n)
       )
         changed++
     }
