@@ -85,8 +85,16 @@ export async function syncFolder(
       const news = fresh.filter((m) => m.uid >= state.uidnext)
       result.added += storeHeaders(ctx, store, folder, uidvalidity, news)
     }
-    // Flag changes (and, with QRESYNC, expunges) since the last MODSEQ.
-    if (condstore && state.highestModseq !== null) {
+    // Flag changes (and, with QRESYNC, expunges) since the last MODSEQ. A
+    // HIGHESTMODSEQ below the checkpoint (a server restored from a backup;
+    // RFC 7162 forbids it without a new UIDVALIDITY) voids it: CHANGEDSINCE
+    // the checkpoint would answer nothing, so every flag is fetched instead.
+    if (
+      condstore &&
+      modseq !== null &&
+      state.highestModseq !== null &&
+      modseq >= state.highestModseq
+    ) {
       if (modseq !== state.highestModseq) {
         const changed = await collect(
           client.fetch(

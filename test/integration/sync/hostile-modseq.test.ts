@@ -9,7 +9,7 @@ let keyring: Awaited<ReturnType<typeof useRealKeychain>>
 let dovecot: Dovecot
 let relay: TamperingRelay
 
-const USERS = ['modseq62', 'modseq63']
+const USERS = ['modseq62', 'modseq63', 'backwards']
 
 beforeAll(async () => {
   keyring = await useRealKeychain()
@@ -105,4 +105,33 @@ describe('a server with hostile mod-sequences', () => {
       }
     },
   )
+
+  it('HIGHESTMODSEQ going backwards (a server restored from a backup): flags are fetched again, not trusted to CHANGEDSINCE', async () => {
+    seedMaildir(
+      dovecot,
+      'backwards',
+      [0, 1, 2].map((i) => ({ raw: realisticMessage(i) })),
+    )
+    let offset = 1000n
+    shiftModseqs(() => offset)
+    const world = await openSyncWorld()
+    try {
+      const server = { host: '127.0.0.1', port: relay.port, security: 'plain' as const }
+      const accountId = await addTestAccount(world, 'backwards', {
+        ...server,
+        username: 'backwards',
+      })
+      await world.sync.syncOnce(accountId)
+      expect(seenOf(world, 'msg-1@example.org')).toBe(0)
+      // The server now counts from far below the checkpoint Cairn holds.
+      offset = 0n
+      await markSeenOnServer('backwards', 'msg-1@example.org')
+      await world.sync.syncOnce(accountId)
+      await world.sync.syncOnce(accountId)
+      expect(seenOf(world, 'msg-1@example.org')).toBe(1)
+    } finally {
+      relay.tamper = { kind: 'pass' }
+      await world.close()
+    }
+  })
 })
