@@ -283,6 +283,8 @@ export interface BodyCandidate {
   uid: number
   uidvalidity: number
   size: number
+  /** The Message-ID the server's envelope gave ('' when none), to check the source against. */
+  headerMessageId: string
 }
 
 /** Messages still without a body, newest first (what the user most likely opens next), below a UID. */
@@ -294,7 +296,7 @@ export function messagesNeedingBodies(
 ): BodyCandidate[] {
   return db
     .prepare<[number, number, number], BodyCandidate>(
-      `SELECT r.message_id AS messageId, r.uid, r.uidvalidity, m.size
+      `SELECT r.message_id AS messageId, r.uid, r.uidvalidity, m.size, m.message_id AS headerMessageId
          FROM remote_messages r JOIN messages m ON m.id = r.message_id
         WHERE r.folder_id = ? AND r.state = 'headers' AND r.body_error IS NULL AND r.uid < ?
         ORDER BY r.uid DESC LIMIT ?`,
@@ -306,7 +308,7 @@ export function messagesNeedingBodies(
 export function bodyCandidate(db: MailDb, messageId: number): BodyCandidate | undefined {
   return db
     .prepare<[number], BodyCandidate>(
-      `SELECT r.message_id AS messageId, r.uid, r.uidvalidity, m.size
+      `SELECT r.message_id AS messageId, r.uid, r.uidvalidity, m.size, m.message_id AS headerMessageId
          FROM remote_messages r JOIN messages m ON m.id = r.message_id
         WHERE r.message_id = ? AND r.state = 'headers' AND r.body_error IS NULL`,
     )

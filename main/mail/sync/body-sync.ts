@@ -135,8 +135,16 @@ async function fetchSources(ctx: BodySyncContext, byUid: Map<number, BodyCandida
       { uid: true, source: true },
       { uid: true },
     )) {
-      if (!m.source || !byUid.has(m.uid)) continue
+      const row = byUid.get(m.uid)
+      if (!m.source || !row) continue
       sources.add(m.uid)
+      // A source whose Message-ID is not the one the envelope of that UID
+      // gave is another message's, answered under the wrong UID: stored, it
+      // would show one message's content under another's headers for good.
+      // It is left without a body (not marked unavailable), so the next sync
+      // asks again.
+      const found = sourceMessageId(m.source)
+      if (row.headerMessageId && found && found !== row.headerMessageId) continue
       pending.push(prepare(m.uid, m.source))
     }
   } catch (error) {
@@ -157,6 +165,24 @@ async function fetchSources(ctx: BodySyncContext, byUid: Map<number, BodyCandida
     }
   }
   return { pending, sources, failure }
+}
+
+/** How far into a source its header is looked for. */
+const HEADER_SCAN_BYTES = 64 * 1024
+
+/**
+ * The Message-ID a source's header gives, as the envelope has it (the first
+ * <…>, at most 500 characters), or '' when it has none in that form. Only a
+ * printable ASCII one counts: other bytes may be decoded differently in the
+ * envelope, and a false mismatch would keep a body out for good.
+ */
+function sourceMessageId(raw: Buffer): string {
+  const scan = raw.subarray(0, HEADER_SCAN_BYTES).toString('latin1')
+  // The header ends at the first empty line; a Message-ID below it belongs to an attached message.
+  const end = scan.search(/\r?\n\r?\n/)
+  const header = end === -1 ? scan : scan.slice(0, end)
+  const match = /^Message-ID:[ \t]*(?:\r?\n[ \t]+)?<[ \t]*([!-;=?-~]+)[ \t]*>/im.exec(header)
+  return match?.[1]?.slice(0, 500) ?? ''
 }
 
 /**
