@@ -12,6 +12,7 @@ import type { PrepareBody } from './body-prepare.js'
 import { syncBodies } from './body-sync.js'
 import { syncFolder } from './folder-sync.js'
 import { connectImap, connectionError, networkOrProtocolError } from './imap-connect.js'
+import { UidRanges } from './uid-set.js'
 
 export interface AccountSyncDeps {
   db: MailDb
@@ -39,7 +40,7 @@ const MAX_BACKOFF_MS = 5 * 60_000
 export class AccountSync {
   private client: ImapFlow | null = null
   private running: Promise<unknown> = Promise.resolve()
-  private readonly vanished = new Set<number>()
+  private readonly vanished = new UidRanges()
   private state: AccountState
   private readonly watchers = new Map<'inbox' | 'view', ImapFlow>()
   private stopped = false

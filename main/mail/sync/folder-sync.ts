@@ -3,7 +3,7 @@ import type { MailDb } from '../db/connection.js'
 import { saveFolderState, type RemoteFolder } from '../store/remote-folders.js'
 import { remoteContentKey, remoteMessageStore } from '../store/remote-messages.js'
 import { HEADER_QUERY, toRemoteHeader, validModseq } from './envelope.js'
-import { newestFirstChunks, toUidSet } from './uid-set.js'
+import { newestFirstChunks, toUidSet, type UidRanges } from './uid-set.js'
 
 export interface FolderSyncResult {
   added: number
@@ -18,7 +18,7 @@ export interface FolderSyncContext {
   client: ImapFlow
   accountId: number
   /** UIDs the server reported expunged (VANISHED) while this folder was selected. */
-  vanished: Set<number>
+  vanished: UidRanges
   /** Called after each committed batch, so the list shows messages as they arrive. */
   onBatch?: (folderId: number, added: number) => void
   /** Size of the first header batch (the first screen) and of the later ones. */
@@ -109,8 +109,8 @@ export async function syncFolder(
       const all = await collect(client.fetch('1:*', { uid: true, flags: true }, { uid: true }))
       result.flagsChanged += applyFlags(db, store, folder.folderId, uidvalidity, all)
     }
-    if (ctx.vanished.size > 0) {
-      const gone = [...ctx.vanished]
+    if (!ctx.vanished.empty) {
+      const gone = ctx.vanished.covered(store.localUids(folder.folderId, uidvalidity))
       result.removed += db.transaction(() => store.removeUids(folder.folderId, uidvalidity, gone))()
     }
     state = { ...state, uidnext: Math.max(state.uidnext, uidnext), highestModseq: modseq }

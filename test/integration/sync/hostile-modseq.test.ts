@@ -9,7 +9,7 @@ let keyring: Awaited<ReturnType<typeof useRealKeychain>>
 let dovecot: Dovecot
 let relay: TamperingRelay
 
-const USERS = ['modseq62', 'modseq63', 'backwards']
+const USERS = ['modseq62', 'modseq63', 'backwards', 'vanished']
 
 beforeAll(async () => {
   keyring = await useRealKeychain()
@@ -127,6 +127,48 @@ describe('a server with hostile mod-sequences', () => {
       offset = 0n
       await markSeenOnServer('backwards', 'msg-1@example.org')
       await world.sync.syncOnce(accountId)
+      await world.sync.syncOnce(accountId)
+      expect(seenOf(world, 'msg-1@example.org')).toBe(1)
+    } finally {
+      relay.tamper = { kind: 'pass' }
+      await world.close()
+    }
+  })
+
+  it('VANISHED (EARLIER) 1:4294967295 in a CHANGEDSINCE answer: bounded memory, nothing lost for good', async () => {
+    seedMaildir(
+      dovecot,
+      'vanished',
+      [0, 1, 2].map((i) => ({ raw: realisticMessage(i) })),
+    )
+    const world = await openSyncWorld()
+    try {
+      const server = { host: '127.0.0.1', port: relay.port, security: 'plain' as const }
+      const accountId = await addTestAccount(world, 'vanished', { ...server, username: 'vanished' })
+      await world.sync.syncOnce(accountId)
+      await markSeenOnServer('vanished', 'msg-1@example.org')
+      // The tag of the flag fetch, to answer it with a VANISHED covering every UID there can be.
+      let tag: string | null = null
+      relay.tamper = {
+        kind: 'rewrite',
+        rewriteClient: (text) => {
+          tag = /^(\S+) UID FETCH .*CHANGEDSINCE/m.exec(text)?.[1] ?? tag
+          return text
+        },
+        rewrite: (text) =>
+          tag === null
+            ? text
+            : text.replace(
+                new RegExp(`^${tag} OK`, 'm'),
+                `* VANISHED (EARLIER) 1:4294967295\r\n${tag} OK`,
+              ),
+      }
+      // (imapflow still walks the range UID by UID, up to its cap of 2^24: seconds, not memory.)
+      const rssBefore = process.memoryUsage().rss
+      await world.sync.syncOnce(accountId)
+      expect(tag).not.toBeNull()
+      expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 1024 * 1024)
+      relay.tamper = { kind: 'pass' }
       await world.sync.syncOnce(accountId)
       expect(seenOf(world, 'msg-1@example.org')).toBe(1)
     } finally {
