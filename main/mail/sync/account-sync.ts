@@ -317,11 +317,18 @@ export class AccountSync {
     }, wait)
   }
 
+  /**
+   * Whether push may reconnect by itself: not while the user must act (a
+   * refused password, a certificate to decide on). A sync running when the
+   * push connection drops is no reason to stop: that drop was never retried,
+   * and push ended for good.
+   */
   private retriable(): boolean {
     return (
       this.state.status === 'offline' ||
       this.state.status === 'error' ||
-      this.state.status === 'idle'
+      this.state.status === 'idle' ||
+      this.state.status === 'syncing'
     )
   }
 

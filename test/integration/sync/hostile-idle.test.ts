@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, it } from 'vitest'
+import { useRealKeychain } from '../../support/keyring'
+import { seedMaildir, startDovecot, type Dovecot } from '../../support/dovecot'
+import { startTamperingRelay, type TamperingRelay } from '../../support/tampering-relay'
+import { addTestAccount, openSyncWorld, realisticMessage, waitFor } from '../../support/sync-world'
+
+let keyring: Awaited<ReturnType<typeof useRealKeychain>>
+let dovecot: Dovecot
+let relay: TamperingRelay
+
+beforeAll(async () => {
+  keyring = await useRealKeychain()
+  // Plaintext on loopback: the relay needs to see (and change) the protocol.
+  dovecot = await startDovecot({
+    users: ['byeidle'].map((name) => ({ name, password: `${name}-password` })),
+  })
+  relay = await startTamperingRelay(dovecot.imapPort)
+})
+afterAll(async () => {
+  await relay?.close()
+  await dovecot?.stop()
+  keyring?.stop()
+})
+
+describe('a server that ends every IDLE at once', () => {
+  it('an untagged BYE as soon as IDLE starts, while a sync runs: push still reconnects', async () => {
+    seedMaildir(
+      dovecot,
+      'byeidle',
+      [0, 1].map((i) => ({ raw: realisticMessage(i) })),
+    )
+    let idles = 0
+    relay.tamper = {
+      kind: 'rewrite',
+      rewriteClient: (text) => {
+        idles += (text.match(/^\S+ IDLE\r\n/gm) ?? []).length
+        return text
+      },
+      // Login, SELECT and IDLE succeed; then the server says goodbye (a
+      // connection limit, a proxy that drops idle sessions).
+      rewrite: (text) => text.replace(/^\+ idling\r\n/m, '+ idling\r\n* BYE Going away\r\n'),
+    }
+    const world = await openSyncWorld()
+    try {
+      const server = { host: '127.0.0.1', port: relay.port, security: 'plain' as const }
+      await addTestAccount(world, 'byeidle', { ...server, username: 'byeidle' })
+      world.sync.start()
+      // The first reconnect is followed by a full sync, during which the
+      // next BYE comes: that one was never retried, and push ended for good.
+      await waitFor(() => idles >= 3, 15_000, 100)
+    } finally {
+      relay.tamper = { kind: 'pass' }
+      await world.close()
+    }
+  })
+})
