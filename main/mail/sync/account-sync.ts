@@ -30,6 +30,8 @@ export interface AccountSyncDeps {
 const ROLE_ORDER = ['\\Inbox', '\\Sent', '\\Drafts', '\\Archive', '\\Trash', '\\Junk']
 /** Reconnect waits double from 1 s up to 5 min while the server is unreachable. */
 const MAX_BACKOFF_MS = 5 * 60_000
+/** A push connection that lasted this long was no failure: the next drop waits 1 s again. */
+const STABLE_PUSH_MS = 60_000
 
 /**
  * One IMAP account: a connection for sync and local-action replay (one
@@ -130,7 +132,6 @@ export class AccountSync {
           for (const folder of folders)
             report.bodies += await syncBodies(bodyContext, folder.folderId, folder.imapPath)
         }
-        this.backoffMs = 1000
         this.state.lastSyncAt = Date.now()
         this.setState('idle', null)
         return report
@@ -283,12 +284,18 @@ export class AccountSync {
       this.watchers.set(slot, watcher)
       watcher.on('exists', () => schedule(false))
       watcher.on('flags', () => schedule(false))
+      let openedAt: number | null = null
       watcher.on('close', () => {
         const mine = this.watchers.get(slot) === watcher
         if (mine) this.watchers.delete(slot)
+        // The waits start again from 1 s only after a connection that held:
+        // a server that lets push log in, then drops it at once, would
+        // otherwise be reconnected to (and fully synced) every second.
+        if (openedAt !== null && Date.now() - openedAt >= STABLE_PUSH_MS) this.backoffMs = 1000
         if (mine && !this.stopped) this.retryWatch(run, report)
       })
       await watcher.mailboxOpen(watched.imapPath)
+      openedAt = Date.now()
       const loop = async () => {
         while (!this.stopped && this.watchers.get(slot) === watcher && watcher.usable)
           await watcher.idle()

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useRealKeychain } from '../../support/keyring'
 import { seedMaildir, startDovecot, type Dovecot } from '../../support/dovecot'
 import { startTamperingRelay, type TamperingRelay } from '../../support/tampering-relay'
@@ -12,7 +12,7 @@ beforeAll(async () => {
   keyring = await useRealKeychain()
   // Plaintext on loopback: the relay needs to see (and change) the protocol.
   dovecot = await startDovecot({
-    users: ['byeidle'].map((name) => ({ name, password: `${name}-password` })),
+    users: ['byeidle', 'byestorm'].map((name) => ({ name, password: `${name}-password` })),
   })
   relay = await startTamperingRelay(dovecot.imapPort)
 })
@@ -48,6 +48,38 @@ describe('a server that ends every IDLE at once', () => {
       // The first reconnect is followed by a full sync, during which the
       // next BYE comes: that one was never retried, and push ended for good.
       await waitFor(() => idles >= 3, 15_000, 100)
+    } finally {
+      relay.tamper = { kind: 'pass' }
+      await world.close()
+    }
+  })
+
+  it('the same, over and over: the reconnect waits grow (1 s, 2 s, 4 s…), not a reconnect and full sync every second', async () => {
+    seedMaildir(
+      dovecot,
+      'byestorm',
+      [0, 1].map((i) => ({ raw: realisticMessage(i) })),
+    )
+    let idles = 0
+    relay.tamper = {
+      kind: 'rewrite',
+      rewriteClient: (text) => {
+        idles += (text.match(/^\S+ IDLE\r\n/gm) ?? []).length
+        return text
+      },
+      rewrite: (text) => text.replace(/^\+ idling\r\n/m, '+ idling\r\n* BYE Going away\r\n'),
+    }
+    const world = await openSyncWorld()
+    try {
+      const server = { host: '127.0.0.1', port: relay.port, security: 'plain' as const }
+      await addTestAccount(world, 'byestorm', { ...server, username: 'byestorm' })
+      world.sync.start()
+      await new Promise((resolve) => setTimeout(resolve, 6500))
+      // Waits of 1, 2 and 4 s allow the first IDLE and two more in 6.5 s (the
+      // fourth comes after 7 s); every successful sync used to start the
+      // waits at 1 s again: five or more.
+      expect(idles).toBeGreaterThan(0)
+      expect(idles).toBeLessThanOrEqual(3)
     } finally {
       relay.tamper = { kind: 'pass' }
       await world.close()
