@@ -1,31 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { useRealKeychain } from '../../support/keyring'
-import { seedMaildir, startDovecot, type Dovecot } from '../../support/dovecot'
-import { startTamperingRelay, type TamperingRelay } from '../../support/tampering-relay'
-import {
-  addTestAccount,
-  openSyncWorld,
-  realisticMessage,
-  type SyncWorld,
-} from '../../support/sync-world'
+import { describe, expect, it } from 'vitest'
+import { seedMaildir } from '../../support/dovecot'
+import { hostileImap } from '../../support/hostile-imap'
+import { openSyncWorld, realisticMessage, type SyncWorld } from '../../support/sync-world'
 
-let keyring: Awaited<ReturnType<typeof useRealKeychain>>
-let dovecot: Dovecot
-let relay: TamperingRelay
-
-beforeAll(async () => {
-  keyring = await useRealKeychain()
-  // Plaintext on loopback: the relay needs to see (and change) the protocol.
-  dovecot = await startDovecot({
-    users: ['swapped'].map((name) => ({ name, password: `${name}-password` })),
-  })
-  relay = await startTamperingRelay(dovecot.imapPort)
-})
-afterAll(async () => {
-  await relay?.close()
-  await dovecot?.stop()
-  keyring?.stop()
-})
+const hostile = hostileImap(['swapped'])
 
 /** Stored bodies: Message-ID → the sender number its text ends with ("Best, Sender 2"). */
 const bodies = (world: SyncWorld) =>
@@ -42,12 +20,12 @@ const bodies = (world: SyncWorld) =>
 describe('a body FETCH answer for the wrong message', () => {
   it('two sources answered under each other’s UID: neither is stored as the other, both arrive once the server behaves', async () => {
     seedMaildir(
-      dovecot,
+      hostile.dovecot,
       'swapped',
       [0, 1, 2].map((i) => ({ raw: realisticMessage(i) })),
     )
     // Same length, so the literals stay right: UID 2's source (msg-1) comes labelled UID 3 and back.
-    relay.tamper = {
+    hostile.relay.tamper = {
       kind: 'rewrite',
       rewrite: (text) =>
         text.replace(
@@ -58,14 +36,13 @@ describe('a body FETCH answer for the wrong message', () => {
     }
     const world = await openSyncWorld()
     try {
-      const server = { host: '127.0.0.1', port: relay.port, security: 'plain' as const }
-      const accountId = await addTestAccount(world, 'swapped', { ...server, username: 'swapped' })
+      const accountId = await hostile.addAccount(world, 'swapped')
       await world.sync.syncOnce(accountId)
       const during = bodies(world)
       expect(during.get('msg-0@example.org')).toBe('0')
       for (const [messageId, sender] of during) expect(messageId).toBe(`msg-${sender}@example.org`)
 
-      relay.tamper = { kind: 'pass' }
+      hostile.relay.tamper = { kind: 'pass' }
       await world.sync.syncOnce(accountId)
       expect(bodies(world)).toEqual(
         new Map([
@@ -75,7 +52,7 @@ describe('a body FETCH answer for the wrong message', () => {
         ]),
       )
     } finally {
-      relay.tamper = { kind: 'pass' }
+      hostile.relay.tamper = { kind: 'pass' }
       await world.close()
     }
   })

@@ -1,36 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { useRealKeychain } from '../../support/keyring'
-import { seedMaildir, startDovecot, type Dovecot } from '../../support/dovecot'
-import { startTamperingRelay, type TamperingRelay } from '../../support/tampering-relay'
-import { addTestAccount, openSyncWorld, realisticMessage, waitFor } from '../../support/sync-world'
+import { describe, expect, it } from 'vitest'
+import { seedMaildir } from '../../support/dovecot'
+import { hostileImap } from '../../support/hostile-imap'
+import { openSyncWorld, realisticMessage, waitFor } from '../../support/sync-world'
 
-let keyring: Awaited<ReturnType<typeof useRealKeychain>>
-let dovecot: Dovecot
-let relay: TamperingRelay
-
-beforeAll(async () => {
-  keyring = await useRealKeychain()
-  // Plaintext on loopback: the relay needs to see (and change) the protocol.
-  dovecot = await startDovecot({
-    users: ['byeidle', 'byestorm'].map((name) => ({ name, password: `${name}-password` })),
-  })
-  relay = await startTamperingRelay(dovecot.imapPort)
-})
-afterAll(async () => {
-  await relay?.close()
-  await dovecot?.stop()
-  keyring?.stop()
-})
+const hostile = hostileImap(['byeidle', 'byestorm'])
 
 describe('a server that ends every IDLE at once', () => {
   it('an untagged BYE as soon as IDLE starts, while a sync runs: push still reconnects', async () => {
     seedMaildir(
-      dovecot,
+      hostile.dovecot,
       'byeidle',
       [0, 1].map((i) => ({ raw: realisticMessage(i) })),
     )
     let idles = 0
-    relay.tamper = {
+    hostile.relay.tamper = {
       kind: 'rewrite',
       rewriteClient: (text) => {
         idles += (text.match(/^\S+ IDLE\r\n/gm) ?? []).length
@@ -42,26 +25,25 @@ describe('a server that ends every IDLE at once', () => {
     }
     const world = await openSyncWorld()
     try {
-      const server = { host: '127.0.0.1', port: relay.port, security: 'plain' as const }
-      await addTestAccount(world, 'byeidle', { ...server, username: 'byeidle' })
+      await hostile.addAccount(world, 'byeidle')
       world.sync.start()
       // The first reconnect is followed by a full sync, during which the
       // next BYE comes: that one was never retried, and push ended for good.
       await waitFor(() => idles >= 3, 15_000, 100)
     } finally {
-      relay.tamper = { kind: 'pass' }
+      hostile.relay.tamper = { kind: 'pass' }
       await world.close()
     }
   })
 
   it('the same, over and over: the reconnect waits grow (1 s, 2 s, 4 s…), not a reconnect and full sync every second', async () => {
     seedMaildir(
-      dovecot,
+      hostile.dovecot,
       'byestorm',
       [0, 1].map((i) => ({ raw: realisticMessage(i) })),
     )
     let idles = 0
-    relay.tamper = {
+    hostile.relay.tamper = {
       kind: 'rewrite',
       rewriteClient: (text) => {
         idles += (text.match(/^\S+ IDLE\r\n/gm) ?? []).length
@@ -71,8 +53,7 @@ describe('a server that ends every IDLE at once', () => {
     }
     const world = await openSyncWorld()
     try {
-      const server = { host: '127.0.0.1', port: relay.port, security: 'plain' as const }
-      await addTestAccount(world, 'byestorm', { ...server, username: 'byestorm' })
+      await hostile.addAccount(world, 'byestorm')
       world.sync.start()
       await new Promise((resolve) => setTimeout(resolve, 6500))
       // Waits of 1, 2 and 4 s allow the first IDLE and two more in 6.5 s (the
@@ -81,7 +62,7 @@ describe('a server that ends every IDLE at once', () => {
       expect(idles).toBeGreaterThan(0)
       expect(idles).toBeLessThanOrEqual(3)
     } finally {
-      relay.tamper = { kind: 'pass' }
+      hostile.relay.tamper = { kind: 'pass' }
       await world.close()
     }
   })

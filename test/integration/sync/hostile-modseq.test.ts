@@ -1,35 +1,18 @@
 import { ImapFlow } from 'imapflow'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { useRealKeychain } from '../../support/keyring'
-import { seedMaildir, startDovecot, type Dovecot } from '../../support/dovecot'
-import { startTamperingRelay, type TamperingRelay } from '../../support/tampering-relay'
-import { addTestAccount, openSyncWorld, realisticMessage } from '../../support/sync-world'
-
-let keyring: Awaited<ReturnType<typeof useRealKeychain>>
-let dovecot: Dovecot
-let relay: TamperingRelay
+import { describe, expect, it } from 'vitest'
+import { seedMaildir } from '../../support/dovecot'
+import { hostileImap } from '../../support/hostile-imap'
+import { openSyncWorld, realisticMessage } from '../../support/sync-world'
 
 const USERS = ['modseq62', 'modseq63', 'backwards', 'vanished']
 
-beforeAll(async () => {
-  keyring = await useRealKeychain()
-  // Plaintext on loopback: the relay needs to see (and change) the protocol.
-  dovecot = await startDovecot({
-    users: USERS.map((name) => ({ name, password: `${name}-password` })),
-  })
-  relay = await startTamperingRelay(dovecot.imapPort)
-})
-afterAll(async () => {
-  await relay?.close()
-  await dovecot?.stop()
-  keyring?.stop()
-})
+const hostile = hostileImap(USERS)
 
-/** Another client, straight to Dovecot (not through the relay), marking a message read. */
+/** Another client, straight to Dovecot (not through the hostile.relay), marking a message read. */
 async function markSeenOnServer(user: string, messageId: string) {
   const client = new ImapFlow({
     host: '127.0.0.1',
-    port: dovecot.imapPort,
+    port: hostile.dovecot.imapPort,
     secure: false,
     doSTARTTLS: false,
     auth: { user, pass: `${user}-password` },
@@ -48,13 +31,13 @@ async function markSeenOnServer(user: string, messageId: string) {
 }
 
 /**
- * The relay plays a server whose mod-sequences are Dovecot's plus `offset()`
+ * The hostile.relay plays a server whose mod-sequences are Dovecot's plus `offset()`
  * (read when each chunk passes, so a test can move it between syncs): every
  * HIGHESTMODSEQ and MODSEQ going to Cairn is raised, every CHANGEDSINCE going
  * to Dovecot lowered back.
  */
 function shiftModseqs(offset: () => bigint) {
-  relay.tamper = {
+  hostile.relay.tamper = {
     kind: 'rewrite',
     rewrite: (text) =>
       text.replace(
@@ -84,15 +67,14 @@ describe('a server with hostile mod-sequences', () => {
     'MODSEQ values beyond 2^53 (%s): the account syncs and a flag change is still seen',
     async (user, offset) => {
       seedMaildir(
-        dovecot,
+        hostile.dovecot,
         user,
         [0, 1, 2].map((i) => ({ raw: realisticMessage(i) })),
       )
       shiftModseqs(() => offset)
       const world = await openSyncWorld()
       try {
-        const server = { host: '127.0.0.1', port: relay.port, security: 'plain' as const }
-        const accountId = await addTestAccount(world, user, { ...server, username: user })
+        const accountId = await hostile.addAccount(world, user)
         await world.sync.syncOnce(accountId)
         expect(seenOf(world, 'msg-1@example.org')).toBe(0)
         await markSeenOnServer(user, 'msg-1@example.org')
@@ -100,7 +82,7 @@ describe('a server with hostile mod-sequences', () => {
         expect(report?.flagsChanged).toBe(1)
         expect(seenOf(world, 'msg-1@example.org')).toBe(1)
       } finally {
-        relay.tamper = { kind: 'pass' }
+        hostile.relay.tamper = { kind: 'pass' }
         await world.close()
       }
     },
@@ -108,7 +90,7 @@ describe('a server with hostile mod-sequences', () => {
 
   it('HIGHESTMODSEQ going backwards (a server restored from a backup): flags are fetched again, not trusted to CHANGEDSINCE', async () => {
     seedMaildir(
-      dovecot,
+      hostile.dovecot,
       'backwards',
       [0, 1, 2].map((i) => ({ raw: realisticMessage(i) })),
     )
@@ -116,11 +98,7 @@ describe('a server with hostile mod-sequences', () => {
     shiftModseqs(() => offset)
     const world = await openSyncWorld()
     try {
-      const server = { host: '127.0.0.1', port: relay.port, security: 'plain' as const }
-      const accountId = await addTestAccount(world, 'backwards', {
-        ...server,
-        username: 'backwards',
-      })
+      const accountId = await hostile.addAccount(world, 'backwards')
       await world.sync.syncOnce(accountId)
       expect(seenOf(world, 'msg-1@example.org')).toBe(0)
       // The server now counts from far below the checkpoint Cairn holds.
@@ -130,26 +108,25 @@ describe('a server with hostile mod-sequences', () => {
       await world.sync.syncOnce(accountId)
       expect(seenOf(world, 'msg-1@example.org')).toBe(1)
     } finally {
-      relay.tamper = { kind: 'pass' }
+      hostile.relay.tamper = { kind: 'pass' }
       await world.close()
     }
   })
 
   it('VANISHED (EARLIER) 1:4294967295 in a CHANGEDSINCE answer: bounded memory, nothing lost for good', async () => {
     seedMaildir(
-      dovecot,
+      hostile.dovecot,
       'vanished',
       [0, 1, 2].map((i) => ({ raw: realisticMessage(i) })),
     )
     const world = await openSyncWorld()
     try {
-      const server = { host: '127.0.0.1', port: relay.port, security: 'plain' as const }
-      const accountId = await addTestAccount(world, 'vanished', { ...server, username: 'vanished' })
+      const accountId = await hostile.addAccount(world, 'vanished')
       await world.sync.syncOnce(accountId)
       await markSeenOnServer('vanished', 'msg-1@example.org')
       // The tag of the flag fetch, to answer it with a VANISHED covering every UID there can be.
       let tag: string | null = null
-      relay.tamper = {
+      hostile.relay.tamper = {
         kind: 'rewrite',
         rewriteClient: (text) => {
           tag = /^(\S+) UID FETCH .*CHANGEDSINCE/m.exec(text)?.[1] ?? tag
@@ -168,11 +145,11 @@ describe('a server with hostile mod-sequences', () => {
       await world.sync.syncOnce(accountId)
       expect(tag).not.toBeNull()
       expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 1024 * 1024)
-      relay.tamper = { kind: 'pass' }
+      hostile.relay.tamper = { kind: 'pass' }
       await world.sync.syncOnce(accountId)
       expect(seenOf(world, 'msg-1@example.org')).toBe(1)
     } finally {
-      relay.tamper = { kind: 'pass' }
+      hostile.relay.tamper = { kind: 'pass' }
       await world.close()
     }
   })

@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { useRealKeychain } from '../../support/keyring'
-import { seedMaildir, startDovecot, type Dovecot } from '../../support/dovecot'
-import { startTamperingRelay, type TamperingRelay } from '../../support/tampering-relay'
+import { describe, expect, it } from 'vitest'
+import { seedMaildir } from '../../support/dovecot'
+import { hostileImap } from '../../support/hostile-imap'
 import {
-  addTestAccount,
   localMessageIds,
   openSyncWorld,
   realisticMessage,
@@ -12,33 +10,15 @@ import {
 import { isCairnError } from '../../../main/shared/errors'
 import { pendingActionCount, setFlagsLocally } from '../../../main/mail/sync/local-actions'
 
-let keyring: Awaited<ReturnType<typeof useRealKeychain>>
-let dovecot: Dovecot
-let relay: TamperingRelay
-
-beforeAll(async () => {
-  keyring = await useRealKeychain()
-  // Plaintext on loopback: the relay needs to see (and spoil) the protocol.
-  dovecot = await startDovecot({
-    users: ['garbage', 'literal', 'drop', 'mime', 'uidzero', 'refusedstore', 'samename'].map(
-      (name) => ({
-        name,
-        password: `${name}-password`,
-      }),
-    ),
-  })
-  relay = await startTamperingRelay(dovecot.imapPort)
-})
-afterAll(async () => {
-  await relay?.close()
-  await dovecot?.stop()
-  keyring?.stop()
-})
-
-function addAccount(world: SyncWorld, user: string) {
-  const server = { host: '127.0.0.1', port: relay.port, security: 'plain' as const, username: user }
-  return addTestAccount(world, user, server)
-}
+const hostile = hostileImap([
+  'garbage',
+  'literal',
+  'drop',
+  'mime',
+  'uidzero',
+  'refusedstore',
+  'samename',
+])
 
 const counts = (world: SyncWorld) =>
   world.db
@@ -52,15 +32,15 @@ const counts = (world: SyncWorld) =>
 describe('a server that misbehaves', () => {
   it('answering garbage mid-transfer: a clear error state, nothing stored lost, and a complete sync once it behaves', async () => {
     seedMaildir(
-      dovecot,
+      hostile.dovecot,
       'garbage',
       Array.from({ length: 300 }, (_, i) => ({ raw: realisticMessage(i) })),
     )
     // The spoiled answer never ends; silence beyond the socket timeout fails the command.
     const world = await openSyncWorld(undefined, undefined, { socketTimeoutMs: 3000 })
     try {
-      const accountId = await addAccount(world, 'garbage')
-      relay.tamper = { kind: 'garbage', afterSourceBytes: 200_000 }
+      const accountId = await hostile.addAccount(world, 'garbage')
+      hostile.relay.tamper = { kind: 'garbage', afterSourceBytes: 200_000 }
       const error = await world.sync.syncOnce(accountId).catch((e: unknown) => e)
       expect(isCairnError(error)).toBe(true)
       expect(world.sync.states()[0]?.status).toMatch(/^(error|offline)$/)
@@ -69,32 +49,32 @@ describe('a server that misbehaves', () => {
       expect(during.messages).toBe(300) // every header was stored before the bodies went wrong
       expect(during.full).toBeLessThan(300)
 
-      relay.tamper = { kind: 'pass' }
+      hostile.relay.tamper = { kind: 'pass' }
       await world.sync.syncOnce(accountId)
       expect(counts(world)).toEqual({ messages: 300, full: 300, unavailable: 0 })
       expect(world.sync.states()[0]?.status).toBe('idle')
     } finally {
-      relay.tamper = { kind: 'pass' }
+      hostile.relay.tamper = { kind: 'pass' }
       await world.close()
     }
   })
 
   it('announcing a 2 GB message: refused without reading it, kept as headers only, the rest synced', async () => {
     seedMaildir(
-      dovecot,
+      hostile.dovecot,
       'literal',
       Array.from({ length: 20 }, (_, i) => ({ raw: realisticMessage(i) })),
     )
     const world = await openSyncWorld()
     try {
-      const accountId = await addAccount(world, 'literal')
+      const accountId = await hostile.addAccount(world, 'literal')
       const rssBefore = process.memoryUsage().rss
-      relay.tamper = { kind: 'huge-literal' }
+      hostile.relay.tamper = { kind: 'huge-literal' }
       await expect(world.sync.syncOnce(accountId)).rejects.toSatisfy((e: unknown) =>
         isCairnError(e),
       )
       expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 1024 * 1024)
-      relay.tamper = { kind: 'pass' }
+      hostile.relay.tamper = { kind: 'pass' }
       await world.sync.syncOnce(accountId)
       expect(counts(world)).toEqual({ messages: 20, full: 19, unavailable: 1 })
       const reason = world.db
@@ -106,31 +86,31 @@ describe('a server that misbehaves', () => {
       expect(again?.bodies).toBe(0)
       expect(world.sync.states()[0]?.status).toBe('idle')
     } finally {
-      relay.tamper = { kind: 'pass' }
+      hostile.relay.tamper = { kind: 'pass' }
       await world.close()
     }
   })
 
   it('dropping the connection during the transfer: offline, then resumed with nothing lost or doubled', async () => {
     seedMaildir(
-      dovecot,
+      hostile.dovecot,
       'drop',
       Array.from({ length: 50 }, (_, i) => ({ raw: realisticMessage(i) })),
     )
     const world = await openSyncWorld()
     try {
-      const accountId = await addAccount(world, 'drop')
-      relay.tamper = { kind: 'drop-during-bodies' }
+      const accountId = await hostile.addAccount(world, 'drop')
+      hostile.relay.tamper = { kind: 'drop-during-bodies' }
       await expect(world.sync.syncOnce(accountId)).rejects.toSatisfy((e: unknown) =>
         isCairnError(e, 'ACCOUNT_UNREACHABLE'),
       )
       expect(world.sync.states()[0]?.status).toBe('offline')
-      relay.tamper = { kind: 'pass' }
+      hostile.relay.tamper = { kind: 'pass' }
       await world.sync.syncOnce(accountId)
       expect(counts(world)).toEqual({ messages: 50, full: 50, unavailable: 0 })
       expect(localMessageIds(world.db, accountId, 'INBOX').size).toBe(50)
     } finally {
-      relay.tamper = { kind: 'pass' }
+      hostile.relay.tamper = { kind: 'pass' }
       await world.close()
     }
   })
@@ -148,13 +128,13 @@ describe('a server that misbehaves', () => {
       'From: b@example.org\r\nSubject: caf\xe9 cr\xe8me\r\nMessage-ID: <eightbit@example.org>\r\nno blank line then',
     ]
     seedMaildir(
-      dovecot,
+      hostile.dovecot,
       'mime',
       broken.map((raw) => ({ raw: Buffer.from(raw, 'latin1') })),
     )
     const world = await openSyncWorld()
     try {
-      const accountId = await addAccount(world, 'mime')
+      const accountId = await hostile.addAccount(world, 'mime')
       await world.sync.syncOnce(accountId)
       expect(localMessageIds(world.db, accountId, 'INBOX').size).toBe(3)
       const row = (mid: string) =>
@@ -178,25 +158,25 @@ describe('a server that misbehaves', () => {
 describe('a FETCH answer with a hostile value', () => {
   it('UID 0 on one message: that message is left out, the rest of the mailbox syncs', async () => {
     seedMaildir(
-      dovecot,
+      hostile.dovecot,
       'uidzero',
       [0, 1, 2].map((i) => ({ raw: realisticMessage(i) })),
     )
     seedMaildir(
-      dovecot,
+      hostile.dovecot,
       'uidzero',
       [10, 11].map((i) => ({ raw: realisticMessage(i) })),
       'Archive',
     )
     // The server answers UID 0 for the message whose UID is 3 (only INBOX has one; same
     // length, so literals stay right).
-    relay.tamper = {
+    hostile.relay.tamper = {
       kind: 'rewrite',
       rewrite: (text) => text.replace(/(FETCH \(UID )3([ )])/g, '$10$2'),
     }
     const world = await openSyncWorld()
     try {
-      const accountId = await addAccount(world, 'uidzero')
+      const accountId = await hostile.addAccount(world, 'uidzero')
       const outcome = await world.sync.syncOnce(accountId).then(
         () => 'synced',
         (e: unknown) => `failed: ${String(e)}`,
@@ -206,11 +186,11 @@ describe('a FETCH answer with a hostile value', () => {
       expect(localMessageIds(world.db, accountId, 'INBOX').size).toBe(2)
       expect(localMessageIds(world.db, accountId, 'Archive').size).toBe(2)
       // Once the server behaves, the message it mangled arrives too.
-      relay.tamper = { kind: 'pass' }
+      hostile.relay.tamper = { kind: 'pass' }
       await world.sync.syncOnce(accountId)
       expect(localMessageIds(world.db, accountId, 'INBOX').size).toBe(3)
     } finally {
-      relay.tamper = { kind: 'pass' }
+      hostile.relay.tamper = { kind: 'pass' }
       await world.close()
     }
   })
@@ -219,13 +199,13 @@ describe('a FETCH answer with a hostile value', () => {
 describe('a queued action the server answers NO to', () => {
   it('a refused flag change stays queued and is retried, then given up and reported, never taken as done', async () => {
     seedMaildir(
-      dovecot,
+      hostile.dovecot,
       'refusedstore',
       [0, 1].map((i) => ({ raw: realisticMessage(i) })),
     )
     const world = await openSyncWorld()
     try {
-      const accountId = await addAccount(world, 'refusedstore')
+      const accountId = await hostile.addAccount(world, 'refusedstore')
       await world.sync.syncOnce(accountId)
       const { id } = world.db
         .prepare<[], { id: number }>(
@@ -233,7 +213,7 @@ describe('a queued action the server answers NO to', () => {
         )
         .get()!
       setFlagsLocally(world.db, [id], { flagged: true })
-      relay.tamper = {
+      hostile.relay.tamper = {
         kind: 'rewrite',
         rewrite: (text) =>
           text.replace(/^(\S+) OK Store completed[^\r\n]*/m, '$1 NO [SERVERBUG] Store failed'),
@@ -249,7 +229,7 @@ describe('a queued action the server answers NO to', () => {
       expect(pendingActionCount(world.db, accountId)).toBe(0)
       expect(dropped).toMatchObject([{ kind: 'flags' }])
     } finally {
-      relay.tamper = { kind: 'pass' }
+      hostile.relay.tamper = { kind: 'pass' }
       await world.close()
     }
   })
@@ -258,25 +238,25 @@ describe('a queued action the server answers NO to', () => {
 describe('a folder list with two names for one place in the folder tree', () => {
   it('"Archive" and "Archive/": both get a folder, the account still syncs', async () => {
     seedMaildir(
-      dovecot,
+      hostile.dovecot,
       'samename',
       [0, 1].map((i) => ({ raw: realisticMessage(i) })),
     )
     seedMaildir(
-      dovecot,
+      hostile.dovecot,
       'samename',
       [10, 11].map((i) => ({ raw: realisticMessage(i) })),
       'Archive',
     )
     // "Archive/" (an empty child name) shows as Archive too, whatever Dovecot then says of it.
-    relay.tamper = {
+    hostile.relay.tamper = {
       kind: 'rewrite',
       rewrite: (text) =>
         text.replace(/^(\S+ OK List completed)/m, '* LIST (\\HasNoChildren) "/" "Archive/"\r\n$1'),
     }
     const world = await openSyncWorld()
     try {
-      const accountId = await addAccount(world, 'samename')
+      const accountId = await hostile.addAccount(world, 'samename')
       const outcome = await world.sync.syncOnce(accountId).then(
         () => 'synced',
         (e: unknown) => `failed: ${String(e)}`,
@@ -292,7 +272,7 @@ describe('a folder list with two names for one place in the folder tree', () => 
         .map((f) => f.path)
       expect(paths).toEqual(expect.arrayContaining(['Archive', 'Archive (2)', 'Inbox']))
     } finally {
-      relay.tamper = { kind: 'pass' }
+      hostile.relay.tamper = { kind: 'pass' }
       await world.close()
     }
   })
