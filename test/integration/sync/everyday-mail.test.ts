@@ -22,7 +22,7 @@ import {
   type SyncWorld,
 } from '../../support/sync-world'
 
-const USERS = ['undo', 'folders', 'alice', 'bob'].map((name) => ({
+const USERS = ['undo', 'folders', 'alice', 'bob', 'dana'].map((name) => ({
   name,
   password: `${name}-password`,
 }))
@@ -81,6 +81,21 @@ function services(world: SyncWorld) {
   const folders = new FolderActions(world.db, world.accounts.credentials)
   const actions = new MailActions(world.db, world.sync, folders)
   return { folders, actions }
+}
+
+/** The compose service as the app composes it, on a sync world (drafts uploaded only when asked). */
+function composeService(world: SyncWorld, send: SendService | null): ComposeService {
+  return new ComposeService({
+    db: world.db,
+    attachmentsDir: join(world.dir, 'attachments'),
+    mail: { getMessage: async (id) => messageDetail(world.db, id) },
+    accounts: world.accounts,
+    send,
+    credentials: world.accounts.credentials,
+    folders: new FolderActions(world.db, world.accounts.credentials),
+    uploads: new Uploads(join(world.dir, 'cache'), join(world.dir, 'attachments')),
+    uploadDelayMs: 60_000,
+  })
 }
 
 describe('everyday mail on an IMAP account', () => {
@@ -198,17 +213,7 @@ describe('everyday mail on an IMAP account', () => {
     const made: ComposeService[] = []
     const compose = (world: SyncWorld) => {
       const send = new SendService(world.db, world.accounts.credentials)
-      const service = new ComposeService({
-        db: world.db,
-        attachmentsDir: join(world.dir, 'attachments'),
-        mail: { getMessage: async (id) => messageDetail(world.db, id) },
-        accounts: world.accounts,
-        send,
-        credentials: world.accounts.credentials,
-        folders: new FolderActions(world.db, world.accounts.credentials),
-        uploads: new Uploads(join(world.dir, 'cache'), join(world.dir, 'attachments')),
-        uploadDelayMs: 60_000,
-      })
+      const service = composeService(world, send)
       made.push(service)
       return {
         send,
@@ -322,6 +327,52 @@ describe('everyday mail on an IMAP account', () => {
       for (const s of made) await s.close()
       await alice.close()
       await bob.close()
+    }
+  })
+})
+
+/** A draft as another client writes it into Drafts. */
+const draftSource = (messageId: string, subject: string) =>
+  `From: dana@example.test\r\nTo: eve@example.test\r\nSubject: ${subject}\r\nMessage-ID: <${messageId}>\r\nDate: Tue, 3 Mar 2026 10:00:00 +0000\r\n\r\n${subject}\r\n`
+
+describe('drafts in the Drafts folder', () => {
+  it('replaces only the copies of the draft being edited, not a draft whose Message-ID contains its own', async () => {
+    // Written by another client; IMAP's SEARCH HEADER matches a substring, so looking
+    // for the copies of <7@host.example> also found <17@host.example> and deleted it.
+    const other = await otherClient(dovecot, cert, 'dana', 'dana-password')
+    try {
+      await other.append('Drafts', draftSource('7@host.example', 'seven'), ['\\Draft'])
+      await other.append('Drafts', draftSource('17@host.example', 'seventeen'), ['\\Draft'])
+    } finally {
+      await other.logout()
+    }
+    const world = await openSyncWorld()
+    const service = composeService(world, null)
+    try {
+      const accountId = await addAccount(world, 'dana')
+      await world.sync.syncOnce(accountId)
+      const seven = world.db
+        .prepare<[], { id: number }>(`SELECT id FROM messages WHERE message_id = '7@host.example'`)
+        .get()!.id
+      const edited = await service.editDraftMessage(seven)
+      service.save(edited.id, { subject: 'seven, edited' })
+      await service.uploadNow(edited.id)
+      expect(service.get(edited.id).uploadError).toBeNull()
+
+      const onServer = async () => {
+        const client = await otherClient(dovecot, cert, 'dana', 'dana-password')
+        try {
+          return [...(await serverMessageIds(client, 'Drafts')).values()].sort()
+        } finally {
+          await client.logout()
+        }
+      }
+      expect(await onServer()).toEqual(['17@host.example', '7@host.example'])
+      await service.discard(edited.id)
+      expect(await onServer()).toEqual(['17@host.example'])
+    } finally {
+      await service.close()
+      await world.close()
     }
   })
 })

@@ -61,12 +61,27 @@ function heard(log: string[]): string {
   return [text, ...decoded].join('\n')
 }
 
-async function listen(host: string, onSocket: (socket: Socket, log: string[]) => void) {
+/** A server on `host` that hands each CRLF-terminated line it is sent to `onLine`; logs every byte. */
+async function lineServer(
+  host: string,
+  greeting: string,
+  onLine: (line: string, socket: Socket) => void,
+) {
   const log: string[] = []
   const server = createServer((socket) => {
-    socket.on('data', (d) => log.push(d.toString('latin1')))
     socket.on('error', () => undefined)
-    onSocket(socket, log)
+    socket.write(greeting)
+    let buffer = ''
+    socket.on('data', (d) => {
+      log.push(d.toString('latin1'))
+      buffer += d.toString('latin1')
+      let i: number
+      while ((i = buffer.indexOf('\r\n')) >= 0) {
+        const line = buffer.slice(0, i)
+        buffer = buffer.slice(i + 2)
+        onLine(line, socket)
+      }
+    })
   })
   servers.push(server)
   await new Promise<void>((resolve) => server.listen(0, host, resolve))
@@ -75,42 +90,26 @@ async function listen(host: string, onSocket: (socket: Socket, log: string[]) =>
 
 /** An IMAP server that takes any XOAUTH2 sign-in (the provider's own). */
 function imapServer(host: string) {
-  return listen(host, (socket) => {
-    socket.write('* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=XOAUTH2] ready\r\n')
-    let buffer = ''
-    socket.on('data', (d) => {
-      buffer += d.toString('latin1')
-      let i: number
-      while ((i = buffer.indexOf('\r\n')) >= 0) {
-        const line = buffer.slice(0, i)
-        buffer = buffer.slice(i + 2)
-        const [tag, command = ''] = line.split(' ')
-        if (/^LOGOUT$/i.test(command)) socket.end(`* BYE\r\n${tag} OK bye\r\n`)
-        else if (/^CAPABILITY$/i.test(command))
-          socket.write(`* CAPABILITY IMAP4rev1 SASL-IR AUTH=XOAUTH2\r\n${tag} OK done\r\n`)
-        else socket.write(`${tag} OK done\r\n`)
-      }
-    })
-  })
+  return lineServer(
+    host,
+    '* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=XOAUTH2] ready\r\n',
+    (line, socket) => {
+      const [tag, command = ''] = line.split(' ')
+      if (/^LOGOUT$/i.test(command)) socket.end(`* BYE\r\n${tag} OK bye\r\n`)
+      else if (/^CAPABILITY$/i.test(command))
+        socket.write(`* CAPABILITY IMAP4rev1 SASL-IR AUTH=XOAUTH2\r\n${tag} OK done\r\n`)
+      else socket.write(`${tag} OK done\r\n`)
+    },
+  )
 }
 
 /** An SMTP submission server that offers XOAUTH2 and refuses it (it only wants to hear the token). */
 function smtpServer(host: string) {
-  return listen(host, (socket) => {
-    socket.write('220 smtp ready\r\n')
-    let buffer = ''
-    socket.on('data', (d) => {
-      buffer += d.toString('latin1')
-      let i: number
-      while ((i = buffer.indexOf('\r\n')) >= 0) {
-        const line = buffer.slice(0, i)
-        buffer = buffer.slice(i + 2)
-        if (/^EHLO/i.test(line)) socket.write('250-smtp\r\n250 AUTH XOAUTH2 PLAIN\r\n')
-        else if (/^AUTH/i.test(line)) socket.write('535 5.7.8 no\r\n')
-        else if (/^QUIT/i.test(line)) socket.end('221 bye\r\n')
-        else socket.write('250 ok\r\n')
-      }
-    })
+  return lineServer(host, '220 smtp ready\r\n', (line, socket) => {
+    if (/^EHLO/i.test(line)) socket.write('250-smtp\r\n250 AUTH XOAUTH2 PLAIN\r\n')
+    else if (/^AUTH/i.test(line)) socket.write('535 5.7.8 no\r\n')
+    else if (/^QUIT/i.test(line)) socket.end('221 bye\r\n')
+    else socket.write('250 ok\r\n')
   })
 }
 
@@ -143,46 +142,31 @@ async function withSetup(run: (setup: AccountSetup, world: SyncWorld) => Promise
 }
 
 describe('an OAuth2 sign-in is used only with the servers of the provider it was made for', () => {
-  it('refuses an IMAP server other than the provider’s, before the token reaches it', async () => {
-    const other = await imapServer('127.0.0.2')
-    await withSetup(async (setup, world) => {
-      const { signInId, url } = await setup.oauth.start('me@provider-a.test', '127.0.0.1')
-      await providerRedirects(url)
-      const result = setup.oauth.finish(signInId, {
-        email: 'me@provider-a.test',
-        imap: { host: '127.0.0.2', port: other.port, security: 'plain', username: 'me' },
-        smtp: { host: '127.0.0.1', port: 1, security: 'plain', username: 'me' },
-        trust: {},
+  for (const foreign of ['IMAP', 'SMTP'] as const)
+    it(`refuses an ${foreign} server other than the provider’s, before the token reaches it`, async () => {
+      const other = await (foreign === 'IMAP' ? imapServer : smtpServer)('127.0.0.2')
+      const elsewhere = { host: '127.0.0.2', port: other.port }
+      const imap =
+        foreign === 'IMAP'
+          ? elsewhere
+          : { host: '127.0.0.1', port: (await imapServer('127.0.0.1')).port }
+      const smtp = foreign === 'SMTP' ? elsewhere : { host: '127.0.0.1', port: 1 }
+      await withSetup(async (setup, world) => {
+        const { signInId, url } = await setup.oauth.start('me@provider-a.test', '127.0.0.1')
+        await providerRedirects(url)
+        const result = setup.oauth.finish(signInId, {
+          email: 'me@provider-a.test',
+          imap: { ...imap, security: 'plain', username: 'me' },
+          smtp: { ...smtp, security: 'plain', username: 'me' },
+          trust: {},
+        })
+        const error = await result.then(
+          () => null,
+          (e: unknown) => e,
+        )
+        expect(heard(other.log)).not.toContain(ACCESS_TOKEN)
+        expect(error).toMatchObject({ code: 'OAUTH_FAILED' })
+        expect(world.accounts.list()).toEqual([])
       })
-      const error = await result.then(
-        () => null,
-        (e: unknown) => e,
-      )
-      expect(heard(other.log)).not.toContain(ACCESS_TOKEN)
-      expect(error).toMatchObject({ code: 'OAUTH_FAILED' })
-      expect(world.accounts.list()).toEqual([])
     })
-  })
-
-  it('refuses an SMTP server other than the provider’s, before the token reaches it', async () => {
-    const imap = await imapServer('127.0.0.1')
-    const other = await smtpServer('127.0.0.2')
-    await withSetup(async (setup, world) => {
-      const { signInId, url } = await setup.oauth.start('me@provider-a.test', '127.0.0.1')
-      await providerRedirects(url)
-      const result = setup.oauth.finish(signInId, {
-        email: 'me@provider-a.test',
-        imap: { host: '127.0.0.1', port: imap.port, security: 'plain', username: 'me' },
-        smtp: { host: '127.0.0.2', port: other.port, security: 'plain', username: 'me' },
-        trust: {},
-      })
-      const error = await result.then(
-        () => null,
-        (e: unknown) => e,
-      )
-      expect(heard(other.log)).not.toContain(ACCESS_TOKEN)
-      expect(error).toMatchObject({ code: 'OAUTH_FAILED' })
-      expect(world.accounts.list()).toEqual([])
-    })
-  })
 })
