@@ -562,14 +562,10 @@ export class ChatClient {
   // ---- incoming ------------------------------------------------------------------
 
   private onStanza(stanza: XmlElement): void {
-    try {
+    skipIfBad(() => {
       if (stanza.name === 'message') this.onMessage(stanza)
       else if (stanza.name === 'presence') this.onPresence(stanza)
-    } catch (error) {
-      // One bad stanza must not stop the rest; the store keeps what it has.
-      if (!isCairnError(error))
-        process.emitWarning(`Cairn chat: a stanza was skipped: ${describeError(error)}`)
-    }
+    })
   }
 
   private perspective() {
@@ -607,14 +603,7 @@ export class ChatClient {
   /** Store what arrived live during the catch-up, in arrival order (doubles of archived ones are dropped). */
   private releaseHeld(held: IncomingMessage[]): void {
     if (this.held === held) this.held = null
-    for (const message of held) {
-      try {
-        this.ingest(message, 'end', false)
-      } catch (error) {
-        if (!isCairnError(error))
-          process.emitWarning(`Cairn chat: a stanza was skipped: ${describeError(error)}`)
-      }
-    }
+    for (const message of held) skipIfBad(() => this.ingest(message, 'end', false))
   }
 
   /** Store one message and apply what it says (receipt, marker, error); returns true when newly stored. */
@@ -1078,4 +1067,14 @@ function elIq(
   xmlns: string,
 ): XmlElement {
   return el('iq', { type, to }, el(name, { xmlns }))
+}
+
+/** Handle one stanza; one bad stanza must not stop the rest (the store keeps what it has). */
+function skipIfBad(handle: () => unknown): void {
+  try {
+    handle()
+  } catch (error) {
+    if (!isCairnError(error))
+      process.emitWarning(`Cairn chat: a stanza was skipped: ${describeError(error)}`)
+  }
 }

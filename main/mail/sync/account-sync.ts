@@ -7,7 +7,7 @@ import type { MailDb } from '../db/connection.js'
 import { listRemoteFolders, removeFolder, upsertRemoteFolder } from '../store/remote-folders.js'
 import { bodyCandidate, remoteRefOf } from '../store/remote-messages.js'
 import type { AccountState, AccountStatus, SyncReport } from './account-state.js'
-import { replayActions } from './action-replay.js'
+import { replayActions, type ReplayResult } from './action-replay.js'
 import type { PrepareBody } from './body-prepare.js'
 import { syncBodies } from './body-sync.js'
 import { syncFolder } from './folder-sync.js'
@@ -122,9 +122,8 @@ export class AccountSync {
           if (walked && r.added && options.bodies !== false && !r.uidvalidityReset)
             report.bodies += await syncBodies(bodyContext, folder.folderId, folder.imapPath)
         }
-        if (replay.deferred > 0 && report.uidvalidityResets > 0) {
-          // Actions held back by a UIDVALIDITY change follow their re-matched messages now.
-          const again = await replayActions(this.deps.db, client, this.deps.accountId)
+        const again = await this.replayHeldBack(client, replay, report.uidvalidityResets > 0)
+        if (again) {
           report.actionsReplayed += again.replayed
           report.actionsDropped.push(...again.dropped)
         }
@@ -155,9 +154,7 @@ export class AccountSync {
           { db: this.deps.db, client, accountId: this.deps.accountId, vanished: this.vanished },
           folder,
         )
-        // As in syncOnce: actions held back by the UIDVALIDITY change follow their re-matched messages.
-        if (replay.deferred > 0 && r.uidvalidityReset)
-          await replayActions(this.deps.db, client, this.deps.accountId)
+        await this.replayHeldBack(client, replay, r.uidvalidityReset)
         if (r.added || r.removed || r.flagsChanged) this.changed([folderId])
         if (r.added)
           await syncBodies(
@@ -174,6 +171,20 @@ export class AccountSync {
         throw this.fail(error)
       }
     })
+  }
+
+  /**
+   * Actions the first replay held back (their folder's UIDVALIDITY changed)
+   * follow their messages once a folder sync has reset and re-matched them;
+   * null when there was nothing to follow.
+   */
+  private async replayHeldBack(
+    client: ImapFlow,
+    first: ReplayResult,
+    reset: boolean,
+  ): Promise<ReplayResult | null> {
+    if (first.deferred === 0 || !reset) return null
+    return replayActions(this.deps.db, client, this.deps.accountId)
   }
 
   /** Replay queued local actions now (called right after the user acts). */
