@@ -80,6 +80,19 @@ async function accountOn(world: SyncWorld, port: number) {
   return accountId
 }
 
+/** The minutes queued for Carol and Bob through the server on `port`, and one send attempt made. */
+async function minutesToCarolAndBob(world: SyncWorld, port: number): Promise<SendService> {
+  const accountId = await accountOn(world, port)
+  const send = new SendService(world.db, world.accounts.credentials)
+  await send.send(accountId, {
+    to: ['carol@example.test', 'bob@example.test'],
+    subject: 'Minutes',
+    text: 'for both of you',
+  })
+  await send.flush()
+  return send
+}
+
 describe('SMTP answers the outbox must not hide', () => {
   it('does not report a message as sent when the server refused one of its recipients', async () => {
     const smtp = await fakeSmtp({
@@ -88,14 +101,7 @@ describe('SMTP answers the outbox must not hide', () => {
     })
     const world = await openSyncWorld()
     try {
-      const accountId = await accountOn(world, smtp.port)
-      const send = new SendService(world.db, world.accounts.credentials)
-      await send.send(accountId, {
-        to: ['carol@example.test', 'bob@example.test'],
-        subject: 'Minutes',
-        text: 'for both of you',
-      })
-      await send.flush()
+      const send = await minutesToCarolAndBob(world, smtp.port)
       // Carol got it; Bob never will. The outbox must still say so.
       expect(smtp.delivered).toEqual([['carol@example.test']])
       const entries = send.outbox()
@@ -118,14 +124,7 @@ describe('SMTP answers the outbox must not hide', () => {
     })
     const world = await openSyncWorld()
     try {
-      const accountId = await accountOn(world, smtp.port)
-      const send = new SendService(world.db, world.accounts.credentials)
-      await send.send(accountId, {
-        to: ['carol@example.test', 'bob@example.test'],
-        subject: 'Minutes',
-        text: 'for both of you',
-      })
-      await send.flush()
+      const send = await minutesToCarolAndBob(world, smtp.port)
       expect(send.outbox()).toMatchObject([{ state: 'queued', to: ['bob@example.test'] }])
       expect(send.outbox()[0]?.lastError).toMatch(/greylisted/)
       greylist = false
