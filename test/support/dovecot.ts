@@ -13,7 +13,7 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './postgres'
-import { isZombieOrGone, sessionMembers } from './process-tree'
+import { isZombieOrGone, sessionCpuMs, sessionMembers } from './process-tree'
 import type { TestCertificate } from './test-ca'
 
 export interface DovecotUser {
@@ -44,6 +44,8 @@ export interface Dovecot {
   /** The Maildir of a user (Dovecot's files, owned by nobody). */
   maildir(user: string): string
   log(): string
+  /** CPU milliseconds Dovecot's processes have used so far (benchmarks). */
+  cpuMs(): number
   /** Kill every Dovecot process at once (a crash, not a shutdown). */
   kill(): Promise<void>
   start(): Promise<void>
@@ -273,6 +275,7 @@ service stats {
     log: readLog,
     start,
     stop: () => signalAll('SIGTERM'),
+    cpuMs: () => (masterPid() ? sessionCpuMs(masterPid()) : 0),
     kill: () => signalAll('SIGKILL'),
     setCertificate(next) {
       certificate = next

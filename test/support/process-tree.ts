@@ -5,14 +5,26 @@ interface ProcStat {
   state: string
   ppid: number
   session: number
+  /** CPU ticks (USER_HZ, 100 a second on Linux) the process used, and its reaped children. */
+  ticks: number
+  childTicks: number
 }
 
-/** /proc/PID/stat's state, parent and session (comm may hold spaces and parentheses: fields follow the last ')'). */
+/** /proc/PID/stat's state, parent, session and CPU (comm may hold spaces and parentheses: fields follow the last ')'). */
 function procStat(pid: number): ProcStat | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const [state = '', ppid, , session] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return { pid, state, ppid: Number(ppid), session: Number(session) }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const [state = '', ppid, , session] = fields
+    const at = (i: number) => Number(fields[i])
+    return {
+      pid,
+      state,
+      ppid: Number(ppid),
+      session: Number(session),
+      ticks: at(11) + at(12), // utime, stime
+      childTicks: at(13) + at(14), // cutime, cstime
+    }
   } catch {
     return null // gone meanwhile
   }
@@ -49,6 +61,18 @@ export function sessionMembers(sid: number): number[] {
   return allProcesses()
     .filter((p) => p.session === sid)
     .map((p) => p.pid)
+}
+
+/**
+ * CPU milliseconds session `sid` has used so far: every live member, plus
+ * the ended children its leader reaped (the kernel adds theirs to the
+ * leader's). Other load on the machine does not count.
+ */
+export function sessionCpuMs(sid: number): number {
+  const ticks = allProcesses()
+    .filter((p) => p.session === sid)
+    .reduce((sum, p) => sum + p.ticks + (p.pid === sid ? p.childTicks : 0), 0)
+  return ticks * 10
 }
 
 /** Whether `pid` is a zombie (killed, not yet reaped: gone all the same) or gone. */
