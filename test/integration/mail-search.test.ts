@@ -3,7 +3,7 @@ import { countMatches, searchMessages } from '../../main/mail/search/search-mess
 import { ensureLocalAccount } from '../../main/mail/store/accounts'
 import { ensureFolder } from '../../main/mail/store/folders'
 import { messageWriter, type NewMessage } from '../../main/mail/store/messages'
-import { storeBody } from '../../main/mail/store/remote-messages'
+import { storeBodies, storeBody } from '../../main/mail/store/remote-messages'
 import { tempMailDb } from '../support/mail-db'
 
 let n = 0
@@ -172,6 +172,80 @@ describe('mail search', () => {
     expect(subjects('synced quarterly')).toEqual(['Synced'])
     expect(subjects('四半期')).toEqual(['Synced'])
     expect(subjects('forecast')).toEqual(['Synced'])
+  })
+
+  it('stores a group of bodies together, each under its own message (203: statements of 128, 64, 8, 2, 1)', () => {
+    const { db, inbox, add, subjects } = mailbox()
+    const ids = Array.from({ length: 203 }, (_, i) =>
+      add(inbox, { subject: `Group ${i}`, text: '' }),
+    )
+    const sha = (i: number) => i.toString(16).padStart(64, '0')
+    db.transaction(() => {
+      ids.forEach((id, i) => {
+        db.prepare(
+          `INSERT INTO message_sources (sha256, size, compression, content) VALUES (?, 1, 'zstd', x'00')`,
+        ).run(sha(i))
+        db.prepare(
+          `INSERT INTO remote_messages (message_id, account_id, folder_id, uidvalidity, uid, state)
+           VALUES (?, 1, ?, 1, ?, 'headers')`,
+        ).run(id, inbox, i + 1)
+      })
+      storeBodies(
+        db,
+        ids.map((messageId, i) => ({
+          messageId,
+          body: {
+            sourceSha256: sha(i),
+            snippet: `snippet ${i}`,
+            text: `word${i}x only here`,
+            html: i % 2 ? `<p>word${i}x</p>` : null,
+            attachments: i % 3 ? [] : [attachment(`sheet${i}y.ods`)],
+            parseNote: i % 5 ? null : `note ${i}`,
+          },
+        })),
+      )
+    })()
+    const rows = db
+      .prepare<
+        [],
+        {
+          id: number
+          snippet: string
+          body_text: string
+          body_html: string | null
+          has_attachments: number
+          parse_note: string | null
+          state: string
+          source_sha256: string
+        }
+      >(
+        `SELECT m.id, m.snippet, m.body_text, m.body_html, m.has_attachments, m.parse_note, r.state, r.source_sha256
+           FROM messages m JOIN remote_messages r ON r.message_id = m.id ORDER BY m.id`,
+      )
+      .all()
+    expect(rows).toEqual(
+      ids.map((id, i) => ({
+        id,
+        snippet: `snippet ${i}`,
+        body_text: `word${i}x only here`,
+        body_html: i % 2 ? `<p>word${i}x</p>` : null,
+        has_attachments: i % 3 ? 0 : 1,
+        parse_note: i % 5 ? null : `note ${i}`,
+        state: 'full',
+        source_sha256: sha(i),
+      })),
+    )
+    for (const i of [0, 1, 127, 128, 191, 192, 199, 200, 201, 202]) {
+      expect(subjects(`word${i}x`)).toEqual([`Group ${i}`])
+      if (i % 3 === 0) expect(subjects(`sheet${i}y`)).toEqual([`Group ${i}`])
+    }
+    expect(subjects('only here')).toHaveLength(50) // the page limit: every one matches
+    // The full-text index agrees with the rows it indexes.
+    expect(() =>
+      db
+        .prepare(`INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)`)
+        .run(),
+    ).not.toThrow()
   })
 
   it('pages with a cursor and counts every match instead of stopping at a cap', () => {

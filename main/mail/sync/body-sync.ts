@@ -5,8 +5,9 @@ import { putCompressedSource } from '../store/message-sources.js'
 import {
   markBodyUnavailable,
   messagesNeedingBodies,
-  storeBody,
+  storeBodies,
   type BodyCandidate,
+  type BodyToStore,
 } from '../store/remote-messages.js'
 import type { PrepareBody, PreparedBody } from './body-prepare.js'
 import { connectionError, MAX_LITERAL_BYTES } from './imap-connect.js'
@@ -224,28 +225,34 @@ function storeGroup(
   items: Item[],
 ): number {
   return ctx.db.transaction(() => {
-    let n = 0
+    const bodies: { messageId: number; body: BodyToStore }[] = []
+    const unreadable: { messageId: number; error: string }[] = []
     for (const item of items) {
       const row = byUid.get(item.uid)
       if (!row) continue
       putCompressedSource(ctx.db, item.sha256, item.size, item.compressed)
       const c = item.content
-      storeBody(ctx.db, row.messageId, {
-        sourceSha256: item.sha256,
-        snippet: c?.snippet ?? '',
-        text: c?.text ?? '',
-        html: c?.html ?? null,
-        attachments: c?.attachments ?? [],
-        parseNote: c?.problems.length ? c.problems.join('; ') : null,
+      bodies.push({
+        messageId: row.messageId,
+        body: {
+          sourceSha256: item.sha256,
+          snippet: c?.snippet ?? '',
+          text: c?.text ?? '',
+          html: c?.html ?? null,
+          attachments: c?.attachments ?? [],
+          parseNote: c?.problems.length ? c.problems.join('; ') : null,
+        },
       })
-      if (!c)
-        markBodyUnavailable(
-          ctx.db,
-          row.messageId,
-          `Its content cannot be read (${item.error ?? 'unknown'}); the original is kept.`,
-        )
-      n++
+      if (!c) unreadable.push({ messageId: row.messageId, error: item.error ?? 'unknown' })
     }
-    return n
+    // All of the group at once: the full-text index then writes one segment for it, not one per message.
+    storeBodies(ctx.db, bodies)
+    for (const { messageId, error } of unreadable)
+      markBodyUnavailable(
+        ctx.db,
+        messageId,
+        `Its content cannot be read (${error}); the original is kept.`,
+      )
+    return bodies.length
   })()
 }
