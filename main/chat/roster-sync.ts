@@ -8,7 +8,7 @@ import {
   upsertRosterItem,
   type RosterItem,
 } from './store/roster.js'
-import { toBare } from './xmpp/jid.js'
+import { bareJid, parseJid, toBare } from './xmpp/jid.js'
 import { NS } from './xmpp/namespaces.js'
 import type { XmppSession } from './xmpp/session.js'
 import type { XmlElement } from './xmpp/xml.js'
@@ -39,7 +39,8 @@ export async function fetchRoster(
 }
 
 /**
- * A roster push: only from our own account (RFC 6121 §2.1.6), else it is
+ * A roster push: only from the server on our account's behalf, i.e. with no
+ * `from` or `from` exactly our bare JID (RFC 6121 §2.1.6); anything else is
  * refused (throwing makes the session answer with an error). Returns the
  * JIDs it changed.
  */
@@ -50,7 +51,8 @@ export function applyRosterPush(
   own: string,
 ): string[] {
   const from = iq.attrs.from
-  if (from !== undefined && toBare(from) !== own) throw new Error('roster push from a stranger')
+  if (from !== undefined && !isOwnBareJid(from, own))
+    throw new Error('roster push from someone other than our server')
   const query = iq.child('query', NS.roster)
   const changed: string[] = []
   for (const element of query?.elements('item') ?? []) {
@@ -65,6 +67,16 @@ export function applyRosterPush(
   }
   if (query?.attrs.ver !== undefined) setRosterVersion(db, accountId, query.attrs.ver)
   return changed
+}
+
+/**
+ * The bare JID itself, not just its bare part: a full JID (ours/another-resource)
+ * is another client logged in as us, maybe a hostile one, and a push from it
+ * would add contacts whose files are then fetched and who get our receipts.
+ */
+function isOwnBareJid(from: string, own: string): boolean {
+  const jid = parseJid(from)
+  return jid !== null && jid.resource === '' && bareJid(jid) === own
 }
 
 function readRosterItem(element: XmlElement): RosterItem | null {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findChat } from '../../main/chat/store/chats'
 import { chatHistory } from '../../main/chat/store/messages'
+import { isInRoster } from '../../main/chat/store/roster'
 import type { XmppSession } from '../../main/chat/xmpp/session'
 import { el } from '../../main/chat/xmpp/xml'
 import { chatProfile, count, PASSWORD, rawSession, until, type ChatProfile } from '../support/chat'
@@ -93,5 +94,32 @@ describe('hostile peers', () => {
     }
     await until(() => lines().includes('Bob: said aloud'), 'bob’s line in the room')
     expect(lines()).toEqual(['Bob: said aloud'])
+  })
+
+  it('refuses a roster push from another device of the same account, and still takes the server’s', async () => {
+    // Another client logged in as alice (a hostile device, or anyone with her password) can
+    // address alice's Cairn directly; the server stamps it from alice@localhost/evil. Only the
+    // server's pushes (no from, or her bare JID) may change her roster (RFC 6121 §2.1.6):
+    // a contact in it gets files fetched on arrival and receipts.
+    const evil = await rawSession(server, 'alice', 'evil')
+    const push = el(
+      'iq',
+      { type: 'set', to: aliceFull() },
+      el(
+        'query',
+        { xmlns: 'jabber:iq:roster' },
+        el('item', { jid: 'mallory@localhost', subscription: 'both', name: 'Bank' }),
+      ),
+    )
+    await expect(evil.iq(push)).rejects.toMatchObject({ condition: 'bad-request' })
+    expect(isInRoster(alice.db, alice.accountId, 'mallory@localhost')).toBe(false)
+    await evil.close()
+
+    await alice.client.addContact('dave@localhost')
+    await until(
+      () => isInRoster(alice.db, alice.accountId, 'dave@localhost'),
+      'the server’s roster push',
+    )
+    expect(isInRoster(alice.db, alice.accountId, 'mallory@localhost')).toBe(false)
   })
 })
