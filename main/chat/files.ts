@@ -52,6 +52,21 @@ export function fileNameFromUrl(url: string): string {
   }
 }
 
+/**
+ * An upload slot's address Cairn may use and give to a contact: https only,
+ * as written (no spaces or control characters, which the URL parser would
+ * silently drop or encode), and short enough for the contact's Cairn to
+ * accept (incoming out-of-band URLs over 4096 characters are dropped).
+ */
+export function isHttpsUrl(value: string): boolean {
+  if (value.length > 4096 || /[\s\p{Cc}]/u.test(value)) return false
+  try {
+    return new URL(value).protocol === 'https:'
+  } catch {
+    return false
+  }
+}
+
 const TYPES: Record<string, string> = {
   png: 'image/png',
   jpg: 'image/jpeg',

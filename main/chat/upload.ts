@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs'
 import { basename } from 'node:path'
 import { CairnError, isCairnError } from '../shared/errors.js'
-import { mimeTypeOf, safeFileName, uploadToSlot } from './files.js'
+import { isHttpsUrl, mimeTypeOf, safeFileName, uploadToSlot } from './files.js'
 import { uploadSlotRequest } from './protocol/outgoing.js'
 import { NS } from './xmpp/namespaces.js'
 import type { XmppSession } from './xmpp/session.js'
@@ -49,11 +49,25 @@ export class Uploader {
       NS.upload,
     )
     const put = slot?.child('put')
+    const putUrl = put?.attrs.url
     const url = slot?.child('get')?.attrs.url
-    if (!put?.attrs.url || !url)
+    if (!put || !putUrl || !url)
       throw new CairnError(
         'CHAT_UPLOAD_FAILED',
         'The server did not give an upload address; the file was not sent.',
+      )
+    // The GET address is what the contact is sent and fetches: over plain HTTP the file
+    // would cross the network readable by anyone on the way, and a scheme like file: or
+    // javascript: is no download at all. Checked before a byte is uploaded.
+    if (!isHttpsUrl(url))
+      throw new CairnError(
+        'CHAT_UPLOAD_FAILED',
+        'The server offered a download address that is not HTTPS; the file was not sent.',
+      )
+    if (!isHttpsUrl(putUrl))
+      throw new CairnError(
+        'CHAT_UPLOAD_FAILED',
+        'The server offered an unencrypted upload address; the file was not sent.',
       )
     const headers: Record<string, string> = {}
     for (const header of put.elements('header')) {
@@ -63,7 +77,7 @@ export class Uploader {
         headers[headerName] = header.text().replace(/[\r\n]/g, '')
     }
     const kept = await uploadToSlot(
-      put.attrs.url,
+      putUrl,
       headers,
       { path, size },
       type,
