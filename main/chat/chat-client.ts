@@ -1,5 +1,11 @@
 import type { MailDb } from '../mail/db/connection.js'
 import { Emitter } from '../shared/emitter.js'
+import {
+  ArchivePageCollector,
+  CatchUpLimits,
+  MAX_CATCH_UP_PAGES,
+  pageToContinueFrom,
+} from './archive-paging.js'
 import { CairnError, describeError, isCairnError } from '../shared/errors.js'
 import { downloadToStore, fileNameFromUrl, mimeTypeOf } from './files.js'
 import { PresenceTracker } from './presence-tracker.js'
@@ -67,6 +73,8 @@ export interface ChatClientOptions {
   timeoutMs?: number
   keepaliveMs?: number
   archivePageSize?: number
+  /** The most archive pages one catch-up asks for (the rest comes on the next connection). */
+  archiveMaxPages?: number
   /**
    * How much of the server's archive a new account fetches on its first
    * connection: 'all', or the newest N messages (older ones come on
@@ -126,7 +134,7 @@ export class ChatClient {
   private readonly presences: PresenceTracker
   private readonly rooms: Rooms
   private readonly inFlight = new Map<string, number>() // origin id → message id
-  private readonly archiveCollectors = new Map<string, IncomingMessage[]>()
+  private readonly archiveCollectors = new Map<string, ArchivePageCollector>()
   private state: ConnectionState = { status: 'offline' }
   private running = false
   private attempt = 0
@@ -589,7 +597,7 @@ export class ChatClient {
     if (!message) return
     if (message.via === 'archive') {
       const collector = message.queryId ? this.archiveCollectors.get(message.queryId) : undefined
-      collector?.push(message)
+      collector?.add(message)
       return
     }
     if (this.held && message.kind === 'direct' && !message.errorFor && message.body?.trim()) {
@@ -822,6 +830,9 @@ export class ChatClient {
     let after = cursor
     let fetched = 0
     let stored = 0
+    const limits = new CatchUpLimits(this.options.archiveMaxPages ?? MAX_CATCH_UP_PAGES)
+    const stopped = (reason: string) =>
+      process.emitWarning(`Cairn chat: the archive catch-up for ${this.own} stopped: ${reason}.`)
     const initial = this.options.initialArchive ?? 'all'
     if (cursor === null && initial !== 'all') {
       // The newest `initial` messages: pages backwards from the end, stored oldest first.
@@ -829,6 +840,11 @@ export class ChatClient {
       let before = ''
       let newest: string | null = null
       while (fetched < initial) {
+        const stop = limits.next('before', before === '' ? null : before)
+        if (stop) {
+          stopped(stop)
+          break
+        }
         const page = await this.archivePage({
           before,
           max: Math.min(this.options.archivePageSize ?? 250, initial - fetched),
@@ -853,6 +869,11 @@ export class ChatClient {
     }
     let start: number | undefined
     for (;;) {
+      const stop = limits.next('after', after)
+      if (stop) {
+        stopped(stop)
+        break
+      }
       const page = await this.archivePage({
         after,
         start,
@@ -892,8 +913,9 @@ export class ChatClient {
     max: number
   }) {
     const queryId = newId()
-    const collected: IncomingMessage[] = []
-    this.archiveCollectors.set(queryId, collected)
+    const direction = query.before !== undefined && query.before !== null ? 'before' : 'after'
+    const collector = new ArchivePageCollector(query.max, direction)
+    this.archiveCollectors.set(queryId, collector)
     try {
       let answer: XmlElement
       try {
@@ -910,13 +932,17 @@ export class ChatClient {
       }
       const fin = answer.child('fin', NS.mam)
       const set = fin?.child('set', NS.rsm)
-      return {
-        messages: collected,
+      const page = {
+        messages: collector.messages(),
         complete: fin?.attrs.complete === 'true',
         first: set?.childText('first') ?? null,
         last: set?.childText('last') ?? null,
-        missing: false,
       }
+      if (collector.ignored > 0)
+        process.emitWarning(
+          `Cairn chat: the archive of ${query.to ?? this.own} sent ${collector.ignored} more results than the ${query.max} asked for; they were ignored.`,
+        )
+      return { ...pageToContinueFrom(page, direction, collector.ignored), missing: false }
     } finally {
       this.archiveCollectors.delete(queryId)
     }

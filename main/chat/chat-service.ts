@@ -72,6 +72,8 @@ export interface ChatServiceOptions {
   initialArchive?: 'all' | number
   /** Messages per archive request (the server caps it too). */
   archivePageSize?: number
+  /** The most archive pages one catch-up asks for (the rest comes on the next connection). */
+  archiveMaxPages?: number
 }
 
 /**
@@ -535,6 +537,7 @@ export class ChatService {
       autoDownloadBytes: this.options.autoDownloadBytes,
       initialArchive: this.options.initialArchive,
       archivePageSize: this.options.archivePageSize,
+      archiveMaxPages: this.options.archiveMaxPages,
     })
   }
 }
