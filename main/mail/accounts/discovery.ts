@@ -19,7 +19,10 @@ export interface DiscoveryOptions {
   httpsPort?: number
   /** Extra CA (PEM file) for the HTTPS look-ups. */
   caFile?: string
-  /** Each network step gives up after this long (default 8 s). */
+  /**
+   * Each network step gives up after this long (default 8 s): an HTTPS
+   * look-up as a whole, not only its silences.
+   */
   timeoutMs?: number
   /** Also try well-known host names (imap.<domain>, mail.<domain>, smtp.<domain>) by connecting. */
   guess?: boolean
@@ -72,12 +75,23 @@ export async function discoverSettings(
   )
 }
 
+/** An autoconfig file is a few kilobytes; anything far larger is not one. */
+const MAX_AUTOCONFIG_BYTES = 1024 * 1024
+
+/**
+ * GET a file over HTTPS: null unless the answer is 200. The whole request
+ * (connection, headers, body) has one deadline: a server that answers a
+ * byte a second never goes silent long enough for an idle timeout, and
+ * would hold the setup screen for as long as it likes.
+ */
 function fetchText(url: string, options: DiscoveryOptions): Promise<string | null> {
   const u = new URL(url)
   const ca = options.caFile
     ? [...rootCertificates, readFileSync(options.caFile, 'utf8')]
     : undefined
-  return new Promise((resolve, reject) => {
+  const timeoutMs = options.timeoutMs ?? 8000
+  let deadline: NodeJS.Timeout | undefined
+  return new Promise<string | null>((resolve, reject) => {
     const req = request(
       {
         host: u.hostname,
@@ -87,7 +101,7 @@ function fetchText(url: string, options: DiscoveryOptions): Promise<string | nul
         method: 'GET',
         lookup: options.lookup,
         ca,
-        timeout: options.timeoutMs ?? 8000,
+        timeout: timeoutMs,
         headers: { accept: 'application/xml, text/xml' },
       },
       (res) => {
@@ -99,7 +113,7 @@ function fetchText(url: string, options: DiscoveryOptions): Promise<string | nul
         const chunks: Buffer[] = []
         res.on('data', (chunk: Buffer) => {
           size += chunk.length
-          if (size > 1024 * 1024) req.destroy(new Error('autoconfig file too large'))
+          if (size > MAX_AUTOCONFIG_BYTES) req.destroy(new Error('autoconfig file too large'))
           else chunks.push(chunk)
         })
         res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
@@ -108,8 +122,9 @@ function fetchText(url: string, options: DiscoveryOptions): Promise<string | nul
     )
     req.on('timeout', () => req.destroy(new Error('timed out')))
     req.on('error', reject)
+    deadline = setTimeout(() => req.destroy(new Error('timed out')), timeoutMs)
     req.end()
-  })
+  }).finally(() => clearTimeout(deadline))
 }
 
 async function fromSrv(

@@ -7,6 +7,7 @@ import { discoverSettings } from '../../../main/mail/accounts/discovery'
 import { isCairnError } from '../../../main/shared/errors'
 import { startSrvDns } from '../../support/srv-dns'
 import { makeTestCertificate } from '../../support/test-ca'
+import { within } from '../../support/within'
 
 /** Thunderbird's config-v1.1.xml for a host. */
 const autoconfig = (
@@ -31,6 +32,8 @@ const cert = makeTestCertificate('discovery', [
   'autoconfig.srv.test',
   'nothing.test',
   'autoconfig.nothing.test',
+  'slow.test',
+  'autoconfig.slow.test',
 ])
 let https: Server
 let port: number
@@ -38,7 +41,7 @@ const requests: string[] = []
 
 // The test domains resolve to this machine (as a DNS server would make them).
 const lookup: LookupFunction = (host, options, callback) => {
-  if (/(^|\.)(example|other|srv|nothing)\.test$/.test(host)) {
+  if (/(^|\.)(example|other|srv|nothing|slow)\.test$/.test(host)) {
     if ((options as { all?: boolean }).all)
       (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [
         { address: '127.0.0.1', family: 4 },
@@ -55,6 +58,13 @@ beforeAll(async () => {
     (req, res) => {
       const host = req.headers.host?.split(':')[0] ?? ''
       requests.push(`${host}${req.url}`)
+      // slow.test's files (and the ISPDB's entry for it) come a byte at a time and never end.
+      if (host.endsWith('slow.test') || req.url?.endsWith('/slow.test')) {
+        res.writeHead(200, { 'content-type': 'application/xml' })
+        const trickle = setInterval(() => res.write('<'), 200)
+        res.on('close', () => clearInterval(trickle))
+        return
+      }
       if (
         host === 'autoconfig.example.test' &&
         req.url?.startsWith('/mail/config-v1.1.xml?emailaddress=me%40example.test')
@@ -71,7 +81,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve))
   port = (https.address() as { port: number }).port
 })
-afterAll(() => https?.close())
+afterAll(() => {
+  https?.closeAllConnections()
+  https?.close()
+})
 
 const options = (extra: object = {}) => ({
   lookup,
@@ -152,6 +165,28 @@ describe('account settings from the address (Thunderbird’s order)', () => {
         caFile: undefined,
       }).catch((e: unknown) => e)
       expect(isCairnError(error, 'ACCOUNT_SETTINGS_NOT_FOUND')).toBe(true)
+    } finally {
+      dns.close()
+    }
+  })
+
+  it('gives up on an autoconfig server that trickles a byte at a time and never ends, within its deadline', async () => {
+    // The trickle is faster than the idle timeout (2 s), so only a deadline
+    // on the whole request ends it; three such look-ups (autoconfig host,
+    // .well-known, ISPDB) must not hold the setup for minutes.
+    const dns = await startSrvDns({})
+    try {
+      const started = Date.now()
+      const error = await within(
+        discoverSettings('me@slow.test', options({ dnsServers: [dns.server] })).catch(
+          (e: unknown) => e,
+        ),
+        'discovery to give up on the trickling server',
+        30_000,
+      )
+      expect(isCairnError(error, 'ACCOUNT_SETTINGS_NOT_FOUND')).toBe(true)
+      // Three look-ups of at most 2 s each, and the (empty) SRV answers.
+      expect(Date.now() - started).toBeLessThan(9_000)
     } finally {
       dns.close()
     }
