@@ -5,7 +5,7 @@ import { ImapFlow } from 'imapflow'
 import { AccountService } from '../../main/mail/accounts/account-service'
 import type { ServerSettings } from '../../main/mail/accounts/server-settings'
 import { openMailDb, type MailDb } from '../../main/mail/db/connection'
-import { bodyPreparer } from '../../main/mail/sync/body-prepare'
+import { bodyPreparer, type PrepareBody } from '../../main/mail/sync/body-prepare'
 import { OAuthTokenStore } from '../../main/mail/oauth/token-store'
 import { SyncService } from '../../main/mail/sync/sync-service'
 import { accountSecrets } from '../../main/keychain/account-secrets'
@@ -30,7 +30,11 @@ export interface SyncWorld {
 export async function openSyncWorld(
   dir = tempDir('cairn-sync-'),
   profileId = `test-${randomBytes(6).toString('hex')}`,
-  options: { socketTimeoutMs?: number } = {},
+  options: {
+    socketTimeoutMs?: number
+    /** What sync prepares bodies with, given the real workers (to watch or slow them). */
+    prepare?: (workers: PrepareBody) => PrepareBody
+  } = {},
 ): Promise<SyncWorld> {
   const db = openMailDb(join(dir, 'mail.sqlite'))
   const secrets = accountSecrets(osKeychain('CairnTest'), profileId)
@@ -39,7 +43,7 @@ export async function openSyncWorld(
   const sync = new SyncService({
     db,
     credentials: accounts.credentials,
-    prepare: bodies.prepare,
+    prepare: options.prepare ? options.prepare(bodies.prepare) : bodies.prepare,
     socketTimeoutMs: options.socketTimeoutMs,
   })
   const world: SyncWorld = {

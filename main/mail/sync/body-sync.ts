@@ -29,6 +29,15 @@ const BATCH_BYTES = 8 * 1024 * 1024
 const BATCH_COUNT = 500
 /** Bodies stored per transaction, the event loop running between two. */
 const STORE_GROUP = 250
+/**
+ * Bytes of one batch that may have arrived and not yet be stored (in the
+ * workers, or prepared and waiting for their transaction) before the fetch
+ * stops reading to store them. A batch is sized by the sizes the server
+ * announced; one that announces 1 byte and sends each message as a 300 MB
+ * literal would otherwise make a batch of 500 hold all of them at once.
+ * Twice a batch: an honest server's batches never reach it.
+ */
+const MAX_HELD_BYTES = 2 * BATCH_BYTES
 
 interface Item extends PreparedBody {
   uid: number
@@ -98,7 +107,8 @@ export async function syncBodies(
         batch.filter((r) => r.uidvalidity === uidvalidity).map((r) => [r.uid, r]),
       )
       if (byUid.size === 0) break // UIDVALIDITY moved on: the next folder sync re-matches first
-      const { pending, sources, failure } = await fetchSources(ctx, byUid)
+      const { pending, sources, failure, early } = await fetchSources(ctx, folderId, byUid)
+      stored += early
       const done = storeBatch(ctx, folderId, byUid, sources, pending, failure !== null)
       done.catch(() => undefined) // awaited below; this only avoids an unhandled rejection meanwhile
       await settle()
@@ -119,11 +129,21 @@ export async function syncBodies(
 /**
  * Stream one batch of sources; each goes to the parser as soon as it
  * arrives, so parsing (in the workers) overlaps with the rest coming in.
+ * When more than MAX_HELD_BYTES of them are not stored yet, what is there
+ * is stored (`early`) before the next source is read: imapflow reads the
+ * server's next answer only when asked, so the server waits meanwhile.
  */
-async function fetchSources(ctx: BodySyncContext, byUid: Map<number, BodyCandidate>) {
+async function fetchSources(
+  ctx: BodySyncContext,
+  folderId: number,
+  byUid: Map<number, BodyCandidate>,
+) {
   // UIDs that arrived (their bytes live on in the workers, not here).
   const sources = new Set<number>()
   const pending: Promise<Item>[] = []
+  // Bytes that arrived and are not stored yet, counted as received (not as announced).
+  let held = 0
+  let early = 0
   const prepare = async (uid: number, raw: Buffer): Promise<Item> => ({
     uid,
     size: raw.byteLength,
@@ -147,6 +167,11 @@ async function fetchSources(ctx: BodySyncContext, byUid: Map<number, BodyCandida
       const found = sourceMessageId(m.source)
       if (row.headerMessageId && found && found !== row.headerMessageId) continue
       pending.push(prepare(m.uid, m.source))
+      held += m.source.byteLength
+      if (held > MAX_HELD_BYTES) {
+        early += await storePrepared(ctx, folderId, byUid, pending.splice(0))
+        held = 0
+      }
     }
   } catch (error) {
     failure = connectionError(ctx.client) ?? error
@@ -165,7 +190,7 @@ async function fetchSources(ctx: BodySyncContext, byUid: Map<number, BodyCandida
         )
     }
   }
-  return { pending, sources, failure }
+  return { pending, sources, failure, early }
 }
 
 /** How far into a source its header is looked for. */
@@ -200,14 +225,7 @@ async function storeBatch(
   pending: Promise<Item>[],
   interrupted: boolean,
 ): Promise<number> {
-  let stored = 0
-  for (let i = 0; i < pending.length; i += STORE_GROUP) {
-    const items = await Promise.all(pending.slice(i, i + STORE_GROUP))
-    const n = storeGroup(ctx, byUid, items)
-    if (n) ctx.onBatch?.(folderId, n)
-    stored += n
-    await new Promise<void>((resolve) => setImmediate(resolve))
-  }
+  const stored = await storePrepared(ctx, folderId, byUid, pending)
   // A message the server did not return (expunged meanwhile) is left for
   // the next folder sync to remove.
   if (!interrupted)
@@ -216,6 +234,24 @@ async function storeBatch(
         if (!sources.has(uid))
           markBodyUnavailable(ctx.db, row.messageId, 'The server did not return it.')
     })()
+  return stored
+}
+
+/** Store bodies as they come back from the workers, STORE_GROUP per transaction. */
+async function storePrepared(
+  ctx: BodySyncContext,
+  folderId: number,
+  byUid: Map<number, BodyCandidate>,
+  pending: Promise<Item>[],
+): Promise<number> {
+  let stored = 0
+  for (let i = 0; i < pending.length; i += STORE_GROUP) {
+    const items = await Promise.all(pending.slice(i, i + STORE_GROUP))
+    const n = storeGroup(ctx, byUid, items)
+    if (n) ctx.onBatch?.(folderId, n)
+    stored += n
+    await new Promise<void>((resolve) => setImmediate(resolve))
+  }
   return stored
 }
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
+import type { PrepareBody } from '../../../main/mail/sync/body-prepare'
 import { seedMaildir } from '../../support/dovecot'
 import { hostileImap } from '../../support/hostile-imap'
 import { openSyncWorld, realisticMessage, type SyncWorld } from '../../support/sync-world'
 
-const hostile = hostileImap(['swapped'])
+const hostile = hostileImap(['swapped', 'understated'])
 
 /** Stored bodies: Message-ID → the sender number its text ends with ("Best, Sender 2"). */
 const bodies = (world: SyncWorld) =>
@@ -51,6 +52,60 @@ describe('a body FETCH answer for the wrong message', () => {
           ['msg-2@example.org', '2'],
         ]),
       )
+    } finally {
+      hostile.relay.tamper = { kind: 'pass' }
+      await world.close()
+    }
+  })
+})
+
+describe('a server that announces every message as 1 byte and sends large bodies', () => {
+  it('holds a bounded number of received bytes while the parsers are slow, and still stores every body', async () => {
+    const count = 48
+    seedMaildir(
+      hostile.dovecot,
+      'understated',
+      // About 1 MB each (an attachment of random bytes, base64).
+      Array.from({ length: count }, (_, i) => ({
+        raw: realisticMessage(i, { attachmentBytes: 760 * 1024 }),
+      })),
+    )
+    hostile.relay.tamper = {
+      kind: 'rewrite',
+      rewrite: (text) => text.replace(/RFC822\.SIZE \d+/g, 'RFC822.SIZE 1'),
+    }
+    // Parsers slower than the link (one source every 100 ms): what arrived
+    // and is not prepared yet is what the sync holds in memory.
+    let held = 0
+    let peak = 0
+    let queue = Promise.resolve()
+    const slow =
+      (workers: PrepareBody): PrepareBody =>
+      (raw) => {
+        held += raw.byteLength
+        peak = Math.max(peak, held)
+        const turn = queue.then(() => new Promise((resolve) => setTimeout(resolve, 100)))
+        queue = turn.then(() => undefined)
+        return turn
+          .then(() => workers(raw))
+          .finally(() => {
+            held -= raw.byteLength
+          })
+      }
+    const world = await openSyncWorld(undefined, undefined, { prepare: slow })
+    try {
+      const accountId = await hostile.addAccount(world, 'understated')
+      const [report] = await world.sync.syncOnce(accountId)
+      const sizes = world.db
+        .prepare<[], { size: number }>('SELECT m.size FROM messages m')
+        .all()
+        .map((r) => r.size)
+      // The batch was sized by the lie (48 messages of 1 byte fit in one).
+      expect(sizes).toEqual(Array.from({ length: count }, () => 1))
+      expect(report?.bodies).toBe(count)
+      expect(bodies(world).size).toBe(count)
+      // 48 MB arrived; at most 16 MB of it (and the source that crossed the line) waited at once.
+      expect(peak).toBeLessThan(20 * 1024 * 1024)
     } finally {
       hostile.relay.tamper = { kind: 'pass' }
       await world.close()
