@@ -18,6 +18,13 @@ export type Tamper =
 export interface TamperingRelay {
   port: number
   tamper: Tamper
+  /** Every answer of the server reaches the client this much later (a slow link; default 0). */
+  latencyMs: number
+  /**
+   * Send `text` (whole untagged lines) to every client whose connection is
+   * in IDLE now, as if the server had said it; how many connections got it.
+   */
+  toIdling(text: string): number
   close(): Promise<void>
 }
 
@@ -31,9 +38,15 @@ const SOURCE_LITERAL = /(BODY|BINARY)\[\] \{(\d+)\}\r\n/
  */
 export async function startTamperingRelay(upstreamPort: number): Promise<TamperingRelay> {
   const sockets = new Set<Socket>()
+  const idling = new Set<Socket>()
   const relay: TamperingRelay = {
     port: 0,
     tamper: { kind: 'pass' },
+    latencyMs: 0,
+    toIdling(text) {
+      for (const client of idling) client.write(text)
+      return idling.size
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy()
@@ -45,12 +58,33 @@ export async function startTamperingRelay(upstreamPort: number): Promise<Tamperi
     sockets.add(client).add(upstream)
     let sourceBytes = 0
     let tampered = false
+    // IDLE asked for and not yet ended with DONE: the server's "+" makes it idle.
+    let idleAsked = false
     client.on('data', (d: Buffer) => {
+      const text = d.toString('latin1')
+      if (/^\S+ IDLE\r\n/im.test(text)) idleAsked = true
+      if (/^DONE\r\n/im.test(text)) {
+        idleAsked = false
+        idling.delete(client)
+      }
       const t = relay.tamper
       if (t.kind !== 'rewrite' || !t.rewriteClient) return void upstream.write(d)
-      upstream.write(Buffer.from(t.rewriteClient(d.toString('latin1')), 'latin1'))
+      upstream.write(Buffer.from(t.rewriteClient(text), 'latin1'))
     })
+    // Answers leave in order, each `latencyMs` after it came.
+    let sent = Promise.resolve()
     upstream.on('data', (chunk: Buffer) => {
+      if (idleAsked && chunk[0] === 0x2b /* + */) idling.add(client)
+      if (relay.latencyMs <= 0) {
+        forward(chunk)
+        return
+      }
+      const due = Date.now() + relay.latencyMs
+      sent = sent.then(() => new Promise<void>((resolve) => setTimeout(resolve, due - Date.now())))
+      void sent.then(() => forward(chunk))
+    })
+    const forward = (chunk: Buffer) => {
+      if (client.destroyed) return
       const t = relay.tamper
       if (t.kind === 'pass' || tampered) {
         if (!tampered) client.write(chunk)
@@ -90,10 +124,11 @@ export async function startTamperingRelay(upstreamPort: number): Promise<Tamperi
         return
       }
       client.write(chunk)
-    })
+    }
     const end = () => {
       client.destroy()
       upstream.destroy()
+      idling.delete(client)
       sockets.delete(client)
       sockets.delete(upstream)
     }

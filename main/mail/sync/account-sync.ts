@@ -12,6 +12,7 @@ import type { PrepareBody } from './body-prepare.js'
 import { syncBodies } from './body-sync.js'
 import { syncFolder } from './folder-sync.js'
 import { connectImap, connectionError, networkOrProtocolError } from './imap-connect.js'
+import { coalescedPushSync } from './push-coalescer.js'
 import { UidRanges } from './uid-set.js'
 
 export interface AccountSyncDeps {
@@ -272,19 +273,12 @@ export class AccountSync {
       }
       if (!folder) return
       const watched = folder
-      let pending: NodeJS.Timeout | null = null
-      let everything = false
-      const schedule = (all: boolean) => {
-        everything ||= all
-        if (pending) return
-        pending = setTimeout(() => {
-          pending = null
-          const all = everything
-          everything = false
-          const work = all ? this.syncOnce({ bodies: true }) : this.syncFolderNow(watched.folderId)
-          work.catch(report)
-        }, 50)
-      }
+      const schedule = coalescedPushSync((all) =>
+        (all ? this.syncOnce({ bodies: true }) : this.syncFolderNow(watched.folderId)).then(
+          () => undefined,
+          report,
+        ),
+      )
       const account = this.deps.config
       const watcher = await connectImap({
         server: account.imap,

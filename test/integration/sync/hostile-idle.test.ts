@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { seedMaildir } from '../../support/dovecot'
 import { hostileImap } from '../../support/hostile-imap'
-import { openSyncWorld, realisticMessage, waitFor } from '../../support/sync-world'
+import { localMessageIds, openSyncWorld, realisticMessage, waitFor } from '../../support/sync-world'
 
-const hostile = hostileImap(['byeidle', 'byestorm'])
+const hostile = hostileImap(['byeidle', 'byestorm', 'existsflood'])
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
  * `user`'s account syncing, its server saying goodbye as soon as each IDLE
@@ -53,5 +55,63 @@ describe('a server that ends every IDLE at once', () => {
       expect(idles()).toBeGreaterThan(0)
       expect(idles()).toBeLessThanOrEqual(3)
     })
+  })
+})
+
+describe('a server that floods EXISTS during IDLE', () => {
+  it('thousands of untagged EXISTS: one push sync runs and one waits, none piles up; new mail still arrives', async () => {
+    seedMaildir(
+      hostile.dovecot,
+      'existsflood',
+      [0, 1].map((i) => ({ raw: realisticMessage(i) })),
+    )
+    let selects = 0
+    hostile.relay.tamper = {
+      kind: 'rewrite',
+      rewriteClient: (text) => {
+        selects += (text.match(/^\S+ (SELECT|EXAMINE) /gim) ?? []).length
+        return text
+      },
+      rewrite: (text) => text,
+    }
+    const world = await openSyncWorld()
+    try {
+      const accountId = await hostile.addAccount(world, 'existsflood')
+      world.sync.start()
+      await waitFor(() => localMessageIds(world.db, accountId, 'INBOX').size === 2, 15_000)
+      await waitFor(() => hostile.relay.toIdling('') > 0, 15_000)
+      // A slow link: each folder sync takes round trips of 100 ms, longer
+      // than the 50 ms in which push events are gathered.
+      hostile.relay.latencyMs = 100
+      await sleep(500)
+      const before = selects
+      const floodStarted = Date.now()
+      // 3 s of EXISTS, 40 every 10 ms, the count going up and down.
+      for (let i = 0; i < 300; i++) {
+        hostile.relay.toIdling(
+          Array.from({ length: 40 }, (_, k) => `* ${1000 + ((i + k) % 2)} EXISTS\r\n`).join(''),
+        )
+        await sleep(10)
+      }
+      const duringFlood = selects - before
+      const floodMs = Date.now() - floodStarted
+      // After the flood: the sync that was running and the one waiting, no more.
+      await sleep(1500)
+      const settled = selects
+      await sleep(3000)
+      const afterFlood = selects - settled
+      // Each one queued behind the running one used to run after the flood too, for seconds.
+      expect(afterFlood).toBe(0)
+      // During it, one after the other: each at least a round trip (100 ms) and the 50 ms in
+      // which events are gathered, so about 20 for 12,000 EXISTS.
+      expect(duringFlood).toBeLessThanOrEqual(Math.ceil(floodMs / 100) + 2)
+
+      seedMaildir(hostile.dovecot, 'existsflood', [{ raw: realisticMessage(2) }])
+      await waitFor(() => localMessageIds(world.db, accountId, 'INBOX').size === 3, 15_000, 100)
+    } finally {
+      hostile.relay.tamper = { kind: 'pass' }
+      hostile.relay.latencyMs = 0
+      await world.close()
+    }
   })
 })
