@@ -12,7 +12,8 @@ declare module 'oidc-provider' {
     claims?: Record<string, string[]>
     scopes?: string[]
     features?: Record<string, unknown>
-    ttl?: Record<string, number>
+    /** Seconds, or a function giving them for each token issued. */
+    ttl?: Record<string, number | (() => number)>
     cookies?: { keys?: string[] }
     jwks?: unknown
     [key: string]: unknown

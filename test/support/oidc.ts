@@ -9,6 +9,8 @@ export interface OidcServer {
   authorizationEndpoint: string
   tokenEndpoint: string
   clientId: string
+  /** How long access tokens issued from now on live, in seconds. */
+  setAccessTokenTtl(seconds: number): void
   stop(): Promise<void>
 }
 
@@ -23,6 +25,7 @@ export async function startOidcProvider(
   options: { accessTokenTtl?: number } = {},
 ): Promise<OidcServer> {
   const port = await freePort()
+  let accessTokenTtl = options.accessTokenTtl ?? 3600
   const issuer = `http://127.0.0.1:${port}`
   const provider = new Provider(issuer, {
     clients: [
@@ -50,7 +53,7 @@ export async function startOidcProvider(
     scopes: ['openid', 'offline_access', 'email'],
     features: { introspection: { enabled: true }, devInteractions: { enabled: true } },
     ttl: {
-      AccessToken: options.accessTokenTtl ?? 3600,
+      AccessToken: () => accessTokenTtl,
       RefreshToken: 86_400,
       Grant: 86_400,
       Session: 86_400,
@@ -68,6 +71,9 @@ export async function startOidcProvider(
     authorizationEndpoint: `${issuer}/auth`,
     tokenEndpoint: `${issuer}/token`,
     clientId: 'cairn-desktop',
+    setAccessTokenTtl: (seconds) => {
+      accessTokenTtl = seconds
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()

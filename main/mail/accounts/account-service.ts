@@ -187,10 +187,12 @@ export class AccountService {
   }
 
   /** The current credentials of an account: its password, or a fresh OAuth2 access token. */
-  readonly credentials: CredentialSource = async (accountId) => {
+  readonly credentials: CredentialSource = async (accountId, rejected) => {
     const config = this.config(accountId)
     if (config.auth === 'oauth2') {
-      const accessToken = await this.requireOAuth().accessToken(accountId, config.oauth)
+      const accessToken = await this.requireOAuth().accessToken(accountId, config.oauth, {
+        rejected: rejected?.kind === 'oauth2' ? rejected.accessToken : undefined,
+      })
       return { kind: 'oauth2', user: config.imap.username, accessToken }
     }
     const password = this.secrets.get(accountId, 'password')

@@ -2,7 +2,7 @@ import type { ImapFlow } from 'imapflow'
 import type { CredentialSource } from '../accounts/credentials.js'
 import type { MailDb } from '../db/connection.js'
 import { getImapAccount } from '../store/imap-accounts.js'
-import { connectImap, imapError } from '../sync/imap-connect.js'
+import { connectImapAs, imapError } from '../sync/imap-connect.js'
 
 /**
  * One short IMAP session for an account, for work outside sync's queue
@@ -18,9 +18,8 @@ export async function withImap<T>(
   const config = getImapAccount(db, accountId).config
   let client: ImapFlow | null = null
   try {
-    client = await connectImap({
+    client = await connectImapAs(accountId, credentials, {
       server: config.imap,
-      credentials: await credentials(accountId),
       allowPlaintext: config.allowPlaintext,
       socketTimeout: 60_000,
     })

@@ -45,7 +45,18 @@ export class OAuthTokenStore {
     }
   }
 
-  async accessToken(accountId: number, provider: OAuthProvider | undefined): Promise<string> {
+  /**
+   * The access token to sign in with, refreshed first when it expires
+   * within REFRESH_MARGIN_MS, or when it is `rejected` (a server just
+   * refused it: revoked, or dead before its time, or from a provider that
+   * never said when it expires). A rejected token that cannot be refreshed
+   * (no refresh token) comes back as it is: the server's refusal stands.
+   */
+  async accessToken(
+    accountId: number,
+    provider: OAuthProvider | undefined,
+    options: { rejected?: string } = {},
+  ): Promise<string> {
     const running = this.inFlight.get(accountId)
     if (running) return running
     const tokens = this.read(accountId)
@@ -54,7 +65,14 @@ export class OAuthTokenStore {
         'ACCOUNT_AUTH_FAILED',
         'This account has no sign-in stored in the system keychain. Sign in again.',
       )
-    if (tokens.expiresAt === null || tokens.expiresAt - this.now() > REFRESH_MARGIN_MS)
+    // A rejected token no longer stored was replaced meanwhile (another
+    // connection's refresh): the stored one is tried, not refreshed again.
+    const rejected = options.rejected !== undefined && options.rejected === tokens.accessToken
+    if (rejected && (!tokens.refreshToken || !provider)) return tokens.accessToken
+    if (
+      !rejected &&
+      (tokens.expiresAt === null || tokens.expiresAt - this.now() > REFRESH_MARGIN_MS)
+    )
       return tokens.accessToken
     if (!tokens.refreshToken || !provider)
       throw new CairnError(

@@ -6,7 +6,7 @@ import { CairnError, describeError, isCairnError } from '../../shared/errors.js'
 import { getSource, putSource } from '../store/message-sources.js'
 import { getImapAccount } from '../store/imap-accounts.js'
 import { remoteFolderByRole } from '../store/remote-folders.js'
-import { connectImap, imapError } from '../sync/imap-connect.js'
+import { connectImapAs, imapError } from '../sync/imap-connect.js'
 import { composeMessage, type Draft } from './compose.js'
 import {
   insertOutbox,
@@ -215,9 +215,8 @@ export class SendService {
     const sent = remoteFolderByRole(this.db, accountId, '\\Sent')
     let client: ImapFlow | null = null
     try {
-      client = await connectImap({
+      client = await connectImapAs(accountId, this.credentials, {
         server: config.imap,
-        credentials: await this.credentials(accountId),
         allowPlaintext: config.allowPlaintext,
       })
       const path =

@@ -11,7 +11,7 @@ import { replayActions, type ReplayResult } from './action-replay.js'
 import type { PrepareBody } from './body-prepare.js'
 import { syncBodies } from './body-sync.js'
 import { syncFolder } from './folder-sync.js'
-import { connectImap, connectionError, networkOrProtocolError } from './imap-connect.js'
+import { connectImapAs, connectionError, networkOrProtocolError } from './imap-connect.js'
 import { coalescedPushSync } from './push-coalescer.js'
 import { UidRanges } from './uid-set.js'
 
@@ -280,9 +280,8 @@ export class AccountSync {
         ),
       )
       const account = this.deps.config
-      const watcher = await connectImap({
+      const watcher = await connectImapAs(this.deps.accountId, this.deps.credentials, {
         server: account.imap,
-        credentials: await this.deps.credentials(this.deps.accountId),
         allowPlaintext: account.allowPlaintext,
         expungeHandler: () => schedule(true),
       })
@@ -361,9 +360,8 @@ export class AccountSync {
     this.client?.close()
     this.client = null
     const { config } = this.deps
-    const client = await connectImap({
+    const client = await connectImapAs(this.deps.accountId, this.deps.credentials, {
       server: config.imap,
-      credentials: await this.deps.credentials(this.deps.accountId),
       allowPlaintext: config.allowPlaintext,
       socketTimeout: this.deps.socketTimeoutMs ?? 60_000,
       expungeHandler: (event) => {

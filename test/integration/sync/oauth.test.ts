@@ -8,6 +8,7 @@ import { accountSecrets } from '../../../main/keychain/account-secrets'
 import { osKeychain } from '../../../main/keychain/keychain'
 import { SendService } from '../../../main/mail/send/send-service'
 import { launchBrowser } from '../../support/browser'
+import { startProxy } from '../../support/http-proxy'
 import { useRealKeychain } from '../../support/keyring'
 import { seedMaildir, startDovecot, type Dovecot } from '../../support/dovecot'
 import { startOidcProvider, type OidcServer } from '../../support/oidc'
@@ -156,6 +157,65 @@ describe('OAuth2 sign-in against a local OpenID provider, tokens checked by Dove
       expect(world.sync.states()[0]?.status).toBe('auth_failed')
     } finally {
       await world.close()
+    }
+  })
+
+  it('a token endpoint that gives no expires_in: the token the server refuses is refreshed once and the sync goes on', async () => {
+    seedMaildir(dovecot, 'carol', [{ raw: realisticMessage(0) }])
+    // The provider's token answers reach Cairn without expires_in (as some
+    // providers send them), and the first access token lives 3 s.
+    const tokenProxy = await startProxy({
+      target: () => oidc.issuer,
+      rewrite: (path, status, body) => {
+        if (!path.startsWith('/token') || status !== 200) return body
+        const json = JSON.parse(body) as Record<string, unknown>
+        delete json.expires_in
+        return JSON.stringify(json)
+      },
+    })
+    oidc.setAccessTokenTtl(3)
+    const world = await openSyncWorld()
+    try {
+      const provider = { ...providerConfig(), tokenEndpoint: `${tokenProxy.url}/token` }
+      const tokens = await signIn(provider, {
+        openBrowser: (url) => userSignsIn(url, 'carol'),
+        loginHint: 'carol@example.test',
+      })
+      expect(tokens.expiresAt).toBeNull()
+      expect(tokens.refreshToken).toBeTruthy()
+      // Later ones live long (the retry must not meet Dovecot's penalty for the failed sign-in with a dead token).
+      oidc.setAccessTokenTtl(3600)
+      const { accountId } = await world.accounts.add({
+        email: 'carol@example.test',
+        imap: {
+          host: '127.0.0.1',
+          port: dovecot.imapPort,
+          security: 'starttls',
+          username: 'carol',
+          caFile: cert.caFile,
+        },
+        smtp: {
+          host: '127.0.0.1',
+          port: postfix.submissionPort,
+          security: 'starttls',
+          username: 'carol',
+          caFile: cert.caFile,
+        },
+        oauth: { provider, tokens },
+        verify: false,
+      })
+      // The token is dead now, and nothing Cairn stored says so.
+      await new Promise((resolve) => setTimeout(resolve, 4000))
+      const [report] = await world.sync.syncOnce(accountId)
+      expect(report?.added).toBe(1)
+      expect(world.sync.states()[0]?.status).toBe('idle')
+      const store = new OAuthTokenStore(accountSecrets(osKeychain('CairnTest'), world.profileId))
+      expect(store.read(accountId)?.accessToken).not.toBe(tokens.accessToken)
+      expect(dovecot.log()).toMatch(/Login: user=<carol>, method=OAUTHBEARER/)
+    } finally {
+      oidc.setAccessTokenTtl(3600)
+      await world.close()
+      await tokenProxy.close()
     }
   })
 })
