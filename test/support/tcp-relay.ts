@@ -23,6 +23,12 @@ export async function startRelay(targetPort: number): Promise<{
    * through again at once (a short outage); else refused until restore().
    */
   cutAfterDown(bytes: number, options?: { blip?: boolean }): void
+  /**
+   * See, or change, what goes up (client → server) before it is passed on:
+   * `offset` is where `data` starts in everything relayed up so far (a
+   * damaged byte on the way, or a look at the requests). null: plain relay.
+   */
+  tamperUp(tamper: ((data: Buffer, offset: number) => Buffer) | null): void
   /** Bytes relayed so far: up (client → server) and down; and how many times the link was cut. */
   readonly relayed: { up: number; down: number; cuts: number }
   close(): Promise<void>
@@ -33,6 +39,7 @@ export async function startRelay(targetPort: number): Promise<{
   let budget = Number.POSITIVE_INFINITY
   let downBudget = Number.POSITIVE_INFINITY
   let blip = false
+  let tamperUp: ((data: Buffer, offset: number) => Buffer) | null = null
   const relayed = { up: 0, down: 0, cuts: 0 }
   const cutAll = () => {
     refusing = true
@@ -58,7 +65,8 @@ export async function startRelay(targetPort: number): Promise<{
     const upstream = connect(targetPort, '127.0.0.1')
     sockets.add(client)
     sockets.add(upstream)
-    client.on('data', (d: Buffer) => {
+    client.on('data', (data: Buffer) => {
+      const d = tamperUp ? tamperUp(data, relayed.up) : data
       budget -= d.length
       relayed.up += d.length
       if (budget <= 0) {
@@ -110,6 +118,7 @@ export async function startRelay(targetPort: number): Promise<{
       downBudget = bytes
       blip = options.blip ?? false
     },
+    tamperUp: (tamper) => (tamperUp = tamper),
     relayed,
     close: async () => {
       cutAll()
