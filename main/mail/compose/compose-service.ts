@@ -245,17 +245,26 @@ export class ComposeService {
    */
   async editDraftMessage(messageId: number): Promise<DraftView> {
     const original = await this.deps.mail.getMessage(messageId)
+    // The id comes from the renderer. Only a message in a Drafts folder may become a
+    // draft: any other (a mail in INBOX) would be copied into Drafts under its
+    // Message-ID, a second message claiming to be it, and could go out under the
+    // user's name with its sender's words.
+    const folder = this.deps.db
+      .prepare<[number], { account_id: number; special_use: string | null }>(
+        'SELECT f.account_id, f.special_use FROM messages m JOIN folders f ON f.id = m.folder_id WHERE m.id = ?',
+      )
+      .get(messageId)
+    if (folder?.special_use !== '\\Drafts')
+      throw new CairnError(
+        'ACTION_NOT_ALLOWED',
+        'Only a message in a Drafts folder can be edited as a draft; reply to it or forward it instead.',
+      )
     const existing = this.deps.db
       .prepare<[string], { id: number }>('SELECT id FROM drafts WHERE message_id_header = ?')
       .get(original.messageId)
     if (existing) return this.get(existing.id)
-    const folderAccount = this.deps.db
-      .prepare<[number], { account_id: number }>(
-        'SELECT f.account_id FROM messages m JOIN folders f ON f.id = m.folder_id WHERE m.id = ?',
-      )
-      .get(messageId)
-    const accountId = this.identities().some((i) => i.accountId === folderAccount?.account_id)
-      ? (folderAccount?.account_id ?? null)
+    const accountId = this.identities().some((i) => i.accountId === folder.account_id)
+      ? folder.account_id
       : (this.identities()[0]?.accountId ?? null)
     const now = Date.now()
     const id = Number(

@@ -22,7 +22,7 @@ import {
   type SyncWorld,
 } from '../../support/sync-world'
 
-const USERS = ['undo', 'folders', 'alice', 'bob', 'dana'].map((name) => ({
+const USERS = ['undo', 'folders', 'alice', 'bob', 'dana', 'erin', 'frank', 'gina'].map((name) => ({
   name,
   password: `${name}-password`,
 }))
@@ -370,6 +370,31 @@ describe('drafts in the Drafts folder', () => {
       expect(await onServer()).toEqual(['17@host.example', '7@host.example'])
       await service.discard(edited.id)
       expect(await onServer()).toEqual(['17@host.example'])
+    } finally {
+      await service.close()
+      await world.close()
+    }
+  })
+
+  it('refuses to edit a message from INBOX as a draft, leaving Drafts and the drafts list untouched', async () => {
+    // "Edit draft" takes a message id from the renderer; a compromised one (or a bug)
+    // could name any message, which would be copied into Drafts under its Message-ID.
+    await onServer('erin', (c) =>
+      c.append('INBOX', draftSource('inbox-1@host.example', 'not a draft'), ['\\Seen']),
+    )
+    const world = await openSyncWorld()
+    const service = composeService(world, null)
+    try {
+      const accountId = await addAccount(world, 'erin')
+      await world.sync.syncOnce(accountId)
+      const inboxMessage = idOf(world, 'inbox-1@host.example')!
+      await expect(service.editDraftMessage(inboxMessage)).rejects.toMatchObject({
+        code: 'ACTION_NOT_ALLOWED',
+        message: expect.stringMatching(/Only a message in a Drafts folder/),
+      })
+      expect(service.list()).toEqual([])
+      await service.uploadPending()
+      expect((await onServer('erin', (c) => serverMessageIds(c, 'Drafts'))).size).toBe(0)
     } finally {
       await service.close()
       await world.close()
