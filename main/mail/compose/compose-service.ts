@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import { addressParser } from 'postal-mime'
 import type { ImapFlow } from 'imapflow'
 import type { CredentialSource } from '../accounts/credentials.js'
 import type { AccountService } from '../accounts/account-service.js'
@@ -17,6 +16,7 @@ import type { FolderActions } from '../actions/folder-actions.js'
 import { htmlToPlain } from './html-to-plain.js'
 import { forwardHtml, quotedBody, replyHtml, signatureBlock } from './quote.js'
 import { forwardSubject, replyRecipients, replySubject, type ComposeKind } from './reply.js'
+import { sourceAddresses } from './source-addresses.js'
 import type { StoredUpload, Uploads } from './uploads.js'
 
 export interface DraftAttachment {
@@ -207,7 +207,7 @@ export class ComposeService {
         }
       } else {
         const recipients = replyRecipients(
-          { ...original, replyTo: this.replyToOf(original.id) },
+          { ...original, replyTo: await this.replyToOf(original.id) },
           input.kind,
           identities.map((i) => i.email),
         )
@@ -564,14 +564,9 @@ export class ComposeService {
   }
 
   /** Reply-To of a message, read from its kept source (the store keeps no column for it). */
-  private replyToOf(messageId: number): Address[] {
+  private async replyToOf(messageId: number): Promise<Address[]> {
     const raw = this.sourceOf(messageId)
-    if (!raw) return []
-    const end = raw.indexOf('\r\n\r\n') >= 0 ? raw.indexOf('\r\n\r\n') : raw.indexOf('\n\n')
-    const head = raw.subarray(0, end >= 0 ? Math.min(end, 256 * 1024) : Math.min(raw.length, 65536))
-    const match = /^reply-to:[ \t]*((?:.*)(?:\r?\n[ \t].*)*)/im.exec(head.toString('latin1'))
-    if (!match) return []
-    return parseAddresses(match[0])
+    return raw ? (await sourceAddresses(raw)).replyTo : []
   }
 
   private sourceOf(messageId: number): Buffer | null {
@@ -651,18 +646,6 @@ function toView(row: DraftRow): DraftView {
 
 function randomKey(): string {
   return randomBytes(8).toString('hex')
-}
-
-/** Addresses of one header line, parsed by postal-mime (which knows groups, quoting, encoded words). */
-function parseAddresses(headerLine: string): Address[] {
-  const parsed = addressParser(headerLine.replace(/^reply-to:\s*/i, '').replace(/\r?\n[ \t]/g, ' '))
-  const out: Address[] = []
-  for (const entry of parsed) {
-    if ('group' in entry && entry.group)
-      for (const m of entry.group) out.push({ name: m.name ?? '', address: m.address ?? '' })
-    else if ('address' in entry) out.push({ name: entry.name ?? '', address: entry.address ?? '' })
-  }
-  return out.filter((a) => a.address.includes('@'))
 }
 
 /** Remove the copies of a draft (by Message-ID) from the Drafts folder, maybe keeping the newest. */

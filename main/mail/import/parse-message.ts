@@ -146,7 +146,8 @@ function cleanId(id: string | undefined): string {
   return (match?.[1] ?? id).trim()
 }
 
-function mailboxes(list: MimeAddress[] | undefined): Address[] {
+/** An address header as postal-mime parsed it: groups flattened, every entry a name and an address. */
+export function mailboxes(list: MimeAddress[] | undefined): Address[] {
   const out: Address[] = []
   for (const entry of list ?? []) {
     if (entry.group) for (const member of entry.group) out.push(member)

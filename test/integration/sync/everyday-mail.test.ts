@@ -22,10 +22,12 @@ import {
   type SyncWorld,
 } from '../../support/sync-world'
 
-const USERS = ['undo', 'folders', 'alice', 'bob', 'dana', 'erin', 'frank', 'gina'].map((name) => ({
-  name,
-  password: `${name}-password`,
-}))
+const USERS = ['undo', 'folders', 'alice', 'bob', 'dana', 'erin', 'frank', 'gina', 'hugo'].map(
+  (name) => ({
+    name,
+    password: `${name}-password`,
+  }),
+)
 
 let keyring: Awaited<ReturnType<typeof useRealKeychain>>
 let dovecot: Dovecot
@@ -395,6 +397,46 @@ describe('drafts in the Drafts folder', () => {
       expect(service.list()).toEqual([])
       await service.uploadPending()
       expect((await onServer('erin', (c) => serverMessageIds(c, 'Drafts'))).size).toBe(0)
+    } finally {
+      await service.close()
+      await world.close()
+    }
+  })
+})
+
+describe('replying', () => {
+  it('decodes the names in Reply-To as it decodes From: raw UTF-8 and encoded words', async () => {
+    // RFC 6532 lets a header carry UTF-8 as it is; Reply-To was read as latin1 and the
+    // reply went to "JÃ¼rgen MÃ¼ller" while the reader showed From as "Jürgen Müller".
+    const source = Buffer.from(
+      [
+        'From: Jürgen Müller <juergen@example.test>',
+        'Reply-To: Jürgen Müller <help@example.test>, =?ISO-8859-1?Q?Ren=E9e?= <renee@example.test>',
+        'To: hugo@example.test',
+        'Subject: Der Plan',
+        'Message-ID: <plan-1@example.test>',
+        'Date: Tue, 3 Mar 2026 10:00:00 +0000',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'Bis morgen.',
+        '',
+      ].join('\r\n'),
+      'utf8',
+    )
+    await onServer('hugo', (c) => c.append('INBOX', source))
+    const world = await openSyncWorld()
+    const service = composeService(world, null)
+    try {
+      const accountId = await addAccount(world, 'hugo')
+      await world.sync.syncOnce(accountId)
+      const id = idOf(world, 'plan-1@example.test')!
+      await world.sync.ensureBody(id)
+      expect(messageDetail(world.db, id).from.name).toBe('Jürgen Müller')
+      const reply = await service.start({ kind: 'reply', messageId: id })
+      expect(reply.to).toEqual([
+        { name: 'Jürgen Müller', address: 'help@example.test' },
+        { name: 'Renée', address: 'renee@example.test' },
+      ])
     } finally {
       await service.close()
       await world.close()
