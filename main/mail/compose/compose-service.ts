@@ -266,19 +266,23 @@ export class ComposeService {
     const accountId = this.identities().some((i) => i.accountId === folder.account_id)
       ? folder.account_id
       : (this.identities()[0]?.accountId ?? null)
+    // The store keeps no Bcc column (a received message has none); a Drafts copy carries it.
+    const source = this.sourceOf(messageId)
+    const bcc = source ? (await sourceAddresses(source)).bcc : []
     const now = Date.now()
     const id = Number(
       this.deps.db
         .prepare(
-          `INSERT INTO drafts (account_id, message_id_header, kind, to_json, cc_json, subject, html,
+          `INSERT INTO drafts (account_id, message_id_header, kind, to_json, cc_json, bcc_json, subject, html,
                                attachments_json, updated_at, uploaded_at, created_at)
-           VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?)`,
+           VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           accountId,
           original.messageId || this.newMessageId(accountId),
           JSON.stringify(original.to),
           JSON.stringify(original.cc),
+          JSON.stringify(bcc),
           original.subject,
           quotedBody(original, this.inlineImages(original)),
           JSON.stringify(this.carriedAttachments(original)),

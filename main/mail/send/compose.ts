@@ -109,8 +109,10 @@ export async function composeMessage(
     headers: { 'User-Agent': 'Cairn' },
   })
   const node = composer.compile()
-  // Bcc recipients get the message but never see each other in it.
-  node.keepBcc = false
+  // Bcc recipients get the message but never see each other in it. A copy for
+  // the Drafts folder is never sent as it is: it keeps Bcc (as Thunderbird's
+  // does), or resuming the draft elsewhere would silently drop those recipients.
+  node.keepBcc = options.draft === true
   const raw = await node.build()
   return { raw, messageId, envelope: { from: from.address, to: recipients } }
 }

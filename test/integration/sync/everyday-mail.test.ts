@@ -22,12 +22,21 @@ import {
   type SyncWorld,
 } from '../../support/sync-world'
 
-const USERS = ['undo', 'folders', 'alice', 'bob', 'dana', 'erin', 'frank', 'gina', 'hugo'].map(
-  (name) => ({
-    name,
-    password: `${name}-password`,
-  }),
-)
+const USERS = [
+  'undo',
+  'folders',
+  'alice',
+  'bob',
+  'dana',
+  'erin',
+  'frank',
+  'gina',
+  'hugo',
+  'ivy',
+].map((name) => ({
+  name,
+  password: `${name}-password`,
+}))
 
 let keyring: Awaited<ReturnType<typeof useRealKeychain>>
 let dovecot: Dovecot
@@ -400,6 +409,77 @@ describe('drafts in the Drafts folder', () => {
     } finally {
       await service.close()
       await world.close()
+    }
+  })
+})
+
+/** The full sources of the messages in one of `user`'s folders, oldest first. */
+const sourcesIn = (user: string, path: string) =>
+  onServer(user, async (c) => {
+    const lock = await c.getMailboxLock(path)
+    try {
+      const out: string[] = []
+      if ((c.mailbox ? c.mailbox.exists : 0) === 0) return out
+      for await (const m of c.fetch('1:*', { uid: true, source: true }, { uid: true }))
+        out.push(m.source?.toString('utf8') ?? '')
+      return out
+    } finally {
+      lock.release()
+    }
+  })
+
+describe('Bcc in drafts', () => {
+  it('keeps Bcc in the Drafts copy, restores it on another device, and sends without a Bcc header', async () => {
+    const laptop = await openSyncWorld()
+    const desktop = await openSyncWorld()
+    const onLaptop = composeService(laptop, null)
+    const send = new SendService(desktop.db, desktop.accounts.credentials)
+    const onDesktop = composeService(desktop, send)
+    const ivy = { name: 'Ivy Ärger', address: 'ivy@example.test' }
+    try {
+      const laptopId = await addAccount(laptop, 'frank')
+      await laptop.sync.syncOnce(laptopId)
+      const draft = await onLaptop.start({ kind: 'new' })
+      onLaptop.save(draft.id, {
+        to: [{ name: 'Gina', address: 'gina@example.test' }],
+        bcc: [ivy],
+        subject: 'Surprise party',
+        html: '<p>Saturday, not a word to anyone.</p>',
+      })
+      await onLaptop.uploadNow(draft.id)
+      expect(onLaptop.get(draft.id).uploadError).toBeNull()
+      const [copy] = await sourcesIn('frank', 'Drafts')
+      expect(copy).toMatch(/^Bcc: .*ivy@example\.test/m)
+
+      // The same account on another computer (or after a restore): the draft comes from Drafts.
+      const desktopId = await addAccount(desktop, 'frank')
+      await desktop.sync.syncOnce(desktopId)
+      const inDrafts = desktop.db
+        .prepare<[], { id: number }>(`SELECT id FROM messages WHERE subject = 'Surprise party'`)
+        .get()!.id
+      await desktop.sync.ensureBody(inDrafts)
+      const resumed = await onDesktop.editDraftMessage(inDrafts)
+      expect(resumed.to).toEqual([{ name: 'Gina', address: 'gina@example.test' }])
+      expect(resumed.bcc).toEqual([ivy])
+
+      await onDesktop.send(resumed.id)
+      await send.flush()
+      expect(send.outbox()).toEqual([])
+      await waitFor(
+        async () => (await onServer('ivy', (c) => serverMessageIds(c, 'INBOX'))).size === 1,
+        20_000,
+      )
+      // The bytes sent are the bytes filed in Sent: no Bcc header in them.
+      const sent = await sourcesIn('frank', 'Sent')
+      expect(sent).toHaveLength(1)
+      expect(sent[0]).toMatch(/^Subject: Surprise party/m)
+      expect(sent[0]).not.toMatch(/^Bcc:/im)
+      expect(sent[0]).not.toContain('ivy@example.test')
+    } finally {
+      await onLaptop.close()
+      await onDesktop.close()
+      await laptop.close()
+      await desktop.close()
     }
   })
 })
