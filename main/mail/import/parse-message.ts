@@ -5,6 +5,7 @@ import type { Address } from '../types.js'
 import { plausibleDate } from '../message-date.js'
 import { htmlToText } from './html-to-text.js'
 import { recoverText, repairMime } from './mime-repair.js'
+import { transcodeUtf7 } from './utf7-parts.js'
 
 export interface ParsedAttachment {
   filename: string
@@ -61,7 +62,9 @@ export async function parseMessage(
   const repaired = repairMime(bytes)
   let email: Email
   try {
-    email = await PostalMime.parse(repaired.bytes, { attachmentEncoding: 'arraybuffer' })
+    email = await PostalMime.parse(transcodeUtf7(repaired.bytes), {
+      attachmentEncoding: 'arraybuffer',
+    })
   } catch (error) {
     throw new CairnError(
       'MESSAGE_MALFORMED',
