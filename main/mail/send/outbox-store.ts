@@ -90,12 +90,18 @@ export function listOutbox(db: MailDb): OutboxRow[] {
   return db.prepare<[], Row>('SELECT * FROM outbox ORDER BY id').all().map(toEntry)
 }
 
-/** Entries with work left: to send (due, or all when forced), or sent with the copy to Sent still to file. */
+/**
+ * Entries with work left: to send (due, or all when forced), or with the copy
+ * to Sent still to file: sent, or failed for some recipients after reaching
+ * the others (sent_at says when someone first got it).
+ */
 export function outboxWork(db: MailDb, now: number, force: boolean): OutboxRow[] {
   return db
     .prepare<[number, number], Row>(
       `SELECT * FROM outbox
-        WHERE (state = 'queued' AND (? OR next_attempt_at <= ?)) OR (state = 'sent' AND sent_copy = 'pending')
+        WHERE (state = 'queued' AND (? OR next_attempt_at <= ?))
+           OR (state = 'sent' AND sent_copy = 'pending')
+           OR (state = 'failed' AND sent_copy = 'pending' AND sent_at IS NOT NULL)
         ORDER BY id`,
     )
     .all(force ? 1 : 0, now)
@@ -128,10 +134,19 @@ export function markFailed(db: MailDb, id: number, error: string): void {
   db.prepare(`UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?`).run(error, id)
 }
 
+/**
+ * The copy in Sent is filed (error null) or failed. Only a sent entry's
+ * reason is about its copy: one still queued or failed for some recipients
+ * keeps the server's answer for them.
+ */
 export function markCopied(db: MailDb, id: number, error: string | null): void {
   if (error === null)
-    db.prepare(`UPDATE outbox SET sent_copy = 'done', last_error = NULL WHERE id = ?`).run(id)
-  else db.prepare(`UPDATE outbox SET last_error = ? WHERE id = ?`).run(error, id)
+    db.prepare(
+      `UPDATE outbox SET sent_copy = 'done',
+                         last_error = CASE WHEN state = 'sent' THEN NULL ELSE last_error END
+        WHERE id = ?`,
+    ).run(id)
+  else db.prepare(`UPDATE outbox SET last_error = ? WHERE id = ? AND state = 'sent'`).run(error, id)
 }
 
 /** Sent and filed: the entry has done its job and leaves the outbox. */
@@ -146,7 +161,11 @@ export function retryFailed(db: MailDb, id: number): void {
   ).run(Date.now(), id)
 }
 
-/** Narrow an entry to the recipients it still has to reach. */
-export function setRecipients(db: MailDb, id: number, to: string[]): void {
-  db.prepare(`UPDATE outbox SET envelope_to = ? WHERE id = ?`).run(JSON.stringify(to), id)
+/** Some recipients got it: narrow the entry to those it still has to reach. */
+export function markPartlySent(db: MailDb, id: number, to: string[]): void {
+  db.prepare(`UPDATE outbox SET envelope_to = ?, sent_at = coalesce(sent_at, ?) WHERE id = ?`).run(
+    JSON.stringify(to),
+    Date.now(),
+    id,
+  )
 }

@@ -13,6 +13,7 @@ import {
   listOutbox,
   markCopied,
   markFailed,
+  markPartlySent,
   markRetry,
   markSending,
   markSent,
@@ -20,8 +21,8 @@ import {
   removeFinished,
   requeueInterrupted,
   retryFailed,
-  setRecipients,
   type OutboxEntry,
+  type OutboxRow,
 } from './outbox-store.js'
 import { isPermanentSmtpFailure, smtpError, smtpTransport } from './smtp.js'
 
@@ -129,15 +130,20 @@ export class SendService {
             to: entry.to,
           })
           if (refused.length > 0) {
-            // Some recipients got it and some were refused: the entry stays for
-            // those only, with the server's reason, so nobody is silently dropped.
-            const reason = `Not delivered to ${refused
-              .map((r) => `${r.recipient} (${r.response})`)
-              .join(', ')}`
-            const to = refused.map((r) => r.recipient)
-            setRecipients(this.db, entry.id, to)
+            // Some recipients got it and some were refused (nodemailer fails the whole
+            // send when none is accepted): the message is out, so its copy goes to Sent
+            // now, and the entry stays for the refused ones only, with the server's
+            // answer, so nobody is silently dropped and nobody gets it twice.
+            markPartlySent(
+              this.db,
+              entry.id,
+              refused.map((r) => r.recipient),
+            )
+            if (entry.sentCopy === 'pending') await this.fileCopy(entry)
             notSent(
-              reason,
+              `Not delivered to ${refused
+                .map((r) => `${r.recipient} (${r.response})`)
+                .join(', ')}; the other recipients have it.`,
               refused.every((r) => r.permanent),
             )
             continue
@@ -151,25 +157,30 @@ export class SendService {
           continue
         }
         this.changed()
-        if (entry.sentCopy === 'not_needed') continue
+        // Filed already when it first reached only some of its recipients.
+        if (entry.sentCopy !== 'pending') continue
       }
-      const raw = getSource(this.db, entry.sourceSha256)
-      if (raw) {
-        try {
-          await this.fileInSent(entry.accountId, raw)
-          markCopied(this.db, entry.id, null)
-        } catch (error) {
-          markCopied(
-            this.db,
-            entry.id,
-            `Sent, but the copy in Sent is not filed yet: ${describeError(error)}`,
-          )
-        }
-      }
+      await this.fileCopy(entry)
       this.changed()
     }
     removeFinished(this.db)
     this.changed()
+  }
+
+  /** File the sent bytes in Sent; a failure is kept on the entry and tried again at the next flush. */
+  private async fileCopy(entry: OutboxRow): Promise<void> {
+    const raw = getSource(this.db, entry.sourceSha256)
+    if (!raw) return
+    try {
+      await this.fileInSent(entry.accountId, raw)
+      markCopied(this.db, entry.id, null)
+    } catch (error) {
+      markCopied(
+        this.db,
+        entry.id,
+        `Sent, but the copy in Sent is not filed yet: ${describeError(error)}`,
+      )
+    }
   }
 
   /** Submit over SMTP; returns the recipients the server refused while accepting the rest. */

@@ -1,8 +1,16 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SendService } from '../../../main/mail/send/send-service'
+import { startDovecot } from '../../support/dovecot'
 import { useRealKeychain } from '../../support/keyring'
-import { openSyncWorld, type SyncWorld } from '../../support/sync-world'
+import {
+  imapsSettings,
+  openSyncWorld,
+  otherClient,
+  serverMessageIds,
+  type SyncWorld,
+} from '../../support/sync-world'
+import { makeTestCertificate } from '../../support/test-ca'
 
 let keyring: Awaited<ReturnType<typeof useRealKeychain>>
 beforeAll(async () => {
@@ -167,4 +175,111 @@ describe('SMTP answers the outbox must not hide', () => {
       perm.server.close()
     }
   })
+
+  it('files the copy in Sent once when some recipients got it, and never sends it to them again', async () => {
+    // Carol's server takes it, Bob's address is unknown: Carol has the message, so
+    // Sent must have it too (it had none while Bob stayed refused, for good on a 5xx).
+    let bobKnown = false
+    const smtp = await fakeSmtp({
+      rcpt: (to) => (to.startsWith('bob') && !bobKnown ? BOB_UNKNOWN : '250 2.1.5 ok'),
+    })
+    const alice = await aliceWithSentOnDovecot(smtp.port)
+    try {
+      const { outboxId, messageId } = await alice.send.send(alice.accountId, MINUTES)
+      await alice.send.flush()
+      const id = messageId.replace(/^<|>$/g, '')
+      expect(smtp.delivered).toEqual([['carol@example.test']])
+      expect(await alice.sentCopies()).toEqual([id])
+      const [entry] = alice.send.outbox()
+      expect(entry).toMatchObject({ state: 'failed', to: ['bob@example.test'], sentCopy: 'done' })
+      expect(entry?.lastError).toMatch(
+        /^Not delivered to bob@example\.test \(550 .*mailbox unknown\)/,
+      )
+      expect(entry?.lastError).toMatch(/the other recipients have it/)
+
+      // Retried while Bob is still unknown, then once he exists: only Bob is tried,
+      // and Sent keeps its one copy.
+      alice.send.retry(outboxId)
+      await alice.send.flush({ force: true })
+      expect(alice.send.outbox()).toMatchObject([{ state: 'failed', to: ['bob@example.test'] }])
+      bobKnown = true
+      alice.send.retry(outboxId)
+      await alice.send.flush({ force: true })
+      expect(smtp.delivered).toEqual([['carol@example.test'], ['bob@example.test']])
+      expect(alice.send.outbox()).toEqual([])
+      expect(await alice.sentCopies()).toEqual([id])
+    } finally {
+      await alice.close()
+      smtp.server.close()
+    }
+  })
+
+  it('files that copy at the next flush when Sent could not be reached, keeping the refusal shown', async () => {
+    const smtp = await fakeSmtp({
+      rcpt: (to) => (to.startsWith('bob') ? BOB_UNKNOWN : '250 2.1.5 ok'),
+    })
+    const alice = await aliceWithSentOnDovecot(smtp.port)
+    try {
+      const { messageId } = await alice.send.send(alice.accountId, MINUTES)
+      await alice.dovecot.stop()
+      await alice.send.flush()
+      expect(alice.send.outbox()).toMatchObject([
+        { state: 'failed', to: ['bob@example.test'], sentCopy: 'pending' },
+      ])
+      expect(alice.send.outbox()[0]?.lastError).toMatch(/^Not delivered to bob@example\.test/)
+
+      await alice.dovecot.start()
+      await alice.send.flush()
+      expect(alice.send.outbox()).toMatchObject([
+        { state: 'failed', to: ['bob@example.test'], sentCopy: 'done' },
+      ])
+      expect(alice.send.outbox()[0]?.lastError).toMatch(/^Not delivered to bob@example\.test/)
+      expect(await alice.sentCopies()).toEqual([messageId.replace(/^<|>$/g, '')])
+      expect(smtp.delivered).toEqual([['carol@example.test']])
+    } finally {
+      await alice.close()
+      smtp.server.close()
+    }
+  })
 })
+
+const BOB_UNKNOWN = '550 5.1.1 <bob@example.test>: mailbox unknown'
+const MINUTES = {
+  to: ['carol@example.test', 'bob@example.test'],
+  subject: 'Minutes',
+  text: 'for both of you',
+}
+
+/** Alice sending through the fake SMTP server on `smtpPort`, with her Sent folder on a real Dovecot. */
+async function aliceWithSentOnDovecot(smtpPort: number) {
+  const cert = makeTestCertificate()
+  const dovecot = await startDovecot({
+    certificate: cert,
+    users: [{ name: 'alice', password: 'alice-password' }],
+  })
+  const world = await openSyncWorld()
+  const { accountId } = await world.accounts.add({
+    email: 'alice@example.test',
+    password: 'alice-password',
+    imap: imapsSettings(dovecot, cert, 'alice'),
+    smtp: { host: '127.0.0.1', port: smtpPort, security: 'plain', username: 'alice' },
+    verify: false,
+  })
+  return {
+    accountId,
+    dovecot,
+    send: new SendService(world.db, world.accounts.credentials),
+    async sentCopies() {
+      const client = await otherClient(dovecot, cert, 'alice', 'alice-password')
+      try {
+        return [...(await serverMessageIds(client, 'Sent')).values()]
+      } finally {
+        await client.logout()
+      }
+    },
+    async close() {
+      await world.close()
+      await dovecot.stop()
+    },
+  }
+}
