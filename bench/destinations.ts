@@ -39,15 +39,34 @@ writeFileSync(
 
 interface Timing {
   seconds: number
+  /** CPU seconds (user + system) of the command and everything it ran: load elsewhere does not count. */
+  cpuSeconds: number
   rssMb: number | null
   stdout: string
 }
 
-/** Run a command, returning wall seconds and (for Cairn) its peak RSS. */
+/**
+ * bash's `times` after the command: its second line is the CPU of every
+ * child the shell waited for, with theirs (a pipeline's four processes, or
+ * Cairn and its threads).
+ */
+const TIMES_MARK = 'CAIRN_CHILD_TIMES'
+const withTimes = `"$@"; rc=$?; echo ${TIMES_MARK} >&2; times >&2; exit $rc`
+
+function childCpuSeconds(stderr: string): number {
+  const after = stderr.slice(stderr.lastIndexOf(TIMES_MARK))
+  const lines = [...after.matchAll(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/g)]
+  const children = lines[1]
+  if (!children) return NaN
+  const [, um, us, sm, ss] = children.map(Number) as number[]
+  return (um ?? 0) * 60 + (us ?? 0) + (sm ?? 0) * 60 + (ss ?? 0)
+}
+
+/** Run a command, returning wall and CPU seconds and (for Cairn) its peak RSS. */
 function timed(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Timing> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint()
-    const child = spawn(command, args, {
+    const child = spawn('bash', ['-c', withTimes, 'bash', command, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
     })
@@ -62,7 +81,12 @@ function timed(command: string, args: string[], env: NodeJS.ProcessEnv): Promise
         return
       }
       const rss = /CAIRN_MAXRSS_KB=(\d+)/.exec(stderr)
-      resolve({ seconds, rssMb: rss ? Number(rss[1]) / 1024 : null, stdout })
+      resolve({
+        seconds,
+        cpuSeconds: childCpuSeconds(stderr),
+        rssMb: rss ? Number(rss[1]) / 1024 : null,
+        stdout,
+      })
     })
   })
 }
@@ -186,7 +210,7 @@ async function sftpTarget(): Promise<Target> {
 }
 
 const best = (a: Timing, b: Timing) => (b.seconds < a.seconds ? b : a)
-const none: Timing = { seconds: Infinity, rssMb: null, stdout: '' }
+const none: Timing = { seconds: Infinity, cpuSeconds: NaN, rssMb: null, stdout: '' }
 
 async function measure(target: Target, base: string, recipient: string) {
   const profileDir = join(base, 'profile')
@@ -307,6 +331,20 @@ try {
           '≤ 1.10×',
         ],
         [
+          `${target.kind}: backup, CPU (s)`,
+          fmt(m.cairnBackup.cpuSeconds, 2),
+          fmt(m.refBackup.cpuSeconds, 2),
+          r(m.cairnBackup.cpuSeconds, m.refBackup.cpuSeconds),
+          '',
+        ],
+        [
+          `${target.kind}: restore, CPU (s)`,
+          fmt(m.cairnRestore.cpuSeconds, 2),
+          fmt(m.refRestore.cpuSeconds, 2),
+          r(m.cairnRestore.cpuSeconds, m.refRestore.cpuSeconds),
+          '',
+        ],
+        [
           `${target.kind}: restore vs durable pipeline (s)`,
           fmt(m.cairnRestore.seconds, 2),
           fmt(m.refDurable.seconds, 2),
@@ -340,7 +378,8 @@ try {
   console.log(
     '\nPipelines: tar -c | zstd -1 | age -r … | rclone rcat  and  rclone cat | age -d | zstd -d | tar -x (Debian tar, zstd, age, rclone).' +
       '\nThe durable pipeline ends with sync -f on what it unpacked: Cairn syncs the restored profile before it swaps it in (a crash may not lose it).' +
-      '\nEach run starts after a sync, so none pays for the writeback of another.',
+      '\nEach run starts after a sync, so none pays for the writeback of another.' +
+      '\nCPU is user + system seconds of the command and all it ran (not the servers): on a shared machine it moves less than wall time.',
   )
 } finally {
   keychain.stop()
