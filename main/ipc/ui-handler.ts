@@ -38,7 +38,7 @@ export function createUiHandler(options: {
   rendererDir: string
   /** Where the pages are served from: app://cairn, or http://127.0.0.1:<port>. */
   origin: string
-  views: MailViews
+  views: Pick<MailViews, 'document' | 'inlineImage' | 'attachment'>
   chatFiles?: Pick<ChatFiles, 'served'>
 }): UiHandler {
   const root = resolve(options.rendererDir)
@@ -93,7 +93,8 @@ export function createUiHandler(options: {
         // Always a download, never rendered here: whatever the mail says the type is.
         return body(request, 200, file.bytes, {
           'Content-Type': 'application/octet-stream',
-          'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
+          // Not a bare encodeURIComponent: it throws on a lone surrogate (a failed download).
+          'Content-Disposition': attachmentDisposition(file.filename),
           'Content-Security-Policy': "default-src 'none'; sandbox",
         })
       }

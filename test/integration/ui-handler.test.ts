@@ -62,4 +62,36 @@ describe('the app: protocol handler', () => {
     for (const [url, status, method] of cases)
       expect((await handle(new Request(url, { method: method ?? 'GET' }))).status, url).toBe(status)
   })
+
+  it('downloads an attachment whatever its name holds: a lone surrogate, quotes, a newline', async () => {
+    const bytes = Buffer.from('%PDF-1.4')
+    let filename = ''
+    // The mail's own name as the view hands it over (safeFileName can leave half of an emoji).
+    const views = {
+      document: async () => null,
+      inlineImage: () => null,
+      attachment: () => ({ filename, bytes }),
+    }
+    const handle = createUiHandler({ rendererDir, origin: APP_ORIGIN, views })
+    const cases: [string, string, string][] = [
+      ['report\uD83D.pdf', 'report_.pdf', 'report%EF%BF%BD.pdf'],
+      ['\uDE00start', '_start', '%EF%BF%BDstart'],
+      [
+        'say "hi"\r\nX-Injected: 1.txt',
+        'say _hi___X-Injected: 1.txt',
+        'say%20%22hi%22%0D%0AX-Injected%3A%201.txt',
+      ],
+      ["it's (1) *.txt", "it's (1) *.txt", 'it%27s%20%281%29%20%2A.txt'],
+    ]
+    for (const [name, ascii, exact] of cases) {
+      filename = name
+      const response = await handle(new Request('app://cairn/mail/view/attachment/1'))
+      expect(response.status, JSON.stringify(name)).toBe(200)
+      expect(response.headers.get('content-disposition')).toBe(
+        `attachment; filename="${ascii}"; filename*=UTF-8''${exact}`,
+      )
+      expect(response.headers.has('x-injected')).toBe(false)
+      expect(Buffer.from(await response.arrayBuffer()).equals(bytes)).toBe(true)
+    }
+  })
 })

@@ -439,6 +439,7 @@ describe('browser build host', () => {
     const profileDir = tempDir()
     const mbox = join(tempDir(), 'Inbox.mbox')
     const pdf = randomBytes(256)
+    const longName = `${'a'.repeat(230)}.${'\u{1F600}'.repeat(10)}`
     writeFileSync(
       mbox,
       buildMbox([
@@ -447,6 +448,9 @@ describe('browser build host', () => {
           text: 'See https://example.org/a?b=1&c=2). Not javascript:alert(1) nor <b>bold</b>.\n> quoted',
           attachments: [
             { filename: '../../evil/CON.pdf', contentType: 'application/pdf', content: pdf },
+            // Too long: shortened to 200 bytes with the extension's first 16 UTF-16 units,
+            // which end in half of an emoji (a lone surrogate).
+            { filename: longName, contentType: 'application/octet-stream', content: pdf },
           ],
         }),
       ]),
@@ -486,8 +490,21 @@ describe('browser build host', () => {
     expect(download.body.equals(pdf)).toBe(true)
     expect(download.headers['content-type']).toBe('application/octet-stream')
     const disposition = String(download.headers['content-disposition'])
-    expect(disposition).toMatch(/^attachment; filename\*=UTF-8''/)
-    expect(decodeURIComponent(disposition.split("''")[1] as string)).toBe('_.._evil_CON.pdf')
+    expect(disposition).toBe(
+      `attachment; filename="_.._evil_CON.pdf"; filename*=UTF-8''_.._evil_CON.pdf`,
+    )
+    // The shortened name's lone surrogate is sent as U+FFFD: a download, not a failed request.
+    const long = await get(
+      host.port,
+      view.attachmentUrls[view.attachments[1]?.id as number] as string,
+    )
+    expect(long.status).toBe(200)
+    expect(long.body.equals(pdf)).toBe(true)
+    const longDisposition = String(long.headers['content-disposition'])
+    expect(longDisposition).toMatch(/^attachment; filename="a+\.___*"; filename\*=UTF-8''a+\./)
+    expect(decodeURIComponent(longDisposition.split("''")[1] as string)).toBe(
+      `${'a'.repeat(168)}.${'\u{1F600}'.repeat(7)}\uFFFD`,
+    )
     expect(
       (
         await get(
