@@ -21,6 +21,7 @@ import { startRelay } from '../support/tcp-relay'
 import { S3Destination, type S3Settings } from '../../main/backup/destination/s3/s3-destination'
 import { describeDestinationContract, writeBackup } from '../support/destination-contract'
 import { startMoto, type MotoServer } from '../support/moto'
+import { within } from '../support/within'
 
 const credentials = { accessKeyId: 'cairn-test', secretAccessKey: 'cairn-test-secret' }
 let moto: MotoServer
@@ -241,6 +242,75 @@ describe('S3 against a real server: failures, crashes, Object Lock, stock tools'
       (e) => isCairnError(e, 'DESTINATION_SERVER') && /failed \(500/.test((e as Error).message),
     )
     await destination.close()
+    await new Promise<void>((resolve) => hostile.close(() => resolve()))
+  })
+
+  it('stops a listing that never ends (a repeated token, ever new ones, none) and names the destination', async () => {
+    // A broken or hostile S3-compatible server always says there is another page.
+    type Mode = 'same' | 'fresh' | 'full' | 'none'
+    let mode: Mode = 'same'
+    let requests = 0
+    const hostile = createServer((req, res) => {
+      req.resume()
+      requests++
+      const url = new URL(req.url ?? '/', 'http://x')
+      const page = requests
+      res.writeHead(200, { 'content-type': 'application/xml' })
+      const token = mode === 'same' ? 'again' : `t${page}`
+      const next = mode === 'none' ? '' : token
+      if (url.searchParams.has('uploads')) {
+        res.end(
+          `<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsResult><Bucket>any-bucket</Bucket>` +
+            `<IsTruncated>true</IsTruncated>` +
+            (next
+              ? `<NextKeyMarker>${next}</NextKeyMarker><NextUploadIdMarker>u</NextUploadIdMarker>`
+              : '') +
+            `<Upload><Key>cairn-backup-20260101T000000Z.tar.zst.age</Key><UploadId>u${page}</UploadId></Upload>` +
+            `</ListMultipartUploadsResult>`,
+        )
+        return
+      }
+      const keys = mode === 'full' ? 1000 : 1
+      const contents = Array.from(
+        { length: keys },
+        (_, i) =>
+          `<Contents><Key>junk-${page}-${i}</Key><Size>1</Size><LastModified>2026-01-01T00:00:00.000Z</LastModified></Contents>`,
+      ).join('')
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>any-bucket</Name><Prefix></Prefix>` +
+          `<IsTruncated>true</IsTruncated>` +
+          (next ? `<NextContinuationToken>${next}</NextContinuationToken>` : '') +
+          `${contents}</ListBucketResult>`,
+      )
+    })
+    await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve))
+    const endpoint = `http://127.0.0.1:${(hostile.address() as { port: number }).port}`
+    const destination = new S3Destination(settings('any-bucket', '', { endpoint, maxAttempts: 1 }))
+    const refused =
+      (why: RegExp, what = 'the bucket') =>
+      (e: unknown) =>
+        isCairnError(e, 'DESTINATION_SERVER') &&
+        (e as Error).message.startsWith(
+          `Backup destination s3://any-bucket/: the server's listing of ${what} does not end: `,
+        ) &&
+        why.test((e as Error).message)
+    const cases: [Mode, () => Promise<unknown>, RegExp, string, number][] = [
+      ['same', () => destination.list(), /already gave \(a loop\)/, 'the bucket', 2],
+      ['none', () => destination.list(), /not where it goes on from/, 'the bucket', 1],
+      ['fresh', () => destination.list(), /after 1000 pages and 1000 keys/, 'the bucket', 1000],
+      ['full', () => destination.list(), /after 100 pages and 100000 keys/, 'the bucket', 100],
+      ['same', () => destination.cleanup(), /already gave \(a loop\)/, 'unfinished uploads', 2],
+      ['none', () => destination.cleanup(), /not where it goes on from/, 'unfinished uploads', 1],
+      ['fresh', () => destination.cleanup(), /after 1000 pages/, 'unfinished uploads', 1000],
+    ]
+    for (const [which, run, why, what, pages] of cases) {
+      mode = which
+      requests = 0
+      await expect(within(run(), `${which}: ${what}`, 30_000)).rejects.toSatisfy(refused(why, what))
+      expect(requests, `${which}: ${what}`).toBe(pages)
+    }
+    await destination.close()
+    hostile.closeAllConnections()
     await new Promise<void>((resolve) => hostile.close(() => resolve()))
   })
 

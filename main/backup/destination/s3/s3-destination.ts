@@ -34,6 +34,7 @@ import type { Sidecar } from '../sidecar.js'
 import { sidecarBytes } from '../sidecar-io.js'
 import { parseTempName, pendingSidecarOf } from '../temp-names.js'
 import { uploadStream } from '../upload-stream.js'
+import { ListingPages } from './listing-pages.js'
 import { MultipartWriter, type LockSettings } from './multipart-writer.js'
 import { s3Error } from './s3-errors.js'
 import { processAlive } from '../../../shared/process-alive.js'
@@ -295,8 +296,9 @@ class S3Store implements FileStore {
 
   async list(): Promise<StoreEntry[]> {
     const entries: StoreEntry[] = []
+    const pages = new ListingPages(this.label, 'the bucket')
     let token: string | undefined
-    do {
+    for (;;) {
       let page
       try {
         page = await this.client.send(
@@ -323,13 +325,16 @@ class S3Store implements FileStore {
           modifiedAt: object.LastModified ?? null,
         })
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined
-    } while (token)
+      const keys = (page.Contents?.length ?? 0) + (page.CommonPrefixes?.length ?? 0)
+      if (!pages.more(keys, page.IsTruncated, page.NextContinuationToken)) break
+      token = page.NextContinuationToken
+    }
     return entries
   }
 
   async listUploads(): Promise<{ key: string; name: string; uploadId: string }[]> {
     const uploads: { key: string; name: string; uploadId: string }[] = []
+    const pages = new ListingPages(this.label, 'unfinished uploads')
     let keyMarker: string | undefined
     let uploadIdMarker: string | undefined
     for (;;) {
@@ -354,7 +359,11 @@ class S3Store implements FileStore {
         if (key.startsWith(this.prefix) && parseBackupName(name) && upload.UploadId)
           uploads.push({ key, name, uploadId: upload.UploadId })
       }
-      if (!page.IsTruncated) break
+      // Both markers together say where the next page starts (one key may have several uploads).
+      const next = page.NextKeyMarker
+        ? JSON.stringify([page.NextKeyMarker, page.NextUploadIdMarker ?? ''])
+        : undefined
+      if (!pages.more(page.Uploads?.length ?? 0, page.IsTruncated, next)) break
       keyMarker = page.NextKeyMarker
       uploadIdMarker = page.NextUploadIdMarker
     }
