@@ -120,6 +120,31 @@ describe('restore and verify refuse a backup that would not give a working profi
       {},
       /lists "attachments\/note" both as a file and as a folder/,
     ],
+    // The manifest's creation time is shown (wizard, terminal) and compared (time travel, chains).
+    [
+      'a creation time that is not a time',
+      (f) => [...f],
+      { createdAt: 'last Tuesday' },
+      /its manifest is invalid \(createdAt: not a time as Cairn writes one/,
+    ],
+    [
+      'a creation time on no day of the calendar (30 February)',
+      (f) => [...f],
+      { createdAt: '2026-02-30T10:00:00.000Z' },
+      /its manifest is invalid \(createdAt: not a time as Cairn writes one/,
+    ],
+    [
+      'a creation time that goes on with a terminal escape',
+      (f) => [...f],
+      { createdAt: '2026-11-27T00:00:00.000Z\u001b[2K\rOK: all is well' },
+      /its manifest is invalid \(createdAt: not a time as Cairn writes one/,
+    ],
+    [
+      'a creation time before any clock (year 1)',
+      (f) => [...f],
+      { createdAt: '0001-01-01T00:00:00.000Z' },
+      /its manifest is invalid \(createdAt: not a time as Cairn writes one/,
+    ],
     [
       'a name too long for any filesystem',
       (f) => [...f, [`attachments/${'n'.repeat(256)}`, Buffer.from('a')]],

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { manifestChainSchema } from '../chain/chain-format.js'
+import { backupTimeSchema } from './made-at.js'
 import { isSafeRelativePath } from './safe-path.js'
 
 export { isSafeRelativePath } from './safe-path.js'
@@ -73,7 +74,7 @@ export const manifestSchema = z
     appVersion: z.string(),
     schemaVersion: z.number().int().nonnegative(),
     profileId: z.string(),
-    createdAt: z.string(),
+    createdAt: backupTimeSchema,
     /** The key the backup was encrypted to (absent in backups made before it was recorded). */
     keyFingerprint: z.string().optional(),
     files: z

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { backupTimeSchema } from '../archive/made-at.js'
 import { isSafeRelativePath } from '../archive/safe-path.js'
 
 /**
@@ -38,7 +39,7 @@ export const manifestChainSchema = z
      * SHA-256 of its encrypted file (as its sidecar records it). Restore finds
      * them by these, and a link replaced by another fails the hash.
      */
-    links: z.array(z.object({ createdAt: z.string(), sha256: hex64 }).strict()),
+    links: z.array(z.object({ createdAt: backupTimeSchema, sha256: hex64 }).strict()),
     blockSize: z.literal(BLOCK_SIZE),
     /** The blocks this link carries, per file, ascending, and the SHA-256 of those blocks in that order. */
     pages: z.array(
