@@ -66,4 +66,39 @@ describe('retention on chains', () => {
     )
     expect(doomed).toEqual([])
   })
+
+  // Sidecars sit on the destination, where anyone who can write may edit them: what they say
+  // of chains may make retention keep more, never delete what a kept link needs.
+  const keepNewest = { keepLast: 1, daily: 0, weekly: 0, monthly: 0 }
+  const later = new Date(Date.UTC(2026, 9, 20))
+  const doomedNames = (entries: RetainedBackup[]) =>
+    backupsToDelete(entries, 'me', keepNewest, later).map((e) => e.name)
+  const edit = (entry: RetainedBackup, change: Partial<Sidecar> | null): RetainedBackup => ({
+    ...entry,
+    sidecar: change === null ? null : ({ ...entry.sidecar, ...change } as Sidecar),
+  })
+
+  it('a link in between without its sidecar still holds the full backup before it', () => {
+    const [a0, a1, a2, a3] = chain('a', 1, 4) as [RetainedBackup, ...RetainedBackup[]]
+    // a1's sidecar is lost (or unreadable): it cannot say its parent, a0.
+    expect(doomedNames([a0, edit(a1!, null), a2!, a3!])).toEqual([])
+  })
+
+  it('a link whose sidecar names another chain or another profile is still followed', () => {
+    const [a0, a1, a2, a3] = chain('a', 1, 4) as [RetainedBackup, ...RetainedBackup[]]
+    expect(doomedNames([a0, a1!, edit(a2!, { chainId: 'c'.repeat(32) }), a3!])).toEqual([])
+    expect(doomedNames([a0, edit(a1!, { profileId: 'other' }), a2!, a3!])).toEqual([])
+  })
+
+  it('a link whose sidecar claims to be a full backup does not let the real full one go', () => {
+    const [a0, a1, a2, a3] = chain('a', 1, 4) as [RetainedBackup, ...RetainedBackup[]]
+    expect(doomedNames([a0, a1!, edit(a2!, { kind: 'full', parent: null }), a3!])).toEqual([])
+  })
+
+  it('sidecars whose parents go round in a circle do not keep retention going forever', () => {
+    const [a0, a1, a2, a3] = chain('a', 1, 4) as [RetainedBackup, ...RetainedBackup[]]
+    // a2 names a3 as its parent, a3 names a2: followed naively, the walk never ends.
+    const looped = [a0, a1!, edit(a2!, { parent: a3!.name }), a3!]
+    expect(doomedNames(looped)).toEqual([])
+  })
 })

@@ -26,8 +26,16 @@ export const DEFAULT_RETENTION: RetentionPolicy = { keepLast: 3, daily: 7, weekl
 
 /**
  * The backups to delete. Only this profile's complete backups (a readable
- * sidecar whose size matches the file) are ever candidates; anything else in
- * the folder is left alone. The newest complete backup is always kept.
+ * sidecar whose size matches the file) are ever candidates; anything else
+ * in the folder is left alone. The newest complete backup is always kept,
+ * and so are the backups a kept link of its chain needs (below).
+ *
+ * Dates come from the file names, never from the sidecars. Sidecars sit on
+ * the destination, where anyone who can write may edit them, so what they
+ * say of chains can only make retention keep more: a link's parent is held
+ * whatever chain or profile its own sidecar names, and where a chain cannot
+ * be followed (a link in between lost its sidecar, or it is unreadable)
+ * every candidate back to the chain's full backup is kept.
  *
  * Backups dated after `now` (made while the clock was ahead) are neither
  * deleted nor counted: counted, they would take the places of the newest
@@ -70,18 +78,48 @@ export function backupsToDelete<T extends RetainedBackup>(
   keepNewestPer(isoWeek, policy.weekly)
   keepNewestPer((d) => d.toISOString().slice(0, 7), policy.monthly)
   // Chains: a kept incremental needs every earlier link of its chain, back to its full backup.
-  const byName = new Map(candidates.map((e) => [e.name, e]))
-  for (const kept of [...keep]) {
-    let link: T | undefined = kept
-    while (link?.sidecar?.kind === 'incremental' && link.sidecar.parent) {
-      const parent = byName.get(link.sidecar.parent)
-      if (!parent || parent.sidecar?.chainId !== kept.sidecar?.chainId) break
-      if (!keep.has(parent)) {
-        keep.add(parent)
-        onHeld?.(parent.name, kept.name)
+  // Each backup held for a chain is walked in turn: it may be a link that needs others.
+  const walk = [...keep]
+  const hold = (entry: T, neededBy: T) => {
+    if (keep.has(entry)) return
+    keep.add(entry)
+    walk.push(entry)
+    onHeld?.(entry.name, neededBy.name)
+  }
+  const listed = new Map(entries.map((e) => [e.name, e]))
+  const isCandidate = new Set<T>(candidates)
+  for (let next = 0; next < walk.length; next++) {
+    const kept = walk[next] as T
+    if (kept.sidecar?.kind !== 'incremental') continue
+    const seen = new Set<string>()
+    let link: T = kept
+    let gone = false
+    // Parents are followed through every listed backup, not only candidates: a link that is
+    // not one (another profile's sidecar, a wrong size) still leads to the links before it.
+    // A sidecar naming another chain is followed too: it can only make retention keep more.
+    while (link.sidecar?.kind === 'incremental' && link.sidecar.parent && !seen.has(link.name)) {
+      seen.add(link.name)
+      const parent = listed.get(link.sidecar.parent)
+      if (!parent) {
+        gone = true // deleted already: nothing before it can make the kept link restorable
+        break
       }
+      if (isCandidate.has(parent)) hold(parent, kept)
       link = parent
     }
+    // The walk must end at the full backup the kept link names as its base. It did not when a
+    // link's sidecar is missing or unreadable (it cannot say its parent), when one claims to
+    // be full or loops: then every candidate from that base (or, unknown, from the oldest) up
+    // to where the walk stopped is kept.
+    const base = kept.sidecar.base ?? null
+    if (gone || link.name === base) continue
+    const from = base !== null ? listed.get(base) : undefined
+    for (const entry of candidates)
+      if (
+        compareBackupNames(entry.name, link.name) < 0 &&
+        (!from || compareBackupNames(entry.name, from.name) >= 0)
+      )
+        hold(entry, kept)
   }
   return candidates.filter((e) => !keep.has(e))
 }
