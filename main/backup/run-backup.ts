@@ -428,6 +428,8 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
           request.retention,
           createdAt,
           (name, neededBy) => keptForChains.push({ name, neededBy }),
+          // Known from this run and the profile's own record, not from sidecars anyone may edit.
+          [committed.name, ...plan.previous.map((link) => link.name)],
         )) {
           if (entry.name === committed.name) continue
           try {

@@ -1,5 +1,7 @@
-import { readdirSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { backupName } from '../../main/backup/destination/names'
 import { readSidecar } from '../../main/backup/destination/sidecar'
 import { DEFAULT_RETENTION } from '../../main/backup/destination/retention'
 import { runBackup } from '../../main/backup/run-backup'
@@ -89,6 +91,45 @@ describe('the backup folder', () => {
     const left = backupFiles(dest).map((f) => f.split('/').pop())
     for (const name of real) expect(left).toContain(name)
     expect(left).toHaveLength(6)
+  })
+
+  it('retention keeps the backup just made and its chain, whatever planted sidecars say', async () => {
+    const profile = await makeProfile({ messages: 3 })
+    const key = generateBackupKey()
+    const dest = tempDir()
+    const at = (minute: number) => new Date(Date.UTC(2026, 10, 27, 5, minute))
+    const full = await backUpAt(profile, key, dest, at(0))
+    const link = await backUpAt(profile, key, dest, at(1))
+    expect([full.kind, link.kind]).toEqual(['full', 'incremental'])
+    // Whoever can write to the folder plants "full backups" of this profile, later in the very
+    // second of the next run: by their sidecars, the three newest, so the last 3 and the newest
+    // of the day, week and month.
+    const sidecar = JSON.parse(readFileSync(`${link.path}.json`, 'utf8')) as Record<string, unknown>
+    for (const sequence of [1, 2, 3]) {
+      const name = backupName(at(2), sequence)
+      writeFileSync(join(dest, name), 'x')
+      writeFileSync(
+        join(dest, `${name}.json`),
+        JSON.stringify({
+          ...sidecar,
+          file: name,
+          size: 1,
+          kind: 'full',
+          chainIndex: 0,
+          base: null,
+          parent: null,
+          parentSha256: null,
+        }),
+      )
+    }
+    const newest = await backUpAt(profile, key, dest, at(2), true)
+    expect(newest).toMatchObject({ name: backupName(at(2)), kind: 'incremental', deleted: [] })
+    // What the newest backup needs, known from this run and the profile's record, stays.
+    expect(readdirSync(dest)).toEqual(expect.arrayContaining([full.name, link.name, newest.name]))
+    expect(newest.keptForChains).toEqual([
+      { name: link.name, neededBy: newest.name },
+      { name: full.name, neededBy: newest.name },
+    ])
   })
 
   it('a crash between naming the backup and writing its sidecar: the next run completes it', async () => {

@@ -71,8 +71,8 @@ describe('retention on chains', () => {
   // of chains may make retention keep more, never delete what a kept link needs.
   const keepNewest = { keepLast: 1, daily: 0, weekly: 0, monthly: 0 }
   const later = new Date(Date.UTC(2026, 9, 20))
-  const doomedNames = (entries: RetainedBackup[]) =>
-    backupsToDelete(entries, 'me', keepNewest, later).map((e) => e.name)
+  const doomedNames = (entries: RetainedBackup[], protect: string[] = []) =>
+    backupsToDelete(entries, 'me', keepNewest, later, undefined, protect).map((e) => e.name)
   const edit = (entry: RetainedBackup, change: Partial<Sidecar> | null): RetainedBackup => ({
     ...entry,
     sidecar: change === null ? null : ({ ...entry.sidecar, ...change } as Sidecar),
@@ -100,5 +100,22 @@ describe('retention on chains', () => {
     // a2 names a3 as its parent, a3 names a2: followed naively, the walk never ends.
     const looped = [a0, a1!, edit(a2!, { parent: a3!.name }), a3!]
     expect(doomedNames(looped)).toEqual([])
+  })
+
+  it('the backup just made and its earlier links are kept whatever the sidecars say', () => {
+    const real = chain('a', 1, 4)
+    const newest = real[3] as RetainedBackup
+    // A planted "backup" of this profile, later in the same second, pushes the real newest out
+    // of the last 1; the real links' sidecars were edited to say each is a full backup.
+    const plantedName = newest.name.replace('.tar.zst.age', '-1.tar.zst.age')
+    const planted = edit(
+      { ...newest, name: plantedName },
+      { file: plantedName, kind: 'full', parent: null, base: null },
+    )
+    const forged = real.map((e) => edit(e, { kind: 'full', parent: null, base: null }))
+    const protect = [newest.name, ...real.slice(0, 3).map((e) => e.name)]
+    expect(doomedNames([...forged, planted], protect)).toEqual([])
+    // Without what the run knows, the sidecars decide (what `protect` is for).
+    expect(doomedNames([...forged, planted]).sort()).toEqual(real.map((e) => e.name).sort())
   })
 })

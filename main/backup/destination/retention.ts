@@ -28,14 +28,18 @@ export const DEFAULT_RETENTION: RetentionPolicy = { keepLast: 3, daily: 7, weekl
  * The backups to delete. Only this profile's complete backups (a readable
  * sidecar whose size matches the file) are ever candidates; anything else
  * in the folder is left alone. The newest complete backup is always kept,
- * and so are the backups a kept link of its chain needs (below).
+ * and so is every name in `protect`.
  *
  * Dates come from the file names, never from the sidecars. Sidecars sit on
  * the destination, where anyone who can write may edit them, so what they
  * say of chains can only make retention keep more: a link's parent is held
  * whatever chain or profile its own sidecar names, and where a chain cannot
  * be followed (a link in between lost its sidecar, or it is unreadable)
- * every candidate back to the chain's full backup is kept.
+ * every candidate back to the chain's full backup is kept. `protect` is
+ * what the caller knows without them: the backup it just made and the
+ * earlier links of its chain, from the profile's own record, so no
+ * sidecar text (a planted "newer" backup, a link claimed to be full) can
+ * make the run delete what its newest backup needs.
  *
  * Backups dated after `now` (made while the clock was ahead) are neither
  * deleted nor counted: counted, they would take the places of the newest
@@ -53,6 +57,8 @@ export function backupsToDelete<T extends RetainedBackup>(
   now: Date = new Date(),
   /** Told of each backup kept only because a kept link of its chain needs it (`neededBy`). */
   onHeld?: (name: string, neededBy: string) => void,
+  /** Names never to delete: the backup just made and the earlier links of its chain (trusted). */
+  protect: readonly string[] = [],
 ): T[] {
   const candidates = entries
     .filter(
@@ -77,6 +83,13 @@ export function backupsToDelete<T extends RetainedBackup>(
   keepNewestPer((d) => d.toISOString().slice(0, 10), policy.daily)
   keepNewestPer(isoWeek, policy.weekly)
   keepNewestPer((d) => d.toISOString().slice(0, 7), policy.monthly)
+  const protectedNames = new Set(protect)
+  const newest = protect[0]
+  for (const entry of candidates) {
+    if (!protectedNames.has(entry.name) || keep.has(entry)) continue
+    keep.add(entry)
+    if (newest !== undefined && entry.name !== newest) onHeld?.(entry.name, newest)
+  }
   // Chains: a kept incremental needs every earlier link of its chain, back to its full backup.
   // Each backup held for a chain is walked in turn: it may be a link that needs others.
   const walk = [...keep]
