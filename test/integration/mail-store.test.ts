@@ -7,6 +7,7 @@ import {
   setSeen,
   type NewMessage,
 } from '../../main/mail/store/messages'
+import { remoteMessageStore, type RemoteHeader } from '../../main/mail/store/remote-messages'
 import { searchMessages } from '../../main/mail/store/search'
 import { tempMailDb } from '../support/mail-db'
 
@@ -58,6 +59,100 @@ describe('mailbox store', () => {
       all.slice(500, 510),
     )
     expect(listMessages(db, folder, { offset: 5000, limit: 10 }).messages).toEqual([])
+  })
+
+  it('stores a batch as one message at a time would: the same rows, threads, counts and duplicates', () => {
+    // Replies in both directions (a reply before its original, a reference chain), a
+    // duplicate inside the batch and one already stored, across batch sizes 64 + 32 + 4 + 1.
+    const batch = (folder: number) =>
+      Array.from({ length: 101 }, (_, n) =>
+        message(folder, n, {
+          inReplyTo:
+            n % 5 === 1 ? `m${n + 3}@example.com` : n % 5 === 2 ? `m${n - 2}@example.com` : '',
+          references: n % 7 === 3 ? [`m${n - 3}@example.com`, `m${n - 1}@example.com`] : [],
+          attachments:
+            n % 9 === 0
+              ? [
+                  {
+                    filename: `f${n}.pdf`,
+                    mimeType: 'application/pdf',
+                    size: 1,
+                    sha256: 'a'.repeat(64),
+                    contentId: null,
+                    disposition: 'attachment' as const,
+                  },
+                ]
+              : [],
+        }),
+      )
+    const outcome = (many: boolean) => {
+      const { db } = tempMailDb()
+      const folder = ensureFolder(db, ensureLocalAccount(db), 'Inbox')
+      const insert = messageWriter(db)
+      const messages = batch(folder)
+      const stored = insert(messages[40] as NewMessage) // already there before the batch
+      const withDuplicate = [...messages, messages[7] as NewMessage]
+      const ids = db.transaction(() =>
+        many ? insert.many(withDuplicate) : withDuplicate.map((m) => insert(m)),
+      )()
+      const rows = db
+        .prepare(
+          `SELECT id, thread_id, message_id, has_attachments, participants FROM messages ORDER BY id`,
+        )
+        .all()
+      const threads = db.prepare('SELECT * FROM folder_threads ORDER BY thread_id').all()
+      const contacts = db.prepare('SELECT * FROM contacts ORDER BY address').all()
+      const folderRow = listFolders(db).find((f) => f.id === folder)
+      const found = searchMessages(db, 'body', 500).length
+      return { stored, ids, rows, threads, contacts, folderRow, found }
+    }
+    const one = outcome(false)
+    const many = outcome(true)
+    expect(many).toEqual(one)
+    expect(many.ids[40]).toBeNull() // stored before
+    expect(many.ids[101]).toBeNull() // the same message twice in one batch
+    expect(many.ids.filter((id) => id !== null)).toHaveLength(100)
+    expect(new Set(many.rows.map((r) => (r as { thread_id: number }).thread_id)).size).toBeLessThan(
+      101,
+    )
+    expect(many.found).toBe(101)
+  })
+
+  it('takes a UID a server answers twice in one header batch once, as its first answer', () => {
+    const { db } = tempMailDb()
+    const account = ensureLocalAccount(db)
+    const folder = ensureFolder(db, account, 'Inbox')
+    const store = remoteMessageStore(db, account)
+    const header = (uid: number, messageId: string): RemoteHeader => ({
+      uid,
+      modseq: 0n,
+      flags: [],
+      messageId,
+      inReplyTo: '',
+      references: [],
+      subject: messageId,
+      from: { name: '', address: 'a@example.com' },
+      to: [],
+      cc: [],
+      date: Date.UTC(2026, 0, 1),
+      size: 10,
+    })
+    const added = db.transaction(() =>
+      store.insertHeaders(folder, 'INBOX', 7, [
+        header(1, 'first@x'),
+        header(2, 'two@x'),
+        header(1, 'again@x'),
+      ]),
+    )()
+    expect(added).toBe(2)
+    expect(db.prepare('SELECT message_id FROM messages ORDER BY id').pluck().all()).toEqual([
+      'first@x',
+      'two@x',
+    ])
+    // And a second batch with the same UIDs adds nothing.
+    expect(
+      db.transaction(() => store.insertHeaders(folder, 'INBOX', 7, [header(2, 'two@x')]))(),
+    ).toBe(0)
   })
 
   it('keeps folder counts and unread counts as messages arrive and are read', () => {

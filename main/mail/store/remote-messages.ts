@@ -123,56 +123,72 @@ export function remoteMessageStore(db: MailDb, accountId: number) {
 
   return {
     /**
-     * Store a message seen for the first time (headers only). Returns false
-     * when it is already here, or when a local move or delete of that very
-     * server copy is still queued (so it must not come back).
+     * Store messages seen for the first time (headers only; call inside a
+     * transaction). Returns how many were added: one already here, or whose
+     * server copy a queued local move or delete still concerns (it must not
+     * come back), is left out. The rows go in together (messageWriter's
+     * `many`: one full-text index segment for them, not one each).
      */
-    insertHeader(
+    insertHeaders(
       folderId: number,
       imapPath: string,
       uidvalidity: number,
-      h: RemoteHeader,
-    ): boolean {
-      if (statements.byUid.get(folderId, uidvalidity, h.uid)) return false
-      if (
-        mayBePending() &&
-        statements.pendingOnServerCopy.get(accountId, imapPath, uidvalidity, h.uid)!.n > 0
+      headers: readonly RemoteHeader[],
+    ): number {
+      // A UID the server answered twice (a hostile server) counts once, as the first answer.
+      const uids = new Set<number>()
+      const fresh = headers.filter(
+        (h) =>
+          !uids.has(h.uid) &&
+          uids.add(h.uid) &&
+          !statements.byUid.get(folderId, uidvalidity, h.uid) &&
+          !(
+            mayBePending() &&
+            statements.pendingOnServerCopy.get(accountId, imapPath, uidvalidity, h.uid)!.n > 0
+          ),
       )
-        return false
-      const flags = splitFlags(h.flags)
-      const id = statements.insertMessage({
-        folderId,
-        uid: h.uid,
-        messageId: h.messageId,
-        contentHash: remoteContentKey(folderId, uidvalidity, h.uid),
-        inReplyTo: h.inReplyTo,
-        references: h.references,
-        subject: h.subject,
-        from: h.from,
-        to: h.to,
-        cc: h.cc,
-        date: h.date,
-        seen: flags.seen,
-        flagged: flags.flagged,
-        snippet: '',
-        text: '',
-        html: null,
-        size: h.size,
-        attachments: [],
+      const flags = fresh.map((h) => splitFlags(h.flags))
+      const ids = statements.insertMessage.many(
+        fresh.map((h, i) => ({
+          folderId,
+          uid: h.uid,
+          messageId: h.messageId,
+          contentHash: remoteContentKey(folderId, uidvalidity, h.uid),
+          inReplyTo: h.inReplyTo,
+          references: h.references,
+          subject: h.subject,
+          from: h.from,
+          to: h.to,
+          cc: h.cc,
+          date: h.date,
+          seen: flags[i]!.seen,
+          flagged: flags[i]!.flagged,
+          snippet: '',
+          text: '',
+          html: null,
+          size: h.size,
+          attachments: [],
+        })),
+      )
+      let added = 0
+      ids.forEach((id, i) => {
+        if (id === null) return
+        const h = fresh[i]!
+        const f = flags[i]!
+        if (f.answered || f.draft)
+          statements.setAnsweredDraft.run(f.answered ? 1 : 0, f.draft ? 1 : 0, id)
+        statements.insertRemote.run(
+          id,
+          accountId,
+          folderId,
+          uidvalidity,
+          h.uid,
+          h.modseq,
+          JSON.stringify(f.keywords),
+        )
+        added++
       })
-      if (id === null) return false
-      if (flags.answered || flags.draft)
-        statements.setAnsweredDraft.run(flags.answered ? 1 : 0, flags.draft ? 1 : 0, id)
-      statements.insertRemote.run(
-        id,
-        accountId,
-        folderId,
-        uidvalidity,
-        h.uid,
-        h.modseq,
-        JSON.stringify(flags.keywords),
-      )
-      return true
+      return added
     },
 
     /** The server's flags win, except over a local flag change that is still queued. */

@@ -197,19 +197,15 @@ function storeHeaders(
   messages: FetchMessageObject[],
   ownTransaction = true,
 ): number {
-  const run = () => {
-    let added = 0
-    for (const message of messages) {
-      // A row without a usable UID (the server said UID 0, or nothing) cannot be
-      // addressed later: left out, for the UID comparison to fetch again.
-      if (!validUid(message.uid)) continue
-      if (
-        store.insertHeader(folder.folderId, folder.imapPath, uidvalidity, toRemoteHeader(message))
-      )
-        added++
-    }
-    return added
-  }
+  // A row without a usable UID (the server said UID 0, or nothing) cannot be
+  // addressed later: left out, for the UID comparison to fetch again.
+  const run = () =>
+    store.insertHeaders(
+      folder.folderId,
+      folder.imapPath,
+      uidvalidity,
+      messages.filter((message) => validUid(message.uid)).map(toRemoteHeader),
+    )
   const added = ownTransaction ? ctx.db.transaction(run)() : run()
   if (ownTransaction && added) ctx.onBatch?.(folder.folderId, added)
   return added
