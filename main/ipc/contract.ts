@@ -23,6 +23,7 @@ import { restoreService } from './services/backup-restore.js'
 import { chatService } from './services/chat.js'
 import { composeService } from './services/compose.js'
 import { mailService } from './services/mail.js'
+import { outboxService } from './services/outbox.js'
 import { searchService } from './services/search.js'
 
 export const contract = {
@@ -35,6 +36,7 @@ export const contract = {
   search: searchService,
   accounts: accountsService,
   compose: composeService,
+  outbox: outboxService,
 }
 
 export type Contract = typeof contract
@@ -65,6 +67,7 @@ export type {
   RestoreDone,
 } from './services/backup-restore.js'
 export type { ImportFinished, MessageView } from './services/mail.js'
+export type { OutboxItem } from './services/outbox.js'
 export type {
   AccountAnswer,
   ChatAccountView,

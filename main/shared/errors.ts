@@ -30,6 +30,10 @@ export type ErrorCode =
   | 'ACCOUNT_PROTOCOL'
   | 'OAUTH_FAILED'
   | 'SEND_FAILED'
+  /** The outbox entry asked for is not waiting any more (sent, deleted). */
+  | 'OUTBOX_NOT_FOUND'
+  /** The outbox entry is being sent right now: it can be neither deleted nor sent again. */
+  | 'OUTBOX_BUSY'
   // everyday mail: actions, folders, compose, attachments (issue 11)
   | 'ACTION_NOT_ALLOWED'
   | 'NOTHING_TO_UNDO'

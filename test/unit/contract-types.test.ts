@@ -128,6 +128,9 @@ describe('the typed contract', () => {
       | 'compose.removeAttachment'
       | 'compose.send'
       | 'compose.discard'
+      | 'outbox.list'
+      | 'outbox.sendNow'
+      | 'outbox.remove'
     >()
     expectTypeOf<EventName>().toEqualTypeOf<
       | 'app.command'
@@ -156,6 +159,7 @@ describe('the typed contract', () => {
       | 'accounts.state'
       | 'accounts.changed'
       | 'compose.draftSaved'
+      | 'outbox.changed'
     >()
     expectTypeOf<MethodInput<'mail.get'>>().toEqualTypeOf<{ id: number }>()
     expectTypeOf<MethodOutput<'mail.get'>>().toEqualTypeOf<MessageView>()

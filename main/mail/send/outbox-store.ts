@@ -113,8 +113,18 @@ export function requeueInterrupted(db: MailDb): number {
   return db.prepare(`UPDATE outbox SET state = 'queued' WHERE state = 'sending'`).run().changes
 }
 
-export function markSending(db: MailDb, id: number): void {
-  db.prepare(`UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?`).run(id)
+/**
+ * Claim a queued entry for sending; false when it is no longer queued (the
+ * user deleted it since the work was listed), so it is not sent after all.
+ */
+export function markSending(db: MailDb, id: number): boolean {
+  return (
+    db
+      .prepare(
+        `UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ? AND state = 'queued'`,
+      )
+      .run(id).changes === 1
+  )
 }
 
 export function markSent(db: MailDb, id: number): void {
@@ -153,6 +163,34 @@ export function markCopied(db: MailDb, id: number, error: string | null): void {
 export function removeFinished(db: MailDb): number {
   return db.prepare(`DELETE FROM outbox WHERE state = 'sent' AND sent_copy <> 'pending'`).run()
     .changes
+}
+
+export function getOutboxEntry(db: MailDb, id: number): OutboxRow | null {
+  const row = db.prepare<[number], Row>('SELECT * FROM outbox WHERE id = ?').get(id)
+  return row ? toEntry(row) : null
+}
+
+/** A queued or failed entry becomes due now; false when it is in neither state. */
+export function makeDue(db: MailDb, id: number): boolean {
+  return (
+    db
+      .prepare(
+        `UPDATE outbox SET state = 'queued', next_attempt_at = ?
+          WHERE id = ? AND state IN ('queued', 'failed')`,
+      )
+      .run(Date.now(), id).changes === 1
+  )
+}
+
+/**
+ * Drop a queued or failed entry (the user gave up on it); false when it is
+ * in neither state. Its stored bytes go with the next pruneSources.
+ */
+export function deleteWaiting(db: MailDb, id: number): boolean {
+  return (
+    db.prepare(`DELETE FROM outbox WHERE id = ? AND state IN ('queued', 'failed')`).run(id)
+      .changes === 1
+  )
 }
 
 export function retryFailed(db: MailDb, id: number): void {

@@ -9,8 +9,11 @@ import { remoteFolderByRole } from '../store/remote-folders.js'
 import { connectImapAs, imapError } from '../sync/imap-connect.js'
 import { composeMessage, type Draft } from './compose.js'
 import {
+  deleteWaiting,
+  getOutboxEntry,
   insertOutbox,
   listOutbox,
+  makeDue,
   markCopied,
   markFailed,
   markPartlySent,
@@ -107,11 +110,44 @@ export class SendService {
     this.changed()
   }
 
+  /**
+   * The user's "Send now": a queued or failed entry is due at once and a
+   * delivery starts (after the one running, if any, which listed its work
+   * before). Returns without waiting; outboxChanged tells how it went.
+   */
+  sendNow(outboxId: number): void {
+    if (!makeDue(this.db, outboxId)) throw this.notWaiting(outboxId)
+    this.changed()
+    const again = () => this.flush().catch(() => undefined)
+    if (this.flushing) void this.flushing.catch(() => undefined).then(again)
+    else void again()
+  }
+
+  /** The user gives up on a queued or failed entry: it leaves the outbox unsent. */
+  remove(outboxId: number): void {
+    if (!deleteWaiting(this.db, outboxId)) throw this.notWaiting(outboxId)
+    this.changed()
+  }
+
+  /** Why an entry the user acted on is not queued or failed (checked after the write was refused). */
+  private notWaiting(outboxId: number): CairnError {
+    const entry = getOutboxEntry(this.db, outboxId)
+    if (entry?.state === 'sending')
+      return new CairnError(
+        'OUTBOX_BUSY',
+        'This message is being sent right now; wait for the attempt to finish.',
+      )
+    return new CairnError(
+      'OUTBOX_NOT_FOUND',
+      entry ? 'This message has already been sent.' : 'This message is no longer in the outbox.',
+    )
+  }
+
   private async deliver(force: boolean): Promise<void> {
     const work = outboxWork(this.db, Date.now(), force)
     for (const entry of work) {
       if (entry.state === 'queued') {
-        markSending(this.db, entry.id)
+        if (!markSending(this.db, entry.id)) continue
         this.changed()
         const raw = getSource(this.db, entry.sourceSha256)
         if (!raw) {
