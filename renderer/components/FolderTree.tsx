@@ -12,13 +12,25 @@ interface Node {
   children: Node[]
 }
 
-/** Folders as a tree per account, each with its unread and total counts, and each mail account's sync state. */
+/** The Outbox entry above the accounts: what waits to be sent, and whether any of it failed. */
+export interface OutboxFolder {
+  count: number
+  failed: boolean
+  selected: boolean
+  onSelect: () => void
+}
+
+/**
+ * Folders as a tree per account, each with its unread and total counts, and
+ * each mail account's sync state; the Outbox first, when given.
+ */
 export function FolderTree({
   folders,
   accounts,
   selectedId,
   onSelect,
   onDropMessages,
+  outbox,
 }: {
   folders: FolderView[]
   accounts: AccountSummary[]
@@ -26,6 +38,8 @@ export function FolderTree({
   onSelect: (id: number) => void
   /** Messages dragged from the list onto a folder (MESSAGE_DRAG data: their ids). */
   onDropMessages?: (folderId: number, ids: number[]) => void
+  /** Shown only while something waits to be sent (or the Outbox is open): see docs/decisions.md. */
+  outbox?: OutboxFolder
 }) {
   if (folders.length === 0 && accounts.length === 0) return <Empty title="No folders yet" />
   // Folders grouped by account; a mail account shows (with its state) before its folders arrive.
@@ -82,6 +96,33 @@ export function FolderTree({
     ))
   return (
     <nav className="folder-tree">
+      {outbox && (
+        <ul className="outbox-folder">
+          <li>
+            <button
+              type="button"
+              className={`folder${outbox.selected ? ' selected' : ''}${outbox.failed ? ' has-failed' : ''}`}
+              aria-current={outbox.selected ? 'true' : undefined}
+              // Not data-folder: a server folder may well be called "Outbox".
+              data-outbox=""
+              onClick={outbox.onSelect}
+            >
+              <span className="folder-name">Outbox</span>
+              <span
+                className="folder-count"
+                title={
+                  outbox.failed
+                    ? `${outbox.count} waiting to be sent; some could not be sent`
+                    : `${outbox.count} waiting to be sent`
+                }
+              >
+                {outbox.failed && <span aria-label="Some could not be sent">! </span>}
+                {outbox.count}
+              </span>
+            </button>
+          </li>
+        </ul>
+      )}
       {[...groups.entries()].map(([accountId, { name, roots }]) => {
         const account = accounts.find((a) => a.id === accountId)
         return (

@@ -14,6 +14,7 @@ import {
 import { isTyping, shortcutFor, type ShortcutAction } from '../mail/shortcuts'
 import { useComposer } from '../mail/use-composer'
 import { useConversationRows } from '../mail/thread-rows'
+import { useOutbox } from '../mail/use-outbox'
 import { indexOf, useSelection } from '../mail/use-selection'
 import { ActionBar, type BarAction } from './ActionBar'
 import { ChatHitPreview } from './chat/ChatHitPreview'
@@ -21,6 +22,7 @@ import { ComposePanel } from './ComposePanel'
 import { FolderDialog, type FolderTask } from './FolderDialog'
 import { FolderTree } from './FolderTree'
 import { MessageList } from './MessageList'
+import { OutboxList } from './OutboxList'
 import { Reader } from './Reader'
 import { SearchMore } from './SearchMore'
 import { ShortcutHelp } from './ShortcutHelp'
@@ -64,6 +66,9 @@ export function MailView({
   const { reload: reloadFolders } = folderQuery
   const folders = folderQuery.value
   const [chosenFolder, setChosenFolder] = useState<number | null>(null)
+  const outbox = useOutbox()
+  // The Outbox replaces the message list until a folder is chosen (or a search typed).
+  const [outboxOpen, setOutboxOpen] = useState(false)
   const [version, setVersion] = useState(0)
   const [query, setQuery] = useState('')
   const [sort, setSort] = useState<SortOrder>('date')
@@ -82,6 +87,7 @@ export function MailView({
   const folderRows = useFolderRows(folderId, folder?.total ?? 0, version, sort)
   const searchRows = useSearchRows(query, version)
   const searching = query.trim().length > 0
+  const showingOutbox = outboxOpen && !searching
   const conversations = byConversation && !searching
   const conversationRows = useConversationRows(folderId, version + flagsVersion, conversations)
   const source = searching ? searchRows : conversations ? conversationRows : folderRows
@@ -332,16 +338,31 @@ export function MailView({
           <FolderTree
             folders={folders ?? []}
             accounts={accounts}
-            selectedId={searching ? null : folderId}
+            selectedId={searching || showingOutbox ? null : folderId}
             onSelect={(id) => {
               setQuery('')
+              setOutboxOpen(false)
               setChosenFolder(id)
               select(null)
             }}
             onDropMessages={(target, ids) => move(target, ids)}
+            outbox={
+              outbox.items.length > 0 || showingOutbox
+                ? {
+                    count: outbox.items.length,
+                    failed: outbox.items.some((i) => i.state === 'failed' || i.lastError !== null),
+                    selected: showingOutbox,
+                    onSelect: () => {
+                      setQuery('')
+                      setOutboxOpen(true)
+                      select(null)
+                    },
+                  }
+                : undefined
+            }
           />
         )}
-        {folder && !searching && (
+        {folder && !searching && !showingOutbox && (
           <div className="folder-actions" role="group" aria-label="Folder actions">
             <button
               type="button"
@@ -391,65 +412,71 @@ export function MailView({
             }}
           />
         </div>
-        <div className="list-options">
-          <label>
-            Sort{' '}
-            <select
-              aria-label="Sort by"
-              value={conversations ? 'date' : sort}
-              disabled={searching || conversations}
-              onChange={(event) => setSort(event.target.value as SortOrder)}
+        {!showingOutbox && (
+          <div className="list-options">
+            <label>
+              Sort{' '}
+              <select
+                aria-label="Sort by"
+                value={conversations ? 'date' : sort}
+                disabled={searching || conversations}
+                onChange={(event) => setSort(event.target.value as SortOrder)}
+              >
+                <option value="date">Date</option>
+                <option value="sender">Sender</option>
+                <option value="subject">Subject</option>
+                <option value="size">Size</option>
+              </select>
+            </label>
+            <button
+              type="button"
+              className="small"
+              aria-pressed={byConversation}
+              disabled={searching}
+              title="One row per conversation (newest first); Right or Enter opens one, Left closes it"
+              onClick={() => {
+                setByConversation((on) => !on)
+                select(null)
+              }}
             >
-              <option value="date">Date</option>
-              <option value="sender">Sender</option>
-              <option value="subject">Subject</option>
-              <option value="size">Size</option>
-            </select>
-          </label>
-          <button
-            type="button"
-            className="small"
-            aria-pressed={byConversation}
-            disabled={searching}
-            title="One row per conversation (newest first); Right or Enter opens one, Left closes it"
-            onClick={() => {
-              setByConversation((on) => !on)
-              select(null)
+              Conversations
+            </button>
+            <button
+              type="button"
+              className="small"
+              aria-pressed={density === 'compact'}
+              onClick={() => setDensity((d) => (d === 'compact' ? 'comfortable' : 'compact'))}
+            >
+              {density === 'compact' ? 'Comfortable' : 'Compact'}
+            </button>
+            <button
+              type="button"
+              className="small"
+              aria-label="Keyboard shortcuts"
+              onClick={() => setHelp(true)}
+            >
+              ?
+            </button>
+          </div>
+        )}
+        {showingOutbox ? (
+          <OutboxList items={outbox.items} error={outbox.error} />
+        ) : (
+          <MessageList
+            source={source}
+            showFolder={searching}
+            emptyTitle={searching ? 'No messages match your search' : 'This folder is empty'}
+            selectedId={focused}
+            checkedIds={selection.checked}
+            density={density}
+            conversations={conversations ? conversationRows : undefined}
+            onSelect={select}
+            onOpen={(id) => {
+              if (chatHit && chatHit.id === id) openChatHit(chatHit)
+              else if (id === focused && focusedIsDraft) editDraft(id)
             }}
-          >
-            Conversations
-          </button>
-          <button
-            type="button"
-            className="small"
-            aria-pressed={density === 'compact'}
-            onClick={() => setDensity((d) => (d === 'compact' ? 'comfortable' : 'compact'))}
-          >
-            {density === 'compact' ? 'Comfortable' : 'Compact'}
-          </button>
-          <button
-            type="button"
-            className="small"
-            aria-label="Keyboard shortcuts"
-            onClick={() => setHelp(true)}
-          >
-            ?
-          </button>
-        </div>
-        <MessageList
-          source={source}
-          showFolder={searching}
-          emptyTitle={searching ? 'No messages match your search' : 'This folder is empty'}
-          selectedId={focused}
-          checkedIds={selection.checked}
-          density={density}
-          conversations={conversations ? conversationRows : undefined}
-          onSelect={select}
-          onOpen={(id) => {
-            if (chatHit && chatHit.id === id) openChatHit(chatHit)
-            else if (id === focused && focusedIsDraft) editDraft(id)
-          }}
-        />
+          />
+        )}
         {searching && <SearchMore paging={searchRows.paging} />}
       </section>
       {draft ? (

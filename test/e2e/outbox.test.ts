@@ -1,0 +1,135 @@
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
+import { startWebHost, type WebHost } from '../../main/ipc/web-server'
+import { openServices, type CairnServices } from '../../main/services'
+import { keepScreenshot, launchBrowser } from '../support/browser'
+import { startDovecot, type Dovecot } from '../support/dovecot'
+import { useRealKeychain } from '../support/keyring'
+import { startPostfix, type Postfix } from '../support/postfix'
+import { imapsSettings, otherClient, serverMessageIds, waitFor } from '../support/sync-world'
+import { startRelay } from '../support/tcp-relay'
+import { makeTestCertificate } from '../support/test-ca'
+import { tempDir } from '../support/temp'
+
+const rendererDir = join(import.meta.dirname, '..', '..', 'out', 'renderer')
+const cert = makeTestCertificate()
+let keyring: Awaited<ReturnType<typeof useRealKeychain>>
+let dovecot: Dovecot
+let postfix: Postfix
+let relay: Awaited<ReturnType<typeof startRelay>>
+let browser: Browser
+let services: CairnServices | undefined
+let host: WebHost | undefined
+
+beforeAll(async () => {
+  keyring = await useRealKeychain()
+  dovecot = await startDovecot({
+    certificate: cert,
+    users: ['ada', 'ben'].map((name) => ({ name, password: `${name}-password` })),
+  })
+  postfix = await startPostfix(dovecot, cert)
+  // Postfix's submission port behind a relay: cut, the SMTP server is down; restored, it is back.
+  relay = await startRelay(postfix.submissionPort)
+  browser = await launchBrowser()
+})
+afterAll(async () => {
+  await browser?.close()
+  await host?.close()
+  await services?.close()
+  await relay?.close()
+  await postfix?.stop()
+  await dovecot?.stop()
+  keyring?.stop()
+})
+
+async function serverInbox(user: string) {
+  const client = await otherClient(dovecot, cert, user, `${user}-password`)
+  try {
+    return [...(await serverMessageIds(client, 'INBOX')).values()]
+  } finally {
+    await client.logout()
+  }
+}
+
+describe('the Outbox in the browser build, through real servers', () => {
+  it('a message sent while SMTP is down shows in the Outbox with why; it leaves once sent', async () => {
+    services = openServices(tempDir())
+    const { accountId } = await services.mailAccounts.accounts.add({
+      email: 'ada@example.test',
+      name: 'Ada Lovelace',
+      password: 'ada-password',
+      imap: imapsSettings(dovecot, cert, 'ada'),
+      smtp: {
+        host: '127.0.0.1',
+        port: relay.port,
+        security: 'starttls',
+        username: 'ada',
+        caFile: cert.caFile,
+      },
+      verify: false,
+    })
+    await services.mailAccounts.sync.syncOnce(accountId)
+    relay.cut()
+    host = await startWebHost({ services, rendererDir })
+    const page: Page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+    page.setDefaultTimeout(20_000)
+    const errors: string[] = []
+    page.on('pageerror', (e) => errors.push(e.message))
+    onTestFailed(async () => {
+      await keepScreenshot(page, 'outbox-failure').catch(() => undefined)
+    })
+    await page.goto(host.url)
+    const inbox = page.locator('[data-folder="Inbox"]')
+    await expect.poll(() => inbox.count()).toBe(1)
+    const outboxFolder = page.locator('[data-outbox]')
+    // Nothing waits: no Outbox in the tree.
+    expect(await outboxFolder.count()).toBe(0)
+
+    // Send to Ben, with a subject that tries to reorder what is shown around it.
+    await page.getByRole('button', { name: 'Write' }).click()
+    const panel = page.getByRole('region', { name: 'Compose' })
+    await panel.getByLabel('To').fill('Ben <ben@example.test>')
+    await panel.getByLabel('Subject').fill('Engine \u202etxt.exe\u202c plans')
+    await panel.locator('.ProseMirror').click()
+    await page.keyboard.type('The table is done.')
+    await panel.getByRole('button', { name: 'Send' }).click()
+    await expect.poll(() => panel.count()).toBe(0)
+    await expect.poll(() => page.locator('.toast').textContent()).toContain('queued in the outbox')
+    await expect.poll(() => outboxFolder.textContent()).toBe('Outbox1')
+
+    // The outbox's delivery (the app's timer) finds the server down.
+    await services.mailAccounts.send.flush()
+    await expect.poll(() => outboxFolder.getAttribute('class')).toContain('has-failed')
+    await outboxFolder.click()
+    const list = page.getByRole('list', { name: 'Messages waiting to be sent' })
+    const item = list.getByRole('listitem')
+    await expect.poll(() => item.count()).toBe(1)
+    // Shown as text, the bidi override gone.
+    expect(await item.locator('.row-subject').textContent()).toBe('Engine txt.exe plans')
+    expect(await item.locator('.outbox-recipients').textContent()).toContain('ben@example.test')
+    expect(await item.locator('.outbox-status').textContent()).toMatch(
+      /^Waiting to send — next try at \S+/,
+    )
+    expect(await item.locator('.outbox-detail').textContent()).toContain(
+      `127.0.0.1:${relay.port} cannot be reached for sending`,
+    )
+    await keepScreenshot(page, 'outbox-stuck')
+
+    // The server is back; Send now, from the keyboard.
+    relay.restore()
+    await item.getByRole('button', { name: 'Send now' }).focus()
+    await page.keyboard.press('Enter')
+    await expect.poll(() => item.count(), { timeout: 30_000 }).toBe(0)
+    await expect
+      .poll(() => page.locator('.outbox .state-title').textContent())
+      .toBe('Nothing waiting to be sent')
+    await waitFor(async () => (await serverInbox('ben')).length === 1, 20_000)
+
+    // Another folder chosen, the empty Outbox leaves the tree.
+    await inbox.click()
+    await expect.poll(() => outboxFolder.count()).toBe(0)
+    await page.close()
+    expect(errors).toEqual([])
+  })
+})
