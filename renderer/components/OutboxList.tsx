@@ -18,6 +18,8 @@ export function OutboxList({ items, error }: { items: OutboxItem[]; error: strin
     return () => clearInterval(timer)
   }, [])
   const [failure, setFailure] = useState<string | null>(null)
+  // Delete throws away a message the user wrote: asked once more, in place.
+  const [confirming, setConfirming] = useState<number | null>(null)
   const act = (work: Promise<unknown>) => {
     setFailure(null)
     work.catch((e: unknown) => setFailure(errorMessage(e)))
@@ -69,13 +71,32 @@ export function OutboxList({ items, error }: { items: OutboxItem[]; error: strin
                     >
                       Send now
                     </button>
-                    <button
-                      type="button"
-                      className="small danger"
-                      onClick={() => act(call('outbox.remove', { outboxId: item.id }))}
-                    >
-                      Delete
-                    </button>
+                    {confirming === item.id ? (
+                      <>
+                        <span className="muted">Delete this unsent message?</span>
+                        <button
+                          type="button"
+                          className="small danger"
+                          onClick={() => {
+                            setConfirming(null)
+                            act(call('outbox.remove', { outboxId: item.id }))
+                          }}
+                        >
+                          Delete unsent message
+                        </button>
+                        <button type="button" className="small" onClick={() => setConfirming(null)}>
+                          Keep
+                        </button>
+                      </>
+                    ) : (
+                      <button
+                        type="button"
+                        className="small danger"
+                        onClick={() => setConfirming(item.id)}
+                      >
+                        Delete
+                      </button>
+                    )}
                   </div>
                 )}
               </li>

@@ -129,6 +129,22 @@ describe('the Outbox in the browser build, through real servers', () => {
     // Another folder chosen, the empty Outbox leaves the tree.
     await inbox.click()
     await expect.poll(() => outboxFolder.count()).toBe(0)
+
+    // Down again: a second message is given up on (asked once more), and never sent.
+    relay.cut()
+    await page.getByRole('button', { name: 'Write' }).click()
+    await panel.getByLabel('To').fill('ben@example.test')
+    await panel.getByLabel('Subject').fill('Never mind')
+    await panel.getByRole('button', { name: 'Send' }).click()
+    await expect.poll(() => panel.count()).toBe(0)
+    await services.mailAccounts.send.flush()
+    await outboxFolder.click()
+    await expect.poll(() => item.locator('.row-subject').textContent()).toBe('Never mind')
+    await item.getByRole('button', { name: 'Delete' }).click()
+    await item.getByRole('button', { name: 'Delete unsent message' }).click()
+    await expect.poll(() => item.count()).toBe(0)
+    expect(services.mailAccounts.send.outbox()).toEqual([])
+    expect(await serverInbox('ben')).toHaveLength(1)
     await page.close()
     expect(errors).toEqual([])
   })
