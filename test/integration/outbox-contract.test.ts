@@ -158,4 +158,40 @@ describe('the outbox through the contract', () => {
         error: { code: 'INVALID_ARGUMENT' },
       })
   })
+
+  it('tries a message sent from the compose window at once, not at the outbox timer’s next tick', async () => {
+    const keyring = await useRealKeychain()
+    onTestFinished(() => keyring.stop())
+    const smtp = await deadSmtp()
+    onTestFinished(() => smtp.close())
+    const services = world.services(tempDir())
+    const router = world.router(services)
+    const changed = outboxEvents(router)
+    const server = { host: '127.0.0.1', port: smtp.port, security: 'plain' as const }
+    const { accountId } = await services.mailAccounts.accounts.add({
+      email: 'ada@example.test',
+      password: 'ada-password',
+      imap: { ...server, port: 1, username: 'ada' },
+      smtp: { ...server, username: 'ada' },
+      allowPlaintext: true,
+      verify: false,
+    })
+    const draft = await router.call('compose.start', { kind: 'new', accountId })
+    if (!draft.ok) throw new Error(JSON.stringify(draft.error))
+    const draftId = (draft.value as { id: number }).id
+    await router.call('compose.save', {
+      draftId,
+      to: [{ name: 'Ben', address: 'ben@example.test' }],
+      subject: 'At once',
+      html: '<p>Now.</p>',
+    })
+    expect(await router.call('compose.send', { draftId })).toMatchObject({ ok: true })
+    // No outbox timer runs here: only the send itself can have tried.
+    const [tried] = await changed(
+      (items) => items[0]?.attempts === 1 && items[0].lastError !== null,
+    )
+    expect(tried).toMatchObject({ subject: 'At once', state: 'queued' })
+    expect(smtp.connections).toBe(1)
+    await services.mailAccounts.send.idle()
+  })
 })

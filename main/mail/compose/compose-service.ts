@@ -94,7 +94,7 @@ export interface ComposeServiceDeps {
   attachmentsDir: string
   mail: Pick<MailService, 'getMessage'>
   accounts: Pick<AccountService, 'list'> | null
-  send: Pick<SendService, 'send'> | null
+  send: Pick<SendService, 'send' | 'deliverSoon'> | null
   credentials: CredentialSource | null
   folders: FolderActions
   uploads: Uploads
@@ -363,6 +363,8 @@ export class ComposeService {
       )
     const draft = this.mimeDraft(row, false)
     const { outboxId } = await this.deps.send.send(row.account_id, draft)
+    // Sent now, not at the outbox timer's next tick (up to half a minute later).
+    this.deps.send.deliverSoon()
     this.forget(draftId)
     void this.removeServerCopies(row).catch(() => undefined)
     return { outboxId }

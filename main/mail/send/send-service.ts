@@ -65,7 +65,10 @@ export class SendService {
     return listOutbox(this.db).map(({ envelopeFrom: _f, sourceSha256: _s, ...entry }) => entry)
   }
 
-  /** Queue a message (stored durably), then try to deliver it at once. Returns its outbox id. */
+  /**
+   * Queue a message (stored durably). Returns its outbox id; it goes out at
+   * the next delivery (deliverSoon, the app's timer, or the CLI's flush).
+   */
   async send(accountId: number, draft: Draft): Promise<{ outboxId: number; messageId: string }> {
     const account = getImapAccount(this.db, accountId)
     const composed = await composeMessage(
@@ -118,6 +121,15 @@ export class SendService {
   sendNow(outboxId: number): void {
     if (!makeDue(this.db, outboxId)) throw this.notWaiting(outboxId)
     this.changed()
+    this.deliverSoon()
+  }
+
+  /**
+   * Start a delivery without waiting for the app's outbox timer, after the
+   * one running if any (which listed its work before a message just queued
+   * or made due). Returns at once; outboxChanged tells how it went.
+   */
+  deliverSoon(): void {
     const again = () => this.flush().catch(() => undefined)
     if (this.flushing) void this.flushing.catch(() => undefined).then(again)
     else void again()
