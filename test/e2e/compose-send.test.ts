@@ -9,7 +9,7 @@ import { keepScreenshot, launchBrowser } from '../support/browser'
 import { startDovecot, type Dovecot } from '../support/dovecot'
 import { useRealKeychain } from '../support/keyring'
 import { startPostfix, type Postfix } from '../support/postfix'
-import { imapsSettings, otherClient, serverMessageIds, waitFor } from '../support/sync-world'
+import { imapsSettings, otherClient, serverInbox, waitFor } from '../support/sync-world'
 import { makeTestCertificate } from '../support/test-ca'
 import { tempDir } from '../support/temp'
 
@@ -39,15 +39,6 @@ afterAll(async () => {
   await dovecot?.stop()
   keyring?.stop()
 })
-
-async function serverInbox(user: string) {
-  const client = await otherClient(dovecot, cert, user, `${user}-password`)
-  try {
-    return [...(await serverMessageIds(client, 'INBOX')).values()]
-  } finally {
-    await client.logout()
-  }
-}
 
 describe('writing mail in the browser build, through real servers', () => {
   it('composes with an attachment and sends; replies and forwards from the reader', async () => {
@@ -137,8 +128,7 @@ describe('writing mail in the browser build, through real servers', () => {
     await expect.poll(() => panel.count()).toBe(0)
     await expect.poll(() => page.locator('.toast').textContent()).toContain('queued in the outbox')
 
-    await services.mailAccounts.send.flush()
-    await waitFor(async () => (await serverInbox('ben')).length === 1, 20_000)
+    await waitFor(async () => (await serverInbox(dovecot, cert, 'ben')).length === 1, 20_000)
 
     // Ben's copy: HTML with bold text, a plain-text alternative, the signature, the file.
     const ben = await otherClient(dovecot, cert, 'ben', 'ben-password')
@@ -187,8 +177,7 @@ describe('writing mail in the browser build, through real servers', () => {
     await expect.poll(() => panel.count()).toBe(0)
     await expect.poll(() => page.locator('.toast').textContent()).toContain('queued in the outbox')
 
-    await services.mailAccounts.send.flush()
-    await waitFor(async () => (await serverInbox('ben')).length === 3, 20_000)
+    await waitFor(async () => (await serverInbox(dovecot, cert, 'ben')).length === 3, 20_000)
     const received: string[] = []
     const ben2 = await otherClient(dovecot, cert, 'ben', 'ben-password')
     try {

@@ -7,7 +7,7 @@ import { keepScreenshot, launchBrowser } from '../support/browser'
 import { startDovecot, type Dovecot } from '../support/dovecot'
 import { useRealKeychain } from '../support/keyring'
 import { startPostfix, type Postfix } from '../support/postfix'
-import { imapsSettings, otherClient, serverMessageIds, waitFor } from '../support/sync-world'
+import { imapsSettings, serverInbox, waitFor } from '../support/sync-world'
 import { startRelay } from '../support/tcp-relay'
 import { makeTestCertificate } from '../support/test-ca'
 import { tempDir } from '../support/temp'
@@ -42,15 +42,6 @@ afterAll(async () => {
   await dovecot?.stop()
   keyring?.stop()
 })
-
-async function serverInbox(user: string) {
-  const client = await otherClient(dovecot, cert, user, `${user}-password`)
-  try {
-    return [...(await serverMessageIds(client, 'INBOX')).values()]
-  } finally {
-    await client.logout()
-  }
-}
 
 describe('the Outbox in the browser build, through real servers', () => {
   it('a message sent while SMTP is down shows in the Outbox with why; it leaves once sent', async () => {
@@ -98,7 +89,7 @@ describe('the Outbox in the browser build, through real servers', () => {
     await expect.poll(() => page.locator('.toast').textContent()).toContain('queued in the outbox')
     await expect.poll(() => outboxFolder.textContent()).toBe('Outbox1')
 
-    // The outbox's delivery (the app's timer) finds the server down.
+    // The delivery that Send starts finds the server down (flush waits for it).
     await services.mailAccounts.send.flush()
     await expect.poll(() => outboxFolder.getAttribute('class')).toContain('has-failed')
     await outboxFolder.click()
@@ -124,7 +115,7 @@ describe('the Outbox in the browser build, through real servers', () => {
     await expect
       .poll(() => page.locator('.outbox .state-title').textContent())
       .toBe('Nothing waiting to be sent')
-    await waitFor(async () => (await serverInbox('ben')).length === 1, 20_000)
+    await waitFor(async () => (await serverInbox(dovecot, cert, 'ben')).length === 1, 20_000)
 
     // Another folder chosen, the empty Outbox leaves the tree.
     await inbox.click()
@@ -144,7 +135,7 @@ describe('the Outbox in the browser build, through real servers', () => {
     await item.getByRole('button', { name: 'Delete unsent message' }).click()
     await expect.poll(() => item.count()).toBe(0)
     expect(services.mailAccounts.send.outbox()).toEqual([])
-    expect(await serverInbox('ben')).toHaveLength(1)
+    expect(await serverInbox(dovecot, cert, 'ben')).toHaveLength(1)
     await page.close()
     expect(errors).toEqual([])
   })

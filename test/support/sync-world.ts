@@ -127,6 +127,20 @@ export async function otherClient(
   return client
 }
 
+/** The Message-IDs in a user's server INBOX, read by a connection of its own (opened and closed here). */
+export async function serverInbox(
+  dovecot: Dovecot,
+  cert: TestCertificate,
+  user: string,
+): Promise<string[]> {
+  const client = await otherClient(dovecot, cert, user, `${user}-password`)
+  try {
+    return [...(await serverMessageIds(client, 'INBOX')).values()]
+  } finally {
+    await client.logout()
+  }
+}
+
 const WORDS =
   'quarterly budget review meeting notes project launch invoice travel schedule design draft contract report update feedback lunch deadline customer release planning'.split(
     ' ',
