@@ -1,15 +1,17 @@
 import { execFileSync } from 'node:child_process'
 import { chownSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebdavDestination } from '../../main/backup/destination/webdav/webdav-destination'
 import type { WebdavSettings } from '../../main/backup/destination/webdav/webdav-store'
-import { isCairnError } from '../../main/shared/errors'
+import { isCairnError, type ErrorCode } from '../../main/shared/errors'
 import { startApacheDav, type ApacheDav } from '../support/apache-webdav'
 import { describeDestinationContract, writeBackup } from '../support/destination-contract'
 import { parseDestinationAddress } from '../../main/backup/destination/destination-url'
 import { openDestination } from '../../main/backup/destination/open-destination'
 import { createTestCa, type TestCa } from '../support/tls'
+import { within } from '../support/within'
 
 let apache: ApacheDav
 let ca: TestCa
@@ -158,3 +160,115 @@ describe('a WebDAV address with a doubled slash', () => {
     }
   })
 })
+
+/**
+ * A WebDAV server is anyone's (or the attacker's): its answer to the
+ * listing may go on for gigabytes, list millions of entries, nest without
+ * end, carry an entity bomb, trickle a byte now and then for ever, or never
+ * start. The listing must stop early, with the destination's name, and
+ * never hold the whole answer in memory.
+ */
+describe('a hostile WebDAV server answering the listing', () => {
+  it('stops an endless, crowded, deep, entity-laden, trickling or silent listing and names the destination', async () => {
+    type Mode = 'huge' | 'many' | 'deep' | 'entities' | 'trickle' | 'silent'
+    let mode: Mode = 'huge'
+    let sent = 0
+    let hungUp = false
+    const head = '<?xml version="1.0" encoding="utf-8"?><d:multistatus xmlns:d="DAV:">'
+    // Bounded even for a client that reads without end: the test must fail, not exhaust memory.
+    const cap = 256 << 20
+    const filler: Record<'huge' | 'many' | 'deep', Buffer> = {
+      huge: Buffer.alloc(64 << 10, ' '),
+      many: Buffer.from(
+        Array.from(
+          { length: 1000 },
+          (_, i) =>
+            `<d:response><d:href>/dav/junk-${i}</d:href><d:propstat><d:prop><d:getcontentlength>1</d:getcontentlength></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`,
+        ).join(''),
+      ),
+      deep: Buffer.from('<d:prop>'.repeat(8192)),
+    }
+    const bomb =
+      '<?xml version="1.0"?><!DOCTYPE d:multistatus [<!ENTITY a "aaaaaaaaaa">' +
+      Array.from(
+        { length: 9 },
+        (_, i) => `<!ENTITY ${'b'.repeat(i + 1)} "${'&a;'.repeat(10)}">`,
+      ).join('') +
+      ']><d:multistatus xmlns:d="DAV:"><d:response><d:href>/dav/&bbbbbbbbb;</d:href></d:response></d:multistatus>'
+    const hostile = createServer((req, res) => {
+      req.resume()
+      res.on('close', () => (hungUp = true))
+      // Silent: the connection stays open and no answer ever starts.
+      if (mode === 'silent') return
+      res.writeHead(207, { 'content-type': 'application/xml; charset=utf-8' })
+      if (mode === 'entities') {
+        res.end(bomb)
+        return
+      }
+      res.write(head)
+      if (mode === 'trickle') {
+        const timer = setInterval(() => {
+          sent++
+          res.write(' ')
+        }, 50)
+        res.on('close', () => clearInterval(timer))
+        return
+      }
+      if (mode === 'deep') res.write('<d:response>')
+      const chunk = filler[mode]
+      const pour = () => {
+        while (sent < cap && !res.destroyed) {
+          sent += chunk.length
+          if (!res.write(chunk)) return void res.once('drain', pour)
+        }
+      }
+      pour()
+    })
+    await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(hostile.address() as { port: number }).port}/dav/`
+    // Volume is refused whatever the time it takes to arrive; time, by a deadline of its own.
+    const destination = new WebdavDestination({ url })
+    const impatient = new WebdavDestination({ url, listingTimeoutMs: 2000 })
+    const refused = (code: ErrorCode, why: RegExp) => (e: unknown) =>
+      isCairnError(e, code) &&
+      (e as Error).message.startsWith(`Backup destination webdav://${new URL(url).host}/dav/: `) &&
+      why.test((e as Error).message)
+    const cases: [Mode, ErrorCode, RegExp][] = [
+      ['huge', 'DESTINATION_SERVER', /listing was refused: the listing is larger than 64 MiB/],
+      [
+        'many',
+        'DESTINATION_SERVER',
+        /listing was refused: the listing has more than 100,000 entries/,
+      ],
+      ['deep', 'DESTINATION_SERVER', /listing was refused: the listing's XML nests deeper than 32/],
+      ['entities', 'DESTINATION_SERVER', /listing was refused: the listing declares a DOCTYPE/],
+      ['trickle', 'DESTINATION_TIMEOUT', /listing of the folder did not end within 2 s/],
+      ['silent', 'DESTINATION_TIMEOUT', /listing of the folder did not end within 2 s/],
+    ]
+    try {
+      for (const [which, code, why] of cases) {
+        mode = which
+        sent = 0
+        hungUp = false
+        const listing = (which === 'trickle' || which === 'silent' ? impatient : destination).list()
+        await expect(within(listing, which, 20_000)).rejects.toSatisfy(refused(code, why))
+        // Cairn hung up rather than read on: the server did not get to send much more than the limit.
+        await within(
+          until(() => hungUp),
+          `${which}: the client hanging up`,
+          5_000,
+        )
+        expect(sent, which).toBeLessThan(80 << 20)
+      }
+    } finally {
+      await destination.close()
+      await impatient.close()
+      hostile.closeAllConnections()
+      await new Promise<void>((resolve) => hostile.close(() => resolve()))
+    }
+  })
+})
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20))
+}

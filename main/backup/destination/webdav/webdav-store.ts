@@ -7,7 +7,7 @@ import {
 } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { rootCertificates } from 'node:tls'
-import { Transform, Writable, type Readable } from 'node:stream'
+import { addAbortSignal, Transform, Writable, type Readable } from 'node:stream'
 import type { CairnError } from '../../../shared/errors.js'
 import { isCairnError } from '../../../shared/errors.js'
 import type { ByteRange } from '../destination.js'
@@ -15,7 +15,7 @@ import { destinationError, networkError } from '../destination-errors.js'
 import { printable, type FileStore, type StoreEntry, type StoreWriter } from '../file-store.js'
 import { withRetry } from '../retry.js'
 import { DigestAuth, parseChallenge } from './digest.js'
-import { parseMultistatus } from './propfind.js'
+import { ListingRefused, MultistatusParser, type DavResource } from './propfind.js'
 
 export interface WebdavSettings {
   /** http(s)://host[:port]/path/ of the collection backups go into. */
@@ -27,7 +27,12 @@ export interface WebdavSettings {
   timeoutMs?: number
   /** Chunk size for Nextcloud's chunked upload (bytes). */
   chunkBytes?: number
+  /** The longest one listing (a PROPFIND and its whole answer) may take. */
+  listingTimeoutMs?: number
 }
+
+/** A Cairn folder lists in well under a second; a listing still coming after this is not going to end. */
+const LISTING_TIMEOUT_MS = 5 * 60_000
 
 interface Response {
   status: number
@@ -391,33 +396,64 @@ export class WebdavStore implements FileStore {
     return new URL(encodeURIComponent(name), this.base)
   }
 
-  private async propfind(url: URL, depth: '0' | '1') {
-    const response = await withRetry(() =>
-      this.send(
-        'PROPFIND',
-        url,
-        { Depth: depth, 'Content-Type': 'application/xml; charset=utf-8' },
-        Buffer.from(PROPFIND_BODY),
-      ),
-    )
-    if (response.status === 404) {
-      response.body.resume()
+  /**
+   * A PROPFIND and its multistatus, read as it arrives within the parser's
+   * limits and within one deadline for the whole exchange: the request's
+   * idle timeout never fires on a server that trickles a byte now and then.
+   */
+  private async propfind(url: URL, depth: '0' | '1'): Promise<DavResource[]> {
+    const limitMs = this.settings.listingTimeoutMs ?? LISTING_TIMEOUT_MS
+    const deadline = AbortSignal.timeout(limitMs)
+    try {
+      const response = await withRetry(
+        () =>
+          this.send(
+            'PROPFIND',
+            url,
+            { Depth: depth, 'Content-Type': 'application/xml; charset=utf-8' },
+            Buffer.from(PROPFIND_BODY),
+            deadline,
+          ),
+        { signal: deadline },
+      )
+      if (response.status === 404) {
+        response.body.resume()
+        throw destinationError(
+          'DESTINATION_MISSING',
+          this.label,
+          'the folder does not exist on the server. Create it, or check the path.',
+        )
+      }
+      this.expect(response, [207], 'list the folder')
+      return await this.readMultistatus(addAbortSignal(deadline, response.body))
+    } catch (error) {
+      if (!deadline.aborted) throw error
       throw destinationError(
-        'DESTINATION_MISSING',
+        'DESTINATION_TIMEOUT',
         this.label,
-        'the folder does not exist on the server. Create it, or check the path.',
+        `the server's listing of the folder did not end within ${limitMs / 1000} s. Cairn stopped reading it. Check the network, or try again later.`,
+        error,
       )
     }
-    this.expect(response, [207], 'list the folder')
-    const parts: Buffer[] = []
-    for await (const part of response.body) parts.push(part as Buffer)
+  }
+
+  private async readMultistatus(body: IncomingMessage): Promise<DavResource[]> {
+    const parser = new MultistatusParser()
     try {
-      return parseMultistatus(Buffer.concat(parts))
+      // Leaving the loop early (a refusal) destroys the body: the rest is never downloaded.
+      for await (const part of body) parser.write(part as Buffer)
+      return parser.end()
     } catch (error) {
+      if (isCairnError(error) || !(error instanceof Error) || 'code' in error) {
+        // The connection failed (or the deadline cut it): not the XML's fault.
+        throw isCairnError(error) ? error : this.failure(error, 'list the folder')
+      }
       throw destinationError(
         'DESTINATION_SERVER',
         this.label,
-        `the server's listing is not valid WebDAV XML (${(error as Error).message.split('\n')[0]}). Check the address is a WebDAV folder.`,
+        error instanceof ListingRefused
+          ? `the server's listing was refused: ${error.message}. Cairn stopped reading it. Check the address is a WebDAV folder for backups only.`
+          : `the server's listing is not valid WebDAV XML (${error.message.split('\n')[0]}). Check the address is a WebDAV folder.`,
         error,
       )
     }
@@ -436,22 +472,31 @@ export class WebdavStore implements FileStore {
     this.expect(response, [207], 'list the folder')
   }
 
-  /** A request with a buffered body (or none): answered, after one authentication round when asked. */
+  /**
+   * A request with a buffered body (or none): answered, after one
+   * authentication round when asked. `signal` cuts it off while its answer's
+   * head is awaited.
+   */
   private async send(
     method: string,
     url: URL,
     headers: Record<string, string> = {},
     body?: Buffer,
+    signal?: AbortSignal,
   ): Promise<Response> {
     for (let round = 0; ; round++) {
       const schemeSent = this.scheme
+      signal?.throwIfAborted()
       const request = this.open(method, url, {
         ...headers,
         ...(body ? { 'Content-Length': String(body.length) } : {}),
       })
       const answer = this.answer(request, describeMethod(method))
+      // Until the answer's head is in; its body is the caller's to bound.
+      const abort = () => request.destroy(signal?.reason as Error)
+      signal?.addEventListener('abort', abort, { once: true })
       request.end(body)
-      const response = await answer
+      const response = await answer.finally(() => signal?.removeEventListener('abort', abort))
       if (response.status !== 401 || round > 0) return response
       response.body.resume()
       if (!this.learnChallenge(response, schemeSent)) return response
