@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HostKeyError } from '../../main/backup/destination/sftp/host-key'
 import { SftpDestination } from '../../main/backup/destination/sftp/sftp-destination'
 import type { SftpSettings } from '../../main/backup/destination/sftp/sftp-store'
-import { isCairnError } from '../../main/shared/errors'
+import { isCairnError, type ErrorCode } from '../../main/shared/errors'
 import { describeDestinationContract } from '../support/destination-contract'
 import { startSshd, type SshServer } from '../support/sshd'
+import { within } from '../support/within'
 
 let sshd: SshServer
 beforeAll(async () => {
@@ -102,5 +103,91 @@ describe('SFTP transfer size', () => {
     })
     client.end()
     expect(sizes).toEqual([128 * 1024, 128 * 1024])
+  })
+})
+
+/**
+ * An SFTP server is anyone's (or the attacker's): asked for the folder's
+ * names, it may never say the folder ends, give millions of them, or give
+ * one now and then for ever. OpenSSH cannot be made to, so this is a small
+ * SFTP server of ssh2's own, spoken to over a real SSH connection.
+ */
+describe('a hostile SFTP server listing the folder', () => {
+  it('stops a listing that never ends (crowded, empty, trickling or silent answers) and names the destination', async () => {
+    const { Server, utils } = await import('ssh2')
+    const { hostKeyFingerprint } = await import('../../main/backup/destination/sftp/host-key')
+    type Mode = 'crowded' | 'empty' | 'trickle' | 'silent'
+    let mode: Mode = 'crowded'
+    let answers = 0
+    const keys = utils.generateKeyPairSync('ed25519')
+    const blob = Buffer.from(keys.public.split(' ')[1] as string, 'base64')
+    const attrs = { mode: 0o100600, uid: 0, gid: 0, size: 1, atime: 0, mtime: 0 }
+    const page = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => {
+        const filename = `junk-${from + i}`
+        return { filename, longname: filename, attrs }
+      })
+    // Bounded even for a client that reads without end: the test must fail, not exhaust memory.
+    const cap: Record<Mode, number> = { crowded: 300, empty: 50_000, trickle: 1000, silent: 0 }
+    const server = new Server({ hostKeys: [keys.private] }, (client) => {
+      client.on('error', () => undefined)
+      client.on('authentication', (context) => context.accept())
+      // Answers go out at once (no Nagle): thousands of them make one listing here.
+      client.on('ready', () => {
+        ;(client as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true)
+        client.on('session', (accept) =>
+          accept().on('sftp', (acceptSftp) => {
+            const sftp = acceptSftp()
+            sftp.on('OPENDIR', (id) => sftp.handle(id, Buffer.from('folder')))
+            sftp.on('CLOSE', (id) => sftp.status(id, utils.sftp.STATUS_CODE.OK))
+            sftp.on('READDIR', (id) => {
+              if (answers >= cap[mode]) return
+              const n = answers++
+              if (mode === 'crowded') sftp.name(id, page(n * 1000, 1000))
+              else if (mode === 'empty') sftp.name(id, [])
+              else setTimeout(() => sftp.name(id, page(n, 1)), 50)
+            })
+          }),
+        )
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as { port: number }).port
+    const address = {
+      host: '127.0.0.1',
+      port,
+      username: 'anyone',
+      password: 'anything',
+      path: '/backups',
+      hostKey: hostKeyFingerprint(blob).fingerprint,
+    }
+    // Volume is refused whatever the time it takes to arrive; time, by a deadline of its own.
+    const destination = new SftpDestination(address)
+    const impatient = new SftpDestination({ ...address, listingTimeoutMs: 2000 })
+    const refused = (code: ErrorCode, why: RegExp) => (e: unknown) =>
+      isCairnError(e, code) &&
+      (e as Error).message.startsWith(
+        `Backup destination sftp://anyone@127.0.0.1:${port}/backups: `,
+      ) &&
+      why.test((e as Error).message)
+    const cases: [Mode, ErrorCode, RegExp, number][] = [
+      ['crowded', 'DESTINATION_SERVER', /does not end: .* 101 answers and 101,000 names/, 101],
+      ['empty', 'DESTINATION_SERVER', /does not end: .* 10,000 answers and 0 names/, 10_000],
+      ['trickle', 'DESTINATION_TIMEOUT', /listing of the folder did not end within 2 s/, 0],
+      ['silent', 'DESTINATION_TIMEOUT', /listing of the folder did not end within 2 s/, 0],
+    ]
+    try {
+      for (const [which, code, why, expected] of cases) {
+        mode = which
+        answers = 0
+        const listing = (which === 'trickle' || which === 'silent' ? impatient : destination).list()
+        await expect(within(listing, which, 20_000)).rejects.toSatisfy(refused(code, why))
+        if (expected) expect(answers, which).toBe(expected)
+      }
+    } finally {
+      await destination.close()
+      await impatient.close()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
   })
 })

@@ -9,6 +9,7 @@ import { printable, type FileStore, type StoreEntry, type StoreWriter } from '..
 import { hostKeyFingerprint, HostKeyError } from './host-key.js'
 import { pipelinedRead } from './pipelined-read.js'
 import { pipelinedWrite } from './pipelined-write.js'
+import { readFolder, type FolderEntry } from './read-folder.js'
 import { requestSize } from './request-size.js'
 
 export interface SftpSettings {
@@ -26,8 +27,11 @@ export interface SftpSettings {
   agent?: string | null
   password?: string | null
   timeoutMs?: number
+  /** The longest one listing of the folder may take (read-folder.ts). */
+  listingTimeoutMs?: number
 }
 
+const SFTP_EOF = 1
 const SFTP_NO_SUCH_FILE = 2
 const SFTP_PERMISSION_DENIED = 3
 
@@ -56,9 +60,25 @@ export class SftpStore implements FileStore {
 
   async list(): Promise<StoreEntry[]> {
     const sftp = await this.sftp()
-    const list = await this.call<
-      { filename: string; attrs: { mode: number; size: number; mtime: number } }[]
-    >((cb) => sftp.readdir(this.dir, cb), 'list the folder')
+    // Not readdir(path): it asks for more until the server says "end", keeping every name.
+    const list = await readFolder(
+      {
+        opendir: () => this.call<Buffer>((cb) => sftp.opendir(this.dir, cb), 'list the folder'),
+        readdir: (handle) =>
+          this.call<FolderEntry[] | null>(
+            (cb) =>
+              sftp.readdir(handle, (error, names) =>
+                (error as { code?: unknown } | undefined)?.code === SFTP_EOF
+                  ? cb(undefined, null)
+                  : cb(error, names),
+              ),
+            'list the folder',
+          ),
+        close: (handle) => this.call<void>((cb) => sftp.close(handle, cb), 'list the folder'),
+      },
+      this.label,
+      this.settings.listingTimeoutMs,
+    )
     return list.map((entry) => ({
       name: entry.filename,
       size: entry.attrs.size,
