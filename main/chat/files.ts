@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { Transform } from 'node:stream'
 import { rootCertificates, type TLSSocket } from 'node:tls'
 import { attachmentPath } from '../mail/attachment-store.js'
+import { cutToUnits } from '../shared/cut-text.js'
 import { CairnError } from '../shared/errors.js'
 import type { TlsTrust } from './xmpp/transport.js'
 import { normaliseFingerprint } from './xmpp/transport.js'
@@ -36,7 +37,7 @@ export function safeFileName(input: string): string {
   if (name.length > 120) {
     const dot = name.lastIndexOf('.')
     const ext = dot > 0 && name.length - dot <= 16 ? name.slice(dot) : ''
-    name = name.slice(0, 120 - ext.length) + ext
+    name = cutToUnits(name, 120 - ext.length) + ext
   }
   return name || 'file'
 }

@@ -11,6 +11,7 @@ import {
   writeSync,
 } from 'node:fs'
 import { extname, join, resolve, sep } from 'node:path'
+import { cutToUnits } from '../shared/cut-text.js'
 import { CairnError, errnoCode } from '../shared/errors.js'
 
 /** Names Windows reserves for devices, with or without an extension ("con.txt" is a device too). */
@@ -39,8 +40,11 @@ export function safeFileName(name: string, fallback = 'attachment'): string {
   if (RESERVED.test(stem.trim())) clean = `_${clean}`
   if (!clean) clean = fallback
   if (Buffer.byteLength(clean) > MAX_NAME_BYTES) {
-    const ext = extname(clean).slice(0, 16)
-    let base = clean.slice(0, clean.length - ext.length)
+    // Both cuts fall between code points: base ends where the extension began, and a long
+    // extension keeps its first 16 units without half an emoji.
+    const whole = extname(clean)
+    const ext = cutToUnits(whole, 16)
+    let base = clean.slice(0, clean.length - whole.length)
     while (Buffer.byteLength(base + ext) > MAX_NAME_BYTES) base = [...base].slice(0, -1).join('')
     clean = base + ext
   }

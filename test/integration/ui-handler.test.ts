@@ -66,7 +66,7 @@ describe('the app: protocol handler', () => {
   it('downloads an attachment whatever its name holds: a lone surrogate, quotes, a newline', async () => {
     const bytes = Buffer.from('%PDF-1.4')
     let filename = ''
-    // The mail's own name as the view hands it over (safeFileName can leave half of an emoji).
+    // The mail's own name as the view hands it over (a mail's name can hold half of an emoji).
     const views = {
       document: async () => null,
       inlineImage: () => null,

@@ -167,11 +167,18 @@ describe('file names from contacts', () => {
     expect(safeFileName('...')).toBe('file')
     expect(safeFileName('a\u0000b\u001bc.txt')).toBe('abc.txt')
     expect(safeFileName(`${'x'.repeat(300)}.jpeg`)).toMatch(/^x{115}\.jpeg$/)
+    // Cut at 115 UTF-16 units, the name ended in the first half of an emoji (two units).
+    expect(safeFileName(`${'x'.repeat(110)}${'😀'.repeat(10)}.jpeg`)).toBe(
+      `${'x'.repeat(110)}😀😀.jpeg`,
+    )
     expect(fileNameFromUrl('https://h/p/my%20photo.jpg?x=1')).toBe('my photo.jpg')
     expect(fileNameFromUrl('not a url')).toBe('file')
     fc.assert(
-      fc.property(fc.string({ maxLength: 300 }), (input) => {
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (input) => {
         const name = safeFileName(input)
+        expect(name).not.toMatch(
+          /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/,
+        )
         expect(name.length).toBeGreaterThan(0)
         expect(name.length).toBeLessThanOrEqual(120)
         // eslint-disable-next-line no-control-regex

@@ -7,9 +7,13 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { join } from 'node:path'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { openFolder, safeFileName, saveInto } from '../../../main/mail/attachment-files'
 import { tempDir } from '../../support/temp'
+
+/** Half of a surrogate pair with no other half: no character, garbage in a file name. */
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 describe('attachment file names from mail', () => {
   it('makes hostile names safe on every OS', () => {
@@ -29,6 +33,26 @@ describe('attachment file names from mail', () => {
     const long = safeFileName(`${'é'.repeat(300)}.pdf`)
     expect(Buffer.byteLength(long)).toBeLessThanOrEqual(200)
     expect(long.endsWith('.pdf')).toBe(true)
+  })
+
+  it('shortens a long name between characters, never through half an emoji', () => {
+    // An extension cut at 16 UTF-16 units ended in the first half of 😀 (two units).
+    const emoji = safeFileName(`${'a'.repeat(250)}.${'😀'.repeat(20)}`)
+    expect(loneSurrogate.test(emoji)).toBe(false)
+    expect(emoji).toBe(`${'a'.repeat(171)}.${'😀'.repeat(7)}`)
+    expect(Buffer.byteLength(emoji)).toBeLessThanOrEqual(200)
+    const characters = fc.constantFrom('a', 'é', '😀', '𠀀', '.')
+    fc.assert(
+      fc.property(
+        fc.string({ unit: characters, minLength: 40, maxLength: 120 }),
+        fc.string({ unit: characters, maxLength: 30 }),
+        (stem, extension) => {
+          const name = safeFileName(`${stem}${stem}.${extension}`)
+          expect(loneSurrogate.test(name)).toBe(false)
+          expect(Buffer.byteLength(name)).toBeLessThanOrEqual(200)
+        },
+      ),
+    )
   })
 
   it('saves inside the chosen folder only, never over a file or through a planted link', () => {
