@@ -113,3 +113,26 @@ describe('a sidecar carrying terminal escape sequences', () => {
     for (const control of ['\u001b', '\u009b']) expect(verified.stderr).not.toContain(control)
   }, 120_000)
 })
+
+describe('a sidecar whose creation time is not a time as Cairn writes it', () => {
+  it('is no sidecar: cairn list calls the backup incomplete and verify never repeats the text', async () => {
+    const { file, name } = await oneBackup()
+    const real = JSON.parse(readFileSync(`${file}.json`, 'utf8')) as Record<string, unknown>
+    const made = new Date(String(real.createdAt))
+    // The same second in another spelling (passes every check by date), no date, no such day.
+    for (const createdAt of [made.toUTCString(), 'last Tuesday', '2026-02-30T00:00:00.000Z']) {
+      const dir = tempDir()
+      copyFileSync(file, join(dir, name))
+      writeFileSync(join(dir, `${name}.json`), JSON.stringify({ ...real, createdAt }))
+
+      const listed = cli(['list', '--to', dir, '--json'])
+      expect(listed.code, createdAt).toBe(0)
+      expect(JSON.parse(listed.stdout), createdAt).toMatchObject([
+        { name, complete: false, consistent: true, keyFingerprint: null },
+      ])
+      const verified = cli(['verify', join(dir, name)])
+      expect(verified.code, createdAt).toBe(1)
+      expect(verified.stderr, createdAt).not.toContain(createdAt)
+    }
+  }, 120_000)
+})

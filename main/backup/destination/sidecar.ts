@@ -2,6 +2,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { z } from 'zod'
 import { writeFileAtomicSync } from '../../shared/atomic-file.js'
+import { backupTimeSchema } from '../archive/made-at.js'
 import { sidecarChainShape } from '../chain/chain-format.js'
 import { sidecarName } from './names.js'
 
@@ -18,7 +19,9 @@ export const sidecarSchema = z
     format: z.literal('cairn-backup-sidecar'),
     formatVersion: z.literal(1),
     file: z.string(),
-    createdAt: z.string(),
+    // As the manifest's: shown (cairn list, verify, the restore wizard) and compared (the
+    // name's second, newer backups in a folder), so a real date exactly as Cairn writes it.
+    createdAt: backupTimeSchema,
     appVersion: z.string(),
     schemaVersion: z.number().int().nonnegative(),
     profileId: z.string(),
