@@ -55,27 +55,33 @@ function outboxEvents(router: Router) {
   }
 }
 
+/** A profile with Ada's account whose SMTP server is the stand-in (down), and its router. */
+async function adaWithDeadSmtp() {
+  const keyring = await useRealKeychain()
+  onTestFinished(() => keyring.stop())
+  const smtp = await deadSmtp()
+  onTestFinished(() => {
+    smtp.release()
+    return smtp.close()
+  })
+  const services = world.services(tempDir())
+  const router = world.router(services)
+  const changed = outboxEvents(router)
+  const server = { host: '127.0.0.1', port: smtp.port, security: 'plain' as const }
+  const { accountId } = await services.mailAccounts.accounts.add({
+    email: 'ada@example.test',
+    password: 'ada-password',
+    imap: { ...server, port: 1, username: 'ada' },
+    smtp: { ...server, username: 'ada' },
+    allowPlaintext: true,
+    verify: false,
+  })
+  return { smtp, services, router, changed, accountId }
+}
+
 describe('the outbox through the contract', () => {
   it('lists what waits with why, sends now, refuses to touch a message being sent, deletes', async () => {
-    const keyring = await useRealKeychain()
-    onTestFinished(() => keyring.stop())
-    const smtp = await deadSmtp()
-    onTestFinished(() => {
-      smtp.release()
-      return smtp.close()
-    })
-    const services = world.services(tempDir())
-    const router = world.router(services)
-    const changed = outboxEvents(router)
-    const server = { host: '127.0.0.1', port: smtp.port, security: 'plain' as const }
-    const { accountId } = await services.mailAccounts.accounts.add({
-      email: 'ada@example.test',
-      password: 'ada-password',
-      imap: { ...server, port: 1, username: 'ada' },
-      smtp: { ...server, username: 'ada' },
-      allowPlaintext: true,
-      verify: false,
-    })
+    const { smtp, services, router, changed, accountId } = await adaWithDeadSmtp()
     expect(await router.call('outbox.list', {})).toEqual({ ok: true, value: [] })
 
     // Queued: listed with its subject, recipients and account, not tried yet.
@@ -160,22 +166,7 @@ describe('the outbox through the contract', () => {
   })
 
   it('tries a message sent from the compose window at once, not at the outbox timer’s next tick', async () => {
-    const keyring = await useRealKeychain()
-    onTestFinished(() => keyring.stop())
-    const smtp = await deadSmtp()
-    onTestFinished(() => smtp.close())
-    const services = world.services(tempDir())
-    const router = world.router(services)
-    const changed = outboxEvents(router)
-    const server = { host: '127.0.0.1', port: smtp.port, security: 'plain' as const }
-    const { accountId } = await services.mailAccounts.accounts.add({
-      email: 'ada@example.test',
-      password: 'ada-password',
-      imap: { ...server, port: 1, username: 'ada' },
-      smtp: { ...server, username: 'ada' },
-      allowPlaintext: true,
-      verify: false,
-    })
+    const { smtp, services, router, changed, accountId } = await adaWithDeadSmtp()
     const draft = await router.call('compose.start', { kind: 'new', accountId })
     if (!draft.ok) throw new Error(JSON.stringify(draft.error))
     const draftId = (draft.value as { id: number }).id
