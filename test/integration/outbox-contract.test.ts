@@ -1,4 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import type { EventPayloads, OutboxItem } from '../../main/ipc/contract'
 import type { Router } from '../../main/ipc/router'
@@ -64,7 +66,8 @@ async function adaWithDeadSmtp() {
     smtp.release()
     return smtp.close()
   })
-  const services = world.services(tempDir())
+  const profileDir = tempDir()
+  const services = world.services(profileDir)
   const router = world.router(services)
   const changed = outboxEvents(router)
   const server = { host: '127.0.0.1', port: smtp.port, security: 'plain' as const }
@@ -76,12 +79,21 @@ async function adaWithDeadSmtp() {
     allowPlaintext: true,
     verify: false,
   })
-  return { smtp, services, router, changed, accountId }
+  /** The stored sources (raw messages) left in the profile's database, read beside the app's connection. */
+  const storedSources = () => {
+    const db = new Database(join(profileDir, 'mail.sqlite'), { readonly: true })
+    try {
+      return (db.prepare('SELECT count(*) AS n FROM message_sources').get() as { n: number }).n
+    } finally {
+      db.close()
+    }
+  }
+  return { smtp, services, router, changed, accountId, storedSources }
 }
 
 describe('the outbox through the contract', () => {
   it('lists what waits with why, sends now, refuses to touch a message being sent, deletes', async () => {
-    const { smtp, services, router, changed, accountId } = await adaWithDeadSmtp()
+    const { smtp, services, router, changed, accountId, storedSources } = await adaWithDeadSmtp()
     expect(await router.call('outbox.list', {})).toEqual({ ok: true, value: [] })
 
     // Queued: listed with its subject, recipients and account, not tried yet.
@@ -149,10 +161,12 @@ describe('the outbox through the contract', () => {
     await send.idle()
     expect(smtp.connections).toBe(2)
 
-    // Deleted: gone from the list; acting on it again is refused in words.
+    // Deleted: gone from the list, and its words from the profile; acting on it again is refused in words.
+    expect(storedSources()).toBe(1)
     expect(await router.call('outbox.remove', { outboxId })).toEqual({ ok: true, value: null })
     await changed((items) => items.length === 0)
     expect(await router.call('outbox.list', {})).toEqual({ ok: true, value: [] })
+    expect(storedSources()).toBe(0)
     for (const name of ['outbox.remove', 'outbox.sendNow'] as const)
       expect(await router.call(name, { outboxId })).toEqual({
         ok: false,

@@ -49,6 +49,24 @@ export function getSource(db: MailDb, sha256: string): Buffer | null {
   return row ? zstd.decompress(row.content) : null
 }
 
+/**
+ * Drop the sources among `keys` that no message, remote copy or outbox entry
+ * refers to any more: a message the user deleted unsent, or one sent and
+ * filed, leaves no copy of its words behind in the mailbox (nor in the
+ * backups made of it). One shared by another row stays.
+ */
+export function dropUnusedSources(db: MailDb, keys: readonly string[]): number {
+  const drop = db.prepare<{ sha: string }>(
+    `DELETE FROM message_sources WHERE sha256 = @sha
+        AND NOT EXISTS (SELECT 1 FROM remote_messages WHERE source_sha256 = @sha)
+        AND NOT EXISTS (SELECT 1 FROM messages WHERE source_sha256 = @sha)
+        AND NOT EXISTS (SELECT 1 FROM outbox WHERE source_sha256 = @sha)`,
+  )
+  let dropped = 0
+  for (const sha of new Set(keys)) dropped += drop.run({ sha }).changes
+  return dropped
+}
+
 /** Drop sources no message, remote copy or outbox entry refers to any more. */
 export function pruneSources(db: MailDb): number {
   return db
