@@ -1,5 +1,5 @@
-import type { Statement } from 'better-sqlite3'
 import type { MailDb } from '../db/connection.js'
+import { placeholderRows, rowsPerStatement } from '../db/rows-per-statement.js'
 import { indexMessageTerms } from '../search/term-index.js'
 import { refsOf } from '../threads/thread-links.js'
 import type { Address, ListCursor, MessagePage, MessageSummary } from '../types.js'
@@ -109,7 +109,7 @@ function rowValues(message: NewMessage): unknown[] {
 const uniqueKey = (folderId: number, messageId: string, contentHash: string) =>
   `${folderId}\0${messageId}\0${contentHash}`
 
-/** Rows per INSERT at most; batches are cut into powers of two, so few sizes get prepared. */
+/** Rows per INSERT at most. */
 const ROWS_PER_INSERT = 64
 
 /**
@@ -123,20 +123,15 @@ const ROWS_PER_INSERT = 64
  * a segment per message, merged again and again (see storeBodies).
  */
 export function messageWriter(db: MailDb) {
-  const inserts = new Map<number, Statement>()
-  const insertRows = (n: number): Statement => {
-    let statement = inserts.get(n)
-    if (!statement) {
-      const row = `(${Array.from({ length: COLUMN_COUNT }, () => '?').join(', ')})`
-      statement = db.prepare(
+  const inserts = rowsPerStatement(
+    (n) =>
+      db.prepare(
         `INSERT OR IGNORE INTO messages (${INSERT_COLUMNS})
-         VALUES ${Array.from({ length: n }, () => row).join(', ')}
+         VALUES ${placeholderRows(n, COLUMN_COUNT)}
          RETURNING id, folder_id, message_id, content_hash`,
-      )
-      inserts.set(n, statement)
-    }
-    return statement
-  }
+      ),
+    ROWS_PER_INSERT,
+  )
   const linkThread = threadLinker(db)
   const insertAttachment = db.prepare(`
     INSERT INTO attachments (message_id, filename, mime_type, size, sha256, content_id, disposition)
@@ -184,16 +179,15 @@ export function messageWriter(db: MailDb) {
       fresh.push(i)
     })
     const stored = new Map<string, number>()
-    for (let at = 0; at < fresh.length;) {
-      let n = ROWS_PER_INSERT
-      while (n > fresh.length - at) n >>= 1
-      const slice = fresh.slice(at, at + n)
-      const rows = insertRows(n).all(
-        slice.flatMap((i) => rowValues(messages[i] as NewMessage)),
-      ) as { id: number; folder_id: number; message_id: string; content_hash: string }[]
+    inserts.forEachSlice(fresh, (statement, slice) => {
+      const rows = statement.all(slice.flatMap((i) => rowValues(messages[i] as NewMessage))) as {
+        id: number
+        folder_id: number
+        message_id: string
+        content_hash: string
+      }[]
       for (const r of rows) stored.set(uniqueKey(r.folder_id, r.message_id, r.content_hash), r.id)
-      at += n
-    }
+    })
     for (const i of fresh) {
       const m = messages[i] as NewMessage
       const id = stored.get(uniqueKey(m.folderId, m.messageId, m.contentHash))
@@ -210,7 +204,7 @@ export function messageWriter(db: MailDb) {
    * which stores one message at a time, a fifth slower.
    */
   const insertOne = db.prepare(`INSERT OR IGNORE INTO messages (${INSERT_COLUMNS})
-    VALUES (${Array.from({ length: COLUMN_COUNT }, () => '?').join(', ')})`)
+    VALUES ${placeholderRows(1, COLUMN_COUNT)}`)
   const insertMessage = (message: NewMessage): number | null => {
     const result = insertOne.run(rowValues(message))
     if (result.changes === 0) return null

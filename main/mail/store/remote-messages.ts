@@ -1,6 +1,6 @@
-import type { Statement } from 'better-sqlite3'
 import type { MailDb } from '../db/connection.js'
 import { perConnection } from '../db/per-connection.js'
+import { placeholderRows, rowsPerStatement } from '../db/rows-per-statement.js'
 import type { Address } from '../types.js'
 import { indexMessageTerms } from '../search/term-index.js'
 import { messageWriter, type NewAttachment } from './messages.js'
@@ -235,6 +235,12 @@ export function remoteMessageStore(db: MailDb, accountId: number) {
   }
 }
 
+/** The columns each message's text fills, after its id, in the order storeBodies binds them. */
+const TEXT_COLUMNS = ['snippet', 'body_text', 'body_html', 'has_attachments', 'parse_note']
+
+/** Texts updated per statement at most. */
+const TEXTS_PER_STATEMENT = 128
+
 const bodyStatementsOf = perConnection((db) => ({
   clearAttachments: db.prepare('DELETE FROM attachments WHERE message_id = ?'),
   attachment: db.prepare(`
@@ -246,39 +252,23 @@ const bodyStatementsOf = perConnection((db) => ({
   heading: db.prepare<[number], { subject: string; participants: string }>(
     'SELECT subject, participants FROM messages WHERE id = ?',
   ),
-  /** The texts of `n` messages in one statement, prepared once per size. */
-  texts: new Map<number, Statement>(),
+  /**
+   * The texts of many messages in one `UPDATE … FROM (VALUES …)`. Each
+   * per-message UPDATE (its FTS triggers make it a multi-row write) and the
+   * remote_messages update (a foreign key check) opened a statement
+   * journal, so FTS5 wrote a segment per message, then merged them again
+   * and again: 0.4–0.7 ms per message of a first sync (rows-per-statement.ts).
+   */
+  texts: rowsPerStatement(
+    (n) =>
+      db.prepare(
+        `UPDATE messages SET ${TEXT_COLUMNS.map((c, i) => `${c} = b.column${i + 2}`).join(', ')}
+           FROM (VALUES ${placeholderRows(n, 1 + TEXT_COLUMNS.length)}) AS b
+          WHERE messages.id = b.column1`,
+      ),
+    TEXTS_PER_STATEMENT,
+  ),
 }))
-
-/** The columns each message's text fills, in the order textsStatement binds them. */
-const TEXT_COLUMNS = ['snippet', 'body_text', 'body_html', 'has_attachments', 'parse_note']
-
-/**
- * One UPDATE for the texts of `n` messages (`UPDATE … FROM (VALUES …)`).
- * FTS5 writes what it buffered as a new index segment whenever a statement
- * opens a statement journal, and each per-message UPDATE did (its FTS
- * triggers make it a multi-row write), as did the remote_messages update
- * (a foreign key check): a segment per message, then merge after merge —
- * 0.4–0.7 ms per message of a first sync. One statement for many bodies
- * leaves FTS5 one segment for them all.
- */
-function textsStatement(db: MailDb, n: number): Statement {
-  const cache = bodyStatementsOf(db).texts
-  let statement = cache.get(n)
-  if (!statement) {
-    const row = `(${['?', ...TEXT_COLUMNS.map(() => '?')].join(', ')})`
-    statement = db.prepare(
-      `UPDATE messages SET ${TEXT_COLUMNS.map((c, i) => `${c} = b.column${i + 2}`).join(', ')}
-         FROM (VALUES ${Array.from({ length: n }, () => row).join(', ')}) AS b
-        WHERE messages.id = b.column1`,
-    )
-    cache.set(n, statement)
-  }
-  return statement
-}
-
-/** Texts updated per statement at most; groups are cut into powers of two, so few sizes get prepared. */
-const TEXTS_PER_STATEMENT = 128
 
 /** What a body pass stores for one message whose headers are already stored. */
 export interface BodyToStore {
@@ -298,7 +288,7 @@ export function storeBody(db: MailDb, messageId: number, body: BodyToStore): voi
 /**
  * Bodies and attachments of several messages whose headers are already
  * stored (call inside a transaction): the per-message rows first, then the
- * texts in as few statements as possible (see textsStatement), then the
+ * texts in as few statements as possible (`texts` above), then the
  * term index.
  */
 export function storeBodies(
@@ -320,22 +310,18 @@ export function storeBodies(
       )
     s.full.run(body.sourceSha256, messageId)
   }
-  for (let i = 0; i < items.length;) {
-    let n = TEXTS_PER_STATEMENT
-    while (n > items.length - i) n >>= 1
-    const values = items
-      .slice(i, i + n)
-      .flatMap(({ messageId, body }) => [
+  s.texts.forEachSlice(items, (statement, slice) =>
+    statement.run(
+      slice.flatMap(({ messageId, body }) => [
         messageId,
         body.snippet,
         body.text,
         body.html,
         body.attachments.some((a) => a.disposition === 'attachment') ? 1 : 0,
         body.parseNote ?? null,
-      ])
-    textsStatement(db, n).run(values)
-    i += n
-  }
+      ]),
+    ),
+  )
   for (const { messageId, body } of items) {
     const heading = s.heading.get(messageId)
     indexMessageTerms(db, messageId, {
