@@ -125,6 +125,8 @@ export interface Allowances {
   dropped?: string[]
   /** Columns the migration removes or rewrites on purpose, by table. */
   changedColumns?: Record<string, string[]>
+  /** Rows (by rowid) the migration deletes on purpose, by table: these must be gone. */
+  removedRows?: Record<string, number[]>
 }
 
 /**
@@ -148,8 +150,12 @@ export function expectNothingLost(
     const kept = old.columns.filter(
       (c) => now.columns.includes(c) && !(allow.changedColumns?.[table] ?? []).includes(c),
     )
-    expect(now.rows.size, `rows in ${table}`).toBe(old.rows.size)
+    const removed = allow.removedRows?.[table] ?? []
+    for (const rowid of removed)
+      expect(now.rows.has(rowid), `${table} row ${rowid} stays`).toBe(false)
+    expect(now.rows.size, `rows in ${table}`).toBe(old.rows.size - removed.length)
     for (const [rowid, row] of old.rows) {
+      if (removed.includes(rowid)) continue
       const next = now.rows.get(rowid)
       expect(next, `${table} row ${rowid} is gone`).toBeDefined()
       for (const column of kept)

@@ -159,15 +159,10 @@ export function markCopied(db: MailDb, id: number, error: string | null): void {
   else db.prepare(`UPDATE outbox SET last_error = ? WHERE id = ? AND state = 'sent'`).run(error, id)
 }
 
-/** Sent and filed: the entry has done its job and leaves the outbox. */
-/** Drop the entries that are sent and filed; returns their sources' keys (to drop if unused). */
-export function removeFinished(db: MailDb): string[] {
-  return db
-    .prepare<[], { source_sha256: string }>(
-      `DELETE FROM outbox WHERE state = 'sent' AND sent_copy <> 'pending' RETURNING source_sha256`,
-    )
-    .all()
-    .map((r) => r.source_sha256)
+/** Sent and filed: the entries have done their job and leave the outbox (their sources with them). */
+export function removeFinished(db: MailDb): number {
+  return db.prepare(`DELETE FROM outbox WHERE state = 'sent' AND sent_copy <> 'pending'`).run()
+    .changes
 }
 
 export function getOutboxEntry(db: MailDb, id: number): OutboxRow | null {
@@ -188,16 +183,14 @@ export function makeDue(db: MailDb, id: number): boolean {
 }
 
 /**
- * Drop a queued or failed entry (the user gave up on it); returns its
- * source's key (to drop if unused), or null when it is in neither state.
+ * Drop a queued or failed entry (the user gave up on it), its source with
+ * it; false when it is in neither state.
  */
-export function deleteWaiting(db: MailDb, id: number): string | null {
-  const row = db
-    .prepare<[number], { source_sha256: string }>(
-      `DELETE FROM outbox WHERE id = ? AND state IN ('queued', 'failed') RETURNING source_sha256`,
-    )
-    .get(id)
-  return row?.source_sha256 ?? null
+export function deleteWaiting(db: MailDb, id: number): boolean {
+  return (
+    db.prepare(`DELETE FROM outbox WHERE id = ? AND state IN ('queued', 'failed')`).run(id)
+      .changes === 1
+  )
 }
 
 export function retryFailed(db: MailDb, id: number): void {

@@ -3,7 +3,7 @@ import type { CredentialSource } from '../accounts/credentials.js'
 import type { MailDb } from '../db/connection.js'
 import { Emitter } from '../../shared/emitter.js'
 import { CairnError, describeError, isCairnError } from '../../shared/errors.js'
-import { dropUnusedSources, getSource, putSource } from '../store/message-sources.js'
+import { getSource, putSource } from '../store/message-sources.js'
 import { getImapAccount } from '../store/imap-accounts.js'
 import { remoteFolderByRole } from '../store/remote-folders.js'
 import { connectImapAs, imapError } from '../sync/imap-connect.js'
@@ -137,10 +137,8 @@ export class SendService {
 
   /** The user gives up on a queued or failed entry: it leaves the outbox unsent. */
   remove(outboxId: number): void {
-    const source = deleteWaiting(this.db, outboxId)
-    if (source === null) throw this.notWaiting(outboxId)
-    // The message's words go with it: nothing of an unsent, deleted message stays in the profile.
-    dropUnusedSources(this.db, [source])
+    // Its stored words go with it (the schema's triggers, migration 0015).
+    if (!deleteWaiting(this.db, outboxId)) throw this.notWaiting(outboxId)
     this.changed()
   }
 
@@ -214,7 +212,7 @@ export class SendService {
       await this.fileCopy(entry)
       this.changed()
     }
-    dropUnusedSources(this.db, removeFinished(this.db))
+    removeFinished(this.db)
     this.changed()
   }
 

@@ -30,6 +30,7 @@ const USERS = [
   'comeback',
   'append',
   'open',
+  'forget',
 ].map((name) => ({
   name,
   password: `${name}-password`,
@@ -402,6 +403,68 @@ describe('sync with a live Dovecot', () => {
       await other.messageDelete('2', { uid: true })
       const [report] = await world.sync.syncOnce(accountId)
       expect(report).toMatchObject({ added: 0, removed: 1, flagsChanged: 1 })
+      await other.logout()
+    } finally {
+      await world.close()
+    }
+  })
+
+  it('keeps no copy of a message’s raw bytes once it is deleted here or expunged elsewhere, but keeps bytes another copy still needs', async () => {
+    seedMaildir(
+      dovecot,
+      'forget',
+      [0, 1, 2].map((i) => ({ raw: realisticMessage(i) })),
+    )
+    const world = await openSyncWorld()
+    try {
+      const accountId = await addAccount(world, 'forget')
+      await world.sync.syncOnce(accountId)
+      const sourceOf = (messageId: string) =>
+        world.db
+          .prepare<[string], { sha: string }>(
+            `SELECT r.source_sha256 AS sha FROM remote_messages r JOIN messages m ON m.id = r.message_id
+              WHERE m.message_id = ?`,
+          )
+          .get(messageId)?.sha
+      const stored = () =>
+        new Set(
+          world.db
+            .prepare<[], { sha256: string }>('SELECT sha256 FROM message_sources')
+            .all()
+            .map((r) => r.sha256),
+        )
+      const [sha0, sha1, sha2] = [0, 1, 2].map((i) => sourceOf(`msg-${i}@example.org`))
+      expect(stored()).toEqual(new Set([sha0, sha1, sha2]))
+
+      // Another client copies msg-0 to Archive, then expunges it from the Inbox:
+      // the Archive copy still needs the same bytes.
+      const other = await otherClient(dovecot, cert, 'forget', 'forget-password')
+      await other.mailboxOpen('INBOX')
+      await other.messageCopy('1', 'Archive', { uid: true })
+      await other.messageDelete('1', { uid: true })
+      await world.sync.syncOnce(accountId)
+      expect(localMessageIds(world.db, accountId, 'INBOX').size).toBe(2)
+      expect(localMessageIds(world.db, accountId, 'Archive').size).toBe(1)
+      expect(stored()).toEqual(new Set([sha0, sha1, sha2]))
+
+      // Expunged elsewhere: msg-1's bytes leave with it.
+      await other.messageDelete('2', { uid: true })
+      await world.sync.syncOnce(accountId)
+      expect(stored()).toEqual(new Set([sha0, sha2]))
+
+      // Deleted here (to Trash, then from Trash for good): msg-0's bytes leave too.
+      const idOf = (mid: string) =>
+        world.db
+          .prepare<[string], { id: number }>('SELECT id FROM messages WHERE message_id = ?')
+          .get(mid)!.id
+      world.sync.delete([idOf('msg-0@example.org')])
+      await world.sync.syncOnce(accountId)
+      expect(stored()).toEqual(new Set([sha0, sha2]))
+      world.sync.delete([idOf('msg-0@example.org')])
+      expect(stored()).toEqual(new Set([sha2]))
+      await world.sync.syncOnce(accountId)
+      expect(stored()).toEqual(new Set([sha2]))
+      expect(localMessageIds(world.db, accountId, 'Trash').size).toBe(0)
       await other.logout()
     } finally {
       await world.close()

@@ -13,6 +13,7 @@ import { searchTerms } from './0011-search-terms.js'
 import { threadsAndSorting } from './0012-threads-and-sorting.js'
 import { draftsAndSources } from './0013-drafts-and-sources.js'
 import { searchDateSpans } from './0014-search-date-spans.js'
+import { sourcesLeaveWithMessages } from './0015-sources-leave-with-messages.js'
 
 /**
  * Every migration, in order. Append only: a shipped migration never changes.
@@ -42,6 +43,7 @@ export const migrations: readonly Migration[] = [
   threadsAndSorting,
   draftsAndSources,
   searchDateSpans,
+  sourcesLeaveWithMessages,
 ]
 
 /** The schema version this build of Cairn writes and understands. */
