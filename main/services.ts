@@ -8,6 +8,7 @@ import { BackupScheduler } from './backup/schedule/scheduler.js'
 import { accountSecrets } from './keychain/account-secrets.js'
 import { osKeychain } from './keychain/keychain.js'
 import { openMailDb, type MailDb } from './mail/db/connection.js'
+import { startAttachmentSweep } from './mail/attachment-sweep.js'
 import { openMailAccounts, type MailAccounts } from './mail/mail-accounts.js'
 import { openMailDesk, type MailDesk } from './mail/mail-desk.js'
 import { MailService, type MailServiceOptions } from './mail/mail-service.js'
@@ -84,6 +85,8 @@ export function openServices(profileDir: string, options: ServiceOptions = {}): 
   const mailAccounts = openMailAccounts({ db, paths: profile.paths, profileId: profile.id })
   mailAccounts.start()
   const mailDesk = openMailDesk({ db, paths: profile.paths, mail, accounts: mailAccounts })
+  // The files of deleted mail and chats leave the profile (and the next backups).
+  const sweep = startAttachmentSweep(db, profile.paths.attachments)
   return {
     profile,
     mail,
@@ -93,6 +96,7 @@ export function openServices(profileDir: string, options: ServiceOptions = {}): 
     vaultRecord,
     chat,
     async close() {
+      sweep.stop()
       await vaultRecord.stop()
       await chat.close()
       await backups.stop()

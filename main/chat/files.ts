@@ -1,17 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto'
-import {
-  createReadStream,
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  renameSync,
-  rmSync,
-} from 'node:fs'
+import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs'
 import { request as httpsRequest } from 'node:https'
 import { join } from 'node:path'
 import { Transform } from 'node:stream'
 import { rootCertificates, type TLSSocket } from 'node:tls'
-import { attachmentPath } from '../mail/attachment-store.js'
+import { adoptAttachmentFile } from '../mail/attachment-store.js'
 import { cutToUnits } from '../shared/cut-text.js'
 import { CairnError } from '../shared/errors.js'
 import type { TlsTrust } from './xmpp/transport.js'
@@ -179,10 +172,7 @@ export function uploadToSlot(
             if (settled) return
             const sha256 = hash.digest('hex')
             try {
-              const target = attachmentPath(attachmentsDir, sha256)
-              mkdirSync(join(attachmentsDir, sha256.slice(0, 2)), { recursive: true, mode: 0o700 })
-              if (existsSync(target)) rmSync(tmp, { force: true })
-              else renameSync(tmp, target)
+              adoptAttachmentFile(attachmentsDir, sha256, tmp)
             } catch (error) {
               fail(`The file was sent but no copy could be kept (${(error as Error).message}).`)
               return
@@ -279,11 +269,8 @@ export function downloadToStore(
             return
           }
           const sha256 = hash.digest('hex')
-          const target = attachmentPath(attachmentsDir, sha256)
           try {
-            mkdirSync(join(attachmentsDir, sha256.slice(0, 2)), { recursive: true, mode: 0o700 })
-            if (existsSync(target)) rmSync(tmp, { force: true })
-            else renameSync(tmp, target)
+            adoptAttachmentFile(attachmentsDir, sha256, tmp)
             resolve({ sha256, size })
           } catch (error) {
             fail(`The file could not be stored (${(error as Error).message}).`)

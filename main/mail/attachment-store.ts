@@ -1,5 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 
 /**
@@ -7,6 +15,11 @@ import { join } from 'node:path'
  * (attachments/ab/abcdef…), however many messages carry them. A file is
  * written under a temporary name and renamed, so a crash never leaves a
  * half-written file under a real name.
+ *
+ * A file nothing refers to any more is removed by the sweeper
+ * (attachment-sweep.ts), but only once it has not been taken up for a
+ * while: storing bytes that are already there marks the file as just used,
+ * so a file about to be referred to again is never swept in between.
  */
 export function attachmentPath(attachmentsDir: string, sha256: string): string {
   if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`Not a SHA-256 name: ${sha256}`)
@@ -16,7 +29,7 @@ export function attachmentPath(attachmentsDir: string, sha256: string): string {
 export function storeAttachment(attachmentsDir: string, bytes: Uint8Array): string {
   const sha256 = createHash('sha256').update(bytes).digest('hex')
   const path = attachmentPath(attachmentsDir, sha256)
-  if (existsSync(path)) return sha256
+  if (reuse(path)) return sha256
   // Private to the profile's owner, like every profile file (see profile/permissions.ts).
   mkdirSync(join(attachmentsDir, sha256.slice(0, 2)), { recursive: true, mode: 0o700 })
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
@@ -28,6 +41,31 @@ export function storeAttachment(attachmentsDir: string, bytes: Uint8Array): stri
     throw error
   }
   return sha256
+}
+
+/**
+ * Put a finished temporary file (an upload, a download) in the store as
+ * `sha256`, or drop it when the store already has those bytes.
+ */
+export function adoptAttachmentFile(attachmentsDir: string, sha256: string, file: string): string {
+  const path = attachmentPath(attachmentsDir, sha256)
+  mkdirSync(join(attachmentsDir, sha256.slice(0, 2)), { recursive: true, mode: 0o700 })
+  if (reuse(path)) rmSync(file, { force: true })
+  else renameSync(file, path)
+  return path
+}
+
+/** True when the file is there; it is then marked as just used (see above). */
+function reuse(path: string): boolean {
+  if (!existsSync(path)) return false
+  const now = new Date()
+  try {
+    utimesSync(path, now, now)
+  } catch {
+    // Swept this very moment: store the bytes again.
+    return existsSync(path)
+  }
+  return true
 }
 
 export function readAttachment(attachmentsDir: string, sha256: string): Buffer {

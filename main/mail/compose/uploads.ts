@@ -1,18 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto'
-import {
-  closeSync,
-  existsSync,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs'
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { CairnError } from '../../shared/errors.js'
-import { attachmentPath } from '../attachment-store.js'
+import { adoptAttachmentFile } from '../attachment-store.js'
 import { MAX_ATTACHMENT_BYTES } from '../send/compose.js'
 
 export interface StoredUpload {
@@ -131,12 +121,7 @@ export class Uploads {
       }
       closeSync(upload.fd)
       const sha256 = hash.digest('hex')
-      const target = attachmentPath(this.attachmentsDir, sha256)
-      if (existsSync(target)) rmSync(upload.file, { force: true })
-      else {
-        mkdirSync(join(this.attachmentsDir, sha256.slice(0, 2)), { recursive: true, mode: 0o700 })
-        renameSync(upload.file, target)
-      }
+      adoptAttachmentFile(this.attachmentsDir, sha256, upload.file)
       return { sha256, size: upload.size, filename: upload.filename, mimeType: upload.mimeType }
     } catch (error) {
       try {

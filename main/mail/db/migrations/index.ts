@@ -14,6 +14,7 @@ import { threadsAndSorting } from './0012-threads-and-sorting.js'
 import { draftsAndSources } from './0013-drafts-and-sources.js'
 import { searchDateSpans } from './0014-search-date-spans.js'
 import { sourcesLeaveWithMessages } from './0015-sources-leave-with-messages.js'
+import { releasedAttachmentFiles } from './0016-released-attachment-files.js'
 
 /**
  * Every migration, in order. Append only: a shipped migration never changes.
@@ -44,6 +45,7 @@ export const migrations: readonly Migration[] = [
   draftsAndSources,
   searchDateSpans,
   sourcesLeaveWithMessages,
+  releasedAttachmentFiles,
 ]
 
 /** The schema version this build of Cairn writes and understands. */

@@ -1,0 +1,108 @@
+import { rmSync, statSync } from 'node:fs'
+import { attachmentPath } from './attachment-store.js'
+import type { MailDb } from './db/connection.js'
+import { perConnection } from './db/per-connection.js'
+
+/**
+ * How long a file nothing refers to stays after it was last stored or taken
+ * up: the parse workers, an upload or a chat download put a file in the
+ * store before the row that refers to it is written, and that row must
+ * never find its file swept in between.
+ */
+export const SWEEP_GRACE_MS = 15 * 60_000
+
+/** How often the running app sweeps. */
+export const SWEEP_INTERVAL_MS = 10 * 60_000
+
+/** Candidates looked at per sweep, so one sweep never holds the main thread long. */
+const PER_SWEEP = 1_000
+
+export interface SweepResult {
+  /** Files removed. */
+  removed: number
+  /** Candidates still unreferenced but used too recently, left for a later sweep. */
+  waiting: number
+}
+
+const statementsOf = perConnection((db) => ({
+  candidates: db.prepare<[number, number], { rowid: number; sha256: string }>(
+    'SELECT rowid, sha256 FROM released_attachments WHERE rowid > ? ORDER BY rowid LIMIT ?',
+  ),
+  held: db.prepare<{ sha: string }, { held: number }>(
+    `SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 = @sha)
+         OR EXISTS (SELECT 1 FROM chat_attachments WHERE sha256 = @sha)
+         OR EXISTS (SELECT 1 FROM drafts, json_each(drafts.attachments_json)
+                     WHERE json_each.value ->> '$.sha256' = @sha) AS held`,
+  ),
+  done: db.prepare<[number]>('DELETE FROM released_attachments WHERE rowid = ?'),
+}))
+
+/**
+ * Remove the attachment files that the database's triggers noted as
+ * released (migration 0016) and that nothing refers to any more: the
+ * attachments of deleted mail and chats leave the profile, and so every
+ * later backup. A file stored or taken up again within the grace period
+ * waits for a later sweep. Returns the cursor to pass next time (0: start
+ * over), so that candidates left waiting never hide the ones behind them.
+ */
+export function sweepReleasedAttachments(
+  db: MailDb,
+  attachmentsDir: string,
+  options: { now?: number; graceMs?: number; after?: number } = {},
+): SweepResult & { next: number } {
+  const now = options.now ?? Date.now()
+  const grace = options.graceMs ?? SWEEP_GRACE_MS
+  const s = statementsOf(db)
+  const rows = s.candidates.all(options.after ?? 0, PER_SWEEP)
+  const result = { removed: 0, waiting: 0, next: 0 }
+  for (const { rowid, sha256 } of rows) {
+    if (s.held.get({ sha: sha256 })?.held) {
+      s.done.run(rowid)
+      continue
+    }
+    const path = attachmentPath(attachmentsDir, sha256)
+    let modified: number
+    try {
+      modified = statSync(path).mtimeMs
+    } catch {
+      s.done.run(rowid) // already gone
+      continue
+    }
+    if (modified > now - grace) {
+      result.waiting++
+      continue
+    }
+    try {
+      rmSync(path)
+    } catch {
+      result.waiting++ // not removable now (permissions, a lock on Windows): try again later
+      continue
+    }
+    s.done.run(rowid)
+    result.removed++
+  }
+  result.next = rows.length === PER_SWEEP ? (rows.at(-1)?.rowid ?? 0) : 0
+  return result
+}
+
+/** Sweep at once and then every SWEEP_INTERVAL_MS while the app runs. */
+export function startAttachmentSweep(db: MailDb, attachmentsDir: string): { stop(): void } {
+  let cursor = 0
+  const sweep = () => {
+    try {
+      cursor = sweepReleasedAttachments(db, attachmentsDir, { after: cursor }).next
+    } catch {
+      // A closed or busy database: the next sweep tries again.
+    }
+  }
+  const first = setTimeout(sweep, 0)
+  const timer = setInterval(sweep, SWEEP_INTERVAL_MS)
+  first.unref()
+  timer.unref()
+  return {
+    stop() {
+      clearTimeout(first)
+      clearInterval(timer)
+    },
+  }
+}
