@@ -178,6 +178,23 @@ async function start(): Promise<void> {
           `The file was saved to ${path} but could not be opened: ${problem}`,
         )
     },
+    // Asked in a native dialog: a renderer taken over by hostile content cannot answer it.
+    confirmKeyDisclosure: async ({ title, detail, confirmLabel }) => {
+      const options: Electron.MessageBoxOptions = {
+        type: 'warning',
+        title: 'Cairn',
+        message: title,
+        detail,
+        buttons: [confirmLabel, 'Cancel'],
+        defaultId: 1,
+        cancelId: 1,
+        noLink: true,
+      }
+      const { response } = mainWindow
+        ? await dialog.showMessageBox(mainWindow, options)
+        : await dialog.showMessageBox(options)
+      return response === 0
+    },
     openComposeWindow: (draftId) => {
       if (!composeWindows)
         throw new CairnError('WINDOWS_UNAVAILABLE', 'Cairn is still starting; try again.')

@@ -60,6 +60,27 @@ export interface HostAdapter {
    * one is brought forward); absent in the browser build (a panel instead).
    */
   openComposeWindow?: (draftId: number) => void
+  /**
+   * Ask the user in a dialog of the host's own, outside the renderer, before
+   * the backup key leaves main (shown, printed, sent to a vault): a renderer
+   * taken over by hostile content can call any method, but cannot answer a
+   * native dialog. Resolves true to go ahead. Absent where the host has no
+   * UI outside the page (the browser build, which serves only loopback and
+   * is its own trust boundary): the action then goes ahead.
+   */
+  confirmKeyDisclosure?: (request: KeyDisclosure) => Promise<boolean>
+}
+
+/** What the user is asked to confirm before the backup key leaves main. */
+export interface KeyDisclosure {
+  /** 'show': digits on screen; 'sheet': the printable recovery sheet; 'vault': kept by a vault server. */
+  kind: 'show' | 'sheet' | 'vault'
+  /** One line, a question ("Show your backup key?"). */
+  title: string
+  /** What happens, in words; names the vault's address for 'vault'. */
+  detail: string
+  /** The label of the button that goes ahead. */
+  confirmLabel: string
 }
 
 /** What a service's handlers and event sources may use: one per host, built once. */

@@ -54,6 +54,8 @@ export type ErrorCode =
   | 'KEY_MISSING'
   | 'KEYCHAIN_UNAVAILABLE'
   | 'BACKUP_KEY_INVALID'
+  /** The user did not confirm, in the app's own dialog, that the key may leave main. */
+  | 'KEY_NOT_CONFIRMED'
   // backups
   | 'BACKUP_NOT_CONFIGURED'
   | 'BACKUP_BUSY'

@@ -286,6 +286,37 @@ describe('the desktop shell, once ready', () => {
     })
   })
 
+  it('shows the backup key only after the user says yes in a native dialog, which the page cannot answer', async () => {
+    record.messageBoxes.length = 0
+    record.messageBoxAnswer = 1 // Cancel
+    const refused = await invoke('backupKey.reveal', { newKey: false })
+    expect(refused).toMatchObject({ ok: false, error: { code: 'KEY_NOT_CONFIRMED' } })
+    expect(JSON.stringify(refused)).not.toMatch(/[0-9a-f]{4} [0-9a-f]{4}/)
+    expect(await invoke('backupKey.sheet', {})).toMatchObject({
+      ok: false,
+      error: { code: 'KEY_NOT_CONFIRMED' },
+    })
+    expect(
+      await invoke('backupKey.setUpVault', {
+        url: 'https://vault.attacker.example',
+        password: 'pw',
+        newKey: true,
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'KEY_NOT_CONFIRMED' } })
+    expect(record.messageBoxes).toEqual([
+      { message: 'Show your backup key?', buttons: ['Show the key', 'Cancel'] },
+      { message: 'Show the recovery sheet?', buttons: ['Show the sheet', 'Cancel'] },
+      { message: 'Keep your backup key in a vault?', buttons: ['Use this vault', 'Cancel'] },
+    ])
+
+    // Said yes: a new key to write down is shown.
+    record.messageBoxAnswer = 0
+    const shown = await value<{ groups: string[] }>(invoke('backupKey.reveal', { newKey: true }))
+    expect(shown.groups).toHaveLength(16)
+    expect(record.messageBoxes.at(-1)?.message).toBe('Show a new backup key to write down?')
+    record.messageBoxAnswer = 1
+  })
+
   it('refuses calls from a subframe, another window, a navigated page, with bad input or to no method; logged, nothing run', async () => {
     const contents = window().webContents
     const page = await value<MessagePage>(invoke('mail.list', { folderId: 1, limit: 10 }))

@@ -84,6 +84,9 @@ function createElectron() {
     windows: [] as FakeBrowserWindow[],
     openedExternally: [] as string[],
     errorBoxes: [] as string[],
+    messageBoxes: [] as { message: string; buttons: string[] }[],
+    /** The button a native message box answers with (0: go ahead; 1: Cancel). */
+    messageBoxAnswer: 1,
     menu: null as MenuItem[] | null,
     quits: 0,
     userData: '',
@@ -194,6 +197,12 @@ function createElectron() {
         record.errorBoxes.push(`${title}: ${content}`)
       },
       showOpenDialog: () => Promise.resolve({ canceled: true, filePaths: [] }),
+      /** Records the question; answers with record.messageBoxAnswer (0: the first button). */
+      showMessageBox(...args: unknown[]) {
+        const options = args.at(-1) as { message: string; buttons: string[] }
+        record.messageBoxes.push({ message: options.message, buttons: options.buttons })
+        return Promise.resolve({ response: record.messageBoxAnswer, checkboxChecked: false })
+      },
     },
     powerMonitor: new EventEmitter(),
     shell: {

@@ -10,6 +10,7 @@ import { z } from 'zod'
 import type { KeyView, RevealedKey } from '../../backup/manager/key-custody.js'
 import type { RecoverySheetContent } from '../../backup/key/recovery-sheet.js'
 import { defineService, method, returns } from '../define.js'
+import { confirmKeyDisclosure, keyDisclosure } from '../key-disclosure.js'
 
 export type { KeyView, RecoverySheetContent, RevealedKey }
 
@@ -37,7 +38,10 @@ export const backupKeyService = defineService({
     reveal: method({
       input: z.object({ newKey: z.boolean() }).strict(),
       output: returns<RevealedKey>(),
-      handle: (ctx, { newKey }) => ctx.backupManager.keys.reveal({ newKey }),
+      handle: async (ctx, { newKey }) => {
+        await confirmKeyDisclosure(ctx, keyDisclosure({ kind: 'show', newKey }))
+        return ctx.backupManager.keys.reveal({ newKey })
+      },
     }),
     confirmWrittenDown: method({
       input: z
@@ -73,6 +77,7 @@ export const backupKeyService = defineService({
         .strict(),
       output: returns<{ recordId: string; fingerprint: string; sheet: RecoverySheetContent }>(),
       handle: async (ctx, input) => {
+        await confirmKeyDisclosure(ctx, keyDisclosure({ kind: 'vault', url: input.url }))
         const done = await ctx.backupManager.keys.setUpVault(input)
         ctx.backupManager.keyChanged()
         return done
@@ -82,7 +87,10 @@ export const backupKeyService = defineService({
     sheet: method({
       input: none,
       output: returns<RecoverySheetContent>(),
-      handle: (ctx) => ctx.backupManager.keys.sheet(),
+      handle: async (ctx) => {
+        await confirmKeyDisclosure(ctx, keyDisclosure({ kind: 'sheet' }))
+        return ctx.backupManager.keys.sheet()
+      },
     }),
   },
   events: {},
