@@ -62,6 +62,13 @@ export const SCHEMA_1_ROWS = `
     (3, 2, 's3', 'in', 'carol@example.com', 'standup at ten', 5, 1);
 `
 
+/** A stand-in raw message under `sha256` (schema 8 on), for rows that must point at one. */
+export function putTestSource(db: Db, sha256: string): void {
+  db.prepare(
+    `INSERT INTO message_sources (sha256, size, compression, content) VALUES (?, 3, 'zstd', x'00')`,
+  ).run(sha256)
+}
+
 /** Words in SCHEMA_1_ROWS that full-text search must keep finding. */
 export const SEARCHABLE = ['quarter', 'receipt', 'carol', 'ship']
 

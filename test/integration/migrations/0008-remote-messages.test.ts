@@ -1,15 +1,13 @@
 import { expect } from 'vitest'
 import { remoteMessages } from '../../../main/mail/db/migrations/0008-remote-messages'
-import { describeMigration } from '../../support/migrations'
+import { describeMigration, putTestSource } from '../../support/migrations'
 
 describeMigration(remoteMessages, {
   checks(db) {
     // Imported mail is untouched: no remote rows are invented for it.
     expect(db.prepare('SELECT count(*) AS n FROM remote_messages').get()).toEqual({ n: 0 })
     const sha = 'a'.repeat(64)
-    db.prepare(
-      `INSERT INTO message_sources (sha256, size, compression, content) VALUES (?, 3, 'zstd', x'00')`,
-    ).run(sha)
+    putTestSource(db, sha)
     db.prepare(
       `INSERT INTO remote_folders (folder_id, account_id, imap_path, uidvalidity) VALUES (3, 2, 'INBOX', 7)`,
     ).run()

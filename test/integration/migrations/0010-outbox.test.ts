@@ -1,13 +1,11 @@
 import { expect } from 'vitest'
 import { outbox } from '../../../main/mail/db/migrations/0010-outbox'
-import { describeMigration } from '../../support/migrations'
+import { describeMigration, putTestSource } from '../../support/migrations'
 
 describeMigration(outbox, {
   checks(db) {
     const sha = 'a'.repeat(64)
-    db.prepare(
-      `INSERT INTO message_sources (sha256, size, compression, content) VALUES (?, 3, 'zstd', x'00')`,
-    ).run(sha)
+    putTestSource(db, sha)
     const queue = db.prepare(
       `INSERT INTO outbox (account_id, message_id_header, envelope_from, envelope_to, source_sha256,
                            state, next_attempt_at, created_at)

@@ -1,13 +1,11 @@
 import { expect } from 'vitest'
 import { draftsAndSources } from '../../../main/mail/db/migrations/0013-drafts-and-sources'
-import { describeMigration } from '../../support/migrations'
+import { describeMigration, putTestSource } from '../../support/migrations'
 
 describeMigration(draftsAndSources, {
   checks(db) {
     const sha = 'c'.repeat(64)
-    db.prepare(
-      `INSERT INTO message_sources (sha256, size, compression, content) VALUES (?, 3, 'zstd', x'00')`,
-    ).run(sha)
+    putTestSource(db, sha)
     db.prepare('UPDATE messages SET source_sha256 = ?, parse_note = ? WHERE id = 1').run(
       sha,
       'damaged',

@@ -1,6 +1,6 @@
 import { expect } from 'vitest'
 import { sourcesLeaveWithMessages } from '../../../main/mail/db/migrations/0015-sources-leave-with-messages'
-import { describeMigration, type Db } from '../../support/migrations'
+import { describeMigration, putTestSource, type Db } from '../../support/migrations'
 
 const [A, B, C, D, E] = ['a', 'b', 'c', 'd', 'e'].map((c) => c.repeat(64)) as [
   string,
@@ -31,10 +31,7 @@ describeMigration(sourcesLeaveWithMessages, {
     // Rowids 1–5: A a synced message's, B an imported one's, C an outbox
     // entry's, D shared by an imported message and an outbox entry, E held
     // by nothing (left behind by an earlier version).
-    for (const sha of [A, B, C, D, E])
-      db.prepare(
-        `INSERT INTO message_sources (sha256, size, compression, content) VALUES (?, 3, 'zstd', x'00')`,
-      ).run(sha)
+    for (const sha of [A, B, C, D, E]) putTestSource(db, sha)
     db.prepare(
       `INSERT INTO remote_folders (folder_id, account_id, imap_path, uidvalidity) VALUES (3, 2, 'INBOX', 7)`,
     ).run()
@@ -72,9 +69,7 @@ describeMigration(sourcesLeaveWithMessages, {
     expect(sources(db)).toEqual([])
 
     // Removing an account takes its queued mail's bytes with it.
-    db.prepare(
-      `INSERT INTO message_sources (sha256, size, compression, content) VALUES (?, 3, 'zstd', x'00')`,
-    ).run('f'.repeat(64))
+    putTestSource(db, 'f'.repeat(64))
     queue(db, 'f'.repeat(64))
     expect(sources(db)).toEqual(['f'])
     db.prepare('DELETE FROM accounts WHERE id = 2').run()
