@@ -1,32 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startWebHost, type WebHost } from '../../main/ipc/web-server'
-import { openServices, type CairnServices } from '../../main/services'
-import { keepScreenshot, launchBrowser } from '../support/browser'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { profileWithImport, useAppPages } from '../support/app-pages'
+import { keepScreenshot } from '../support/browser'
 import { buildMbox, buildMessage } from '../support/mail-fixtures'
 import { tempDir } from '../support/temp'
 
-const rendererDir = join(import.meta.dirname, '..', '..', 'out', 'renderer')
-let browser: Browser
-let services: CairnServices | undefined
-let host: WebHost | undefined
-let pageErrors: string[] = []
-
-beforeAll(async () => {
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  await browser?.close()
-})
-afterEach(async () => {
-  expect(pageErrors, pageErrors.join('\n')).toEqual([])
-  await host?.close()
-  await services?.close()
-  host = services = undefined
-})
+const app = useAppPages()
 
 /** A profile with `count` messages imported into Inbox (every third unread), the app open on it. */
 async function openWithMail(count: number, extra: string[] = []): Promise<Page> {
@@ -41,29 +23,14 @@ async function openWithMail(count: number, extra: string[] = []): Promise<Page> 
   )
   const mbox = join(tempDir(), 'Inbox.mbox')
   writeFileSync(mbox, buildMbox([...messages, ...extra]))
-  services = openServices(tempDir())
-  const { jobId } = services.mail.startImport([mbox])
-  await new Promise<void>((resolve) => {
-    const off = services?.mail.events.on(
-      'importFinished',
-      (p) => p.jobId === jobId && (off?.(), resolve()),
-    )
-  })
-  host = await startWebHost({ services, rendererDir })
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
-  page.setDefaultTimeout(15_000)
-  pageErrors = []
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(message.text())
-  })
-  await page.goto(host.url)
+  const services = await profileWithImport([mbox])
+  const page = await app.open(services, { viewport: { width: 1400, height: 900 }, timeout: 15_000 })
   await expect.poll(() => page.locator('.message-row').count()).toBeGreaterThan(0)
   return page
 }
 
 const folderOf = async (subject: string) => {
-  const hit = (await services!.mail.search(`subject:"${subject}"`, 5)).find(
+  const hit = (await app.services!.mail.search(`subject:"${subject}"`, 5)).find(
     (h) => h.subject === subject,
   )
   return hit?.folderName
@@ -83,8 +50,8 @@ describe('everyday mail in the browser build', () => {
         attachments: [{ filename: 'report.pdf', contentType: 'application/pdf', content: pdf }],
       }),
     ])
-    const local = (await services!.mail.listFolders())[0]!.accountId
-    await services!.mailDesk.folders.create(local, null, 'Projects')
+    const local = (await app.services!.mail.listFolders())[0]!.accountId
+    await app.services!.mailDesk.folders.create(local, null, 'Projects')
 
     // Delete with the toolbar, undo from the notice.
     await row(page, 'Item 06').click()
@@ -215,7 +182,7 @@ describe('everyday mail in the browser build', () => {
     // z undoes the last action (Item 01 went to Trash).
     await page.keyboard.press('z')
     await expect.poll(() => folderOf('Item 01')).toBe('Inbox')
-    const flagged = (await services!.mail.search('is:starred', 50)).map((h) => h.subject).sort()
+    const flagged = (await app.services!.mail.search('is:starred', 50)).map((h) => h.subject).sort()
     expect(flagged).toEqual(['Item 02', 'Item 06', 'Item 10', 'Item 14', 'Item 18'])
     await keepScreenshot(page, 'everyday-keyboard-triage')
   })
@@ -288,6 +255,6 @@ describe('everyday mail in the browser build', () => {
     await page.getByRole('button', { name: 'Delete folder' }).click()
     await dialog.getByRole('button', { name: 'Delete' }).click()
     await expect.poll(() => page.locator('[data-folder="Bills"]').count()).toBe(0)
-    expect((await services!.mail.listFolders()).map((f) => f.path)).not.toContain('Bills')
+    expect((await app.services!.mail.listFolders()).map((f) => f.path)).not.toContain('Bills')
   })
 })

@@ -1,31 +1,13 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startWebHost, type WebHost } from '../../main/ipc/web-server'
-import { openServices, type CairnServices } from '../../main/services'
-import { keepScreenshot, launchBrowser } from '../support/browser'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { profileWithImport, useAppPages } from '../support/app-pages'
+import { keepScreenshot } from '../support/browser'
 import { buildMbox, buildMessage } from '../support/mail-fixtures'
 import { tempDir } from '../support/temp'
 
-const rendererDir = join(import.meta.dirname, '..', '..', 'out', 'renderer')
-let browser: Browser
-let services: CairnServices | undefined
-let host: WebHost | undefined
-let pageErrors: string[] = []
-
-beforeAll(async () => {
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  await browser?.close()
-})
-afterEach(async () => {
-  expect(pageErrors, pageErrors.join('\n')).toEqual([])
-  await host?.close()
-  await services?.close()
-  host = services = undefined
-})
+const app = useAppPages()
 
 const at = (day: number) => new Date(Date.UTC(2026, 3, day, 9)).toUTCString()
 
@@ -96,23 +78,8 @@ async function openMailbox(): Promise<Page> {
 
 /** A new profile with these mbox files imported, open in the browser once `rows` messages show. */
 async function importAndOpen(files: string[], rows: number): Promise<Page> {
-  services = openServices(tempDir())
-  const { jobId } = services.mail.startImport(files)
-  await new Promise<void>((resolve) => {
-    const off = services?.mail.events.on(
-      'importFinished',
-      (p) => p.jobId === jobId && (off?.(), resolve()),
-    )
-  })
-  host = await startWebHost({ services, rendererDir })
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
-  page.setDefaultTimeout(15_000)
-  pageErrors = []
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(message.text())
-  })
-  await page.goto(host.url)
+  const services = await profileWithImport(files)
+  const page = await app.open(services, { viewport: { width: 1400, height: 900 }, timeout: 15_000 })
   await expect.poll(() => page.locator('.message-row').count()).toBe(rows)
   return page
 }
@@ -124,7 +91,7 @@ const row = (page: Page, subject: string) =>
   list(page).getByRole('option').filter({ hasText: subject })
 
 async function folderOf(subject: string): Promise<string | undefined> {
-  const hit = (await services!.mail.search(`subject:"${subject}"`, 5)).find(
+  const hit = (await app.services!.mail.search(`subject:"${subject}"`, 5)).find(
     (h) => h.subject === subject,
   )
   return hit?.folderName

@@ -1,39 +1,21 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import { insertChatAccount } from '../../main/chat/store/accounts'
 import { ensureChat } from '../../main/chat/store/chats'
 import { storeChatMessage } from '../../main/chat/store/messages'
-import { startWebHost, type WebHost } from '../../main/ipc/web-server'
 import { openMailDb } from '../../main/mail/db/connection'
-import { openServices, type CairnServices } from '../../main/services'
-import { keepScreenshot, launchBrowser } from '../support/browser'
+import { profileWithImport, useAppPages } from '../support/app-pages'
+import { keepScreenshot } from '../support/browser'
 import { buildMbox, buildMessage } from '../support/mail-fixtures'
 import { tempDir } from '../support/temp'
 
-const rendererDir = join(import.meta.dirname, '..', '..', 'out', 'renderer')
 const MAIL = 230
 const CHATS = 40
 const ROW = 64 // the comfortable row height (MessageList)
 
-let browser: Browser
-let services: CairnServices | undefined
-let host: WebHost | undefined
-let pageErrors: string[] = []
-
-beforeAll(async () => {
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  await browser?.close()
-})
-afterEach(async () => {
-  expect(pageErrors, pageErrors.join('\n')).toEqual([])
-  await host?.close()
-  await services?.close()
-  host = services = undefined
-})
+const app = useAppPages()
 
 /**
  * A profile whose search for "harbour" finds 230 mail messages (imported
@@ -50,14 +32,7 @@ async function openWithHarbour(): Promise<{ page: Page; expected: Set<string> }>
   )
   const mbox = join(tempDir(), 'Inbox.mbox')
   writeFileSync(mbox, buildMbox(messages))
-  services = openServices(tempDir())
-  const { jobId } = services.mail.startImport([mbox])
-  await new Promise<void>((resolve) => {
-    const off = services?.mail.events.on(
-      'importFinished',
-      (p) => p.jobId === jobId && (off?.(), resolve()),
-    )
-  })
+  const services = await profileWithImport([mbox])
   // Chat messages beside the mail, stored as the chat service stores them.
   const db = openMailDb(services.profile.paths.database)
   const expected = new Set<string>()
@@ -86,15 +61,7 @@ async function openWithHarbour(): Promise<{ page: Page; expected: Set<string> }>
   for (const hit of await services.mail.search('harbour', 1000)) expected.add(`message-${hit.id}`)
   expect(expected.size).toBe(MAIL + CHATS)
 
-  host = await startWebHost({ services, rendererDir })
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
-  page.setDefaultTimeout(15_000)
-  pageErrors = []
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(message.text())
-  })
-  await page.goto(host.url)
+  const page = await app.open(services, { viewport: { width: 1400, height: 900 }, timeout: 15_000 })
   await expect.poll(() => page.locator('.message-row').count()).toBeGreaterThan(0)
   return { page, expected }
 }
