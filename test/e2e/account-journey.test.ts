@@ -1,76 +1,35 @@
-import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
-import { startWebHost, type WebHost } from '../../main/ipc/web-server'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import { accountSecrets } from '../../main/keychain/account-secrets'
 import { osKeychain } from '../../main/keychain/keychain'
 import { openServices, type CairnServices } from '../../main/services'
 import { formatFingerprint } from '../../renderer/accounts/setup-form'
-import { keepScreenshot, launchBrowser } from '../support/browser'
-import { seedMaildir, startDovecot, type Dovecot } from '../support/dovecot'
-import { useRealKeychain } from '../support/keyring'
+import { useAppPages } from '../support/app-pages'
+import { keepScreenshot } from '../support/browser'
+import { seedMaildir } from '../support/dovecot'
 import { buildMessage } from '../support/mail-fixtures'
-import { startPostfix, type Postfix } from '../support/postfix'
+import { useMailServers } from '../support/mail-servers'
 import { imapsSettings, otherClient } from '../support/sync-world'
 import { makeTestCertificate } from '../support/test-ca'
 import { tempDir } from '../support/temp'
 
-const rendererDir = join(import.meta.dirname, '..', '..', 'out', 'renderer')
 // A private CA: to the app, whose trust store does not hold it, Dovecot's and Postfix's certificate is untrusted.
-const cert = makeTestCertificate()
-let keyring: Awaited<ReturnType<typeof useRealKeychain>>
-let dovecot: Dovecot
-let postfix: Postfix
-let browser: Browser
-let services: CairnServices | undefined
-let host: WebHost | undefined
-let pageErrors: string[] = []
-
-beforeAll(async () => {
-  keyring = await useRealKeychain()
-  dovecot = await startDovecot({
-    certificate: cert,
-    users: [{ name: 'alice', password: 'alice-password' }],
-  })
-  postfix = await startPostfix(dovecot, cert)
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  await browser?.close()
-  await postfix?.stop()
-  await dovecot?.stop()
-  keyring?.stop()
-})
-afterEach(async () => {
-  expect(pageErrors, pageErrors.join('\n')).toEqual([])
-  await host?.close()
-  await services?.close()
-  host = services = undefined
-})
+const servers = useMailServers(['alice'])
+const { cert } = servers
+const app = useAppPages()
 
 async function openApp(profileDir: string): Promise<Page> {
-  services = openServices(profileDir)
-  host = await startWebHost({ services, rendererDir })
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-  page.setDefaultTimeout(20_000)
-  pageErrors = []
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-  page.on('console', (message) => {
+  return app.open(openServices(profileDir), {
     // The sandboxed mail frame refusing scripts is expected, not an error.
-    if (message.type() === 'error' && !/sandboxed/.test(message.text()))
-      pageErrors.push(message.text())
+    expectedErrors: [/sandboxed/],
+    // A failure keeps what the page showed, to see why.
+    screenshotOnFailure: 'account-journey-failure',
   })
-  // A failure keeps what the page showed, to see why.
-  onTestFailed(async () => {
-    await keepScreenshot(page, 'account-journey-failure').catch(() => undefined)
-  })
-  await page.goto(host.url)
-  return page
 }
 
 describe('a mail account in the browser build, against Dovecot and Postfix', () => {
   it('first run → add an account (untrusted certificates shown and accepted) → folders with unread counts → read a message → a new one arrives', async () => {
-    seedMaildir(dovecot, 'alice', [
+    seedMaildir(servers.dovecot, 'alice', [
       {
         raw: buildMessage({
           subject: 'Minutes of the harbour meeting',
@@ -97,11 +56,11 @@ describe('a mail account in the browser build, against Dovecot and Postfix', () 
     // No autoconfig for example.test here: the settings are typed by hand.
     await dialog.getByRole('button', { name: 'Manual settings' }).click()
     await dialog.locator('input[name="imap-host"]').fill('127.0.0.1')
-    await dialog.locator('input[name="imap-port"]').fill(String(dovecot.imapsPort))
+    await dialog.locator('input[name="imap-port"]').fill(String(servers.dovecot.imapsPort))
     await dialog.locator('input[name="imap-username"]').fill('alice')
     await dialog.locator('select[name="smtp-security"]').selectOption('starttls')
     await dialog.locator('input[name="smtp-host"]').fill('127.0.0.1')
-    await dialog.locator('input[name="smtp-port"]').fill(String(postfix.submissionPort))
+    await dialog.locator('input[name="smtp-port"]').fill(String(servers.postfix.submissionPort))
     await dialog.locator('input[name="smtp-username"]').fill('alice')
     await keepScreenshot(page, 'account-setup-manual')
     await dialog.getByRole('button', { name: 'Add account' }).click()
@@ -110,17 +69,17 @@ describe('a mail account in the browser build, against Dovecot and Postfix', () 
     const question = dialog.getByRole('alertdialog')
     await expect
       .poll(() => question.locator('h3').textContent())
-      .toBe(`Cairn cannot vouch for 127.0.0.1:${dovecot.imapsPort}`)
+      .toBe(`Cairn cannot vouch for 127.0.0.1:${servers.dovecot.imapsPort}`)
     expect(await question.locator('.fingerprint').textContent()).toBe(
       formatFingerprint(cert.fingerprint256),
     )
     await keepScreenshot(page, 'account-setup-certificate')
-    expect(services?.mailAccounts.accounts.list()).toEqual([]) // nothing saved yet
+    expect(app.services?.mailAccounts.accounts.list()).toEqual([]) // nothing saved yet
     await question.getByRole('button', { name: 'Trust this certificate' }).click()
     // Then SMTP (STARTTLS on submission), its own question.
     await expect
       .poll(() => question.locator('h3').textContent())
-      .toBe(`Cairn cannot vouch for 127.0.0.1:${postfix.submissionPort}`)
+      .toBe(`Cairn cannot vouch for 127.0.0.1:${servers.postfix.submissionPort}`)
     await question.getByRole('button', { name: 'Trust this certificate' }).click()
     await expect.poll(() => dialog.count()).toBe(0)
 
@@ -132,7 +91,7 @@ describe('a mail account in the browser build, against Dovecot and Postfix', () 
     expect(await page.locator('.folder-tree h3.account').allTextContents()).toContain(
       'alice@example.test',
     )
-    const account = services?.mailAccounts.accounts.list()[0]
+    const account = app.services?.mailAccounts.accounts.list()[0]
     expect(account?.imap.pinned).toBe(cert.fingerprint256)
     expect(account?.smtp.pinned).toBe(cert.fingerprint256)
 
@@ -146,7 +105,7 @@ describe('a mail account in the browser build, against Dovecot and Postfix', () 
       .poll(() => page.frameLocator('iframe.mail-frame').locator('body').textContent())
       .toContain('The pier opens on Thursday.')
     await expect.poll(() => inbox.locator('.folder-count').textContent()).toBe('2')
-    const other = await otherClient(dovecot, cert)
+    const other = await otherClient(servers.dovecot, cert)
     try {
       await expect
         .poll(
@@ -190,8 +149,8 @@ describe('a mail account in the browser build, against Dovecot and Postfix', () 
   it("shows each account's sync state and lets the user act: offline then back, password refused then entered, certificate changed then trusted", async () => {
     const profileDir = tempDir()
     const page = await openApp(profileDir)
-    const running = services as CairnServices
-    const settings = { ...imapsSettings(dovecot, cert, 'alice'), caFile: undefined }
+    const running = app.services as CairnServices
+    const settings = { ...imapsSettings(servers.dovecot, cert, 'alice'), caFile: undefined }
     const { accountId } = await running.mailAccounts.accounts.add({
       email: 'alice@example.test',
       password: 'alice-password',
@@ -204,13 +163,13 @@ describe('a mail account in the browser build, against Dovecot and Postfix', () 
     await expect.poll(() => status.getAttribute('data-status')).toBe('idle')
 
     // The server goes away: offline, with the sentence and a way to try again.
-    await dovecot.stop()
+    await servers.dovecot.stop()
     await running.mailAccounts.sync.syncOnce(accountId).catch(() => undefined)
     await expect.poll(() => status.getAttribute('data-status')).toBe('offline')
     expect(await status.locator('.status-label').textContent()).toMatch(/^Offline/)
     expect(await status.locator('.status-detail').textContent()).toContain('127.0.0.1')
     await keepScreenshot(page, 'account-state-offline')
-    await dovecot.start()
+    await servers.dovecot.start()
     await status.getByRole('button', { name: 'Try now' }).click()
     await expect.poll(() => status.getAttribute('data-status'), { timeout: 15_000 }).toBe('idle')
 
@@ -226,9 +185,9 @@ describe('a mail account in the browser build, against Dovecot and Postfix', () 
 
     // The server's certificate changes: refused, the new fingerprint shown; trusted on request.
     const next = makeTestCertificate('replaced')
-    dovecot.setCertificate(next)
-    await dovecot.stop()
-    await dovecot.start()
+    servers.dovecot.setCertificate(next)
+    await servers.dovecot.stop()
+    await servers.dovecot.start()
     await running.mailAccounts.sync.reset(accountId)
     await running.mailAccounts.sync.syncOnce(accountId).catch(() => undefined)
     await expect.poll(() => status.getAttribute('data-status')).toBe('cert_changed')
@@ -244,7 +203,7 @@ describe('a mail account in the browser build, against Dovecot and Postfix', () 
     await page.getByRole('button', { name: 'Accounts…' }).click()
     const dialog = page.getByRole('dialog', { name: 'Accounts' })
     expect(await dialog.locator('.account-line').textContent()).toContain(
-      `127.0.0.1:${dovecot.imapsPort}`,
+      `127.0.0.1:${servers.dovecot.imapsPort}`,
     )
     expect(
       await dialog

@@ -1,64 +1,24 @@
 import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startWebHost, type WebHost } from '../../main/ipc/web-server'
-import { openServices, type CairnServices } from '../../main/services'
-import { keepScreenshot, launchBrowser } from '../support/browser'
-import { startDovecot, type Dovecot } from '../support/dovecot'
-import { useRealKeychain } from '../support/keyring'
-import { startPostfix, type Postfix } from '../support/postfix'
-import { imapsSettings, otherClient, serverInbox, waitFor } from '../support/sync-world'
-import { makeTestCertificate } from '../support/test-ca'
+import { describe, expect, it } from 'vitest'
+import { openServices } from '../../main/services'
+import { useAppPages } from '../support/app-pages'
+import { keepScreenshot } from '../support/browser'
+import { addServerAccount, useMailServers } from '../support/mail-servers'
+import { otherClient, serverInbox, waitFor } from '../support/sync-world'
 import { tempDir } from '../support/temp'
 
-const rendererDir = join(import.meta.dirname, '..', '..', 'out', 'renderer')
-const cert = makeTestCertificate()
-let keyring: Awaited<ReturnType<typeof useRealKeychain>>
-let dovecot: Dovecot
-let postfix: Postfix
-let browser: Browser
-let services: CairnServices | undefined
-let host: WebHost | undefined
-
-beforeAll(async () => {
-  keyring = await useRealKeychain()
-  dovecot = await startDovecot({
-    certificate: cert,
-    users: ['ada', 'ben'].map((name) => ({ name, password: `${name}-password` })),
-  })
-  postfix = await startPostfix(dovecot, cert)
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  await browser?.close()
-  await host?.close()
-  await services?.close()
-  await postfix?.stop()
-  await dovecot?.stop()
-  keyring?.stop()
-})
+const servers = useMailServers(['ada', 'ben'])
+const { cert } = servers
+const app = useAppPages()
 
 describe('writing mail in the browser build, through real servers', () => {
   it('composes with an attachment and sends; replies and forwards from the reader', async () => {
-    services = openServices(tempDir())
-    const { accountId } = await services.mailAccounts.accounts.add({
-      email: 'ada@example.test',
-      name: 'Ada Lovelace',
-      password: 'ada-password',
-      imap: imapsSettings(dovecot, cert, 'ada'),
-      smtp: {
-        host: '127.0.0.1',
-        port: postfix.submissionPort,
-        security: 'starttls',
-        username: 'ada',
-        caFile: cert.caFile,
-      },
-      verify: false,
-    })
+    const services = openServices(tempDir())
+    const accountId = await addServerAccount(services, servers, 'ada', { name: 'Ada Lovelace' })
     // Ben has written to Ada (put straight into her Inbox, as delivery would).
-    const ada = await otherClient(dovecot, cert, 'ada', 'ada-password')
+    const ada = await otherClient(servers.dovecot, cert, 'ada', 'ada-password')
     try {
       await ada.append(
         'INBOX',
@@ -89,12 +49,10 @@ describe('writing mail in the browser build, through real servers', () => {
     }
     await services.mailAccounts.sync.syncOnce(accountId)
     services.mailDesk.compose.setSignature(accountId, '<p>Ada, Countess of Lovelace</p>')
-    host = await startWebHost({ services, rendererDir })
-    const page: Page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
-    page.setDefaultTimeout(20_000)
-    const errors: string[] = []
-    page.on('pageerror', (e) => errors.push(e.message))
-    await page.goto(host.url)
+    const page = await app.open(services, {
+      viewport: { width: 1400, height: 900 },
+      expectedErrors: [/sandboxed/],
+    })
 
     // Write: to Ben, with a subject, rich text and a file.
     await page.getByRole('button', { name: 'Write' }).click()
@@ -128,10 +86,13 @@ describe('writing mail in the browser build, through real servers', () => {
     await expect.poll(() => panel.count()).toBe(0)
     await expect.poll(() => page.locator('.toast').textContent()).toContain('queued in the outbox')
 
-    await waitFor(async () => (await serverInbox(dovecot, cert, 'ben')).length === 1, 20_000)
+    await waitFor(
+      async () => (await serverInbox(servers.dovecot, cert, 'ben')).length === 1,
+      20_000,
+    )
 
     // Ben's copy: HTML with bold text, a plain-text alternative, the signature, the file.
-    const ben = await otherClient(dovecot, cert, 'ben', 'ben-password')
+    const ben = await otherClient(servers.dovecot, cert, 'ben', 'ben-password')
     let raw = ''
     try {
       await ben.mailboxOpen('INBOX')
@@ -177,9 +138,12 @@ describe('writing mail in the browser build, through real servers', () => {
     await expect.poll(() => panel.count()).toBe(0)
     await expect.poll(() => page.locator('.toast').textContent()).toContain('queued in the outbox')
 
-    await waitFor(async () => (await serverInbox(dovecot, cert, 'ben')).length === 3, 20_000)
+    await waitFor(
+      async () => (await serverInbox(servers.dovecot, cert, 'ben')).length === 3,
+      20_000,
+    )
     const received: string[] = []
-    const ben2 = await otherClient(dovecot, cert, 'ben', 'ben-password')
+    const ben2 = await otherClient(servers.dovecot, cert, 'ben', 'ben-password')
     try {
       await ben2.mailboxOpen('INBOX')
       for await (const m of ben2.fetch('1:*', { source: true }))
@@ -194,6 +158,5 @@ describe('writing mail in the browser build, through real servers', () => {
     expect(forward).toContain('filename=cards.txt')
     expect(services.mailDesk.compose.list()).toEqual([])
     await page.close()
-    expect(errors).toEqual([])
   })
 })

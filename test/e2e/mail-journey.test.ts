@@ -4,40 +4,26 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { afterEach, describe, expect, it } from 'vitest'
 import { MAIL_FRAME_SANDBOX, mailFrameCsp } from '../../main/ipc/csp'
-import { startWebHost, type WebHost } from '../../main/ipc/web-server'
-import { openServices, type CairnServices } from '../../main/services'
-import { keepScreenshot, launchBrowser } from '../support/browser'
+import { openServices } from '../../main/services'
+import { useAppPages } from '../support/app-pages'
+import { keepScreenshot } from '../support/browser'
 import { buildMbox, buildMessage } from '../support/mail-fixtures'
 import { tempDir } from '../support/temp'
 
-const rendererDir = join(import.meta.dirname, '..', '..', 'out', 'renderer')
-let browser: Browser
-let services: CairnServices | undefined
-let host: WebHost | undefined
+const app = useAppPages()
 let imageServer: Server | undefined
 /** Requests the stand-in for the web received, by path. */
 let webRequests: string[] = []
 const requestsFor = (path: string) => webRequests.filter((p) => p === path).length
-let pageErrors: string[] = []
 
-beforeAll(async () => {
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  await browser?.close()
-})
 afterEach(async () => {
-  // Any script error or failed load in the page fails the test.
-  expect(pageErrors, pageErrors.join('\n')).toEqual([])
-  await host?.close()
-  await services?.close()
   await new Promise<void>((resolve) =>
     imageServer ? imageServer.close(() => resolve()) : resolve(),
   )
-  host = services = imageServer = undefined
+  imageServer = undefined
 })
 
 /**
@@ -73,27 +59,18 @@ function hostileHtml(web: string): string {
 }
 
 async function openApp(profileDir: string): Promise<Page> {
-  services = openServices(profileDir)
-  host = await startWebHost({ services, rendererDir })
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-  // Fail an action with its own message well before the test's timeout.
-  page.setDefaultTimeout(15_000)
-  pageErrors = []
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-  page.on('console', (message) => {
+  return app.open(openServices(profileDir), {
+    // Fail an action with its own message well before the test's timeout.
+    timeout: 15_000,
     // The mail frame refusing a mail's tracker, scripts and form is the
     // behaviour under test, not an error. (Chromium also reports here the
     // scripts the test driver itself tries in the script-less frame.)
-    const expected = [
+    expectedErrors: [
       /pixel\.gif' violates the following Content Security Policy directive: "img-src http:\/\/127\.0\.0\.1:\d+\/mail\/[\w-]{22}\/inline\/ data:/,
       /^Blocked script execution in 'http:\/\/127\.0\.0\.1:\d+\/mail\/[\w-]{22}\/frame(\?remote=1)?' because the document's frame is sandboxed/,
       /^Blocked form submission .* sandboxed/,
-    ]
-    if (message.type() === 'error' && !expected.some((pattern) => pattern.test(message.text())))
-      pageErrors.push(message.text())
+    ],
   })
-  await page.goto(host.url)
-  return page
 }
 
 describe('mail in the browser build', () => {
@@ -282,7 +259,7 @@ describe('mail in the browser build', () => {
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-    const page = await browser.newPage()
+    const page = await app.browser.newPage()
     try {
       const run = async (query: string) => {
         webRequests = []
