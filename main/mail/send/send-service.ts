@@ -27,7 +27,7 @@ import {
   type OutboxEntry,
   type OutboxRow,
 } from './outbox-store.js'
-import { isPermanentSmtpFailure, smtpError, smtpTransport } from './smtp.js'
+import { isPermanentSmtpFailure, withSmtpAs } from './smtp.js'
 
 export interface SendEvents {
   [name: string]: unknown
@@ -239,13 +239,8 @@ export class SendService {
     envelope: { from: string; to: string[] },
   ): Promise<{ recipient: string; response: string; permanent: boolean }[]> {
     const config = getImapAccount(this.db, accountId).config
-    const credentials = await this.credentials(accountId)
-    const transport = smtpTransport(
-      config.smtp,
-      { ...credentials, user: config.smtp.username },
-      config.allowPlaintext,
-    )
-    try {
+    const options = { server: config.smtp, allowPlaintext: config.allowPlaintext }
+    return withSmtpAs(accountId, this.credentials, options, async (transport) => {
       const info = await transport.sendMail({ envelope, raw })
       const errors =
         (
@@ -262,11 +257,7 @@ export class SendService {
           permanent: isPermanentSmtpFailure(error ?? {}),
         }
       })
-    } catch (error) {
-      throw await smtpError(error, config.smtp)
-    } finally {
-      transport.close()
-    }
+    })
   }
 
   /** APPEND the sent bytes to the account's Sent folder, marked read. */

@@ -218,4 +218,65 @@ describe('OAuth2 sign-in against a local OpenID provider, tokens checked by Dove
       await tokenProxy.close()
     }
   })
+
+  it('sending with a token the SMTP server refuses: the token is refreshed once and the message goes out', async () => {
+    // The first access token lives 3 s; the ones refreshed later live long.
+    oidc.setAccessTokenTtl(3)
+    const world = await openSyncWorld()
+    try {
+      const provider = providerConfig()
+      const tokens = await signIn(provider, {
+        openBrowser: (url) => userSignsIn(url, 'dave'),
+        loginHint: 'dave@example.test',
+      })
+      oidc.setAccessTokenTtl(3600)
+      const { accountId } = await world.accounts.add({
+        email: 'dave@example.test',
+        imap: {
+          host: '127.0.0.1',
+          port: dovecot.imapPort,
+          security: 'starttls',
+          username: 'dave',
+          caFile: cert.caFile,
+        },
+        smtp: {
+          host: '127.0.0.1',
+          port: postfix.submissionPort,
+          security: 'starttls',
+          username: 'dave',
+          caFile: cert.caFile,
+        },
+        oauth: { provider, tokens },
+        verify: false,
+      })
+      // As a provider that gives no expiry leaves it: nothing stored says the token is dead, and it is.
+      const store = new OAuthTokenStore(accountSecrets(osKeychain('CairnTest'), world.profileId))
+      store.save(accountId, { ...store.read(accountId)!, expiresAt: null })
+      await new Promise((resolve) => setTimeout(resolve, 4000))
+
+      const send = new SendService(world.db, world.accounts.credentials)
+      const { messageId } = await send.send(accountId, {
+        to: ['bob@example.test'],
+        subject: 'After a refused token',
+        text: 'sent on the second try',
+      })
+      await send.flush()
+      expect(send.outbox()).toEqual([])
+      const bob = await otherClient(dovecot, cert, 'bob', 'bob-password')
+      await waitFor(
+        async () =>
+          [...(await serverMessageIds(bob, 'INBOX')).values()].includes(messageId.slice(1, -1)),
+        10_000,
+        200,
+      )
+      await bob.logout()
+      expect(store.read(accountId)?.accessToken).not.toBe(tokens.accessToken)
+      // Postfix (through Dovecot) refused the dead token, then took the refreshed one.
+      expect(postfix.log()).toMatch(/SASL XOAUTH2 authentication failed/)
+      expect(postfix.log()).toMatch(/sasl_method=XOAUTH2, sasl_username=dave/)
+    } finally {
+      oidc.setAccessTokenTtl(3600)
+      await world.close()
+    }
+  })
 })
