@@ -32,6 +32,8 @@ export async function openSyncWorld(
   profileId = `test-${randomBytes(6).toString('hex')}`,
   options: {
     socketTimeoutMs?: number
+    /** Messages above this many bytes keep their headers only (the app's default when unset). */
+    maxMessageBytes?: number
     /** What sync prepares bodies with, given the real workers (to watch or slow them). */
     prepare?: (workers: PrepareBody) => PrepareBody
   } = {},
@@ -45,6 +47,7 @@ export async function openSyncWorld(
     credentials: accounts.credentials,
     prepare: options.prepare ? options.prepare(bodies.prepare) : bodies.prepare,
     socketTimeoutMs: options.socketTimeoutMs,
+    maxMessageBytes: options.maxMessageBytes,
   })
   const world: SyncWorld = {
     dir,

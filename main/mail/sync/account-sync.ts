@@ -9,7 +9,7 @@ import { bodyCandidate, remoteRefOf } from '../store/remote-messages.js'
 import type { AccountState, AccountStatus, SyncReport } from './account-state.js'
 import { replayActions, type ReplayResult } from './action-replay.js'
 import type { PrepareBody } from './body-prepare.js'
-import { syncBodies } from './body-sync.js'
+import { syncBodies, type BodySyncContext } from './body-sync.js'
 import { syncFolder } from './folder-sync.js'
 import { connectImapAs, connectionError, networkOrProtocolError } from './imap-connect.js'
 import { coalescedPushSync } from './push-coalescer.js'
@@ -23,6 +23,8 @@ export interface AccountSyncDeps {
   prepare: PrepareBody
   /** Silence on the sync connection longer than this fails the running command (default 60 s). */
   socketTimeoutMs?: number
+  /** Messages above this many bytes keep their headers only (body-sync's default when unset). */
+  maxMessageBytes?: number
   /** Folders whose messages changed (for the UI to refresh). */
   onChanged?: (folderIds: number[]) => void
   onState?: (state: AccountState) => void
@@ -88,9 +90,7 @@ export class AccountSync {
         const folders = await this.syncFolderList(client)
         report.folders = folders.length
         const bodyContext = {
-          db: this.deps.db,
-          client,
-          prepare: this.deps.prepare,
+          ...this.bodyContext(client),
           onBatch: (id: number) => this.changed([id]),
         }
         for (const folder of folders) {
@@ -157,21 +157,22 @@ export class AccountSync {
         )
         await this.replayHeldBack(client, replay, r.uidvalidityReset)
         if (r.added || r.removed || r.flagsChanged) this.changed([folderId])
-        if (r.added)
-          await syncBodies(
-            {
-              db: this.deps.db,
-              client,
-              prepare: this.deps.prepare,
-            },
-            folderId,
-            folder.imapPath,
-          )
+        if (r.added) await syncBodies(this.bodyContext(client), folderId, folder.imapPath)
         this.setState('idle', null)
       } catch (error) {
         throw this.fail(error)
       }
     })
+  }
+
+  /** What a body pass on `client` needs: the store, the parsers and the size limit. */
+  private bodyContext(client: ImapFlow): BodySyncContext {
+    return {
+      db: this.deps.db,
+      client,
+      prepare: this.deps.prepare,
+      maxMessageBytes: this.deps.maxMessageBytes,
+    }
   }
 
   /**
@@ -208,16 +209,7 @@ export class AccountSync {
       if (!candidate || !ref) return 0
       try {
         const client = await this.connection()
-        return await syncBodies(
-          {
-            db: this.deps.db,
-            client,
-            prepare: this.deps.prepare,
-          },
-          ref.folderId,
-          ref.imapPath,
-          [candidate],
-        )
+        return await syncBodies(this.bodyContext(client), ref.folderId, ref.imapPath, [candidate])
       } catch (error) {
         throw this.fail(error)
       }

@@ -107,7 +107,12 @@ export async function syncBodies(
         batch.filter((r) => r.uidvalidity === uidvalidity).map((r) => [r.uid, r]),
       )
       if (byUid.size === 0) break // UIDVALIDITY moved on: the next folder sync re-matches first
-      const { pending, sources, failure, early } = await fetchSources(ctx, folderId, byUid)
+      const { pending, sources, failure, early } = await fetchSources(
+        ctx,
+        folderId,
+        byUid,
+        maxBytes,
+      )
       stored += early
       const done = storeBatch(ctx, folderId, byUid, sources, pending, failure !== null)
       done.catch(() => undefined) // awaited below; this only avoids an unhandled rejection meanwhile
@@ -137,6 +142,7 @@ async function fetchSources(
   ctx: BodySyncContext,
   folderId: number,
   byUid: Map<number, BodyCandidate>,
+  maxBytes: number,
 ) {
   // UIDs that arrived (their bytes live on in the workers, not here).
   const sources = new Set<number>()
@@ -166,6 +172,15 @@ async function fetchSources(
       // asks again.
       const found = sourceMessageId(m.source)
       if (row.headerMessageId && found && found !== row.headerMessageId) continue
+      // A source far larger than its announced RFC822.SIZE got past the
+      // planning above (which refuses by announced size): the account's
+      // limit holds for the bytes that came, not only for what was said.
+      // Its bytes are dropped here, never parsed or stored; the message
+      // keeps its headers and says why, and the batch goes on.
+      if (m.source.byteLength > maxBytes) {
+        markBodyUnavailable(ctx.db, row.messageId, oversizedReason(row.size, m.source, maxBytes))
+        continue
+      }
       pending.push(prepare(m.uid, m.source))
       held += m.source.byteLength
       if (held > MAX_HELD_BYTES) {
@@ -191,6 +206,14 @@ async function fetchSources(
     }
   }
   return { pending, sources, failure, early }
+}
+
+/** Why a source that came larger than the limit (whatever size was announced) has no body. */
+function oversizedReason(announced: number, source: Buffer, maxBytes: number): string {
+  const mb = (bytes: number) => `${Math.max(1, Math.round(bytes / 1048576))} MB`
+  const said =
+    announced < 1048576 ? `${announced} byte${announced === 1 ? '' : 's'}` : mb(announced)
+  return `The server said it is ${said} but sent ${mb(source.byteLength)}, more than the ${mb(maxBytes)} Cairn keeps per message; only its headers are kept.`
 }
 
 /** How far into a source its header is looked for. */

@@ -24,6 +24,8 @@ export interface SyncServiceOptions {
   prepare: PrepareBody
   /** Silence on a sync connection longer than this fails its command (default 60 s). */
   socketTimeoutMs?: number
+  /** Messages above this many bytes keep their headers only (default 256 MiB, as import). */
+  maxMessageBytes?: number
   /** Full sync of every account this often while running (default 10 minutes), besides push. */
   intervalMs?: number
 }
@@ -148,6 +150,7 @@ export class SyncService {
         credentials: this.options.credentials,
         prepare: this.options.prepare,
         socketTimeoutMs: this.options.socketTimeoutMs,
+        maxMessageBytes: this.options.maxMessageBytes,
         onChanged: (folderIds) => this.events.emit('changed', { folderIds }),
         onState: (state) => this.events.emit('accountState', state),
       })

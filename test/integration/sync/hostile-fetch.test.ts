@@ -4,7 +4,7 @@ import { seedMaildir } from '../../support/dovecot'
 import { hostileImap } from '../../support/hostile-imap'
 import { openSyncWorld, realisticMessage, type SyncWorld } from '../../support/sync-world'
 
-const hostile = hostileImap(['swapped', 'understated'])
+const hostile = hostileImap(['swapped', 'understated', 'overlong'])
 
 /** Stored bodies: Message-ID → the sender number its text ends with ("Best, Sender 2"). */
 const bodies = (world: SyncWorld) =>
@@ -106,6 +106,54 @@ describe('a server that announces every message as 1 byte and sends large bodies
       expect(bodies(world).size).toBe(count)
       // 48 MB arrived; at most 16 MB of it (and the source that crossed the line) waited at once.
       expect(peak).toBeLessThan(20 * 1024 * 1024)
+    } finally {
+      hostile.relay.tamper = { kind: 'pass' }
+      await world.close()
+    }
+  })
+})
+
+describe('a server that announces a message as 1 byte and sends more than Cairn keeps per message', () => {
+  it('keeps that message’s headers with the reason, stores none of its source, and syncs the rest of the folder', async () => {
+    seedMaildir(hostile.dovecot, 'overlong', [
+      { raw: realisticMessage(0) },
+      // About 3 MB, over the 1 MB limit this profile keeps per message.
+      { raw: realisticMessage(1, { attachmentBytes: 2200 * 1024 }) },
+      { raw: realisticMessage(2) },
+    ])
+    hostile.relay.tamper = {
+      kind: 'rewrite',
+      rewrite: (text) => text.replace(/RFC822\.SIZE \d+/g, 'RFC822.SIZE 1'),
+    }
+    const world = await openSyncWorld(undefined, undefined, { maxMessageBytes: 1024 * 1024 })
+    try {
+      const accountId = await hostile.addAccount(world, 'overlong')
+      const [report] = await world.sync.syncOnce(accountId)
+      expect(report?.bodies).toBe(2)
+      expect(bodies(world)).toEqual(
+        new Map([
+          ['msg-0@example.org', '0'],
+          ['msg-2@example.org', '2'],
+        ]),
+      )
+      const overlong = world.db
+        .prepare<[], { state: string; body_error: string | null; source_sha256: string | null }>(
+          `SELECT r.state, r.body_error, r.source_sha256 FROM remote_messages r
+             JOIN messages m ON m.id = r.message_id WHERE m.message_id = 'msg-1@example.org'`,
+        )
+        .get()
+      expect(overlong).toMatchObject({ state: 'headers', source_sha256: null })
+      expect(overlong?.body_error).toMatch(
+        /said it is 1 byte but sent 3 MB, more than the 1 MB .*only its headers are kept/,
+      )
+      // Only the two bodies' sources are kept; the oversized one is not in the profile.
+      const sources = world.db
+        .prepare<[], { n: number }>('SELECT count(*) AS n FROM message_sources')
+        .get()
+      expect(sources?.n).toBe(2)
+      // The next sync does not fetch it again.
+      const [again] = await world.sync.syncOnce(accountId)
+      expect(again?.bodies).toBe(0)
     } finally {
       hostile.relay.tamper = { kind: 'pass' }
       await world.close()
