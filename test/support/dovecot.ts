@@ -29,6 +29,8 @@ export interface DovecotOptions {
   oauth2?: { introspectionUrl: string; caFile?: string }
   /** Replace the advertised IMAP capabilities (to play an older server, e.g. without CONDSTORE/QRESYNC). */
   imapCapability?: string
+  /** More mailboxes the server makes and flags, besides Sent, Drafts, Trash, Junk and Archive. */
+  mailboxes?: { name: string; specialUse: string }[]
 }
 
 export interface Dovecot {
@@ -145,7 +147,12 @@ userdb {
 namespace inbox {
   inbox = yes
   separator = /
-  mailbox Sent {
+${(options.mailboxes ?? [])
+  .map(
+    (m) =>
+      `  mailbox "${m.name}" {\n    special_use = ${m.specialUse}\n    auto = subscribe\n  }\n`,
+  )
+  .join('')}  mailbox Sent {
     special_use = \\Sent
     auto = subscribe
   }

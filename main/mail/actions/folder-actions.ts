@@ -4,7 +4,12 @@ import type { MailDb } from '../db/connection.js'
 import { Emitter } from '../../shared/emitter.js'
 import { CairnError } from '../../shared/errors.js'
 import { ensureFolder } from '../store/folders.js'
-import { displayPath, listRemoteFolders, upsertRemoteFolder } from '../store/remote-folders.js'
+import {
+  displayPath,
+  listRemoteFolders,
+  remoteFolderByRole,
+  upsertRemoteFolder,
+} from '../store/remote-folders.js'
 import { withImap } from './imap-session.js'
 import type { FolderRole } from './message-actions.js'
 
@@ -51,22 +56,33 @@ export class FolderActions {
     private readonly credentials: CredentialSource | null,
   ) {}
 
-  /** The account's folder for a role (Trash, Archive, Junk, Inbox), made when it has none. */
+  /**
+   * The account's folder for a role (Trash, Archive, Junk, Inbox), made when
+   * it has none. An account's: the server folder sync gave the role
+   * (remoteFolderByRole, as the Sent copy and delete find theirs), else a
+   * server folder of the role's name; never a folder without a server copy.
+   */
   async roleFolder(accountId: number, role: FolderRole): Promise<number> {
-    const byRole = this.db
-      .prepare<[number, string], { id: number }>(
-        'SELECT id FROM folders WHERE account_id = ? AND special_use = ? ORDER BY id LIMIT 1',
-      )
-      .get(accountId, role)
-    if (byRole) return byRole.id
+    const kind = this.kindOf(accountId)
+    const byRole =
+      kind === 'imap'
+        ? remoteFolderByRole(this.db, accountId, role)?.folderId
+        : this.db
+            .prepare<[number, string], { id: number }>(
+              'SELECT id FROM folders WHERE account_id = ? AND special_use = ? ORDER BY id LIMIT 1',
+            )
+            .get(accountId, role)?.id
+    if (byRole !== undefined) return byRole
     const name = ROLE_NAMES[role]
     const byName = this.db
-      .prepare<[number, string], { id: number }>(
-        `SELECT id FROM folders WHERE account_id = ? AND parent_id IS NULL AND name = ? COLLATE NOCASE`,
+      .prepare<[number, string, number], { id: number }>(
+        `SELECT id FROM folders f WHERE account_id = ? AND parent_id IS NULL AND name = ? COLLATE NOCASE
+            AND (? = 0 OR EXISTS (SELECT 1 FROM remote_folders r WHERE r.folder_id = f.id))
+          ORDER BY id LIMIT 1`,
       )
-      .get(accountId, name)
+      .get(accountId, name, kind === 'imap' ? 1 : 0)
     if (byName) return byName.id
-    if (this.kindOf(accountId) === 'local') {
+    if (kind === 'local') {
       const id = ensureFolder(this.db, accountId, name)
       this.db.prepare('UPDATE folders SET special_use = ? WHERE id = ?').run(role, id)
       this.changed()

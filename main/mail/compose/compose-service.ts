@@ -8,6 +8,7 @@ import type { MailService } from '../mail-service.js'
 import type { SendService } from '../send/send-service.js'
 import { composeMessage, MAX_ATTACHMENT_BYTES, type Draft } from '../send/compose.js'
 import { getSource } from '../store/message-sources.js'
+import { remoteFolderByRole } from '../store/remote-folders.js'
 import type { Address, MessageDetail } from '../types.js'
 import { Emitter } from '../../shared/emitter.js'
 import { CairnError, describeError } from '../../shared/errors.js'
@@ -458,14 +459,9 @@ export class ComposeService {
 
   private async removeServerCopies(row: DraftRow): Promise<void> {
     if (row.account_id === null || !this.deps.credentials || row.uploaded_at === null) return
-    const folder = this.deps.db
-      .prepare<[number], { folder_id: number }>(
-        `SELECT r.folder_id FROM remote_folders r JOIN folders f ON f.id = r.folder_id
-          WHERE r.account_id = ? AND f.special_use = '\\Drafts'`,
-      )
-      .get(row.account_id)
+    const folder = remoteFolderByRole(this.deps.db, row.account_id, '\\Drafts')
     if (!folder) return
-    const path = this.imapPathOf(folder.folder_id)
+    const path = folder.imapPath
     await withImap(this.deps.db, this.deps.credentials, row.account_id, (client) =>
       deleteCopies(client, path, row.message_id_header, { keepNewest: false }),
     )

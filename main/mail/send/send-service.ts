@@ -6,6 +6,7 @@ import { CairnError, describeError, isCairnError } from '../../shared/errors.js'
 import { getSource, putSource } from '../store/message-sources.js'
 import { getImapAccount } from '../store/imap-accounts.js'
 import { remoteFolderByRole } from '../store/remote-folders.js'
+import { folderRoles, selectableFolders, type ListedFolder } from '../sync/folder-roles.js'
 import { connectImapAs, imapError } from '../sync/imap-connect.js'
 import { composeMessage, type Draft } from './compose.js'
 import {
@@ -270,8 +271,8 @@ export class SendService {
         server: config.imap,
         allowPlaintext: config.allowPlaintext,
       })
-      const path =
-        sent?.imapPath ?? (await client.list()).find((f) => f.specialUse === '\\Sent')?.path
+      // Not synced yet: the folder the first sync will give the role.
+      const path = sent?.imapPath ?? sentPath(selectableFolders(await client.list()))
       if (!path) throw new CairnError('SEND_FAILED', 'The account has no Sent folder.')
       await client.append(path, raw, ['\\Seen'])
     } catch (error) {
@@ -284,4 +285,9 @@ export class SendService {
   private changed() {
     this.events.emit('outboxChanged', { entries: this.outbox() })
   }
+}
+
+function sentPath(listed: ListedFolder[]): string | undefined {
+  for (const [path, role] of folderRoles(listed)) if (role === '\\Sent') return path
+  return undefined
 }

@@ -30,9 +30,16 @@ const specialUseByName: Record<string, string> = {
 
 /**
  * The folder at `path` ("Work/Projects") in the account, created with its
- * parents if missing. Returns its id.
+ * parents if missing. Returns its id. A new top-level folder gets the role
+ * its name suggests ("Sent", "Deleted Items"), unless `guessRoles` is false
+ * (an IMAP account's folders, whose roles the server gives).
  */
-export function ensureFolder(db: MailDb, accountId: number, path: string): number {
+export function ensureFolder(
+  db: MailDb,
+  accountId: number,
+  path: string,
+  options: { guessRoles?: boolean } = {},
+): number {
   const segments = path.split('/').filter((segment) => segment.length > 0)
   if (segments.length === 0) throw new Error('A folder path needs at least one name')
   const find = db.prepare<[number, string], { id: number }>(
@@ -50,7 +57,8 @@ export function ensureFolder(db: MailDb, accountId: number, path: string): numbe
       parentId = existing.id
       continue
     }
-    const specialUse = depth === 1 ? (specialUseByName[name.toLowerCase()] ?? null) : null
+    const guess = depth === 1 && options.guessRoles !== false
+    const specialUse = guess ? (specialUseByName[name.toLowerCase()] ?? null) : null
     parentId = Number(insert.run(accountId, parentId, name, folderPath, specialUse).lastInsertRowid)
   }
   return parentId as number

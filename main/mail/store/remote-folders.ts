@@ -87,8 +87,11 @@ function freeLocalFolder(
   )
   // A name that leaves no path at all ("/") still gets a folder.
   const path = displayPath(folder.imapPath, folder.delimiter).replace(/\/+$/, '') || '?'
-  let folderId = ensureFolder(db, accountId, path)
-  for (let n = 2; taken.get(folderId); n++) folderId = ensureFolder(db, accountId, `${path} (${n})`)
+  // Roles come from the server (upsertRemoteFolder, folder-roles.ts), not
+  // from names: a parent made here for "Spam/2024" is no Junk folder.
+  const ensure = (p: string) => ensureFolder(db, accountId, p, { guessRoles: false })
+  let folderId = ensure(path)
+  for (let n = 2; taken.get(folderId); n++) folderId = ensure(`${path} (${n})`)
   return folderId
 }
 
@@ -104,15 +107,35 @@ export function remoteFolderById(db: MailDb, folderId: number): RemoteFolder | u
   return row ? toFolder(row) : undefined
 }
 
+/**
+ * The server folder that holds a role (Sent, Drafts, Trash…), as the
+ * folder-list sync decided it (folder-roles.ts: one folder per role). The
+ * one place every lookup of an account's role folder goes through.
+ */
 export function remoteFolderByRole(
   db: MailDb,
   accountId: number,
   role: string,
 ): RemoteFolder | undefined {
   const row = db
-    .prepare<[number, string], Row>(`${select} WHERE r.account_id = ? AND f.special_use = ?`)
+    .prepare<[number, string], Row>(
+      `${select} WHERE r.account_id = ? AND f.special_use = ? ORDER BY r.folder_id LIMIT 1`,
+    )
     .get(accountId, role)
   return row ? toFolder(row) : undefined
+}
+
+/**
+ * Roles on an account's folders that are no server folder (a parent the
+ * server does not list as selectable): guessed from their names by earlier
+ * versions, they showed a second Trash or Junk in the folder tree.
+ */
+export function clearLocalOnlyRoles(db: MailDb, accountId: number): void {
+  db.prepare(
+    `UPDATE folders SET special_use = NULL
+      WHERE account_id = ? AND special_use IS NOT NULL
+        AND id NOT IN (SELECT folder_id FROM remote_folders WHERE account_id = ?)`,
+  ).run(accountId, accountId)
 }
 
 export function saveFolderState(

@@ -4,12 +4,18 @@ import { CertificateError } from '../accounts/certificates.js'
 import type { CredentialSource } from '../accounts/credentials.js'
 import type { ImapAccountConfig } from '../accounts/server-settings.js'
 import type { MailDb } from '../db/connection.js'
-import { listRemoteFolders, removeFolder, upsertRemoteFolder } from '../store/remote-folders.js'
+import {
+  clearLocalOnlyRoles,
+  listRemoteFolders,
+  removeFolder,
+  upsertRemoteFolder,
+} from '../store/remote-folders.js'
 import { bodyCandidate, remoteRefOf } from '../store/remote-messages.js'
 import type { AccountState, AccountStatus, SyncReport } from './account-state.js'
 import { replayActions, type ReplayResult } from './action-replay.js'
 import type { PrepareBody } from './body-prepare.js'
 import { syncBodies, type BodySyncContext } from './body-sync.js'
+import { folderRoles, selectableFolders } from './folder-roles.js'
 import { syncFolder } from './folder-sync.js'
 import { connectImapAs, connectionError, networkOrProtocolError } from './imap-connect.js'
 import { coalescedPushSync } from './push-coalescer.js'
@@ -374,7 +380,8 @@ export class AccountSync {
    */
   private async syncFolderList(client: ImapFlow) {
     const listed: ListResponse[] = await client.list()
-    const usable = listed.filter((f) => !f.flags.has('\\Noselect') && !f.flags.has('\\NonExistent'))
+    const usable = selectableFolders(listed)
+    const roles = folderRoles(usable)
     const db = this.deps.db
     db.transaction(() => {
       const seen = new Set<string>()
@@ -383,9 +390,13 @@ export class AccountSync {
         upsertRemoteFolder(db, this.deps.accountId, {
           imapPath: f.path,
           delimiter: f.delimiter || null,
-          specialUse: f.specialUse ?? (f.path.toUpperCase() === 'INBOX' ? '\\Inbox' : null),
+          specialUse: roles.get(f.path) ?? null,
         })
       }
+      // A folder with no server folder of its own (the parent of "Spam/2024"
+      // that the server does not list as selectable) holds no role: only
+      // the server's folders do, as roles were decided above.
+      clearLocalOnlyRoles(db, this.deps.accountId)
       for (const f of listRemoteFolders(db, this.deps.accountId))
         if (!seen.has(f.imapPath)) removeFolder(db, f.folderId)
     })()
