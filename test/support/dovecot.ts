@@ -31,6 +31,8 @@ export interface DovecotOptions {
   imapCapability?: string
   /** More mailboxes the server makes and flags, besides Sent, Drafts, Trash, Junk and Archive. */
   mailboxes?: { name: string; specialUse: string }[]
+  /** The hierarchy delimiter IMAP clients see (default "/"; the Maildir on disk is the same either way). */
+  separator?: '/' | '.'
 }
 
 export interface Dovecot {
@@ -54,6 +56,8 @@ export interface Dovecot {
   stop(): Promise<void>
   /** Replace the TLS certificate (takes effect at the next start). */
   setCertificate(certificate: TestCertificate): void
+  /** Change the hierarchy delimiter (takes effect at the next start), as a server migration may. */
+  setSeparator(separator: '/' | '.'): void
 }
 
 const MAIL_UID = 'nobody'
@@ -86,6 +90,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
   )
   chmodSync(join(dir, 'users'), 0o644)
   let certificate = options.certificate
+  let separator = options.separator ?? '/'
   const asRoot = process.getuid?.() === 0
   if (asRoot) chownSync(join(dir, 'mail'), uidOf(MAIL_UID), gidOf(MAIL_GID))
 
@@ -146,7 +151,7 @@ userdb {
 }
 namespace inbox {
   inbox = yes
-  separator = /
+  separator = ${separator}
 ${(options.mailboxes ?? [])
   .map(
     (m) =>
@@ -286,6 +291,9 @@ service stats {
     kill: () => signalAll('SIGKILL'),
     setCertificate(next) {
       certificate = next
+    },
+    setSeparator(next) {
+      separator = next
     },
   }
 }

@@ -68,6 +68,11 @@ export function upsertRemoteFolder(
     db.prepare(
       'INSERT INTO remote_folders (folder_id, account_id, imap_path, delimiter) VALUES (?, ?, ?, ?)',
     ).run(folderId, accountId, folder.imapPath, folder.delimiter)
+  // The server's delimiter can change (a migration): new subfolders are made with the current one.
+  else
+    db.prepare(
+      'UPDATE remote_folders SET delimiter = ? WHERE folder_id = ? AND delimiter IS NOT ?',
+    ).run(folder.delimiter, folderId, folder.delimiter)
   db.prepare('UPDATE folders SET special_use = ? WHERE id = ?').run(folder.specialUse, folderId)
   return folderId
 }

@@ -15,6 +15,7 @@ import type { AccountState, AccountStatus, SyncReport } from './account-state.js
 import { replayActions, type ReplayResult } from './action-replay.js'
 import type { PrepareBody } from './body-prepare.js'
 import { syncBodies, type BodySyncContext } from './body-sync.js'
+import { followDelimiterChange } from './delimiter-change.js'
 import { folderRoles, selectableFolders } from './folder-roles.js'
 import { syncFolder } from './folder-sync.js'
 import { connectImapAs, connectionError, networkOrProtocolError } from './imap-connect.js'
@@ -93,8 +94,14 @@ export class AccountSync {
         const replay = await replayActions(this.deps.db, client, this.deps.accountId)
         report.actionsReplayed = replay.replayed
         report.actionsDropped = replay.dropped
-        const folders = await this.syncFolderList(client)
+        const { folders, moved } = await this.syncFolderList(client)
         report.folders = folders.length
+        if (moved > 0) {
+          // Actions the replay above sent to the folders' old paths (refused) go to the new ones now.
+          const again = await replayActions(this.deps.db, client, this.deps.accountId)
+          report.actionsReplayed += again.replayed
+          report.actionsDropped.push(...again.dropped)
+        }
         const bodyContext = {
           ...this.bodyContext(client),
           onBatch: (id: number) => this.changed([id]),
@@ -375,7 +382,8 @@ export class AccountSync {
 
   /**
    * Folder list with special-use roles; folders gone from the server go
-   * locally too. (LIST-STATUS is not used to skip folders: Dovecot's status
+   * locally too, except those only renamed by a change of the server's
+   * hierarchy delimiter (`moved`: they keep their local folder). (LIST-STATUS is not used to skip folders: Dovecot's status
    * cache was seen lagging behind another session's APPEND and expunge.)
    */
   private async syncFolderList(client: ImapFlow) {
@@ -383,7 +391,12 @@ export class AccountSync {
     const usable = selectableFolders(listed)
     const roles = folderRoles(usable)
     const db = this.deps.db
-    db.transaction(() => {
+    const moved = db.transaction(() => {
+      const moved = followDelimiterChange(
+        db,
+        this.deps.accountId,
+        usable.map((f) => ({ imapPath: f.path, delimiter: f.delimiter || null })),
+      )
       const seen = new Set<string>()
       for (const f of usable) {
         seen.add(f.path)
@@ -399,6 +412,7 @@ export class AccountSync {
       clearLocalOnlyRoles(db, this.deps.accountId)
       for (const f of listRemoteFolders(db, this.deps.accountId))
         if (!seen.has(f.imapPath)) removeFolder(db, f.folderId)
+      return moved
     })()
     const rank = (role: string | null) => {
       const i = role ? ROLE_ORDER.indexOf(role) : -1
@@ -407,7 +421,7 @@ export class AccountSync {
     const folders = listRemoteFolders(db, this.deps.accountId).sort(
       (a, b) => rank(a.specialUse) - rank(b.specialUse),
     )
-    return folders
+    return { folders, moved }
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
