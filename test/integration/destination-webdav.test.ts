@@ -272,3 +272,115 @@ describe('a hostile WebDAV server answering the listing', () => {
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20))
 }
+
+/**
+ * Before a backup's upload, Cairn asks a Nextcloud whether it offers
+ * chunked upload, and asks any server once which login it wants. Those
+ * answers are small; a server that sends their head and then trickles, or
+ * pours, the body without end used to hold a connection for as long as it
+ * went on (and, once the connections ran out, the backup). The exchange
+ * must end within its deadline and size, naming the destination.
+ */
+describe('a hostile WebDAV server answering the chunked-upload probe or the login check', () => {
+  it('stops a trickling or endless answer to either and names the destination', async () => {
+    type Target = 'probe' | 'login'
+    type Mode = 'trickle' | 'huge'
+    let target: Target = 'probe'
+    let mode: Mode = 'trickle'
+    let sent = 0
+    let hungUp = false
+    const cap = 64 << 20
+    const collection = (href: string) =>
+      `<?xml version="1.0" encoding="utf-8"?><d:multistatus xmlns:d="DAV:"><d:response><d:href>${href}</d:href><d:propstat><d:prop><d:resourcetype><d:collection/></d:resourcetype></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>`
+    const hostile = createServer((req, res) => {
+      req.resume()
+      const path = new URL(req.url ?? '/', 'http://x').pathname
+      const isBase = path === '/dav/' || path === '/remote.php/dav/files/ann/backups/'
+      const isUploads = path === '/remote.php/dav/uploads/ann/'
+      const attacked =
+        req.method === 'PROPFIND' &&
+        ((target === 'probe' && isUploads) || (target === 'login' && isBase))
+      if (!attacked) {
+        if (req.method === 'PROPFIND' && (isBase || isUploads)) {
+          res.writeHead(207, { 'content-type': 'application/xml; charset=utf-8' })
+          res.end(collection(path))
+        } else if (req.method === 'PROPFIND') res.writeHead(404).end()
+        else res.writeHead(req.method === 'OPTIONS' ? 200 : 201, { dav: '1, 2' }).end()
+        return
+      }
+      res.on('close', () => (hungUp = true))
+      res.writeHead(207, { 'content-type': 'application/xml; charset=utf-8' })
+      res.write('<?xml version="1.0" encoding="utf-8"?><d:multistatus xmlns:d="DAV:">')
+      if (mode === 'trickle') {
+        const timer = setInterval(() => {
+          sent++
+          res.write(' ')
+        }, 50)
+        res.on('close', () => clearInterval(timer))
+        return
+      }
+      const chunk = Buffer.alloc(64 << 10, ' ')
+      const pour = () => {
+        while (sent < cap && !res.destroyed) {
+          sent += chunk.length
+          if (!res.write(chunk)) return void res.once('drain', pour)
+        }
+      }
+      pour()
+    })
+    await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve))
+    const origin = `http://127.0.0.1:${(hostile.address() as { port: number }).port}`
+    const cases: [Target, Mode, ErrorCode, RegExp][] = [
+      [
+        'probe',
+        'trickle',
+        'DESTINATION_TIMEOUT',
+        /answer when Cairn tried to ask for Nextcloud's chunked upload did not end within 1 s/,
+      ],
+      [
+        'probe',
+        'huge',
+        'DESTINATION_SERVER',
+        /answer when Cairn tried to ask for Nextcloud's chunked upload is larger than 1 MiB/,
+      ],
+      ['login', 'trickle', 'DESTINATION_TIMEOUT', /check the login did not end within 1 s/],
+      ['login', 'huge', 'DESTINATION_SERVER', /check the login is larger than 1 MiB/],
+    ]
+    try {
+      for (const [which, how, code, why] of cases) {
+        target = which
+        mode = how
+        sent = 0
+        hungUp = false
+        const path = which === 'probe' ? '/remote.php/dav/files/ann/backups/' : '/dav/'
+        const destination = new WebdavDestination({
+          url: `${origin}${path}`,
+          answerTimeoutMs: 1000,
+        })
+        try {
+          const started = destination.startBackup(new Date())
+          await expect(within(started, `${which} ${how}`, 15_000)).rejects.toSatisfy(
+            (e: unknown) =>
+              isCairnError(e, code) &&
+              (e as Error).message.startsWith(
+                `Backup destination webdav://${new URL(origin).host}${path}: `,
+              ) &&
+              why.test((e as Error).message),
+          )
+          // Cairn hung up rather than kept the connection: the server stopped sending.
+          await within(
+            until(() => hungUp),
+            `${which} ${how}: the client hanging up`,
+            5_000,
+          )
+          expect(sent, `${which} ${how}`).toBeLessThan(8 << 20)
+        } finally {
+          await destination.close()
+        }
+      }
+    } finally {
+      hostile.closeAllConnections()
+      await new Promise<void>((resolve) => hostile.close(() => resolve()))
+    }
+  })
+})

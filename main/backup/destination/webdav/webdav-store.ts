@@ -16,6 +16,7 @@ import { printable, type FileStore, type StoreEntry, type StoreWriter } from '..
 import { withRetry } from '../retry.js'
 import { DigestAuth, parseChallenge } from './digest.js'
 import { ListingRefused, MultistatusParser, type DavResource } from './propfind.js'
+import { readWhole, SMALL_ANSWER_BYTES, SMALL_ANSWER_TIMEOUT_MS } from './small-answer.js'
 
 export interface WebdavSettings {
   /** http(s)://host[:port]/path/ of the collection backups go into. */
@@ -29,6 +30,8 @@ export interface WebdavSettings {
   chunkBytes?: number
   /** The longest one listing (a PROPFIND and its whole answer) may take. */
   listingTimeoutMs?: number
+  /** The longest a login check, the chunked-upload probe or the connection test's OPTIONS may take, answer and all. */
+  answerTimeoutMs?: number
 }
 
 /** A Cairn folder lists in well under a second; a listing still coming after this is not going to end. */
@@ -38,6 +41,13 @@ interface Response {
   status: number
   headers: IncomingMessage['headers']
   body: IncomingMessage
+}
+
+/** An answer read whole (see `exchange`). */
+interface SmallResponse {
+  status: number
+  headers: IncomingMessage['headers']
+  body: Buffer
 }
 
 const PROPFIND_BODY =
@@ -266,8 +276,7 @@ export class WebdavStore implements FileStore {
   }
 
   async probe(): Promise<Record<string, string>> {
-    const options = await this.send('OPTIONS', this.base)
-    options.body.resume()
+    const options = await this.exchange('OPTIONS', this.base, {}, undefined, 'reach the server')
     this.expect(options, [200, 204], 'reach the server')
     const [self] = await this.propfind(this.base, '0')
     if (!self?.isCollection)
@@ -292,6 +301,8 @@ export class WebdavStore implements FileStore {
   /**
    * Nextcloud's chunked upload (v2) is offered when the folder lives under
    * /remote.php/dav/files/<user>/ and the user's uploads collection answers.
+   * An answer that does not end in time, or grows past a small answer's
+   * size, fails the backup (naming the destination) rather than holding it.
    */
   chunkedUploads(): Promise<URL | null> {
     this.chunking ??= (async () => {
@@ -299,18 +310,23 @@ export class WebdavStore implements FileStore {
       if (!match) return null
       const uploads = new URL(`${match[1]}/uploads/${match[2]}/`, this.base)
       try {
-        const response = await this.send(
+        const response = await this.exchange(
           'PROPFIND',
           uploads,
           { Depth: '0', 'Content-Type': 'application/xml' },
           Buffer.from(PROPFIND_BODY),
+          "ask for Nextcloud's chunked upload",
         )
-        response.body.resume()
         return response.status === 207 ? uploads : null
-      } catch {
+      } catch (error) {
+        // A server that answers (too slowly, or too much) is not one to upload to either.
+        if (isCairnError(error, 'DESTINATION_TIMEOUT') || isCairnError(error, 'DESTINATION_SERVER'))
+          throw error
         return null
       }
     })()
+    // A failure is not kept: the next backup through this store asks again.
+    this.chunking.catch(() => (this.chunking = null))
     return this.chunking
   }
 
@@ -462,14 +478,51 @@ export class WebdavStore implements FileStore {
   /** Learn which authentication the server wants before a streamed upload (which cannot be sent twice). */
   private async ensureAuth(): Promise<void> {
     if (this.scheme !== null) return
-    const response = await this.send(
+    const response = await this.exchange(
       'PROPFIND',
       this.base,
       { Depth: '0', 'Content-Type': 'application/xml' },
       Buffer.from(PROPFIND_BODY),
+      'check the login',
     )
-    response.body.resume()
     this.expect(response, [207], 'list the folder')
+  }
+
+  /**
+   * A request whose answer is small and read whole (a login check, the
+   * chunked-upload probe, the connection test), within one deadline for
+   * the exchange and a size cap. Resuming such a body instead, as before,
+   * kept its connection busy for as long as a server trickled it: the
+   * connections ran out and the backup waited for ever.
+   */
+  private async exchange(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    body: Buffer | undefined,
+    action: string,
+  ): Promise<SmallResponse> {
+    const limitMs = this.settings.answerTimeoutMs ?? SMALL_ANSWER_TIMEOUT_MS
+    const deadline = AbortSignal.timeout(limitMs)
+    try {
+      const response = await this.send(method, url, headers, body, deadline)
+      const data = await readWhole(addAbortSignal(deadline, response.body), SMALL_ANSWER_BYTES)
+      if (data === null)
+        throw destinationError(
+          'DESTINATION_SERVER',
+          this.label,
+          `the server's answer when Cairn tried to ${action} is larger than ${SMALL_ANSWER_BYTES >> 20} MiB, far more than such an answer holds. Cairn stopped reading it. Check the address is a WebDAV folder.`,
+        )
+      return { status: response.status, headers: response.headers, body: data }
+    } catch (error) {
+      if (!deadline.aborted) throw isCairnError(error) ? error : this.failure(error, action)
+      throw destinationError(
+        'DESTINATION_TIMEOUT',
+        this.label,
+        `the server's answer when Cairn tried to ${action} did not end within ${limitMs / 1000} s. Cairn stopped waiting for it. Check the network, or try again later.`,
+        error,
+      )
+    }
   }
 
   /**
@@ -492,12 +545,22 @@ export class WebdavStore implements FileStore {
         ...(body ? { 'Content-Length': String(body.length) } : {}),
       })
       const answer = this.answer(request, describeMethod(method))
-      // Until the answer's head is in; its body is the caller's to bound.
       const abort = () => request.destroy(signal?.reason as Error)
+      const release = () => signal?.removeEventListener('abort', abort)
       signal?.addEventListener('abort', abort, { once: true })
       request.end(body)
-      const response = await answer.finally(() => signal?.removeEventListener('abort', abort))
-      if (response.status !== 401 || round > 0) return response
+      const response = await answer.catch((error: unknown) => {
+        release()
+        throw error
+      })
+      // Until the answer's head is in; its body is the caller's to bound.
+      if (response.status !== 401 || round > 0) {
+        release()
+        return response
+      }
+      // A 401's body is left to drain, cut off by the deadline too: a trickled one kept its connection.
+      response.body.once('close', release)
+      response.body.on('error', () => undefined)
       response.body.resume()
       if (!this.learnChallenge(response, schemeSent)) return response
     }
@@ -576,10 +639,10 @@ export class WebdavStore implements FileStore {
     )
   }
 
-  private expect(response: Response, ok: number[], action: string): void {
+  private expect(response: Response | SmallResponse, ok: number[], action: string): void {
     const { status } = response
     if (ok.includes(status)) return
-    response.body.resume()
+    if (!Buffer.isBuffer(response.body)) response.body.resume()
     if (status === 401)
       throw destinationError(
         'DESTINATION_AUTH',
