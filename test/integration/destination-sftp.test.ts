@@ -191,3 +191,99 @@ describe('a hostile SFTP server listing the folder', () => {
     }
   })
 })
+
+/**
+ * A listing that times out leaves one request unanswered. OpenSSH's
+ * sftp-server answers in order, so on a stuck disk nothing sent after it
+ * on that session is answered either; left alone, the request waited until
+ * the connection closed and every later operation queued behind it. The
+ * time-out must end the session: the server sees the connection closed,
+ * and the next operation, on a new connection, is answered.
+ */
+describe('an SFTP listing that times out', () => {
+  it('drops the connection its unanswered request went over, and the next listing works on a new one', async () => {
+    const { Server, utils } = await import('ssh2')
+    const { hostKeyFingerprint } = await import('../../main/backup/destination/sftp/host-key')
+    const keys = utils.generateKeyPairSync('ed25519')
+    const blob = Buffer.from(keys.public.split(' ')[1] as string, 'base64')
+    const attrs = { mode: 0o100600, uid: 0, gid: 0, size: 1, atime: 0, mtime: 0 }
+    const name = 'cairn-backup-20260101T000000Z.tar.zst.age'
+    let stuck = true
+    let opened = 0
+    let closed = 0
+    const server = new Server({ hostKeys: [keys.private] }, (client) => {
+      opened++
+      client.on('error', () => undefined)
+      client.on('close', () => closed++)
+      client.on('authentication', (context) => context.accept())
+      client.on('ready', () =>
+        client.on('session', (accept) =>
+          accept().on('sftp', (acceptSftp) => {
+            const sftp = acceptSftp()
+            // Like sftp-server on a stuck disk: once a READDIR hangs, nothing after it is answered.
+            let hung = false
+            const listed = new Set<string>()
+            sftp.on('OPENDIR', (id) => {
+              if (!hung) sftp.handle(id, Buffer.from('folder'))
+            })
+            sftp.on('CLOSE', (id) => {
+              if (!hung) sftp.status(id, utils.sftp.STATUS_CODE.OK)
+            })
+            sftp.on('LSTAT', (id) => {
+              if (!hung) sftp.status(id, utils.sftp.STATUS_CODE.NO_SUCH_FILE)
+            })
+            sftp.on('READDIR', (id, handle) => {
+              if (hung) return
+              if (stuck) {
+                hung = true
+                return
+              }
+              const key = handle.toString('hex')
+              if (listed.has(key)) return void sftp.status(id, utils.sftp.STATUS_CODE.EOF)
+              listed.add(key)
+              sftp.name(id, [{ filename: name, longname: name, attrs }])
+            })
+          }),
+        ),
+      )
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as { port: number }).port
+    const destination = new SftpDestination({
+      host: '127.0.0.1',
+      port,
+      username: 'anyone',
+      password: 'anything',
+      path: '/backups',
+      hostKey: hostKeyFingerprint(blob).fingerprint,
+      listingTimeoutMs: 1000,
+    })
+    try {
+      await expect(within(destination.list(), 'the stuck listing', 15_000)).rejects.toSatisfy(
+        (e: unknown) =>
+          isCairnError(e, 'DESTINATION_TIMEOUT') &&
+          (e as Error).message.startsWith(
+            `Backup destination sftp://anyone@127.0.0.1:${port}/backups: `,
+          ) &&
+          /did not end within 1 s/.test((e as Error).message),
+      )
+      // The unanswered request is not left waiting: its connection is gone.
+      await within(
+        until(() => closed === 1),
+        'the server seeing the stuck connection closed',
+        5_000,
+      )
+      stuck = false
+      const listed = await within(destination.list(), 'the next listing', 15_000)
+      expect(listed.map((backup) => backup.name)).toEqual([name])
+      expect(opened).toBe(2)
+    } finally {
+      await destination.close()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  })
+})
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20))
+}

@@ -26,6 +26,12 @@ export interface FolderCalls {
   /** The next names, or null once the server says the folder ends. */
   readdir(handle: Buffer): Promise<FolderEntry[] | null>
   close(handle: Buffer): Promise<void>
+  /**
+   * End the session the listing went over, after its time-out: the request
+   * left unanswered must not stay waiting (nor hold back, on a server that
+   * answers in order, everything sent after it).
+   */
+  abandon(): void
 }
 
 /**
@@ -45,7 +51,15 @@ export async function readFolder(
       label,
       `the server's listing of the folder did not end within ${timeoutMs / 1000} s. Cairn stopped reading it. Check the network, or try again later.`,
     )
-  const handle = await beforeDeadline(calls.opendir(), deadline, timedOut)
+  let abandoned = false
+  const abandonOnTimeout = (error: unknown): never => {
+    if (deadline.aborted && !abandoned) {
+      abandoned = true
+      calls.abandon()
+    }
+    throw error
+  }
+  const handle = await beforeDeadline(calls.opendir(), deadline, timedOut).catch(abandonOnTimeout)
   const entries: FolderEntry[] = []
   try {
     for (let pages = 1; ; pages++) {
@@ -59,9 +73,11 @@ export async function readFolder(
           `the server's listing of the folder does not end: it still has more after ${pages.toLocaleString('en')} answers and ${entries.length.toLocaleString('en')} names, more than a Cairn folder holds. Cairn stopped reading it. Check that the path is a folder for backups only.`,
         )
     }
+  } catch (error) {
+    return abandonOnTimeout(error)
   } finally {
     // Not awaited: a server that never ends a listing may never answer this either.
-    calls.close(handle).catch(() => undefined)
+    if (!abandoned) calls.close(handle).catch(() => undefined)
   }
 }
 

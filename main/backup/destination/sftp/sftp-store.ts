@@ -46,8 +46,10 @@ export class SftpStore implements FileStore {
   readonly kind = 'sftp' as const
   readonly label: string
   private connection: Promise<{ client: Client; sftp: SFTPWrapper }> | null = null
-  /** Calls waiting for an answer, failed at once when the connection closes. */
-  private readonly waiting = new Set<() => void>()
+  /** Per session, calls waiting for an answer, failed at once when its connection closes. */
+  private readonly waiting = new WeakMap<SFTPWrapper, Set<() => void>>()
+  /** The connection each session runs over (to drop it, see abandon()). */
+  private readonly clients = new WeakMap<SFTPWrapper, Client>()
   /** Sessions whose connection is still open (a write on a closed one would wait for ever). */
   private readonly live = new WeakSet<SFTPWrapper>()
   private readonly dir: string
@@ -63,9 +65,11 @@ export class SftpStore implements FileStore {
     // Not readdir(path): it asks for more until the server says "end", keeping every name.
     const list = await readFolder(
       {
-        opendir: () => this.call<Buffer>((cb) => sftp.opendir(this.dir, cb), 'list the folder'),
+        opendir: () =>
+          this.call<Buffer>(sftp, (cb) => sftp.opendir(this.dir, cb), 'list the folder'),
         readdir: (handle) =>
           this.call<FolderEntry[] | null>(
+            sftp,
             (cb) =>
               sftp.readdir(handle, (error, names) =>
                 (error as { code?: unknown } | undefined)?.code === SFTP_EOF
@@ -74,7 +78,8 @@ export class SftpStore implements FileStore {
               ),
             'list the folder',
           ),
-        close: (handle) => this.call<void>((cb) => sftp.close(handle, cb), 'list the folder'),
+        close: (handle) => this.call<void>(sftp, (cb) => sftp.close(handle, cb), 'list the folder'),
+        abandon: () => this.abandon(sftp),
       },
       this.label,
       this.settings.listingTimeoutMs,
@@ -91,6 +96,7 @@ export class SftpStore implements FileStore {
     const sftp = await this.sftp()
     try {
       const stats = await this.call<{ mode: number; size: number; mtime: number }>(
+        sftp,
         (cb) => sftp.lstat(this.path(name), cb),
         'read a file’s size',
       )
@@ -112,6 +118,7 @@ export class SftpStore implements FileStore {
     let handle: Buffer
     try {
       handle = await this.call<Buffer>(
+        sftp,
         (cb) => sftp.open(path, 'wx', { mode: 0o600 }, cb),
         'create a file',
       )
@@ -134,6 +141,7 @@ export class SftpStore implements FileStore {
       check: () => (this.live.has(sftp) ? null : this.lost('write the backup')),
       writeAt: (at, data) =>
         this.call<void>(
+          sftp,
           (cb) => sftp.write(handle, data, 0, data.length, at, cb),
           'write the backup',
         ),
@@ -149,7 +157,7 @@ export class SftpStore implements FileStore {
           }
         })
         released = true
-        await this.call<void>((cb) => sftp.close(handle, cb), 'close the backup file')
+        await this.call<void>(sftp, (cb) => sftp.close(handle, cb), 'close the backup file')
       },
       release,
     })
@@ -163,6 +171,7 @@ export class SftpStore implements FileStore {
     const sftp = await this.sftp()
     try {
       await this.call<void>(
+        sftp,
         (cb) => sftp.rename(this.path(from), this.path(to), cb),
         'name the backup',
       )
@@ -177,11 +186,13 @@ export class SftpStore implements FileStore {
     const sftp = await this.sftp()
     const temp = `${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
     await this.call<void>(
+      sftp,
       (cb) => sftp.writeFile(this.path(temp), data, { mode: 0o600 }, cb),
       'write a file',
     )
     try {
       await this.call<void>(
+        sftp,
         (cb) => sftp.ext_openssh_rename(this.path(temp), this.path(name), cb),
         'replace a file',
       )
@@ -193,6 +204,7 @@ export class SftpStore implements FileStore {
       // No posix-rename here: remove, then rename (a crash in between loses only this small file).
       await this.remove(name)
       await this.call<void>(
+        sftp,
         (cb) => sftp.rename(this.path(temp), this.path(name), cb),
         'replace a file',
       )
@@ -203,7 +215,7 @@ export class SftpStore implements FileStore {
     const entry = await this.stat(name)
     if (!entry || !entry.isFile || entry.size > limit) return null
     const sftp = await this.sftp()
-    return this.call<Buffer>((cb) => sftp.readFile(this.path(name), cb), 'read a file')
+    return this.call<Buffer>(sftp, (cb) => sftp.readFile(this.path(name), cb), 'read a file')
   }
 
   async read(name: string, range?: ByteRange): Promise<Readable> {
@@ -228,7 +240,7 @@ export class SftpStore implements FileStore {
   async remove(name: string): Promise<void> {
     const sftp = await this.sftp()
     try {
-      await this.call<void>((cb) => sftp.unlink(this.path(name), cb), 'delete a file')
+      await this.call<void>(sftp, (cb) => sftp.unlink(this.path(name), cb), 'delete a file')
     } catch (error) {
       if (!isCairnError(error, 'DESTINATION_MISSING')) throw error
     }
@@ -237,6 +249,7 @@ export class SftpStore implements FileStore {
   async probe(): Promise<Record<string, string>> {
     const sftp = await this.sftp()
     const stats = await this.call<{ mode: number }>(
+      sftp,
       (cb) => sftp.stat(this.dir, cb),
       'open the folder',
     )
@@ -263,12 +276,45 @@ export class SftpStore implements FileStore {
   }
 
   private sftp(): Promise<SFTPWrapper> {
-    this.connection ??= this.connect()
+    if (!this.connection) {
+      const connection = this.connect()
+      this.connection = connection
+      // Only this connection is forgotten when it fails or closes: a newer one may have taken its place.
+      const forget = () => {
+        if (this.connection === connection) this.connection = null
+      }
+      connection.then(({ client }) => client.once('close', forget), forget)
+    }
+    return this.connection.then((c) => c.sftp)
+  }
+
+  /**
+   * Drop the connection `sftp` runs over, now. After a listing's time-out
+   * its unanswered request would otherwise wait until the connection
+   * closed, and a server answering in order (OpenSSH's sftp-server on a
+   * stuck disk) would never answer anything sent after it. Every call
+   * still waiting on it fails as a lost connection; the next operation
+   * connects again.
+   */
+  private abandon(sftp: SFTPWrapper): void {
+    const client = this.clients.get(sftp)
+    this.live.delete(sftp)
+    this.failWaiting(sftp)
     const connection = this.connection
-    connection.catch(() => {
-      if (this.connection === connection) this.connection = null
-    })
-    return connection.then((c) => c.sftp)
+    void connection?.then(
+      (current) => {
+        if (current.sftp === sftp && this.connection === connection) this.connection = null
+      },
+      () => undefined,
+    )
+    // Already closed (not writable): destroy() does nothing, and nothing is left to end.
+    client?.destroy()
+  }
+
+  private failWaiting(sftp: SFTPWrapper): void {
+    const waiting = this.waiting.get(sftp)
+    this.waiting.delete(sftp)
+    for (const lost of waiting ?? []) lost()
   }
 
   private async connect(): Promise<{ client: Client; sftp: SFTPWrapper }> {
@@ -322,6 +368,8 @@ export class SftpStore implements FileStore {
           if (!error) {
             sftp.on('error', () => undefined)
             this.live.add(sftp)
+            this.waiting.set(sftp, new Set())
+            this.clients.set(sftp, client)
             session = sftp
           }
           if (error) {
@@ -381,10 +429,10 @@ export class SftpStore implements FileStore {
       })
       let session: SFTPWrapper | null = null
       client.on('close', () => {
-        if (session) this.live.delete(session)
-        if (this.connection) this.connection = null
-        for (const lost of [...this.waiting]) lost()
-        this.waiting.clear()
+        if (session) {
+          this.live.delete(session)
+          this.failWaiting(session)
+        }
         // Closed before it was ready, without a word: never leave the caller waiting.
         fail(
           destinationError(
@@ -423,20 +471,24 @@ export class SftpStore implements FileStore {
    * it queued on a dead channel for ever).
    */
   private call<T>(
+    sftp: SFTPWrapper,
     start: (cb: (error: Error | undefined | null, value: T) => void) => void,
     action: string,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      const waiting = this.waiting.get(sftp)
+      // The session's connection closed, or was dropped (abandon()): nothing would ever answer.
+      if (!waiting) return reject(this.lost(action))
       const lost = () => reject(this.lost(action))
-      this.waiting.add(lost)
+      waiting.add(lost)
       try {
         start((error, value) => {
-          this.waiting.delete(lost)
+          waiting.delete(lost)
           if (error) reject(this.sftpError(error, action))
           else resolve(value)
         })
       } catch (error) {
-        this.waiting.delete(lost)
+        waiting.delete(lost)
         reject(this.sftpError(error as Error, action))
       }
     })
@@ -483,6 +535,7 @@ export class SftpStore implements FileStore {
       const sftp = await this.sftp()
       // ssh2 names the fields as statvfs(3) does (f_bavail …), as numbers or bigints.
       const info = await this.call<Record<string, number | bigint | undefined>>(
+        sftp,
         (cb) => sftp.ext_openssh_statvfs(this.dir, cb),
         'check the free space',
       )
