@@ -327,7 +327,11 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
         pageGroups.map(async (group) => ({
           path: group.path,
           blocks: group.blocks,
-          sha256: await hashBlocks(group.readFrom, group.size, group.blocks),
+          sha256: await hashBlocks(group.readFrom, group.size, group.blocks).catch(
+            (error: unknown) => {
+              throw profileReadError(group.path, group.readFrom, error)
+            },
+          ),
         })),
       ),
       removed: plan.removed,
@@ -337,7 +341,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupResult> {
       format: 'cairn-backup',
       formatVersion: incremental ? INCREMENTAL_FORMAT_VERSION : ARCHIVE_FORMAT_VERSION,
       appVersion: APP_VERSION,
-      schemaVersion: readUserVersion(mailbox?.path),
+      schemaVersion: readUserVersion(mailbox?.path, profileFiles.database),
       profileId: request.profileId,
       createdAt: createdAt.toISOString(),
       keyFingerprint: request.keyFingerprint,

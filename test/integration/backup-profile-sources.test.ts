@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from 'node:child_process'
 import {
   chmodSync,
   mkdirSync,
@@ -11,6 +12,8 @@ import {
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runBackup } from '../../main/backup/run-backup'
+import { listProfileFiles } from '../../main/backup/snapshot/profile-files'
+import { readSmallProfileFile } from '../../main/backup/snapshot/profile-checks'
 import { generateBackupKey } from '../../main/backup/key/backup-key'
 import { isCairnError } from '../../main/shared/errors'
 import { backupFiles, setUpBackupKey } from '../support/backup-fixtures'
@@ -22,6 +25,39 @@ function anAttachment(profileDir: string): string {
   const root = join(profileDir, 'attachments')
   const sub = readdirSync(root).sort()[0] as string
   return join(root, sub, readdirSync(join(root, sub))[0] as string)
+}
+
+interface FifoWatchdog {
+  /** Whether a reader had the fifo open, waiting for a writer, when the watchdog came. */
+  readerWaited(): Promise<boolean>
+  stop(): void
+}
+
+/**
+ * A few seconds on, opens `fifo` for writing from another process: that
+ * open finishes only while a reader has the fifo open, and then the
+ * process exits. A read that waits on the fifo would otherwise hang the
+ * test (the whole process, when the open is on its main thread) instead of
+ * failing it; with nobody reading, the watchdog waits until stopped.
+ */
+function watchFifo(fifo: string): FifoWatchdog {
+  const child = spawn('sh', ['-c', 'sleep 5; exec 3>"$0"', fifo], {
+    stdio: 'ignore',
+    detached: true,
+  })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+  return {
+    readerWaited: async () =>
+      (await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 1000))])) === 0,
+    // The shell and its sleep, still waiting when no reader ever came.
+    stop: () => {
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL')
+      } catch {
+        // Already gone.
+      }
+    },
+  }
 }
 
 /** Every byte written into the backup folder, to look for what must not be there. */
@@ -102,6 +138,68 @@ describe('what a backup reads from the profile', () => {
       expect(folderBytes(dest).includes(secretBytes)).toBe(false)
     })
   }
+
+  for (const step of ['listed', 'hashed'] as const) {
+    it(`a file swapped for a fifo after it was ${step} is refused, not waited on`, async () => {
+      const profile = await makeProfile({ messages: 6 })
+      const key = generateBackupKey()
+      const dest = tempDir()
+      let watchdog: FifoWatchdog | null = null
+      try {
+        const error = await runBackup({
+          profileDir: profile.dir,
+          destination: dest,
+          recipient: key.recipient,
+          keyFingerprint: key.fingerprint,
+          profileId: profile.id,
+          onStep: (reached) => {
+            if (reached !== step) return
+            const victim = anAttachment(profile.dir)
+            rmSync(victim)
+            execFileSync('mkfifo', [victim])
+            watchdog = watchFifo(victim)
+          },
+        }).catch((e: unknown) => e)
+        // First: without the fix the backup ended only because the watchdog freed the fifo.
+        expect(watchdog, 'the fifo was swapped in').not.toBeNull()
+        const waited = await (watchdog as FifoWatchdog | null)?.readerWaited()
+        expect(waited, 'a read waited on the fifo').toBe(false)
+        expect(isCairnError(error, 'BACKUP_CHANGED_DURING'), String(error)).toBe(true)
+        expect((error as Error).message).toMatch(
+          /^attachments\/.* was replaced by something that is not a regular file \(a fifo, a socket or a device\) while it was being backed up; .* The backup folder was not changed\./,
+        )
+        expect(backupFiles(dest)).toEqual([])
+      } finally {
+        ;(watchdog as FifoWatchdog | null)?.stop()
+      }
+    })
+  }
+
+  it('settings.json swapped for a fifo after it was listed is refused, not waited on', async () => {
+    const profile = await makeProfile({ messages: 1 })
+    const settings = listProfileFiles(profile.dir).find((f) => f.path === 'settings.json')
+    expect(settings).toBeDefined()
+    const { path, absolutePath } = settings as { path: string; absolutePath: string }
+    rmSync(absolutePath)
+    execFileSync('mkfifo', [absolutePath])
+    const watchdog = watchFifo(absolutePath)
+    try {
+      const read = (() => {
+        try {
+          return readSmallProfileFile(path, absolutePath)
+        } catch (error) {
+          return error
+        }
+      })()
+      expect(await watchdog.readerWaited(), 'the read waited on the fifo').toBe(false)
+      expect(isCairnError(read, 'BACKUP_CHANGED_DURING'), String(read)).toBe(true)
+      expect((read as Error).message).toMatch(
+        /^settings\.json was replaced by something that is not a regular file/,
+      )
+    } finally {
+      watchdog.stop()
+    }
+  })
 
   it('an attachment deleted between hashing and archiving: a message that says so, no backup', async () => {
     const profile = await makeProfile({ messages: 6 })

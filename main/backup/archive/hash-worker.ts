@@ -5,10 +5,11 @@
  * the file it reads later is still the one that was hashed.
  */
 import { createHash } from 'node:crypto'
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
+import { closeSync, readSync } from 'node:fs'
 import { serveTasks } from '../../workers/serve.js'
 import { runAsBackgroundThread } from '../../workers/background.js'
 import type { HashAnswer, HashTarget } from './hash-files.js'
+import { openRegularFile } from '../snapshot/open-regular-file.js'
 
 // Background work: the window's thread goes first on a busy machine.
 runAsBackgroundThread()
@@ -18,11 +19,13 @@ const buffer = Buffer.allocUnsafe(1 << 20)
 serveTasks(({ path, expect }: HashTarget): HashAnswer => {
   let fd: number | undefined
   try {
-    // Never through a link (a file swapped for one since it was listed fails with ELOOP)…
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW)
-    const stats = fstatSync(fd)
+    // Never through a link (ELOOP), nor a fifo or device swapped in since it was listed
+    // (ENOTREGULAR; its open does not wait for a writer)…
+    const opened = openRegularFile(path)
+    fd = opened.fd
+    const { stats } = opened
     // …and only the very file that was listed.
-    if (expect && (stats.dev !== expect.dev || stats.ino !== expect.ino || !stats.isFile()))
+    if (expect && (stats.dev !== expect.dev || stats.ino !== expect.ino))
       throw Object.assign(new Error(`${path} is not the file that was listed`), {
         code: 'ECHANGED',
       })

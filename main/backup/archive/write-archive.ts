@@ -1,9 +1,10 @@
-import { closeSync, constants, createReadStream, fstatSync, openSync, readSync } from 'node:fs'
+import { closeSync, createReadStream, fstatSync, readSync } from 'node:fs'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import tar from 'tar-stream'
 import { CairnError } from '../../shared/errors.js'
 import { profileReadError } from '../snapshot/profile-read-error.js'
+import { openRegularFile } from '../snapshot/open-regular-file.js'
 import type { FileIdentity } from './hash-files.js'
 import { MANIFEST_NAME, type Manifest } from './manifest.js'
 import { BLOCK_SIZE, pageEntryName, REMOVED_NAME } from '../chain/chain-format.js'
@@ -85,10 +86,10 @@ export function writeArchive(
         continue
       }
       // One descriptor for the checks and the read: a file renamed over meanwhile cannot slip
-      // in, and a link swapped in for it is not followed (ELOOP).
+      // in, a link swapped in for it is not followed (ELOOP), and a fifo is refused, not waited on.
       let fd: number
       try {
-        fd = openSync(source.readFrom, constants.O_RDONLY | constants.O_NOFOLLOW)
+        ;({ fd } = openRegularFile(source.readFrom))
       } catch (error) {
         throw profileReadError(file.path, source.readFrom, error)
       }
@@ -167,7 +168,12 @@ async function writeIncrement(
     )
   await put(REMOVED_NAME, Buffer.from(increment.removed.map((p) => `${p}\n`).join('')))
   for (const group of increment.pages) {
-    const fd = openSync(group.readFrom, constants.O_RDONLY | constants.O_NOFOLLOW)
+    let fd: number
+    try {
+      ;({ fd } = openRegularFile(group.readFrom))
+    } catch (error) {
+      throw profileReadError(group.path, group.readFrom, error)
+    }
     try {
       for (const block of group.blocks) {
         const length = Math.min(BLOCK_SIZE, group.size - block * BLOCK_SIZE)

@@ -3,13 +3,14 @@
  * the record's key (see scan-database.ts), beside the thread taking the
  * file's SHA-256. Whole buffers are read, so blocks stay whole.
  */
-import { closeSync, constants, openSync } from 'node:fs'
+import { closeSync } from 'node:fs'
 import sodium from 'sodium-native'
 import { runAsBackgroundThread } from '../../workers/background.js'
 import { serveTasks } from '../../workers/serve.js'
 import { BLOCK_SIZE } from './chain-format.js'
 import { HASH_BYTES } from './page-record.js'
 import { readFully } from './read-fully.js'
+import { openRegularFile } from '../snapshot/open-regular-file.js'
 
 /** Blocks [from, to) of `file` (`size` bytes, which does not change while read). */
 export interface BlockHashTask {
@@ -29,7 +30,8 @@ serveTasks(
   ({ file, size, key, from, to }: BlockHashTask): Uint8Array<ArrayBuffer> => {
     const hashes = new Uint8Array(new ArrayBuffer((to - from) * HASH_BYTES))
     const keyBytes = Buffer.from(key.buffer, key.byteOffset, key.byteLength)
-    const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW)
+    // Not a link, nor a fifo (whose open would wait for a writer): a regular file or nothing.
+    const { fd } = openRegularFile(file)
     try {
       const end = Math.min(size, to * BLOCK_SIZE)
       for (let offset = from * BLOCK_SIZE; offset < end;) {

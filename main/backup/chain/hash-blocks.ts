@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import { closeSync, openSync } from 'node:fs'
+import { closeSync } from 'node:fs'
+import { openRegularFile } from '../snapshot/open-regular-file.js'
 import { BLOCK_SIZE } from './chain-format.js'
 import { readFully } from './read-fully.js'
 
@@ -18,7 +19,8 @@ export async function hashBlocks(
   blocks: readonly number[],
 ): Promise<string> {
   const hash = createHash('sha256')
-  const fd = openSync(file, 'r')
+  // A fifo swapped in for the database is refused, not waited on.
+  const { fd } = openRegularFile(file)
   try {
     const buffer = Buffer.alloc(RUN_BLOCKS * BLOCK_SIZE)
     for (let i = 0; i < blocks.length;) {

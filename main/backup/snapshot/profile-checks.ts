@@ -1,18 +1,9 @@
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  realpathSync,
-} from 'node:fs'
+import { closeSync, lstatSync, mkdirSync, readFileSync, readSync, realpathSync } from 'node:fs'
 import { join } from 'node:path'
 import { profilePaths } from '../../profile/layout.js'
 import { PROFILE_DIR_MODE } from '../../profile/permissions.js'
 import { CairnError, errnoCode } from '../../shared/errors.js'
+import { openRegularFile } from './open-regular-file.js'
 import { profileReadError } from './profile-read-error.js'
 
 /**
@@ -70,9 +61,14 @@ export function replaced(path: string): CairnError {
 }
 
 /** PRAGMA user_version, read from the database header (offset 60, big-endian). */
-export function readUserVersion(path: string | undefined): number {
+export function readUserVersion(path: string | undefined, inProfile: string): number {
   if (!path) return 0
-  const fd = openSync(path, 'r')
+  let fd: number
+  try {
+    ;({ fd } = openRegularFile(path))
+  } catch (error) {
+    throw profileReadError(inProfile, path, error)
+  }
   try {
     const header = Buffer.alloc(4)
     return readSync(fd, header, 0, 4, 60) === 4 ? header.readUInt32BE(0) : 0
@@ -85,13 +81,12 @@ export function readUserVersion(path: string | undefined): number {
 export function readSmallProfileFile(path: string, absolutePath: string): Buffer {
   let fd: number
   try {
-    fd = openSync(absolutePath, constants.O_RDONLY | constants.O_NOFOLLOW)
+    ;({ fd } = openRegularFile(absolutePath))
   } catch (error) {
     if (errnoCode(error) === 'ELOOP') throw replaced(path)
     throw profileReadError(path, absolutePath, error)
   }
   try {
-    if (!fstatSync(fd).isFile()) throw replaced(path)
     return readFileSync(fd)
   } finally {
     closeSync(fd)

@@ -1,4 +1,5 @@
 import { CairnError, errnoCode } from '../../shared/errors.js'
+import { NOT_A_REGULAR_FILE } from './open-regular-file.js'
 
 /**
  * A profile file that cannot be read during a backup. The message blames
@@ -34,6 +35,13 @@ export function profileReadError(
         'BACKUP_CHANGED_DURING',
         `${inProfile} was replaced by a symbolic link while it was being backed up; Cairn does not follow links, so the backup was stopped. ${nothingWritten} ` +
           'If you did not do this, check the profile folder for links you did not make.',
+        { cause: error },
+      )
+    case NOT_A_REGULAR_FILE:
+      return new CairnError(
+        'BACKUP_CHANGED_DURING',
+        `${inProfile} was replaced by something that is not a regular file (a fifo, a socket or a device) while it was being backed up; Cairn does not read those, so the backup was stopped. ${nothingWritten} ` +
+          'If you did not do this, check the profile folder for files you did not make.',
         { cause: error },
       )
     case 'EIO':
