@@ -275,6 +275,7 @@ export async function buildVaultApp(options: VaultAppOptions): Promise<FastifyIn
       // A new record: the vault picks its id, so no one can aim a registration at a record.
       id = randomBytes(16).toString('hex')
     }
+    // The ticket's expiry is read by whichever node gets the finish: one clock for both.
     const { registrationResponse } = opaque(() =>
       opaqueServer.createRegistrationResponse({
         serverSetup,
@@ -284,14 +285,14 @@ export async function buildVaultApp(options: VaultAppOptions): Promise<FastifyIn
     )
     return {
       recordId: id,
-      ticket: tickets.issue(id, body.recordId !== undefined),
+      ticket: tickets.issue(id, body.recordId !== undefined, await store.now()),
       registrationResponse,
     }
   })
 
   app.post('/v1/register/finish', async (request, reply) => {
     const body = parse(registerFinishRequest, request)
-    const ticket = tickets.read(body.recordId, body.ticket)
+    const ticket = tickets.read(body.recordId, body.ticket, await store.now())
     if (!ticket) throw noRegistration()
     // OPAQUE's own parser checks the record (a valid client public key, the right sizes).
     opaque(() =>
@@ -402,7 +403,8 @@ export async function buildVaultApp(options: VaultAppOptions): Promise<FastifyIn
         recordId: counted ? body.recordId : null,
         sealedState: sealer.seal(Buffer.from(serverLoginState), `login:${loginId}`),
       },
-      Date.now() + loginTtlMs,
+      loginTtlMs,
+      Date.now(),
     )
     if (counted)
       request.log.info(
@@ -438,7 +440,7 @@ export async function buildVaultApp(options: VaultAppOptions): Promise<FastifyIn
     const { wrappedKey } = openRecord(record.id, record.sealed)
     const responseKey = deriveKey(fromBase64Url(sessionKey), body.loginId, VAULT_LABELS.response)
     const authToken = randomBytes(32).toString('base64url')
-    await store.saveToken(hashToken(authToken), record.id, Date.now() + tokenTtlMs)
+    await store.saveToken(hashToken(authToken), record.id, tokenTtlMs, Date.now())
     request.log.info({ record: tag(record.id) }, 'login verified; guesses reset')
     return {
       sealedKey: sealBox(
@@ -479,7 +481,7 @@ export async function buildVaultApp(options: VaultAppOptions): Promise<FastifyIn
       guessesUsed: state.guesses,
       maxGuesses: state.maxGuesses,
       nextGuessAt:
-        state.nextAttemptAt !== null && state.nextAttemptAt > Date.now()
+        state.nextAttemptAt !== null && state.nextAttemptAt > state.now
           ? new Date(state.nextAttemptAt).toISOString()
           : null,
     }

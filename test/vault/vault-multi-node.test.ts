@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isCairnError } from '../../main/shared/errors'
@@ -7,6 +8,9 @@ import { usePostgres } from '../support/postgres'
 import { initSoftHsm, type SoftHsm } from '../support/softhsm'
 import { fastClient, loginStart } from '../support/vault-client'
 import { startVaultNode, type VaultNode } from '../support/vault'
+
+/** Preloaded into a node to skew its clock (see the file). */
+const SKEWED_CLOCK = join(import.meta.dirname, '..', 'support', 'skewed-clock.mjs')
 
 let hsm: SoftHsm
 let database: Awaited<ReturnType<typeof usePostgres>>
@@ -145,6 +149,47 @@ describe('Backup Key Vault on three nodes sharing PostgreSQL', () => {
       await front.close()
     }
   })
+
+  it("nodes whose clocks are 10 minutes off finish each other's registrations, logins and password changes", async () => {
+    // The database keeps the time: a node whose clock drifted must not end (or stretch)
+    // another node's 60 s logins, 5 min tokens and registration tickets.
+    for (const skewMs of [10 * 60_000, -10 * 60_000]) {
+      const skewed = await startVaultNode({
+        ...nodeEnv(false),
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${SKEWED_CLOCK}`.trim(),
+        CAIRN_TEST_CLOCK_SKEW_MS: String(skewMs),
+      })
+      // Every request goes to the other node than the one before: start on one, finish on the other.
+      let turn = 0
+      let onSkewed = 0
+      const pair = [nodes[0] as VaultNode, skewed]
+      const front = await startProxy({
+        target: () => {
+          const node = pair[turn++ % 2] as VaultNode
+          if (node === skewed) onSkewed++
+          return node.url
+        },
+      })
+      try {
+        const key = randomBytes(32)
+        const client = fastClient(front.url)
+        const id = await client.register('first', key)
+        expect(Buffer.from(await client.recover(id, 'first')).equals(key), `${skewMs}`).toBe(true)
+        turn = 1
+        expect(Buffer.from(await client.recover(id, 'first')).equals(key), `${skewMs}`).toBe(true)
+        turn = 0
+        await client.changePassword(id, 'first', 'second')
+        turn = 1
+        await client.changePassword(id, 'second', 'third')
+        expect(Buffer.from(await client.recover(id, 'third')).equals(key), `${skewMs}`).toBe(true)
+        // Each of the 5 exchanges had a step on the skewed node (register 1, recover 1, change 2).
+        expect(onSkewed).toBeGreaterThanOrEqual(8)
+      } finally {
+        await front.close()
+        await skewed.stop()
+      }
+    }
+  }, 120_000)
 
   it('a node killed in the middle of a login leaves the guess counted', async () => {
     const id = await fastClient(nodes[0]?.url as string).register('pw', randomBytes(32))

@@ -28,6 +28,7 @@ async function checkUpgraded(store: VaultStore): Promise<void> {
     guesses: 1,
     maxGuesses: 10,
     nextAttemptAt: null,
+    now: expect.any(Number),
   })
   expect(await store.recordStatus('b'.repeat(32))).toEqual({ kind: 'destroyed', statusHash: null })
   const now = Date.now()

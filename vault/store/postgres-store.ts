@@ -15,7 +15,14 @@ import {
 const DB_NOW = '(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::bigint'
 
 /**
- * The store shared by several vault nodes. The guess count and the spacing
+ * The store shared by several vault nodes. Every time it writes or compares
+ * (when a login or token expires, when the next guess is allowed, when the
+ * sweeper may erase) is the database's clock: a node's own clock, a few
+ * minutes off, otherwise ended another node's logins and tokens early (or
+ * kept them late) and let its sweeper erase a record whose last login was
+ * still in time. The `now` the interface passes in is ignored here.
+ *
+ * The guess count and the spacing
  * between guesses stay exact across nodes and concurrent requests because
  * counting is one conditional UPDATE … RETURNING, timed by the database's
  * clock: PostgreSQL's row lock makes each concurrent attempt re-check the
@@ -89,6 +96,9 @@ export function postgresStore(connectionString: string): VaultStore {
 
   return {
     kind: 'postgres',
+    async now() {
+      return (await pool.query<{ now: number }>(`SELECT ${DB_NOW} AS now`)).rows[0]?.now as number
+    },
     async migrate() {
       const client = await pool.connect()
       try {
@@ -222,8 +232,10 @@ export function postgresStore(connectionString: string): VaultStore {
           max_guesses: number
           next_attempt_at: number | null
           status_hash: string | null
+          now: number
         }>(
-          'SELECT guesses, max_guesses, next_attempt_at, status_hash FROM vault_records WHERE id = $1',
+          `SELECT guesses, max_guesses, next_attempt_at, status_hash, ${DB_NOW} AS now
+             FROM vault_records WHERE id = $1`,
           [id],
         )
       ).rows[0]
@@ -234,6 +246,7 @@ export function postgresStore(connectionString: string): VaultStore {
           guesses: live.guesses,
           maxGuesses: live.max_guesses,
           nextAttemptAt: live.next_attempt_at,
+          now: live.now,
         }
       const tomb = (
         await pool.query<{ reason: Tombstone; status_hash: string | null }>(
@@ -243,64 +256,70 @@ export function postgresStore(connectionString: string): VaultStore {
       ).rows[0]
       return tomb ? { kind: tomb.reason, statusHash: tomb.status_hash } : null
     },
-    async saveLogin(id, login, expiresAt) {
+    async saveLogin(id, login, ttlMs) {
       await pool.query(
-        'INSERT INTO vault_logins (id, record_id, sealed_state, expires_at) VALUES ($1, $2, $3, $4)',
-        [id, login.recordId, login.sealedState, expiresAt],
+        `INSERT INTO vault_logins (id, record_id, sealed_state, expires_at)
+         VALUES ($1, $2, $3, ${DB_NOW} + $4::bigint)`,
+        [id, login.recordId, login.sealedState, ttlMs],
       )
     },
-    async takeLogin(id, now): Promise<PendingLogin | null> {
+    async takeLogin(id): Promise<PendingLogin | null> {
       const row = (
-        await pool.query<{ record_id: string | null; sealed_state: Buffer; expires_at: number }>(
-          'DELETE FROM vault_logins WHERE id = $1 RETURNING record_id, sealed_state, expires_at',
+        await pool.query<{ record_id: string | null; sealed_state: Buffer; live: boolean }>(
+          `DELETE FROM vault_logins WHERE id = $1
+           RETURNING record_id, sealed_state, expires_at >= ${DB_NOW} AS live`,
           [id],
         )
       ).rows[0]
-      if (!row || row.expires_at < now) return null
+      if (!row?.live) return null
       return { recordId: row.record_id, sealedState: row.sealed_state }
     },
-    async saveToken(hash, recordId, expiresAt) {
+    async saveToken(hash, recordId, ttlMs) {
       await pool.query(
-        'INSERT INTO vault_tokens (hash, record_id, expires_at) VALUES ($1, $2, $3)',
-        [hash, recordId, expiresAt],
+        `INSERT INTO vault_tokens (hash, record_id, expires_at) VALUES ($1, $2, ${DB_NOW} + $3::bigint)`,
+        [hash, recordId, ttlMs],
       )
     },
-    async peekToken(hash, recordId, now) {
+    async peekToken(hash, recordId) {
       const row = (
-        await pool.query<{ record_id: string; expires_at: number }>(
-          'SELECT record_id, expires_at FROM vault_tokens WHERE hash = $1',
+        await pool.query<{ record_id: string; live: boolean }>(
+          `SELECT record_id, expires_at >= ${DB_NOW} AS live FROM vault_tokens WHERE hash = $1`,
           [hash],
         )
       ).rows[0]
-      return row !== undefined && row.record_id === recordId && row.expires_at >= now
+      return row !== undefined && row.record_id === recordId && row.live
     },
-    async takeToken(hash, recordId, now) {
+    async takeToken(hash, recordId) {
       const row = (
-        await pool.query<{ record_id: string; expires_at: number }>(
-          'DELETE FROM vault_tokens WHERE hash = $1 RETURNING record_id, expires_at',
+        await pool.query<{ record_id: string; live: boolean }>(
+          `DELETE FROM vault_tokens WHERE hash = $1
+           RETURNING record_id, expires_at >= ${DB_NOW} AS live`,
           [hash],
         )
       ).rows[0]
-      return row !== undefined && row.record_id === recordId && row.expires_at >= now
+      return row !== undefined && row.record_id === recordId && row.live
     },
-    async sweep(now, loginTtlMs) {
-      await pool.query('DELETE FROM vault_logins WHERE expires_at < $1', [now])
-      await pool.query('DELETE FROM vault_tokens WHERE expires_at < $1', [now])
+    async sweep(_now, loginTtlMs) {
+      await pool.query(`DELETE FROM vault_logins WHERE expires_at < ${DB_NOW}`)
+      await pool.query(`DELETE FROM vault_tokens WHERE expires_at < ${DB_NOW}`)
+      // last_start_at was written by the database's clock (countGuess): compared with the same.
       const exhausted = await pool.query<{ id: string }>(
-        `SELECT id FROM vault_records r WHERE guesses >= max_guesses AND last_start_at < $1
+        `SELECT id FROM vault_records r WHERE guesses >= max_guesses
+           AND last_start_at < ${DB_NOW} - $1::bigint
            AND NOT EXISTS (SELECT 1 FROM vault_logins l WHERE l.record_id = r.id)`,
-        [now - loginTtlMs],
+        [loginTtlMs],
       )
       let destroyed = 0
       for (const { id } of exhausted.rows) {
         const erased = await transaction(async (client) => {
           const row = (
-            await client.query<{ status_hash: string | null }>(
-              `DELETE FROM vault_records WHERE id = $1 AND guesses >= max_guesses RETURNING status_hash`,
+            await client.query<{ status_hash: string | null; now: number }>(
+              `DELETE FROM vault_records WHERE id = $1 AND guesses >= max_guesses
+               RETURNING status_hash, ${DB_NOW} AS now`,
               [id],
             )
           ).rows[0]
-          if (row) await bury(client, id, 'destroyed', row.status_hash, now)
+          if (row) await bury(client, id, 'destroyed', row.status_hash, row.now)
           return row !== undefined
         })
         if (erased) destroyed++

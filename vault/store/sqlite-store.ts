@@ -186,13 +186,19 @@ export function sqliteStore(file: string, warn: (message: string) => void = () =
           guesses: live.guesses,
           maxGuesses: live.max_guesses,
           nextAttemptAt: live.next_attempt_at,
+          now: Date.now(),
         }
       const tomb = db
         .prepare('SELECT reason, status_hash FROM vault_destroyed WHERE id = ?')
         .get(id) as { reason: Tombstone; status_hash: string | null } | undefined
       return tomb ? { kind: tomb.reason, statusHash: tomb.status_hash } : null
     },
-    async saveLogin(id, login, expiresAt) {
+    async now() {
+      // One node, one clock.
+      return Date.now()
+    },
+    async saveLogin(id, login, ttlMs, now) {
+      const expiresAt = now + ttlMs
       db.prepare(
         'INSERT INTO vault_logins (id, record_id, sealed_state, expires_at) VALUES (?, ?, ?, ?)',
       ).run(id, login.recordId, login.sealedState, expiresAt)
@@ -206,7 +212,8 @@ export function sqliteStore(file: string, warn: (message: string) => void = () =
       if (!row || row.expires_at < now) return null
       return { recordId: row.record_id, sealedState: row.sealed_state }
     },
-    async saveToken(hash, recordId, expiresAt) {
+    async saveToken(hash, recordId, ttlMs, now) {
+      const expiresAt = now + ttlMs
       db.prepare('INSERT INTO vault_tokens (hash, record_id, expires_at) VALUES (?, ?, ?)').run(
         hash,
         recordId,

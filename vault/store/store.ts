@@ -43,11 +43,22 @@ export type RecordStatus =
       guesses: number
       maxGuesses: number
       nextAttemptAt: number | null
+      /** The store's clock when read, to tell whether nextAttemptAt has passed. */
+      now: number
     }
   | { kind: Tombstone; statusHash: string | null }
 
+/**
+ * Times. Every expiry (logins, tokens, registration tickets, the spacing
+ * between guesses) is written by one node and read by another when
+ * several share PostgreSQL, so it is set and judged by one clock: the
+ * database's. The `now` a node passes in is its own clock, used only by a
+ * store no other node shares (SQLite); a shared store ignores it.
+ */
 export interface VaultStore {
   readonly kind: 'sqlite' | 'postgres'
+  /** The clock expiries are judged by (ms since the epoch). */
+  now(): Promise<number>
   migrate(): Promise<void>
   /** The stored value for `name`, storing `value` first if there is none (first node wins). */
   configValue(name: string, value: Buffer): Promise<Buffer>
@@ -80,10 +91,12 @@ export interface VaultStore {
   deleteRecord(id: string, now: number): Promise<boolean>
   /** The record's state, for the status call (which compares statusHash) and registration. */
   recordStatus(id: string): Promise<RecordStatus | null>
-  saveLogin(id: string, login: PendingLogin, expiresAt: number): Promise<void>
+  /** Keep a pending login for `ttlMs` from now. */
+  saveLogin(id: string, login: PendingLogin, ttlMs: number, now: number): Promise<void>
   /** Remove and return a pending login (once: a replay finds nothing); null if unknown or expired. */
   takeLogin(id: string, now: number): Promise<PendingLogin | null>
-  saveToken(hash: string, recordId: string, expiresAt: number): Promise<void>
+  /** Keep a token's hash for `ttlMs` from now. */
+  saveToken(hash: string, recordId: string, ttlMs: number, now: number): Promise<void>
   /** Is the token valid for this record? Leaves it in place (a password change's start). */
   peekToken(hash: string, recordId: string, now: number): Promise<boolean>
   /** Use the token up: true if it was valid for this record. */
