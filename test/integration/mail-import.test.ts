@@ -95,6 +95,41 @@ describe('importing mail', () => {
     expect(listFolders(db)).toMatchObject([{ name: 'Archive', total: 2 }])
   })
 
+  it('stores 150 messages, a copy of one among them, as many statements would: counts, threads, search', async () => {
+    const { db, attachmentsDir } = tempMailDb()
+    const messages = Array.from({ length: 150 }, (_, i) =>
+      buildMessage({
+        subject: i === 0 ? 'Root' : `Re: Root ${i}`,
+        messageId: `m${i}@example.org`,
+        inReplyTo: i === 0 ? undefined : 'm0@example.org',
+        text: `word${i} shared`,
+      }),
+    )
+    // The same message again inside the first group of rows, and one past it.
+    messages.splice(10, 0, messages[3] as string)
+    messages.splice(100, 0, messages[5] as string)
+    const mbox = writeFile(tempDir(), 'Inbox', buildMbox(messages))
+    const report = await importMail({ db, attachmentsDir, paths: [mbox] })
+    expect(report).toMatchObject({ imported: 150, duplicates: 2 })
+    expect(listFolders(db)).toMatchObject([{ name: 'Inbox', total: 150 }])
+    // One conversation: every reply found its root, in either statement.
+    expect(db.prepare('SELECT count(DISTINCT thread_id) AS n FROM messages').get()).toEqual({
+      n: 1,
+    })
+    for (const i of [1, 63, 64, 149])
+      expect(
+        db
+          .prepare(`SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH ?`)
+          .get(`word${i}`),
+      ).toEqual({ n: 1 })
+    // FTS5's own check of the index against the messages (it throws on a mismatch).
+    expect(() =>
+      db
+        .prepare(`INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)`)
+        .run(),
+    ).not.toThrow()
+  })
+
   it('skips and reports malformed messages and imports the rest', async () => {
     const { db, attachmentsDir } = tempMailDb()
     const brokenMime =

@@ -24,6 +24,8 @@ export interface ImportOptions {
   parser?: MessageParser
 }
 
+/** Messages go into the database this many at a time (one INSERT statement). */
+const ROWS_PER_INSERT = 64
 /** Messages are committed in batches: one transaction per message would cap an import at a few hundred a second. */
 const BATCH_SIZE = 500
 /** Messages being parsed ahead of the one being stored, so parsing (elsewhere) and writing overlap. */
@@ -92,13 +94,26 @@ export async function importMail(options: ImportOptions): Promise<ImportReport> 
     options.onProgress?.({ ...progress })
   }
 
-  // Messages are inserted as soon as they are parsed, inside a transaction
-  // committed every BATCH_SIZE messages: writing interleaves with parsing,
-  // and the report counts only what a commit made durable.
+  // Messages are inserted as they are parsed, ROWS_PER_INSERT at a time
+  // (one multi-row INSERT: FTS5 writes an index segment per statement, see
+  // messageWriter), inside a transaction committed every BATCH_SIZE
+  // messages: writing interleaves with parsing, and the report counts only
+  // what a commit made durable.
   let pending = { messages: 0, imported: 0, duplicates: 0 }
+  let rows: NewMessage[] = []
+  const insertRows = () => {
+    if (rows.length === 0) return
+    const ids = insertMessage.many(rows)
+    rows = []
+    for (const id of ids) {
+      if (id === null) pending.duplicates += 1
+      else pending.imported += 1
+    }
+  }
   const commit = () => {
     if (!db.inTransaction) return
     try {
+      insertRows()
       db.exec('COMMIT')
     } catch (error) {
       throw storageError(error)
@@ -111,8 +126,8 @@ export async function importMail(options: ImportOptions): Promise<ImportReport> 
   const write = (message: NewMessage) => {
     try {
       if (!db.inTransaction) db.exec('BEGIN')
-      if (insertMessage(message) === null) pending.duplicates += 1
-      else pending.imported += 1
+      rows.push(message)
+      if (rows.length >= ROWS_PER_INSERT) insertRows()
     } catch (error) {
       throw storageError(error)
     }
