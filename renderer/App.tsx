@@ -42,12 +42,13 @@ export function App() {
     const offCommand = on('app.command', (command) => {
       if (command.command === 'import-mail') setImporting(true)
       else if (command.command === 'open-chat') openChat(command.chatId, null)
+      else if (command.command === 'open-outbox') show('mail')
     })
     return () => {
       offChanged()
       offCommand()
     }
-  }, [reloadOverview, openChat])
+  }, [reloadOverview, openChat, show])
 
   const error = info.error ?? (overview.value === undefined ? overview.error : null)
   if (error)

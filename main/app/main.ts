@@ -139,7 +139,7 @@ async function start(): Promise<void> {
         : await dialog.showSaveDialog(options)
       return result.canceled || !result.filePath ? null : result.filePath
     },
-    // The text is plain (chat: main/chat/chat-service.ts plainLine; backup notices are ours).
+    // The text is plain (main/shared/plain-line.ts; backup notices are ours).
     notify: ({ title, body }, onClick) => {
       if (!Notification.isSupported()) return false
       const shown = new Notification({ title, body })

@@ -19,6 +19,7 @@ import { APP_VERSION } from '../shared/version.js'
 import { BackupActivity } from './backup-activity.js'
 import { ChatFiles } from './chat-files.js'
 import { MailViews } from './mail-views.js'
+import { notifyNotSent } from './not-sent-notices.js'
 import { ProfileSession } from './profile-session.js'
 import type { AppCommand, AppInfo } from './services/app.js'
 
@@ -180,6 +181,9 @@ export function createServiceContext(
         )
       }
     })
+    const offOutbox = notifyNotSent(services.mailAccounts.send, host, () =>
+      commands.emit('command', { command: 'open-outbox' }),
+    )
     const accountSetup = new AccountSetup(services.mailAccounts.accounts)
     return {
       backupActivity,
@@ -187,6 +191,7 @@ export function createServiceContext(
       accountSetup,
       close() {
         offNotices()
+        offOutbox()
         backupManager.close()
         backupActivity.close()
         accountSetup.close()

@@ -115,6 +115,11 @@ export function MailView({
     })
     const offCommand = on('app.command', ({ command }) => {
       if (command === 'find') searchRef.current?.focus()
+      // A clicked "not sent" notification.
+      else if (command === 'open-outbox') {
+        setQuery('')
+        setOutboxOpen(true)
+      }
     })
     return () => {
       offChanged()

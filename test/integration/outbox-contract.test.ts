@@ -4,6 +4,7 @@ import Database from 'better-sqlite3'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import type { EventPayloads, OutboxItem } from '../../main/ipc/contract'
 import type { Router } from '../../main/ipc/router'
+import { fakeSmtp } from '../support/fake-smtp'
 import { useRealKeychain } from '../support/keyring'
 import { routerWorld } from '../support/router-world'
 import { tempDir } from '../support/temp'
@@ -198,5 +199,62 @@ describe('the outbox through the contract', () => {
     expect(tried).toMatchObject({ subject: 'At once', state: 'queued' })
     expect(smtp.connections).toBe(1)
     await services.mailAccounts.send.idle()
+  })
+
+  it('tells the desktop once when a server refuses a message for good; clicking opens the Outbox', async () => {
+    const keyring = await useRealKeychain()
+    onTestFinished(() => keyring.stop())
+    const smtp = await fakeSmtp({ rcpt: () => '550 5.1.1 <ben@example.test>: mailbox unknown' })
+    onTestFinished(() => new Promise<void>((resolve) => smtp.server.close(() => resolve())))
+    const services = world.services(tempDir())
+    const notices: { title: string; body: string; click: () => void }[] = []
+    const host = {
+      notify: (notice: { title: string; body: string }, click: () => void) => {
+        notices.push({ ...notice, click })
+        return true
+      },
+    }
+    const router = world.router(services, host)
+    const commands: unknown[] = []
+    onTestFinished(
+      router.subscribe((event, payload) => {
+        if (event === 'app.command') commands.push(payload)
+      }),
+    )
+    const server = { host: '127.0.0.1', port: smtp.port, security: 'plain' as const }
+    const { accountId } = await services.mailAccounts.accounts.add({
+      email: 'ada@example.test',
+      password: 'ada-password',
+      imap: { ...server, port: 1, username: 'ada' },
+      smtp: { ...server, username: 'ada' },
+      allowPlaintext: true,
+      serverFilesSent: true,
+      verify: false,
+    })
+    const send = services.mailAccounts.send
+    await send.send(accountId, {
+      to: ['ben@example.test'],
+      subject: 'Engine \u202eexe.pdf\u202c <b>plans</b>',
+      text: 'x',
+    })
+    await send.flush()
+    expect(send.outbox()).toMatchObject([{ state: 'failed' }])
+    expect(notices.map(({ title, body }) => ({ title, body }))).toEqual([
+      {
+        title: 'A message was not sent',
+        // Plain text: no direction overrides, no markup.
+        body: '“Engine exe.pdf ‹b›plans‹/b›” to ben@example.test: 127.0.0.1 did not accept the message: 550 5.1.1 ‹ben@example.test›: mailbox unknown',
+      },
+    ])
+    notices[0]?.click()
+    expect(commands).toEqual([{ command: 'open-outbox' }])
+
+    // Tried again and refused again for the same reason: not news. Nor is it
+    // to the next window (a new context over the same profile).
+    await send.sendNow(send.outbox()[0]!.id)
+    await send.idle()
+    world.router(services, host)
+    await send.flush()
+    expect(notices).toHaveLength(1)
   })
 })

@@ -23,6 +23,8 @@ export interface AppPages {
   readonly browser: Browser
   /** The services the current test's app was opened on, if any. */
   readonly services: CairnServices | undefined
+  /** The web host serving the current test's app, if any (its context is the desktop host's stand-in). */
+  readonly host: WebHost | undefined
   /** Serve `services` through the browser build and open the app in a fresh page. */
   open(services: CairnServices, options?: OpenOptions): Promise<Page>
 }
@@ -59,6 +61,9 @@ export function useAppPages(): AppPages {
     },
     get services() {
       return services
+    },
+    get host() {
+      return host
     },
     async open(opened, options = {}) {
       if (!browser) throw new Error('the browser starts in beforeAll')

@@ -36,6 +36,8 @@ export type AppCommand =
       screen?: BackupScreen
     }
   | { command: 'open-chat'; chatId: number }
+  /** A clicked "not sent" notification: show the Outbox. */
+  | { command: 'open-outbox' }
 
 const none = z.object({}).strict()
 
