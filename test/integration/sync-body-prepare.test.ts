@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type * as Zstd from 'zstd-napi'
-import { bodyPreparer } from '../../main/mail/sync/body-prepare'
+import { bodyPreparer, prepareBody } from '../../main/mail/sync/body-prepare'
 import { attachmentPath } from '../../main/mail/attachment-store'
 import { sourceHash } from '../../main/mail/store/message-sources'
 import { buildMessage } from '../support/mail-fixtures'
@@ -74,6 +74,53 @@ describe('synced bodies prepared in worker threads', () => {
     const file = attachmentPath(dir, attachment?.sha256 ?? '')
     expect(existsSync(file)).toBe(true)
     expect(readFileSync(file).equals(pdf)).toBe(true)
+  })
+
+  it('reads every kind of part in its thread exactly as postal-mime does with Node’s Blob', async () => {
+    // The thread joins postal-mime's decoded parts without Node's Blob
+    // (joined-bytes-blob.ts); this thread keeps the real one.
+    const dir = join(tempDir(), 'attachments')
+    const p = bodyPreparer({ attachmentsDir: dir, size: 1 })
+    open.push(p)
+    const head = (extra: string) =>
+      `From: =?utf-8?q?J=C3=BCrgen?= <j@example.com>\r\nTo: Bob <bob@example.com>\r\nSubject: Parts\r\nMessage-ID: <p@example.com>\r\nMIME-Version: 1.0\r\n${extra}`
+    const pdf = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7) % 256))
+    const messages = [
+      head(
+        'Content-Type: text/plain; charset=utf-8\r\n\r\nPlain 8bit: Grüße, 東京\r\nsecond line\r\n',
+      ),
+      head(
+        'Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nCaf=E9 soft=\r\nbreak and =3D sign\r\n',
+      ),
+      head(
+        `Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${Buffer.from('Base64 text: Ünïcödé ✓\n'.repeat(20)).toString('base64').replace(/.{76}/g, '$&\r\n')}\r\n`,
+      ),
+      head('Content-Type: text/plain; charset=utf-7\r\n\r\nHi Mom -+Jjo--!\r\n'),
+      head(
+        'Content-Type: text/plain; charset=utf-8; format=flowed; delsp=yes\r\n\r\nA flowed para \r\ngraph that goes on.\r\n-- \r\nsig\r\n',
+      ),
+      head(
+        'Content-Type: multipart/alternative; boundary="alt"\r\n\r\n--alt\r\nContent-Type: text/plain\r\n\r\nplain side\r\n--alt\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>html <b>side</b> &amp; more</p>\r\n--alt--\r\n',
+      ),
+      head(
+        'Content-Type: multipart/mixed; boundary="m"\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\nsee the parts\r\n' +
+          `--m\r\nContent-Type: application/pdf; name="a.pdf"\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename="a.pdf"\r\n\r\n${pdf.toString('base64').replace(/.{76}/g, '$&\r\n')}\r\n` +
+          '--m\r\nContent-Type: text/calendar; method=request\r\n\r\nBEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n\r\n\r\n' +
+          '--m\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="raw.bin"\r\n\r\nraw 8bit line\r\nanother\r\n' +
+          '--m\r\nContent-Type: message/rfc822\r\n\r\nFrom: inner@example.com\r\nSubject: Inner\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\ninner =C3=A9 text\r\n' +
+          '--m--\r\n',
+      ),
+      // No closing boundary, a part cut short: parsed as far as it goes.
+      head(
+        'Content-Type: multipart/mixed; boundary="cut"\r\n\r\n--cut\r\nContent-Type: text/plain\r\n\r\nbefore the cut\r\n--cut\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=AAAA\r\n',
+      ),
+    ].map((m) => Buffer.from(m, 'utf8'))
+    for (const raw of messages) {
+      const inThread = await p.prepare(raw)
+      const here = await prepareBody(raw, dir)
+      expect(inThread.content).not.toBeNull()
+      expect(inThread.content).toEqual(here.content)
+    }
   })
 
   it('keeps the source of a message whose MIME cannot be read, with the reason', async () => {

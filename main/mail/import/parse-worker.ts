@@ -3,6 +3,8 @@
  * parser-pool.ts). Attachment bytes go back transferred, not copied.
  */
 import { serveTasks } from '../../workers/serve.js'
+import { joinPostalMimePartsDirectly } from './joined-bytes-blob.js'
 import { parsedTransfer, parseTask } from './parser-pool.js'
 
+joinPostalMimePartsDirectly()
 serveTasks(parseTask, { transfer: parsedTransfer })
