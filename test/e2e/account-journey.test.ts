@@ -14,7 +14,7 @@ import { makeTestCertificate } from '../support/test-ca'
 import { tempDir } from '../support/temp'
 
 // A private CA: to the app, whose trust store does not hold it, Dovecot's and Postfix's certificate is untrusted.
-const servers = useMailServers(['alice'])
+const servers = useMailServers()
 const { cert } = servers
 const app = useAppPages()
 

@@ -9,7 +9,7 @@ import { addServerAccount, useMailServers } from '../support/mail-servers'
 import { otherClient, serverInbox, waitFor } from '../support/sync-world'
 import { tempDir } from '../support/temp'
 
-const servers = useMailServers(['ada', 'ben'])
+const servers = useMailServers({ users: ['ada', 'ben'] })
 const { cert } = servers
 const app = useAppPages()
 

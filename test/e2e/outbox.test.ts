@@ -7,7 +7,7 @@ import { serverInbox, waitFor } from '../support/sync-world'
 import { startRelay } from '../support/tcp-relay'
 import { tempDir } from '../support/temp'
 
-const servers = useMailServers(['ada', 'ben'])
+const servers = useMailServers({ users: ['ada', 'ben'] })
 const { cert } = servers
 let relay: Awaited<ReturnType<typeof startRelay>>
 beforeAll(async () => {

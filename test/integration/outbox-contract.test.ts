@@ -4,6 +4,7 @@ import Database from 'better-sqlite3'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import type { EventPayloads, OutboxItem } from '../../main/ipc/contract'
 import type { Router } from '../../main/ipc/router'
+import type { CairnServices } from '../../main/services'
 import { fakeSmtp } from '../support/fake-smtp'
 import { useRealKeychain } from '../support/keyring'
 import { routerWorld } from '../support/router-world'
@@ -58,6 +59,25 @@ function outboxEvents(router: Router) {
   }
 }
 
+/** Ada's account, sending through the stand-in SMTP server on `port` (plaintext, on loopback); no IMAP server. */
+async function adaSendingThrough(
+  services: CairnServices,
+  port: number,
+  options: { serverFilesSent?: boolean } = {},
+): Promise<number> {
+  const server = { host: '127.0.0.1', port, security: 'plain' as const }
+  const { accountId } = await services.mailAccounts.accounts.add({
+    email: 'ada@example.test',
+    password: 'ada-password',
+    imap: { ...server, port: 1, username: 'ada' },
+    smtp: { ...server, username: 'ada' },
+    allowPlaintext: true,
+    ...options,
+    verify: false,
+  })
+  return accountId
+}
+
 /** A profile with Ada's account whose SMTP server is the stand-in (down), and its router. */
 async function adaWithDeadSmtp() {
   const keyring = await useRealKeychain()
@@ -71,15 +91,7 @@ async function adaWithDeadSmtp() {
   const services = world.services(profileDir)
   const router = world.router(services)
   const changed = outboxEvents(router)
-  const server = { host: '127.0.0.1', port: smtp.port, security: 'plain' as const }
-  const { accountId } = await services.mailAccounts.accounts.add({
-    email: 'ada@example.test',
-    password: 'ada-password',
-    imap: { ...server, port: 1, username: 'ada' },
-    smtp: { ...server, username: 'ada' },
-    allowPlaintext: true,
-    verify: false,
-  })
+  const accountId = await adaSendingThrough(services, smtp.port)
   /** The stored sources (raw messages) left in the profile's database, read beside the app's connection. */
   const storedSources = () => {
     const db = new Database(join(profileDir, 'mail.sqlite'), { readonly: true })
@@ -221,16 +233,7 @@ describe('the outbox through the contract', () => {
         if (event === 'app.command') commands.push(payload)
       }),
     )
-    const server = { host: '127.0.0.1', port: smtp.port, security: 'plain' as const }
-    const { accountId } = await services.mailAccounts.accounts.add({
-      email: 'ada@example.test',
-      password: 'ada-password',
-      imap: { ...server, port: 1, username: 'ada' },
-      smtp: { ...server, username: 'ada' },
-      allowPlaintext: true,
-      serverFilesSent: true,
-      verify: false,
-    })
+    const accountId = await adaSendingThrough(services, smtp.port, { serverFilesSent: true })
     const send = services.mailAccounts.send
     await send.send(accountId, {
       to: ['ben@example.test'],

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest'
 import type { CairnServices } from '../../main/services'
-import { startDovecot, type Dovecot } from './dovecot'
+import { startDovecot, type Dovecot, type DovecotOptions, type DovecotUser } from './dovecot'
 import { useRealKeychain } from './keyring'
 import { startPostfix, type Postfix } from './postfix'
 import { imapsSettings } from './sync-world'
@@ -13,12 +13,20 @@ export interface MailServers {
   readonly postfix: Postfix
 }
 
+export interface MailServerOptions extends Omit<DovecotOptions, 'certificate' | 'users'> {
+  /** Dovecot's users; a bare name has the password `<name>-password` (default: alice). */
+  users?: (string | DovecotUser)[]
+  /** Postfix delivering into Dovecot too (default: yes). */
+  postfix?: boolean
+}
+
 /**
- * For an end-to-end file: the real keychain, Dovecot with these users
- * (password `<name>-password`, address `<name>@example.test`) and Postfix
- * delivering into it, both over TLS with a test CA; stopped after the file.
+ * For a test file: the real keychain, Dovecot with these users (address
+ * `<name>@example.test`) and, unless told otherwise, Postfix delivering
+ * into it, both over TLS with a private test CA; stopped after the file.
  */
-export function useMailServers(users: string[]): MailServers {
+export function useMailServers(options: MailServerOptions = {}): MailServers {
+  const { users = ['alice'], postfix: withPostfix = true, ...dovecotOptions } = options
   const cert = makeTestCertificate()
   let keyring: Awaited<ReturnType<typeof useRealKeychain>> | undefined
   let dovecot: Dovecot | undefined
@@ -26,27 +34,28 @@ export function useMailServers(users: string[]): MailServers {
   beforeAll(async () => {
     keyring = await useRealKeychain()
     dovecot = await startDovecot({
+      ...dovecotOptions,
       certificate: cert,
-      users: users.map((name) => ({ name, password: `${name}-password` })),
+      users: users.map((u) => (typeof u === 'string' ? { name: u, password: `${u}-password` } : u)),
     })
-    postfix = await startPostfix(dovecot, cert)
+    if (withPostfix) postfix = await startPostfix(dovecot, cert)
   })
   afterAll(async () => {
     await postfix?.stop()
     await dovecot?.stop()
     keyring?.stop()
   })
-  const started = <T>(server: T | undefined): T => {
-    if (!server) throw new Error('the mail servers start in beforeAll')
+  const started = <T>(server: T | undefined, what: string): T => {
+    if (!server) throw new Error(`${what} starts in beforeAll (and only when asked for)`)
     return server
   }
   return {
     cert,
     get dovecot() {
-      return started(dovecot)
+      return started(dovecot, 'Dovecot')
     },
     get postfix() {
-      return started(postfix)
+      return started(postfix, 'Postfix')
     },
   }
 }

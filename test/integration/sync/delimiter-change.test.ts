@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { MailDb } from '../../../main/mail/db/connection'
-import { seedMaildir, startDovecot, type Dovecot } from '../../support/dovecot'
-import { useRealKeychain } from '../../support/keyring'
-import { makeTestCertificate } from '../../support/test-ca'
+import { seedMaildir } from '../../support/dovecot'
+import { useMailServers } from '../../support/mail-servers'
 import {
   addTestAccount,
   imapsSettings,
@@ -12,18 +11,8 @@ import {
   serverMessageIds,
 } from '../../support/sync-world'
 
-let keyring: Awaited<ReturnType<typeof useRealKeychain>>
-let dovecot: Dovecot
-const cert = makeTestCertificate()
-
-beforeAll(async () => {
-  keyring = await useRealKeychain()
-  dovecot = await startDovecot({ certificate: cert, separator: '.' })
-})
-afterAll(async () => {
-  await dovecot?.stop()
-  keyring?.stop()
-})
+const servers = useMailServers({ separator: '.', postfix: false })
+const { cert } = servers
 
 /** The account's folders as the tree shows them: id, path and the Message-IDs in each. */
 const tree = (db: MailDb) =>
@@ -47,21 +36,24 @@ const messageRows = (db: MailDb) =>
 
 describe('the server’s hierarchy delimiter changes between two syncs', () => {
   it('keeps every folder with its messages, follows a queued move, and duplicates nothing', async () => {
-    seedMaildir(dovecot, 'alice', [{ raw: realisticMessage(0) }, { raw: realisticMessage(1) }])
-    seedMaildir(dovecot, 'alice', [{ raw: realisticMessage(2) }], 'Work')
-    seedMaildir(dovecot, 'alice', [{ raw: realisticMessage(3) }], 'Work/Projects')
+    seedMaildir(servers.dovecot, 'alice', [
+      { raw: realisticMessage(0) },
+      { raw: realisticMessage(1) },
+    ])
+    seedMaildir(servers.dovecot, 'alice', [{ raw: realisticMessage(2) }], 'Work')
+    seedMaildir(servers.dovecot, 'alice', [{ raw: realisticMessage(3) }], 'Work/Projects')
     const world = await openSyncWorld()
     try {
-      const accountId = await addTestAccount(world, 'alice', imapsSettings(dovecot, cert))
+      const accountId = await addTestAccount(world, 'alice', imapsSettings(servers.dovecot, cert))
       await world.sync.syncOnce(accountId)
       const before = tree(world.db)
       expect(before.find((f) => f.path === 'Work/Projects')?.messages).toBe('msg-3@example.org')
       const rows = messageRows(world.db)
 
       // The server moves from "." to "/" (the same mailboxes); meanwhile the user files a message.
-      await dovecot.stop()
-      dovecot.setSeparator('/')
-      await dovecot.start()
+      await servers.dovecot.stop()
+      servers.dovecot.setSeparator('/')
+      await servers.dovecot.start()
       const projects = before.find((f) => f.path === 'Work/Projects')!
       const filed = rows.find((r) => r.message_id === 'msg-0@example.org')!
       world.sync.move([filed.id], projects.id)
@@ -91,7 +83,7 @@ describe('the server’s hierarchy delimiter changes between two syncs', () => {
       ])
       // The queued move reached the server under the folder's new name.
       expect(world.db.prepare('SELECT count(*) AS n FROM sync_actions').get()).toEqual({ n: 0 })
-      const client = await otherClient(dovecot, cert)
+      const client = await otherClient(servers.dovecot, cert)
       try {
         expect([...(await serverMessageIds(client, 'Work/Projects')).values()].sort()).toEqual([
           'msg-0@example.org',

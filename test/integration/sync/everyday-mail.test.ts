@@ -1,15 +1,13 @@
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { FolderActions } from '../../../main/mail/actions/folder-actions'
 import { MailActions } from '../../../main/mail/actions/message-actions'
 import { ComposeService } from '../../../main/mail/compose/compose-service'
 import { Uploads } from '../../../main/mail/compose/uploads'
 import { messageDetail } from '../../../main/mail/read/read-ops'
 import { SendService } from '../../../main/mail/send/send-service'
-import { useRealKeychain } from '../../support/keyring'
-import { seedMaildir, startDovecot, type Dovecot } from '../../support/dovecot'
-import { startPostfix, type Postfix } from '../../support/postfix'
-import { makeTestCertificate } from '../../support/test-ca'
+import { seedMaildir } from '../../support/dovecot'
+import { useMailServers } from '../../support/mail-servers'
 import {
   addTestAccount,
   imapsSettings,
@@ -38,26 +36,13 @@ const USERS = [
   password: `${name}-password`,
 }))
 
-let keyring: Awaited<ReturnType<typeof useRealKeychain>>
-let dovecot: Dovecot
-let postfix: Postfix
-const cert = makeTestCertificate()
-
-beforeAll(async () => {
-  keyring = await useRealKeychain()
-  dovecot = await startDovecot({ certificate: cert, users: USERS })
-  postfix = await startPostfix(dovecot, cert)
-})
-afterAll(async () => {
-  await postfix?.stop()
-  await dovecot?.stop()
-  keyring?.stop()
-})
+const servers = useMailServers({ users: USERS })
+const { cert } = servers
 
 function addAccount(world: SyncWorld, user: string) {
-  return addTestAccount(world, user, imapsSettings(dovecot, cert, user), {
+  return addTestAccount(world, user, imapsSettings(servers.dovecot, cert, user), {
     host: '127.0.0.1',
-    port: postfix.submissionPort,
+    port: servers.postfix.submissionPort,
     security: 'starttls',
     username: user,
     caFile: cert.caFile,
@@ -73,7 +58,7 @@ async function onServer<T>(
   user: string,
   work: (c: Awaited<ReturnType<typeof otherClient>>) => Promise<T>,
 ) {
-  const client = await otherClient(dovecot, cert, user, `${user}-password`)
+  const client = await otherClient(servers.dovecot, cert, user, `${user}-password`)
   try {
     return await work(client)
   } finally {
@@ -112,7 +97,7 @@ function composeService(world: SyncWorld, send: SendService | null): ComposeServ
 describe('everyday mail on an IMAP account', () => {
   it('undoes a delete before it reached the server, and an archive after, leaving both copies in INBOX', async () => {
     seedMaildir(
-      dovecot,
+      servers.dovecot,
       'undo',
       [0, 1, 2].map((i) => ({ raw: realisticMessage(i) })),
     )
@@ -350,7 +335,7 @@ describe('drafts in the Drafts folder', () => {
   it('replaces only the copies of the draft being edited, not a draft whose Message-ID contains its own', async () => {
     // Written by another client; IMAP's SEARCH HEADER matches a substring, so looking
     // for the copies of <7@host.example> also found <17@host.example> and deleted it.
-    const other = await otherClient(dovecot, cert, 'dana', 'dana-password')
+    const other = await otherClient(servers.dovecot, cert, 'dana', 'dana-password')
     try {
       await other.append('Drafts', draftSource('7@host.example', 'seven'), ['\\Draft'])
       await other.append('Drafts', draftSource('17@host.example', 'seventeen'), ['\\Draft'])
@@ -371,7 +356,7 @@ describe('drafts in the Drafts folder', () => {
       expect(service.get(edited.id).uploadError).toBeNull()
 
       const onServer = async () => {
-        const client = await otherClient(dovecot, cert, 'dana', 'dana-password')
+        const client = await otherClient(servers.dovecot, cert, 'dana', 'dana-password')
         try {
           return [...(await serverMessageIds(client, 'Drafts')).values()].sort()
         } finally {

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { useRealKeychain } from '../../support/keyring'
-import { seedMaildir, startDovecot, type Dovecot } from '../../support/dovecot'
-import { makeTestCertificate } from '../../support/test-ca'
+import { describe, expect, it } from 'vitest'
+import { seedMaildir } from '../../support/dovecot'
+import { useMailServers } from '../../support/mail-servers'
 import {
   imapsSettings,
   localMessageIds,
@@ -11,27 +10,14 @@ import {
   serverMessageIds,
 } from '../../support/sync-world'
 
-let keyring: Awaited<ReturnType<typeof useRealKeychain>>
-let dovecot: Dovecot
-const cert = makeTestCertificate()
-
-beforeAll(async () => {
-  keyring = await useRealKeychain()
-  dovecot = await startDovecot({
-    certificate: cert,
-    users: [{ name: 'alice', password: 'alice-password' }],
-  })
-})
-afterAll(async () => {
-  await dovecot?.stop()
-  keyring?.stop()
-})
+const servers = useMailServers({ users: ['alice'], postfix: false })
+const { cert } = servers
 
 describe('first sync against Dovecot', () => {
   it('stores exactly the server’s 10,000 messages, headers first and newest first, then every body', async () => {
     const count = 10_000
     seedMaildir(
-      dovecot,
+      servers.dovecot,
       'alice',
       (function* () {
         for (let i = 0; i < count; i++)
@@ -46,10 +32,10 @@ describe('first sync against Dovecot', () => {
       const { accountId } = await world.accounts.add({
         email: 'alice@example.test',
         password: 'alice-password',
-        imap: imapsSettings(dovecot, cert),
+        imap: imapsSettings(servers.dovecot, cert),
         smtp: {
           host: '127.0.0.1',
-          port: dovecot.imapsPort,
+          port: servers.dovecot.imapsPort,
           security: 'tls',
           username: 'alice',
           caFile: cert.caFile,
@@ -74,7 +60,7 @@ describe('first sync against Dovecot', () => {
       expect(report?.added).toBe(count)
       expect(report?.bodies).toBe(count)
 
-      const other = await otherClient(dovecot, cert)
+      const other = await otherClient(servers.dovecot, cert)
       const server = await serverMessageIds(other, 'INBOX')
       await other.logout()
       const local = localMessageIds(world.db, accountId, 'INBOX')

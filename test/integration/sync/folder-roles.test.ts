@@ -1,15 +1,13 @@
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { FolderActions } from '../../../main/mail/actions/folder-actions'
 import { SendService } from '../../../main/mail/send/send-service'
 import { listFolders } from '../../../main/mail/store/folders'
 import { remoteFolderById } from '../../../main/mail/store/remote-folders'
 import { runCli } from '../../support/cli'
-import { seedMaildir, startDovecot, type Dovecot } from '../../support/dovecot'
-import { useRealKeychain } from '../../support/keyring'
-import { startPostfix, type Postfix } from '../../support/postfix'
-import { makeTestCertificate } from '../../support/test-ca'
+import { seedMaildir } from '../../support/dovecot'
+import { useMailServers } from '../../support/mail-servers'
 import { tempDir } from '../../support/temp'
 import {
   imapsSettings,
@@ -20,32 +18,18 @@ import {
   waitFor,
 } from '../../support/sync-world'
 
-let keyring: Awaited<ReturnType<typeof useRealKeychain>>
-let dovecot: Dovecot
-let postfix: Postfix
-const cert = makeTestCertificate()
-
-beforeAll(async () => {
-  keyring = await useRealKeychain()
-  // Besides Sent, Drafts, Trash, Junk and Archive, a second folder the server
-  // flags for four of those roles, as after a migration between servers.
-  dovecot = await startDovecot({
-    certificate: cert,
-    users: ['alice', 'bob'].map((name) => ({ name, password: `${name}-password` })),
-    mailboxes: [
-      { name: 'Sent Messages', specialUse: '\\Sent' },
-      { name: 'Deleted Messages', specialUse: '\\Trash' },
-      { name: 'INBOX/Drafts', specialUse: '\\Drafts' },
-      { name: 'Aarsarkiv', specialUse: '\\Archive' },
-    ],
-  })
-  postfix = await startPostfix(dovecot, cert)
+// Besides Sent, Drafts, Trash, Junk and Archive, a second folder the server
+// flags for four of those roles, as after a migration between servers.
+const servers = useMailServers({
+  users: ['alice', 'bob'],
+  mailboxes: [
+    { name: 'Sent Messages', specialUse: '\\Sent' },
+    { name: 'Deleted Messages', specialUse: '\\Trash' },
+    { name: 'INBOX/Drafts', specialUse: '\\Drafts' },
+    { name: 'Aarsarkiv', specialUse: '\\Archive' },
+  ],
 })
-afterAll(async () => {
-  await postfix?.stop()
-  await dovecot?.stop()
-  keyring?.stop()
-})
+const { cert } = servers
 
 /**
  * The one folder per role this server's folders give: flagged by the server
@@ -62,7 +46,7 @@ const EXPECTED_ROLES = {
 
 const smtp = () => ({
   host: '127.0.0.1',
-  port: postfix.submissionPort,
+  port: servers.postfix.submissionPort,
   security: 'starttls' as const,
   username: 'alice',
   caFile: cert.caFile,
@@ -85,14 +69,14 @@ function rolesIn(db: Database.Database): Record<string, string> {
 describe('two server folders flagged for one role', () => {
   it('one folder holds each role, and the Sent copy, Drafts, Trash and Junk all use that one', async () => {
     // A folder under a parent the server does not list as selectable: the parent is no Junk folder.
-    seedMaildir(dovecot, 'alice', [{ raw: realisticMessage(1) }], 'Spam/2024')
-    seedMaildir(dovecot, 'alice', [{ raw: realisticMessage(0) }])
+    seedMaildir(servers.dovecot, 'alice', [{ raw: realisticMessage(1) }], 'Spam/2024')
+    seedMaildir(servers.dovecot, 'alice', [{ raw: realisticMessage(0) }])
     const world = await openSyncWorld()
     try {
       const { accountId } = await world.accounts.add({
         email: 'alice@example.test',
         password: 'alice-password',
-        imap: imapsSettings(dovecot, cert),
+        imap: imapsSettings(servers.dovecot, cert),
         smtp: smtp(),
       })
       // Sent before the first sync: the copy goes where the sync will put the role.
@@ -110,7 +94,7 @@ describe('two server folders flagged for one role', () => {
       const tree = listFolders(world.db).filter((f) => f.specialUse !== null)
       expect(tree.map((f) => f.specialUse).sort()).toEqual(Object.values(EXPECTED_ROLES).sort())
 
-      const server = await otherClient(dovecot, cert)
+      const server = await otherClient(servers.dovecot, cert)
       try {
         expect([...(await serverMessageIds(server, 'Sent')).values()]).toEqual([
           messageId.slice(1, -1),
@@ -156,9 +140,9 @@ describe('two server folders flagged for one role', () => {
         'alice@example.test',
         '--password-stdin',
         '--imap',
-        `imaps://127.0.0.1:${dovecot.imapsPort}`,
+        `imaps://127.0.0.1:${servers.dovecot.imapsPort}`,
         '--smtp',
-        `smtp://127.0.0.1:${postfix.submissionPort}`,
+        `smtp://127.0.0.1:${servers.postfix.submissionPort}`,
         '--user',
         'alice',
         '--ca',

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { useRealKeychain } from '../../support/keyring'
-import { seedMaildir, startDovecot, type Dovecot } from '../../support/dovecot'
+import { describe, expect, it } from 'vitest'
+import { seedMaildir } from '../../support/dovecot'
+import { useMailServers } from '../../support/mail-servers'
 import {
   localMessageIds,
   openSyncWorld,
@@ -8,31 +8,20 @@ import {
   realisticMessage,
   serverMessageIds,
 } from '../../support/sync-world'
-import { makeTestCertificate } from '../../support/test-ca'
 
-let keyring: Awaited<ReturnType<typeof useRealKeychain>>
-let dovecot: Dovecot
-const cert = makeTestCertificate()
-
-beforeAll(async () => {
-  keyring = await useRealKeychain()
-  // An older server: no CONDSTORE, no QRESYNC (and so no MODSEQ, no VANISHED).
-  dovecot = await startDovecot({
-    certificate: cert,
-    users: [{ name: 'old', password: 'old-password' }],
-    imapCapability:
-      'IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT THREAD=REFERENCES MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 SPECIAL-USE MOVE',
-  })
+// An older server: no CONDSTORE, no QRESYNC (and so no MODSEQ, no VANISHED).
+const servers = useMailServers({
+  users: ['old'],
+  imapCapability:
+    'IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT THREAD=REFERENCES MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 SPECIAL-USE MOVE',
+  postfix: false,
 })
-afterAll(async () => {
-  await dovecot?.stop()
-  keyring?.stop()
-})
+const { cert } = servers
 
 describe('a server without CONDSTORE or QRESYNC', () => {
   it('still brings flags, new mail and expunges across, by full flag fetch and UID diff', async () => {
     seedMaildir(
-      dovecot,
+      servers.dovecot,
       'old',
       [0, 1, 2, 3, 4].map((i) => ({ raw: realisticMessage(i) })),
     )
@@ -40,7 +29,7 @@ describe('a server without CONDSTORE or QRESYNC', () => {
     try {
       const server = {
         host: '127.0.0.1',
-        port: dovecot.imapsPort,
+        port: servers.dovecot.imapsPort,
         security: 'tls' as const,
         username: 'old',
         caFile: cert.caFile,
@@ -58,7 +47,7 @@ describe('a server without CONDSTORE or QRESYNC', () => {
         .get()
       expect(folder).toEqual({ highest_modseq: null }) // no MODSEQ from this server
 
-      const other = await otherClient(dovecot, cert, 'old', 'old-password')
+      const other = await otherClient(servers.dovecot, cert, 'old', 'old-password')
       expect(other.capabilities.has('CONDSTORE')).toBe(false)
       await other.mailboxOpen('INBOX')
       await other.messageFlagsAdd('1', ['\\Flagged'], { uid: true })

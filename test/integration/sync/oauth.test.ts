@@ -17,6 +17,7 @@ import { makeTestCertificate } from '../../support/test-ca'
 import {
   localMessageIds,
   openSyncWorld,
+  type SyncWorld,
   otherClient,
   realisticMessage,
   serverMessageIds,
@@ -72,6 +73,22 @@ async function userSignsIn(url: string, login: string) {
   await page.close()
 }
 
+/** Ada's account sends Bob a message through Postfix; it leaves the outbox and reaches his Inbox. */
+async function sendToBob(world: SyncWorld, accountId: number, subject: string, text: string) {
+  const send = new SendService(world.db, world.accounts.credentials)
+  const { messageId } = await send.send(accountId, { to: ['bob@example.test'], subject, text })
+  await send.flush()
+  expect(send.outbox()).toEqual([])
+  const bob = await otherClient(dovecot, cert, 'bob', 'bob-password')
+  await waitFor(
+    async () =>
+      [...(await serverMessageIds(bob, 'INBOX')).values()].includes(messageId.slice(1, -1)),
+    10_000,
+    200,
+  )
+  await bob.logout()
+}
+
 describe('OAuth2 sign-in against a local OpenID provider, tokens checked by Dovecot', () => {
   it('signs in with PKCE and a loopback redirect, syncs over OAUTHBEARER, sends over SMTP XOAUTH2, and refreshes before expiry', async () => {
     seedMaildir(
@@ -114,22 +131,7 @@ describe('OAuth2 sign-in against a local OpenID provider, tokens checked by Dove
       expect(report?.added).toBe(2)
       expect(world.sync.states()[0]?.status).toBe('idle')
 
-      const send = new SendService(world.db, world.accounts.credentials)
-      const { messageId } = await send.send(accountId, {
-        to: ['bob@example.test'],
-        subject: 'Over XOAUTH2',
-        text: 'token, not password',
-      })
-      await send.flush()
-      expect(send.outbox()).toEqual([])
-      const bob = await otherClient(dovecot, cert, 'bob', 'bob-password')
-      await waitFor(
-        async () =>
-          [...(await serverMessageIds(bob, 'INBOX')).values()].includes(messageId.slice(1, -1)),
-        10_000,
-        200,
-      )
-      await bob.logout()
+      await sendToBob(world, accountId, 'Over XOAUTH2', 'token, not password')
       // IMAP signed in with OAUTHBEARER (RFC 7628, preferred when offered), SMTP with XOAUTH2.
       expect(dovecot.log()).toMatch(/Login: user=<alice>, method=OAUTHBEARER/)
       expect(postfix.log()).toMatch(/sasl_method=XOAUTH2, sasl_username=alice/)
@@ -254,22 +256,7 @@ describe('OAuth2 sign-in against a local OpenID provider, tokens checked by Dove
       store.save(accountId, { ...store.read(accountId)!, expiresAt: null })
       await new Promise((resolve) => setTimeout(resolve, 4000))
 
-      const send = new SendService(world.db, world.accounts.credentials)
-      const { messageId } = await send.send(accountId, {
-        to: ['bob@example.test'],
-        subject: 'After a refused token',
-        text: 'sent on the second try',
-      })
-      await send.flush()
-      expect(send.outbox()).toEqual([])
-      const bob = await otherClient(dovecot, cert, 'bob', 'bob-password')
-      await waitFor(
-        async () =>
-          [...(await serverMessageIds(bob, 'INBOX')).values()].includes(messageId.slice(1, -1)),
-        10_000,
-        200,
-      )
-      await bob.logout()
+      await sendToBob(world, accountId, 'After a refused token', 'sent on the second try')
       expect(store.read(accountId)?.accessToken).not.toBe(tokens.accessToken)
       // Postfix (through Dovecot) refused the dead token, then took the refreshed one.
       expect(postfix.log()).toMatch(/SASL XOAUTH2 authentication failed/)

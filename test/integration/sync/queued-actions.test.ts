@@ -1,9 +1,8 @@
 import { readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { useRealKeychain } from '../../support/keyring'
-import { seedMaildir, ensureMaildir, startDovecot, type Dovecot } from '../../support/dovecot'
-import { makeTestCertificate } from '../../support/test-ca'
+import { describe, expect, it } from 'vitest'
+import { seedMaildir, ensureMaildir } from '../../support/dovecot'
+import { useMailServers } from '../../support/mail-servers'
 import {
   addTestAccount,
   imapsSettings,
@@ -20,24 +19,8 @@ import {
   setFlagsLocally,
 } from '../../../main/mail/sync/local-actions'
 
-let keyring: Awaited<ReturnType<typeof useRealKeychain>>
-let dovecot: Dovecot
-const cert = makeTestCertificate()
-
-beforeAll(async () => {
-  keyring = await useRealKeychain()
-  dovecot = await startDovecot({
-    certificate: cert,
-    users: ['requeue', 'requeue-folder', 'refused'].map((name) => ({
-      name,
-      password: `${name}-password`,
-    })),
-  })
-})
-afterAll(async () => {
-  await dovecot?.stop()
-  keyring?.stop()
-})
+const servers = useMailServers({ users: ['requeue', 'requeue-folder', 'refused'], postfix: false })
+const { cert } = servers
 
 const idOf = (world: SyncWorld, mid: string) =>
   world.db
@@ -52,28 +35,32 @@ describe('actions queued while offline, then the server resets UIDVALIDITY', () 
     'still reach the server once %s re-matches the folder (nothing the user did is lost)',
     async (_, user) => {
       seedMaildir(
-        dovecot,
+        servers.dovecot,
         user,
         [0, 1, 2].map((i) => ({ raw: realisticMessage(i) })),
       )
-      ensureMaildir(dovecot, user, 'Archive')
+      ensureMaildir(servers.dovecot, user, 'Archive')
       const world = await openSyncWorld()
       try {
-        const accountId = await addTestAccount(world, user, imapsSettings(dovecot, cert, user))
+        const accountId = await addTestAccount(
+          world,
+          user,
+          imapsSettings(servers.dovecot, cert, user),
+        )
         await world.sync.syncOnce(accountId)
         const archive = remoteFolderId(world.db, 'Archive')
 
         // Offline: the user flags one message and files another in Archive.
-        await dovecot.stop()
+        await servers.dovecot.stop()
         setFlagsLocally(world.db, [idOf(world, 'msg-1@example.org')], { flagged: true })
         moveLocally(world.db, [idOf(world, 'msg-2@example.org')], archive)
 
         // Meanwhile the server lost its INBOX index: a new UIDVALIDITY, same messages.
-        const maildir = dovecot.maildir(user)
+        const maildir = servers.dovecot.maildir(user)
         for (const name of readdirSync(maildir))
           if (name.startsWith('dovecot')) rmSync(join(maildir, name), { force: true })
         await new Promise((r) => setTimeout(r, 1100))
-        await dovecot.start()
+        await servers.dovecot.start()
 
         if (user === 'requeue') {
           const [report] = await world.sync.syncOnce(accountId)
@@ -83,7 +70,7 @@ describe('actions queued while offline, then the server resets UIDVALIDITY', () 
         }
         expect(pendingActionCount(world.db, accountId)).toBe(0)
 
-        const other = await otherClient(dovecot, cert, user, `${user}-password`)
+        const other = await otherClient(servers.dovecot, cert, user, `${user}-password`)
         try {
           const where = new Map<string, { folder: string; flags: string[] }>()
           for (const folder of ['INBOX', 'Archive']) {
@@ -130,17 +117,17 @@ describe('actions queued while offline, then the server resets UIDVALIDITY', () 
 describe('a queued move the server refuses (its target folder was deleted elsewhere)', () => {
   it('does not stop the account from syncing, and the message ends up where the server has it', async () => {
     seedMaildir(
-      dovecot,
+      servers.dovecot,
       'refused',
       [0, 1, 2].map((i) => ({ raw: realisticMessage(i) })),
     )
-    ensureMaildir(dovecot, 'refused', 'Projects')
+    ensureMaildir(servers.dovecot, 'refused', 'Projects')
     const world = await openSyncWorld()
     try {
       const accountId = await addTestAccount(
         world,
         'refused',
-        imapsSettings(dovecot, cert, 'refused'),
+        imapsSettings(servers.dovecot, cert, 'refused'),
       )
       await world.sync.syncOnce(accountId)
       const projects = remoteFolderId(world.db, 'Projects')
@@ -152,7 +139,7 @@ describe('a queued move the server refuses (its target folder was deleted elsewh
       // The user files a message in Projects; before that reaches the server,
       // another client deletes Projects, and new mail arrives.
       moveLocally(world.db, [moved], projects)
-      const other = await otherClient(dovecot, cert, 'refused', 'refused-password')
+      const other = await otherClient(servers.dovecot, cert, 'refused', 'refused-password')
       await other.mailboxDelete('Projects')
       await other.append('INBOX', realisticMessage(9))
       await other.logout()

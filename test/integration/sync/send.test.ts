@@ -1,12 +1,9 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { SendService } from '../../../main/mail/send/send-service'
-import { useRealKeychain } from '../../support/keyring'
-import { startDovecot, type Dovecot } from '../../support/dovecot'
-import { startPostfix, type Postfix } from '../../support/postfix'
-import { makeTestCertificate } from '../../support/test-ca'
 import { tempDir } from '../../support/temp'
+import { useMailServers } from '../../support/mail-servers'
 import {
   imapsSettings,
   localMessageIds,
@@ -17,33 +14,17 @@ import {
   type SyncWorld,
 } from '../../support/sync-world'
 
-let keyring: Awaited<ReturnType<typeof useRealKeychain>>
-let dovecot: Dovecot
-let postfix: Postfix
-const cert = makeTestCertificate()
-
-beforeAll(async () => {
-  keyring = await useRealKeychain()
-  dovecot = await startDovecot({
-    certificate: cert,
-    users: ['alice', 'bob', 'carol'].map((name) => ({ name, password: `${name}-password` })),
-  })
-  postfix = await startPostfix(dovecot, cert)
-})
-afterAll(async () => {
-  await postfix?.stop()
-  await dovecot?.stop()
-  keyring?.stop()
-})
+const servers = useMailServers({ users: ['alice', 'bob', 'carol'] })
+const { cert } = servers
 
 async function account(world: SyncWorld, user: string) {
   const { accountId } = await world.accounts.add({
     email: `${user}@example.test`,
     password: `${user}-password`,
-    imap: imapsSettings(dovecot, cert, user),
+    imap: imapsSettings(servers.dovecot, cert, user),
     smtp: {
       host: '127.0.0.1',
-      port: postfix.submissionPort,
+      port: servers.postfix.submissionPort,
       security: 'starttls',
       username: user,
       caFile: cert.caFile,
@@ -53,7 +34,7 @@ async function account(world: SyncWorld, user: string) {
 }
 
 async function inboxOf(user: string) {
-  const client = await otherClient(dovecot, cert, user, `${user}-password`)
+  const client = await otherClient(servers.dovecot, cert, user, `${user}-password`)
   try {
     return [...(await serverMessageIds(client, 'INBOX')).values()]
   } finally {
@@ -100,7 +81,7 @@ describe('sending through Postfix', () => {
     try {
       const accountId = await account(world, 'carol')
       await world.sync.syncOnce(accountId)
-      await postfix.stop()
+      await servers.postfix.stop()
       let send = new SendService(world.db, world.accounts.credentials)
       const { messageId } = await send.send(accountId, {
         to: ['bob@example.test'],
@@ -117,7 +98,7 @@ describe('sending through Postfix', () => {
       expect(send.outbox()[0]?.attempts).toBe(1)
 
       // The app restarts; the server is back; the retry sends it.
-      await postfix.start()
+      await servers.postfix.start()
       send = new SendService(world.db, world.accounts.credentials)
       await send.flush({ force: true })
       expect(send.outbox()).toEqual([])

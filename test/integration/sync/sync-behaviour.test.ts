@@ -1,10 +1,10 @@
 import { readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { isCairnError } from '../../../main/shared/errors'
 import { CertificateError } from '../../../main/mail/accounts/certificates'
-import { useRealKeychain } from '../../support/keyring'
-import { seedMaildir, startDovecot, type Dovecot } from '../../support/dovecot'
+import { seedMaildir } from '../../support/dovecot'
+import { useMailServers } from '../../support/mail-servers'
 import { makeTestCertificate } from '../../support/test-ca'
 import {
   addTestAccount,
@@ -36,21 +36,11 @@ const USERS = [
   password: `${name}-password`,
 }))
 
-let keyring: Awaited<ReturnType<typeof useRealKeychain>>
-let dovecot: Dovecot
-const cert = makeTestCertificate()
-
-beforeAll(async () => {
-  keyring = await useRealKeychain()
-  dovecot = await startDovecot({ certificate: cert, users: USERS })
-})
-afterAll(async () => {
-  await dovecot?.stop()
-  keyring?.stop()
-})
+const servers = useMailServers({ users: USERS, postfix: false })
+const { cert } = servers
 
 function addAccount(world: SyncWorld, user: string) {
-  return addTestAccount(world, user, imapsSettings(dovecot, cert, user))
+  return addTestAccount(world, user, imapsSettings(servers.dovecot, cert, user))
 }
 
 const flagsOf = (world: SyncWorld, messageId: string) =>
@@ -63,7 +53,7 @@ const flagsOf = (world: SyncWorld, messageId: string) =>
 describe('sync with a live Dovecot', () => {
   it('sees a flag set and a message moved by another client within 2 s, through IDLE', async () => {
     seedMaildir(
-      dovecot,
+      servers.dovecot,
       'idle',
       [0, 1, 2].map((i) => ({ raw: realisticMessage(i) })),
     )
@@ -72,7 +62,7 @@ describe('sync with a live Dovecot', () => {
       const accountId = await addAccount(world, 'idle')
       await world.sync.syncOnce(accountId)
       await world.sync.account(accountId).watchInbox()
-      const other = await otherClient(dovecot, cert, 'idle', 'idle-password')
+      const other = await otherClient(servers.dovecot, cert, 'idle', 'idle-password')
       await other.mailboxOpen('INBOX')
 
       let started = Date.now()
@@ -111,7 +101,7 @@ describe('sync with a live Dovecot', () => {
 
   it('replays local delete, move and flag to the server, also when the app quits before it could', async () => {
     seedMaildir(
-      dovecot,
+      servers.dovecot,
       'actions',
       [0, 1, 2, 3].map((i) => ({ raw: realisticMessage(i) })),
     )
@@ -127,7 +117,7 @@ describe('sync with a live Dovecot', () => {
       .get()!.id
 
     // Applied at once locally; the server is down, so nothing can be replayed yet.
-    await dovecot.stop()
+    await servers.dovecot.stop()
     world.sync.setFlags([idOf(world, 'msg-0@example.org')], { seen: true, flagged: true })
     world.sync.move([idOf(world, 'msg-1@example.org')], archive)
     world.sync.delete([idOf(world, 'msg-2@example.org')])
@@ -138,11 +128,11 @@ describe('sync with a live Dovecot', () => {
 
     // Quit, start again with the server back: the queue is still there and reaches the server.
     world = await world.reopen()
-    await dovecot.start()
+    await servers.dovecot.start()
     await world.sync.syncOnce(accountId)
     expect(world.db.prepare('SELECT count(*) AS n FROM sync_actions').get()).toEqual({ n: 0 })
 
-    const other = await otherClient(dovecot, cert, 'actions', 'actions-password')
+    const other = await otherClient(servers.dovecot, cert, 'actions', 'actions-password')
     const inbox = await serverMessageIds(other, 'INBOX')
     expect([...inbox.values()].sort()).toEqual(['msg-0@example.org', 'msg-3@example.org'])
     expect([...(await serverMessageIds(other, 'Archive')).values()]).toEqual(['msg-1@example.org'])
@@ -184,7 +174,7 @@ describe('sync with a live Dovecot', () => {
   it('resumes after the server is killed mid-sync, with nothing lost and nothing twice', async () => {
     const count = 3000
     seedMaildir(
-      dovecot,
+      servers.dovecot,
       'crash',
       (function* () {
         for (let i = 0; i < count; i++) yield { raw: realisticMessage(i) }
@@ -197,7 +187,7 @@ describe('sync with a live Dovecot', () => {
       let killed: Promise<void> | null = null
       const off = world.sync.events.on('changed', () => {
         batches++
-        if (batches === 2) killed = dovecot.kill()
+        if (batches === 2) killed = servers.dovecot.kill()
       })
       await expect(
         within(world.sync.syncOnce(accountId), 'the sync to fail on the killed server', 20_000),
@@ -209,9 +199,9 @@ describe('sync with a live Dovecot', () => {
       expect(partial).toBeLessThan(count)
       expect(world.sync.states()[0]?.status).toMatch(/offline|error/)
 
-      await within(dovecot.start(), 'the server to start again', 10_000)
+      await within(servers.dovecot.start(), 'the server to start again', 10_000)
       await within(world.sync.syncOnce(accountId), 'the resumed sync', 25_000)
-      const other = await otherClient(dovecot, cert, 'crash', 'crash-password')
+      const other = await otherClient(servers.dovecot, cert, 'crash', 'crash-password')
       const server = await serverMessageIds(other, 'INBOX')
       await other.logout()
       const local = localMessageIds(world.db, accountId, 'INBOX')
@@ -228,7 +218,7 @@ describe('sync with a live Dovecot', () => {
 
   it('handles a UIDVALIDITY reset without duplicates, keeping local state of messages still there', async () => {
     seedMaildir(
-      dovecot,
+      servers.dovecot,
       'reset',
       [0, 1, 2, 3, 4].map((i) => ({ raw: realisticMessage(i) })),
     )
@@ -248,14 +238,14 @@ describe('sync with a live Dovecot', () => {
         .get()!.id
 
       // The server loses its index: every UID and the UIDVALIDITY change; one message is gone too.
-      await dovecot.stop()
-      const maildir = dovecot.maildir('reset')
+      await servers.dovecot.stop()
+      const maildir = servers.dovecot.maildir('reset')
       for (const name of readdirSync(maildir))
         if (name.startsWith('dovecot')) rmSync(join(maildir, name), { force: true })
       const gone = readdirSync(join(maildir, 'cur')).find((n) => n.includes('M1P'))!
       rmSync(join(maildir, 'cur', gone))
       await new Promise((r) => setTimeout(r, 1100)) // a new UIDVALIDITY is the current second
-      await dovecot.start()
+      await servers.dovecot.start()
 
       const [report] = await world.sync.syncOnce(accountId)
       expect(report?.uidvalidityResets).toBe(1)
@@ -265,7 +255,7 @@ describe('sync with a live Dovecot', () => {
         )
         .get()!
       expect(after.uidvalidity).not.toBe(before.uidvalidity)
-      const other = await otherClient(dovecot, cert, 'reset', 'reset-password')
+      const other = await otherClient(servers.dovecot, cert, 'reset', 'reset-password')
       const server = await serverMessageIds(other, 'INBOX')
       await other.logout()
       expect(server.size).toBe(4)
@@ -289,7 +279,7 @@ describe('sync with a live Dovecot', () => {
   it('refuses a wrong password with a typed error and an auth_failed state, storing nothing', async () => {
     const world = await openSyncWorld()
     try {
-      const settings = imapsSettings(dovecot, cert, 'wrongpw')
+      const settings = imapsSettings(servers.dovecot, cert, 'wrongpw')
       const error = await world.accounts
         .add({ email: 'wrongpw@example.test', password: 'not-it', imap: settings, smtp: settings })
         .catch((e: unknown) => e)
@@ -317,13 +307,13 @@ describe('sync with a live Dovecot', () => {
 
   it('surfaces an untrusted certificate with its fingerprint, pins it only on request, and stops when it changes', async () => {
     seedMaildir(
-      dovecot,
+      servers.dovecot,
       'certs',
       [0].map((i) => ({ raw: realisticMessage(i) })),
     )
     const world = await openSyncWorld()
     try {
-      const settings = { ...imapsSettings(dovecot, cert, 'certs'), caFile: undefined }
+      const settings = { ...imapsSettings(servers.dovecot, cert, 'certs'), caFile: undefined }
       const error = await world.accounts
         .add({
           email: 'certs@example.test',
@@ -352,9 +342,9 @@ describe('sync with a live Dovecot', () => {
 
       // The server's certificate changes (even to one a CA would vouch for): refused, state says so, mail kept.
       const next = makeTestCertificate('other')
-      dovecot.setCertificate(next)
-      await dovecot.stop()
-      await dovecot.start()
+      servers.dovecot.setCertificate(next)
+      await servers.dovecot.stop()
+      await servers.dovecot.start()
       await world.sync.reset(accountId)
       const changed = await world.sync.syncOnce(accountId).catch((e: unknown) => e)
       expect(changed).toBeInstanceOf(CertificateError)
@@ -375,16 +365,16 @@ describe('sync with a live Dovecot', () => {
       await world.sync.syncOnce(accountId)
       expect(world.sync.states()[0]?.status).toBe('idle')
     } finally {
-      dovecot.setCertificate(cert)
-      await dovecot.stop()
-      await dovecot.start()
+      servers.dovecot.setCertificate(cert)
+      await servers.dovecot.stop()
+      await servers.dovecot.start()
       await world.close()
     }
   })
 
   it('finds what another client appended, flagged or expunged on the very next sync', async () => {
     seedMaildir(
-      dovecot,
+      servers.dovecot,
       'append',
       [0, 1].map((i) => ({ raw: realisticMessage(i) })),
     )
@@ -392,7 +382,7 @@ describe('sync with a live Dovecot', () => {
     try {
       const accountId = await addAccount(world, 'append')
       await world.sync.syncOnce(accountId)
-      const other = await otherClient(dovecot, cert, 'append', 'append-password')
+      const other = await otherClient(servers.dovecot, cert, 'append', 'append-password')
       for (let i = 2; i < 7; i++) {
         await other.append('INBOX', realisticMessage(i))
         const [report] = await world.sync.syncOnce(accountId)
@@ -411,7 +401,7 @@ describe('sync with a live Dovecot', () => {
 
   it('keeps no copy of a message’s raw bytes once it is deleted here or expunged elsewhere, but keeps bytes another copy still needs', async () => {
     seedMaildir(
-      dovecot,
+      servers.dovecot,
       'forget',
       [0, 1, 2].map((i) => ({ raw: realisticMessage(i) })),
     )
@@ -438,7 +428,7 @@ describe('sync with a live Dovecot', () => {
 
       // Another client copies msg-0 to Archive, then expunges it from the Inbox:
       // the Archive copy still needs the same bytes.
-      const other = await otherClient(dovecot, cert, 'forget', 'forget-password')
+      const other = await otherClient(servers.dovecot, cert, 'forget', 'forget-password')
       await other.mailboxOpen('INBOX')
       await other.messageCopy('1', 'Archive', { uid: true })
       await other.messageDelete('1', { uid: true })
@@ -473,7 +463,7 @@ describe('sync with a live Dovecot', () => {
 
   it('fetches the body of the message the user opens before the background pass gets to it', async () => {
     seedMaildir(
-      dovecot,
+      servers.dovecot,
       'open',
       [0, 1, 2, 3].map((i) => ({ raw: realisticMessage(i) })),
     )
@@ -513,23 +503,23 @@ describe('sync with a live Dovecot', () => {
 
   it('brings an account that was offline when the app started up to date by itself once the server is back', async () => {
     seedMaildir(
-      dovecot,
+      servers.dovecot,
       'comeback',
       [0, 1].map((i) => ({ raw: realisticMessage(i) })),
     )
     const world = await openSyncWorld()
     try {
       const accountId = await addAccount(world, 'comeback')
-      await dovecot.stop()
+      await servers.dovecot.stop()
       world.sync.start()
       await waitFor(() => world.sync.states()[0]?.status === 'offline', 10_000)
       expect(world.sync.states()[0]?.message).toMatch(/cannot be reached/)
-      await dovecot.start()
+      await servers.dovecot.start()
       // Reconnects with backoff (1 s, 2 s, 4 s…), then syncs and idles.
       await waitFor(() => localMessageIds(world.db, accountId, 'INBOX').size === 2, 20_000, 100)
       await waitFor(() => world.sync.states()[0]?.status === 'idle', 5000)
       // And push works from then on.
-      const other = await otherClient(dovecot, cert, 'comeback', 'comeback-password')
+      const other = await otherClient(servers.dovecot, cert, 'comeback', 'comeback-password')
       await other.append('INBOX', realisticMessage(2))
       await waitFor(() => localMessageIds(world.db, accountId, 'INBOX').size === 3, 5000)
       await other.logout()
@@ -539,7 +529,7 @@ describe('sync with a live Dovecot', () => {
   })
 
   it('syncs a message with a 50 MB attachment, body and attachment intact', async () => {
-    seedMaildir(dovecot, 'large', [
+    seedMaildir(servers.dovecot, 'large', [
       { raw: realisticMessage(7, { attachmentBytes: 50 * 1024 * 1024 }) },
       { raw: realisticMessage(8) },
     ])
