@@ -1,5 +1,5 @@
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
-import sodium from 'sodium-native'
+import { sodium } from './sodium.js'
 
 /**
  * The primitives age is made of. ChaCha20-Poly1305 and X25519 come from

@@ -4,7 +4,7 @@
  * file's SHA-256. Whole buffers are read, so blocks stay whole.
  */
 import { closeSync } from 'node:fs'
-import sodium from 'sodium-native'
+import { sodium } from '../age/sodium.js'
 import { runAsBackgroundThread } from '../../workers/background.js'
 import { serveTasks } from '../../workers/serve.js'
 import { BLOCK_SIZE } from './chain-format.js'

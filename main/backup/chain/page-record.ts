@@ -10,7 +10,7 @@ import {
   writeSync,
 } from 'node:fs'
 import { join } from 'node:path'
-import sodium from 'sodium-native'
+import { sodium } from '../age/sodium.js'
 import { z } from 'zod'
 import { writeFileAtomicSync } from '../../shared/atomic-file.js'
 import { errnoCode } from '../../shared/errors.js'

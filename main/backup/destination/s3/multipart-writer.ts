@@ -1,17 +1,15 @@
 import { createHash } from 'node:crypto'
 import { Writable } from 'node:stream'
 import { crc32 } from 'node:zlib'
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
+import type {
+  CompletedPart,
   PutObjectCommand,
+  S3Client,
   UploadPartCommand,
-  type CompletedPart,
-  type S3Client,
 } from '@aws-sdk/client-s3'
 import { destinationError } from '../destination-errors.js'
 import { s3Error } from './s3-errors.js'
+import { sdk } from './sdk.js'
 
 export interface LockSettings {
   mode: 'GOVERNANCE' | 'COMPLIANCE'
@@ -97,7 +95,7 @@ export class MultipartWriter {
       try {
         const put = await client.send(
           unsignedPayload(
-            new PutObjectCommand({
+            new sdk.PutObjectCommand({
               Bucket: bucket,
               Key: key,
               Body: body,
@@ -117,7 +115,7 @@ export class MultipartWriter {
     const parts = [...this.parts].sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0))
     try {
       const done = await client.send(
-        new CompleteMultipartUploadCommand({
+        new sdk.CompleteMultipartUploadCommand({
           Bucket: bucket,
           Key: key,
           UploadId: this.uploadId,
@@ -139,7 +137,7 @@ export class MultipartWriter {
     const uploadId = this.uploadId
     if (!uploadId) return
     await this.target.client.send(
-      new AbortMultipartUploadCommand({
+      new sdk.AbortMultipartUploadCommand({
         Bucket: this.target.bucket,
         Key: this.target.key,
         UploadId: uploadId,
@@ -200,7 +198,7 @@ export class MultipartWriter {
     const { client, bucket, key, label } = this.target
     try {
       const created = await client.send(
-        new CreateMultipartUploadCommand({
+        new sdk.CreateMultipartUploadCommand({
           Bucket: bucket,
           Key: key,
           ChecksumAlgorithm: 'CRC32',
@@ -223,7 +221,7 @@ export class MultipartWriter {
     try {
       reply = await client.send(
         unsignedPayload(
-          new UploadPartCommand({
+          new sdk.UploadPartCommand({
             Bucket: bucket,
             Key: key,
             UploadId: this.uploadId as string,

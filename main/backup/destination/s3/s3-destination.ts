@@ -1,17 +1,6 @@
 import { Agent } from 'node:https'
 import type { Readable } from 'node:stream'
-import {
-  AbortMultipartUploadCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  GetObjectLockConfigurationCommand,
-  HeadObjectCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3'
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3'
 import type {
   BackupUpload,
   ByteRange,
@@ -37,6 +26,7 @@ import { uploadStream } from '../upload-stream.js'
 import { ListingPages } from './listing-pages.js'
 import { MultipartWriter, type LockSettings } from './multipart-writer.js'
 import { s3Error } from './s3-errors.js'
+import { sdk } from './sdk.js'
 import { processAlive } from '../../../shared/process-alive.js'
 import { reachedStep } from '../../../shared/test-hooks.js'
 
@@ -89,7 +79,7 @@ export class S3Destination extends FileStoreDestination {
     const report = await super.test()
     try {
       const lock = await this.s3.client.send(
-        new GetObjectLockConfigurationCommand({ Bucket: this.s3.bucket }),
+        new sdk.GetObjectLockConfigurationCommand({ Bucket: this.s3.bucket }),
       )
       report.details.objectLock = lock.ObjectLockConfiguration?.ObjectLockEnabled ?? 'off'
     } catch {
@@ -228,7 +218,7 @@ export class S3Destination extends FileStoreDestination {
       if (live.has(upload.name)) continue
       try {
         await this.s3.client.send(
-          new AbortMultipartUploadCommand({
+          new sdk.AbortMultipartUploadCommand({
             Bucket: this.s3.bucket,
             Key: upload.key,
             UploadId: upload.uploadId,
@@ -282,7 +272,7 @@ class S3Store implements FileStore {
       ...(settings.awsProfile ? { profile: settings.awsProfile } : {}),
       ...(settings.credentials ? { credentials: settings.credentials } : {}),
     }
-    this.client = new S3Client(config)
+    this.client = new sdk.S3Client(config)
   }
 
   /** Small requests give up after the timeout: a server that stops answering is reported, not waited for. */
@@ -302,7 +292,7 @@ class S3Store implements FileStore {
       let page
       try {
         page = await this.client.send(
-          new ListObjectsV2Command({
+          new sdk.ListObjectsV2Command({
             Bucket: this.bucket,
             Prefix: this.prefix,
             Delimiter: '/',
@@ -341,7 +331,7 @@ class S3Store implements FileStore {
       let page
       try {
         page = await this.client.send(
-          new ListMultipartUploadsCommand({
+          new sdk.ListMultipartUploadsCommand({
             Bucket: this.bucket,
             Prefix: this.prefix,
             KeyMarker: keyMarker,
@@ -373,7 +363,7 @@ class S3Store implements FileStore {
   async stat(name: string): Promise<StoreEntry | null> {
     try {
       const head = await this.client.send(
-        new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(this.check(name)) }),
+        new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.key(this.check(name)) }),
         this.timeout(),
       )
       return {
@@ -403,7 +393,7 @@ class S3Store implements FileStore {
       parseBackupName(name.replace(/\.json$/, '')) !== null && name.endsWith('.json')
     try {
       await this.client.send(
-        new PutObjectCommand({
+        new sdk.PutObjectCommand({
           Bucket: this.bucket,
           Key: this.key(this.check(name)),
           Body: data,
@@ -426,7 +416,7 @@ class S3Store implements FileStore {
   async readSmall(name: string, limit: number): Promise<Buffer | null> {
     try {
       const got = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: this.key(this.check(name)) }),
+        new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.key(this.check(name)) }),
         this.timeout(),
       )
       const body = got.Body as Readable | undefined
@@ -459,7 +449,7 @@ class S3Store implements FileStore {
   async read(name: string, range?: ByteRange): Promise<Readable> {
     try {
       const got = await this.client.send(
-        new GetObjectCommand({
+        new sdk.GetObjectCommand({
           Bucket: this.bucket,
           Key: this.key(this.check(name)),
           ...(range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {}),
@@ -483,7 +473,7 @@ class S3Store implements FileStore {
   async remove(name: string): Promise<void> {
     try {
       await this.client.send(
-        new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(this.check(name)) }),
+        new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(this.check(name)) }),
         this.timeout(),
       )
     } catch (error) {
