@@ -14,16 +14,14 @@
  *   CAIRN_BENCH_ONLY=s3,sftp npm run bench:destinations some destinations
  *   CAIRN_BENCH_RUNS=2 …                               best of two runs each
  */
-import { execFileSync, spawn } from 'node:child_process'
-import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startApacheDav } from '../test/support/apache-webdav.js'
 import { useRealKeychain } from '../test/support/keyring.js'
-import { startMoto } from '../test/support/moto.js'
-import { startSshd } from '../test/support/sshd.js'
-import { createTestCa } from '../test/support/tls.js'
 import { generateProfile } from './lib/generate-profile.js'
+import { s3Target, sftpTarget, webdavTarget, type Target } from './lib/targets.js'
+import { timed, writeRssHook, type Timing } from './lib/timed.js'
 import { fmt, printTable, settle, timePipelineRestores } from './support.js'
 
 const GB = Number(process.env.CAIRN_BENCH_GB ?? 1)
@@ -31,183 +29,7 @@ const RUNS = Number(process.env.CAIRN_BENCH_RUNS ?? 1)
 const ONLY = (process.env.CAIRN_BENCH_ONLY ?? 's3,webdav,sftp').split(',')
 const CLI = join(import.meta.dirname, 'cli.js')
 const work = mkdtempSync(join(tmpdir(), 'cairn-bench-destinations-'))
-const rssHook = join(work, 'rss-hook.cjs')
-writeFileSync(
-  rssHook,
-  "process.on('exit',()=>require('fs').writeSync(2,'\\nCAIRN_MAXRSS_KB='+process.resourceUsage().maxRSS+'\\n'))\n",
-)
-
-interface Timing {
-  seconds: number
-  /** CPU seconds (user + system) of the command and everything it ran: load elsewhere does not count. */
-  cpuSeconds: number
-  rssMb: number | null
-  stdout: string
-}
-
-/**
- * bash's `times` after the command: its second line is the CPU of every
- * child the shell waited for, with theirs (a pipeline's four processes, or
- * Cairn and its threads).
- */
-const TIMES_MARK = 'CAIRN_CHILD_TIMES'
-const withTimes = `"$@"; rc=$?; echo ${TIMES_MARK} >&2; times >&2; exit $rc`
-
-function childCpuSeconds(stderr: string): number {
-  const after = stderr.slice(stderr.lastIndexOf(TIMES_MARK))
-  const lines = [...after.matchAll(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/g)]
-  const children = lines[1]
-  if (!children) return NaN
-  const [, um, us, sm, ss] = children.map(Number) as number[]
-  return (um ?? 0) * 60 + (us ?? 0) + (sm ?? 0) * 60 + (ss ?? 0)
-}
-
-/** Run a command, returning wall and CPU seconds and (for Cairn) its peak RSS. */
-function timed(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Timing> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint()
-    const child = spawn('bash', ['-c', withTimes, 'bash', command, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
-    })
-    let stderr = ''
-    let stdout = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('close', (code) => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9
-      if (code !== 0) {
-        reject(new Error(`${command} ${args.join(' ')} failed (${code}): ${stderr}`))
-        return
-      }
-      const rss = /CAIRN_MAXRSS_KB=(\d+)/.exec(stderr)
-      resolve({
-        seconds,
-        cpuSeconds: childCpuSeconds(stderr),
-        rssMb: rss ? Number(rss[1]) / 1024 : null,
-        stdout,
-      })
-    })
-  })
-}
-
-/**
- * One loopback destination as Cairn names it (URL, options, environment)
- * and as rclone does (an on-the-fly remote configured by environment: no
- * secret on a command line, no config file).
- */
-interface Target {
-  kind: string
-  url: string
-  /** `cairn destination add` options, and the secret it reads on stdin. */
-  addOptions: string[]
-  addInput?: string
-  /** What `cairn restore URL` needs without the named destination. */
-  options: string[]
-  env: NodeJS.ProcessEnv
-  remote: string
-  rcloneEnv: NodeJS.ProcessEnv
-  /**
-   * rclone 1.60 (Debian 12) checks an S3 upload with HEAD ?versionId=null,
-   * which moto refuses (400) after the object is complete: that one error is
-   * let pass (the reference restore then reads and authenticates it all).
-   */
-  rcatCheckRefused?: boolean
-  stop(): Promise<void>
-}
-
-const obscure = (password: string) =>
-  execFileSync('rclone', ['obscure', '-'], { input: password }).toString().trim()
-
-async function s3Target(): Promise<Target> {
-  const moto = await startMoto()
-  const rcloneEnv = {
-    RCLONE_S3_PROVIDER: 'Other',
-    RCLONE_S3_ENDPOINT: moto.endpoint,
-    RCLONE_S3_ACCESS_KEY_ID: 'bench',
-    RCLONE_S3_SECRET_ACCESS_KEY: 'bench-secret',
-    RCLONE_S3_REGION: 'us-east-1',
-    RCLONE_S3_FORCE_PATH_STYLE: 'true',
-  }
-  execFileSync('rclone', ['mkdir', ':s3:bench'], {
-    env: { ...process.env, RCLONE_CONFIG: '/dev/null', AWS_CA_BUNDLE: '', ...rcloneEnv },
-  })
-  return {
-    kind: 'S3 (moto)',
-    url: 's3://bench/cairn',
-    addOptions: [
-      '--endpoint',
-      moto.endpoint,
-      '--user',
-      'bench',
-      '--password-stdin',
-      '--path-style',
-    ],
-    addInput: 'bench-secret\n',
-    options: [],
-    env: {
-      AWS_ENDPOINT_URL_S3: moto.endpoint,
-      AWS_ACCESS_KEY_ID: 'bench',
-      AWS_SECRET_ACCESS_KEY: 'bench-secret',
-      AWS_REGION: 'us-east-1',
-    },
-    remote: ':s3:bench/reference',
-    rcloneEnv,
-    rcatCheckRefused: true,
-    stop: () => moto.stop(),
-  }
-}
-
-async function webdavTarget(): Promise<Target> {
-  const ca = createTestCa()
-  const apache = await startApacheDav(ca.issue())
-  for (const name of ['cairn', 'reference']) {
-    const folder = join(apache.basicRoot, name)
-    mkdirSync(folder)
-    if (process.getuid?.() === 0) {
-      const id = (flag: string) => Number(execFileSync('id', [flag, 'www-data']).toString())
-      chownSync(folder, id('-u'), id('-g'))
-    }
-  }
-  return {
-    kind: 'WebDAV (Apache, TLS)',
-    url: `webdavs://127.0.0.1:${apache.port}/basic/cairn/`,
-    addOptions: ['--user', apache.user, '--password-stdin', '--ca', ca.cert],
-    addInput: `${apache.password}\n`,
-    options: ['--user', apache.user, '--ca', ca.cert],
-    env: { CAIRN_DESTINATION_PASSWORD: apache.password },
-    remote: ':webdav:',
-    rcloneEnv: {
-      RCLONE_WEBDAV_URL: `${apache.origin}/basic/reference/`,
-      RCLONE_WEBDAV_VENDOR: 'other',
-      RCLONE_WEBDAV_USER: apache.user,
-      RCLONE_WEBDAV_PASS: obscure(apache.password),
-      RCLONE_CA_CERT: ca.cert,
-    },
-    stop: () => apache.stop(),
-  }
-}
-
-async function sftpTarget(): Promise<Target> {
-  const sshd = await startSshd()
-  mkdirSync(join(sshd.root, 'cairn'))
-  mkdirSync(join(sshd.root, 'reference'))
-  return {
-    kind: 'SFTP (sshd)',
-    url: `sftp://${sshd.user}@127.0.0.1:${sshd.port}${join(sshd.root, 'cairn')}`,
-    addOptions: ['--identity', sshd.userKeyPath, '--host-key', sshd.hostKeyFingerprint],
-    options: ['--identity', sshd.userKeyPath, '--host-key', sshd.hostKeyFingerprint],
-    env: {},
-    remote: `:sftp:${join(sshd.root, 'reference')}`,
-    rcloneEnv: {
-      RCLONE_SFTP_HOST: '127.0.0.1',
-      RCLONE_SFTP_PORT: String(sshd.port),
-      RCLONE_SFTP_USER: sshd.user,
-      RCLONE_SFTP_KEY_FILE: sshd.userKeyPath,
-    },
-    stop: () => sshd.stop(),
-  }
-}
+const rssHook = writeRssHook(work)
 
 const best = (a: Timing, b: Timing) => (b.seconds < a.seconds ? b : a)
 const none: Timing = { seconds: Infinity, cpuSeconds: NaN, rssMb: null, stdout: '' }
