@@ -1,4 +1,5 @@
-import { Entry } from '@napi-rs/keyring'
+import { createRequire } from 'node:module'
+import type * as Keyring from '@napi-rs/keyring'
 import { CairnError } from '../shared/errors.js'
 
 /** Where secrets are kept outside the profile: the OS keychain, or something that behaves like it. */
@@ -9,6 +10,9 @@ export interface SecretStore {
 }
 
 const SERVICE = 'Cairn'
+
+// CommonJS, loaded with require: imported, Node would first scan it for export names (about 15 ms).
+const { Entry } = createRequire(import.meta.url)('@napi-rs/keyring') as typeof Keyring
 
 /**
  * The OS keychain: macOS Keychain, Windows Credential Manager, or the Linux
