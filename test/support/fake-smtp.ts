@@ -57,4 +57,3 @@ export async function fakeSmtp(
   const address = server.address()
   return { port: typeof address === 'object' && address ? address.port : 0, delivered, server }
 }
-

@@ -202,7 +202,7 @@ export class SendService {
         } catch (error) {
           const e = isCairnError(error)
             ? error
-            : new CairnError('SEND_FAILED', describeError(error))
+            : new CairnError('SEND_FAILED', describeError(error), { cause: error })
           notSent(e.message, isPermanentSmtpFailure(e.cause))
           continue
         }

@@ -77,6 +77,7 @@ export async function withSmtpAs<T>(
 
 /** True when retrying cannot help (the server refused the message or a recipient for good). */
 export function isPermanentSmtpFailure(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false
   const code = (error as { responseCode?: number }).responseCode
   const kind = errnoCode(error)
   return typeof code === 'number' && code >= 500 && code < 600 && kind !== 'EAUTH'

@@ -64,6 +64,31 @@ describe('SMTP answers the outbox must not hide', () => {
     }
   })
 
+  it('keeps a message queued with the reason when its password cannot be read, and sends it later', async () => {
+    const smtp = await fakeSmtp({})
+    const world = await openSyncWorld()
+    try {
+      const accountId = await accountOn(world, smtp.port)
+      let keychainLocked = true
+      // The keychain refusing (locked, its daemon gone) throws a plain error, not one of Cairn's.
+      const send = new SendService(world.db, async (id, rejected) => {
+        if (keychainLocked) throw new Error('The name org.freedesktop.secrets was not provided')
+        return world.accounts.credentials(id, rejected)
+      })
+      await send.send(accountId, { to: ['carol@example.test'], subject: 'Later', text: 'x' })
+      await send.flush()
+      expect(send.outbox()).toMatchObject([{ state: 'queued', attempts: 1 }])
+      expect(send.outbox()[0]?.lastError).toMatch(/org\.freedesktop\.secrets/)
+      keychainLocked = false
+      await send.flush({ force: true })
+      expect(send.outbox()).toEqual([])
+      expect(smtp.delivered).toEqual([['carol@example.test']])
+    } finally {
+      await world.close()
+      smtp.server.close()
+    }
+  })
+
   it('retries a recipient the server greylisted (450) and reaches only that one again', async () => {
     let greylist = true
     const smtp = await fakeSmtp({
