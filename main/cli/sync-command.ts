@@ -1,3 +1,4 @@
+import { sweepReleasedAttachments } from '../mail/attachment-sweep.js'
 import { describeError, isCairnError } from '../shared/errors.js'
 import { parseCommandArgs, UsageError, writeJson, type Command } from './command.js'
 import { openMailRuntime } from './mail-runtime.js'
@@ -11,7 +12,8 @@ export const syncCommand: Command = {
 
 Syncs every folder of every account (or of one) once: queued local changes
 go to the server, new mail comes down (headers, then bodies), and messages
-waiting in the outbox are sent. Prints what changed. Exits 1 if any account
+waiting in the outbox are sent, and the attachment files of deleted mail
+are removed. Prints what changed. Exits 1 if any account
 failed (the others are still synced).`,
   async run(args, context) {
     const { values } = parseCommandArgs(args, {
@@ -49,6 +51,8 @@ failed (the others are still synced).`,
           }
         }
         await runtime.send.flush({ force: true })
+        // The files of mail deleted here or on the server leave the profile, as in the app.
+        sweepReleasedAttachments(runtime.db, profile.paths.attachments)
         const outbox = runtime.send
           .outbox()
           .filter((e) => values.account === undefined || e.accountId === Number(values.account))

@@ -9,6 +9,7 @@ import { SWEEP_GRACE_MS, sweepReleasedAttachments } from '../../main/mail/attach
 import { openMailDb } from '../../main/mail/db/connection'
 import { importMail } from '../../main/mail/import/import-mail'
 import { openServices } from '../../main/services'
+import { runCli } from '../support/cli'
 import { buildMbox, buildMessage } from '../support/mail-fixtures'
 import { tempMailDb } from '../support/mail-db'
 import { tempDir } from '../support/temp'
@@ -124,5 +125,29 @@ describe('attachment files of deleted mail', () => {
     } finally {
       await services.close()
     }
+  })
+
+  it('are swept by `cairn sync --once` too, for profiles only the command line uses', async () => {
+    const dir = tempDir()
+    const first = openServices(dir)
+    const { attachments, database } = first.profile.paths
+    await first.close()
+    const old = 'e'.repeat(64)
+    const fresh = 'd'.repeat(64)
+    for (const sha of [old, fresh]) {
+      mkdirSync(join(attachments, sha.slice(0, 2)), { recursive: true })
+      writeFileSync(attachmentPath(attachments, sha), 'words')
+    }
+    utimesSync(attachmentPath(attachments, old), new Date(0), new Date(0))
+    const db = openMailDb(database)
+    for (const sha of [old, fresh])
+      db.prepare('INSERT INTO released_attachments (sha256) VALUES (?)').run(sha)
+    db.close()
+
+    const sync = await runCli(['sync', '--profile', dir, '--once'])
+    expect(sync.code, sync.stderr).toBe(0)
+    expect(existsSync(attachmentPath(attachments, old))).toBe(false)
+    // Released just now: kept through the grace period.
+    expect(existsSync(attachmentPath(attachments, fresh))).toBe(true)
   })
 })
