@@ -1,8 +1,12 @@
 import nodemailer from 'nodemailer'
 import type SMTPTransport from 'nodemailer/lib/smtp-transport'
-import { CairnError, describeError, errnoCode, isCairnError } from '../../shared/errors.js'
+import { CairnError, describeError, errnoCode } from '../../shared/errors.js'
 import { certificateErrorFor, certificateProblem, tlsOptionsFor } from '../accounts/certificates.js'
-import type { Credentials, CredentialSource } from '../accounts/credentials.js'
+import {
+  withTokenRefreshedOnce,
+  type Credentials,
+  type CredentialSource,
+} from '../accounts/credentials.js'
 import { assertTransportAllowed, type ServerSettings } from '../accounts/server-settings.js'
 import { networkOrProtocolError } from '../sync/imap-connect.js'
 
@@ -37,12 +41,9 @@ type Transport = ReturnType<typeof smtpTransport>
 
 /**
  * Run `use` on a transport to the account's SMTP server, signed in with its
- * current credentials; any failure comes out as smtpError's CairnError. An
- * OAuth2 token the server refuses gets one refresh and one more try before
- * the refusal stands, as connectImapAs does for IMAP: a token can die before
- * its time (revoked, clocks apart, a provider that gave no expiry), and the
- * outbox would otherwise wait for a sync to refresh it. Trying again is safe:
- * a refused AUTH comes before MAIL FROM, so nothing was submitted.
+ * current credentials (a refused OAuth2 token refreshed once, as for IMAP:
+ * withTokenRefreshedOnce); any failure comes out as smtpError's CairnError.
+ * The outbox would otherwise wait for a sync to refresh a dead token.
  */
 export async function withSmtpAs<T>(
   accountId: number,
@@ -50,7 +51,7 @@ export async function withSmtpAs<T>(
   options: { server: ServerSettings; allowPlaintext: boolean },
   use: (transport: Transport) => Promise<T>,
 ): Promise<T> {
-  const attempt = async (credentials: Credentials): Promise<T> => {
+  return withTokenRefreshedOnce(accountId, source, async (credentials) => {
     const transport = smtpTransport(
       options.server,
       { ...credentials, user: options.server.username },
@@ -63,16 +64,7 @@ export async function withSmtpAs<T>(
     } finally {
       transport.close()
     }
-  }
-  const credentials = await source(accountId)
-  try {
-    return await attempt(credentials)
-  } catch (error) {
-    if (credentials.kind !== 'oauth2' || !isCairnError(error, 'ACCOUNT_AUTH_FAILED')) throw error
-    const fresh = await source(accountId, credentials)
-    if (fresh.kind !== 'oauth2' || fresh.accessToken === credentials.accessToken) throw error
-    return attempt(fresh)
-  }
+  })
 }
 
 /** True when retrying cannot help (the server refused the message or a recipient for good). */

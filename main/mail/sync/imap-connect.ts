@@ -1,7 +1,11 @@
 import { ImapFlow, type ImapFlowOptions } from 'imapflow'
-import { CairnError, describeError, errnoCode, isCairnError } from '../../shared/errors.js'
+import { CairnError, describeError, errnoCode } from '../../shared/errors.js'
 import { certificateErrorFor, certificateProblem, tlsOptionsFor } from '../accounts/certificates.js'
-import type { Credentials, CredentialSource } from '../accounts/credentials.js'
+import {
+  withTokenRefreshedOnce,
+  type Credentials,
+  type CredentialSource,
+} from '../accounts/credentials.js'
 import { assertTransportAllowed, type ServerSettings } from '../accounts/server-settings.js'
 
 /**
@@ -65,27 +69,20 @@ export async function connectImap(options: ImapConnectOptions): Promise<ImapFlow
 }
 
 /**
- * connectImap with an account's current credentials. An OAuth2 token the
- * server refuses gets one refresh and one more try before the refusal
- * stands: a token can die before the time the provider gave (revoked,
- * clocks apart), and one from a provider that gave no expiry (no
- * expires_in) is never refreshed otherwise: the user would be asked to
- * sign in again while a working refresh token sits in the keychain.
+ * connectImap with an account's current credentials, a refused OAuth2
+ * token refreshed once (withTokenRefreshedOnce): one from a provider that
+ * gave no expiry (no expires_in) is never refreshed otherwise, and the user
+ * would be asked to sign in again while a working refresh token sits in
+ * the keychain.
  */
 export async function connectImapAs(
   accountId: number,
   source: CredentialSource,
   options: Omit<ImapConnectOptions, 'credentials'>,
 ): Promise<ImapFlow> {
-  const credentials = await source(accountId)
-  try {
-    return await connectImap({ ...options, credentials })
-  } catch (error) {
-    if (credentials.kind !== 'oauth2' || !isCairnError(error, 'ACCOUNT_AUTH_FAILED')) throw error
-    const fresh = await source(accountId, credentials)
-    if (fresh.kind !== 'oauth2' || fresh.accessToken === credentials.accessToken) throw error
-    return connectImap({ ...options, credentials: fresh })
-  }
+  return withTokenRefreshedOnce(accountId, source, (credentials) =>
+    connectImap({ ...options, credentials }),
+  )
 }
 
 const connectionErrors = new WeakMap<ImapFlow, Error>()
