@@ -193,12 +193,6 @@ export function deleteWaiting(db: MailDb, id: number): boolean {
   )
 }
 
-export function retryFailed(db: MailDb, id: number): void {
-  db.prepare(
-    `UPDATE outbox SET state = 'queued', next_attempt_at = ? WHERE id = ? AND state = 'failed'`,
-  ).run(Date.now(), id)
-}
-
 /** Some recipients got it: narrow the entry to those it still has to reach. */
 export function markPartlySent(db: MailDb, id: number, to: string[]): void {
   db.prepare(`UPDATE outbox SET envelope_to = ?, sent_at = coalesce(sent_at, ?) WHERE id = ?`).run(

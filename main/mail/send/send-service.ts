@@ -24,7 +24,6 @@ import {
   outboxWork,
   removeFinished,
   requeueInterrupted,
-  retryFailed,
   type OutboxEntry,
   type OutboxRow,
 } from './outbox-store.js'
@@ -107,11 +106,6 @@ export class SendService {
   /** Resolves when no delivery is running (before closing the database). */
   async idle(): Promise<void> {
     await this.flushing?.catch(() => undefined)
-  }
-
-  retry(outboxId: number): void {
-    retryFailed(this.db, outboxId)
-    this.changed()
   }
 
   /**

@@ -166,11 +166,11 @@ describe('SMTP answers the outbox must not hide', () => {
 
       // Retried while Bob is still unknown, then once he exists: only Bob is tried,
       // and Sent keeps its one copy.
-      alice.send.retry(outboxId)
+      alice.send.sendNow(outboxId)
       await alice.send.flush({ force: true })
       expect(alice.send.outbox()).toMatchObject([{ state: 'failed', to: ['bob@example.test'] }])
       bobKnown = true
-      alice.send.retry(outboxId)
+      alice.send.sendNow(outboxId)
       await alice.send.flush({ force: true })
       expect(smtp.delivered).toEqual([['carol@example.test'], ['bob@example.test']])
       expect(alice.send.outbox()).toEqual([])
