@@ -23,26 +23,7 @@ const IV_BYTES = 12
  * Format: version ‖ 12-byte IV ‖ ciphertext ‖ 16-byte tag.
  */
 export function pkcs11Sealer(config: Pkcs11Config): Sealer {
-  const lib = new pkcs11js.PKCS11()
-  lib.load(config.module)
-  lib.C_Initialize()
-  let session: Buffer
-  let key: Buffer
-  try {
-    const slot = lib
-      .C_GetSlotList(true)
-      .find((s) => lib.C_GetTokenInfo(s).label.trim() === config.tokenLabel)
-    if (!slot)
-      throw new Error(`No PKCS#11 token labelled "${config.tokenLabel}" in ${config.module}`)
-    session = lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION)
-    lib.C_Login(session, pkcs11js.CKU_USER, config.pin)
-    key =
-      findKey(lib, session, config.keyLabel) ??
-      (config.createKey ? createKey(lib, session, config.keyLabel) : missing(config.keyLabel))
-  } catch (error) {
-    lib.C_Finalize()
-    throw error
-  }
+  const { lib, session, key } = openToken(config)
 
   const gcm = (iv: Buffer, context: string) => ({
     mechanism: pkcs11js.CKM_AES_GCM,
@@ -87,6 +68,73 @@ export function pkcs11Sealer(config: Pkcs11Config): Sealer {
       }
     },
   }
+}
+
+/**
+ * How long a node keeps trying to open its token. SoftHSM2's file store
+ * rewrites token.object on every login, and another process reading it at
+ * that moment sees no token, or gets CKR_GENERAL_ERROR: nodes sharing one
+ * token and started together would fail now and then (1 start in 15 with six
+ * at once). Only those two are tried again: a PIN error would count against
+ * the token's PIN, and a missing key is a setting to fix.
+ */
+const OPEN_DEADLINE_MS = 3_000
+const OPEN_RETRY_MS = 25
+
+function openToken(config: Pkcs11Config): { lib: pkcs11js.PKCS11; session: Buffer; key: Buffer } {
+  const deadline = Date.now() + OPEN_DEADLINE_MS
+  for (;;) {
+    try {
+      return openTokenOnce(config)
+    } catch (error) {
+      if (!isPassing(error) || Date.now() >= deadline) throw error
+      sleepSync(OPEN_RETRY_MS + Math.floor(Math.random() * OPEN_RETRY_MS))
+    }
+  }
+}
+
+function openTokenOnce(config: Pkcs11Config): {
+  lib: pkcs11js.PKCS11
+  session: Buffer
+  key: Buffer
+} {
+  const lib = new pkcs11js.PKCS11()
+  lib.load(config.module)
+  lib.C_Initialize()
+  try {
+    const slot = lib
+      .C_GetSlotList(true)
+      .find((s) => lib.C_GetTokenInfo(s).label.trim() === config.tokenLabel)
+    if (!slot) throw new TokenNotFound(config)
+    const session = lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION)
+    lib.C_Login(session, pkcs11js.CKU_USER, config.pin)
+    const key =
+      findKey(lib, session, config.keyLabel) ??
+      (config.createKey ? createKey(lib, session, config.keyLabel) : missing(config.keyLabel))
+    return { lib, session, key }
+  } catch (error) {
+    lib.C_Finalize()
+    throw error
+  }
+}
+
+class TokenNotFound extends Error {
+  constructor(config: Pkcs11Config) {
+    super(`No PKCS#11 token labelled "${config.tokenLabel}" in ${config.module}`)
+  }
+}
+
+/** What another process's write to the token can cause for a moment. */
+function isPassing(error: unknown): boolean {
+  return (
+    error instanceof TokenNotFound ||
+    (error instanceof pkcs11js.Pkcs11Error && error.code === pkcs11js.CKR_GENERAL_ERROR)
+  )
+}
+
+/** Blocks the thread: this runs once, while the node starts, before it serves anything. */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 }
 
 function findKey(lib: pkcs11js.PKCS11, session: Buffer, label: string): Buffer | null {
