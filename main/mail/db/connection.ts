@@ -39,6 +39,13 @@ export function openMailDb(file: string, options: { readonly?: boolean } = {}): 
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = NORMAL')
     db.pragma('foreign_keys = ON')
+    // Deleted rows are overwritten with zeros, freed pages too: without it the
+    // text of mail deleted for good stays in the file (and in every backup,
+    // which copies pages as they are). FAST is not enough: it leaves freed
+    // pages (a body's overflow pages, rewritten index pages) as they were.
+    // The full-text indexes still hold a deleted message's words until a
+    // merge rewrites their segment (docs/decisions.md, 28 Nov 2026).
+    db.pragma('secure_delete = ON')
     try {
       migrate(db)
     } catch (error) {
