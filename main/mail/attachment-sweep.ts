@@ -1,5 +1,6 @@
 import { rmSync, statSync } from 'node:fs'
 import { attachmentPath } from './attachment-store.js'
+import { attachmentSweepHeld } from './attachment-sweep-hold.js'
 import type { MailDb } from './db/connection.js'
 import { perConnection } from './db/per-connection.js'
 
@@ -53,6 +54,8 @@ export function sweepReleasedAttachments(
   const now = options.now ?? Date.now()
   const grace = options.graceMs ?? SWEEP_GRACE_MS
   const s = statementsOf(db)
+  // Files stored whose rows are not written yet: nothing is decided until they are.
+  if (attachmentSweepHeld()) return { removed: 0, waiting: 0, next: options.after ?? 0 }
   const rows = s.candidates.all(options.after ?? 0, PER_SWEEP)
   const result = { removed: 0, waiting: 0, next: 0 }
   for (const { rowid, sha256 } of rows) {

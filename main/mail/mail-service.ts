@@ -9,6 +9,7 @@ import type { ImportJobInput, ImportProgress, ImportReport } from './import/impo
 import { MailReader } from './read/mail-reader.js'
 import type { ReadOp, ReadOps } from './read/read-ops.js'
 import { readAttachment } from './attachment-store.js'
+import { holdAttachmentSweep } from './attachment-sweep-hold.js'
 import { getAttachmentRows, setSeen } from './store/messages.js'
 import type { SearchPage } from './search/search-messages.js'
 import type {
@@ -179,22 +180,31 @@ export class MailService {
       paths,
       parseWorkerFile: this.options.parseWorkerFile,
     }
-    const job = startJob<ImportJobInput, ImportProgress, ImportReport>(
-      workerFile('import-worker'),
-      input,
-      {
-        label: 'the import',
-        onProgress: (progress) => this.events.emit('importProgress', { ...progress, jobId }),
-        // A cancelled import commits what it has and ends; one that does not
-        // (a parser stuck on a hostile message) is stopped, keeping every batch.
-        stopAfterCancelMs: this.options.importStopGraceMs ?? 10_000,
-        stoppedReason: () =>
-          new CairnError(
-            'IMPORT_CANCELLED',
-            'The import was stopped before it could finish cleanly. The messages imported so far are kept; import again to add the rest.',
-          ),
-      },
-    )
+    // The import's thread stores files and writes their rows in transactions
+    // this thread cannot see until they commit: the sweep waits for it to end.
+    const releaseSweep = holdAttachmentSweep()
+    let job: JobHandle<ImportReport, ImportProgress>
+    try {
+      job = startJob<ImportJobInput, ImportProgress, ImportReport>(
+        workerFile('import-worker'),
+        input,
+        {
+          label: 'the import',
+          onProgress: (progress) => this.events.emit('importProgress', { ...progress, jobId }),
+          // A cancelled import commits what it has and ends; one that does not
+          // (a parser stuck on a hostile message) is stopped, keeping every batch.
+          stopAfterCancelMs: this.options.importStopGraceMs ?? 10_000,
+          stoppedReason: () =>
+            new CairnError(
+              'IMPORT_CANCELLED',
+              'The import was stopped before it could finish cleanly. The messages imported so far are kept; import again to add the rest.',
+            ),
+        },
+      )
+    } catch (error) {
+      releaseSweep()
+      throw error
+    }
     const finished = job.result.then(
       (report) => ({ jobId, report, error: null }),
       (error: CairnError) => ({
@@ -207,6 +217,7 @@ export class MailService {
       id: jobId,
       job,
       finished: finished.then((payload) => {
+        releaseSweep()
         this.importJob = null
         this.events.emit('importFinished', payload)
         this.events.emit('changed', { reason: 'import' })

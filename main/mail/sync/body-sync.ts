@@ -1,5 +1,6 @@
 import type { ImapFlow } from 'imapflow'
 import { errnoCode } from '../../shared/errors.js'
+import { withAttachmentSweepHeld } from '../attachment-sweep-hold.js'
 import type { MailDb } from '../db/connection.js'
 import { putCompressedSource } from '../store/message-sources.js'
 import {
@@ -54,7 +55,18 @@ interface Item extends PreparedBody {
  * says why (its raw source is stored when it could be fetched, so "view
  * source" still works). Returns how many bodies were stored.
  */
-export async function syncBodies(
+export function syncBodies(
+  ctx: BodySyncContext,
+  folderId: number,
+  imapPath: string,
+  only?: BodyCandidate[],
+): Promise<number> {
+  // The workers store a message's attachments when it arrives, its row is
+  // written when the batch is in: the sweep waits (attachment-sweep-hold.ts).
+  return withAttachmentSweepHeld(() => fetchAndStoreBodies(ctx, folderId, imapPath, only))
+}
+
+async function fetchAndStoreBodies(
   ctx: BodySyncContext,
   folderId: number,
   imapPath: string,
