@@ -25,6 +25,13 @@ export interface SweepResult {
   waiting: number
 }
 
+const SHA256 = /^[0-9a-f]{64}$/
+
+/*
+ * A draft holds a file when its attachments JSON names it anywhere, whatever
+ * the shape of the entry (older or damaged JSON included): a file kept too
+ * long costs space, a file swept too early loses the user's attachment.
+ */
 const statementsOf = perConnection((db) => ({
   candidates: db.prepare<[number, number], { rowid: number; sha256: string }>(
     'SELECT rowid, sha256 FROM released_attachments WHERE rowid > ? ORDER BY rowid LIMIT ?',
@@ -32,8 +39,7 @@ const statementsOf = perConnection((db) => ({
   held: db.prepare<{ sha: string }, { held: number }>(
     `SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 = @sha)
          OR EXISTS (SELECT 1 FROM chat_attachments WHERE sha256 = @sha)
-         OR EXISTS (SELECT 1 FROM drafts, json_each(drafts.attachments_json)
-                     WHERE json_each.value ->> '$.sha256' = @sha) AS held`,
+         OR EXISTS (SELECT 1 FROM drafts WHERE instr(lower(attachments_json), @sha) > 0) AS held`,
   ),
   done: db.prepare<[number]>('DELETE FROM released_attachments WHERE rowid = ?'),
 }))
@@ -59,6 +65,12 @@ export function sweepReleasedAttachments(
   const rows = s.candidates.all(options.after ?? 0, PER_SWEEP)
   const result = { removed: 0, waiting: 0, next: 0 }
   for (const { rowid, sha256 } of rows) {
+    // Not a name the store gives (a damaged or hostile database): it names no
+    // file of ours, and must neither reach the file system nor stop the sweep.
+    if (!SHA256.test(sha256)) {
+      s.done.run(rowid)
+      continue
+    }
     if (s.held.get({ sha: sha256 })?.held) {
       s.done.run(rowid)
       continue
