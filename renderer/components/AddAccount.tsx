@@ -44,7 +44,14 @@ export function AddAccount({
   const [errors, setErrors] = useState<SetupErrors>({})
   const [busy, setBusy] = useState<string | null>(null)
   const [failure, setFailure] = useState<string | null>(null)
+  /** Servers the lookup found outside the address's domain (only DNS named them), and the user's answer. */
+  const [outside, setOutside] = useState<SetupSettings['unconfirmed']>(null)
+  const [confirmed, setConfirmed] = useState(false)
   const manual = step.kind === 'settings'
+  // Asked while the form still names one of them (the user may have typed others instead).
+  const inForm = [form.imap.host, form.smtp.host].map((h) => h.trim().toLowerCase())
+  const toConfirm = outside?.hosts.filter((h) => inForm.includes(h)) ?? []
+  const mustConfirm = manual && toConfirm.length > 0 && !confirmed
 
   const add = async (accepted = trust) => {
     const found = validate(form, { manual: true })
@@ -53,7 +60,10 @@ export function AddAccount({
     setFailure(null)
     setBusy('Signing in to both servers…')
     try {
-      const result = await call('accounts.add', toAddInput(form, accepted))
+      const result = await call('accounts.add', {
+        ...toAddInput(form, accepted),
+        ...(confirmed && outside ? { confirmedHosts: outside.hosts } : {}),
+      })
       if (result.kind === 'added') onAdded(result.accountId)
       else setStep({ kind: 'certificate', question: result })
     } catch (error) {
@@ -72,9 +82,12 @@ export function AddAccount({
     try {
       const settings = await call('accounts.discover', { email: form.email.trim() })
       setForm((f) => withDiscovered(f, settings))
+      setOutside(settings.unconfirmed)
+      setConfirmed(false)
       setStep({ kind: 'settings', found: settings })
     } catch (error) {
       setForm((f) => guessedSettings(f))
+      setOutside(null)
       setStep({ kind: 'settings', found: null })
       setFailure(`${errorMessage(error)} Enter the settings yourself.`)
     } finally {
@@ -184,6 +197,23 @@ export function AddAccount({
               Settings found via {step.found.source}. Check them, or change them.
             </p>
           )}
+          {mustConfirm && outside && (
+            <div className="notice warning" role="alert" aria-label="Confirm the servers">
+              <p>
+                The settings found for {outside.domain} point to {toConfirm.join(' and ')} — use
+                them?
+              </p>
+              <p className="muted">
+                Only DNS named {toConfirm.length > 1 ? 'these servers' : 'this server'}, outside{' '}
+                {outside.domain}, and DNS answers can be forged. Use{' '}
+                {toConfirm.length > 1 ? 'them' : 'it'} only if your provider says so; otherwise
+                enter its servers below. Your password is not sent until you choose.
+              </p>
+              <button type="button" onClick={() => setConfirmed(true)}>
+                Use them
+              </button>
+            </div>
+          )}
           {manual && step.found?.oauth && (
             <button type="button" className="oauth" onClick={() => void signInWithProvider()}>
               Sign in with {providerName(step.found.oauth.providerId)}
@@ -242,7 +272,7 @@ export function AddAccount({
             <button type="button" onClick={cancel}>
               Cancel
             </button>
-            <button type="submit" className="primary" disabled={busy !== null}>
+            <button type="submit" className="primary" disabled={busy !== null || mustConfirm}>
               {manual ? 'Add account' : 'Continue'}
             </button>
           </div>

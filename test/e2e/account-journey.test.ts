@@ -7,6 +7,7 @@ import { formatFingerprint } from '../../renderer/accounts/setup-form'
 import { useAppPages } from '../support/app-pages'
 import { keepScreenshot } from '../support/browser'
 import { seedMaildir } from '../support/dovecot'
+import { startSrvDns } from '../support/srv-dns'
 import { buildMessage } from '../support/mail-fixtures'
 import { useMailServers } from '../support/mail-servers'
 import { imapsSettings, otherClient } from '../support/sync-world'
@@ -28,6 +29,63 @@ async function openApp(profileDir: string): Promise<Page> {
 }
 
 describe('a mail account in the browser build, against Dovecot and Postfix', () => {
+  it('asks before using settings the lookup found outside the address’s domain (SRV records only DNS vouches for)', async () => {
+    // DNS (forgeable) names localhost, outside example.test, as its mail servers.
+    const dns = await startSrvDns({
+      '_imaps._tcp.example.test': [
+        { priority: 0, weight: 0, port: servers.dovecot.imapsPort, target: 'localhost' },
+      ],
+      '_submission._tcp.example.test': [
+        { priority: 0, weight: 0, port: servers.postfix.submissionPort, target: 'localhost' },
+      ],
+    })
+    const before = { dns: process.env.CAIRN_DNS_SERVERS, ispdb: process.env.CAIRN_ISPDB_URL }
+    process.env.CAIRN_DNS_SERVERS = dns.server
+    process.env.CAIRN_ISPDB_URL = 'https://127.0.0.1:1/' // no ISP database on this network
+    try {
+      const page = await openApp(tempDir())
+      await page.getByRole('button', { name: /Add an account/ }).click()
+      const dialog = page.getByRole('dialog', { name: 'Accounts' })
+      await dialog.locator('input[name="email"]').fill('alice@example.test')
+      await dialog.locator('input[name="password"]').fill('alice-password')
+      await dialog.getByRole('button', { name: 'Continue' }).click()
+
+      const ask = dialog.getByRole('alert', { name: 'Confirm the servers' })
+      await expect
+        .poll(() => ask.locator('p').first().textContent())
+        .toBe('The settings found for example.test point to localhost — use them?')
+      expect(await dialog.locator('input[name="imap-host"]').inputValue()).toBe('localhost')
+      // Nothing is sent there until the user chooses.
+      expect(await dialog.getByRole('button', { name: 'Add account' }).isDisabled()).toBe(true)
+      await keepScreenshot(page, 'account-setup-outside-domain')
+      // This Dovecot and Postfix know the user as "alice".
+      await dialog.locator('input[name="imap-username"]').fill('alice')
+      await dialog.locator('input[name="smtp-username"]').fill('alice')
+      await ask.getByRole('button', { name: 'Use them' }).click()
+      await dialog.getByRole('button', { name: 'Add account' }).click()
+
+      const question = dialog.getByRole('alertdialog')
+      await expect
+        .poll(() => question.locator('h3').textContent())
+        .toBe(`Cairn cannot vouch for localhost:${servers.dovecot.imapsPort}`)
+      await question.getByRole('button', { name: 'Trust this certificate' }).click()
+      await expect
+        .poll(() => question.locator('h3').textContent())
+        .toBe(`Cairn cannot vouch for localhost:${servers.postfix.submissionPort}`)
+      await question.getByRole('button', { name: 'Trust this certificate' }).click()
+      await expect.poll(() => dialog.count()).toBe(0)
+      const account = app.services?.mailAccounts.accounts.list()[0]
+      expect(account?.imap.host).toBe('localhost')
+      expect(account?.smtp.host).toBe('localhost')
+    } finally {
+      if (before.dns === undefined) delete process.env.CAIRN_DNS_SERVERS
+      else process.env.CAIRN_DNS_SERVERS = before.dns
+      if (before.ispdb === undefined) delete process.env.CAIRN_ISPDB_URL
+      else process.env.CAIRN_ISPDB_URL = before.ispdb
+      dns.close()
+    }
+  }, 120_000)
+
   it('first run → add an account (untrusted certificates shown and accepted) → folders with unread counts → read a message → a new one arrives', async () => {
     seedMaildir(servers.dovecot, 'alice', [
       {

@@ -58,6 +58,7 @@ describe('the setup form', () => {
       smtp: { host: 'mail.example.org', port: 587, security: 'starttls', username: 'ada' },
       source: 'autoconfig.example.org',
       oauth: null,
+      unconfirmed: null,
     })
     expect(form.imap).toEqual({
       host: 'mail.example.org',

@@ -67,6 +67,7 @@ export const accountsService = defineService({
           smtp: server,
           allowPlaintext: z.boolean().optional(),
           trust,
+          confirmedHosts: z.array(z.string().trim().min(1).max(253)).max(2).optional(),
         })
         .strict(),
       output: returns<SetupResult>(),

@@ -4,7 +4,7 @@ import { signIn, type TokenSet } from '../oauth/oauth-client.js'
 import { oauthProviderForHost } from '../oauth/providers.js'
 import type { AccountService } from './account-service.js'
 import { CertificateError } from './certificates.js'
-import { discoverSettings, type DiscoveryOptions } from './discovery.js'
+import { discoverSettings, inDomain, type DiscoveryOptions } from './discovery.js'
 import type { OAuthProvider, ServerSettings } from './server-settings.js'
 
 /** One server's settings as the setup screen shows and edits them (no CA file, no pin: those are main-side). */
@@ -23,6 +23,12 @@ export interface SetupSettings {
   source: string
   /** The provider wants OAuth2 and Cairn has a client id for it: offer "Sign in with …". */
   oauth: { providerId: string } | null
+  /**
+   * Servers outside the address's domain that only DNS (SRV records, which
+   * anyone on the path can forge) named: the screen asks the user to
+   * confirm them, and `add` refuses them until the user did.
+   */
+  unconfirmed: { domain: string; hosts: string[] } | null
 }
 
 /** What the user is asked to trust, without the certificate itself. */
@@ -55,6 +61,8 @@ export interface SetupInput {
   smtp: SetupServer
   allowPlaintext?: boolean
   trust?: { imap?: string; smtp?: string }
+  /** Hosts outside the domain the user confirmed (SetupSettings.unconfirmed). */
+  confirmedHosts?: string[]
 }
 
 /** Look the settings up from the address (autoconfig, ISPDB, SRV, well-known names). */
@@ -65,12 +73,31 @@ export async function discoverForSetup(
 ): Promise<SetupSettings> {
   const found = await discoverSettings(email, { guess: true, ...options })
   const provider = providerFor(found.imap.host)
+  const domain = email.split('@')[1]?.toLowerCase() ?? ''
+  const outside = found.unconfirmed
+    ? [...new Set([found.imap.host, found.smtp.host].map((h) => h.toLowerCase()))].filter(
+        (host) => !inDomain(host, domain),
+      )
+    : []
   return {
     imap: serverView(found.imap),
     smtp: serverView(found.smtp),
     source: found.source,
     oauth: provider ? { providerId: provider.id } : null,
+    unconfirmed: outside.length ? { domain, hosts: outside } : null,
   }
+}
+
+/**
+ * The error for settings the lookup found outside the address's domain
+ * that the user has not confirmed: the password is not sent there unasked
+ * (RFC 6186 §6, RFC 7817 §4).
+ */
+export function unconfirmedSettings(domain: string, hosts: string[]): CairnError {
+  return new CairnError(
+    'ACCOUNT_SETTINGS_UNCONFIRMED',
+    `The settings found for ${domain} point to ${hosts.join(' and ')}, outside that domain, and only DNS (which can be forged) named ${hosts.length > 1 ? 'them' : 'it'}. Confirm them before Cairn sends your password there.`,
+  )
 }
 
 /**
@@ -245,6 +272,8 @@ function sameServer(a: { host: string; port: number }, b: SetupServer): boolean 
 /** The setup screen's main side, one per open profile: lookup, adding, OAuth2 sign-ins. */
 export class AccountSetup {
   readonly oauth: OAuthSetup
+  /** By address: hosts the last lookup found outside its domain, until the user confirms them. */
+  private readonly unconfirmed = new Map<string, { domain: string; hosts: Set<string> }>()
 
   constructor(
     private readonly accounts: AccountService,
@@ -256,11 +285,32 @@ export class AccountSetup {
     this.oauth = new OAuthSetup(accounts, options.providerFor)
   }
 
-  discover(email: string): Promise<SetupSettings> {
-    return discoverForSetup(email, this.options.discovery, this.options.providerFor)
+  async discover(email: string): Promise<SetupSettings> {
+    const found = await discoverForSetup(email, this.options.discovery, this.options.providerFor)
+    const key = email.trim().toLowerCase()
+    if (found.unconfirmed)
+      this.unconfirmed.set(key, {
+        domain: found.unconfirmed.domain,
+        hosts: new Set(found.unconfirmed.hosts),
+      })
+    else this.unconfirmed.delete(key)
+    return found
   }
 
+  /**
+   * Add with the settings the user saw. A host the lookup found outside the
+   * domain is refused unless the user confirmed it: the screen asks, and
+   * this holds even if a screen forgot to.
+   */
   add(input: SetupInput): Promise<SetupResult> {
+    const pending = this.unconfirmed.get(input.email.trim().toLowerCase())
+    if (pending) {
+      const confirmed = new Set(input.confirmedHosts?.map((h) => h.toLowerCase()) ?? [])
+      const unasked = [
+        ...new Set([input.imap.host, input.smtp.host].map((h) => h.trim().toLowerCase())),
+      ].filter((host) => pending.hosts.has(host) && !confirmed.has(host))
+      if (unasked.length) return Promise.reject(unconfirmedSettings(pending.domain, unasked))
+    }
     return addFromSetup(this.accounts, input)
   }
 

@@ -11,7 +11,7 @@ import type { ServerSettings } from './server-settings.js'
 export interface DiscoveryOptions {
   /** Thunderbird's ISPDB (default: its public server; CAIRN_ISPDB_URL overrides, like Thunderbird's pref). */
   ispdbUrl?: string
-  /** DNS servers for the SRV look-up (default: the system's). */
+  /** DNS servers for the SRV look-up (default: CAIRN_DNS_SERVERS, comma-separated, else the system's). */
   dnsServers?: string[]
   /** Resolve host names for the HTTPS look-ups (default: the system's resolver). */
   lookup?: LookupFunction
@@ -133,7 +133,12 @@ async function fromSrv(
   options: DiscoveryOptions,
 ): Promise<DiscoveredSettings | null> {
   const resolver = new dnsPromises.Resolver({ timeout: options.timeoutMs ?? 8000, tries: 1 })
-  if (options.dnsServers) resolver.setServers(options.dnsServers)
+  const servers =
+    options.dnsServers ??
+    process.env.CAIRN_DNS_SERVERS?.split(',')
+      .map((server) => server.trim())
+      .filter(Boolean)
+  if (servers?.length) resolver.setServers(servers)
   const first = async (names: [string, ServerSettings['security']][]) => {
     for (const [name, security] of names) {
       const records = await resolver.resolveSrv(`${name}.${domain}`).catch(() => [])
@@ -155,8 +160,6 @@ async function fromSrv(
     ['_submission._tcp', 'starttls'],
   ])
   if (!imap || !smtp) return null
-  const inDomain = (host: string) =>
-    host.toLowerCase() === domain || host.toLowerCase().endsWith(`.${domain}`)
   // As CLI server URLs (imaps:// TLS, imap:// STARTTLS), so confirming is giving them.
   const unconfirmed = (
     [
@@ -164,7 +167,7 @@ async function fromSrv(
       ['smtp', smtp],
     ] as const
   )
-    .filter(([, s]) => !inDomain(s.host))
+    .filter(([, s]) => !inDomain(s.host, domain))
     .map(([scheme, s]) => `${scheme}${s.security === 'tls' ? 's' : ''}://${s.host}:${s.port}`)
   return {
     imap,
@@ -173,6 +176,13 @@ async function fromSrv(
     oauth2: false,
     ...(unconfirmed.length ? { unconfirmed } : {}),
   }
+}
+
+/** True when `host` is `domain` or a name under it (RFC 6186 §6's test for SRV targets). */
+export function inDomain(host: string, domain: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '')
+  const d = domain.toLowerCase()
+  return h === d || h.endsWith(`.${d}`)
 }
 
 async function guessHosts(

@@ -3,6 +3,7 @@ import { createServer as createNetServer, type Server as NetServer } from 'node:
 import { readFileSync } from 'node:fs'
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AccountSetup } from '../../../main/mail/accounts/account-setup'
 import { isCairnError } from '../../../main/shared/errors'
 import { useRealKeychain } from '../../support/keyring'
 import { startSrvDns } from '../../support/srv-dns'
@@ -116,6 +117,67 @@ describe('adding an account from SRV records alone', () => {
       expect((error as Error).message).toContain(`imaps://localhost:${attackerPort}`)
       expect(world.accounts.list()).toEqual([])
     } finally {
+      dns.close()
+      await world.close()
+    }
+  })
+})
+
+describe('the setup screen’s lookup finding SRV records outside the domain', () => {
+  it('names the servers for the user to confirm, and sends no password there until the user did', async () => {
+    const dns = await startSrvDns({
+      '_imaps._tcp.victim.test': [
+        { priority: 0, weight: 0, port: attackerPort, target: 'localhost' },
+      ],
+      '_submissions._tcp.victim.test': [
+        { priority: 0, weight: 0, port: attackerPort, target: 'localhost' },
+      ],
+    })
+    const world = await openSyncWorld()
+    const setup = new AccountSetup(world.accounts, {
+      discovery: {
+        lookup,
+        httpsPort: closedPort,
+        ispdbUrl: `https://127.0.0.1:${closedPort}/`,
+        dnsServers: [dns.server],
+        guess: false,
+        timeoutMs: 2000,
+      },
+    })
+    try {
+      heard.length = 0
+      const found = await setup.discover('me@victim.test')
+      expect(found.source).toBe('SRV records')
+      expect(found.unconfirmed).toEqual({ domain: 'victim.test', hosts: ['localhost'] })
+
+      // "Add account" with what the screen shows, not confirmed: refused before any connection.
+      const input = {
+        email: 'me@victim.test',
+        password: PASSWORD,
+        imap: found.imap,
+        smtp: found.smtp,
+      }
+      const error = await setup.add(input).then(
+        () => null,
+        (e: unknown) => e,
+      )
+      expect(isCairnError(error, 'ACCOUNT_SETTINGS_UNCONFIRMED')).toBe(true)
+      expect((error as Error).message).toContain(
+        'The settings found for victim.test point to localhost',
+      )
+      expect(heard).toEqual([])
+
+      // Confirmed: the user's choice, so Cairn goes on to connect there (and, as for any
+      // server, asks about a certificate nothing it trusts vouches for).
+      const confirmed = await setup.add({ ...input, confirmedHosts: ['localhost'] })
+      expect(confirmed).toMatchObject({
+        kind: 'certificate',
+        which: 'imap',
+        server: { host: 'localhost', port: attackerPort },
+      })
+      expect(world.accounts.list()).toEqual([])
+    } finally {
+      setup.close()
       dns.close()
       await world.close()
     }
