@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react'
 import type { OutboxItem } from '../../main/ipc/contract'
 import { visibleLine } from '../../common/visible-text'
 import { call, errorMessage } from '../api'
-import { describeOutboxItem } from '../mail/outbox-status'
+import { describeOutboxItem, sendingAccountsOf } from '../mail/outbox-status'
 import { Empty, ErrorState } from './States'
 
 /**
@@ -38,7 +38,7 @@ export function OutboxList({ items, error }: { items: OutboxItem[]; error: strin
       ) : (
         <ul className="outbox-list" aria-label="Messages waiting to be sent">
           {items.map((item) => {
-            const status = describeOutboxItem(item, now)
+            const status = describeOutboxItem(item, now, sendingAccountsOf(items))
             const subject = visibleLine(item.subject) || '(no subject)'
             return (
               <li

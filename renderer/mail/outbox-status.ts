@@ -11,12 +11,22 @@ export interface OutboxStatus {
   actionable: boolean
 }
 
+/** The accounts that have a message being sent now. */
+export function sendingAccountsOf(items: readonly OutboxItem[]): Set<number> {
+  return new Set(items.filter((i) => i.state === 'sending').map((i) => i.accountId))
+}
+
 /**
  * How the Outbox list says where a message is. The error texts come from
  * the main side (server answers included): the caller shows them through
  * the safe-text helpers.
  */
-export function describeOutboxItem(item: OutboxItem, now: number): OutboxStatus {
+export function describeOutboxItem(
+  item: OutboxItem,
+  now: number,
+  /** Accounts with a message being sent now: each account sends one message at a time. */
+  sendingAccounts: ReadonlySet<number> = new Set(),
+): OutboxStatus {
   switch (item.state) {
     case 'sending':
       return { label: 'Sending…', detail: null, tone: 'busy', actionable: false }
@@ -29,9 +39,12 @@ export function describeOutboxItem(item: OutboxItem, now: number): OutboxStatus 
       }
     case 'queued': {
       const due = item.nextAttemptAt === null || item.nextAttemptAt <= now
-      const label = due
-        ? 'Waiting to send'
-        : `Waiting to send — next try at ${formatDate(item.nextAttemptAt as number, new Date(now))}`
+      // Due, and its account's server is busy with another message: it goes right after.
+      const label = !due
+        ? `Waiting to send — next try at ${formatDate(item.nextAttemptAt as number, new Date(now))}`
+        : sendingAccounts.has(item.accountId)
+          ? 'Sending after the message being sent from this account'
+          : 'Waiting to send'
       return item.lastError === null
         ? { label, detail: null, tone: 'busy', actionable: true }
         : {

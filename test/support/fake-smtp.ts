@@ -1,6 +1,11 @@
 import { createServer, type Server, type Socket } from 'node:net'
 
-export type SmtpAnswers = { rcpt?: (to: string) => string; data?: string }
+export type SmtpAnswers = {
+  rcpt?: (to: string) => string
+  data?: string
+  /** Awaited before the end of DATA is answered (a server slow to accept, held by the test). */
+  hold?: () => Promise<void>
+}
 
 /** A minimal SMTP server on loopback whose RCPT and end-of-DATA answers the test chooses. */
 export async function fakeSmtp(
@@ -24,8 +29,11 @@ export async function fakeSmtp(
           if (line === '.') {
             inData = false
             const answer = answers.data ?? '250 2.0.0 queued'
-            if (answer.startsWith('250')) delivered.push(rcpts)
-            say(answer)
+            const accepted = rcpts
+            void (answers.hold?.() ?? Promise.resolve()).then(() => {
+              if (answer.startsWith('250')) delivered.push(accepted)
+              say(answer)
+            })
           }
           continue
         }

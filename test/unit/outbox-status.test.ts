@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { OutboxItem } from '../../main/ipc/contract'
 import { formatDate } from '../../renderer/format'
-import { describeOutboxItem } from '../../renderer/mail/outbox-status'
+import { describeOutboxItem, sendingAccountsOf } from '../../renderer/mail/outbox-status'
 
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 0)
 const item = (over: Partial<OutboxItem>): OutboxItem => ({
@@ -19,6 +19,21 @@ const item = (over: Partial<OutboxItem>): OutboxItem => ({
 })
 
 describe('how the Outbox says where a message is', () => {
+  it('due behind a message its account is sending: says it goes right after, not just "waiting"', () => {
+    const items = [
+      item({ id: 1, accountId: 1, state: 'sending' }),
+      item({ id: 2, accountId: 1 }),
+      item({ id: 3, accountId: 2 }),
+    ]
+    const sending = sendingAccountsOf(items)
+    expect(describeOutboxItem(items[1]!, NOW, sending)).toMatchObject({
+      label: 'Sending after the message being sent from this account',
+      actionable: true,
+    })
+    // Another account's message does not wait for it.
+    expect(describeOutboxItem(items[2]!, NOW, sending).label).toBe('Waiting to send')
+  })
+
   it('waiting: due now, or with the time of the next try and why the last one failed', () => {
     expect(describeOutboxItem(item({}), NOW)).toEqual({
       label: 'Waiting to send',

@@ -52,7 +52,12 @@ export function backoffAfter(attempts: number): number {
  */
 export class SendService {
   readonly events = new Emitter<SendEvents>()
-  private flushing: Promise<void> | null = null
+  /**
+   * The delivery running for each account. Accounts deliver side by side: a
+   * slow or silent SMTP server holds back only its own account's messages
+   * (one attempt at a time per account, in the order they were queued).
+   */
+  private readonly running = new Map<number, Promise<void>>()
 
   constructor(
     private readonly db: MailDb,
@@ -93,25 +98,33 @@ export class SendService {
 
   /**
    * Deliver what is due (everything queued when `force`, as for an explicit
-   * "send now"). One flush at a time; errors stay on their entries.
+   * "send now"), each account on its own; an account whose delivery is
+   * running already is left to it. Resolves when all have ended; errors
+   * stay on their entries.
    */
   flush(options: { force?: boolean } = {}): Promise<void> {
-    if (this.flushing) return this.flushing
-    this.flushing = this.deliver(options.force ?? false).finally(() => {
-      this.flushing = null
-    })
-    return this.flushing
+    const force = options.force ?? false
+    const runs = this.accountsWithWork(force).map(
+      (accountId) => this.running.get(accountId) ?? this.start(accountId, force),
+    )
+    // Deliveries already running for other accounts: this flush ends after them too, as before.
+    for (const run of this.running.values())
+      if (!runs.includes(run)) runs.push(run.catch(() => undefined))
+    return Promise.all(runs).then(() => undefined)
   }
 
   /** Resolves when no delivery is running (before closing the database). */
   async idle(): Promise<void> {
-    await this.flushing?.catch(() => undefined)
+    while (this.running.size > 0)
+      await Promise.all([...this.running.values()].map((run) => run.catch(() => undefined)))
   }
 
   /**
-   * The user's "Send now": a queued or failed entry is due at once and a
-   * delivery starts (after the one running, if any, which listed its work
-   * before). Returns without waiting; outboxChanged tells how it went.
+   * The user's "Send now": a queued or failed entry is due at once and its
+   * account's delivery starts, after the one running for that account if
+   * any (which listed its work before); other accounts' attempts, however
+   * slow, do not hold it. Returns without waiting; outboxChanged tells how
+   * it went.
    */
   sendNow(outboxId: number): void {
     if (!makeDue(this.db, outboxId)) throw this.notWaiting(outboxId)
@@ -120,14 +133,34 @@ export class SendService {
   }
 
   /**
-   * Start a delivery without waiting for the app's outbox timer, after the
-   * one running if any (which listed its work before a message just queued
-   * or made due). Returns at once; outboxChanged tells how it went.
+   * Start each account's delivery without waiting for the app's outbox
+   * timer, after the one running for that account if any (which listed its
+   * work before a message just queued or made due). Returns at once;
+   * outboxChanged tells how it went.
    */
   deliverSoon(): void {
-    const again = () => this.flush().catch(() => undefined)
-    if (this.flushing) void this.flushing.catch(() => undefined).then(again)
-    else void again()
+    for (const accountId of this.accountsWithWork(false)) {
+      const running = this.running.get(accountId)
+      if (!running) void this.start(accountId, false).catch(() => undefined)
+      else
+        void running
+          .catch(() => undefined)
+          .then(() => this.running.get(accountId) ?? this.start(accountId, false))
+          .catch(() => undefined)
+    }
+  }
+
+  /** The accounts that have something to deliver now (everything queued when `force`). */
+  private accountsWithWork(force: boolean): number[] {
+    return [...new Set(outboxWork(this.db, Date.now(), force).map((e) => e.accountId))]
+  }
+
+  private start(accountId: number, force: boolean): Promise<void> {
+    const run: Promise<void> = this.deliver(accountId, force).finally(() => {
+      if (this.running.get(accountId) === run) this.running.delete(accountId)
+    })
+    this.running.set(accountId, run)
+    return run
   }
 
   /** The user gives up on a queued or failed entry: it leaves the outbox unsent. */
@@ -151,8 +184,8 @@ export class SendService {
     )
   }
 
-  private async deliver(force: boolean): Promise<void> {
-    const work = outboxWork(this.db, Date.now(), force)
+  private async deliver(accountId: number, force: boolean): Promise<void> {
+    const work = outboxWork(this.db, Date.now(), force).filter((e) => e.accountId === accountId)
     for (const entry of work) {
       if (entry.state === 'queued') {
         if (!markSending(this.db, entry.id)) continue
