@@ -1,3 +1,4 @@
+import { withAttachmentSweepHeld } from '../../mail/attachment-sweep-hold.js'
 import { CairnError } from '../../shared/errors.js'
 import { runJob } from '../../workers/job.js'
 import { workerFile } from '../../workers/worker-file.js'
@@ -34,16 +35,21 @@ export function runBackupInWorker(request: BackupRequest): Promise<BackupResult>
       'A backup in a worker thread needs its destination as an address, not an open connection.',
     )
   const input: BackupJobInput = { ...rest, destination }
-  return runJob<BackupJobInput, BackupProgress, BackupResult>(workerFile('backup-worker'), input, {
-    label: 'the backup',
-    signal,
-    onProgress,
-    // Quitting cancels a running backup: it gets this long to clean up, then its thread is stopped.
-    stopAfterCancelMs: 10_000,
-    stoppedReason: () =>
-      new CairnError(
-        'BACKUP_CANCELLED',
-        'The backup was stopped before it finished; no backup was written.',
-      ),
-  })
+  // The backup lists the files, snapshots the mailbox, then reads the files: a file the
+  // sweep removed in between (its mail deleted meanwhile) would be missing from a backup
+  // whose mailbox still refers to it. The sweep waits until the backup is done.
+  return withAttachmentSweepHeld(() =>
+    runJob<BackupJobInput, BackupProgress, BackupResult>(workerFile('backup-worker'), input, {
+      label: 'the backup',
+      signal,
+      onProgress,
+      // Quitting cancels a running backup: it gets this long to clean up, then its thread is stopped.
+      stopAfterCancelMs: 10_000,
+      stoppedReason: () =>
+        new CairnError(
+          'BACKUP_CANCELLED',
+          'The backup was stopped before it finished; no backup was written.',
+        ),
+    }),
+  )
 }
