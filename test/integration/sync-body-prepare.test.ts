@@ -78,7 +78,8 @@ describe('synced bodies prepared in worker threads', () => {
 
   it('reads every kind of part in its thread exactly as postal-mime does with Node’s Blob', async () => {
     // The thread joins postal-mime's decoded parts without Node's Blob
-    // (joined-bytes-blob.ts); this thread keeps the real one.
+    // (joined-bytes-blob.ts) and decodes base64 with Node's decoder
+    // (native-base64.ts); this thread keeps postal-mime's own.
     const dir = join(tempDir(), 'attachments')
     const p = bodyPreparer({ attachmentsDir: dir, size: 1 })
     open.push(p)
@@ -113,6 +114,23 @@ describe('synced bodies prepared in worker threads', () => {
       // No closing boundary, a part cut short: parsed as far as it goes.
       head(
         'Content-Type: multipart/mixed; boundary="cut"\r\n\r\n--cut\r\nContent-Type: text/plain\r\n\r\nbefore the cut\r\n--cut\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=AAAA\r\n',
+      ),
+      // Base64 attachments, which the thread decodes natively (native-base64.ts):
+      // one like the benchmark's, a small one, and damaged ones.
+      ...[
+        Buffer.from(Array.from({ length: 23_457 }, (_, i) => (i * 131 + (i >> 7)) % 256))
+          .toString('base64')
+          .replace(/.{76}/g, '$&\r\n'),
+        'QUJD',
+        pdf.toString('base64').replace(/.{60}/g, '$&=\r\n'),
+        `${pdf.toString('base64').slice(0, 1001)}\r\n`,
+        'QU JD\t!RE@VG\r\n\xe9\xff==QUI\r\n',
+      ].map((body, i) =>
+        head(
+          `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nsee attached\r\n` +
+            `--b${i}\r\nContent-Type: application/pdf; name="doc${i}.pdf"\r\nContent-Transfer-Encoding: base64\r\n` +
+            `Content-Disposition: attachment; filename="doc${i}.pdf"\r\n\r\n${body}\r\n--b${i}--\r\n`,
+        ),
       ),
     ].map((m) => Buffer.from(m, 'utf8'))
     for (const raw of messages) {
