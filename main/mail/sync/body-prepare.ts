@@ -106,6 +106,17 @@ export interface BodyPrepareWorkerData {
   attachmentsDir: string
 }
 
+/**
+ * Messages queued in a thread at once. Tasks are handed over only as the
+ * thread answers, which the syncing thread sees only between two of its own
+ * steps; its longest is storing a group of 250 bodies in one transaction
+ * (body-sync.ts), 50 ms and more. With 64 queued (≈ 25 ms of parsing) the
+ * thread sat idle a fifth of the body pass in a profile of the first full
+ * sync; with a group's worth it is under a tenth. The bytes are the same
+ * ones the batch holds anyway, here or in the pool's queue.
+ */
+const QUEUED_PER_THREAD = 256
+
 /** Longer than any honest message takes (a 256 MB one takes seconds): a thread past it is looping. */
 const PREPARE_TIMEOUT_MS = 5 * 60_000
 
@@ -130,10 +141,11 @@ export function bodyPreparer(options: { attachmentsDir: string; size?: number; f
     })
   let pool: WorkerPool<Uint8Array, PreparedBody> | null = null
   let alone: WorkerPool<Uint8Array, PreparedBody> | null = null
-  // Enough queued in a thread to keep it busy while the syncing thread
-  // stores a group (tasks are handed over only as it answers).
   const threads = () =>
-    (pool ??= start(options.size ?? Math.max(1, Math.min(4, availableParallelism() - 1)), 64))
+    (pool ??= start(
+      options.size ?? Math.max(1, Math.min(4, availableParallelism() - 1)),
+      QUEUED_PER_THREAD,
+    ))
   // A message whose thread died is tried again by itself, so that a second
   // death blames exactly it.
   const quarantine = () => (alone ??= start(1, 1))
