@@ -126,6 +126,23 @@ describe('base64 parts decoded natively in the mail-parsing threads', () => {
     }
   })
 
+  it('gives the same bytes for parts of megabytes, decoded a megabyte at a time', async () => {
+    const big = noise(5, 3_000_001)
+    const text = big.toString('base64')
+    const cases = [
+      wrapped(big),
+      // Units that end anywhere, also across the megabyte steps.
+      text.replace(/.{77}/g, '$&=\r\n'),
+      text.replace(/.{4001}/g, '$&==\r\n=').replace(/.{70}/g, '$&\r\n'),
+      `${text.slice(0, 1_048_573)}\r\n=\r\n${text.slice(1_048_573, 2_100_003)}`,
+    ]
+    for (const body of cases) {
+      const { expected, actual } = await both(body)
+      expect(actual.byteLength).toBe(expected.byteLength)
+      expect(Buffer.from(actual).equals(Buffer.from(expected))).toBe(true)
+    }
+  })
+
   it('hands back a buffer of exactly the part’s bytes', async () => {
     const decoder = Object.assign(Object.create(null) as object, nativeBase64Methods) as Decoder
     for (const line of linesOf('QUJD\r\n')) decoder.update(line)
