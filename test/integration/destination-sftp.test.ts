@@ -1,12 +1,16 @@
+import { randomBytes } from 'node:crypto'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FileStoreDestination } from '../../main/backup/destination/file-store'
 import { HostKeyError } from '../../main/backup/destination/sftp/host-key'
 import { SftpDestination } from '../../main/backup/destination/sftp/sftp-destination'
-import type { SftpSettings } from '../../main/backup/destination/sftp/sftp-store'
+import { SftpStore, type SftpSettings } from '../../main/backup/destination/sftp/sftp-store'
 import { isCairnError, type ErrorCode } from '../../main/shared/errors'
-import { describeDestinationContract } from '../support/destination-contract'
+import { describeDestinationContract, readAll, writeBackup } from '../support/destination-contract'
 import { startSshd, type SshServer } from '../support/sshd'
+import { backupIntoStall, stallBefore, until } from '../support/stalls'
+import { startRelay } from '../support/tcp-relay'
 import { within } from '../support/within'
 
 let sshd: SshServer
@@ -284,6 +288,154 @@ describe('an SFTP listing that times out', () => {
   })
 })
 
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20))
-}
+/**
+ * A server that stops answering, at each step, through a relay that stops
+ * passing bytes on (and leaves the connection open, as a dead link or a
+ * frozen server does). Before the idle deadline (sftp/answer-watch.ts) a
+ * WRITE, RENAME or READ left unanswered waited for ever (or, with ssh2's
+ * keepalives, for a minute and more, as "connection lost"); now each ends
+ * after `timeoutMs` without an answer, naming the destination, with the
+ * connection dropped and no complete-looking backup left.
+ */
+describe('an SFTP server that stops answering', () => {
+  let relay: Awaited<ReturnType<typeof startRelay>>
+  let seconds = 0
+  const at = () => new Date(Date.UTC(2026, 5, 1, 0, 0, seconds++))
+  beforeAll(async () => {
+    relay = await startRelay(sshd.port)
+  })
+  afterAll(async () => {
+    await relay?.close()
+  })
+  const stalled = () => settings({ port: relay.port, timeoutMs: 1500 })
+  const label = () => `Backup destination sftp://${sshd.user}@127.0.0.1:${relay.port}${sshd.root}: `
+  const silent = (e: unknown) =>
+    isCairnError(e, 'DESTINATION_TIMEOUT') &&
+    (e as Error).message.startsWith(label()) &&
+    /stopped answering: nothing came back for 1\.5 s/.test((e as Error).message)
+  const noBackupLeft = async (destination: SftpDestination) => {
+    await destination.cleanup()
+    expect(readdirSync(sshd.root).filter((n) => n.startsWith('cairn-backup-20260601'))).toEqual([])
+  }
+
+  it('mid-upload: the backup fails within the deadline, the connection dropped, nothing kept', async () => {
+    const destination = new SftpDestination(stalled())
+    try {
+      const { error, ms } = await backupIntoStall(destination, relay, {
+        payloadBytes: 24 << 20,
+        stallAfterBytes: 4 << 20,
+        withinMs: 15_000,
+        createdAt: at(),
+      })
+      expect(error).toSatisfy(silent)
+      expect(ms).toBeLessThan(6_000)
+      await within(
+        until(() => relay.openConnections() === 0),
+        'the stalled connection dropped',
+        5_000,
+      )
+      await noBackupLeft(destination)
+    } finally {
+      await destination.close()
+    }
+  })
+
+  it('at the commit (RENAME): fails within the deadline and no backup appears', async () => {
+    const store = new SftpStore(stalled())
+    stallBefore(store, 'claim', () => relay.stall())
+    const destination = new FileStoreDestination(store)
+    try {
+      const { error, ms } = await backupIntoStall(destination, relay, {
+        payloadBytes: 1 << 20,
+        withinMs: 15_000,
+        createdAt: at(),
+      })
+      expect(error).toSatisfy(silent)
+      expect((error as Error).message).toContain('while trying to name the backup')
+      expect(ms).toBeLessThan(6_000)
+      await noBackupLeft(new SftpDestination(settings()))
+    } finally {
+      await destination.close()
+    }
+  })
+
+  it('mid-restore: the read fails within the deadline', async () => {
+    const destination = new SftpDestination(stalled())
+    try {
+      const payload = randomBytes(16 << 20)
+      const name = await writeBackup(destination, at(), payload)
+      const stream = await destination.read(name)
+      relay.stallAfterDown(2 << 20)
+      const started = Date.now()
+      await expect(
+        within(readAll(stream), 'the stalled restore to fail', 15_000),
+      ).rejects.toSatisfy(
+        (e: unknown) => silent(e) && /while trying to read the backup/.test((e as Error).message),
+      )
+      expect(Date.now() - started).toBeLessThan(6_000)
+      relay.restore()
+      await destination.remove(name)
+    } finally {
+      relay.restore()
+      await destination.close()
+    }
+  })
+
+  it('at connect: no banner, or a login with no SFTP after it, fails within the deadline', async () => {
+    relay.stall()
+    const banner = new SftpDestination(stalled())
+    try {
+      await expect(within(banner.list(), 'the silent connect to fail', 15_000)).rejects.toSatisfy(
+        (e: unknown) =>
+          isCairnError(e, 'DESTINATION_TIMEOUT') &&
+          /did not answer the SSH handshake in time/.test((e as Error).message),
+      )
+    } finally {
+      relay.restore()
+      await banner.close()
+    }
+    // A server that logs in but never starts SFTP (a stuck subsystem): ssh2's readyTimeout is over by then.
+    const { Server, utils } = await import('ssh2')
+    const { hostKeyFingerprint } = await import('../../main/backup/destination/sftp/host-key')
+    const keys = utils.generateKeyPairSync('ed25519')
+    const blob = Buffer.from(keys.public.split(' ')[1] as string, 'base64')
+    let closed = 0
+    const server = new Server({ hostKeys: [keys.private] }, (client) => {
+      client.on('error', () => undefined)
+      client.on('close', () => closed++)
+      client.on('authentication', (context) => context.accept())
+      client.on('ready', () => client.on('session', () => undefined))
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as { port: number }).port
+    const destination = new SftpDestination({
+      host: '127.0.0.1',
+      port,
+      username: 'anyone',
+      password: 'anything',
+      path: '/backups',
+      hostKey: hostKeyFingerprint(blob).fingerprint,
+      timeoutMs: 1500,
+    })
+    try {
+      await expect(
+        within(destination.list(), 'the login without SFTP to fail', 15_000),
+      ).rejects.toSatisfy(
+        (e: unknown) =>
+          isCairnError(e, 'DESTINATION_TIMEOUT') &&
+          (e as Error).message.startsWith(
+            `Backup destination sftp://anyone@127.0.0.1:${port}/backups: `,
+          ) &&
+          /did not start SFTP within 1\.5 s/.test((e as Error).message),
+      )
+      await within(
+        until(() => closed === 1),
+        'the server seeing the connection dropped',
+        5_000,
+      )
+    } finally {
+      await destination.close()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  })
+})

@@ -29,17 +29,34 @@ export async function startRelay(targetPort: number): Promise<{
    * damaged byte on the way, or a look at the requests). null: plain relay.
    */
   tamperUp(tamper: ((data: Buffer, offset: number) => Buffer) | null): void
+  /**
+   * Stop forwarding, now, without closing anything: every byte either way
+   * is swallowed and new connections are accepted and left unanswered (a
+   * server, or a link, that stops answering mid-conversation). Ends with
+   * restore(), for new connections (the swallowed ones are lost).
+   */
+  stall(): void
+  /** stall() once `bytes` more have gone upstream (a server that stops answering mid-upload). */
+  stallAfter(bytes: number): void
+  /** stall() once `bytes` more have come back from the server (one that stops mid-download). */
+  stallAfterDown(bytes: number): void
+  /** Client connections still open (a dropped one is gone from here). */
+  openConnections(): number
   /** Bytes relayed so far: up (client → server) and down; and how many times the link was cut. */
   readonly relayed: { up: number; down: number; cuts: number }
   close(): Promise<void>
 }> {
   const sockets = new Set<Socket>()
+  const clients = new Set<Socket>()
   let refusing = false
   let delayMs = 0
   let budget = Number.POSITIVE_INFINITY
   let downBudget = Number.POSITIVE_INFINITY
   let blip = false
   let tamperUp: ((data: Buffer, offset: number) => Buffer) | null = null
+  let stalled = false
+  let stallUp = Number.POSITIVE_INFINITY
+  let stallDown = Number.POSITIVE_INFINITY
   const relayed = { up: 0, down: 0, cuts: 0 }
   const cutAll = () => {
     refusing = true
@@ -58,14 +75,31 @@ export async function startRelay(targetPort: number): Promise<{
     to.once('drain', () => from.resume())
   }
   const server: Server = createServer((client) => {
+    clients.add(client)
+    client.once('close', () => clients.delete(client))
     if (refusing) {
       client.destroy()
+      return
+    }
+    if (stalled) {
+      // Accepted, and never a word back.
+      sockets.add(client)
+      client.on('data', () => undefined)
+      client.on('error', () => client.destroy())
+      client.on('close', () => sockets.delete(client))
       return
     }
     const upstream = connect(targetPort, '127.0.0.1')
     sockets.add(client)
     sockets.add(upstream)
     client.on('data', (data: Buffer) => {
+      if (stalled) return
+      stallUp -= data.length
+      if (stallUp <= 0) {
+        stallUp = Number.POSITIVE_INFINITY
+        stalled = true
+        return
+      }
       const d = tamperUp ? tamperUp(data, relayed.up) : data
       budget -= d.length
       relayed.up += d.length
@@ -76,6 +110,13 @@ export async function startRelay(targetPort: number): Promise<{
       } else forward(d, client, upstream)
     })
     upstream.on('data', (d: Buffer) => {
+      if (stalled) return
+      stallDown -= d.length
+      if (stallDown <= 0) {
+        stallDown = Number.POSITIVE_INFINITY
+        stalled = true
+        return
+      }
       downBudget -= d.length
       relayed.down += d.length
       if (downBudget <= 0) {
@@ -96,7 +137,12 @@ export async function startRelay(targetPort: number): Promise<{
     client.on('close', close)
     // What the server sent before closing still arrives before the close (late, with a delay):
     // destroying the client at once dropped what the relay still held, as a reset mid-answer.
-    upstream.on('close', () => (delayMs > 0 ? setTimeout(close, delayMs + 50) : client.end()))
+    upstream.on('close', () => {
+      // A stalled link passes on nothing, not even the server giving up.
+      if (stalled) return
+      if (delayMs > 0) setTimeout(close, delayMs + 50)
+      else client.end()
+    })
     client.on('error', close)
     upstream.on('error', close)
   })
@@ -106,6 +152,9 @@ export async function startRelay(targetPort: number): Promise<{
     cut: cutAll,
     restore: () => {
       refusing = false
+      stalled = false
+      stallUp = Number.POSITIVE_INFINITY
+      stallDown = Number.POSITIVE_INFINITY
       budget = Number.POSITIVE_INFINITY
       downBudget = Number.POSITIVE_INFINITY
     },
@@ -119,7 +168,11 @@ export async function startRelay(targetPort: number): Promise<{
       blip = options.blip ?? false
     },
     tamperUp: (tamper) => (tamperUp = tamper),
+    stall: () => (stalled = true),
+    stallAfter: (bytes) => (stallUp = bytes),
+    stallAfterDown: (bytes) => (stallDown = bytes),
     relayed,
+    openConnections: () => clients.size,
     close: async () => {
       cutAll()
       await new Promise<void>((resolve) => server.close(() => resolve()))

@@ -18,13 +18,24 @@ const IN_FLIGHT = 1 << 20
 
 type Handle = Buffer
 
+/**
+ * Sends one SFTP request and settles with its answer, typed like the
+ * store's other calls; it fails when the connection is lost or the server
+ * leaves it unanswered too long (answer-watch.ts), so a server that stops
+ * answering mid-restore ends the restore instead of holding it.
+ */
+export type SessionCall = <T>(
+  start: (cb: (error: Error | undefined | null, value: T) => void) => void,
+) => Promise<T>
+
 export function pipelinedRead(
   sftp: SFTPWrapper,
   path: string,
   start: number,
   /** Inclusive. */
   last: number,
-  /** Turns ssh2's failures into the destination's typed ones. */
+  call: SessionCall,
+  /** Turns other failures (a file shorter than said) into the destination's typed ones. */
   typed: (error: Error) => Error,
 ): Readable {
   const block = requestSize(sftp, 'read')
@@ -36,9 +47,7 @@ export function pipelinedRead(
   const queue: Promise<Buffer>[] = []
 
   const open = () =>
-    (opening ??= new Promise<Handle>((resolve, reject) =>
-      sftp.open(path, 'r', (error, h) => (error ? reject(error) : resolve((handle = h)))),
-    ))
+    (opening ??= call<Handle>((cb) => sftp.open(path, 'r', cb)).then((h) => (handle = h)))
 
   /** Exactly `length` bytes at `position` (a short answer is followed up). */
   const readAt = async (position: number, length: number): Promise<Buffer> => {
@@ -46,9 +55,9 @@ export function pipelinedRead(
     const buffer = Buffer.allocUnsafe(length)
     let filled = 0
     while (filled < length) {
-      const got = await new Promise<number>((resolve, reject) =>
+      const got = await call<number>((cb) =>
         sftp.read(h, buffer, filled, length - filled, position + filled, (error, bytesRead) =>
-          error ? reject(error) : resolve(bytesRead),
+          cb(error, bytesRead),
         ),
       )
       if (got === 0)

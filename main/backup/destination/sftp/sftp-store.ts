@@ -6,6 +6,7 @@ import { CairnError, isCairnError } from '../../../shared/errors.js'
 import type { ByteRange } from '../destination.js'
 import { destinationError, networkError } from '../destination-errors.js'
 import { printable, type FileStore, type StoreEntry, type StoreWriter } from '../file-store.js'
+import { AnswerWatch, SFTP_IDLE_TIMEOUT_MS, type Why } from './answer-watch.js'
 import { hostKeyFingerprint, HostKeyError } from './host-key.js'
 import { pipelinedRead } from './pipelined-read.js'
 import { pipelinedWrite } from './pipelined-write.js'
@@ -26,6 +27,10 @@ export interface SftpSettings {
   /** ssh-agent's socket (SSH_AUTH_SOCK). */
   agent?: string | null
   password?: string | null
+  /**
+   * How long the server may leave a call unanswered (and, when given, the
+   * SSH handshake take) before the connection is dropped: answer-watch.ts.
+   */
   timeoutMs?: number
   /** The longest one listing of the folder may take (read-folder.ts). */
   listingTimeoutMs?: number
@@ -46,18 +51,23 @@ export class SftpStore implements FileStore {
   readonly kind = 'sftp' as const
   readonly label: string
   private connection: Promise<{ client: Client; sftp: SFTPWrapper }> | null = null
-  /** Per session, calls waiting for an answer, failed at once when its connection closes. */
-  private readonly waiting = new WeakMap<SFTPWrapper, Set<() => void>>()
+  /**
+   * Per session, calls waiting for an answer: failed at once when its
+   * connection closes, and the connection dropped when none comes in time.
+   */
+  private readonly waiting = new WeakMap<SFTPWrapper, AnswerWatch>()
   /** The connection each session runs over (to drop it, see abandon()). */
   private readonly clients = new WeakMap<SFTPWrapper, Client>()
   /** Sessions whose connection is still open (a write on a closed one would wait for ever). */
   private readonly live = new WeakSet<SFTPWrapper>()
   private readonly dir: string
+  private readonly idleMs: number
 
   constructor(private readonly settings: SftpSettings) {
     this.dir = posix.normalize(settings.path.startsWith('/') ? settings.path : `/${settings.path}`)
     const port = settings.port === 22 ? '' : `:${settings.port}`
     this.label = `sftp://${settings.username}@${settings.host}${port}${this.dir}`
+    this.idleMs = settings.timeoutMs ?? SFTP_IDLE_TIMEOUT_MS
   }
 
   async list(): Promise<StoreEntry[]> {
@@ -123,6 +133,7 @@ export class SftpStore implements FileStore {
         'create a file',
       )
     } catch (error) {
+      if (connectionFailure(error)) throw error
       if ((await this.stat(name)) !== null) return 'taken'
       throw error
     }
@@ -148,13 +159,14 @@ export class SftpStore implements FileStore {
       explain: (error) => this.explainWriteFailure(error),
       finish: async () => {
         if (!this.live.has(sftp)) throw this.lost('finish the backup file')
-        await new Promise<void>((resolve) => {
-          // fsync@openssh.com where offered; other servers flush on close.
-          try {
-            sftp.ext_openssh_fsync(handle, () => resolve())
-          } catch {
-            resolve()
-          }
+        // fsync@openssh.com where offered; other servers flush on close. Its refusal is no
+        // failure, but a server that stops answering it is (a lost or silent connection).
+        await this.call<void>(
+          sftp,
+          (cb) => sftp.ext_openssh_fsync(handle, cb),
+          'finish the backup file',
+        ).catch((error: unknown) => {
+          if (connectionFailure(error)) throw error
         })
         released = true
         await this.call<void>(sftp, (cb) => sftp.close(handle, cb), 'close the backup file')
@@ -177,6 +189,8 @@ export class SftpStore implements FileStore {
       )
       return 'claimed'
     } catch (error) {
+      // A refusal may mean the name is taken; a lost or silent connection says nothing about it.
+      if (connectionFailure(error)) throw error
       if ((await this.stat(to)) !== null) return 'taken'
       throw error
     }
@@ -233,6 +247,7 @@ export class SftpStore implements FileStore {
       this.path(name),
       range?.start ?? 0,
       range?.end ?? entry.size - 1,
+      (start) => this.call(sftp, start, 'read the backup'),
       (error) => this.sftpError(error, 'read the backup'),
     )
   }
@@ -275,7 +290,7 @@ export class SftpStore implements FileStore {
     return posix.join(this.dir, name)
   }
 
-  private sftp(): Promise<SFTPWrapper> {
+  private sftp(again = true): Promise<SFTPWrapper> {
     if (!this.connection) {
       const connection = this.connect()
       this.connection = connection
@@ -285,7 +300,14 @@ export class SftpStore implements FileStore {
       }
       connection.then(({ client }) => client.once('close', forget), forget)
     }
-    return this.connection.then((c) => c.sftp)
+    const connection = this.connection
+    return connection.then((c) => {
+      // Dropped (abandon()) a moment ago: abandon() forgets it only once its promise settles.
+      // Once: a server that closes every session at once fails the call as lost, not a loop.
+      if (!again || this.live.has(c.sftp) || this.connection !== connection) return c.sftp
+      this.connection = null
+      return this.sftp(false)
+    })
   }
 
   /**
@@ -296,10 +318,10 @@ export class SftpStore implements FileStore {
    * still waiting on it fails as a lost connection; the next operation
    * connects again.
    */
-  private abandon(sftp: SFTPWrapper): void {
+  private abandon(sftp: SFTPWrapper, why: Why = (action) => this.lost(action)): void {
     const client = this.clients.get(sftp)
     this.live.delete(sftp)
-    this.failWaiting(sftp)
+    this.failWaiting(sftp, why)
     const connection = this.connection
     void connection?.then(
       (current) => {
@@ -311,10 +333,19 @@ export class SftpStore implements FileStore {
     client?.destroy()
   }
 
-  private failWaiting(sftp: SFTPWrapper): void {
+  private failWaiting(sftp: SFTPWrapper, why: Why = (action) => this.lost(action)): void {
     const waiting = this.waiting.get(sftp)
     this.waiting.delete(sftp)
-    for (const lost of waiting ?? []) lost()
+    waiting?.end(why)
+  }
+
+  /** What a call fails with when the server left it unanswered past the idle deadline. */
+  private silent(action: string): CairnError {
+    return destinationError(
+      'DESTINATION_TIMEOUT',
+      this.label,
+      `the server stopped answering: nothing came back for ${this.idleMs / 1000} s (while trying to ${action}). Cairn dropped the connection; nothing incomplete is kept, so trying again is safe. Check the network and the server (its disk may be stuck), or try again later.`,
+    )
   }
 
   private async connect(): Promise<{ client: Client; sftp: SFTPWrapper }> {
@@ -364,11 +395,29 @@ export class SftpStore implements FileStore {
         // Requests are small packets sent while answers stream in: with Nagle on, a restore
         // stalled on delayed ACKs in about half the runs (120 instead of 300 MB/s on loopback).
         client.setNoDelay(true)
+        // readyTimeout ends at the login; a server that then never opens the SFTP channel
+        // (a stuck subsystem) would leave the caller waiting for ever.
+        const opening = setTimeout(() => {
+          fail(
+            destinationError(
+              'DESTINATION_TIMEOUT',
+              this.label,
+              `the server accepted the login but did not start SFTP within ${this.idleMs / 1000} s. Cairn dropped the connection. Check that the server offers SFTP (Subsystem sftp in sshd_config), or try again later.`,
+            ),
+          )
+          client.destroy()
+        }, this.idleMs)
         client.sftp((error, sftp) => {
+          clearTimeout(opening)
           if (!error) {
             sftp.on('error', () => undefined)
             this.live.add(sftp)
-            this.waiting.set(sftp, new Set())
+            this.waiting.set(
+              sftp,
+              new AnswerWatch(this.idleMs, () =>
+                this.abandon(sftp, (action) => this.silent(action)),
+              ),
+            )
             this.clients.set(sftp, client)
             session = sftp
           }
@@ -476,19 +525,17 @@ export class SftpStore implements FileStore {
     action: string,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const waiting = this.waiting.get(sftp)
       // The session's connection closed, or was dropped (abandon()): nothing would ever answer.
-      if (!waiting) return reject(this.lost(action))
-      const lost = () => reject(this.lost(action))
-      waiting.add(lost)
+      const answered = this.waiting.get(sftp)?.begin((why) => reject(why(action)))
+      if (!answered) return reject(this.lost(action))
       try {
         start((error, value) => {
-          waiting.delete(lost)
+          answered()
           if (error) reject(this.sftpError(error, action))
           else resolve(value)
         })
       } catch (error) {
-        waiting.delete(lost)
+        answered()
         reject(this.sftpError(error as Error, action))
       }
     })
@@ -553,4 +600,11 @@ export class SftpStore implements FileStore {
     }
     return failure
   }
+}
+
+/** The connection failed (lost, or the server went silent): nothing about the file can be told from it. */
+function connectionFailure(error: unknown): boolean {
+  return (
+    isCairnError(error, 'DESTINATION_UNREACHABLE') || isCairnError(error, 'DESTINATION_TIMEOUT')
+  )
 }
