@@ -55,4 +55,18 @@ describe('retries', () => {
     ).rejects.toThrow('wrong password')
     expect(calls).toBe(1)
   })
+
+  it('tries a time-out (a whole idle deadline already waited) once more only, then gives up', async () => {
+    let calls = 0
+    await expect(
+      withRetry(
+        () => {
+          calls++
+          return Promise.reject(new CairnError('DESTINATION_TIMEOUT', 'stopped answering'))
+        },
+        { attempts: 4, sleep: async () => undefined },
+      ),
+    ).rejects.toThrow('stopped answering')
+    expect(calls).toBe(2)
+  })
 })

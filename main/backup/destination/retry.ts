@@ -19,6 +19,9 @@ const TRANSIENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'DESTINATION_SERVER',
 ])
 
+/** Tries again after a DESTINATION_TIMEOUT, whatever `attempts` allows. */
+export const MAX_TIMEOUT_RETRIES = 1
+
 export const isTransient = (error: unknown): boolean =>
   isCairnError(error) && TRANSIENT.has(error.code)
 
@@ -37,11 +40,17 @@ export async function withRetry<T>(
   const max = options.maxDelayMs ?? 10_000
   const retryable = options.retryable ?? isTransient
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
+  let silences = 0
   for (let attempt = 1; ; attempt++) {
     try {
       return await action()
     } catch (error) {
       if (attempt >= attempts || !retryable(error) || options.signal?.aborted) throw error
+      // A time-out already waited out a whole idle deadline (a minute): one more try may meet a
+      // passing stall, but four in a row made one request wait four minutes, and a listing's
+      // sidecar reads, one after another, an hour.
+      if (isCairnError(error, 'DESTINATION_TIMEOUT') && ++silences > MAX_TIMEOUT_RETRIES)
+        throw error
       await sleep(Math.random() * Math.min(max, base * 2 ** (attempt - 1)))
     }
   }
