@@ -1,15 +1,19 @@
 import { execFileSync } from 'node:child_process'
 import { chownSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
+import { request as httpsRequest } from 'node:https'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebdavDestination } from '../../main/backup/destination/webdav/webdav-destination'
-import type { WebdavSettings } from '../../main/backup/destination/webdav/webdav-store'
+import { FileStoreDestination } from '../../main/backup/destination/file-store'
+import { WebdavStore, type WebdavSettings } from '../../main/backup/destination/webdav/webdav-store'
 import { isCairnError, type ErrorCode } from '../../main/shared/errors'
 import { startApacheDav, type ApacheDav } from '../support/apache-webdav'
 import { describeDestinationContract, writeBackup } from '../support/destination-contract'
 import { parseDestinationAddress } from '../../main/backup/destination/destination-url'
 import { openDestination } from '../../main/backup/destination/open-destination'
+import { backupIntoStall, stallBefore } from '../support/stalls'
+import { startRelay } from '../support/tcp-relay'
 import { createTestCa, type TestCa } from '../support/tls'
 import { within } from '../support/within'
 
@@ -381,6 +385,155 @@ describe('a hostile WebDAV server answering the chunked-upload probe or the logi
     } finally {
       hostile.closeAllConnections()
       await new Promise<void>((resolve) => hostile.close(() => resolve()))
+    }
+  })
+})
+
+/**
+ * Through a relay that stops passing bytes on, at the step chosen: the
+ * request's idle deadline (`timeoutMs`: no byte either way for that long)
+ * ends each, naming the destination, with nothing complete-looking left.
+ */
+describe('a WebDAV server that stops answering', () => {
+  let relay: Awaited<ReturnType<typeof startRelay>>
+  let seconds = 0
+  const at = () => new Date(Date.UTC(2026, 5, 1, 0, 0, seconds++))
+  beforeAll(async () => {
+    relay = await startRelay(apache.port)
+  })
+  afterAll(async () => {
+    await relay?.close()
+  })
+  const stalled = (): WebdavSettings =>
+    settings('basic', { url: `https://127.0.0.1:${relay.port}/basic/`, timeoutMs: 1500 })
+  const silent = (e: unknown) =>
+    isCairnError(e, 'DESTINATION_TIMEOUT') &&
+    (e as Error).message.startsWith(`Backup destination webdavs://127.0.0.1:${relay.port}/basic/: `)
+  const noBackupLeft = async () => {
+    const destination = new WebdavDestination(settings('basic'))
+    await destination.cleanup()
+    await destination.close()
+    expect(
+      readdirSync(apache.basicRoot).filter((n) => n.startsWith('cairn-backup-20260601')),
+    ).toEqual([])
+  }
+
+  it('mid-upload (PUT) and at the commit (MOVE): fails within the deadline, nothing kept', async () => {
+    const uploading = new WebdavDestination(stalled())
+    try {
+      const { error, ms } = await backupIntoStall(uploading, relay, {
+        payloadBytes: 24 << 20,
+        stallAfterBytes: 4 << 20,
+        withinMs: 20_000,
+        createdAt: at(),
+      })
+      expect(error).toSatisfy(silent)
+      expect(ms).toBeLessThan(8_000)
+    } finally {
+      await uploading.close()
+    }
+    const store = new WebdavStore(stalled())
+    stallBefore(store, 'claim', () => relay.stall())
+    const committing = new FileStoreDestination(store)
+    try {
+      const { error, ms } = await backupIntoStall(committing, relay, {
+        payloadBytes: 1 << 20,
+        withinMs: 20_000,
+        createdAt: at(),
+      })
+      expect(error).toSatisfy(silent)
+      expect(ms).toBeLessThan(8_000)
+    } finally {
+      await committing.close()
+    }
+    await noBackupLeft()
+  })
+})
+
+/**
+ * A server (or something in front of it) that answers PUT and MOVE
+ * with the right status and then a body that never ends. Before, each such
+ * body was drained for as long as it came, keeping its connection; the
+ * fifth request of a backup waited for a free connection for ever.
+ */
+describe('a WebDAV server whose answers to PUT and MOVE never end', () => {
+  it('backs up all the same, dropping each such answer after 1 MiB', async () => {
+    let sent = 0
+    let endless = 0
+    let open = 0
+    const front = createServer((req, res) => {
+      const headers: Record<string, string | string[] | undefined> = {
+        ...req.headers,
+        host: `127.0.0.1:${apache.port}`,
+      }
+      if (typeof headers.destination === 'string')
+        headers.destination = headers.destination.replace(
+          /^http:\/\/[^/]+/,
+          `https://127.0.0.1:${apache.port}`,
+        )
+      const upstream = httpsRequest(
+        {
+          host: '127.0.0.1',
+          port: apache.port,
+          path: req.url,
+          method: req.method,
+          headers,
+          ca: ca.certPem,
+        },
+        (answer) => {
+          // A 204 has no body (Node's server drops what is written to it).
+          if (!['PUT', 'MOVE', 'DELETE'].includes(req.method ?? '') || answer.statusCode === 204) {
+            res.writeHead(answer.statusCode ?? 502, answer.headers)
+            answer.pipe(res)
+            return
+          }
+          answer.resume()
+          const { 'content-length': _length, ...rest } = answer.headers
+          res.writeHead(answer.statusCode ?? 502, { ...rest, 'content-type': 'text/html' })
+          endless++
+          open++
+          const chunk = Buffer.alloc(64 * 1024, 0x20)
+          const more = () => {
+            if (res.destroyed) return
+            sent += chunk.length
+            if (res.write(chunk)) setImmediate(more)
+            else res.once('drain', more)
+          }
+          res.on('close', () => open--)
+          more()
+        },
+      )
+      upstream.on('error', () => res.destroy())
+      req.pipe(upstream)
+    })
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve))
+    const port = (front.address() as { port: number }).port
+    // Plain HTTP to loopback: a password may go there.
+    const destination = new WebdavDestination(
+      settings('basic', { url: `http://127.0.0.1:${port}/basic/`, ca: null }),
+    )
+    try {
+      const payload = Buffer.alloc(3 << 20, 7)
+      const name = await within(
+        writeBackup(destination, new Date(Date.UTC(2026, 6, 1)), payload),
+        'the backup past the endless answers',
+        30_000,
+      )
+      const listed = await within(destination.list(), 'the listing', 15_000)
+      expect(listed.find((b) => b.name === name)?.complete).toBe(true)
+      await within(destination.remove(name), 'the removal', 15_000)
+      expect(endless).toBeGreaterThanOrEqual(5)
+      await within(
+        until(() => open === 0),
+        'every endless answer hung up on',
+        10_000,
+      )
+      // About 1 MiB each, plus what the socket buffers held.
+      expect(sent / endless).toBeLessThan(8 << 20)
+    } finally {
+      await destination.close()
+      front.closeAllConnections()
+      await new Promise<void>((resolve) => front.close(() => resolve()))
     }
   })
 })

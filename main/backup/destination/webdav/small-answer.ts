@@ -27,3 +27,25 @@ export async function readWhole(body: Readable, limit: number): Promise<Buffer |
   }
   return Buffer.concat(parts, size)
 }
+
+/**
+ * Let go of the body of an answer whose status says it all (a PUT's 201,
+ * a MOVE's 412, a DELETE's 204, an error page): read and dropped until it
+ * ends, so its connection goes back to the pool, but only up to `limit`
+ * bytes and `ms` milliseconds; past either the body is destroyed and its
+ * connection with it. resume() alone, as before, kept a connection busy
+ * for as long as a server sent (an endless body, a trickle): four such
+ * answers took every connection of the pool and the next request waited
+ * for ever. Never fails: the status was the answer.
+ */
+export function discardAnswer(body: Readable, limit: number, ms: number): void {
+  let size = 0
+  const timer = setTimeout(() => body.destroy(), ms)
+  timer.unref()
+  body.on('data', (part: Buffer) => {
+    size += part.length
+    if (size > limit) body.destroy()
+  })
+  body.on('error', () => undefined)
+  body.once('close', () => clearTimeout(timer))
+}

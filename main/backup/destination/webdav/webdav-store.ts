@@ -16,7 +16,12 @@ import { printable, type FileStore, type StoreEntry, type StoreWriter } from '..
 import { withRetry } from '../retry.js'
 import { DigestAuth, parseChallenge } from './digest.js'
 import { ListingRefused, MultistatusParser, type DavResource } from './propfind.js'
-import { readWhole, SMALL_ANSWER_BYTES, SMALL_ANSWER_TIMEOUT_MS } from './small-answer.js'
+import {
+  discardAnswer,
+  readWhole,
+  SMALL_ANSWER_BYTES,
+  SMALL_ANSWER_TIMEOUT_MS,
+} from './small-answer.js'
 
 export interface WebdavSettings {
   /** http(s)://host[:port]/path/ of the collection backups go into. */
@@ -181,7 +186,7 @@ export class WebdavStore implements FileStore {
     )
     const done = async () => {
       const response = await answered
-      response.body.resume()
+      this.letGo(response.body)
       if (response.status === 412)
         throw destinationError(
           'DESTINATION_CONFLICT',
@@ -198,7 +203,7 @@ export class WebdavStore implements FileStore {
       Destination: this.url(to).href,
       Overwrite: 'F',
     })
-    response.body.resume()
+    this.letGo(response.body)
     if (response.status === 412) return 'taken'
     this.expect(response, [201, 204], 'name the backup')
     return 'claimed'
@@ -213,14 +218,14 @@ export class WebdavStore implements FileStore {
         { 'Content-Type': 'application/octet-stream' },
         data,
       )
-      put.body.resume()
+      this.letGo(put.body)
       this.expect(put, [200, 201, 204], 'write a file')
     })
     const moved = await this.send('MOVE', this.url(temp), {
       Destination: this.url(name).href,
       Overwrite: 'T',
     })
-    moved.body.resume()
+    this.letGo(moved.body)
     if (moved.status >= 300) await this.remove(temp)
     this.expect(moved, [201, 204], 'replace a file')
   }
@@ -228,7 +233,7 @@ export class WebdavStore implements FileStore {
   async readSmall(name: string, limit: number): Promise<Buffer | null> {
     const response = await withRetry(() => this.send('GET', this.url(name)))
     if (response.status === 404) {
-      response.body.resume()
+      this.letGo(response.body)
       return null
     }
     this.expect(response, [200], 'read a file')
@@ -256,7 +261,7 @@ export class WebdavStore implements FileStore {
       : {}
     const response = await withRetry(() => this.send('GET', this.url(name), headers))
     if (response.status === 404) {
-      response.body.resume()
+      this.letGo(response.body)
       throw destinationError(
         'DESTINATION_MISSING',
         this.label,
@@ -270,7 +275,7 @@ export class WebdavStore implements FileStore {
 
   async remove(name: string): Promise<void> {
     const response = await withRetry(() => this.send('DELETE', this.url(name)))
-    response.body.resume()
+    this.letGo(response.body)
     if (response.status === 404) return
     this.expect(response, [200, 204], 'delete a file')
   }
@@ -341,7 +346,7 @@ export class WebdavStore implements FileStore {
     const start = () =>
       (started ??= (async () => {
         const made = await this.send('MKCOL', folder, destination)
-        made.body.resume()
+        this.letGo(made.body)
         this.expect(made, [201], 'start a chunked upload')
       })())
     const sendChunk = async () => {
@@ -353,7 +358,7 @@ export class WebdavStore implements FileStore {
       // Each chunk is whole in memory: it can be sent again after a network failure.
       await withRetry(async () => {
         const put = await this.send('PUT', url, { ...destination, 'OC-Total-Length': '0' }, body)
-        put.body.resume()
+        this.letGo(put.body)
         this.expect(put, [201, 204], 'upload a chunk')
       })
     }
@@ -380,7 +385,7 @@ export class WebdavStore implements FileStore {
             ...destination,
             Overwrite: 'F',
           })
-          assembled.body.resume()
+          this.letGo(assembled.body)
           this.expect(assembled, [201, 204], 'assemble the chunked upload')
         })().then(
           () => {
@@ -390,7 +395,7 @@ export class WebdavStore implements FileStore {
           (error: unknown) => {
             settle.reject(error)
             void this.send('DELETE', folder).then(
-              (r) => r.body.resume(),
+              (r) => this.letGo(r.body),
               () => undefined,
             )
             done(error as Error)
@@ -399,6 +404,15 @@ export class WebdavStore implements FileStore {
       },
     })
     return { stream, done: () => durable }
+  }
+
+  /** An answer's body not kept: drained within a small answer's bounds, else its connection dropped. */
+  private letGo(body: IncomingMessage): void {
+    discardAnswer(
+      body,
+      SMALL_ANSWER_BYTES,
+      this.settings.answerTimeoutMs ?? SMALL_ANSWER_TIMEOUT_MS,
+    )
   }
 
   private url(name: string): URL {
@@ -433,7 +447,7 @@ export class WebdavStore implements FileStore {
         { signal: deadline },
       )
       if (response.status === 404) {
-        response.body.resume()
+        this.letGo(response.body)
         throw destinationError(
           'DESTINATION_MISSING',
           this.label,
@@ -561,7 +575,7 @@ export class WebdavStore implements FileStore {
       // A 401's body is left to drain, cut off by the deadline too: a trickled one kept its connection.
       response.body.once('close', release)
       response.body.on('error', () => undefined)
-      response.body.resume()
+      this.letGo(response.body)
       if (!this.learnChallenge(response, schemeSent)) return response
     }
   }
@@ -642,7 +656,7 @@ export class WebdavStore implements FileStore {
   private expect(response: Response | SmallResponse, ok: number[], action: string): void {
     const { status } = response
     if (ok.includes(status)) return
-    if (!Buffer.isBuffer(response.body)) response.body.resume()
+    if (!Buffer.isBuffer(response.body)) this.letGo(response.body)
     if (status === 401)
       throw destinationError(
         'DESTINATION_AUTH',
