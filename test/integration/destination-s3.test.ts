@@ -19,7 +19,8 @@ import { isCairnError, type CairnError } from '../../main/shared/errors'
 import { deadPid } from '../support/dead-pid'
 import { startRelay } from '../support/tcp-relay'
 import { S3Destination, type S3Settings } from '../../main/backup/destination/s3/s3-destination'
-import { describeDestinationContract, writeBackup } from '../support/destination-contract'
+import { describeDestinationContract, readAll, writeBackup } from '../support/destination-contract'
+import { backupIntoStall } from '../support/stalls'
 import { startMoto, type MotoServer } from '../support/moto'
 import { within } from '../support/within'
 
@@ -438,5 +439,83 @@ describe('S3 against a real server: failures, crashes, Object Lock, stock tools'
       createHash('sha256').update(data).digest('hex'),
     )
     await destination.close()
+  })
+})
+
+/**
+ * Through a relay that stops passing bytes on, with the SDK's own retries
+ * left as shipped (maxAttempts 5): mid-upload, at CompleteMultipartUpload
+ * and mid-restore, each ends within a few idle deadlines with
+ * DESTINATION_TIMEOUT naming the bucket, and no object appears.
+ */
+describe('an S3 server that stops answering', () => {
+  const bucket = 'cairn-stall'
+  let relay: Awaited<ReturnType<typeof startRelay>>
+  let seconds = 0
+  const at = () => new Date(Date.UTC(2026, 5, 1, 0, 0, seconds++))
+  beforeAll(async () => {
+    await admin.send(new CreateBucketCommand({ Bucket: bucket }))
+    relay = await startRelay(moto.port)
+  })
+  afterAll(async () => {
+    await relay?.close()
+  })
+  const stalled = () =>
+    new S3Destination(
+      settings(bucket, 'p/', {
+        endpoint: `http://127.0.0.1:${relay.port}`,
+        requestTimeoutMs: 1500,
+      }),
+    )
+  const silent = (e: unknown) =>
+    isCairnError(e, 'DESTINATION_TIMEOUT') &&
+    (e as Error).message.startsWith(`Backup destination s3://${bucket}/p/: `)
+  const noObject = async () => {
+    const objects = await admin.send(new ListObjectsV2Command({ Bucket: bucket }))
+    expect((objects.Contents ?? []).filter((o) => o.Key?.endsWith('.tar.zst.age'))).toEqual([])
+  }
+
+  it('mid-upload and at CompleteMultipartUpload: fails within the deadline, no object appears', async () => {
+    for (const step of ['upload', 'complete'] as const) {
+      const destination = stalled()
+      try {
+        const { error, ms } = await backupIntoStall(destination, relay, {
+          payloadBytes: 12 << 20,
+          ...(step === 'upload'
+            ? { stallAfterBytes: 7 << 20 }
+            : { beforeCommit: () => relay.stall() }),
+          withinMs: 30_000,
+          createdAt: at(),
+        })
+        expect(error, step).toSatisfy(silent)
+        expect(ms, step).toBeLessThan(12_000)
+        await noObject()
+      } finally {
+        await destination.close()
+      }
+    }
+  })
+
+  it('mid-restore: the read fails within the deadline', async () => {
+    const destination = stalled()
+    try {
+      const name = await writeBackup(destination, at(), randomBytes(16 << 20))
+      const stream = await destination.read(name)
+      relay.stallAfterDown(2 << 20)
+      const started = Date.now()
+      const error = await within(
+        readAll(stream).then(
+          () => null,
+          (e: unknown) => e,
+        ),
+        'the stalled restore to fail',
+        30_000,
+      )
+      expect(Date.now() - started).toBeLessThan(12_000)
+      expect(error).toSatisfy(silent)
+    } finally {
+      relay.restore()
+      await destination.close()
+    }
   })
 })

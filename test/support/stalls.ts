@@ -12,14 +12,21 @@ type Relay = Awaited<ReturnType<typeof startRelay>>
 /**
  * A backup through `relay` into a server that stops answering: after
  * `stallAfterBytes` of the upload, or (without) when `stall` is called by
- * the caller's hook (see stallBefore). The failure it ended with, and how
+ * the caller's hook (beforeCommit, or stallBefore). The failure it ended with, and how
  * long that took; the abort is awaited too (bounded as well), then the
  * relay passes traffic again.
  */
 export async function backupIntoStall(
   destination: Destination,
   relay: Relay,
-  options: { payloadBytes: number; stallAfterBytes?: number; withinMs: number; createdAt: Date },
+  options: {
+    payloadBytes: number
+    stallAfterBytes?: number
+    /** Called once every byte is sent, just before the commit. */
+    beforeCommit?: () => void
+    withinMs: number
+    createdAt: Date
+  },
 ): Promise<{ error: unknown; ms: number }> {
   const payload = randomBytes(options.payloadBytes)
   const upload = await destination.startBackup(options.createdAt)
@@ -28,7 +35,10 @@ export async function backupIntoStall(
   try {
     const error = await within(
       pipeline(Readable.from(chunks(payload)), upload.stream)
-        .then(() => upload.commit(sidecarFor(payload)))
+        .then(() => {
+          options.beforeCommit?.()
+          return upload.commit(sidecarFor(payload))
+        })
         .then(
           () => null,
           (e: unknown) => e,

@@ -25,7 +25,9 @@ import { parseTempName, pendingSidecarOf } from '../temp-names.js'
 import { uploadStream } from '../upload-stream.js'
 import { ListingPages } from './listing-pages.js'
 import { MultipartWriter, type LockSettings } from './multipart-writer.js'
+import { s3RetryStrategy } from './retry-strategy.js'
 import { s3Error } from './s3-errors.js'
+import { typedBody } from './typed-body.js'
 import { sdk } from './sdk.js'
 import { processAlive } from '../../../shared/process-alive.js'
 import { reachedStep } from '../../../shared/test-hooks.js'
@@ -50,11 +52,23 @@ export interface S3Settings {
   /** First multipart part size (bytes, ≥ 5 MiB). */
   partSize?: number
   concurrency?: number
+  /**
+   * How long a connection may sit idle (nothing sent or received) before
+   * the request fails, and the longest a small request (a listing page, a
+   * HEAD, a sidecar) may take in all.
+   */
   requestTimeoutMs?: number
   maxAttempts?: number
 }
 
 const DEFAULT_PART = 8 << 20
+
+/**
+ * A server silent this long on an open request has stopped answering: an
+ * 8 MiB part or a CompleteMultipartUpload is answered in seconds, and it
+ * counts from the last byte either way, so a long upload is never cut.
+ */
+const S3_IDLE_TIMEOUT_MS = 60_000
 
 /**
  * S3-compatible object storage (AWS, Backblaze B2, Cloudflare R2, Wasabi,
@@ -254,18 +268,22 @@ class S3Store implements FileStore {
     this.partSize = Math.max(5 << 20, settings.partSize ?? DEFAULT_PART)
     this.concurrency = settings.concurrency ?? 4
     this.requestTimeoutMs = settings.requestTimeoutMs ?? 120_000
+    const idleMs = settings.requestTimeoutMs ?? S3_IDLE_TIMEOUT_MS
     const endpoint =
       settings.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? undefined
     const config: S3ClientConfig = {
       region: settings.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
       forcePathStyle: settings.pathStyle ?? Boolean(endpoint),
-      maxAttempts: settings.maxAttempts ?? 5,
+      retryStrategy: s3RetryStrategy(settings.maxAttempts ?? 5),
       // Checksums are computed per part by MultipartWriter; the SDK adds its own only where required.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_SUPPORTED',
       requestHandler: {
         connectionTimeout: 15_000,
-        requestTimeout: settings.requestTimeoutMs ?? 120_000,
+        // socketTimeout, not requestTimeout: since @smithy/node-http-handler 4 requestTimeout is a
+        // whole-request timer that only logs a warning, and nothing ended a request (an UploadPart,
+        // a CompleteMultipartUpload, a GetObject mid-body) the server had stopped answering.
+        socketTimeout: idleMs,
         ...(settings.ca ? { httpsAgent: new Agent({ ca: settings.ca, keepAlive: true }) } : {}),
       },
       ...(endpoint ? { endpoint } : {}),
@@ -455,7 +473,7 @@ class S3Store implements FileStore {
           ...(range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {}),
         }),
       )
-      return got.Body as Readable
+      return typedBody(got.Body as Readable, (error) => s3Error(this.label, error, 'read a backup'))
     } catch (error) {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
         ?.httpStatusCode
