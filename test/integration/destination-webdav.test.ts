@@ -537,3 +537,52 @@ describe('a WebDAV server whose answers to PUT and MOVE never end', () => {
     }
   })
 })
+
+/**
+ * A sidecar answered a byte now and then: the socket is never idle, so
+ * only a deadline for the whole answer ends it. Before, one such sidecar
+ * held a listing (which reads every sidecar) for as long as the server
+ * kept trickling.
+ */
+describe('a WebDAV server trickling a sidecar', () => {
+  it('stops reading it at the small answers’ deadline and names the destination', async () => {
+    let hungUp = false
+    const hostile = createServer((req, res) => {
+      req.resume()
+      res.writeHead(200, { 'content-type': 'application/json' })
+      const timer = setInterval(() => res.write(' '), 50)
+      res.on('close', () => {
+        hungUp = true
+        clearInterval(timer)
+      })
+    })
+    await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve))
+    const host = `127.0.0.1:${(hostile.address() as { port: number }).port}`
+    const destination = new WebdavDestination({ url: `http://${host}/dav/`, answerTimeoutMs: 1000 })
+    try {
+      const started = Date.now()
+      await expect(
+        within(
+          destination.readSidecar('cairn-backup-20260101T000000Z.tar.zst.age'),
+          'the trickled sidecar',
+          15_000,
+        ),
+      ).rejects.toSatisfy(
+        (e: unknown) =>
+          isCairnError(e, 'DESTINATION_TIMEOUT') &&
+          (e as Error).message.startsWith(`Backup destination webdav://${host}/dav/: `) &&
+          /did not end within 1 s/.test((e as Error).message),
+      )
+      expect(Date.now() - started).toBeLessThan(5_000)
+      await within(
+        until(() => hungUp),
+        'the client hanging up',
+        5_000,
+      )
+    } finally {
+      await destination.close()
+      hostile.closeAllConnections()
+      await new Promise<void>((resolve) => hostile.close(() => resolve()))
+    }
+  })
+})

@@ -230,29 +230,39 @@ export class WebdavStore implements FileStore {
     this.expect(moved, [201, 204], 'replace a file')
   }
 
+  /**
+   * A small file (a sidecar), within `limit` bytes and one deadline for
+   * the exchange: the socket's idle timeout never fired on a server that
+   * trickled a byte now and then, and a listing reads every sidecar.
+   */
   async readSmall(name: string, limit: number): Promise<Buffer | null> {
-    const response = await withRetry(() => this.send('GET', this.url(name)))
-    if (response.status === 404) {
-      this.letGo(response.body)
-      return null
-    }
-    this.expect(response, [200], 'read a file')
-    const declared = Number(response.headers['content-length'] ?? 0)
-    if (declared > limit) {
-      response.body.destroy()
-      return null
-    }
-    const parts: Buffer[] = []
-    let size = 0
-    for await (const part of response.body) {
-      size += (part as Buffer).length
-      if (size > limit) {
+    const limitMs = this.settings.answerTimeoutMs ?? SMALL_ANSWER_TIMEOUT_MS
+    const deadline = AbortSignal.timeout(limitMs)
+    try {
+      const response = await withRetry(
+        () => this.send('GET', this.url(name), {}, undefined, deadline),
+        { signal: deadline },
+      )
+      if (response.status === 404) {
+        this.letGo(response.body)
+        return null
+      }
+      this.expect(response, [200], 'read a file')
+      const declared = Number(response.headers['content-length'] ?? 0)
+      if (declared > limit) {
         response.body.destroy()
         return null
       }
-      parts.push(part as Buffer)
+      return await readWhole(addAbortSignal(deadline, response.body), limit)
+    } catch (error) {
+      if (!deadline.aborted) throw isCairnError(error) ? error : this.failure(error, 'read a file')
+      throw destinationError(
+        'DESTINATION_TIMEOUT',
+        this.label,
+        `the server's answer when Cairn tried to read ${printable(name)} did not end within ${limitMs / 1000} s. Cairn stopped waiting for it. Check the network, or try again later.`,
+        error,
+      )
     }
-    return Buffer.concat(parts)
   }
 
   async read(name: string, range?: ByteRange): Promise<Readable> {
