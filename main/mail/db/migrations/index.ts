@@ -15,6 +15,7 @@ import { draftsAndSources } from './0013-drafts-and-sources.js'
 import { searchDateSpans } from './0014-search-date-spans.js'
 import { sourcesLeaveWithMessages } from './0015-sources-leave-with-messages.js'
 import { releasedAttachmentFiles } from './0016-released-attachment-files.js'
+import { damagedDraftsLeave } from './0017-damaged-drafts-leave.js'
 
 /**
  * Every migration, in order. Append only: a shipped migration never changes.
@@ -46,6 +47,7 @@ export const migrations: readonly Migration[] = [
   searchDateSpans,
   sourcesLeaveWithMessages,
   releasedAttachmentFiles,
+  damagedDraftsLeave,
 ]
 
 /** The schema version this build of Cairn writes and understands. */
