@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   readFileSync,
   renameSync,
@@ -8,7 +9,7 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 
 /**
  * Attachments are stored once each, named by the SHA-256 of their bytes
@@ -24,6 +25,22 @@ import { join } from 'node:path'
 export function attachmentPath(attachmentsDir: string, sha256: string): string {
   if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`Not a SHA-256 name: ${sha256}`)
   return join(attachmentsDir, sha256.slice(0, 2), sha256)
+}
+
+/**
+ * The first folder on the way to a stored file (the attachments folder,
+ * then its two-letter sub-folder) that is there but is not a real folder,
+ * such as a symbolic link someone planted; null when none is. Removing a
+ * file through such a folder would remove a file outside the store that
+ * merely has a store file's name.
+ */
+export function notARealStoreFolder(attachmentsDir: string, sha256: string): string | null {
+  for (const folder of [attachmentsDir, dirname(attachmentPath(attachmentsDir, sha256))]) {
+    // lstat: a link is reported as a link, not as the folder it points to.
+    const stat = lstatSync(folder, { throwIfNoEntry: false })
+    if (stat && !stat.isDirectory()) return folder
+  }
+  return null
 }
 
 export function storeAttachment(attachmentsDir: string, bytes: Uint8Array): string {

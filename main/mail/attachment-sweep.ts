@@ -1,5 +1,6 @@
 import { rmSync, statSync } from 'node:fs'
-import { attachmentPath } from './attachment-store.js'
+import { dirname, relative } from 'node:path'
+import { attachmentPath, notARealStoreFolder } from './attachment-store.js'
 import { attachmentSweepHeld } from './attachment-sweep-hold.js'
 import type { MailDb } from './db/connection.js'
 import { perConnection } from './db/per-connection.js'
@@ -55,7 +56,7 @@ const statementsOf = perConnection((db) => ({
 export function sweepReleasedAttachments(
   db: MailDb,
   attachmentsDir: string,
-  options: { now?: number; graceMs?: number; after?: number } = {},
+  options: { now?: number; graceMs?: number; after?: number; log?: (line: string) => void } = {},
 ): SweepResult & { next: number } {
   const now = options.now ?? Date.now()
   const grace = options.graceMs ?? SWEEP_GRACE_MS
@@ -64,6 +65,7 @@ export function sweepReleasedAttachments(
   if (attachmentSweepHeld()) return { removed: 0, waiting: 0, next: options.after ?? 0 }
   const rows = s.candidates.all(options.after ?? 0, PER_SWEEP)
   const result = { removed: 0, waiting: 0, next: 0 }
+  const refused = new Map<string, number>()
   for (const { rowid, sha256 } of rows) {
     // Not a name the store gives (a damaged or hostile database): it names no
     // file of ours, and must neither reach the file system nor stop the sweep.
@@ -72,6 +74,21 @@ export function sweepReleasedAttachments(
       continue
     }
     if (s.held.get({ sha: sha256 })?.held) {
+      s.done.run(rowid)
+      continue
+    }
+    // A folder on the way replaced by a link (a damaged or hostile profile): removing through
+    // it would remove someone else's file. Nothing of ours is reached that way, so the
+    // candidate is dropped, not retried.
+    let linked: string | null
+    try {
+      linked = notARealStoreFolder(attachmentsDir, sha256)
+    } catch {
+      result.waiting++ // not readable now (permissions): try again later
+      continue
+    }
+    if (linked) {
+      refused.set(linked, (refused.get(linked) ?? 0) + 1)
       s.done.run(rowid)
       continue
     }
@@ -96,6 +113,14 @@ export function sweepReleasedAttachments(
     s.done.run(rowid)
     result.removed++
   }
+  const log = options.log ?? ((line: string) => console.warn(line))
+  // Named from the profile folder on (attachments/ab), so no user name or home path is logged.
+  const base = dirname(attachmentsDir)
+  for (const [folder, files] of refused)
+    log(
+      `Attachment sweep: ${relative(base, folder)} is not a real folder ` +
+        `(a symbolic link?); ${files} file(s) under it left in place.`,
+    )
   result.next = rows.length === PER_SWEEP ? (rows.at(-1)?.rowid ?? 0) : 0
   return result
 }

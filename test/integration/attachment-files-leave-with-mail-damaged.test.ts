@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { existsSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { attachmentPath, storeAttachment } from '../../main/mail/attachment-store'
 import { SWEEP_GRACE_MS, sweepReleasedAttachments } from '../../main/mail/attachment-sweep'
 import type { MailDb } from '../../main/mail/db/connection'
 import { tempMailDb } from '../support/mail-db'
+import { tempDir } from '../support/temp'
 
 const later = () => Date.now() + SWEEP_GRACE_MS + 1_000
 
@@ -58,5 +59,38 @@ describe('the attachment sweep on a damaged or hostile database', () => {
     })
     expect(existsSync(attachmentPath(attachmentsDir, named))).toBe(true)
     expect(existsSync(attachmentPath(attachmentsDir, free))).toBe(false)
+  })
+
+  it.each([
+    [
+      'a sub-folder',
+      (attachmentsDir: string, sha: string) => join(attachmentsDir, sha.slice(0, 2)),
+    ],
+    ['the attachments folder', (attachmentsDir: string) => attachmentsDir],
+  ])('never removes a file through %s replaced by a symbolic link', (_, linkAt) => {
+    const { db, attachmentsDir } = tempMailDb()
+    const sha = randomBytes(32).toString('hex')
+    mkdirSync(attachmentsDir, { recursive: true })
+    // Elsewhere, a file with the candidate's name, where the planted link leads.
+    const elsewhere = tempDir()
+    const link = linkAt(attachmentsDir, sha)
+    const victim = join(elsewhere, relative(link, attachmentPath(attachmentsDir, sha)))
+    mkdirSync(dirname(victim), { recursive: true })
+    writeFileSync(victim, 'not the store’s')
+    utimesSync(victim, new Date(0), new Date(0))
+    if (link === attachmentsDir) rmSync(attachmentsDir, { recursive: true })
+    symlinkSync(elsewhere, link)
+    releaseRaw(db, sha)
+    const lines: string[] = []
+
+    expect(
+      sweepReleasedAttachments(db, attachmentsDir, { now: later(), log: (l) => lines.push(l) }),
+    ).toMatchObject({ removed: 0, waiting: 0 })
+    expect(existsSync(victim)).toBe(true)
+    // Dropped, so it is not looked at again every ten minutes; the log says where, not whose.
+    expect(db.prepare('SELECT count(*) AS n FROM released_attachments').get()).toEqual({ n: 0 })
+    expect(lines).toEqual([
+      `Attachment sweep: ${relative(dirname(attachmentsDir), link)} is not a real folder (a symbolic link?); 1 file(s) under it left in place.`,
+    ])
   })
 })
