@@ -22,6 +22,12 @@ describe('a draft whose attachments JSON is damaged', () => {
       const { id } = await compose.start({ kind: 'new' })
       db.prepare('UPDATE drafts SET attachments_json = ? WHERE id = ?').run(json, id)
 
+      // The drafts list still opens, and shows the draft without what does not parse.
+      const listed = compose.list().find((d) => d.id === id)
+      expect(listed?.attachments.every((a) => /^[0-9a-f]{64}$/.test(a.sha256))).toBe(true)
+      db.prepare('UPDATE drafts SET to_json = ? WHERE id = ?').run('{"cut', id)
+      expect(compose.get(id).to).toEqual([])
+
       await compose.discard(id)
       expect(db.prepare('SELECT count(*) AS n FROM drafts WHERE id = ?').get(id)).toEqual({ n: 0 })
     } finally {

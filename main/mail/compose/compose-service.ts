@@ -14,6 +14,7 @@ import { Emitter } from '../../shared/emitter.js'
 import { CairnError, describeError } from '../../shared/errors.js'
 import { withImap } from '../actions/imap-session.js'
 import type { FolderActions } from '../actions/folder-actions.js'
+import { draftAddresses, draftAttachments, draftReferences } from './draft-json.js'
 import { htmlToPlain } from './html-to-plain.js'
 import { forwardHtml, quotedBody, replyHtml, signatureBlock } from './quote.js'
 import { forwardSubject, replyRecipients, replySubject, type ComposeKind } from './reply.js'
@@ -334,7 +335,7 @@ export class ComposeService {
   /** Attach a file the renderer uploaded (uploads.ts). */
   attach(draftId: number, upload: StoredUpload): DraftView {
     const row = this.row(draftId)
-    const list = JSON.parse(row.attachments_json) as DraftAttachment[]
+    const list = draftAttachments(row.attachments_json)
     const total = list.reduce((sum, a) => sum + a.size, 0) + upload.size
     if (total > MAX_ATTACHMENT_BYTES)
       throw new CairnError(
@@ -347,9 +348,7 @@ export class ComposeService {
   }
 
   removeAttachment(draftId: number, key: string): DraftView {
-    const list = (JSON.parse(this.row(draftId).attachments_json) as DraftAttachment[]).filter(
-      (a) => a.key !== key,
-    )
+    const list = draftAttachments(this.row(draftId).attachments_json).filter((a) => a.key !== key)
     this.setAttachments(draftId, list)
     return this.get(draftId)
   }
@@ -468,21 +467,21 @@ export class ComposeService {
   }
 
   private mimeDraft(row: DraftRow, forDraftsFolder: boolean): Draft {
-    const attachments = (JSON.parse(row.attachments_json) as DraftAttachment[]).map((a) => ({
+    const attachments = draftAttachments(row.attachments_json).map((a) => ({
       filename: a.filename,
       contentType: a.mimeType,
       content: readAttachment(this.deps.attachmentsDir, a.sha256),
     }))
     return {
-      to: JSON.parse(row.to_json) as Address[],
-      cc: JSON.parse(row.cc_json) as Address[],
-      bcc: JSON.parse(row.bcc_json) as Address[],
+      to: draftAddresses(row.to_json),
+      cc: draftAddresses(row.cc_json),
+      bcc: draftAddresses(row.bcc_json),
       subject: row.subject,
       html: row.html,
       text: htmlToPlain(row.html),
       attachments,
       inReplyTo: row.in_reply_to || undefined,
-      references: JSON.parse(row.references_json) as string[],
+      references: draftReferences(row.references_json),
       // The copies in Drafts share the draft's Message-ID; the message sent gets its own.
       messageId: forDraftsFolder ? row.message_id_header : undefined,
     }
@@ -557,12 +556,7 @@ export class ComposeService {
         'SELECT references_json FROM messages WHERE id = ?',
       )
       .get(messageId)
-    try {
-      const refs = JSON.parse(row?.references_json ?? '[]') as unknown
-      return Array.isArray(refs) ? refs.filter((r): r is string => typeof r === 'string') : []
-    } catch {
-      return []
-    }
+    return draftReferences(row?.references_json ?? '[]')
   }
 
   /** Reply-To of a message, read from its kept source (the store keeps no column for it). */
@@ -634,12 +628,12 @@ function toView(row: DraftRow): DraftView {
     accountId: row.account_id,
     kind: row.kind,
     sourceMessageId: row.source_message_id,
-    to: JSON.parse(row.to_json) as Address[],
-    cc: JSON.parse(row.cc_json) as Address[],
-    bcc: JSON.parse(row.bcc_json) as Address[],
+    to: draftAddresses(row.to_json),
+    cc: draftAddresses(row.cc_json),
+    bcc: draftAddresses(row.bcc_json),
     subject: row.subject,
     html: row.html,
-    attachments: JSON.parse(row.attachments_json) as DraftAttachment[],
+    attachments: draftAttachments(row.attachments_json),
     updatedAt: row.updated_at,
     uploadedAt: row.uploaded_at,
     uploadError: row.upload_error,
