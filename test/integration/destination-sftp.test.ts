@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { Server } from 'ssh2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FileStoreDestination } from '../../main/backup/destination/file-store'
-import { HostKeyError } from '../../main/backup/destination/sftp/host-key'
+import { HostKeyError, hostKeyFingerprint } from '../../main/backup/destination/sftp/host-key'
 import { SftpDestination } from '../../main/backup/destination/sftp/sftp-destination'
 import { SftpStore, type SftpSettings } from '../../main/backup/destination/sftp/sftp-store'
 import { isCairnError, type ErrorCode } from '../../main/shared/errors'
@@ -20,6 +21,19 @@ beforeAll(async () => {
 afterAll(async () => {
   await sshd?.stop()
 })
+
+/** Where a test's own ssh2 server (host key `blob`) listens once started, with made-up credentials. */
+async function addressOf(server: Server, blob: Buffer) {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    host: '127.0.0.1',
+    port: (server.address() as { port: number }).port,
+    username: 'anyone',
+    password: 'anything',
+    path: '/backups',
+    hostKey: hostKeyFingerprint(blob).fingerprint,
+  }
+}
 
 const settings = (extra: Partial<SftpSettings> = {}): SftpSettings => ({
   host: sshd.host,
@@ -119,7 +133,6 @@ describe('SFTP transfer size', () => {
 describe('a hostile SFTP server listing the folder', () => {
   it('stops a listing that never ends (crowded, empty, trickling or silent answers) and names the destination', async () => {
     const { Server, utils } = await import('ssh2')
-    const { hostKeyFingerprint } = await import('../../main/backup/destination/sftp/host-key')
     type Mode = 'crowded' | 'empty' | 'trickle' | 'silent'
     let mode: Mode = 'crowded'
     let answers = 0
@@ -155,23 +168,14 @@ describe('a hostile SFTP server listing the folder', () => {
         )
       })
     })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const port = (server.address() as { port: number }).port
-    const address = {
-      host: '127.0.0.1',
-      port,
-      username: 'anyone',
-      password: 'anything',
-      path: '/backups',
-      hostKey: hostKeyFingerprint(blob).fingerprint,
-    }
+    const address = await addressOf(server, blob)
     // Volume is refused whatever the time it takes to arrive; time, by a deadline of its own.
     const destination = new SftpDestination(address)
     const impatient = new SftpDestination({ ...address, listingTimeoutMs: 2000 })
     const refused = (code: ErrorCode, why: RegExp) => (e: unknown) =>
       isCairnError(e, code) &&
       (e as Error).message.startsWith(
-        `Backup destination sftp://anyone@127.0.0.1:${port}/backups: `,
+        `Backup destination sftp://anyone@127.0.0.1:${address.port}/backups: `,
       ) &&
       why.test((e as Error).message)
     const cases: [Mode, ErrorCode, RegExp, number][] = [
@@ -207,7 +211,6 @@ describe('a hostile SFTP server listing the folder', () => {
 describe('an SFTP listing that times out', () => {
   it('drops the connection its unanswered request went over, and the next listing works on a new one', async () => {
     const { Server, utils } = await import('ssh2')
-    const { hostKeyFingerprint } = await import('../../main/backup/destination/sftp/host-key')
     const keys = utils.generateKeyPairSync('ed25519')
     const blob = Buffer.from(keys.public.split(' ')[1] as string, 'base64')
     const attrs = { mode: 0o100600, uid: 0, gid: 0, size: 1, atime: 0, mtime: 0 }
@@ -251,15 +254,9 @@ describe('an SFTP listing that times out', () => {
         ),
       )
     })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const port = (server.address() as { port: number }).port
+    const address = await addressOf(server, blob)
     const destination = new SftpDestination({
-      host: '127.0.0.1',
-      port,
-      username: 'anyone',
-      password: 'anything',
-      path: '/backups',
-      hostKey: hostKeyFingerprint(blob).fingerprint,
+      ...address,
       listingTimeoutMs: 1000,
     })
     try {
@@ -267,7 +264,7 @@ describe('an SFTP listing that times out', () => {
         (e: unknown) =>
           isCairnError(e, 'DESTINATION_TIMEOUT') &&
           (e as Error).message.startsWith(
-            `Backup destination sftp://anyone@127.0.0.1:${port}/backups: `,
+            `Backup destination sftp://anyone@127.0.0.1:${address.port}/backups: `,
           ) &&
           /did not end within 1 s/.test((e as Error).message),
       )
@@ -396,7 +393,6 @@ describe('an SFTP server that stops answering', () => {
     }
     // A server that logs in but never starts SFTP (a stuck subsystem): ssh2's readyTimeout is over by then.
     const { Server, utils } = await import('ssh2')
-    const { hostKeyFingerprint } = await import('../../main/backup/destination/sftp/host-key')
     const keys = utils.generateKeyPairSync('ed25519')
     const blob = Buffer.from(keys.public.split(' ')[1] as string, 'base64')
     let closed = 0
@@ -406,15 +402,9 @@ describe('an SFTP server that stops answering', () => {
       client.on('authentication', (context) => context.accept())
       client.on('ready', () => client.on('session', () => undefined))
     })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const port = (server.address() as { port: number }).port
+    const address = await addressOf(server, blob)
     const destination = new SftpDestination({
-      host: '127.0.0.1',
-      port,
-      username: 'anyone',
-      password: 'anything',
-      path: '/backups',
-      hostKey: hostKeyFingerprint(blob).fingerprint,
+      ...address,
       timeoutMs: 1500,
     })
     try {
@@ -424,7 +414,7 @@ describe('an SFTP server that stops answering', () => {
         (e: unknown) =>
           isCairnError(e, 'DESTINATION_TIMEOUT') &&
           (e as Error).message.startsWith(
-            `Backup destination sftp://anyone@127.0.0.1:${port}/backups: `,
+            `Backup destination sftp://anyone@127.0.0.1:${address.port}/backups: `,
           ) &&
           /did not start SFTP within 1\.5 s/.test((e as Error).message),
       )

@@ -81,16 +81,17 @@ const lookup: LookupFunction = (_host, options, callback) => {
   else (callback as (e: null, a: string, f: number) => void)(null, '127.0.0.1', 4)
 }
 
+/** SRV records of victim.test naming a host outside it (where the attacker listens). */
+const srvOutsideTheDomain = () => ({
+  '_imaps._tcp.victim.test': [{ priority: 0, weight: 0, port: attackerPort, target: 'localhost' }],
+  '_submissions._tcp.victim.test': [
+    { priority: 0, weight: 0, port: attackerPort, target: 'localhost' },
+  ],
+})
+
 describe('adding an account from SRV records alone', () => {
   it('does not send the password to a server outside the address’s domain that only DNS names', async () => {
-    const dns = await startSrvDns({
-      '_imaps._tcp.victim.test': [
-        { priority: 0, weight: 0, port: attackerPort, target: 'localhost' },
-      ],
-      '_submissions._tcp.victim.test': [
-        { priority: 0, weight: 0, port: attackerPort, target: 'localhost' },
-      ],
-    })
+    const dns = await startSrvDns(srvOutsideTheDomain())
     const world = await openSyncWorld()
     try {
       const error = await world.accounts
@@ -125,14 +126,7 @@ describe('adding an account from SRV records alone', () => {
 
 describe('the setup screen’s lookup finding SRV records outside the domain', () => {
   it('names the servers for the user to confirm, and sends no password there until the user did', async () => {
-    const dns = await startSrvDns({
-      '_imaps._tcp.victim.test': [
-        { priority: 0, weight: 0, port: attackerPort, target: 'localhost' },
-      ],
-      '_submissions._tcp.victim.test': [
-        { priority: 0, weight: 0, port: attackerPort, target: 'localhost' },
-      ],
-    })
+    const dns = await startSrvDns(srvOutsideTheDomain())
     const world = await openSyncWorld()
     const setup = new AccountSetup(world.accounts, {
       discovery: {
