@@ -286,8 +286,12 @@ export class AccountSetup {
   }
 
   async discover(email: string): Promise<SetupSettings> {
-    const found = await discoverForSetup(email, this.options.discovery, this.options.providerFor)
     const key = email.trim().toLowerCase()
+    // A new lookup replaces the last one's question, even when it finds nothing:
+    // the screen then asks nothing, and hosts the user types are the user's own
+    // (an old entry would refuse them, with no way on the screen to confirm).
+    this.unconfirmed.delete(key)
+    const found = await discoverForSetup(email, this.options.discovery, this.options.providerFor)
     if (found.unconfirmed)
       this.unconfirmed.set(key, {
         domain: found.unconfirmed.domain,

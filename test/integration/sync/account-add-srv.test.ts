@@ -177,3 +177,59 @@ describe('the setup screen’s lookup finding SRV records outside the domain', (
     }
   })
 })
+
+describe('a later lookup for the same address that finds nothing', () => {
+  it('leaves no question behind: servers the user then types by hand are theirs to use', async () => {
+    const records = {
+      '_imaps._tcp.victim.test': [
+        { priority: 0, weight: 0, port: attackerPort, target: 'localhost' },
+      ],
+      '_submissions._tcp.victim.test': [
+        { priority: 0, weight: 0, port: attackerPort, target: 'localhost' },
+      ],
+    }
+    const dns = await startSrvDns(records)
+    const world = await openSyncWorld()
+    const setup = new AccountSetup(world.accounts, {
+      discovery: {
+        lookup,
+        httpsPort: closedPort,
+        ispdbUrl: `https://127.0.0.1:${closedPort}/`,
+        dnsServers: [dns.server],
+        guess: false,
+        timeoutMs: 2000,
+      },
+    })
+    try {
+      expect((await setup.discover('me@victim.test')).unconfirmed).not.toBeNull()
+      // Looked up again (the screen opened anew, or "Look up" pressed again): DNS names
+      // nothing now, and the screen says "enter the settings yourself" with no question.
+      delete (records as Partial<typeof records>)['_imaps._tcp.victim.test']
+      const again = await setup.discover('me@victim.test').then(
+        () => null,
+        (e: unknown) => e,
+      )
+      expect(isCairnError(again, 'ACCOUNT_SETTINGS_NOT_FOUND')).toBe(true)
+
+      // The user types the servers their provider's page names (here the same host). The
+      // screen asked nothing, so nothing may be refused as "not confirmed": Cairn connects.
+      const server = { host: 'localhost', port: attackerPort, security: 'tls' as const }
+      const typed = await setup
+        .add({
+          email: 'me@victim.test',
+          password: PASSWORD,
+          imap: { ...server, username: 'me@victim.test' },
+          smtp: { ...server, username: 'me@victim.test' },
+        })
+        .then(
+          (result) => result,
+          (e: unknown) => e,
+        )
+      expect(typed).toMatchObject({ kind: 'certificate', which: 'imap' })
+    } finally {
+      setup.close()
+      dns.close()
+      await world.close()
+    }
+  })
+})
