@@ -108,6 +108,18 @@ export function outboxWork(db: MailDb, now: number, force: boolean): OutboxRow[]
     .map(toEntry)
 }
 
+/**
+ * Which entry a delivery works on: its id and its Message-ID. The id alone
+ * is not enough: it is a rowid, and once the highest entry is deleted (its
+ * account removed while the message was being sent) the next message queued
+ * takes the same id. A delivery that listed the old entry must then find
+ * nothing, not mark the new message sent (and drop it unsent).
+ */
+export type OutboxKey = Pick<OutboxEntry, 'id' | 'messageId'>
+
+/** This entry, the one listed (see OutboxKey). */
+const THIS_ENTRY = 'id = @id AND message_id_header = @messageId'
+
 /** A send the app did not see finish (it quit or crashed) is tried again. */
 export function requeueInterrupted(db: MailDb): number {
   return db.prepare(`UPDATE outbox SET state = 'queued' WHERE state = 'sending'`).run().changes
@@ -117,31 +129,40 @@ export function requeueInterrupted(db: MailDb): number {
  * Claim a queued entry for sending; false when it is no longer queued (the
  * user deleted it since the work was listed), so it is not sent after all.
  */
-export function markSending(db: MailDb, id: number): boolean {
+export function markSending(db: MailDb, entry: OutboxKey): boolean {
   return (
     db
       .prepare(
-        `UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ? AND state = 'queued'`,
+        `UPDATE outbox SET state = 'sending', attempts = attempts + 1
+          WHERE ${THIS_ENTRY} AND state = 'queued'`,
       )
-      .run(id).changes === 1
+      .run(key(entry)).changes === 1
   )
 }
 
-export function markSent(db: MailDb, id: number): void {
-  db.prepare(`UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?`).run(
-    Date.now(),
-    id,
-  )
-}
-
-export function markRetry(db: MailDb, id: number, error: string, nextAttemptAt: number): void {
+export function markSent(db: MailDb, entry: OutboxKey): void {
   db.prepare(
-    `UPDATE outbox SET state = 'queued', last_error = ?, next_attempt_at = ? WHERE id = ?`,
-  ).run(error, nextAttemptAt, id)
+    `UPDATE outbox SET state = 'sent', sent_at = @now, last_error = NULL WHERE ${THIS_ENTRY}`,
+  ).run({ ...key(entry), now: Date.now() })
 }
 
-export function markFailed(db: MailDb, id: number, error: string): void {
-  db.prepare(`UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?`).run(error, id)
+export function markRetry(
+  db: MailDb,
+  entry: OutboxKey,
+  error: string,
+  nextAttemptAt: number,
+): void {
+  db.prepare(
+    `UPDATE outbox SET state = 'queued', last_error = @error, next_attempt_at = @next
+      WHERE ${THIS_ENTRY}`,
+  ).run({ ...key(entry), error, next: nextAttemptAt })
+}
+
+export function markFailed(db: MailDb, entry: OutboxKey, error: string): void {
+  db.prepare(`UPDATE outbox SET state = 'failed', last_error = @error WHERE ${THIS_ENTRY}`).run({
+    ...key(entry),
+    error,
+  })
 }
 
 /**
@@ -149,14 +170,18 @@ export function markFailed(db: MailDb, id: number, error: string): void {
  * reason is about its copy: one still queued or failed for some recipients
  * keeps the server's answer for them.
  */
-export function markCopied(db: MailDb, id: number, error: string | null): void {
+export function markCopied(db: MailDb, entry: OutboxKey, error: string | null): void {
   if (error === null)
     db.prepare(
       `UPDATE outbox SET sent_copy = 'done',
                          last_error = CASE WHEN state = 'sent' THEN NULL ELSE last_error END
-        WHERE id = ?`,
-    ).run(id)
-  else db.prepare(`UPDATE outbox SET last_error = ? WHERE id = ? AND state = 'sent'`).run(error, id)
+        WHERE ${THIS_ENTRY}`,
+    ).run(key(entry))
+  else
+    db.prepare(`UPDATE outbox SET last_error = @error WHERE ${THIS_ENTRY} AND state = 'sent'`).run({
+      ...key(entry),
+      error,
+    })
 }
 
 /** Sent and filed: the entries have done their job and leave the outbox (their sources with them). */
@@ -194,10 +219,13 @@ export function deleteWaiting(db: MailDb, id: number): boolean {
 }
 
 /** Some recipients got it: narrow the entry to those it still has to reach. */
-export function markPartlySent(db: MailDb, id: number, to: string[]): void {
-  db.prepare(`UPDATE outbox SET envelope_to = ?, sent_at = coalesce(sent_at, ?) WHERE id = ?`).run(
-    JSON.stringify(to),
-    Date.now(),
-    id,
-  )
+export function markPartlySent(db: MailDb, entry: OutboxKey, to: string[]): void {
+  db.prepare(
+    `UPDATE outbox SET envelope_to = @to, sent_at = coalesce(sent_at, @now) WHERE ${THIS_ENTRY}`,
+  ).run({ ...key(entry), to: JSON.stringify(to), now: Date.now() })
+}
+
+/** The named parameters of THIS_ENTRY (a row's other fields are not bound). */
+function key(entry: OutboxKey): { id: number; messageId: string } {
+  return { id: entry.id, messageId: entry.messageId }
 }

@@ -188,17 +188,17 @@ export class SendService {
     const work = outboxWork(this.db, Date.now(), force).filter((e) => e.accountId === accountId)
     for (const entry of work) {
       if (entry.state === 'queued') {
-        if (!markSending(this.db, entry.id)) continue
+        if (!markSending(this.db, entry)) continue
         this.changed()
         const raw = getSource(this.db, entry.sourceSha256)
         if (!raw) {
-          markFailed(this.db, entry.id, 'The stored message is missing.')
+          markFailed(this.db, entry, 'The stored message is missing.')
           continue
         }
         // Not sent (to some or all): failed for good on a permanent refusal, else tried again later.
         const notSent = (reason: string, permanent: boolean) => {
-          if (permanent) markFailed(this.db, entry.id, reason)
-          else markRetry(this.db, entry.id, reason, Date.now() + backoffAfter(entry.attempts + 1))
+          if (permanent) markFailed(this.db, entry, reason)
+          else markRetry(this.db, entry, reason, Date.now() + backoffAfter(entry.attempts + 1))
           this.changed()
         }
         try {
@@ -213,7 +213,7 @@ export class SendService {
             // answer, so nobody is silently dropped and nobody gets it twice.
             markPartlySent(
               this.db,
-              entry.id,
+              entry,
               refused.map((r) => r.recipient),
             )
             if (entry.sentCopy === 'pending') await this.fileCopy(entry)
@@ -225,7 +225,7 @@ export class SendService {
             )
             continue
           }
-          markSent(this.db, entry.id)
+          markSent(this.db, entry)
         } catch (error) {
           const e = isCairnError(error)
             ? error
@@ -250,11 +250,11 @@ export class SendService {
     if (!raw) return
     try {
       await this.fileInSent(entry.accountId, raw)
-      markCopied(this.db, entry.id, null)
+      markCopied(this.db, entry, null)
     } catch (error) {
       markCopied(
         this.db,
-        entry.id,
+        entry,
         `Sent, but the copy in Sent is not filed yet: ${describeError(error)}`,
       )
     }
