@@ -58,6 +58,8 @@ export class SendService {
    * (one attempt at a time per account, in the order they were queued).
    */
   private readonly running = new Map<number, Promise<void>>()
+  /** By outbox id: what became of messages the server took, not written yet (see `record`). */
+  private readonly unwritten = new Map<number, { accountId: number; write: () => void }>()
 
   constructor(
     private readonly db: MailDb,
@@ -152,7 +154,12 @@ export class SendService {
 
   /** The accounts that have something to deliver now (everything queued when `force`). */
   private accountsWithWork(force: boolean): number[] {
-    return [...new Set(outboxWork(this.db, Date.now(), force).map((e) => e.accountId))]
+    return [
+      ...new Set([
+        ...outboxWork(this.db, Date.now(), force).map((e) => e.accountId),
+        ...[...this.unwritten.values()].map((kept) => kept.accountId),
+      ]),
+    ]
   }
 
   private start(accountId: number, force: boolean): Promise<void> {
@@ -184,7 +191,38 @@ export class SendService {
     )
   }
 
+  /**
+   * Write what became of a message the server took. The attempt did not
+   * fail, so a database that refuses the write (disk full, a writer holding
+   * the lock too long) must not make it go out again: the entry stays
+   * 'sending', and the write waits here for the account's next delivery.
+   * Only an app that quits before then sends it again (requeueInterrupted).
+   */
+  private record(entry: OutboxRow, write: () => void): boolean {
+    try {
+      this.db.transaction(write)()
+      return true
+    } catch {
+      this.unwritten.set(entry.id, { accountId: entry.accountId, write })
+      return false
+    }
+  }
+
+  /** The writes `record` kept for this account, tried again (kept once more while refused). */
+  private writeKept(accountId: number): void {
+    for (const [id, kept] of this.unwritten) {
+      if (kept.accountId !== accountId) continue
+      try {
+        this.db.transaction(kept.write)()
+        this.unwritten.delete(id)
+      } catch {
+        // Still refused: the next delivery tries again.
+      }
+    }
+  }
+
   private async deliver(accountId: number, force: boolean): Promise<void> {
+    this.writeKept(accountId)
     const work = outboxWork(this.db, Date.now(), force).filter((e) => e.accountId === accountId)
     for (const entry of work) {
       if (entry.state === 'queued') {
@@ -199,41 +237,46 @@ export class SendService {
         const notSent = (reason: string, permanent: boolean) => {
           if (permanent) markFailed(this.db, entry, reason)
           else markRetry(this.db, entry, reason, Date.now() + backoffAfter(entry.attempts + 1))
-          this.changed()
         }
+        let refused: Refusal[]
         try {
-          const refused = await this.submit(entry.accountId, raw, {
+          refused = await this.submit(entry.accountId, raw, {
             from: entry.envelopeFrom,
             to: entry.to,
           })
-          if (refused.length > 0) {
-            // Some recipients got it and some were refused (nodemailer fails the whole
-            // send when none is accepted): the message is out, so its copy goes to Sent
-            // now, and the entry stays for the refused ones only, with the server's
-            // answer, so nobody is silently dropped and nobody gets it twice.
+        } catch (error) {
+          const e = isCairnError(error)
+            ? error
+            : new CairnError('SEND_FAILED', describeError(error), { cause: error })
+          notSent(e.message, isPermanentSmtpFailure(e.cause))
+          this.changed()
+          continue
+        }
+        if (refused.length > 0) {
+          // Some recipients got it and some were refused (nodemailer fails the whole
+          // send when none is accepted): the message is out, so its copy goes to Sent
+          // now, and the entry stays for the refused ones only, with the server's
+          // answer, so nobody is silently dropped and nobody gets it twice.
+          const written = this.record(entry, () => {
             markPartlySent(
               this.db,
               entry,
               refused.map((r) => r.recipient),
             )
-            if (entry.sentCopy === 'pending') await this.fileCopy(entry)
             notSent(
               `Not delivered to ${refused
                 .map((r) => `${r.recipient} (${r.response})`)
                 .join(', ')}; the other recipients have it.`,
               refused.every((r) => r.permanent),
             )
-            continue
-          }
-          markSent(this.db, entry)
-        } catch (error) {
-          const e = isCairnError(error)
-            ? error
-            : new CairnError('SEND_FAILED', describeError(error), { cause: error })
-          notSent(e.message, isPermanentSmtpFailure(e.cause))
+          })
+          if (written && entry.sentCopy === 'pending') await this.fileCopy(entry)
+          this.changed()
           continue
         }
+        const written = this.record(entry, () => markSent(this.db, entry))
         this.changed()
+        if (!written) continue
         // Filed already when it first reached only some of its recipients.
         if (entry.sentCopy !== 'pending') continue
       }
@@ -265,7 +308,7 @@ export class SendService {
     accountId: number,
     raw: Buffer,
     envelope: { from: string; to: string[] },
-  ): Promise<{ recipient: string; response: string; permanent: boolean }[]> {
+  ): Promise<Refusal[]> {
     const config = getImapAccount(this.db, accountId).config
     const options = { server: config.smtp, allowPlaintext: config.allowPlaintext }
     return withSmtpAs(accountId, this.credentials, options, async (transport) => {
@@ -312,6 +355,13 @@ export class SendService {
   private changed() {
     this.events.emit('outboxChanged', { entries: this.outbox() })
   }
+}
+
+/** A recipient the server refused while it accepted others. */
+interface Refusal {
+  recipient: string
+  response: string
+  permanent: boolean
 }
 
 function sentPath(listed: ListedFolder[]): string | undefined {
