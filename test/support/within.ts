@@ -11,3 +11,14 @@ export function within<T>(promise: Promise<T>, what: string, ms = 30_000): Promi
     }),
   ]).finally(() => clearTimeout(timer))
 }
+
+/** Wait until `check` holds, or fail naming `what` after `ms`. */
+export async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+  await within(
+    (async () => {
+      while (!check()) await new Promise((resolve) => setTimeout(resolve, 20))
+    })(),
+    what,
+    ms,
+  )
+}

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SendService } from '../../../main/mail/send/send-service'
 import { fakeSmtp } from '../../support/fake-smtp'
 import { useRealKeychain } from '../../support/keyring'
-import { openSyncWorld, type SyncWorld } from '../../support/sync-world'
-import { within } from '../../support/within'
+import { heldSmtp, sendingAccount } from '../../support/outbox-accounts'
+import { openSyncWorld } from '../../support/sync-world'
+import { until } from '../../support/within'
 
 /**
  * Removing an account takes its outbox entries with it, one being sent
@@ -18,44 +19,14 @@ beforeAll(async () => {
 })
 afterAll(() => keyring?.stop())
 
-async function accountOn(world: SyncWorld, user: string, port: number): Promise<number> {
-  const { accountId } = await world.accounts.add({
-    email: `${user}@example.test`,
-    password: `${user}-password`,
-    imap: { host: '127.0.0.1', port: 1, security: 'plain', username: user },
-    smtp: { host: '127.0.0.1', port, security: 'plain', username: user },
-    serverFilesSent: true,
-    verify: false,
-  })
-  return accountId
-}
-
-async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-  await within(
-    (async () => {
-      while (!check()) await new Promise((resolve) => setTimeout(resolve, 20))
-    })(),
-    what,
-    ms,
-  )
-}
-
 describe('an account removed while its message is being sent', () => {
   it('leaves a message queued since (with the same outbox id) waiting, not marked sent and dropped', async () => {
-    let release!: () => void
-    const released = new Promise<void>((resolve) => (release = resolve))
-    let reached = false
-    const slow = await fakeSmtp({
-      hold: () => {
-        reached = true
-        return released
-      },
-    })
+    const slow = await heldSmtp()
     const other = await fakeSmtp({})
     const world = await openSyncWorld()
     try {
-      const old = await accountOn(world, 'alice', slow.port)
-      const home = await accountOn(world, 'bob', other.port)
+      const old = await sendingAccount(world, 'alice', slow.port)
+      const home = await sendingAccount(world, 'bob', other.port)
       const send = new SendService(world.db, world.accounts.credentials)
       const first = await send.send(old, {
         to: ['boss@example.test'],
@@ -63,7 +34,7 @@ describe('an account removed while its message is being sent', () => {
         text: 'x',
       })
       const delivering = send.flush()
-      await until(() => reached, 'the slow server to get the report')
+      await until(slow.reached, 'the slow server to get the report')
 
       // The user gives up on that account while its server still has the report.
       world.accounts.remove(old)
@@ -72,7 +43,7 @@ describe('an account removed while its message is being sent', () => {
       const next = await send.send(home, { to: ['mum@example.test'], subject: 'Sunday', text: 'y' })
       expect(next.outboxId).toBe(first.outboxId)
 
-      release()
+      slow.release()
       await delivering
       await send.idle()
       expect(send.outbox()).toMatchObject([
@@ -85,7 +56,7 @@ describe('an account removed while its message is being sent', () => {
       expect(other.delivered).toEqual([['mum@example.test']])
       expect(send.outbox()).toEqual([])
     } finally {
-      release()
+      slow.release()
       await world.close()
       slow.server.close()
       other.server.close()

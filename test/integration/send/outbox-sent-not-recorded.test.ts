@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SendService } from '../../../main/mail/send/send-service'
 import { fakeSmtp } from '../../support/fake-smtp'
 import { useRealKeychain } from '../../support/keyring'
+import { sendingAccount } from '../../support/outbox-accounts'
 import { openSyncWorld } from '../../support/sync-world'
 
 /**
@@ -22,14 +23,7 @@ describe('a message the server took whose "sent" could not be written', () => {
     const smtp = await fakeSmtp({})
     const world = await openSyncWorld()
     try {
-      const { accountId } = await world.accounts.add({
-        email: 'alice@example.test',
-        password: 'alice-password',
-        imap: { host: '127.0.0.1', port: 1, security: 'plain', username: 'alice' },
-        smtp: { host: '127.0.0.1', port: smtp.port, security: 'plain', username: 'alice' },
-        serverFilesSent: true,
-        verify: false,
-      })
+      const accountId = await sendingAccount(world, 'alice', smtp.port)
       const send = new SendService(world.db, world.accounts.credentials)
       await send.send(accountId, { to: ['carol@example.test'], subject: 'Once', text: 'x' })
 
@@ -63,14 +57,7 @@ describe('a message the server took whose "sent" could not be written', () => {
     })
     const world = await openSyncWorld()
     try {
-      const { accountId } = await world.accounts.add({
-        email: 'alice@example.test',
-        password: 'alice-password',
-        imap: { host: '127.0.0.1', port: 1, security: 'plain', username: 'alice' },
-        smtp: { host: '127.0.0.1', port: smtp.port, security: 'plain', username: 'alice' },
-        serverFilesSent: true,
-        verify: false,
-      })
+      const accountId = await sendingAccount(world, 'alice', smtp.port)
       const send = new SendService(world.db, world.accounts.credentials)
       await send.send(accountId, {
         to: ['carol@example.test', 'bob@example.test'],
