@@ -7,7 +7,7 @@ import { AccountSetup } from '../../../main/mail/accounts/account-setup'
 import { isCairnError } from '../../../main/shared/errors'
 import { useRealKeychain } from '../../support/keyring'
 import { startSrvDns } from '../../support/srv-dns'
-import { openSyncWorld } from '../../support/sync-world'
+import { openSyncWorld, type SyncWorld } from '../../support/sync-world'
 import { makeTestCertificate } from '../../support/test-ca'
 
 /**
@@ -124,20 +124,24 @@ describe('adding an account from SRV records alone', () => {
   })
 })
 
+/** The setup screen's lookup with every source but SRV records (from `dnsServer`) out of reach. */
+const setupAskingOnly = (world: SyncWorld, dnsServer: string) =>
+  new AccountSetup(world.accounts, {
+    discovery: {
+      lookup,
+      httpsPort: closedPort,
+      ispdbUrl: `https://127.0.0.1:${closedPort}/`,
+      dnsServers: [dnsServer],
+      guess: false,
+      timeoutMs: 2000,
+    },
+  })
+
 describe('the setup screen’s lookup finding SRV records outside the domain', () => {
   it('names the servers for the user to confirm, and sends no password there until the user did', async () => {
     const dns = await startSrvDns(srvOutsideTheDomain())
     const world = await openSyncWorld()
-    const setup = new AccountSetup(world.accounts, {
-      discovery: {
-        lookup,
-        httpsPort: closedPort,
-        ispdbUrl: `https://127.0.0.1:${closedPort}/`,
-        dnsServers: [dns.server],
-        guess: false,
-        timeoutMs: 2000,
-      },
-    })
+    const setup = setupAskingOnly(world, dns.server)
     try {
       heard.length = 0
       const found = await setup.discover('me@victim.test')
@@ -190,16 +194,7 @@ describe('a later lookup for the same address that finds nothing', () => {
     }
     const dns = await startSrvDns(records)
     const world = await openSyncWorld()
-    const setup = new AccountSetup(world.accounts, {
-      discovery: {
-        lookup,
-        httpsPort: closedPort,
-        ispdbUrl: `https://127.0.0.1:${closedPort}/`,
-        dnsServers: [dns.server],
-        guess: false,
-        timeoutMs: 2000,
-      },
-    })
+    const setup = setupAskingOnly(world, dns.server)
     try {
       expect((await setup.discover('me@victim.test')).unconfirmed).not.toBeNull()
       // Looked up again (the screen opened anew, or "Look up" pressed again): DNS names
