@@ -267,26 +267,29 @@ describe('S3: stock tools and bad input', () => {
     await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve))
     const endpoint = `http://127.0.0.1:${(front.address() as { port: number }).port}`
     const writer = users().writer
-    const added = await runCli(
-      [
-        'destination',
-        'add',
-        '--profile',
-        profile.dir,
-        'flaky',
-        h.url,
-        '--endpoint',
-        endpoint,
-        '--user',
-        writer.accessKeyId,
-        '--password-stdin',
-        '--timeout',
-        '2',
-        '--no-test',
-      ],
-      { env: cliEnv(), input: `${writer.secretAccessKey}\n` },
-    )
-    expect(added.code).toBe(0)
+    // 'flaky' keeps the default deadline, so a loaded machine's slow moto is not taken
+    // for a silent server; 'slow' (the same endpoint) waits 2 s, for the slow mode alone.
+    const add = (name: string, timeout: string[]) =>
+      runCli(
+        [
+          'destination',
+          'add',
+          '--profile',
+          profile.dir,
+          name,
+          h.url,
+          '--endpoint',
+          endpoint,
+          '--user',
+          writer.accessKeyId,
+          '--password-stdin',
+          ...timeout,
+          '--no-test',
+        ],
+        { env: cliEnv(), input: `${writer.secretAccessKey}\n` },
+      )
+    expect((await add('flaky', [])).code).toBe(0)
+    expect((await add('slow', ['--timeout', '2'])).code).toBe(0)
     const before = profileFingerprint(profile.dir, 'data')
     const backup = () =>
       runCli(['backup', '--profile', profile.dir, '--to', 'flaky'], { env: cliEnv() })
@@ -305,7 +308,7 @@ describe('S3: stock tools and bad input', () => {
         /the server failed \(.*\) while Cairn tried to list the bucket\. .*check the endpoint is an S3-compatible service/,
       )
       mode = 'slow'
-      const slow = await runCli(['list', '--to', 'flaky', '--profile', profile.dir], {
+      const slow = await runCli(['list', '--to', 'slow', '--profile', profile.dir], {
         env: cliEnv(),
       })
       expect(slow.code).toBe(1)
