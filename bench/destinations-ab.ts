@@ -64,7 +64,8 @@ try {
   const backup = (cli: string, nodeArgs?: string[]) =>
     cairn(
       cli,
-      ['backup', '--profile', profileDir, '--to', 'ab', '--no-retention', '--json'],
+      // --full: after the first, a backup of the unchanged profile is an empty incremental link.
+      ['backup', '--profile', profileDir, '--to', 'ab', '--no-retention', '--full', '--json'],
       nodeArgs,
     )
   let backupUrl = ''
