@@ -5,6 +5,7 @@ import { AccountService } from './accounts/account-service.js'
 import type { MailDb } from './db/connection.js'
 import { OAuthTokenStore } from './oauth/token-store.js'
 import { SendService } from './send/send-service.js'
+import { describeError } from '../shared/errors.js'
 import { bodyPreparer } from './sync/body-prepare.js'
 import { SyncService } from './sync/sync-service.js'
 
@@ -31,6 +32,8 @@ export function openMailAccounts(options: {
   paths: ProfilePaths
   profileId: string
   keychain?: SecretStore
+  /** Where the outbox timer tells what stopped a delivery (default: console.warn). */
+  log?: (line: string) => void
 }): MailAccounts {
   const secrets = accountSecrets(options.keychain ?? osKeychain(), options.profileId)
   const accounts = new AccountService(options.db, secrets, new OAuthTokenStore(secrets))
@@ -58,8 +61,9 @@ export function openMailAccounts(options: {
     start() {
       started = true
       sync.start()
-      void send.flush()
-      timer = setInterval(() => void send.flush(), OUTBOX_INTERVAL_MS)
+      const log = options.log ?? ((line: string) => console.warn(line))
+      deliverOutbox(send, log)
+      timer = setInterval(() => deliverOutbox(send, log), OUTBOX_INTERVAL_MS)
       timer.unref()
     },
     async close() {
@@ -70,5 +74,20 @@ export function openMailAccounts(options: {
       await sync.close()
       await bodies.close()
     },
+  }
+}
+
+/**
+ * One round of the outbox timer. A delivery that the database stops (a full
+ * disk, a damaged table) is told, not thrown out of the timer: an uncaught
+ * error there would end the app, and the entries keep their state for the
+ * next round either way.
+ */
+function deliverOutbox(send: SendService, log: (line: string) => void): void {
+  const told = (error: unknown) => log(`Outbox: delivery stopped: ${describeError(error)}`)
+  try {
+    send.flush().catch(told)
+  } catch (error) {
+    told(error)
   }
 }
