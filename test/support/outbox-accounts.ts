@@ -6,7 +6,7 @@ import type { SyncWorld } from './sync-world'
  * side points nowhere and is never used), as the outbox tests need.
  */
 export async function sendingAccount(
-  world: SyncWorld,
+  world: Pick<SyncWorld, 'accounts'>,
   user: string,
   port: number,
 ): Promise<number> {

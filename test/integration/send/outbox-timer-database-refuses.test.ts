@@ -6,6 +6,7 @@ import { openMailAccounts } from '../../../main/mail/mail-accounts'
 import { profilePaths } from '../../../main/profile/layout'
 import { fakeSmtp } from '../../support/fake-smtp'
 import { useRealKeychain } from '../../support/keyring'
+import { sendingAccount } from '../../support/outbox-accounts'
 import { tempDir } from '../../support/temp'
 import { until } from '../../support/within'
 
@@ -32,14 +33,7 @@ describe('the outbox timer when the database refuses a delivery', () => {
     })
     const smtp = await fakeSmtp({})
     try {
-      const { accountId } = await mail.accounts.add({
-        email: 'alice@example.test',
-        password: 'alice-password',
-        imap: { host: '127.0.0.1', port: 1, security: 'plain', username: 'alice' },
-        smtp: { host: '127.0.0.1', port: smtp.port, security: 'plain', username: 'alice' },
-        serverFilesSent: true,
-        verify: false,
-      })
+      const accountId = await sendingAccount(mail, 'alice', smtp.port)
       db.exec(`CREATE TEMP TRIGGER refuse_outbox BEFORE UPDATE ON main.outbox
                  BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`)
       await mail.send.send(accountId, { to: ['carol@example.test'], subject: 'Hi', text: 'x' })
