@@ -23,8 +23,13 @@ import { dirname, join } from 'node:path'
  * so a file about to be referred to again is never swept in between.
  */
 export function attachmentPath(attachmentsDir: string, sha256: string): string {
-  if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`Not a SHA-256 name: ${sha256}`)
+  if (!isAttachmentName(sha256)) throw new Error(`Not a SHA-256 name: ${sha256}`)
   return join(attachmentsDir, sha256.slice(0, 2), sha256)
+}
+
+/** A name the store gives a file: the SHA-256 of its bytes, in lower-case hex. */
+export function isAttachmentName(name: string): boolean {
+  return /^[0-9a-f]{64}$/.test(name)
 }
 
 /**

@@ -1,6 +1,6 @@
 import { rmSync, statSync } from 'node:fs'
 import { dirname, relative } from 'node:path'
-import { attachmentPath, notARealStoreFolder } from './attachment-store.js'
+import { attachmentPath, isAttachmentName, notARealStoreFolder } from './attachment-store.js'
 import { attachmentSweepHeld } from './attachment-sweep-hold.js'
 import type { MailDb } from './db/connection.js'
 import { perConnection } from './db/per-connection.js'
@@ -25,8 +25,6 @@ export interface SweepResult {
   /** Candidates still unreferenced but used too recently, left for a later sweep. */
   waiting: number
 }
-
-const SHA256 = /^[0-9a-f]{64}$/
 
 /*
  * A draft holds a file when its attachments JSON names it anywhere, whatever
@@ -69,7 +67,7 @@ export function sweepReleasedAttachments(
   for (const { rowid, sha256 } of rows) {
     // Not a name the store gives (a damaged or hostile database): it names no
     // file of ours, and must neither reach the file system nor stop the sweep.
-    if (!SHA256.test(sha256)) {
+    if (!isAttachmentName(sha256)) {
       s.done.run(rowid)
       continue
     }

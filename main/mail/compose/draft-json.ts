@@ -1,3 +1,4 @@
+import { isAttachmentName } from '../attachment-store.js'
 import type { Address } from '../types.js'
 import type { DraftAttachment } from './compose-service.js'
 
@@ -20,8 +21,6 @@ function listIn(text: string): unknown[] {
 
 const isText = (value: unknown): value is string => typeof value === 'string'
 
-const SHA256 = /^[0-9a-f]{64}$/
-
 export function draftAttachments(text: string): DraftAttachment[] {
   return listIn(text).filter(
     (a): a is DraftAttachment =>
@@ -29,7 +28,7 @@ export function draftAttachments(text: string): DraftAttachment[] {
       a !== null &&
       isText((a as DraftAttachment).key) &&
       isText((a as DraftAttachment).sha256) &&
-      SHA256.test((a as DraftAttachment).sha256) &&
+      isAttachmentName((a as DraftAttachment).sha256) &&
       isText((a as DraftAttachment).filename) &&
       isText((a as DraftAttachment).mimeType) &&
       Number.isSafeInteger((a as DraftAttachment).size) &&
