@@ -25,6 +25,7 @@ export function OutboxList({ items, error }: { items: OutboxItem[]; error: strin
     work.catch((e: unknown) => setFailure(errorMessage(e)))
   }
   if (error && items.length === 0) return <ErrorState message={error} />
+  const sendingAccounts = sendingAccountsOf(items)
   return (
     <div className="outbox">
       <h2 className="outbox-title">Outbox</h2>
@@ -38,7 +39,7 @@ export function OutboxList({ items, error }: { items: OutboxItem[]; error: strin
       ) : (
         <ul className="outbox-list" aria-label="Messages waiting to be sent">
           {items.map((item) => {
-            const status = describeOutboxItem(item, now, sendingAccountsOf(items))
+            const status = describeOutboxItem(item, now, sendingAccounts)
             const subject = visibleLine(item.subject) || '(no subject)'
             return (
               <li
