@@ -1,4 +1,5 @@
 import type { S3ClientConfig } from '@aws-sdk/client-s3'
+import { MAX_TIMEOUT_RETRIES } from '../retry.js'
 
 type Strategy = Extract<NonNullable<S3ClientConfig['retryStrategy']>, { recordSuccess: unknown }>
 type Token = Awaited<ReturnType<Strategy['acquireInitialRetryToken']>>
@@ -37,7 +38,8 @@ export function s3RetryStrategy(maxAttempts: number): Strategy {
       const silences = (previous as Attempts).silences + (isSilence(info.error) ? 1 : 0)
       const retryable = info.errorType === 'THROTTLING' || info.errorType === 'TRANSIENT'
       // Refused: the SDK then throws the request's own error.
-      if (!retryable || count >= maxAttempts || silences > 1) throw new Error('no more retries')
+      if (!retryable || count >= maxAttempts || silences > MAX_TIMEOUT_RETRIES)
+        throw new Error('no more retries')
       const base = info.errorType === 'THROTTLING' ? 500 : 100
       const backoff = Math.random() * Math.min(20_000, base * 2 ** count)
       const hinted = info.retryAfterHint ? info.retryAfterHint.getTime() - Date.now() : 0
